@@ -1,0 +1,127 @@
+//! Command-line types (clap derive). No behaviour here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "amilint",
+    version,
+    about = "Lint Amazon EC2 machine images (AMIs) against compliance policy",
+    long_about = "Lint Amazon EC2 machine images (AMIs) against compliance policy.\n\n\
+        Reads saved `aws ec2 describe-images` exports, checks every image against the \
+        built-in rules and writes findings as text, JSON or SARIF 2.1.0.\n\n\
+        Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or input error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan describe-images exports and report findings.
+    Scan(ScanArgs),
+    /// List the rules (built-in catalogue).
+    Rules(RulesArgs),
+    /// Print the documentation of one rule.
+    Explain {
+        /// A rule code (AMI003) or name (unencrypted-ebs-mapping).
+        rule: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// describe-images JSON exports: `{"Images": [...]}` pages, bare arrays,
+    /// JSON Lines, gzip-compressed files; `-` reads stdin.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<String>,
+
+    /// Format of the report on standard output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FormatArg,
+
+    /// Also write a report to a file, as FORMAT=PATH (repeatable), e.g.
+    /// `--output sarif=amilint.sarif`. Files are written whole or not at all.
+    #[arg(short, long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
+
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "low", value_name = "LEVEL")]
+    pub fail_on: FailOn,
+
+    /// Exit 0 even when findings are at or above --fail-on (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+
+    /// Run only these rules (codes or names, comma-separated, repeatable);
+    /// `ALL` selects every rule, including those off by default.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+
+    /// Do not run these rules (codes or names, comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+
+    /// Override a rule's severity, as RULE=LEVEL (repeatable), e.g. `AMI003=critical`.
+    #[arg(long = "severity", value_name = "RULE=LEVEL")]
+    pub severities: Vec<String>,
+
+    /// The scan's "now" as RFC 3339 (e.g. 2026-01-01T00:00:00Z), for reproducible
+    /// time-based rules. Default: the current time.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+
+    /// AMI008: flag images older than this many days.
+    #[arg(long, default_value_t = 365, value_name = "DAYS")]
+    pub max_age_days: i64,
+
+    /// AMI010: flag deprecation times more than this many days after creation.
+    #[arg(long, default_value_t = 730, value_name = "DAYS")]
+    pub max_deprecation_days: i64,
+
+    /// Colour in text output: auto (only on a terminal, honouring NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Sarif,
+    /// No report on standard output (use with --output).
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    /// The rule reference as Markdown (docs/rules.md is generated from it).
+    Markdown,
+}

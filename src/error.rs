@@ -1,0 +1,32 @@
+//! Errors at the boundaries of amilint, each with the context a user needs.
+
+use std::path::PathBuf;
+
+/// Reading an input export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file could not be opened or read (including a corrupt gzip stream).
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bytes are not a describe-images document we can read.
+    #[error("{path}:{line}:{column}: {message}")]
+    Syntax {
+        path: String,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+}
+
+/// Writing a report failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct OutputError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}

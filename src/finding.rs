@@ -1,0 +1,109 @@
+//! Findings and the report a scan produces. No formatting here.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+use crate::model::Pointer;
+use crate::rules::{RuleMeta, Severity};
+
+/// Where a finding points: the image's JSON object in an input, plus the
+/// offending field as a JSON pointer inside that image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The input as a URI reference (relative path, or `stdin`).
+    pub uri: Arc<str>,
+    /// 1-based line and column of the image object's opening `{`.
+    pub line: u64,
+    pub column: u64,
+    pub pointer: Pointer,
+}
+
+/// One rule violated by one image.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: &'static RuleMeta,
+    /// The effective severity (after `--severity` overrides).
+    pub severity: Severity,
+    pub image_id: String,
+    pub image_name: Option<String>,
+    pub message: String,
+    pub location: Location,
+    /// Order of the input on the command line, for a deterministic order.
+    pub input_index: usize,
+}
+
+impl Finding {
+    /// A stable identity for the finding: the same rule, image and field give
+    /// the same fingerprint whatever file, line or tool version reported it.
+    pub fn fingerprint(&self) -> String {
+        let mut hasher = Sha256::new();
+        for part in [self.rule.code, &self.image_id, self.location.pointer.as_str()] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The deterministic report order: input, position in it, then rule.
+    pub fn sort_key(&self) -> (usize, u64, u64, &'static str, &str) {
+        (
+            self.input_index,
+            self.location.line,
+            self.location.column,
+            self.rule.code,
+            self.location.pointer.as_str(),
+        )
+    }
+}
+
+/// Everything the emitters present. Built once by `app`, then only read.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub tool_version: &'static str,
+    /// The scan's "now" (time-based rules compare against it).
+    pub now: Timestamp,
+    /// Inputs in command-line order, as URIs.
+    pub inputs: Vec<Arc<str>>,
+    /// Every rule that ran, in code order.
+    pub rules: Vec<&'static RuleMeta>,
+    pub images_scanned: u64,
+    pub images_skipped: u64,
+    /// Sorted by `Finding::sort_key`.
+    pub findings: Vec<Finding>,
+    /// Problems that did not stop the scan but mean it is incomplete.
+    pub errors: Vec<String>,
+    /// The `--fail-on` threshold (`None` for `never`).
+    pub fail_on: Option<Severity>,
+}
+
+impl Report {
+    pub fn count_by_severity(&self) -> BTreeMap<Severity, usize> {
+        let mut counts: BTreeMap<Severity, usize> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
+        for f in &self.findings {
+            *counts.entry(f.severity).or_default() += 1;
+        }
+        counts
+    }
+
+    pub fn count_by_rule(&self) -> BTreeMap<&'static str, usize> {
+        let mut counts: BTreeMap<&'static str, usize> = self.rules.iter().map(|r| (r.code, 0)).collect();
+        for f in &self.findings {
+            *counts.entry(f.rule.code).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Whether any finding is at or above the `--fail-on` threshold.
+    pub fn fails(&self) -> bool {
+        match self.fail_on {
+            Some(threshold) => self.findings.iter().any(|f| f.severity >= threshold),
+            None => false,
+        }
+    }
+}

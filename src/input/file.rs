@@ -1,0 +1,569 @@
+//! Reads saved `aws ec2 describe-images` exports, streaming image by image.
+//!
+//! Accepted shapes, in any mix and any number back to back in one stream:
+//! - a page document `{"Images": [...], ...}` (AWS CLI v1/v2, boto3 dumps
+//!   with `ResponseMetadata`/`NextToken`; other top-level keys are ignored),
+//! - a bare JSON array of images (or of page documents),
+//! - a single image object (so JSON Lines of images or of pages works),
+//! - gzip-compressed files (detected by their magic bytes), and `-` for stdin.
+//!
+//! A small structural scanner finds each image object and its line; the image
+//! itself is then deserialised by serde_json from that slice. Only one image
+//! (plus the read buffer) is held at a time, so exports of any size stream.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::Arc;
+
+use serde::de::IgnoredAny;
+
+use crate::error::InputError;
+use crate::model::Image;
+
+/// One input named on the command line.
+#[derive(Debug, Clone)]
+pub struct InputSource {
+    /// What the user typed (`-` for stdin).
+    pub arg: String,
+    /// How findings refer to it: a relative path with `/` separators, or `stdin`.
+    pub uri: Arc<str>,
+}
+
+impl InputSource {
+    pub fn new(arg: &str) -> Self {
+        let uri = if arg == "-" {
+            "stdin".to_string()
+        } else {
+            display_uri(arg)
+        };
+        InputSource {
+            arg: arg.to_string(),
+            uri: uri.into(),
+        }
+    }
+
+    fn name(&self) -> String {
+        if self.arg == "-" {
+            "<stdin>".to_string()
+        } else {
+            self.arg.clone()
+        }
+    }
+}
+
+/// A relative path stays as typed (with `/` separators); an absolute path under
+/// the working directory becomes relative to it, so SARIF uploads resolve.
+fn display_uri(arg: &str) -> String {
+    let path = std::path::Path::new(arg);
+    let rel = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path).to_path_buf(),
+        _ => path.to_path_buf(),
+    };
+    let text = rel.to_string_lossy().replace('\\', "/");
+    let text = text.strip_prefix("./").unwrap_or(&text).to_string();
+    if rel.is_absolute() {
+        format!("file://{}", text.replace(' ', "%20"))
+    } else {
+        text.replace(' ', "%20")
+    }
+}
+
+/// An image read from an input, with where its JSON object starts.
+#[derive(Debug, Clone)]
+pub struct LocatedImage {
+    pub image: Image,
+    pub line: u64,
+    pub column: u64,
+}
+
+/// Reads every image of `source`, calling `sink` for each in input order.
+pub fn read_images(
+    source: &InputSource,
+    mut sink: impl FnMut(LocatedImage),
+) -> Result<(), InputError> {
+    let name = source.name();
+    let io_err = |source| InputError::Io {
+        path: name.clone(),
+        source,
+    };
+    let raw: Box<dyn Read> = if source.arg == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        Box::new(File::open(&source.arg).map_err(io_err)?)
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, raw);
+    let gzip = reader.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    };
+    let mut scanner = Scanner::new(reader, name.clone());
+    scanner.documents(&mut |bytes, line, column| {
+        let image = parse_image(bytes, line, column, &name)?;
+        sink(LocatedImage {
+            image,
+            line,
+            column,
+        });
+        Ok(())
+    })
+}
+
+/// Deserialises one image object, translating serde_json's positions (which
+/// are relative to the slice) into positions in the file.
+fn parse_image(bytes: &[u8], line: u64, column: u64, path: &str) -> Result<Image, InputError> {
+    let image: Image = serde_json::from_slice(bytes)
+        .map_err(|e| json_error(&e, line, column, path))?;
+    match image.image_id.as_deref() {
+        Some(id) if !id.trim().is_empty() => Ok(image),
+        _ => Err(InputError::Syntax {
+            path: path.to_string(),
+            line,
+            column,
+            message: "image has no `ImageId`".to_string(),
+        }),
+    }
+}
+
+fn json_error(e: &serde_json::Error, line: u64, column: u64, path: &str) -> InputError {
+    let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
+    let (abs_line, abs_col) = if rel_line <= 1 {
+        (line, column + rel_col.saturating_sub(1))
+    } else {
+        (line + rel_line - 1, rel_col)
+    };
+    // serde_json appends " at line L column C"; we print our own position.
+    let text = e.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    InputError::Syntax {
+        path: path.to_string(),
+        line: abs_line,
+        column: abs_col,
+        message: format!("invalid JSON: {message}"),
+    }
+}
+
+type Emit<'a> = dyn FnMut(&[u8], u64, u64) -> Result<(), InputError> + 'a;
+
+/// A forward-only structural scanner over a byte stream.
+///
+/// It tracks line and column, keeps bytes from the earliest open mark so a
+/// scanned value is contiguous in `buf`, and discards everything else.
+struct Scanner<R> {
+    reader: R,
+    path: String,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    eof: bool,
+    /// Start of a top-level object that may turn out to be a single image.
+    doc_mark: Option<usize>,
+    /// Start of the value being scanned.
+    value_mark: Option<usize>,
+    line: u64,
+    column: u64,
+}
+
+const CHUNK: usize = 1 << 16;
+
+impl<R: Read> Scanner<R> {
+    fn new(reader: R, path: String) -> Self {
+        Scanner {
+            reader,
+            path,
+            buf: vec![0; CHUNK],
+            pos: 0,
+            end: 0,
+            eof: false,
+            doc_mark: None,
+            value_mark: None,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    fn error(&self, message: impl Into<String>) -> InputError {
+        self.error_at(self.line, self.column, message)
+    }
+
+    fn error_at(&self, line: u64, column: u64, message: impl Into<String>) -> InputError {
+        InputError::Syntax {
+            path: self.path.clone(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+
+    /// Makes at least one unread byte available; false at end of input.
+    fn fill(&mut self) -> Result<bool, InputError> {
+        if self.pos < self.end {
+            return Ok(true);
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        let keep = [self.doc_mark, self.value_mark]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(self.pos);
+        if keep > 0 {
+            self.buf.copy_within(keep..self.end, 0);
+            self.end -= keep;
+            self.pos -= keep;
+            self.doc_mark = self.doc_mark.map(|m| m - keep);
+            self.value_mark = self.value_mark.map(|m| m - keep);
+        }
+        if self.buf.len() - self.end < CHUNK {
+            self.buf.resize(self.end + CHUNK.max(self.buf.len()), 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    return Err(InputError::Io {
+                        path: self.path.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>, InputError> {
+        Ok(if self.fill()? {
+            Some(self.buf[self.pos])
+        } else {
+            None
+        })
+    }
+
+    fn bump(&mut self) {
+        if self.buf[self.pos] == b'\n' {
+            self.line += 1;
+            self.column = 1;
+        } else {
+            self.column += 1;
+        }
+        self.pos += 1;
+    }
+
+    fn skip_ws(&mut self) -> Result<Option<u8>, InputError> {
+        while let Some(b) = self.peek()? {
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                self.bump();
+            } else {
+                return Ok(Some(b));
+            }
+        }
+        Ok(None)
+    }
+
+    fn unexpected(&self, found: Option<u8>, expected: &str) -> InputError {
+        match found {
+            None => self.error(format!("unexpected end of input, expected {expected}")),
+            Some(b) => self.error(format!("expected {expected}, found {}", describe(b))),
+        }
+    }
+
+    /// The whole stream: documents back to back, separated by whitespace.
+    fn documents(&mut self, emit: &mut Emit<'_>) -> Result<(), InputError> {
+        // A UTF-8 byte-order mark is tolerated at the very start.
+        if self.fill()? && self.buf[self.pos..self.end].starts_with(&[0xef, 0xbb, 0xbf]) {
+            self.pos += 3;
+        }
+        let mut documents = 0;
+        loop {
+            match self.skip_ws()? {
+                None => break,
+                Some(b'{') => self.object_document(emit)?,
+                Some(b'[') => self.array_document(emit)?,
+                found => {
+                    return Err(self.unexpected(found, "a describe-images document (`{` or `[`)"));
+                }
+            }
+            documents += 1;
+        }
+        if documents == 0 {
+            return Err(self.error("empty input: expected a describe-images document"));
+        }
+        Ok(())
+    }
+
+    /// A bare array: each element is an image or a page document.
+    fn array_document(&mut self, emit: &mut Emit<'_>) -> Result<(), InputError> {
+        self.bump();
+        if self.skip_ws()? == Some(b']') {
+            self.bump();
+            return Ok(());
+        }
+        loop {
+            match self.skip_ws()? {
+                Some(b'{') => self.object_document(emit)?,
+                found => return Err(self.unexpected(found, "an image object")),
+            }
+            match self.skip_ws()? {
+                Some(b',') => self.bump(),
+                Some(b']') => {
+                    self.bump();
+                    return Ok(());
+                }
+                found => return Err(self.unexpected(found, "`,` or `]`")),
+            }
+        }
+    }
+
+    /// An object that is either a page (`Images` key) or one image.
+    fn object_document(&mut self, emit: &mut Emit<'_>) -> Result<(), InputError> {
+        let (line, column) = (self.line, self.column);
+        self.doc_mark = Some(self.pos);
+        self.bump();
+        let mut keys: Vec<String> = Vec::new();
+        let mut page = false;
+        if self.skip_ws()? == Some(b'}') {
+            self.bump();
+        } else {
+            loop {
+                match self.skip_ws()? {
+                    Some(b'"') => {}
+                    found => return Err(self.unexpected(found, "an object key")),
+                }
+                let key = self.key()?;
+                match self.skip_ws()? {
+                    Some(b':') => self.bump(),
+                    found => return Err(self.unexpected(found, "`:`")),
+                }
+                let value = self.skip_ws()?;
+                if key == "Images" && !page {
+                    // A page: stop keeping the document, stream its images.
+                    page = true;
+                    self.doc_mark = None;
+                    match value {
+                        Some(b'[') => self.images_array(emit)?,
+                        Some(b'n') => return Err(self.error("`Images` is null, expected an array of images")),
+                        found => return Err(self.unexpected(found, "an array of images after `Images`")),
+                    }
+                } else {
+                    let (start, s_line, s_col) = (self.pos, self.line, self.column);
+                    self.value_mark = Some(start);
+                    self.scan_value()?;
+                    let start = self.value_mark.take().unwrap_or(start);
+                    serde_json::from_slice::<IgnoredAny>(&self.buf[start..self.pos])
+                        .map_err(|e| json_error(&e, s_line, s_col, &self.path))?;
+                }
+                keys.push(key);
+                match self.skip_ws()? {
+                    Some(b',') => self.bump(),
+                    Some(b'}') => {
+                        self.bump();
+                        break;
+                    }
+                    found => return Err(self.unexpected(found, "`,` or `}`")),
+                }
+            }
+        }
+        let mark = self.doc_mark.take();
+        if page {
+            return Ok(());
+        }
+        if keys.iter().any(|k| k == "ImageId") {
+            let start = mark.expect("invariant: a non-page document keeps its mark");
+            let bytes = self.buf[start..self.pos].to_vec();
+            return emit(&bytes, line, column);
+        }
+        let shown: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
+        Err(self.error_at(
+            line,
+            column,
+            format!(
+                "no `Images` array in this document (is it describe-images output?); top-level keys: [{}]",
+                shown.join(", ")
+            ),
+        ))
+    }
+
+    /// The `Images` array: each element is one image object.
+    fn images_array(&mut self, emit: &mut Emit<'_>) -> Result<(), InputError> {
+        self.bump();
+        if self.skip_ws()? == Some(b']') {
+            self.bump();
+            return Ok(());
+        }
+        loop {
+            match self.skip_ws()? {
+                Some(b'{') => {}
+                found => return Err(self.unexpected(found, "an image object in `Images`")),
+            }
+            let (line, column) = (self.line, self.column);
+            self.value_mark = Some(self.pos);
+            self.scan_value()?;
+            let start = self.value_mark.take().expect("invariant: mark set above");
+            emit(&self.buf[start..self.pos], line, column)?;
+            match self.skip_ws()? {
+                Some(b',') => self.bump(),
+                Some(b']') => {
+                    self.bump();
+                    return Ok(());
+                }
+                found => return Err(self.unexpected(found, "`,` or `]` in `Images`")),
+            }
+        }
+    }
+
+    /// Reads an object key (the scanner is on its opening quote).
+    fn key(&mut self) -> Result<String, InputError> {
+        let (line, column) = (self.line, self.column);
+        self.value_mark = Some(self.pos);
+        self.scan_string()?;
+        let start = self.value_mark.take().expect("invariant: mark set above");
+        serde_json::from_slice::<String>(&self.buf[start..self.pos])
+            .map_err(|e| json_error(&e, line, column, &self.path))
+    }
+
+    /// Scans one string, the scanner being on its opening quote.
+    fn scan_string(&mut self) -> Result<(), InputError> {
+        self.bump();
+        loop {
+            match self.peek()? {
+                None => return Err(self.error("unexpected end of input inside a string")),
+                Some(b'"') => {
+                    self.bump();
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.bump();
+                    if self.peek()?.is_none() {
+                        return Err(self.error("unexpected end of input inside a string"));
+                    }
+                    self.bump();
+                }
+                Some(_) => self.bump(),
+            }
+        }
+    }
+
+    /// Scans one JSON value's extent. Brackets are matched here; everything
+    /// else is validated by serde_json on the scanned slice.
+    fn scan_value(&mut self) -> Result<(), InputError> {
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            let Some(b) = self.peek()? else {
+                return Err(match open.last() {
+                    Some(_) => self.error("unexpected end of input inside a value"),
+                    None => self.error("unexpected end of input, expected a value"),
+                });
+            };
+            match b {
+                b'"' => self.scan_string()?,
+                b'{' | b'[' => {
+                    open.push(if b == b'{' { b'}' } else { b']' });
+                    self.bump();
+                }
+                b'}' | b']' => {
+                    if open.pop() != Some(b) {
+                        return Err(self.error(format!("unexpected {}", describe(b))));
+                    }
+                    self.bump();
+                }
+                _ => {
+                    if open.is_empty() && is_delimiter(b) {
+                        return Err(self.unexpected(Some(b), "a value"));
+                    }
+                    // Scalars and punctuation: run to the next delimiter.
+                    self.bump();
+                    if open.is_empty() {
+                        while let Some(c) = self.peek()? {
+                            if is_delimiter(c) {
+                                break;
+                            }
+                            self.bump();
+                        }
+                    }
+                }
+            }
+            if open.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn is_delimiter(b: u8) -> bool {
+    matches!(b, b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{' | b'[')
+}
+
+fn describe(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("`{}`", b as char)
+    } else {
+        format!("byte 0x{b:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Result<Vec<(String, u64, u64)>, InputError> {
+        let mut out = Vec::new();
+        let mut scanner = Scanner::new(text.as_bytes(), "t.json".to_string());
+        scanner.documents(&mut |bytes, line, column| {
+            let image = parse_image(bytes, line, column, "t.json")?;
+            out.push((image.id().to_string(), line, column));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn page_with_extra_keys() {
+        let got = scan("{\"ResponseMetadata\": {\"a\": [1, {\"b\": \"}\"}]},\n \"Images\": [\n  {\"ImageId\": \"ami-1\"},\n  {\"ImageId\": \"ami-2\"}\n ], \"NextToken\": null}")
+            .expect("reads");
+        assert_eq!(got, vec![("ami-1".into(), 3, 3), ("ami-2".into(), 4, 3)]);
+    }
+
+    #[test]
+    fn jsonl_of_images_and_pages() {
+        let got = scan("{\"ImageId\": \"ami-1\"}\n{\"Images\": [{\"ImageId\": \"ami-2\"}]}\n[{\"ImageId\": \"ami-3\"}]")
+            .expect("reads");
+        let ids: Vec<_> = got.iter().map(|(id, l, _)| (id.as_str(), *l)).collect();
+        assert_eq!(ids, vec![("ami-1", 1), ("ami-2", 2), ("ami-3", 3)]);
+    }
+
+    #[test]
+    fn small_buffer_boundaries_do_not_matter() {
+        // An image larger than one chunk still arrives whole.
+        let big = "x".repeat(CHUNK * 3);
+        let text = format!("{{\"Images\": [{{\"ImageId\": \"ami-1\", \"Description\": \"{big}\"}}, {{\"ImageId\": \"ami-2\"}}]}}");
+        let got = scan(&text).expect("reads");
+        assert_eq!(got.len(), 2);
+    }
+
+    #[test]
+    fn errors_name_line_and_column() {
+        let err = scan("{\"Images\": [\n  {\"ImageId\": \"ami-1\",}\n]}").expect_err("trailing comma");
+        let text = err.to_string();
+        assert!(text.starts_with("t.json:2:"), "{text}");
+        let err = scan("{\"Reservations\": []}").expect_err("not images");
+        assert!(err.to_string().contains("no `Images` array"), "{err}");
+        let err = scan("{\"Images\": [{\"Name\": \"x\"}]}").expect_err("no id");
+        assert_eq!(err.to_string(), "t.json:1:13: image has no `ImageId`");
+        let err = scan("   ").expect_err("empty");
+        assert!(err.to_string().contains("empty input"), "{err}");
+        let err = scan("{\"Images\": [{\"ImageId\": \"ami-1\"}").expect_err("truncated");
+        assert!(err.to_string().contains("end of input"), "{err}");
+    }
+}

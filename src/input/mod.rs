@@ -1,0 +1,5 @@
+//! Where images come from. `file` reads saved describe-images exports.
+
+pub mod file;
+
+pub use file::{InputSource, read_images};

@@ -1,0 +1,13 @@
+//! amilint: lint Amazon EC2 machine images (AMIs) against compliance policy.
+//!
+//! The pipeline is `input` (images) → `rules` (findings) → `app` (filter,
+//! sort, threshold) → `output` (text, JSON, SARIF).
+
+pub mod app;
+pub mod cli;
+pub mod error;
+pub mod finding;
+pub mod input;
+pub mod model;
+pub mod output;
+pub mod rules;

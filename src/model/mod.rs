@@ -1,0 +1,209 @@
+//! amilint's own model of an EC2 image, shaped like the DescribeImages `Image`.
+//!
+//! Keys are PascalCase exactly as in `aws ec2 describe-images` output. Every
+//! field is optional, enum-like values stay strings (so new AWS values and the
+//! lower-case `"windows"` platform survive), and unknown fields are kept in
+//! `extra` rather than rejected.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One image as returned by `DescribeImages` (plus the attributes a live scan adds).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Image {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_location: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<StateReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_owner_alias: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub architecture: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_details: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage_operation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deprecation_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imds_support: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boot_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpm_support: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtualization_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hypervisor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_device_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_device_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ena_support: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sriov_net_support: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kernel_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ramdisk_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deregistration_protection: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_launched_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_instance_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_codes: Option<Vec<ProductCode>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub block_device_mappings: Option<Vec<BlockDeviceMapping>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    /// Fields this model does not name, kept verbatim.
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BlockDeviceMapping {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtual_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_device: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ebs: Option<Ebs>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ebs {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delete_on_termination: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iops: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<i64>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProductCode {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_code_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product_code_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    #[serde(default)]
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StateReason {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Image {
+    /// The image id; an image without one never leaves the reader.
+    pub fn id(&self) -> &str {
+        self.image_id.as_deref().unwrap_or("")
+    }
+
+    /// The value of tag `key`, if the image carries it.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        self.tags
+            .as_deref()?
+            .iter()
+            .find(|t| t.key == key)
+            .map(|t| t.value.as_str())
+    }
+
+    /// Kernel and ramdisk images are not machine images and are not linted.
+    pub fn is_linted_type(&self) -> bool {
+        !matches!(self.image_type.as_deref(), Some("kernel" | "ramdisk"))
+    }
+}
+
+/// A JSON pointer (RFC 6901) into one image, e.g. `/BlockDeviceMappings/0/Ebs/Encrypted`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pointer(String);
+
+impl Pointer {
+    /// The pointer to the whole image.
+    pub fn root() -> Self {
+        Pointer(String::new())
+    }
+
+    /// Appends one reference token, escaping `~` and `/`.
+    pub fn push(mut self, token: impl std::fmt::Display) -> Self {
+        let token = token.to_string().replace('~', "~0").replace('/', "~1");
+        self.0.push('/');
+        self.0.push_str(&token);
+        self
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Pointer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Builds a pointer from literal tokens: `ptr!["BlockDeviceMappings", 0, "Ebs"]`.
+#[macro_export]
+macro_rules! ptr {
+    ($($token:expr),* $(,)?) => {
+        $crate::model::Pointer::root()$(.push($token))*
+    };
+}

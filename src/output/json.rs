@@ -1,0 +1,118 @@
+//! The JSON report, version 1. Its shape is public API: change it only by
+//! adding fields, or by bumping `schema_version`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::finding::Report;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema_version: u32,
+    tool: Tool<'a>,
+    scan: Scan<'a>,
+    summary: Summary<'a>,
+    findings: Vec<JsonFinding<'a>>,
+    errors: Vec<JsonError<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    name: &'a str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct Scan<'a> {
+    now: String,
+    inputs: Vec<&'a str>,
+    rules: Vec<&'a str>,
+    fail_on: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    images_scanned: u64,
+    images_skipped: u64,
+    findings: usize,
+    by_severity: BTreeMap<&'a str, usize>,
+    by_rule: BTreeMap<&'a str, usize>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    rule_name: &'a str,
+    severity: &'a str,
+    image_id: &'a str,
+    image_name: Option<&'a str>,
+    message: &'a str,
+    location: JsonLocation<'a>,
+    fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct JsonLocation<'a> {
+    uri: &'a str,
+    line: u64,
+    column: u64,
+    pointer: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    message: &'a str,
+}
+
+pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let doc = JsonReport {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "amilint",
+            version: report.tool_version,
+        },
+        scan: Scan {
+            now: report.now.to_string(),
+            inputs: report.inputs.iter().map(|i| &**i).collect(),
+            rules: report.rules.iter().map(|r| r.code).collect(),
+            fail_on: report.fail_on.map_or("never", |s| s.as_str()),
+        },
+        summary: Summary {
+            images_scanned: report.images_scanned,
+            images_skipped: report.images_skipped,
+            findings: report.findings.len(),
+            by_severity: report
+                .count_by_severity()
+                .into_iter()
+                .map(|(s, n)| (s.as_str(), n))
+                .collect(),
+            by_rule: report.count_by_rule(),
+        },
+        findings: report
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule_id: f.rule.code,
+                rule_name: f.rule.name,
+                severity: f.severity.as_str(),
+                image_id: &f.image_id,
+                image_name: f.image_name.as_deref(),
+                message: &f.message,
+                location: JsonLocation {
+                    uri: &f.location.uri,
+                    line: f.location.line,
+                    column: f.location.column,
+                    pointer: f.location.pointer.as_str(),
+                },
+                fingerprint: f.fingerprint(),
+            })
+            .collect(),
+        errors: report.errors.iter().map(|m| JsonError { message: m }).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

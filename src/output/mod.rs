@@ -1,0 +1,32 @@
+//! Emitters: each presents a `Report` and decides nothing.
+
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io::{self, Write};
+
+use crate::finding::Report;
+
+/// The report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Format> {
+        <Format as clap::ValueEnum>::from_str(s, true).ok()
+    }
+}
+
+/// Writes `report` in `format`. `color` only matters for text.
+pub fn emit(format: Format, report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Text => text::emit(report, color, out),
+        Format::Json => json::emit(report, out),
+        Format::Sarif => sarif::emit(report, out),
+    }
+}

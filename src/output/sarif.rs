@@ -1,0 +1,169 @@
+//! SARIF 2.1.0 for GitHub code scanning and security dashboards.
+//!
+//! Every rule that ran becomes a `reportingDescriptor`; every finding a
+//! `result` with a physical location (the input file, the line where the
+//! image's JSON object starts), a logical location (the image id and the
+//! offending field) and `partialFingerprints`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::Value;
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result,
+    ResultLevel, Run, Sarif, Tool, ToolComponent,
+};
+
+use crate::finding::{Finding, Report};
+use crate::rules::{RuleMeta, Severity};
+
+const INFORMATION_URI: &str = "https://github.com/amilint/amilint";
+const RULES_DOC_URI: &str = "https://github.com/amilint/amilint/blob/main/docs/rules.md";
+/// The key under which results carry amilint's fingerprint.
+pub const FINGERPRINT_KEY: &str = "amilint/v1";
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low | Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn text(t: impl Into<String>) -> Message {
+    Message {
+        text: Some(t.into()),
+        ..Default::default()
+    }
+}
+
+fn properties(pairs: Vec<(&str, Value)>) -> PropertyBag {
+    PropertyBag {
+        additional_properties: pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        ..Default::default()
+    }
+}
+
+fn plain(text: impl Into<String>) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(text).build()
+}
+
+fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
+    let docs = rule.docs();
+    ReportingDescriptor::builder()
+        .id(rule.code)
+        .name(rule.name)
+        .short_description(plain(rule.summary))
+        .full_description(plain(rule.description()))
+        .help(
+            MultiformatMessageString::builder()
+                .text(docs.clone())
+                .markdown(docs)
+                .build(),
+        )
+        .help_uri(format!("{RULES_DOC_URI}#{}", rule.code.to_ascii_lowercase()))
+        .default_configuration(ReportingConfiguration {
+            level: Some(Value::String(level(rule.severity).to_string())),
+            ..Default::default()
+        })
+        .properties(PropertyBag {
+            tags: Some(vec!["security".to_string(), "aws-ami".to_string()]),
+            ..properties(vec![
+                (
+                    "security-severity",
+                    Value::String(rule.severity.security_severity().to_string()),
+                ),
+                ("precision", Value::String("very-high".to_string())),
+            ])
+        })
+        .build()
+}
+
+fn result(f: &Finding, rule_index: Option<usize>) -> Result {
+    let physical = PhysicalLocation {
+        artifact_location: Some(ArtifactLocation {
+            uri: Some(f.location.uri.to_string()),
+            ..Default::default()
+        }),
+        region: Some(Region {
+            start_line: Some(f.location.line as i64),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let logical = LogicalLocation {
+        name: Some(f.image_id.clone()),
+        fully_qualified_name: Some(format!("{}{}", f.image_id, f.location.pointer)),
+        kind: Some("resource".to_string()),
+        ..Default::default()
+    };
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint());
+    let mut result = Result::builder()
+        .rule_id(f.rule.code)
+        .level(level(f.severity))
+        .message(text(format!("{}: {}", f.image_id, f.message)))
+        .locations(vec![Location {
+            physical_location: Some(physical),
+            logical_locations: Some(vec![logical]),
+            ..Default::default()
+        }])
+        .partial_fingerprints(fingerprints)
+        .properties(properties(vec![
+            ("severity", Value::String(f.severity.to_string())),
+            ("imageId", Value::String(f.image_id.clone())),
+            ("pointer", Value::String(f.location.pointer.to_string())),
+        ]))
+        .build();
+    result.rule_index = rule_index.map(|i| i as i64);
+    result
+}
+
+pub fn build(report: &Report) -> Sarif {
+    let rules: Vec<ReportingDescriptor> = report.rules.iter().map(|r| descriptor(r)).collect();
+    let index_of = |code: &str| report.rules.iter().position(|r| r.code == code);
+    let results: Vec<Result> = report
+        .findings
+        .iter()
+        .map(|f| result(f, index_of(f.rule.code)))
+        .collect();
+    let mut invocation = Invocation::builder()
+        .execution_successful(report.errors.is_empty())
+        .build();
+    if !report.errors.is_empty() {
+        let notes: Vec<Notification> = report
+            .errors
+            .iter()
+            .map(|e| {
+                Notification::builder()
+                    .message(text(e.clone()))
+                    .level(Value::String("error".to_string()))
+                    .build()
+            })
+            .collect();
+        invocation.tool_execution_notifications = Some(notes);
+    }
+    let driver = ToolComponent::builder()
+        .name("amilint")
+        .version(report.tool_version)
+        .semantic_version(report.tool_version)
+        .information_uri(INFORMATION_URI)
+        .rules(rules)
+        .build();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .invocations(vec![invocation])
+        .results(results)
+        .build();
+    Sarif::builder()
+        .schema("https://json.schemastore.org/sarif-2.1.0.json")
+        .version(Value::String("2.1.0".to_string()))
+        .runs(vec![run])
+        .build()
+}
+
+pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &build(report))?;
+    writeln!(out)
+}

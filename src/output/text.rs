@@ -1,0 +1,104 @@
+//! Human-readable text: findings grouped by image, then a summary line.
+
+use std::io::{self, Write};
+
+use crate::finding::Report;
+use crate::rules::Severity;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;35",
+            Severity::High => "1;31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.wrap(code, &format!("{:<8}", s.as_str()))
+    }
+}
+
+pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let paint = Paint { on: color };
+    let mut current: Option<(usize, u64, u64)> = None;
+    for f in &report.findings {
+        let key = (f.input_index, f.location.line, f.location.column);
+        if current != Some(key) {
+            if current.is_some() {
+                writeln!(out)?;
+            }
+            current = Some(key);
+            let name = f
+                .image_name
+                .as_deref()
+                .map(|n| format!(" ({})", clean(n)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "{} {}{}",
+                paint.wrap("1", &format!("{}:{}:{}", f.location.uri, f.location.line, f.location.column)),
+                paint.wrap("1", &clean(&f.image_id)),
+                name
+            )?;
+        }
+        writeln!(
+            out,
+            "  {} {}[{}] {}",
+            paint.severity(f.severity),
+            f.rule.code,
+            f.rule.name,
+            clean(&f.message)
+        )?;
+    }
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+    }
+    for e in &report.errors {
+        writeln!(out, "{} {}", paint.wrap("1;31", "error:"), clean(e))?;
+    }
+    let counts = report.count_by_severity();
+    let by_sev: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| format!("{} {}", counts.get(s).copied().unwrap_or(0), s))
+        .collect();
+    let n = report.findings.len();
+    writeln!(
+        out,
+        "{} {} ({}) in {} {} scanned, {} skipped",
+        paint.wrap("1", "Found"),
+        plural(n, "finding"),
+        by_sev.join(", "),
+        report.images_scanned,
+        if report.images_scanned == 1 { "image" } else { "images" },
+        report.images_skipped,
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Image names, descriptions and tags are other people's text: control
+/// characters (terminal escapes among them) never reach the terminal raw.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c })
+        .collect()
+}

@@ -1,0 +1,63 @@
+use crate::model::Image;
+use crate::ptr;
+use crate::rules::{Cx, Severity, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags images with any block-device mapping that has `Ebs` whose `Encrypted` is
+    /// not `true` (absent included). Mappings without `Ebs` (instance store volumes,
+    /// `NoDevice`) are ignored. One finding per image names every offending device.
+    ///
+    /// ## Why is this bad?
+    /// The snapshot behind an unencrypted mapping is stored in the clear, and every volume
+    /// created from it at launch is unencrypted unless the account enforces EBS encryption
+    /// by default. Snapshots are also easy to share or copy by mistake.
+    ///
+    /// ## Example
+    /// ```json
+    /// { "ImageId": "ami-0abc", "BlockDeviceMappings": [
+    ///   { "DeviceName": "/dev/xvda", "Ebs": { "SnapshotId": "snap-1", "Encrypted": false } } ] }
+    /// ```
+    ///
+    /// ## Remediation
+    /// Copy the image with encryption and retire the original:
+    /// `aws ec2 copy-image --source-image-id ami-0abc --source-region us-east-1 --name NAME --encrypted --kms-key-id KEY`.
+    /// Turn on EBS encryption by default in every region so new images start encrypted.
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/AMIEncryption.html
+    /// - https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html
+    pub(crate) static UNENCRYPTED_EBS_MAPPING = {
+        code: "AMI003",
+        name: "unencrypted-ebs-mapping",
+        severity: Severity::High,
+        default_enabled: true,
+        summary: "EBS snapshot of the image is not encrypted",
+        check: check,
+    }
+}
+
+fn check(image: &Image, cx: &mut Cx<'_>) {
+    let mut first = None;
+    let mut devices = Vec::new();
+    for (i, mapping) in image.block_device_mappings.iter().flatten().enumerate() {
+        let Some(ebs) = &mapping.ebs else { continue };
+        if ebs.encrypted == Some(true) {
+            continue;
+        }
+        first.get_or_insert(i);
+        let device = mapping.device_name.as_deref().unwrap_or("(no device name)");
+        let state = match ebs.encrypted {
+            Some(_) => "false",
+            None => "absent",
+        };
+        devices.push(format!("{device} (Encrypted {state})"));
+    }
+    if let Some(i) = first {
+        cx.report(
+            &UNENCRYPTED_EBS_MAPPING,
+            ptr!["BlockDeviceMappings", i, "Ebs", "Encrypted"],
+            format!("unencrypted EBS mapping: {}", devices.join(", ")),
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! The built-in rule catalogue. Each rule is declared once, in its own file,
+//! with `declare_rule!`; everything else (docs, SARIF descriptors, listings)
+//! is derived from its `RuleMeta`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Image, Pointer};
+
+mod ami001_imdsv2;
+mod ami002_deprecation_time;
+mod ami003_ebs_encrypted;
+mod ami004_billing_details;
+mod ami005_billing_mismatch;
+mod ami006_public;
+mod ami008_too_old;
+mod ami009_past_deprecation;
+mod ami010_deprecation_too_far;
+mod ami011_not_usable;
+mod ami014_deregistration_protection;
+mod ami015_paravirtual;
+mod ami016_uefi_tpm;
+
+/// Every built-in rule, in code order. Codes are public API: never renumber.
+pub static BUILTIN: &[&RuleMeta] = &[
+    &ami001_imdsv2::IMDSV2_NOT_REQUIRED,
+    &ami002_deprecation_time::NO_DEPRECATION_TIME,
+    &ami003_ebs_encrypted::UNENCRYPTED_EBS_MAPPING,
+    &ami004_billing_details::MISSING_BILLING_DETAILS,
+    &ami005_billing_mismatch::BILLING_PLATFORM_MISMATCH,
+    &ami006_public::PUBLIC_IMAGE,
+    &ami008_too_old::IMAGE_TOO_OLD,
+    &ami009_past_deprecation::PAST_DEPRECATION_DATE,
+    &ami010_deprecation_too_far::DEPRECATION_TOO_FAR,
+    &ami011_not_usable::IMAGE_NOT_USABLE,
+    &ami014_deregistration_protection::NO_DEREGISTRATION_PROTECTION,
+    &ami015_paravirtual::PARAVIRTUAL_IMAGE,
+    &ami016_uefi_tpm::NO_UEFI_TPM,
+];
+
+/// Codes reserved for rules that later work adds; never give them to another rule.
+pub static RESERVED: &[&str] = &["AMI007", "AMI012", "AMI013", "AMI017", "AMI018"];
+
+/// Finds a built-in rule by code (`AMI003`) or name (`unencrypted-ebs-mapping`).
+pub fn lookup(key: &str) -> Option<&'static RuleMeta> {
+    BUILTIN
+        .iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
+}
+
+/// How serious a finding is. Ordered, so thresholds are plain comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// GitHub code scanning reads this CVSS-like score (0.0–10.0) to rank alerts.
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Info => "1.0",
+            Severity::Low => "3.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("unknown severity `{s}` (expected info, low, medium, high or critical)"))
+    }
+}
+
+/// A rule's check: pure, no I/O; absent data it needs means no finding.
+pub type CheckFn = fn(&Image, &mut Cx<'_>);
+
+/// Everything amilint knows about a rule. Declared once per rule.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub default_enabled: bool,
+    pub summary: &'static str,
+    /// Markdown with the sections What it does, Why is this bad?, Example,
+    /// Remediation, References (from the rule's `///` lines).
+    pub docs: &'static str,
+    pub check: CheckFn,
+}
+
+impl RuleMeta {
+    /// The docs as written, without the one leading space `///` leaves.
+    pub fn docs(&self) -> String {
+        let mut out = String::new();
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The first paragraph of "What it does", as one line.
+    pub fn description(&self) -> String {
+        let docs = self.docs();
+        let mut lines = docs.lines().skip_while(|l| !l.starts_with("## What it does")).skip(1);
+        let mut out: Vec<&str> = Vec::new();
+        for line in lines.by_ref() {
+            if line.trim().is_empty() || line.starts_with('#') {
+                break;
+            }
+            out.push(line.trim());
+        }
+        out.join(" ")
+    }
+}
+
+/// Declares one rule: its `///` docs and meta become a `static RuleMeta`.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])+
+        $vis:vis static $ident:ident = {
+            code: $code:literal,
+            name: $name:literal,
+            severity: $severity:expr,
+            default_enabled: $enabled:expr,
+            summary: $summary:literal,
+            check: $check:path $(,)?
+        }
+    ) => {
+        $vis static $ident: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            code: $code,
+            name: $name,
+            severity: $severity,
+            default_enabled: $enabled,
+            summary: $summary,
+            docs: concat!($($doc, "\n"),+),
+            check: $check,
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Options that rules read, fixed for one scan.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    /// The scan's "now" (`--now`), so time-based rules are reproducible.
+    pub now: Timestamp,
+    /// AMI008: images older than this many days are flagged.
+    pub max_age_days: i64,
+    /// AMI010: deprecation more than this many days after creation is flagged.
+    pub max_deprecation_days: i64,
+}
+
+impl Default for RuleSettings {
+    fn default() -> Self {
+        RuleSettings {
+            now: Timestamp::now(),
+            max_age_days: 365,
+            max_deprecation_days: 730,
+        }
+    }
+}
+
+/// A finding as a rule reports it, before the scanner adds where it was read.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    pub rule: &'static RuleMeta,
+    pub pointer: Pointer,
+    pub message: String,
+}
+
+/// What a check sees besides the image: the settings, and a place to report.
+pub struct Cx<'a> {
+    pub settings: &'a RuleSettings,
+    findings: Vec<RawFinding>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(settings: &'a RuleSettings) -> Self {
+        Cx {
+            settings,
+            findings: Vec::new(),
+        }
+    }
+
+    /// Reports one finding of `rule` at `pointer` (the offending field).
+    pub fn report(&mut self, rule: &'static RuleMeta, pointer: Pointer, message: impl Into<String>) {
+        self.findings.push(RawFinding {
+            rule,
+            pointer,
+            message: message.into(),
+        });
+    }
+
+    pub fn take(&mut self) -> Vec<RawFinding> {
+        std::mem::take(&mut self.findings)
+    }
+}
+
+/// Parses an AWS timestamp (`2024-05-01T12:00:00.000Z`); `None` if absent or unparsable.
+pub fn parse_time(text: Option<&str>) -> Option<Timestamp> {
+    let text = text?.trim();
+    if text.is_empty() {
+        return None;
+    }
+    text.parse::<Timestamp>().ok()
+}
+
+/// Whole days from `earlier` to `later` (negative if `later` is before).
+pub fn days_between(earlier: Timestamp, later: Timestamp) -> i64 {
+    later.as_second().saturating_sub(earlier.as_second()).div_euclid(86_400)
+}
+
+/// Shows an optional field's value for messages: `"v1.0"` or `absent`.
+pub fn shown(value: Option<&str>) -> String {
+    match value {
+        Some(v) => format!("`{v}`"),
+        None => "absent".to_string(),
+    }
+}
