@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
 use crate::cli::{Cli, ColorArg, Command, FailOn, FormatArg, RulesFormat, ScanArgs};
-use crate::error::OutputError;
+use crate::error::{InputError, OutputError};
 use crate::finding::{Finding, Location, Report};
 use crate::input::{InputSource, read_images};
 use crate::output::{self, Format};
@@ -34,12 +34,29 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// The validated scan configuration.
-struct ScanPlan {
-    rules: Vec<&'static RuleMeta>,
-    severities: BTreeMap<&'static str, Severity>,
-    settings: RuleSettings,
-    outputs: Vec<(Format, PathBuf)>,
-    fail_on: Option<Severity>,
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    /// The rules to run, in code order.
+    pub rules: Vec<&'static RuleMeta>,
+    /// `--severity` overrides by rule code.
+    pub severities: BTreeMap<&'static str, Severity>,
+    pub settings: RuleSettings,
+    /// `--output FORMAT=PATH` files.
+    pub outputs: Vec<(Format, PathBuf)>,
+    pub fail_on: Option<Severity>,
+}
+
+impl ScanPlan {
+    /// The default plan: rules on by default, default limits, `--fail-on low`.
+    pub fn new(settings: RuleSettings) -> Self {
+        ScanPlan {
+            rules: BUILTIN.iter().copied().filter(|r| r.default_enabled).collect(),
+            severities: BTreeMap::new(),
+            settings,
+            outputs: Vec::new(),
+            fail_on: Some(Severity::Low),
+        }
+    }
 }
 
 fn resolve_rules(keys: &[String], flag: &str) -> Result<Vec<&'static RuleMeta>> {
@@ -138,6 +155,37 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         bail!("stdin (`-`) can be read only once");
     }
 
+    let report = scan_sources(&sources, &plan)?;
+
+    for (format, path) in &plan.outputs {
+        write_atomically(path, |out| output::emit(*format, &report, false, out))?;
+    }
+    let stdout_format = match args.format {
+        FormatArg::Text => Some(Format::Text),
+        FormatArg::Json => Some(Format::Json),
+        FormatArg::Sarif => Some(Format::Sarif),
+        FormatArg::None => None,
+    };
+    if let Some(format) = stdout_format {
+        let color = use_color(args.color);
+        let mut out = BufWriter::new(io::stdout().lock());
+        output::emit(format, &report, color, &mut out)
+            .and_then(|()| out.flush())
+            .context("writing the report to stdout")?;
+    }
+
+    Ok(if !report.errors.is_empty() {
+        ExitCode::from(2)
+    } else if report.fails() && !args.exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads every source and runs the plan's rules on each image. The scanner
+/// keeps findings, not images. An input error stops the scan: no report.
+pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, InputError> {
     let mut report = Report {
         tool_version: env!("CARGO_PKG_VERSION"),
         now: plan.settings.now,
@@ -149,7 +197,6 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         errors: Vec::new(),
         fail_on: plan.fail_on,
     };
-
     let mut cx = Cx::new(&plan.settings);
     for (input_index, source) in sources.iter().enumerate() {
         read_images(source, |located| {
@@ -181,31 +228,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         })?;
     }
     report.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-
-    for (format, path) in &plan.outputs {
-        write_atomically(path, |out| output::emit(*format, &report, false, out))?;
-    }
-    let stdout_format = match args.format {
-        FormatArg::Text => Some(Format::Text),
-        FormatArg::Json => Some(Format::Json),
-        FormatArg::Sarif => Some(Format::Sarif),
-        FormatArg::None => None,
-    };
-    if let Some(format) = stdout_format {
-        let color = use_color(args.color);
-        let mut out = BufWriter::new(io::stdout().lock());
-        output::emit(format, &report, color, &mut out)
-            .and_then(|()| out.flush())
-            .context("writing the report to stdout")?;
-    }
-
-    Ok(if !report.errors.is_empty() {
-        ExitCode::from(2)
-    } else if report.fails() && !args.exit_zero {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(report)
 }
 
 fn use_color(arg: ColorArg) -> bool {

@@ -120,11 +120,27 @@ fn families_of_code(code: &str) -> Option<&'static [Family]> {
     })
 }
 
+/// Lower-case words of `text`, split at punctuation and at letter/digit
+/// changes, so `RHEL9`, `sles15` and `SQL_2019` each give their family word.
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect()
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut last_digit = None;
+    for c in text.chars() {
+        if !c.is_ascii_alphanumeric() {
+            out.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
+            last_digit = None;
+            continue;
+        }
+        let digit = c.is_ascii_digit();
+        if last_digit.is_some_and(|d| d != digit) {
+            out.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
+        }
+        current.push(c.to_ascii_lowercase());
+        last_digit = Some(digit);
+    }
+    out.extend((!current.is_empty()).then_some(current));
+    out
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
@@ -198,5 +214,7 @@ mod tests {
         assert!(Family::RedHat.in_text(&words("RHEL-9.3.0_HVM-20240117-x86_64")));
         assert!(Family::Suse.in_text(&words("suse-sles-15-sp5-v20240101-hvm-ssd-x86_64")));
         assert!(!Family::Suse.in_text(&words("amzn2-ami-kernel-5.10-hvm")));
+        assert!(Family::RedHat.in_text(&words("payments-rhel9-base")));
+        assert_eq!(words("SQL2019x"), vec!["sql", "2019", "x"]);
     }
 }

@@ -1,0 +1,67 @@
+//! One snapshot per output format, over fixtures/formats/mixed.json.
+
+mod common;
+
+use amilint::output::Format;
+
+fn mixed() -> amilint::finding::Report {
+    common::scan(&["fixtures/formats/mixed.json"], &common::plan())
+}
+
+#[test]
+fn text() {
+    insta::assert_snapshot!(common::render(&mixed(), Format::Text));
+}
+
+#[test]
+fn json() {
+    let out = common::render(&mixed(), Format::Json);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["summary"]["images_skipped"], 1);
+    assert_eq!(
+        doc["summary"]["findings"].as_u64(),
+        Some(doc["findings"].as_array().map_or(0, |a| a.len() as u64))
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn sarif() {
+    let out = common::render(&mixed(), Format::Sarif);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("sarif output parses");
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    for rule in rules {
+        for key in ["shortDescription", "fullDescription", "help"] {
+            let text = rule[key]["text"].as_str().unwrap_or_default();
+            assert!(!text.trim().is_empty(), "{} lacks {key}", rule["id"]);
+        }
+        assert!(rule["help"]["markdown"].is_string());
+        assert!(rule["properties"]["security-severity"].is_string());
+    }
+    for result in run["results"].as_array().expect("results") {
+        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let loc = &result["locations"][0];
+        assert_eq!(loc["physicalLocation"]["artifactLocation"]["uri"], "fixtures/formats/mixed.json");
+        assert!(loc["physicalLocation"]["region"]["startLine"].as_u64().is_some_and(|l| l > 1));
+        assert!(loc["logicalLocations"][0]["name"].as_str().is_some_and(|n| n.starts_with("ami-")));
+        assert!(result["partialFingerprints"]["amilint/v1"].is_string());
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// Each image's findings point at the line where that image's object starts.
+#[test]
+fn lines_point_at_image_objects() {
+    let report = mixed();
+    let text = std::fs::read_to_string("fixtures/formats/mixed.json").expect("fixture");
+    let lines: Vec<&str> = text.lines().collect();
+    for f in &report.findings {
+        let line = lines[f.location.line as usize - 1];
+        assert_eq!(line.trim(), "{", "finding line {} is not an object start", f.location.line);
+        let next: String = lines[f.location.line as usize..].iter().take(40).copied().collect();
+        assert!(next.contains(&f.image_id), "{} not near line {}", f.image_id, f.location.line);
+    }
+}

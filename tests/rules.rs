@@ -1,0 +1,55 @@
+//! One snapshot per rule: each `fixtures/rules/<CODE>.json` is scanned with
+//! only that rule enabled, and the text output is the snapshot.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use amilint::output::Format;
+
+/// Fixture images say what they expect: `bad` images must be flagged, `ok`
+/// images must not. The label is in the name (`bad-…`, `…-ok`) or the
+/// description (`ok: …`).
+fn label(name: &str, description: &str) -> Option<&'static str> {
+    let n = name.to_ascii_lowercase();
+    if n.starts_with("bad-") || n.contains("-bad-") || description.starts_with("bad:") {
+        Some("bad")
+    } else if n.starts_with("ok-") || n.ends_with("-ok") || description.starts_with("ok:") {
+        Some("ok")
+    } else {
+        None
+    }
+}
+
+#[test]
+fn rules() {
+    insta::glob!("../fixtures/rules", "*.json", |path| {
+        let code = path.file_stem().and_then(|s| s.to_str()).expect("file stem");
+        let rule = amilint::rules::lookup(code).unwrap_or_else(|| panic!("{code} is not a rule"));
+        let mut plan = common::plan();
+        plan.rules = vec![rule];
+        let rel = format!("fixtures/rules/{code}.json");
+        let report = common::scan(&[&rel], &plan);
+
+        let flagged: BTreeSet<&str> = report.findings.iter().map(|f| f.image_id.as_str()).collect();
+        let text = std::fs::read_to_string(path).expect("fixture readable");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("fixture is JSON");
+        let images = doc["Images"].as_array().expect("fixture has Images");
+        let mut saw_bad = false;
+        for image in images {
+            let id = image["ImageId"].as_str().expect("fixture image id");
+            let name = image["Name"].as_str().unwrap_or_default();
+            let description = image["Description"].as_str().unwrap_or_default();
+            match label(name, description) {
+                Some("bad") => {
+                    saw_bad = true;
+                    assert!(flagged.contains(id), "{code}: {name} ({id}) should be flagged");
+                }
+                Some(_) => assert!(!flagged.contains(id), "{code}: {name} ({id}) should pass"),
+                None => panic!("{code}: fixture image {name} has no ok/bad label"),
+            }
+        }
+        assert!(saw_bad, "{code}: fixture has no bad image");
+        insta::assert_snapshot!(common::render(&report, Format::Text));
+    });
+}
