@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs what the tests need
+# (Microsoft's SARIF validator from npm), then runs every Rust test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> installing the SARIF validator (@microsoft/sarif-multitool, npm ci)"
+(cd tests/sarif-validator && npm ci --no-audit --no-fund --loglevel=error)
+# npm may refuse the package's postinstall `chmod u+x`; do it here.
+find tests/sarif-validator/node_modules/@microsoft -name Sarif.Multitool -type f -exec chmod u+x {} +
+
+echo "==> cargo test"
+cargo test --locked
