@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
@@ -209,12 +210,19 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
             for rule in &plan.rules {
                 (rule.check)(image, &mut cx);
             }
-            for raw in cx.take() {
+            let raws = cx.take();
+            if raws.is_empty() {
+                return;
+            }
+            // One shared copy of the id and name for all of the image's findings.
+            let image_id: Arc<str> = image.id().into();
+            let image_name: Option<Arc<str>> = image.name.as_deref().map(Into::into);
+            for raw in raws {
                 report.findings.push(Finding {
                     rule: raw.rule,
                     severity: plan.severities.get(raw.rule.code).copied().unwrap_or(raw.rule.severity),
-                    image_id: image.id().to_string(),
-                    image_name: image.name.clone(),
+                    image_id: image_id.clone(),
+                    image_name: image_name.clone(),
                     message: raw.message,
                     location: Location {
                         uri: source.uri.clone(),
@@ -252,10 +260,12 @@ fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resul
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".amilint-")
-        .tempfile_in(dir)
-        .map_err(err)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".amilint-");
+    // A report is an ordinary file: rw for all, less the umask (not 0600).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
     {
         let mut out = BufWriter::new(tmp.as_file_mut());
         write(&mut out).and_then(|()| out.flush()).map_err(err)?;

@@ -27,8 +27,8 @@ pub struct Finding {
     pub rule: &'static RuleMeta,
     /// The effective severity (after `--severity` overrides).
     pub severity: Severity,
-    pub image_id: String,
-    pub image_name: Option<String>,
+    pub image_id: Arc<str>,
+    pub image_name: Option<Arc<str>>,
     pub message: String,
     pub location: Location,
     /// Order of the input on the command line, for a deterministic order.

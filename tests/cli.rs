@@ -216,3 +216,14 @@ fn kernel_and_ramdisk_images_are_skipped() {
     assert_eq!(doc["summary"]["images_scanned"], 6);
     assert_eq!(doc["summary"]["images_skipped"], 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn report_files_are_ordinary_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("r.json");
+    run(&["scan", EXAMPLE, "--format", "none", "--output", &format!("json={}", path.display())]);
+    let mode = std::fs::metadata(&path).expect("written").permissions().mode() & 0o777;
+    assert_ne!(mode & 0o044, 0, "report is private to its owner: {mode:o}");
+}

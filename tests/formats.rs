@@ -62,6 +62,19 @@ fn lines_point_at_image_objects() {
         let line = lines[f.location.line as usize - 1];
         assert_eq!(line.trim(), "{", "finding line {} is not an object start", f.location.line);
         let next: String = lines[f.location.line as usize..].iter().take(40).copied().collect();
-        assert!(next.contains(&f.image_id), "{} not near line {}", f.image_id, f.location.line);
+        assert!(next.contains(&*f.image_id), "{} not near line {}", f.image_id, f.location.line);
     }
+}
+
+/// The streamed SARIF is the same document as serde-sarif's typed model, and
+/// that model reads it back.
+#[test]
+fn streamed_sarif_matches_the_typed_model() {
+    let report = mixed();
+    let typed = serde_json::to_value(amilint::output::sarif::build(&report)).expect("typed model serialises");
+    let mut out = Vec::new();
+    amilint::output::sarif::emit(&report, &mut out).expect("emit");
+    let streamed: serde_json::Value = serde_json::from_slice(&out).expect("streamed parses");
+    assert_eq!(typed, streamed);
+    let _: serde_sarif::sarif::Sarif = serde_json::from_slice(&out).expect("serde-sarif reads it back");
 }

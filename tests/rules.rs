@@ -31,7 +31,7 @@ fn rules() {
         let rel = format!("fixtures/rules/{code}.json");
         let report = common::scan(&[&rel], &plan);
 
-        let flagged: BTreeSet<&str> = report.findings.iter().map(|f| f.image_id.as_str()).collect();
+        let flagged: BTreeSet<&str> = report.findings.iter().map(|f| &*f.image_id).collect();
         let text = std::fs::read_to_string(path).expect("fixture readable");
         let doc: serde_json::Value = serde_json::from_str(&text).expect("fixture is JSON");
         let images = doc["Images"].as_array().expect("fixture has Images");

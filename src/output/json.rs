@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::finding::Report;
 
@@ -16,7 +16,7 @@ struct JsonReport<'a> {
     tool: Tool<'a>,
     scan: Scan<'a>,
     summary: Summary<'a>,
-    findings: Vec<JsonFinding<'a>>,
+    findings: Findings<'a>,
     errors: Vec<JsonError<'a>>,
 }
 
@@ -92,10 +92,19 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .collect(),
             by_rule: report.count_by_rule(),
         },
-        findings: report
-            .findings
-            .iter()
-            .map(|f| JsonFinding {
+        findings: Findings(report),
+        errors: report.errors.iter().map(|m| JsonError { message: m }).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+/// Findings are converted and written one at a time, never all held twice.
+struct Findings<'a>(&'a Report);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.findings.iter().map(|f| JsonFinding {
                 rule_id: f.rule.code,
                 rule_name: f.rule.name,
                 severity: f.severity.as_str(),
@@ -109,10 +118,6 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     pointer: f.location.pointer.as_str(),
                 },
                 fingerprint: f.fingerprint(),
-            })
-            .collect(),
-        errors: report.errors.iter().map(|m| JsonError { message: m }).collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)
+            }))
+    }
 }

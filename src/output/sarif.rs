@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
@@ -93,7 +94,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Result {
         ..Default::default()
     };
     let logical = LogicalLocation {
-        name: Some(f.image_id.clone()),
+        name: Some(f.image_id.to_string()),
         fully_qualified_name: Some(format!("{}{}", f.image_id, f.location.pointer)),
         kind: Some("resource".to_string()),
         ..Default::default()
@@ -112,7 +113,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Result {
         .partial_fingerprints(fingerprints)
         .properties(properties(vec![
             ("severity", Value::String(f.severity.to_string())),
-            ("imageId", Value::String(f.image_id.clone())),
+            ("imageId", Value::String(f.image_id.to_string())),
             ("pointer", Value::String(f.location.pointer.to_string())),
         ]))
         .build();
@@ -120,14 +121,19 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Result {
     result
 }
 
-pub fn build(report: &Report) -> Sarif {
+fn tool(report: &Report) -> Tool {
     let rules: Vec<ReportingDescriptor> = report.rules.iter().map(|r| descriptor(r)).collect();
-    let index_of = |code: &str| report.rules.iter().position(|r| r.code == code);
-    let results: Vec<Result> = report
-        .findings
-        .iter()
-        .map(|f| result(f, index_of(f.rule.code)))
-        .collect();
+    let driver = ToolComponent::builder()
+        .name("amilint")
+        .version(report.tool_version)
+        .semantic_version(report.tool_version)
+        .information_uri(INFORMATION_URI)
+        .rules(rules)
+        .build();
+    Tool::builder().driver(driver).build()
+}
+
+fn invocation(report: &Report) -> Invocation {
     let mut invocation = Invocation::builder()
         .execution_successful(report.errors.is_empty())
         .build();
@@ -144,26 +150,79 @@ pub fn build(report: &Report) -> Sarif {
             .collect();
         invocation.tool_execution_notifications = Some(notes);
     }
-    let driver = ToolComponent::builder()
-        .name("amilint")
-        .version(report.tool_version)
-        .semantic_version(report.tool_version)
-        .information_uri(INFORMATION_URI)
-        .rules(rules)
-        .build();
+    invocation
+}
+
+/// The whole log as serde-sarif's typed model (for callers that want it in memory).
+pub fn build(report: &Report) -> Sarif {
+    let results: Vec<Result> = Results(report).iter().collect();
     let run = Run::builder()
-        .tool(Tool::builder().driver(driver).build())
-        .invocations(vec![invocation])
+        .tool(tool(report))
+        .invocations(vec![invocation(report)])
         .results(results)
         .build();
     Sarif::builder()
-        .schema("https://json.schemastore.org/sarif-2.1.0.json")
-        .version(Value::String("2.1.0".to_string()))
+        .schema(SCHEMA_URI)
+        .version(Value::String(VERSION.to_string()))
         .runs(vec![run])
         .build()
 }
 
+const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const VERSION: &str = "2.1.0";
+
+/// The outer layers of a SARIF log, so that results are built and written one
+/// at a time: a report with millions of findings is never held as SARIF
+/// objects. Everything inside is serde-sarif's typed model.
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [LogRun<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct LogRun<'a> {
+    tool: Tool,
+    invocations: [Invocation; 1],
+    results: Results<'a>,
+}
+
+struct Results<'a>(&'a Report);
+
+impl<'a> Results<'a> {
+    fn iter(&self) -> impl Iterator<Item = Result> + 'a {
+        let report = self.0;
+        let index: BTreeMap<&str, usize> = report
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.code, i))
+            .collect();
+        report
+            .findings
+            .iter()
+            .map(move |f| result(f, index.get(f.rule.code).copied()))
+    }
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(report))?;
+    let log = Log {
+        schema: SCHEMA_URI,
+        version: VERSION,
+        runs: [LogRun {
+            tool: tool(report),
+            invocations: [invocation(report)],
+            results: Results(report),
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
