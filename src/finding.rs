@@ -40,7 +40,11 @@ impl Finding {
     /// the same fingerprint whatever file, line or tool version reported it.
     pub fn fingerprint(&self) -> String {
         let mut hasher = Sha256::new();
-        for part in [self.rule.code, &self.image_id, self.location.pointer.as_str()] {
+        for part in [
+            self.rule.code,
+            &self.image_id,
+            self.location.pointer.as_str(),
+        ] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
@@ -92,7 +96,8 @@ impl Report {
     }
 
     pub fn count_by_rule(&self) -> BTreeMap<&'static str, usize> {
-        let mut counts: BTreeMap<&'static str, usize> = self.rules.iter().map(|r| (r.code, 0)).collect();
+        let mut counts: BTreeMap<&'static str, usize> =
+            self.rules.iter().map(|r| (r.code, 0)).collect();
         for f in &self.findings {
             *counts.entry(f.rule.code).or_default() += 1;
         }

@@ -36,7 +36,10 @@ fn finding_keys(json: &str) -> BTreeSet<(String, String, String)> {
             (
                 f["image_id"].as_str().unwrap_or_default().to_string(),
                 f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["location"]["pointer"].as_str().unwrap_or_default().to_string(),
+                f["location"]["pointer"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
             )
         })
         .collect()
@@ -55,31 +58,100 @@ fn exit_codes_follow_fail_on() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("AMI006[public-image]"));
     // Only critical findings count with --fail-on critical: the example has two.
-    assert_eq!(run(&["scan", EXAMPLE, "--now", NOW, "--fail-on", "critical"]).0, 1);
-    assert_eq!(run(&["scan", EXAMPLE, "--now", NOW, "--fail-on", "critical", "--ignore", "AMI006"]).0, 0);
-    assert_eq!(run(&["scan", EXAMPLE, "--now", NOW, "--fail-on", "never"]).0, 0);
+    assert_eq!(
+        run(&["scan", EXAMPLE, "--now", NOW, "--fail-on", "critical"]).0,
+        1
+    );
+    assert_eq!(
+        run(&[
+            "scan",
+            EXAMPLE,
+            "--now",
+            NOW,
+            "--fail-on",
+            "critical",
+            "--ignore",
+            "AMI006"
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        run(&["scan", EXAMPLE, "--now", NOW, "--fail-on", "never"]).0,
+        0
+    );
     assert_eq!(run(&["scan", EXAMPLE, "--now", NOW, "--exit-zero"]).0, 0);
     // A clean image passes.
-    let (code, out, _) = run(&["scan", "fixtures/rules/AMI001.json", "--select", "AMI006", "--now", NOW]);
+    let (code, out, _) = run(&[
+        "scan",
+        "fixtures/rules/AMI001.json",
+        "--select",
+        "AMI006",
+        "--now",
+        NOW,
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("Found 0 findings"), "{out}");
 }
 
 #[test]
 fn select_ignore_and_severity_overrides() {
-    let (_, out, _) = run(&["scan", EXAMPLE, "--now", NOW, "--format", "json", "--select", "AMI003,public-image"]);
+    let (_, out, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--select",
+        "AMI003,public-image",
+    ]);
     let rules: BTreeSet<String> = finding_keys(&out).into_iter().map(|k| k.1).collect();
-    assert_eq!(rules, BTreeSet::from(["AMI003".to_string(), "AMI006".to_string()]));
+    assert_eq!(
+        rules,
+        BTreeSet::from(["AMI003".to_string(), "AMI006".to_string()])
+    );
 
-    let (_, out, _) = run(&["scan", EXAMPLE, "--now", NOW, "--format", "json", "--select", "ALL", "--ignore", "AMI016"]);
+    let (_, out, _) = run(&[
+        "scan", EXAMPLE, "--now", NOW, "--format", "json", "--select", "ALL", "--ignore", "AMI016",
+    ]);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert!(doc["scan"]["rules"].as_array().expect("rules").iter().any(|r| r == "AMI014"));
-    assert!(!doc["scan"]["rules"].as_array().expect("rules").iter().any(|r| r == "AMI016"));
+    assert!(
+        doc["scan"]["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .any(|r| r == "AMI014")
+    );
+    assert!(
+        !doc["scan"]["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .any(|r| r == "AMI016")
+    );
 
-    let (_, out, _) = run(&["scan", EXAMPLE, "--now", NOW, "--format", "json", "--select", "AMI003", "--severity", "AMI003=critical"]);
+    let (_, out, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--select",
+        "AMI003",
+        "--severity",
+        "AMI003=critical",
+    ]);
     assert!(out.contains("\"severity\": \"critical\"") && !out.contains("\"severity\": \"high\""));
 
-    for bad in [["--select", "AMI999"], ["--ignore", "nope"], ["--severity", "AMI003=urgent"], ["--now", "yesterday"], ["--output", "pdf=x.pdf"]] {
+    for bad in [
+        ["--select", "AMI999"],
+        ["--ignore", "nope"],
+        ["--severity", "AMI003=urgent"],
+        ["--now", "yesterday"],
+        ["--output", "pdf=x.pdf"],
+    ] {
         let (code, _, err) = run(&["scan", EXAMPLE, bad[0], bad[1]]);
         assert_eq!(code, 2, "{bad:?}");
         assert!(err.starts_with("error: "), "{bad:?}: {err}");
@@ -91,21 +163,48 @@ fn bad_input_exits_2_naming_file_line_and_column_and_writes_no_report() {
     let dir = tempfile::tempdir().expect("tempdir");
     let cases = [
         ("empty.json", "fixtures/bad/empty.json:1:1: empty input"),
-        ("describe-instances.json", "fixtures/bad/describe-instances.json:1:1: no `Images` array"),
-        ("no-image-id.json", "fixtures/bad/no-image-id.json:59:9: image has no `ImageId`"),
-        ("images-null.json", "fixtures/bad/images-null.json:2:15: `Images` is null"),
-        ("trailing-comma.json", "fixtures/bad/trailing-comma.json:6:9: invalid JSON: trailing comma"),
-        ("truncated.json", "fixtures/bad/truncated.json:55:18: unexpected end of input"),
-        ("wrong-type.json", "fixtures/bad/wrong-type.json:5:27: invalid JSON: invalid type"),
+        (
+            "describe-instances.json",
+            "fixtures/bad/describe-instances.json:1:1: no `Images` array",
+        ),
+        (
+            "no-image-id.json",
+            "fixtures/bad/no-image-id.json:59:9: image has no `ImageId`",
+        ),
+        (
+            "images-null.json",
+            "fixtures/bad/images-null.json:2:15: `Images` is null",
+        ),
+        (
+            "trailing-comma.json",
+            "fixtures/bad/trailing-comma.json:6:9: invalid JSON: trailing comma",
+        ),
+        (
+            "truncated.json",
+            "fixtures/bad/truncated.json:55:18: unexpected end of input",
+        ),
+        (
+            "wrong-type.json",
+            "fixtures/bad/wrong-type.json:5:27: invalid JSON: invalid type",
+        ),
     ];
     for (file, expected) in cases {
         let sarif = dir.path().join("out.sarif");
         let out_arg = format!("sarif={}", sarif.display());
         // A good file first: its findings must not be written either.
-        let (code, stdout, err) = run(&["scan", EXAMPLE, &format!("fixtures/bad/{file}"), "--output", &out_arg]);
+        let (code, stdout, err) = run(&[
+            "scan",
+            EXAMPLE,
+            &format!("fixtures/bad/{file}"),
+            "--output",
+            &out_arg,
+        ]);
         assert_eq!(code, 2, "{file}");
         assert!(err.contains(expected), "{file}: {err}");
-        assert!(stdout.is_empty(), "{file}: partial report on stdout: {stdout}");
+        assert!(
+            stdout.is_empty(),
+            "{file}: partial report on stdout: {stdout}"
+        );
         assert!(!sarif.exists(), "{file}: a report was written");
     }
     let (code, _, err) = run(&["scan", "fixtures/does-not-exist.json"]);
@@ -115,10 +214,25 @@ fn bad_input_exits_2_naming_file_line_and_column_and_writes_no_report() {
 
 #[test]
 fn every_export_shape_gives_the_same_findings() {
-    let reference = run(&["scan", "fixtures/shapes/cli-v2.json", "--now", NOW, "--format", "json"]).1;
+    let reference = run(&[
+        "scan",
+        "fixtures/shapes/cli-v2.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ])
+    .1;
     let expected = finding_keys(&reference);
     assert!(expected.len() > 10);
-    for shape in ["cli-v1.json", "boto3-dump.json", "bare-array.json", "images.jsonl", "pages.jsonl", "concatenated-pages.json"] {
+    for shape in [
+        "cli-v1.json",
+        "boto3-dump.json",
+        "bare-array.json",
+        "images.jsonl",
+        "pages.jsonl",
+        "concatenated-pages.json",
+    ] {
         let path = format!("fixtures/shapes/{shape}");
         let (code, out, err) = run(&["scan", &path, "--now", NOW, "--format", "json"]);
         assert_eq!(code, 1, "{shape}: {err}");
@@ -133,12 +247,22 @@ fn stdin_gzip_and_several_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     let gz = dir.path().join("export.json.gz");
     let raw = std::fs::read(EXAMPLE).expect("example");
-    let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).expect("create"), flate2::Compression::default());
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).expect("create"),
+        flate2::Compression::default(),
+    );
     enc.write_all(&raw).expect("gzip");
     enc.finish().expect("gzip finish");
 
     let expected = finding_keys(&run(&["scan", EXAMPLE, "--now", NOW, "--format", "json"]).1);
-    let (_, out, err) = run(&["scan", gz.to_str().expect("utf-8 path"), "--now", NOW, "--format", "json"]);
+    let (_, out, err) = run(&[
+        "scan",
+        gz.to_str().expect("utf-8 path"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
     assert_eq!(finding_keys(&out), expected, "{err}");
 
     let out = amilint()
@@ -151,9 +275,24 @@ fn stdin_gzip_and_several_files() {
     assert!(stdout.contains("\"uri\": \"stdin\""));
 
     // Two files: findings of both, in command-line order.
-    let (_, out, _) = run(&["scan", "fixtures/rules/AMI006.json", EXAMPLE, "--now", NOW, "--format", "json", "--select", "AMI006"]);
+    let (_, out, _) = run(&[
+        "scan",
+        "fixtures/rules/AMI006.json",
+        EXAMPLE,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--select",
+        "AMI006",
+    ]);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
-    let uris: Vec<&str> = doc["findings"].as_array().expect("findings").iter().map(|f| f["location"]["uri"].as_str().unwrap_or_default()).collect();
+    let uris: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["location"]["uri"].as_str().unwrap_or_default())
+        .collect();
     assert_eq!(uris, vec!["fixtures/rules/AMI006.json", EXAMPLE, EXAMPLE]);
 
     // A truncated gzip stream is an input error, not a silent partial scan.
@@ -171,15 +310,25 @@ fn several_outputs_in_one_run() {
     let sarif = dir.path().join("r.sarif");
     let json = dir.path().join("r.json");
     let (code, out, _) = run(&[
-        "scan", EXAMPLE, "--now", NOW,
-        "--output", &format!("sarif={}", sarif.display()),
-        "--output", &format!("json={}", json.display()),
+        "scan",
+        EXAMPLE,
+        "--now",
+        NOW,
+        "--output",
+        &format!("sarif={}", sarif.display()),
+        "--output",
+        &format!("json={}", json.display()),
     ]);
     assert_eq!(code, 1);
     assert!(out.contains("Found 17 findings"), "{out}");
-    let sarif: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif written")).expect("sarif json");
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
-    assert_eq!(sarif["runs"][0]["results"].as_array().map(Vec::len), Some(17));
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).expect("sarif written")).expect("sarif json");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(17)
+    );
     assert_eq!(json["summary"]["findings"], 17);
     // No temporary files are left behind.
     let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
@@ -199,7 +348,10 @@ fn rules_and_explain() {
     let (code, out, _) = run(&["rules", "--format", "json"]);
     assert_eq!(code, 0);
     let list: serde_json::Value = serde_json::from_str(&out).expect("json");
-    assert_eq!(list.as_array().map(Vec::len), Some(amilint::rules::BUILTIN.len()));
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(amilint::rules::BUILTIN.len())
+    );
     let (code, out, _) = run(&["explain", "AMI003"]);
     assert_eq!(code, 0);
     assert!(out.contains("unencrypted-ebs-mapping") && out.contains("## Remediation"));
@@ -223,7 +375,18 @@ fn report_files_are_ordinary_files() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("r.json");
-    run(&["scan", EXAMPLE, "--format", "none", "--output", &format!("json={}", path.display())]);
-    let mode = std::fs::metadata(&path).expect("written").permissions().mode() & 0o777;
+    run(&[
+        "scan",
+        EXAMPLE,
+        "--format",
+        "none",
+        "--output",
+        &format!("json={}", path.display()),
+    ]);
+    let mode = std::fs::metadata(&path)
+        .expect("written")
+        .permissions()
+        .mode()
+        & 0o777;
     assert_ne!(mode & 0o044, 0, "report is private to its owner: {mode:o}");
 }

@@ -44,9 +44,20 @@ fn sarif() {
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
         let loc = &result["locations"][0];
-        assert_eq!(loc["physicalLocation"]["artifactLocation"]["uri"], "fixtures/formats/mixed.json");
-        assert!(loc["physicalLocation"]["region"]["startLine"].as_u64().is_some_and(|l| l > 1));
-        assert!(loc["logicalLocations"][0]["name"].as_str().is_some_and(|n| n.starts_with("ami-")));
+        assert_eq!(
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            "fixtures/formats/mixed.json"
+        );
+        assert!(
+            loc["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .is_some_and(|l| l > 1)
+        );
+        assert!(
+            loc["logicalLocations"][0]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("ami-"))
+        );
         assert!(result["partialFingerprints"]["amilint/v1"].is_string());
     }
     insta::assert_snapshot!(out);
@@ -60,9 +71,23 @@ fn lines_point_at_image_objects() {
     let lines: Vec<&str> = text.lines().collect();
     for f in &report.findings {
         let line = lines[f.location.line as usize - 1];
-        assert_eq!(line.trim(), "{", "finding line {} is not an object start", f.location.line);
-        let next: String = lines[f.location.line as usize..].iter().take(40).copied().collect();
-        assert!(next.contains(&*f.image_id), "{} not near line {}", f.image_id, f.location.line);
+        assert_eq!(
+            line.trim(),
+            "{",
+            "finding line {} is not an object start",
+            f.location.line
+        );
+        let next: String = lines[f.location.line as usize..]
+            .iter()
+            .take(40)
+            .copied()
+            .collect();
+        assert!(
+            next.contains(&*f.image_id),
+            "{} not near line {}",
+            f.image_id,
+            f.location.line
+        );
     }
 }
 
@@ -71,10 +96,12 @@ fn lines_point_at_image_objects() {
 #[test]
 fn streamed_sarif_matches_the_typed_model() {
     let report = mixed();
-    let typed = serde_json::to_value(amilint::output::sarif::build(&report)).expect("typed model serialises");
+    let typed = serde_json::to_value(amilint::output::sarif::build(&report))
+        .expect("typed model serialises");
     let mut out = Vec::new();
     amilint::output::sarif::emit(&report, &mut out).expect("emit");
     let streamed: serde_json::Value = serde_json::from_slice(&out).expect("streamed parses");
     assert_eq!(typed, streamed);
-    let _: serde_sarif::sarif::Sarif = serde_json::from_slice(&out).expect("serde-sarif reads it back");
+    let _: serde_sarif::sarif::Sarif =
+        serde_json::from_slice(&out).expect("serde-sarif reads it back");
 }

@@ -22,19 +22,27 @@ fn codes_and_names_are_unique_and_well_formed() {
         assert!(names.insert(rule.name), "duplicate name {}", rule.name);
         assert!(!RESERVED.contains(&rule.code), "{} is reserved", rule.code);
         assert!(
-            rule.code.len() == 6 && rule.code.starts_with("AMI") && rule.code[3..].bytes().all(|b| b.is_ascii_digit()),
+            rule.code.len() == 6
+                && rule.code.starts_with("AMI")
+                && rule.code[3..].bytes().all(|b| b.is_ascii_digit()),
             "bad code {}",
             rule.code
         );
         assert!(
-            rule.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            rule.name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
             "name {} is not kebab-case",
             rule.name
         );
     }
     let mut sorted: Vec<&str> = BUILTIN.iter().map(|r| r.code).collect();
     sorted.sort();
-    assert_eq!(sorted, BUILTIN.iter().map(|r| r.code).collect::<Vec<_>>(), "BUILTIN is in code order");
+    assert_eq!(
+        sorted,
+        BUILTIN.iter().map(|r| r.code).collect::<Vec<_>>(),
+        "BUILTIN is in code order"
+    );
     insta::assert_snapshot!(sorted.join("\n"));
 }
 
@@ -44,13 +52,27 @@ fn every_rule_has_complete_docs() {
         let docs = rule.docs();
         let mut last = 0;
         for section in SECTIONS {
-            let at = docs.find(section).unwrap_or_else(|| panic!("{} lacks `{section}`", rule.code));
+            let at = docs
+                .find(section)
+                .unwrap_or_else(|| panic!("{} lacks `{section}`", rule.code));
             assert!(at >= last, "{}: `{section}` out of order", rule.code);
             last = at;
         }
-        assert!(docs.contains("```json"), "{}: example is not a JSON snippet", rule.code);
-        assert!(docs.contains("https://"), "{}: no reference link", rule.code);
-        assert!(!rule.summary.is_empty() && !rule.description().is_empty(), "{}", rule.code);
+        assert!(
+            docs.contains("```json"),
+            "{}: example is not a JSON snippet",
+            rule.code
+        );
+        assert!(
+            docs.contains("https://"),
+            "{}: no reference link",
+            rule.code
+        );
+        assert!(
+            !rule.summary.is_empty() && !rule.description().is_empty(),
+            "{}",
+            rule.code
+        );
     }
 }
 

@@ -24,7 +24,10 @@ fn label(name: &str, description: &str) -> Option<&'static str> {
 #[test]
 fn rules() {
     insta::glob!("../fixtures/rules", "*.json", |path| {
-        let code = path.file_stem().and_then(|s| s.to_str()).expect("file stem");
+        let code = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("file stem");
         let rule = amilint::rules::lookup(code).unwrap_or_else(|| panic!("{code} is not a rule"));
         let mut plan = common::plan();
         plan.rules = vec![rule];
@@ -43,7 +46,10 @@ fn rules() {
             match label(name, description) {
                 Some("bad") => {
                     saw_bad = true;
-                    assert!(flagged.contains(id), "{code}: {name} ({id}) should be flagged");
+                    assert!(
+                        flagged.contains(id),
+                        "{code}: {name} ({id}) should be flagged"
+                    );
                 }
                 Some(_) => assert!(!flagged.contains(id), "{code}: {name} ({id}) should pass"),
                 None => panic!("{code}: fixture image {name} has no ok/bad label"),

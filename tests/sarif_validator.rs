@@ -23,7 +23,16 @@ fn validate(inputs: &[&str]) {
     let sarif = dir.path().join("amilint.sarif");
     let log = dir.path().join("validation.sarif");
     let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
-        .args(["scan", "--now", "2026-06-01T00:00:00Z", "--format", "none", "--select", "ALL", "--output"])
+        .args([
+            "scan",
+            "--now",
+            "2026-06-01T00:00:00Z",
+            "--format",
+            "none",
+            "--select",
+            "ALL",
+            "--output",
+        ])
         .arg(format!("sarif={}", sarif.display()))
         .args(inputs)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -37,32 +46,58 @@ fn validate(inputs: &[&str]) {
         .arg(&log)
         .output()
         .expect("the validator runs");
-    assert!(out.status.success(), "validator failed: {}", String::from_utf8_lossy(&out.stderr));
-    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&log).expect("validation log")).expect("log is JSON");
-    let results = report["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "validator failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&log).expect("validation log")).expect("log is JSON");
+    let results = report["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let errors: Vec<String> = results
         .iter()
         .filter(|r| r["level"] == "error")
         .map(|r| format!("{}: {}", r["ruleId"], r["message"]))
         .collect();
-    assert!(errors.is_empty(), "SARIF validation errors:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "SARIF validation errors:\n{}",
+        errors.join("\n")
+    );
     // Keep the warnings visible in the test log.
     for r in &results {
-        eprintln!("validator {}: {} {}", r["level"].as_str().unwrap_or("warning"), r["ruleId"], r["message"]["id"]);
+        eprintln!(
+            "validator {}: {} {}",
+            r["level"].as_str().unwrap_or("warning"),
+            r["ruleId"],
+            r["message"]["id"]
+        );
     }
 }
 
 #[test]
 fn sarif_passes_microsofts_validator() {
-    validate(&["fixtures/formats/mixed.json", "fixtures/examples/describe-images.json"]);
+    validate(&[
+        "fixtures/formats/mixed.json",
+        "fixtures/examples/describe-images.json",
+    ]);
 }
 
 #[test]
 fn sarif_of_every_rule_fixture_passes() {
-    let fixtures: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rules"))
-        .expect("fixtures")
-        .map(|e| format!("fixtures/rules/{}", e.expect("entry").file_name().to_string_lossy()))
-        .collect();
+    let fixtures: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rules"))
+            .expect("fixtures")
+            .map(|e| {
+                format!(
+                    "fixtures/rules/{}",
+                    e.expect("entry").file_name().to_string_lossy()
+                )
+            })
+            .collect();
     let refs: Vec<&str> = fixtures.iter().map(String::as_str).collect();
     validate(&refs);
 }

@@ -92,7 +92,10 @@ pub fn read_images(
         Box::new(File::open(&source.arg).map_err(io_err)?)
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
-    let gzip = reader.fill_buf().map_err(io_err)?.starts_with(&[0x1f, 0x8b]);
+    let gzip = reader
+        .fill_buf()
+        .map_err(io_err)?
+        .starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read> = if gzip {
         Box::new(flate2::read::MultiGzDecoder::new(reader))
     } else {
@@ -113,8 +116,8 @@ pub fn read_images(
 /// Deserialises one image object, translating serde_json's positions (which
 /// are relative to the slice) into positions in the file.
 fn parse_image(bytes: &[u8], line: u64, column: u64, path: &str) -> Result<Image, InputError> {
-    let image: Image = serde_json::from_slice(bytes)
-        .map_err(|e| json_error(&e, line, column, path))?;
+    let image: Image =
+        serde_json::from_slice(bytes).map_err(|e| json_error(&e, line, column, path))?;
     match image.image_id.as_deref() {
         Some(id) if !id.trim().is_empty() => Ok(image),
         _ => Err(InputError::Syntax {
@@ -353,8 +356,12 @@ impl<R: Read> Scanner<R> {
                     self.doc_mark = None;
                     match value {
                         Some(b'[') => self.images_array(emit)?,
-                        Some(b'n') => return Err(self.error("`Images` is null, expected an array of images")),
-                        found => return Err(self.unexpected(found, "an array of images after `Images`")),
+                        Some(b'n') => {
+                            return Err(self.error("`Images` is null, expected an array of images"));
+                        }
+                        found => {
+                            return Err(self.unexpected(found, "an array of images after `Images`"));
+                        }
                     }
                 } else {
                     let (start, s_line, s_col) = (self.pos, self.line, self.column);
@@ -502,7 +509,10 @@ impl<R: Read> Scanner<R> {
 }
 
 fn is_delimiter(b: u8) -> bool {
-    matches!(b, b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{' | b'[')
+    matches!(
+        b,
+        b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{' | b'['
+    )
 }
 
 fn describe(b: u8) -> String {
@@ -547,14 +557,17 @@ mod tests {
     fn small_buffer_boundaries_do_not_matter() {
         // An image larger than one chunk still arrives whole.
         let big = "x".repeat(CHUNK * 3);
-        let text = format!("{{\"Images\": [{{\"ImageId\": \"ami-1\", \"Description\": \"{big}\"}}, {{\"ImageId\": \"ami-2\"}}]}}");
+        let text = format!(
+            "{{\"Images\": [{{\"ImageId\": \"ami-1\", \"Description\": \"{big}\"}}, {{\"ImageId\": \"ami-2\"}}]}}"
+        );
         let got = scan(&text).expect("reads");
         assert_eq!(got.len(), 2);
     }
 
     #[test]
     fn errors_name_line_and_column() {
-        let err = scan("{\"Images\": [\n  {\"ImageId\": \"ami-1\",}\n]}").expect_err("trailing comma");
+        let err =
+            scan("{\"Images\": [\n  {\"ImageId\": \"ami-1\",}\n]}").expect_err("trailing comma");
         let text = err.to_string();
         assert!(text.starts_with("t.json:2:"), "{text}");
         let err = scan("{\"Reservations\": []}").expect_err("not images");

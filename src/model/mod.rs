@@ -207,3 +207,28 @@ macro_rules! ptr {
         $crate::model::Pointer::root()$(.push($token))*
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_and_new_values_survive() {
+        let text = r#"{"ImageId": "ami-1", "Platform": "windows", "BootMode": "uefi-next",
+            "SomeFutureField": {"a": [1, 2]}, "BlockDeviceMappings": [{"DeviceName": "/dev/sda1",
+            "Ebs": {"Encrypted": true, "AvailabilityZone": "x"}}]}"#;
+        let image: Image = serde_json::from_str(text).expect("parses");
+        assert_eq!(image.platform.as_deref(), Some("windows"));
+        assert_eq!(image.boot_mode.as_deref(), Some("uefi-next"));
+        assert_eq!(image.extra["SomeFutureField"]["a"][1], 2);
+        let back = serde_json::to_value(&image).expect("serialises");
+        let orig: Value = serde_json::from_str(text).expect("json");
+        assert_eq!(back, orig, "a round trip keeps every field");
+    }
+
+    #[test]
+    fn pointers_escape_tokens() {
+        assert_eq!(ptr!["Tags", 0, "a/b~c"].as_str(), "/Tags/0/a~1b~0c");
+        assert_eq!(Pointer::root().as_str(), "");
+    }
+}

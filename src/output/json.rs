@@ -93,7 +93,11 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             by_rule: report.count_by_rule(),
         },
         findings: Findings(report),
-        errors: report.errors.iter().map(|m| JsonError { message: m }).collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|m| JsonError { message: m })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
@@ -105,19 +109,19 @@ struct Findings<'a>(&'a Report);
 impl Serialize for Findings<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.findings.iter().map(|f| JsonFinding {
-                rule_id: f.rule.code,
-                rule_name: f.rule.name,
-                severity: f.severity.as_str(),
-                image_id: &f.image_id,
-                image_name: f.image_name.as_deref(),
-                message: &f.message,
-                location: JsonLocation {
-                    uri: &f.location.uri,
-                    line: f.location.line,
-                    column: f.location.column,
-                    pointer: f.location.pointer.as_str(),
-                },
-                fingerprint: f.fingerprint(),
-            }))
+            rule_id: f.rule.code,
+            rule_name: f.rule.name,
+            severity: f.severity.as_str(),
+            image_id: &f.image_id,
+            image_name: f.image_name.as_deref(),
+            message: &f.message,
+            location: JsonLocation {
+                uri: &f.location.uri,
+                line: f.location.line,
+                column: f.location.column,
+                pointer: f.location.pointer.as_str(),
+            },
+            fingerprint: f.fingerprint(),
+        }))
     }
 }

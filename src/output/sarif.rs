@@ -12,8 +12,8 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
-    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result,
-    ResultLevel, Run, Sarif, Tool, ToolComponent,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
 use crate::finding::{Finding, Report};
@@ -63,7 +63,10 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
                 .markdown(docs)
                 .build(),
         )
-        .help_uri(format!("{RULES_DOC_URI}#{}", rule.code.to_ascii_lowercase()))
+        .help_uri(format!(
+            "{RULES_DOC_URI}#{}",
+            rule.code.to_ascii_lowercase()
+        ))
         .default_configuration(ReportingConfiguration {
             level: Some(Value::String(level(rule.severity).to_string())),
             ..Default::default()

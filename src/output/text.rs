@@ -48,7 +48,13 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
             writeln!(
                 out,
                 "{} {}{}",
-                paint.wrap("1", &format!("{}:{}:{}", f.location.uri, f.location.line, f.location.column)),
+                paint.wrap(
+                    "1",
+                    &format!(
+                        "{}:{}:{}",
+                        f.location.uri, f.location.line, f.location.column
+                    )
+                ),
                 paint.wrap("1", &clean(&f.image_id)),
                 name
             )?;
@@ -82,7 +88,11 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
         plural(n, "finding"),
         by_sev.join(", "),
         report.images_scanned,
-        if report.images_scanned == 1 { "image" } else { "images" },
+        if report.images_scanned == 1 {
+            "image"
+        } else {
+            "images"
+        },
         report.images_skipped,
     )
 }
@@ -99,6 +109,12 @@ fn plural(n: usize, word: &str) -> String {
 /// characters (terminal escapes among them) never reach the terminal raw.
 fn clean(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_control() { char::REPLACEMENT_CHARACTER } else { c })
+        .map(|c| {
+            if c.is_control() {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            }
+        })
         .collect()
 }

@@ -37,7 +37,9 @@ declare_rule! {
 fn check(image: &Image, cx: &mut Cx<'_>) {
     let message = match image.platform_details.as_deref() {
         None => "PlatformDetails is absent: billing and licence are unknown",
-        Some(v) if v.trim().is_empty() => "PlatformDetails is empty: billing and licence are unknown",
+        Some(v) if v.trim().is_empty() => {
+            "PlatformDetails is empty: billing and licence are unknown"
+        }
         Some(_) => return,
     };
     cx.report(&MISSING_BILLING_DETAILS, ptr!["PlatformDetails"], message);

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule};
+use crate::rules::{Cx, Severity, declare_rule, shown};
 
 declare_rule! {
     /// ## What it does
@@ -84,9 +84,8 @@ impl Family {
     /// Whether free text (a name or description) names this family as a word.
     fn in_text(self, words: &[String]) -> bool {
         let has = |w: &str| words.iter().any(|x| x == w);
-        let pair = |a: &str, b: &dyn Fn(&str) -> bool| {
-            words.windows(2).any(|p| p[0] == a && b(&p[1]))
-        };
+        let pair =
+            |a: &str, b: &dyn Fn(&str) -> bool| words.windows(2).any(|p| p[0] == a && b(&p[1]));
         match self {
             Family::Windows => has("windows"),
             Family::RedHat => has("rhel") || has("redhat") || pair("red", &|w| w == "hat"),
@@ -95,7 +94,10 @@ impl Family {
             Family::SqlServer => {
                 has("sqlserver")
                     || pair("sql", &|w| {
-                        w == "server" || (w.len() == 4 && w.starts_with("20") && w.bytes().all(|b| b.is_ascii_digit()))
+                        w == "server"
+                            || (w.len() == 4
+                                && w.starts_with("20")
+                                && w.bytes().all(|b| b.is_ascii_digit()))
                     })
             }
         }
@@ -144,7 +146,9 @@ fn words(text: &str) -> Vec<String> {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let Some(details) = image.platform_details.as_deref() else { return };
+    let Some(details) = image.platform_details.as_deref() else {
+        return;
+    };
     if details.trim().is_empty() {
         return; // AMI004's business.
     }
@@ -159,29 +163,31 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     if platform_windows && !details_windows {
         reasons.push("Platform is `windows`".to_string());
     } else if details_windows && !platform_windows {
-        reasons.push(format!("Platform is {} but billing says Windows", match image.platform.as_deref() {
-            Some(p) => format!("`{p}`"),
-            None => "absent".to_string(),
-        }));
+        reasons.push(format!(
+            "Platform is {} but billing says Windows",
+            shown(image.platform.as_deref())
+        ));
         pointer = ptr!["Platform"];
     }
 
-    if let Some(code) = image.usage_operation.as_deref() {
-        if let Some(families) = families_of_code(code.trim()) {
-            let disagree = Family::ALL
-                .into_iter()
-                .any(|f| families.contains(&f) != f.in_details(details));
-            if disagree {
-                reasons.push(format!("UsageOperation is `{code}`"));
-                if reasons.len() == 1 {
-                    pointer = ptr!["UsageOperation"];
-                }
+    if let Some(code) = image.usage_operation.as_deref()
+        && let Some(families) = families_of_code(code.trim())
+    {
+        let disagree = Family::ALL
+            .into_iter()
+            .any(|f| families.contains(&f) != f.in_details(details));
+        if disagree {
+            reasons.push(format!("UsageOperation is `{code}`"));
+            if reasons.len() == 1 {
+                pointer = ptr!["UsageOperation"];
             }
         }
     }
 
     for (field, text) in [("Name", &image.name), ("Description", &image.description)] {
-        let Some(text) = text.as_deref() else { continue };
+        let Some(text) = text.as_deref() else {
+            continue;
+        };
         let words = words(text);
         let missing: Vec<&str> = Family::ALL
             .into_iter()
@@ -197,7 +203,10 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         cx.report(
             &BILLING_PLATFORM_MISMATCH,
             pointer,
-            format!("PlatformDetails `{details}` disagrees with the image: {}", reasons.join("; ")),
+            format!(
+                "PlatformDetails `{details}` disagrees with the image: {}",
+                reasons.join("; ")
+            ),
         );
     }
 }
@@ -209,7 +218,9 @@ mod tests {
     #[test]
     fn words_find_families() {
         assert!(Family::Windows.in_text(&words("Windows_Server-2022-English-Full-Base")));
-        assert!(Family::SqlServer.in_text(&words("Windows_Server-2019-English-Full-SQL_2019_Standard")));
+        assert!(
+            Family::SqlServer.in_text(&words("Windows_Server-2019-English-Full-SQL_2019_Standard"))
+        );
         assert!(!Family::SqlServer.in_text(&words("ubuntu-mysql-proxy")));
         assert!(Family::RedHat.in_text(&words("RHEL-9.3.0_HVM-20240117-x86_64")));
         assert!(Family::Suse.in_text(&words("suse-sles-15-sp5-v20240101-hvm-ssd-x86_64")));

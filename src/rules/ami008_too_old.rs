@@ -35,7 +35,9 @@ declare_rule! {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let Some(created) = parse_time(image.creation_date.as_deref()) else { return };
+    let Some(created) = parse_time(image.creation_date.as_deref()) else {
+        return;
+    };
     let age = days_between(created, cx.settings.now);
     let limit = cx.settings.max_age_days;
     if age > limit {

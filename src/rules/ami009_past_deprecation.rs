@@ -38,7 +38,9 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     if image.state.as_deref() != Some("available") {
         return;
     }
-    let Some(deprecated) = parse_time(image.deprecation_time.as_deref()) else { return };
+    let Some(deprecated) = parse_time(image.deprecation_time.as_deref()) else {
+        return;
+    };
     if deprecated <= cx.settings.now {
         cx.report(
             &PAST_DEPRECATION_DATE,

@@ -35,8 +35,12 @@ declare_rule! {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let Some(created) = parse_time(image.creation_date.as_deref()) else { return };
-    let Some(deprecated) = parse_time(image.deprecation_time.as_deref()) else { return };
+    let Some(created) = parse_time(image.creation_date.as_deref()) else {
+        return;
+    };
+    let Some(deprecated) = parse_time(image.deprecation_time.as_deref()) else {
+        return;
+    };
     let window = days_between(created, deprecated);
     let limit = cx.settings.max_deprecation_days;
     if window > limit {

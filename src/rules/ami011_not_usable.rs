@@ -33,7 +33,9 @@ declare_rule! {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let Some(state) = image.state.as_deref() else { return };
+    let Some(state) = image.state.as_deref() else {
+        return;
+    };
     if matches!(state, "failed" | "error" | "invalid") {
         let reason = image
             .state_reason

@@ -49,6 +49,10 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     if !has_tpm {
         reasons.push(format!("TpmSupport is {}", shown(tpm)));
     }
-    let pointer = if uefi { ptr!["TpmSupport"] } else { ptr!["BootMode"] };
+    let pointer = if uefi {
+        ptr!["TpmSupport"]
+    } else {
+        ptr!["BootMode"]
+    };
     cx.report(&NO_UEFI_TPM, pointer, reasons.join(", "));
 }

@@ -106,7 +106,9 @@ impl FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity `{s}` (expected info, low, medium, high or critical)"))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected info, low, medium, high or critical)")
+            })
     }
 }
 
@@ -141,7 +143,10 @@ impl RuleMeta {
     /// The first paragraph of "What it does", as one line.
     pub fn description(&self) -> String {
         let docs = self.docs();
-        let mut lines = docs.lines().skip_while(|l| !l.starts_with("## What it does")).skip(1);
+        let mut lines = docs
+            .lines()
+            .skip_while(|l| !l.starts_with("## What it does"))
+            .skip(1);
         let mut out: Vec<&str> = Vec::new();
         for line in lines.by_ref() {
             if line.trim().is_empty() || line.starts_with('#') {
@@ -223,7 +228,12 @@ impl<'a> Cx<'a> {
     }
 
     /// Reports one finding of `rule` at `pointer` (the offending field).
-    pub fn report(&mut self, rule: &'static RuleMeta, pointer: Pointer, message: impl Into<String>) {
+    pub fn report(
+        &mut self,
+        rule: &'static RuleMeta,
+        pointer: Pointer,
+        message: impl Into<String>,
+    ) {
         self.findings.push(RawFinding {
             rule,
             pointer,
@@ -247,7 +257,10 @@ pub fn parse_time(text: Option<&str>) -> Option<Timestamp> {
 
 /// Whole days from `earlier` to `later` (negative if `later` is before).
 pub fn days_between(earlier: Timestamp, later: Timestamp) -> i64 {
-    later.as_second().saturating_sub(earlier.as_second()).div_euclid(86_400)
+    later
+        .as_second()
+        .saturating_sub(earlier.as_second())
+        .div_euclid(86_400)
 }
 
 /// Shows an optional field's value for messages: `"v1.0"` or `absent`.
