@@ -94,55 +94,36 @@ fn exit_codes_follow_fail_on() {
     assert!(out.contains("Found 0 findings"), "{out}");
 }
 
+/// `amilint scan EXAMPLE --now NOW --format json EXTRA…`, returning stdout.
+fn scan_example_json(extra: &[&str]) -> String {
+    let mut args = vec!["scan", EXAMPLE, "--now", NOW, "--format", "json"];
+    args.extend_from_slice(extra);
+    run(&args).1
+}
+
 #[test]
 fn select_ignore_and_severity_overrides() {
-    let (_, out, _) = run(&[
-        "scan",
-        EXAMPLE,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--select",
-        "AMI003,public-image",
-    ]);
+    let out = scan_example_json(&["--select", "AMI003,public-image"]);
     let rules: BTreeSet<String> = finding_keys(&out).into_iter().map(|k| k.1).collect();
     assert_eq!(
         rules,
         BTreeSet::from(["AMI003".to_string(), "AMI006".to_string()])
     );
 
-    let (_, out, _) = run(&[
-        "scan", EXAMPLE, "--now", NOW, "--format", "json", "--select", "ALL", "--ignore", "AMI016",
-    ]);
+    let out = scan_example_json(&["--select", "ALL", "--ignore", "AMI016"]);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let ran: Vec<&str> = doc["scan"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
     assert!(
-        doc["scan"]["rules"]
-            .as_array()
-            .expect("rules")
-            .iter()
-            .any(|r| r == "AMI014")
-    );
-    assert!(
-        !doc["scan"]["rules"]
-            .as_array()
-            .expect("rules")
-            .iter()
-            .any(|r| r == "AMI016")
+        ran.contains(&"AMI014") && !ran.contains(&"AMI016"),
+        "{ran:?}"
     );
 
-    let (_, out, _) = run(&[
-        "scan",
-        EXAMPLE,
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--select",
-        "AMI003",
-        "--severity",
-        "AMI003=critical",
-    ]);
+    let out = scan_example_json(&["--select", "AMI003", "--severity", "AMI003=critical"]);
     assert!(out.contains("\"severity\": \"critical\"") && !out.contains("\"severity\": \"high\""));
 
     for bad in [

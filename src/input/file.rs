@@ -554,6 +554,20 @@ mod tests {
     }
 
     #[test]
+    fn byte_order_mark_and_deep_nesting() {
+        let got = scan("\u{feff}{\"Images\": [{\"ImageId\": \"ami-1\"}]}").expect("BOM tolerated");
+        assert_eq!(got.len(), 1);
+        // Nesting deeper than serde_json's limit is an error, not a stack overflow.
+        let deep = format!(
+            "{{\"Images\": [{{\"ImageId\": \"ami-1\", \"X\": {}{}}}]}}",
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        let err = scan(&deep).expect_err("too deep");
+        assert!(err.to_string().starts_with("t.json:1:"), "{err}");
+    }
+
+    #[test]
     fn small_buffer_boundaries_do_not_matter() {
         // An image larger than one chunk still arrives whole.
         let big = "x".repeat(CHUNK * 3);
