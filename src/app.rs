@@ -131,6 +131,13 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         if path.is_empty() {
             bail!("--output: no path given in `{spec}`");
         }
+        // Fail before scanning, not after: the folder must exist.
+        if let Some(dir) = Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+            && !dir.is_dir()
+        {
+            bail!("--output: folder `{}` does not exist", dir.display());
+        }
         outputs.push((format, PathBuf::from(path)));
     }
 

@@ -132,6 +132,7 @@ fn select_ignore_and_severity_overrides() {
         ["--severity", "AMI003=urgent"],
         ["--now", "yesterday"],
         ["--output", "pdf=x.pdf"],
+        ["--output", "sarif=no/such/folder/x.sarif"],
     ] {
         let (code, _, err) = run(&["scan", EXAMPLE, bad[0], bad[1]]);
         assert_eq!(code, 2, "{bad:?}");
