@@ -19,6 +19,16 @@ pub struct Location {
     pub line: u64,
     pub column: u64,
     pub pointer: Pointer,
+    /// The line of the offending field itself, when the image has that field
+    /// (an absent field, e.g. no `ImdsSupport`, has no line of its own).
+    pub field_line: Option<u64>,
+}
+
+impl Location {
+    /// The most precise line: the field's, else the image's.
+    pub fn best_line(&self) -> u64 {
+        self.field_line.unwrap_or(self.line)
+    }
 }
 
 /// One rule violated by one image.

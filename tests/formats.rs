@@ -105,3 +105,41 @@ fn streamed_sarif_matches_the_typed_model() {
     let _: serde_sarif::sarif::Sarif =
         serde_json::from_slice(&out).expect("serde-sarif reads it back");
 }
+
+/// A finding on a field the image has points at that field's line; one on an
+/// absent field (no `ImdsSupport`, say) has no field line.
+#[test]
+fn field_lines_point_at_the_offending_field() {
+    let report = common::scan(&["fixtures/examples/describe-images.json"], &common::plan());
+    let text = std::fs::read_to_string("fixtures/examples/describe-images.json").expect("fixture");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut seen = 0;
+    for f in &report.findings {
+        let key = f
+            .location
+            .pointer
+            .tokens()
+            .last()
+            .cloned()
+            .unwrap_or_default();
+        match f.location.field_line {
+            Some(line) => {
+                seen += 1;
+                assert!(line >= f.location.line);
+                let at = lines[line as usize - 1];
+                assert!(
+                    at.contains(&format!("\"{key}\"")),
+                    "{}: line {line} is `{at}`",
+                    f.rule.code
+                );
+            }
+            None => assert!(
+                f.message.contains("absent") || f.message.contains("not set"),
+                "{} has no field line: {}",
+                f.rule.code,
+                f.message
+            ),
+        }
+    }
+    assert!(seen > 5);
+}

@@ -70,16 +70,25 @@ fn display_uri(arg: &str) -> String {
 
 /// An image read from an input, with where its JSON object starts.
 #[derive(Debug, Clone)]
-pub struct LocatedImage {
+pub struct LocatedImage<'a> {
     pub image: Image,
+    /// The image's JSON object exactly as it appears in the input.
+    pub raw: &'a [u8],
     pub line: u64,
     pub column: u64,
+}
+
+impl LocatedImage<'_> {
+    /// The input line of the field `pointer` names, if the image has it.
+    pub fn line_of(&self, pointer: &crate::model::Pointer) -> Option<u64> {
+        super::position::pointer_line(self.raw, &pointer.tokens()).map(|offset| self.line + offset)
+    }
 }
 
 /// Reads every image of `source`, calling `sink` for each in input order.
 pub fn read_images(
     source: &InputSource,
-    mut sink: impl FnMut(LocatedImage),
+    mut sink: impl FnMut(LocatedImage<'_>),
 ) -> Result<(), InputError> {
     let name = source.name();
     let io_err = |source| InputError::Io {
@@ -106,6 +115,7 @@ pub fn read_images(
         let image = parse_image(bytes, line, column, &name)?;
         sink(LocatedImage {
             image,
+            raw: bytes,
             line,
             column,
         });

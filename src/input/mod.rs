@@ -3,3 +3,4 @@
 pub mod file;
 
 pub use file::{InputSource, read_images};
+pub mod position;

@@ -192,6 +192,15 @@ impl Pointer {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The unescaped reference tokens.
+    pub fn tokens(&self) -> Vec<String> {
+        self.0
+            .split('/')
+            .skip(1)
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect()
+    }
 }
 
 impl std::fmt::Display for Pointer {
@@ -230,5 +239,10 @@ mod tests {
     fn pointers_escape_tokens() {
         assert_eq!(ptr!["Tags", 0, "a/b~c"].as_str(), "/Tags/0/a~1b~0c");
         assert_eq!(Pointer::root().as_str(), "");
+        assert_eq!(
+            ptr!["Tags", 0, "a/b~c"].tokens(),
+            vec!["Tags", "0", "a/b~c"]
+        );
+        assert!(Pointer::root().tokens().is_empty());
     }
 }

@@ -61,6 +61,7 @@ struct JsonLocation<'a> {
     line: u64,
     column: u64,
     pointer: &'a str,
+    field_line: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -120,6 +121,7 @@ impl Serialize for Findings<'_> {
                 line: f.location.line,
                 column: f.location.column,
                 pointer: f.location.pointer.as_str(),
+                field_line: f.location.field_line,
             },
             fingerprint: f.fingerprint(),
         }))

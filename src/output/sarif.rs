@@ -1,8 +1,9 @@
 //! SARIF 2.1.0 for GitHub code scanning and security dashboards.
 //!
 //! Every rule that ran becomes a `reportingDescriptor`; every finding a
-//! `result` with a physical location (the input file, the line where the
-//! image's JSON object starts), a logical location (the image id and the
+//! `result` with a physical location (the input file, at the offending
+//! field's line, or where the image's JSON object starts when the field is
+//! absent), a logical location (the image id and the
 //! offending field) and `partialFingerprints`.
 
 use std::collections::BTreeMap;
@@ -91,7 +92,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Result {
             ..Default::default()
         }),
         region: Some(Region {
-            start_line: Some(f.location.line as i64),
+            start_line: Some(f.location.best_line() as i64),
             ..Default::default()
         }),
         ..Default::default()
