@@ -374,12 +374,9 @@ impl<R: Read> Scanner<R> {
                         }
                     }
                 } else {
-                    let (start, s_line, s_col) = (self.pos, self.line, self.column);
-                    self.value_mark = Some(start);
-                    self.scan_value()?;
-                    let start = self.value_mark.take().unwrap_or(start);
+                    let (start, line, column) = self.capture(Self::scan_value)?;
                     serde_json::from_slice::<IgnoredAny>(&self.buf[start..self.pos])
-                        .map_err(|e| json_error(&e, s_line, s_col, &self.path))?;
+                        .map_err(|e| json_error(&e, line, column, &self.path))?;
                 }
                 keys.push(key);
                 match self.skip_ws()? {
@@ -424,10 +421,7 @@ impl<R: Read> Scanner<R> {
                 Some(b'{') => {}
                 found => return Err(self.unexpected(found, "an image object in `Images`")),
             }
-            let (line, column) = (self.line, self.column);
-            self.value_mark = Some(self.pos);
-            self.scan_value()?;
-            let start = self.value_mark.take().expect("invariant: mark set above");
+            let (start, line, column) = self.capture(Self::scan_value)?;
             emit(&self.buf[start..self.pos], line, column)?;
             match self.skip_ws()? {
                 Some(b',') => self.bump(),
@@ -442,12 +436,23 @@ impl<R: Read> Scanner<R> {
 
     /// Reads an object key (the scanner is on its opening quote).
     fn key(&mut self) -> Result<String, InputError> {
-        let (line, column) = (self.line, self.column);
-        self.value_mark = Some(self.pos);
-        self.scan_string()?;
-        let start = self.value_mark.take().expect("invariant: mark set above");
+        let (start, line, column) = self.capture(Self::scan_string)?;
         serde_json::from_slice::<String>(&self.buf[start..self.pos])
             .map_err(|e| json_error(&e, line, column, &self.path))
+    }
+
+    /// Runs `scan` keeping every byte it passes, and returns where the
+    /// scanned text starts in `buf` (valid until the next read) with its line
+    /// and column; the text ends at `self.pos`.
+    fn capture(
+        &mut self,
+        scan: fn(&mut Self) -> Result<(), InputError>,
+    ) -> Result<(usize, u64, u64), InputError> {
+        let (line, column) = (self.line, self.column);
+        self.value_mark = Some(self.pos);
+        let scanned = scan(self);
+        let start = self.value_mark.take().expect("invariant: mark set above");
+        scanned.map(|()| (start, line, column))
     }
 
     /// Scans one string, the scanner being on its opening quote.
