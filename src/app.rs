@@ -5,33 +5,82 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
-use crate::cli::{Cli, ColorArg, Command, FailOn, FormatArg, RulesFormat, ScanArgs};
+use rayon::prelude::*;
+
+use crate::cli::{
+    Cli, ColorArg, Command, FailOn, FormatArg, LimitArgs, PolicyArgs, PolicyCommand, RulesFormat,
+    ScanArgs,
+};
 use crate::error::{InputError, OutputError};
-use crate::finding::{Finding, Location, Report};
-use crate::input::{InputSource, read_images};
+use crate::finding::{ErrorKind, Finding, Location, Report, ScanError, SourceSpan};
+use crate::input::{InputSource, field_line, read_images};
+use crate::model::Image;
 use crate::output::{self, Format};
-use crate::rules::{self, BUILTIN, Cx, RuleMeta, RuleSettings, Severity};
+use crate::policy::{self, Limits, Policy};
+use crate::rules::{self, BUILTIN, Cx, RawFinding, RuleMeta, RuleSettings, Severity};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Rules(args) => {
-            list_rules(args.format)?;
+            let policies = load_policies(&args.policies, Timestamp::now())?;
+            list_rules(args.format, &policy::catalogue(&policies))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { rule } => {
-            let Some(meta) = rules::lookup(&rule) else {
+        Command::Explain { rule, policies } => {
+            let policies = load_policies(&policies, Timestamp::now())?;
+            let Some(meta) = rules::find(&policy::catalogue(&policies), &rule) else {
                 bail!("unknown rule `{rule}` (see `amilint rules`)");
             };
             let mut out = io::stdout().lock();
             write!(out, "{}", explain(meta)).context("writing to stdout")?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Policy(PolicyCommand::Test { paths, limits }) => policy_test(&paths, &limits),
     }
+}
+
+fn limits(args: &LimitArgs) -> Limits {
+    let default = Limits::default();
+    Limits {
+        max_operations: args.policy_max_operations.unwrap_or(default.max_operations),
+        timeout: args
+            .policy_timeout_ms
+            .map_or(default.timeout, Duration::from_millis),
+        max_call_depth: args.policy_max_call_depth.unwrap_or(default.max_call_depth),
+        max_string_size: args.policy_max_string_size.unwrap_or(default.max_string_size),
+        max_array_size: args.policy_max_array_size.unwrap_or(default.max_array_size),
+        max_map_size: args.policy_max_map_size.unwrap_or(default.max_map_size),
+    }
+}
+
+fn load_policies(args: &PolicyArgs, now: Timestamp) -> Result<Vec<Arc<Policy>>> {
+    Ok(policy::load(&args.paths, &limits(&args.limits), now)?)
+}
+
+/// `amilint policy test`: PASS/FAIL per case, then a count.
+fn policy_test(paths: &[PathBuf], args: &LimitArgs) -> Result<ExitCode> {
+    let outcomes = policy::testing::run(paths, &limits(args))?;
+    let mut out = BufWriter::new(io::stdout().lock());
+    let failed = outcomes.iter().filter(|o| o.failure.is_some()).count();
+    for o in &outcomes {
+        match &o.failure {
+            None => writeln!(out, "PASS  {} {}: {}", o.script, o.policy, o.case)?,
+            Some(why) => writeln!(out, "FAIL  {} {}: {}\n      {why}", o.script, o.policy, o.case)?,
+        }
+    }
+    writeln!(out, "{} passed, {failed} failed", outcomes.len() - failed)?;
+    out.flush().context("writing to stdout")?;
+    Ok(if failed == 0 && !outcomes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The validated scan configuration.
@@ -45,6 +94,8 @@ pub struct ScanPlan {
     /// `--output FORMAT=PATH` files.
     pub outputs: Vec<(Format, PathBuf)>,
     pub fail_on: Option<Severity>,
+    /// The policies to run (those of `rules` that are policies).
+    pub policies: Vec<Arc<Policy>>,
 }
 
 impl ScanPlan {
@@ -60,17 +111,22 @@ impl ScanPlan {
             settings,
             outputs: Vec::new(),
             fail_on: Some(Severity::Low),
+            policies: Vec::new(),
         }
     }
 }
 
-fn resolve_rules(keys: &[String], flag: &str) -> Result<Vec<&'static RuleMeta>> {
+fn resolve_rules(
+    catalogue: &[&'static RuleMeta],
+    keys: &[String],
+    flag: &str,
+) -> Result<Vec<&'static RuleMeta>> {
     let mut out = Vec::new();
     for key in keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
         if key.eq_ignore_ascii_case("ALL") {
-            out.extend(BUILTIN.iter().copied());
+            out.extend(catalogue.iter().copied());
         } else {
-            match rules::lookup(key) {
+            match rules::find(catalogue, key) {
                 Some(rule) => out.push(rule),
                 None => bail!("{flag}: unknown rule `{key}` (see `amilint rules`)"),
             }
@@ -80,9 +136,17 @@ fn resolve_rules(keys: &[String], flag: &str) -> Result<Vec<&'static RuleMeta>> 
 }
 
 fn plan(args: &ScanArgs) -> Result<ScanPlan> {
-    let selected = resolve_rules(&args.select, "--select")?;
-    let ignored = resolve_rules(&args.ignore, "--ignore")?;
-    let rules: Vec<&'static RuleMeta> = BUILTIN
+    let now = match &args.now {
+        Some(text) => text.parse::<Timestamp>().with_context(|| {
+            format!("--now: `{text}` is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)")
+        })?,
+        None => Timestamp::now(),
+    };
+    let policies = load_policies(&args.policies, now)?;
+    let catalogue = policy::catalogue(&policies);
+    let selected = resolve_rules(&catalogue, &args.select, "--select")?;
+    let ignored = resolve_rules(&catalogue, &args.ignore, "--ignore")?;
+    let rules: Vec<&'static RuleMeta> = catalogue
         .iter()
         .copied()
         .filter(|r| {
@@ -94,13 +158,17 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         })
         .filter(|r| !ignored.iter().any(|i| i.code == r.code))
         .collect();
+    let policies = policies
+        .into_iter()
+        .filter(|p| rules.iter().any(|r| r.code == p.meta.code))
+        .collect();
 
     let mut severities = BTreeMap::new();
     for pair in &args.severities {
         let Some((rule, level)) = pair.split_once('=') else {
             bail!("--severity: expected RULE=LEVEL, got `{pair}`");
         };
-        let Some(meta) = rules::lookup(rule.trim()) else {
+        let Some(meta) = rules::find(&catalogue, rule.trim()) else {
             bail!("--severity: unknown rule `{rule}` (see `amilint rules`)");
         };
         let level: Severity = level
@@ -110,12 +178,6 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         severities.insert(meta.code, level);
     }
 
-    let now = match &args.now {
-        Some(text) => text.parse::<Timestamp>().with_context(|| {
-            format!("--now: `{text}` is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)")
-        })?,
-        None => Timestamp::now(),
-    };
     if args.max_age_days < 0 || args.max_deprecation_days < 0 {
         bail!("--max-age-days and --max-deprecation-days must not be negative");
     }
@@ -160,6 +222,7 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         },
         outputs,
         fail_on,
+        policies,
     })
 }
 
@@ -198,8 +261,30 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     })
 }
 
-/// Reads every source and runs the plan's rules on each image. The scanner
-/// keeps findings, not images. An input error stops the scan: no report.
+/// Images are checked in batches, in parallel; findings keep input order.
+const BATCH: usize = 256;
+
+/// A policy that fails on many images is listed this many times, then counted.
+const MAX_ERRORS_PER_POLICY: usize = 100;
+
+/// An image waiting in a batch, with what locating its fields needs.
+struct Pending {
+    image: Image,
+    raw: Box<[u8]>,
+    line: u64,
+    column: u64,
+}
+
+/// What checking one image gave.
+#[derive(Default)]
+struct Checked {
+    findings: Vec<Finding>,
+    errors: Vec<ScanError>,
+}
+
+/// Reads every source and runs the plan's rules and policies on each image.
+/// The scanner keeps findings, not images. An input error stops the scan: no
+/// report.
 pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, InputError> {
     let mut report = Report {
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -212,52 +297,176 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
         errors: Vec::new(),
         fail_on: plan.fail_on,
     };
-    let mut cx = Cx::new(&plan.settings);
+    let mut errors = ErrorLog::default();
     for (input_index, source) in sources.iter().enumerate() {
+        let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
+        let mut flush = |batch: &mut Vec<Pending>, report: &mut Report| {
+            let checked: Vec<Checked> = batch
+                .par_iter()
+                .map(|p| check_image(p, plan, &source.uri, input_index))
+                .collect();
+            batch.clear();
+            for c in checked {
+                report.findings.extend(c.findings);
+                errors.extend(c.errors);
+            }
+        };
         read_images(source, |located| {
-            let image = &located.image;
-            if !image.is_linted_type() {
+            if !located.image.is_linted_type() {
                 report.images_skipped += 1;
                 return;
             }
             report.images_scanned += 1;
-            for rule in &plan.rules {
-                (rule.check)(image, &mut cx);
-            }
-            let raws = cx.take();
-            if raws.is_empty() {
-                return;
-            }
-            // One shared copy of the id and name for all of the image's findings.
-            let image_id: Arc<str> = image.id().into();
-            let image_name: Option<Arc<str>> = image.name.as_deref().map(Into::into);
-            for raw in raws {
-                report.findings.push(Finding {
-                    rule: raw.rule,
-                    severity: plan
-                        .severities
-                        .get(raw.rule.code)
-                        .copied()
-                        .unwrap_or(raw.rule.severity),
-                    image_id: image_id.clone(),
-                    image_name: image_name.clone(),
-                    message: raw.message,
-                    location: Location {
-                        uri: source.uri.clone(),
-                        line: located.line,
-                        column: located.column,
-                        field_line: located.line_of(&raw.pointer),
-                        pointer: raw.pointer,
-                    },
-                    input_index,
-                });
+            batch.push(Pending {
+                image: located.image,
+                raw: located.raw.into(),
+                line: located.line,
+                column: located.column,
+            });
+            if batch.len() == BATCH {
+                flush(&mut batch, &mut report);
             }
         })?;
+        flush(&mut batch, &mut report);
     }
+    report.errors = errors.finish();
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(report)
+}
+
+/// Runs every rule and policy of the plan on one image.
+fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize) -> Checked {
+    let mut cx = Cx::new(&plan.settings);
+    for rule in &plan.rules {
+        if let Some(check) = rule.builtin_check() {
+            check(&p.image, &mut cx);
+        }
+    }
+    let mut raws = cx.take();
+    let image_id: Arc<str> = p.image.id().into();
+    let mut checked = Checked::default();
+    if !plan.policies.is_empty() {
+        run_policies(&p.image, plan, &image_id, &mut raws, &mut checked.errors);
+    }
+    if raws.is_empty() {
+        return checked;
+    }
+    // One shared copy of the name for all of the image's findings.
+    let image_name: Option<Arc<str>> = p.image.name.as_deref().map(Into::into);
+    checked.findings = raws
+        .into_iter()
+        .map(|raw| Finding {
+            rule: raw.rule,
+            severity: plan
+                .severities
+                .get(raw.rule.code)
+                .copied()
+                .or(raw.severity)
+                .unwrap_or(raw.rule.severity),
+            image_id: image_id.clone(),
+            image_name: image_name.clone(),
+            message: raw.message,
+            location: Location {
+                uri: uri.clone(),
+                line: p.line,
+                column: p.column,
+                field_line: field_line(&p.raw, p.line, &raw.pointer),
+                pointer: raw.pointer,
+            },
+            input_index,
+        })
+        .collect();
+    checked
+}
+
+/// Converts the image for Rhai once, then runs every policy on it.
+fn run_policies(
+    image: &Image,
+    plan: &ScanPlan,
+    image_id: &Arc<str>,
+    raws: &mut Vec<RawFinding>,
+    errors: &mut Vec<ScanError>,
+) {
+    let value = match policy::image_value(image) {
+        Ok(value) => value,
+        Err(message) => {
+            errors.push(ScanError {
+                kind: ErrorKind::Policy,
+                message: format!("cannot hand the image to policies: {message}"),
+                rule: None,
+                image_id: Some(image_id.clone()),
+                source: None,
+            });
+            return;
+        }
+    };
+    for policy in &plan.policies {
+        match policy.check(&value) {
+            Ok(found) => raws.extend(found.into_iter().map(|f| RawFinding {
+                rule: policy.meta,
+                pointer: f.pointer,
+                message: f.message,
+                severity: f.severity,
+            })),
+            Err(e) => errors.push(ScanError {
+                kind: ErrorKind::Policy,
+                message: e.message,
+                rule: Some(policy.meta),
+                image_id: Some(image_id.clone()),
+                source: policy.meta.script().map(|script| SourceSpan {
+                    uri: script.into(),
+                    line: e.line,
+                    column: e.column,
+                }),
+            }),
+        }
+    }
+}
+
+/// Keeps the first `MAX_ERRORS_PER_POLICY` errors of each policy and counts
+/// the rest, so a policy broken on every image does not drown the report.
+#[derive(Default)]
+struct ErrorLog {
+    kept: Vec<ScanError>,
+    per_rule: BTreeMap<&'static str, (usize, &'static RuleMeta)>,
+}
+
+impl ErrorLog {
+    fn extend(&mut self, errors: Vec<ScanError>) {
+        for e in errors {
+            if let Some(rule) = e.rule {
+                let (count, _) = self.per_rule.entry(rule.code).or_insert((0, rule));
+                *count += 1;
+                if *count > MAX_ERRORS_PER_POLICY {
+                    continue;
+                }
+            }
+            self.kept.push(e);
+        }
+    }
+
+    fn finish(mut self) -> Vec<ScanError> {
+        for (count, rule) in self.per_rule.into_values() {
+            if count > MAX_ERRORS_PER_POLICY {
+                self.kept.push(ScanError {
+                    kind: ErrorKind::Policy,
+                    message: format!(
+                        "failed on {count} images in all; only the first {MAX_ERRORS_PER_POLICY} are listed"
+                    ),
+                    rule: Some(rule),
+                    image_id: None,
+                    source: rule.script().map(|script| SourceSpan {
+                        uri: script.into(),
+                        line: None,
+                        column: None,
+                    }),
+                });
+            }
+        }
+        self.kept
+    }
 }
 
 fn use_color(arg: ColorArg) -> bool {
@@ -300,24 +509,31 @@ fn write_atomically(
 
 /// `amilint explain`: the rule's header and its docs.
 pub fn explain(rule: &RuleMeta) -> String {
+    let origin = match rule.script() {
+        Some(script) => format!(" Policy defined in {script}."),
+        None => String::new(),
+    };
+    let mut docs = rule.docs();
+    if !docs.is_empty() && !docs.ends_with('\n') {
+        docs.push('\n');
+    }
     format!(
-        "# {} {}\n\n{}\n\nDefault severity: {}. On by default: {}.\n\n{}",
+        "# {} {}\n\n{}\n\nDefault severity: {}. On by default: {}.{origin}\n\n{docs}",
         rule.code,
         rule.name,
         rule.summary,
         rule.severity,
         if rule.default_enabled { "yes" } else { "no" },
-        rule.docs()
     )
 }
 
 /// The Markdown rule reference (`amilint rules --format markdown`, docs/rules.md).
-pub fn rules_markdown() -> String {
+pub fn rules_markdown(rules: &[&'static RuleMeta]) -> String {
     let mut out = String::from(
         "# amilint rules\n\nGenerated by `amilint rules --format markdown`; do not edit.\n\n",
     );
     out.push_str("| code | name | severity | on by default | summary |\n|---|---|---|---|---|\n");
-    for r in BUILTIN {
+    for r in rules {
         out.push_str(&format!(
             "| [{}](#{}) | {} | {} | {} | {} |\n",
             r.code,
@@ -328,7 +544,7 @@ pub fn rules_markdown() -> String {
             r.summary
         ));
     }
-    for r in BUILTIN {
+    for r in rules {
         let docs = r.docs().replace("\n## ", "\n### ");
         let docs = docs
             .strip_prefix("## ")
@@ -354,26 +570,30 @@ struct RuleJson {
     summary: &'static str,
     description: String,
     docs: String,
+    /// The policy's script; absent for built-in rules.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    script: Option<&'static str>,
 }
 
-fn list_rules(format: RulesFormat) -> Result<()> {
+fn list_rules(format: RulesFormat, rules: &[&'static RuleMeta]) -> Result<()> {
     let mut out = BufWriter::new(io::stdout().lock());
     match format {
         RulesFormat::Text => {
-            for r in BUILTIN {
+            for r in rules {
                 writeln!(
                     out,
-                    "{}  {:<30} {:<8} {:<4} {}",
+                    "{}  {:<30} {:<8} {:<4} {}{}",
                     r.code,
                     r.name,
                     r.severity,
                     if r.default_enabled { "on" } else { "off" },
-                    r.summary
+                    r.summary,
+                    r.script().map(|s| format!(" ({s})")).unwrap_or_default()
                 )?;
             }
         }
         RulesFormat::Json => {
-            let list: Vec<RuleJson> = BUILTIN
+            let list: Vec<RuleJson> = rules
                 .iter()
                 .map(|r| RuleJson {
                     code: r.code,
@@ -383,12 +603,13 @@ fn list_rules(format: RulesFormat) -> Result<()> {
                     summary: r.summary,
                     description: r.description(),
                     docs: r.docs(),
+                    script: r.script(),
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &list)?;
             writeln!(out)?;
         }
-        RulesFormat::Markdown => write!(out, "{}", rules_markdown())?,
+        RulesFormat::Markdown => write!(out, "{}", rules_markdown(rules))?,
     }
     out.flush().context("writing to stdout")?;
     Ok(())

@@ -1,5 +1,7 @@
 //! Command-line types (clap derive). No behaviour here.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
@@ -9,8 +11,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Lint Amazon EC2 machine images (AMIs) against compliance policy",
     long_about = "Lint Amazon EC2 machine images (AMIs) against compliance policy.\n\n\
         Reads saved `aws ec2 describe-images` exports, checks every image against the \
-        built-in rules and writes findings as text, JSON or SARIF 2.1.0.\n\n\
-        Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or input error."
+        built-in rules and your Rhai policies, and writes findings as text, JSON or SARIF 2.1.0.\n\n\
+        Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, input or policy error."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -21,13 +23,66 @@ pub struct Cli {
 pub enum Command {
     /// Scan describe-images exports and report findings.
     Scan(ScanArgs),
-    /// List the rules (built-in catalogue).
+    /// List the rules: the built-in catalogue, plus policies given with --policy.
     Rules(RulesArgs),
-    /// Print the documentation of one rule.
+    /// Print the documentation of one rule or policy.
     Explain {
-        /// A rule code (AMI003) or name (unencrypted-ebs-mapping).
+        /// A rule code (AMI003) or name (unencrypted-ebs-mapping), or a policy id.
         rule: String,
+        #[command(flatten)]
+        policies: PolicyArgs,
     },
+    /// Work with Rhai policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run each policy against the cases in its NAME.tests.json and print
+    /// PASS/FAIL per case. Exit 0 when all pass, 1 otherwise, 2 on load errors.
+    Test {
+        /// Policy files or folders (searched for *.rhai).
+        #[arg(value_name = "PATH", default_value = "policies")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+}
+
+/// Rhai policies to load beside the built-in rules.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Policies")]
+pub struct PolicyArgs {
+    /// A Rhai policy file, or a folder searched for *.rhai (repeatable).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// The policy sandbox's limits, per call of a policy's `check`.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Policy sandbox")]
+pub struct LimitArgs {
+    /// Wall-clock limit per call, in milliseconds [default: 1000].
+    #[arg(long, value_name = "MS")]
+    pub policy_timeout_ms: Option<u64>,
+    /// Rhai operations per call [default: 1000000].
+    #[arg(long, value_name = "N")]
+    pub policy_max_operations: Option<u64>,
+    /// Nesting of function calls [default: 32].
+    #[arg(long, value_name = "N")]
+    pub policy_max_call_depth: Option<usize>,
+    /// Bytes in one string [default: 1048576].
+    #[arg(long, value_name = "BYTES")]
+    pub policy_max_string_size: Option<usize>,
+    /// Elements in one array [default: 100000].
+    #[arg(long, value_name = "N")]
+    pub policy_max_array_size: Option<usize>,
+    /// Properties in one object map [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub policy_max_map_size: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +138,9 @@ pub struct ScanArgs {
     /// Colour in text output: auto (only on a terminal, honouring NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
+
+    #[command(flatten)]
+    pub policies: PolicyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +148,9 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: RulesFormat,
+
+    #[command(flatten)]
+    pub policies: PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

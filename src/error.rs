@@ -30,3 +30,32 @@ pub struct OutputError {
     #[source]
     pub source: std::io::Error,
 }
+
+/// Loading a Rhai policy failed: the run stops before scanning.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The script or folder could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The script does not compile, or its `meta()` is wrong.
+    #[error("{script}{}: {message}", position(*line, *column))]
+    Script {
+        script: String,
+        line: Option<u64>,
+        column: Option<u64>,
+        message: String,
+    },
+}
+
+/// `:line:column` when known, `:line` with only a line, nothing otherwise.
+fn position(line: Option<u64>, column: Option<u64>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}

@@ -91,7 +91,7 @@ pub struct Report {
     /// Sorted by `Finding::sort_key`.
     pub findings: Vec<Finding>,
     /// Problems that did not stop the scan but mean it is incomplete.
-    pub errors: Vec<String>,
+    pub errors: Vec<ScanError>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
 }
@@ -120,5 +120,67 @@ impl Report {
             Some(threshold) => self.findings.iter().any(|f| f.severity >= threshold),
             None => false,
         }
+    }
+}
+
+/// A problem that did not stop the scan but means its result is incomplete
+/// (a policy failed on an image). Any of them makes the exit code 2.
+#[derive(Debug, Clone)]
+pub struct ScanError {
+    pub kind: ErrorKind,
+    pub message: String,
+    /// The rule (policy) that failed, if any.
+    pub rule: Option<&'static RuleMeta>,
+    /// The image being checked, if any.
+    pub image_id: Option<Arc<str>>,
+    /// Where the problem is: for a policy, the script and position.
+    pub source: Option<SourceSpan>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A policy's `check` failed at run time (error, budget, time limit).
+    Policy,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Policy => "policy",
+        }
+    }
+}
+
+/// A position in a file that is not an input (a policy script).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceSpan {
+    pub uri: Arc<str>,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+}
+
+impl std::fmt::Display for ScanError {
+    /// `policies/x.rhai:3:5: ORG001 on ami-1: message`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(span) = &self.source {
+            write!(f, "{}", span.uri)?;
+            if let Some(line) = span.line {
+                write!(f, ":{line}")?;
+                if let Some(column) = span.column {
+                    write!(f, ":{column}")?;
+                }
+            }
+            f.write_str(": ")?;
+        }
+        if let Some(rule) = self.rule {
+            f.write_str(rule.code)?;
+            if self.image_id.is_none() {
+                f.write_str(": ")?;
+            }
+        }
+        if let Some(id) = &self.image_id {
+            write!(f, "{}{id}: ", if self.rule.is_some() { " on " } else { "" })?;
+        }
+        f.write_str(&self.message)
     }
 }

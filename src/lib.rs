@@ -10,4 +10,5 @@ pub mod finding;
 pub mod input;
 pub mod model;
 pub mod output;
+pub mod policy;
 pub mod rules;

@@ -81,8 +81,14 @@ pub struct LocatedImage<'a> {
 impl LocatedImage<'_> {
     /// The input line of the field `pointer` names, if the image has it.
     pub fn line_of(&self, pointer: &crate::model::Pointer) -> Option<u64> {
-        super::position::pointer_line(self.raw, &pointer.tokens()).map(|offset| self.line + offset)
+        field_line(self.raw, self.line, pointer)
     }
+}
+
+/// The input line of the field `pointer` names in `raw` (an image object that
+/// starts on `line`), if the image has that field.
+pub fn field_line(raw: &[u8], line: u64, pointer: &crate::model::Pointer) -> Option<u64> {
+    super::position::pointer_line(raw, &pointer.tokens()).map(|offset| line + offset)
 }
 
 /// Reads every image of `source`, calling `sink` for each in input order.

@@ -2,5 +2,5 @@
 
 pub mod file;
 
-pub use file::{InputSource, read_images};
+pub use file::{InputSource, field_line, read_images};
 pub mod position;

@@ -189,6 +189,16 @@ impl Pointer {
         self
     }
 
+    /// Reads an RFC 6901 pointer: empty, or `/`-separated tokens in which
+    /// `~` is only ever `~0` or `~1`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let escapes_ok = text
+            .split('~')
+            .skip(1)
+            .all(|rest| rest.starts_with('0') || rest.starts_with('1'));
+        (escapes_ok && (text.is_empty() || text.starts_with('/'))).then(|| Pointer(text.to_string()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

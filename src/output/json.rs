@@ -66,7 +66,15 @@ struct JsonLocation<'a> {
 
 #[derive(Serialize)]
 struct JsonError<'a> {
+    /// `policy` (a policy failed on an image).
+    kind: &'a str,
     message: &'a str,
+    rule_id: Option<&'a str>,
+    image_id: Option<&'a str>,
+    /// The policy script, with the position of the failure when known.
+    script: Option<&'a str>,
+    line: Option<u64>,
+    column: Option<u64>,
 }
 
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -97,7 +105,15 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         errors: report
             .errors
             .iter()
-            .map(|m| JsonError { message: m })
+            .map(|e| JsonError {
+                kind: e.kind.as_str(),
+                message: &e.message,
+                rule_id: e.rule.map(|r| r.code),
+                image_id: e.image_id.as_deref(),
+                script: e.source.as_ref().map(|s| &*s.uri),
+                line: e.source.as_ref().and_then(|s| s.line),
+                column: e.source.as_ref().and_then(|s| s.column),
+            })
             .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ReportingDescriptor, ReportingDescriptorReference, Result, ResultLevel, Run, Sarif, Tool, ToolComponent,
 };
 
 use crate::finding::{Finding, Report};
@@ -53,7 +53,7 @@ fn plain(text: impl Into<String>) -> MultiformatMessageString {
 
 fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
     let docs = rule.docs();
-    ReportingDescriptor::builder()
+    let mut descriptor = ReportingDescriptor::builder()
         .id(rule.code)
         .name(rule.name)
         .short_description(plain(rule.summary))
@@ -64,10 +64,6 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
                 .markdown(docs)
                 .build(),
         )
-        .help_uri(format!(
-            "{RULES_DOC_URI}#{}",
-            rule.code.to_ascii_lowercase()
-        ))
         .default_configuration(ReportingConfiguration {
             level: Some(Value::String(level(rule.severity).to_string())),
             ..Default::default()
@@ -82,7 +78,15 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
                 ("precision", Value::String("very-high".to_string())),
             ])
         })
-        .build()
+        .build();
+    // Built-in rules are documented online; a policy's help is its `help`.
+    if rule.script().is_none() {
+        descriptor.help_uri = Some(format!(
+            "{RULES_DOC_URI}#{}",
+            rule.code.to_ascii_lowercase()
+        ));
+    }
+    descriptor
 }
 
 fn result(f: &Finding, rule_index: Option<usize>) -> Result {
@@ -146,10 +150,37 @@ fn invocation(report: &Report) -> Invocation {
             .errors
             .iter()
             .map(|e| {
-                Notification::builder()
-                    .message(text(e.clone()))
+                let mut note = Notification::builder()
+                    .message(text(e.to_string()))
                     .level(Value::String("error".to_string()))
-                    .build()
+                    .build();
+                note.associated_rule = e.rule.map(|r| ReportingDescriptorReference {
+                    id: Some(r.code.to_string()),
+                    ..Default::default()
+                });
+                note.locations = e.source.as_ref().map(|span| {
+                    vec![Location {
+                        physical_location: Some(PhysicalLocation {
+                            artifact_location: Some(ArtifactLocation {
+                                uri: Some(span.uri.to_string()),
+                                ..Default::default()
+                            }),
+                            region: span.line.map(|line| Region {
+                                start_line: Some(line as i64),
+                                start_column: span.column.map(|c| c as i64),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }]
+                });
+                let mut props = vec![("kind", Value::String(e.kind.as_str().to_string()))];
+                if let Some(id) = &e.image_id {
+                    props.push(("imageId", Value::String(id.to_string())));
+                }
+                note.properties = Some(properties(props));
+                note
             })
             .collect();
         invocation.tool_execution_notifications = Some(notes);

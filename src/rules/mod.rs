@@ -46,7 +46,12 @@ pub static RESERVED: &[&str] = &["AMI007", "AMI012", "AMI013", "AMI017", "AMI018
 
 /// Finds a built-in rule by code (`AMI003`) or name (`unencrypted-ebs-mapping`).
 pub fn lookup(key: &str) -> Option<&'static RuleMeta> {
-    BUILTIN
+    find(BUILTIN, key)
+}
+
+/// Finds a rule of `catalogue` (built-ins plus policies) by code or name.
+pub fn find(catalogue: &[&'static RuleMeta], key: &str) -> Option<&'static RuleMeta> {
+    catalogue
         .iter()
         .copied()
         .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
@@ -126,12 +131,25 @@ pub struct RuleMeta {
     /// Markdown with the sections What it does, Why is this bad?, Example,
     /// Remediation, References (from the rule's `///` lines).
     pub docs: &'static str,
-    pub check: CheckFn,
+    pub origin: Origin,
+}
+
+/// Where a rule comes from, and so how it is run.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin {
+    /// Compiled into amilint; its check is a plain function.
+    Builtin(CheckFn),
+    /// A Rhai policy (`--policy`), run by `policy::PolicySet`. The path is
+    /// the script as the user gave it.
+    Policy { script: &'static str },
 }
 
 impl RuleMeta {
     /// The docs as written, without the one leading space `///` leaves.
     pub fn docs(&self) -> String {
+        if let Origin::Policy { .. } = self.origin {
+            return self.docs.to_string();
+        }
         let mut out = String::new();
         for line in self.docs.lines() {
             out.push_str(line.strip_prefix(' ').unwrap_or(line));
@@ -140,21 +158,46 @@ impl RuleMeta {
         out
     }
 
-    /// The first paragraph of "What it does", as one line.
+    /// The first paragraph of "What it does" (of the docs, for a policy
+    /// without that section), as one line; the summary if there is none.
     pub fn description(&self) -> String {
         let docs = self.docs();
-        let mut lines = docs
-            .lines()
-            .skip_while(|l| !l.starts_with("## What it does"))
-            .skip(1);
+        let body: Vec<&str> = if docs.contains("## What it does") {
+            docs.lines()
+                .skip_while(|l| !l.starts_with("## What it does"))
+                .skip(1)
+                .collect()
+        } else {
+            docs.lines().skip_while(|l| l.trim().is_empty()).collect()
+        };
         let mut out: Vec<&str> = Vec::new();
-        for line in lines.by_ref() {
+        for line in body {
             if line.trim().is_empty() || line.starts_with('#') {
                 break;
             }
             out.push(line.trim());
         }
-        out.join(" ")
+        if out.is_empty() {
+            self.summary.to_string()
+        } else {
+            out.join(" ")
+        }
+    }
+
+    /// The check of a built-in rule; `None` for a policy.
+    pub fn builtin_check(&self) -> Option<CheckFn> {
+        match self.origin {
+            Origin::Builtin(check) => Some(check),
+            Origin::Policy { .. } => None,
+        }
+    }
+
+    /// The script a policy was loaded from; `None` for a built-in rule.
+    pub fn script(&self) -> Option<&'static str> {
+        match self.origin {
+            Origin::Builtin(_) => None,
+            Origin::Policy { script } => Some(script),
+        }
     }
 }
 
@@ -178,7 +221,7 @@ macro_rules! declare_rule {
             default_enabled: $enabled,
             summary: $summary,
             docs: concat!($($doc, "\n"),+),
-            check: $check,
+            origin: $crate::rules::Origin::Builtin($check),
         };
     };
 }
@@ -211,6 +254,8 @@ pub struct RawFinding {
     pub rule: &'static RuleMeta,
     pub pointer: Pointer,
     pub message: String,
+    /// A policy may set a finding's severity; built-ins use their rule's.
+    pub severity: Option<Severity>,
 }
 
 /// What a check sees besides the image: the settings, and a place to report.
@@ -238,6 +283,7 @@ impl<'a> Cx<'a> {
             rule,
             pointer,
             message: message.into(),
+            severity: None,
         });
     }
 

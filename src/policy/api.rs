@@ -1,0 +1,122 @@
+//! The helpers every policy can call, besides Rhai's standard library.
+//!
+//! `has_tag(image, key)`, `tag(image, key)`, `now()`, `parse_time(text)`,
+//! `days_since(text)`, `glob(pattern, text)`, `regex(pattern, text)`.
+//! Helpers that take text accept `()` (an absent field) and treat it as
+//! "no match" / `()`, so a policy can pass `image.Name` without checking it.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use globset::{Glob, GlobMatcher};
+use jiff::Timestamp;
+use regex::Regex;
+use rhai::{Dynamic, Engine, EvalAltResult, INT, Map, Position};
+
+use crate::rules::{days_between, parse_time};
+
+/// Compiled patterns are cached per thread; a policy that builds endless
+/// distinct patterns only empties the cache, never grows it without bound.
+const CACHE_LIMIT: usize = 1024;
+
+thread_local! {
+    static REGEXES: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+    static GLOBS: RefCell<HashMap<String, GlobMatcher>> = RefCell::new(HashMap::new());
+}
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn cached<T: Clone>(
+    cache: &'static std::thread::LocalKey<RefCell<HashMap<String, T>>>,
+    pattern: &str,
+    build: impl FnOnce(&str) -> Result<T, String>,
+) -> RhaiResult<T> {
+    cache.with(|cell| {
+        if let Some(found) = cell.borrow().get(pattern) {
+            return Ok(found.clone());
+        }
+        let built = build(pattern).map_err(|e| runtime(e))?;
+        let mut map = cell.borrow_mut();
+        if map.len() >= CACHE_LIMIT {
+            map.clear();
+        }
+        map.insert(pattern.to_string(), built.clone());
+        Ok(built)
+    })
+}
+
+fn runtime(message: String) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(message.into(), Position::NONE))
+}
+
+/// The value of tag `key` in an image map's `Tags` array.
+fn tag_value(image: &Map, key: &str) -> Option<Dynamic> {
+    let tags = image.get("Tags")?.read_lock::<rhai::Array>()?.clone();
+    tags.iter().find_map(|tag| {
+        let tag = tag.read_lock::<Map>()?;
+        let k = tag.get("Key")?.clone().into_immutable_string().ok()?;
+        (k == key).then(|| tag.get("Value").cloned().unwrap_or(Dynamic::UNIT))
+    })
+}
+
+/// The text of an optional string argument (`()` and non-strings are absent).
+fn text_of(value: &Dynamic) -> Option<String> {
+    value.clone().into_immutable_string().ok().map(|s| s.to_string())
+}
+
+/// Registers the helpers; `now` is the scan's "now".
+pub fn register(engine: &mut Engine, now: Timestamp) {
+    engine.register_fn("has_tag", |image: &mut Map, key: &str| {
+        tag_value(image, key).is_some()
+    });
+    engine.register_fn("tag", |image: &mut Map, key: &str| {
+        tag_value(image, key).unwrap_or(Dynamic::UNIT)
+    });
+    let now_secs: INT = now.as_second();
+    engine.register_fn("now", move || now_secs);
+    engine.register_fn("parse_time", |text: Dynamic| -> Dynamic {
+        match parse_time(text_of(&text).as_deref()) {
+            Some(t) => Dynamic::from_int(t.as_second()),
+            None => Dynamic::UNIT,
+        }
+    });
+    engine.register_fn("days_since", move |text: Dynamic| -> Dynamic {
+        match parse_time(text_of(&text).as_deref()) {
+            Some(t) => Dynamic::from_int(days_between(t, now)),
+            None => Dynamic::UNIT,
+        }
+    });
+    engine.register_fn(
+        "glob",
+        |pattern: &str, text: Dynamic| -> RhaiResult<bool> {
+            let Some(text) = text_of(&text) else {
+                return Ok(false);
+            };
+            let matcher = cached(&GLOBS, pattern, |p| {
+                Glob::new(p)
+                    .map(|g| g.compile_matcher())
+                    .map_err(|e| format!("glob(): invalid pattern `{p}`: {e}"))
+            })?;
+            Ok(matcher.is_match(text))
+        },
+    );
+    engine.register_fn(
+        "regex",
+        |pattern: &str, text: Dynamic| -> RhaiResult<bool> {
+            let Some(text) = text_of(&text) else {
+                return Ok(false);
+            };
+            let re = cached(&REGEXES, pattern, |p| {
+                Regex::new(p).map_err(|e| {
+                    // The regex crate draws a caret under the error over
+                    // several lines; its last line says what is wrong.
+                    let text = e.to_string();
+                    let why = text.lines().last().unwrap_or_default();
+                    let why = why.strip_prefix("error: ").unwrap_or(why);
+                    format!("regex(): invalid pattern `{p}`: {why}")
+                })
+            })?;
+            Ok(re.is_match(&text))
+        },
+    );
+}

@@ -1,0 +1,93 @@
+//! The one sandbox every policy runs in. Rhai is unlimited by default; this
+//! factory sets every limit, and nothing else creates an `Engine`.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, Engine};
+
+/// The sandbox's limits. Every one is on by default; `--policy-*` flags
+/// change them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Rhai operations per call of `check` (or `meta`).
+    pub max_operations: u64,
+    /// Wall-clock time per call.
+    pub timeout: Duration,
+    /// Nesting of function calls (recursion).
+    pub max_call_depth: usize,
+    /// Bytes in one string (a collection counts the strings inside it).
+    pub max_string_size: usize,
+    /// Elements in one array (nested arrays count too).
+    pub max_array_size: usize,
+    /// Properties in one object map (nested maps count too).
+    pub max_map_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: 1_000_000,
+            timeout: Duration::from_secs(1),
+            max_call_depth: 32,
+            max_string_size: 1 << 20,
+            max_array_size: 100_000,
+            max_map_size: 10_000,
+        }
+    }
+}
+
+thread_local! {
+    /// When the call running on this thread must stop (see `with_deadline`).
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// How many operations pass between two looks at the clock.
+const CLOCK_EVERY: u64 = 1024;
+
+/// Runs `call` with the wall-clock limit armed for this thread.
+pub fn with_deadline<T>(timeout: Duration, call: impl FnOnce() -> T) -> T {
+    let previous = DEADLINE.replace(Some(Instant::now() + timeout));
+    let out = call();
+    DEADLINE.set(previous);
+    out
+}
+
+/// The value `on_progress` stops a script with when its time is up.
+pub const TIMEOUT_TOKEN: &str = "amilint: wall-clock limit";
+
+/// A sandboxed engine for the policy called `name`: limits set, no modules,
+/// no `import` or `eval`, strict variables, `print`/`debug` to stderr with the name.
+pub fn engine(name: &str, limits: &Limits) -> Engine {
+    let mut engine = Engine::new();
+    engine
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_depth)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_expr_depths(64, 32)
+        .set_max_modules(0)
+        .set_strict_variables(true)
+        .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine.disable_symbol("eval");
+    engine.disable_symbol("import");
+    engine.disable_symbol("export");
+    engine.on_progress(|ops| {
+        if ops % CLOCK_EVERY != 0 {
+            return None;
+        }
+        match DEADLINE.get() {
+            Some(deadline) if Instant::now() >= deadline => Some(Dynamic::from(TIMEOUT_TOKEN)),
+            _ => None,
+        }
+    });
+    let print_name = name.to_string();
+    engine.on_print(move |text| eprintln!("[policy {print_name}] {text}"));
+    let debug_name = name.to_string();
+    engine.on_debug(move |text, _, pos| match pos.line() {
+        Some(line) => eprintln!("[policy {debug_name}:{line}] {text}"),
+        None => eprintln!("[policy {debug_name}] {text}"),
+    });
+    engine
+}

@@ -1,0 +1,328 @@
+//! One policy: load and compile a script once, read its `meta()`, run its
+//! `check(image)`.
+
+use std::fmt;
+use std::path::Path;
+
+use jiff::Timestamp;
+use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, Position, Scope};
+use serde::Deserialize;
+
+use super::engine::{self, Limits, TIMEOUT_TOKEN, with_deadline};
+use crate::error::PolicyError;
+use crate::model::Pointer;
+use crate::rules::{Origin, RuleMeta, Severity};
+
+/// A compiled policy, ready to run on any number of images, from any thread.
+pub struct Policy {
+    pub meta: &'static RuleMeta,
+    engine: Engine,
+    ast: AST,
+    limits: Limits,
+}
+
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("code", &self.meta.code)
+            .field("script", &self.meta.script())
+            .finish()
+    }
+}
+
+/// A finding as a policy returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyFinding {
+    pub message: String,
+    pub pointer: Pointer,
+    pub severity: Option<Severity>,
+}
+
+/// `check` failed on one image: a script error, a broken limit, or a return
+/// value that is not a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeError {
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub message: String,
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, "{l}:{c}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// `meta()` as a script writes it. Unknown keys are an error (a typo in
+/// `severity` must not pass silently).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    id: String,
+    name: String,
+    severity: String,
+    summary: String,
+    #[serde(default)]
+    help: String,
+}
+
+/// A finding as a map: `#{ message, pointer, severity }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFinding {
+    message: String,
+    #[serde(default)]
+    pointer: Option<String>,
+    #[serde(default)]
+    severity: Option<String>,
+}
+
+impl Policy {
+    /// Reads, compiles and validates the script at `path` (shown as `shown`).
+    pub fn load(path: &Path, shown: &str, limits: &Limits, now: Timestamp) -> Result<Self, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
+            path: shown.to_string(),
+            source,
+        })?;
+        let fail = |line, column, message: String| PolicyError::Script {
+            script: shown.to_string(),
+            line,
+            column,
+            message,
+        };
+        let mut engine = engine::engine(shown, limits);
+        super::api::register(&mut engine, now);
+        let mut ast = engine.compile(&text).map_err(|e| {
+            let (line, column) = position(e.position());
+            fail(line, column, format!("syntax error: {}", e.err_type()))
+        })?;
+        ast.set_source(shown);
+        for (name, arity) in [("meta", 0), ("check", 1)] {
+            if !ast
+                .iter_functions()
+                .any(|f| f.name == name && f.params.len() == arity)
+            {
+                let params = if arity == 0 { "()" } else { "(image)" };
+                return Err(fail(
+                    None,
+                    None,
+                    format!("a policy must define `fn {name}{params}`"),
+                ));
+            }
+        }
+
+        let value = with_deadline(limits.timeout, || {
+            engine.call_fn_with_options::<Dynamic>(options(), &mut Scope::new(), &ast, "meta", ())
+        })
+        .map_err(|e| {
+            let e = runtime_error(&e, limits);
+            fail(e.line, e.column, format!("meta() failed: {}", e.message))
+        })?;
+        let raw: RawMeta = rhai::serde::from_dynamic(&value).map_err(|e| {
+            fail(None, None, format!("meta() must return a map with id, name, severity, summary and optional help: {}", strip_position(&e)))
+        })?;
+        let meta = validate(raw, shown).map_err(|m| fail(None, None, format!("meta(): {m}")))?;
+        Ok(Policy {
+            meta,
+            engine,
+            ast,
+            limits: limits.clone(),
+        })
+    }
+
+    /// Runs `check(image)`. `image` is the read-only map from `super::image_value`.
+    pub fn check(&self, image: &Dynamic) -> Result<Vec<PolicyFinding>, RuntimeError> {
+        let value = with_deadline(self.limits.timeout, || {
+            self.engine.call_fn_with_options::<Dynamic>(
+                options(),
+                &mut Scope::new(),
+                &self.ast,
+                "check",
+                (image.clone(),),
+            )
+        })
+        .map_err(|e| runtime_error(&e, &self.limits))?;
+        findings(value).map_err(|message| RuntimeError {
+            line: None,
+            column: None,
+            message,
+        })
+    }
+}
+
+/// Call a function without re-running the script's top-level statements.
+fn options() -> CallFnOptions<'static> {
+    CallFnOptions::new().eval_ast(false).rewind_scope(true)
+}
+
+fn position(pos: Position) -> (Option<u64>, Option<u64>) {
+    (
+        pos.line().map(|l| l as u64),
+        pos.position().map(|c| c as u64),
+    )
+}
+
+/// A Rhai error's message without the " (line 3, position 5)" it appends.
+fn strip_position(err: &EvalAltResult) -> String {
+    let text = err.to_string();
+    match text.rfind(" (line ") {
+        Some(at) if text.ends_with(')') => text[..at].to_string(),
+        _ => text,
+    }
+}
+
+/// The innermost error (where the script actually failed), in words a policy
+/// author can act on.
+fn runtime_error(err: &EvalAltResult, limits: &Limits) -> RuntimeError {
+    let inner = err.unwrap_inner();
+    let (line, column) = position(innermost_position(err));
+    let message = match inner {
+        EvalAltResult::ErrorTerminated(token, _)
+            if token.clone().into_immutable_string().is_ok_and(|s| s == TIMEOUT_TOKEN) =>
+        {
+            format!(
+                "exceeded the wall-clock limit of {} ms (--policy-timeout-ms)",
+                limits.timeout.as_millis()
+            )
+        }
+        EvalAltResult::ErrorTooManyOperations(_) => format!(
+            "exceeded the operations budget of {} (--policy-max-operations)",
+            limits.max_operations
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => format!(
+            "exceeded the call depth of {} (--policy-max-call-depth)",
+            limits.max_call_depth
+        ),
+        EvalAltResult::ErrorRuntime(value, _) => match value.clone().into_immutable_string() {
+            Ok(text) => text.to_string(),
+            Err(_) => format!("thrown: {value}"),
+        },
+        other => strip_position(other),
+    };
+    RuntimeError {
+        line,
+        column,
+        message,
+    }
+}
+
+/// The deepest known position: where the failing statement is, else the
+/// innermost call that led to it.
+fn innermost_position(err: &EvalAltResult) -> Position {
+    let mut best = Position::NONE;
+    let mut current = err;
+    loop {
+        if !current.position().is_none() {
+            best = current.position();
+        }
+        match current {
+            EvalAltResult::ErrorInFunctionCall(.., inner, _)
+            | EvalAltResult::ErrorInModule(.., inner, _) => current = inner,
+            _ => return best,
+        }
+    }
+}
+
+/// Turns what `check` returned into findings: `()`, a string, a map, or an
+/// array of strings and maps.
+fn findings(value: Dynamic) -> Result<Vec<PolicyFinding>, String> {
+    if value.is_unit() {
+        return Ok(Vec::new());
+    }
+    if value.is_array() {
+        let items = value.into_array().map_err(|t| t.to_string())?;
+        return items.into_iter().map(one_finding).collect();
+    }
+    Ok(vec![one_finding(value)?])
+}
+
+fn one_finding(value: Dynamic) -> Result<PolicyFinding, String> {
+    if value.is_string() {
+        let message = value.into_immutable_string().map_err(|t| t.to_string())?;
+        return Ok(PolicyFinding {
+            message: message.to_string(),
+            pointer: Pointer::root(),
+            severity: None,
+        });
+    }
+    if !value.is_map() {
+        return Err(format!(
+            "check() returned {} where a finding was expected: return (), a string, a map with `message`, or an array of those",
+            value.type_name()
+        ));
+    }
+    let raw: RawFinding = rhai::serde::from_dynamic(&value)
+        .map_err(|e| format!("check() returned a map that is not a finding (keys: message, pointer, severity): {}", strip_position(&e)))?;
+    let pointer = match raw.pointer {
+        None => Pointer::root(),
+        Some(p) => Pointer::parse(&p)
+            .ok_or_else(|| format!("check(): `{p}` is not a JSON pointer (it must be empty or start with `/`)"))?,
+    };
+    let severity = raw
+        .severity
+        .map(|s| s.parse::<Severity>())
+        .transpose()
+        .map_err(|e| format!("check(): {e}"))?;
+    Ok(PolicyFinding {
+        message: raw.message,
+        pointer,
+        severity,
+    })
+}
+
+fn is_kebab(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+/// Checks `meta()` and turns it into a `RuleMeta` that lives for the rest of
+/// the process (policies are loaded once per run, so leaking is bounded).
+fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
+    let id = raw.id.trim();
+    if id.is_empty()
+        || !id.starts_with(|c: char| c.is_ascii_alphabetic())
+        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "id `{}` must start with a letter and use only letters, digits, `-` and `_` (e.g. ORG001)",
+            raw.id
+        ));
+    }
+    if id.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("AMI")) {
+        return Err(format!(
+            "id `{id}` uses the `AMI` prefix, which belongs to built-in rules; choose your own (e.g. ORG001)"
+        ));
+    }
+    if !is_kebab(&raw.name) {
+        return Err(format!(
+            "name `{}` must be kebab-case (lower-case words joined by `-`, e.g. prod-needs-owner)",
+            raw.name
+        ));
+    }
+    let severity: Severity = raw.severity.parse()?;
+    let summary = raw.summary.trim();
+    if summary.is_empty() || summary.contains('\n') {
+        return Err("summary must be one non-empty line".to_string());
+    }
+    let meta = RuleMeta {
+        code: leak(id),
+        name: leak(&raw.name),
+        severity,
+        default_enabled: true,
+        summary: leak(summary),
+        docs: leak(raw.help.trim()),
+        origin: Origin::Policy {
+            script: leak(script),
+        },
+    };
+    Ok(Box::leak(Box::new(meta)))
+}
+
+fn leak(text: &str) -> &'static str {
+    Box::leak(text.to_string().into_boxed_str())
+}
