@@ -53,7 +53,9 @@ fn limits(args: &LimitArgs) -> Limits {
             .policy_timeout_ms
             .map_or(default.timeout, Duration::from_millis),
         max_call_depth: args.policy_max_call_depth.unwrap_or(default.max_call_depth),
-        max_string_size: args.policy_max_string_size.unwrap_or(default.max_string_size),
+        max_string_size: args
+            .policy_max_string_size
+            .unwrap_or(default.max_string_size),
         max_array_size: args.policy_max_array_size.unwrap_or(default.max_array_size),
         max_map_size: args.policy_max_map_size.unwrap_or(default.max_map_size),
     }
@@ -71,7 +73,11 @@ fn policy_test(paths: &[PathBuf], args: &LimitArgs) -> Result<ExitCode> {
     for o in &outcomes {
         match &o.failure {
             None => writeln!(out, "PASS  {} {}: {}", o.script, o.policy, o.case)?,
-            Some(why) => writeln!(out, "FAIL  {} {}: {}\n      {why}", o.script, o.policy, o.case)?,
+            Some(why) => writeln!(
+                out,
+                "FAIL  {} {}: {}\n      {why}",
+                o.script, o.policy, o.case
+            )?,
         }
     }
     writeln!(out, "{} passed, {failed} failed", outcomes.len() - failed)?;

@@ -4,46 +4,11 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
-use assert_cmd::Command;
-
 const NOW: &str = "2026-11-22T00:00:00Z";
 const EXAMPLE: &str = "fixtures/examples/describe-images.json";
 
-/// The binary in a scrubbed environment: no colour, AWS or locale settings leak in.
-fn amilint() -> Command {
-    let mut cmd = Command::cargo_bin("amilint").expect("binary built");
-    cmd.env_clear().current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
-
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = amilint().args(args).output().expect("runs");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    )
-}
-
-/// (image, rule, pointer) of every finding in a JSON report.
-fn finding_keys(json: &str) -> BTreeSet<(String, String, String)> {
-    let doc: serde_json::Value = serde_json::from_str(json).expect("json report");
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["image_id"].as_str().unwrap_or_default().to_string(),
-                f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["location"]["pointer"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            )
-        })
-        .collect()
-}
+mod common;
+use common::{amilint, finding_keys, run};
 
 #[test]
 fn help_is_stable() {

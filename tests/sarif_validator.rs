@@ -18,7 +18,12 @@ fn multitool() -> PathBuf {
     local
 }
 
+/// Scans `inputs` (plus `extra` arguments), expects `code`, and validates the SARIF.
 fn validate(inputs: &[&str]) {
+    validate_with(inputs, &[], 1);
+}
+
+fn validate_with(inputs: &[&str], extra: &[&str], code: i32) {
     let dir = tempfile::tempdir().expect("tempdir");
     let sarif = dir.path().join("amilint.sarif");
     let log = dir.path().join("validation.sarif");
@@ -34,11 +39,12 @@ fn validate(inputs: &[&str]) {
             "--output",
         ])
         .arg(format!("sarif={}", sarif.display()))
+        .args(extra)
         .args(inputs)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .status()
         .expect("amilint runs");
-    assert_eq!(status.code(), Some(1));
+    assert_eq!(status.code(), Some(code));
     let out = Command::new(multitool())
         .arg("validate")
         .arg(&sarif)
@@ -100,4 +106,20 @@ fn sarif_of_every_rule_fixture_passes() {
             .collect();
     let refs: Vec<&str> = fixtures.iter().map(String::as_str).collect();
     validate(&refs);
+}
+
+#[test]
+fn sarif_with_policies_and_a_policy_error_passes() {
+    // Policy descriptors (no helpUri) and an execution notification with a
+    // location in the script.
+    validate_with(
+        &["fixtures/examples/describe-images.json"],
+        &[
+            "--policy",
+            "policies",
+            "--policy",
+            "fixtures/policies/runtime-error.rhai",
+        ],
+        2,
+    );
 }

@@ -196,7 +196,8 @@ impl Pointer {
             .split('~')
             .skip(1)
             .all(|rest| rest.starts_with('0') || rest.starts_with('1'));
-        (escapes_ok && (text.is_empty() || text.starts_with('/'))).then(|| Pointer(text.to_string()))
+        (escapes_ok && (text.is_empty() || text.starts_with('/')))
+            .then(|| Pointer(text.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

@@ -14,7 +14,8 @@ use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, ReportingDescriptorReference, Result, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ReportingDescriptor, ReportingDescriptorReference, Result, ResultLevel, Run, Sarif, Tool,
+    ToolComponent,
 };
 
 use crate::finding::{Finding, Report};

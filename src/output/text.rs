@@ -72,7 +72,12 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
         writeln!(out)?;
     }
     for e in &report.errors {
-        writeln!(out, "{} {}", paint.wrap("1;31", "error:"), clean(&e.to_string()))?;
+        writeln!(
+            out,
+            "{} {}",
+            paint.wrap("1;31", "error:"),
+            clean(&e.to_string())
+        )?;
     }
     let counts = report.count_by_severity();
     let by_sev: Vec<String> = Severity::ALL

@@ -35,7 +35,7 @@ fn cached<T: Clone>(
         if let Some(found) = cell.borrow().get(pattern) {
             return Ok(found.clone());
         }
-        let built = build(pattern).map_err(|e| runtime(e))?;
+        let built = build(pattern).map_err(runtime)?;
         let mut map = cell.borrow_mut();
         if map.len() >= CACHE_LIMIT {
             map.clear();
@@ -61,7 +61,11 @@ fn tag_value(image: &Map, key: &str) -> Option<Dynamic> {
 
 /// The text of an optional string argument (`()` and non-strings are absent).
 fn text_of(value: &Dynamic) -> Option<String> {
-    value.clone().into_immutable_string().ok().map(|s| s.to_string())
+    value
+        .clone()
+        .into_immutable_string()
+        .ok()
+        .map(|s| s.to_string())
 }
 
 /// Registers the helpers; `now` is the scan's "now".
@@ -86,20 +90,17 @@ pub fn register(engine: &mut Engine, now: Timestamp) {
             None => Dynamic::UNIT,
         }
     });
-    engine.register_fn(
-        "glob",
-        |pattern: &str, text: Dynamic| -> RhaiResult<bool> {
-            let Some(text) = text_of(&text) else {
-                return Ok(false);
-            };
-            let matcher = cached(&GLOBS, pattern, |p| {
-                Glob::new(p)
-                    .map(|g| g.compile_matcher())
-                    .map_err(|e| format!("glob(): invalid pattern `{p}`: {e}"))
-            })?;
-            Ok(matcher.is_match(text))
-        },
-    );
+    engine.register_fn("glob", |pattern: &str, text: Dynamic| -> RhaiResult<bool> {
+        let Some(text) = text_of(&text) else {
+            return Ok(false);
+        };
+        let matcher = cached(&GLOBS, pattern, |p| {
+            Glob::new(p)
+                .map(|g| g.compile_matcher())
+                .map_err(|e| format!("glob(): invalid pattern `{p}`: {e}"))
+        })?;
+        Ok(matcher.is_match(text))
+    });
     engine.register_fn(
         "regex",
         |pattern: &str, text: Dynamic| -> RhaiResult<bool> {

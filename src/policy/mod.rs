@@ -22,7 +22,11 @@ use crate::rules::{BUILTIN, RuleMeta};
 /// Loads every policy named by `paths` (files, or folders searched for
 /// `*.rhai`, recursively, in name order). Ids and names must be unique among
 /// themselves and the built-in rules.
-pub fn load(paths: &[PathBuf], limits: &Limits, now: Timestamp) -> Result<Vec<Arc<Policy>>, PolicyError> {
+pub fn load(
+    paths: &[PathBuf],
+    limits: &Limits,
+    now: Timestamp,
+) -> Result<Vec<Arc<Policy>>, PolicyError> {
     let mut policies: Vec<Arc<Policy>> = Vec::new();
     for file in script_files(paths)? {
         let shown = shown_path(&file);
@@ -32,8 +36,7 @@ pub fn load(paths: &[PathBuf], limits: &Limits, now: Timestamp) -> Result<Vec<Ar
             .copied()
             .chain(policies.iter().map(|p| p.meta))
             .find(|other| {
-                other.code.eq_ignore_ascii_case(policy.meta.code)
-                    || other.name == policy.meta.name
+                other.code.eq_ignore_ascii_case(policy.meta.code) || other.name == policy.meta.name
             });
         if let Some(other) = clash {
             let which = if other.code.eq_ignore_ascii_case(policy.meta.code) {

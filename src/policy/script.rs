@@ -82,7 +82,12 @@ struct RawFinding {
 
 impl Policy {
     /// Reads, compiles and validates the script at `path` (shown as `shown`).
-    pub fn load(path: &Path, shown: &str, limits: &Limits, now: Timestamp) -> Result<Self, PolicyError> {
+    pub fn load(
+        path: &Path,
+        shown: &str,
+        limits: &Limits,
+        now: Timestamp,
+    ) -> Result<Self, PolicyError> {
         let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
             path: shown.to_string(),
             source,
@@ -168,6 +173,10 @@ fn position(pos: Position) -> (Option<u64>, Option<u64>) {
 /// A Rhai error's message without the " (line 3, position 5)" it appends.
 fn strip_position(err: &EvalAltResult) -> String {
     let text = err.to_string();
+    // serde errors from `from_dynamic` come dressed as parse errors.
+    let text = text
+        .strip_prefix("Syntax error: ")
+        .map_or(text.clone(), str::to_string);
     match text.rfind(" (line ") {
         Some(at) if text.ends_with(')') => text[..at].to_string(),
         _ => text,
@@ -181,7 +190,10 @@ fn runtime_error(err: &EvalAltResult, limits: &Limits) -> RuntimeError {
     let (line, column) = position(innermost_position(err));
     let message = match inner {
         EvalAltResult::ErrorTerminated(token, _)
-            if token.clone().into_immutable_string().is_ok_and(|s| s == TIMEOUT_TOKEN) =>
+            if token
+                .clone()
+                .into_immutable_string()
+                .is_ok_and(|s| s == TIMEOUT_TOKEN) =>
         {
             format!(
                 "exceeded the wall-clock limit of {} ms (--policy-timeout-ms)",
@@ -254,12 +266,17 @@ fn one_finding(value: Dynamic) -> Result<PolicyFinding, String> {
             value.type_name()
         ));
     }
-    let raw: RawFinding = rhai::serde::from_dynamic(&value)
-        .map_err(|e| format!("check() returned a map that is not a finding (keys: message, pointer, severity): {}", strip_position(&e)))?;
+    let raw: RawFinding = rhai::serde::from_dynamic(&value).map_err(|e| {
+        format!(
+            "check() returned a map that is not a finding (keys: message, pointer, severity): {}",
+            strip_position(&e)
+        )
+    })?;
     let pointer = match raw.pointer {
         None => Pointer::root(),
-        Some(p) => Pointer::parse(&p)
-            .ok_or_else(|| format!("check(): `{p}` is not a JSON pointer (it must be empty or start with `/`)"))?,
+        Some(p) => Pointer::parse(&p).ok_or_else(|| {
+            format!("check(): `{p}` is not a JSON pointer (it must be empty or start with `/`)")
+        })?,
     };
     let severity = raw
         .severity
@@ -275,9 +292,12 @@ fn one_finding(value: Dynamic) -> Result<PolicyFinding, String> {
 
 fn is_kebab(name: &str) -> bool {
     !name.is_empty()
-        && name
-            .split('-')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && name.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// Checks `meta()` and turns it into a `RuleMeta` that lives for the rest of
@@ -286,7 +306,9 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
     let id = raw.id.trim();
     if id.is_empty()
         || !id.starts_with(|c: char| c.is_ascii_alphabetic())
-        || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         return Err(format!(
             "id `{}` must start with a letter and use only letters, digits, `-` and `_` (e.g. ORG001)",

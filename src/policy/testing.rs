@@ -114,14 +114,23 @@ fn parse_tests(text: &str, shown: &str) -> Result<TestFile, PolicyError> {
         script: shown.to_string(),
         line: Some(e.line() as u64),
         column: Some(e.column() as u64),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     })
 }
 
 fn run_case(policy: &Policy, case: &Case, tests_shown: &str) -> Option<String> {
     let image: Image = match serde_json::from_value(case.image.clone()) {
         Ok(image) => image,
-        Err(e) => return Some(format!("{tests_shown}: the image is not a describe-images image: {e}")),
+        Err(e) => {
+            return Some(format!(
+                "{tests_shown}: the image is not a describe-images image: {e}"
+            ));
+        }
     };
     let value = match image_value(&image) {
         Ok(v) => v,

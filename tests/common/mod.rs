@@ -30,3 +30,40 @@ pub fn render(report: &Report, format: Format) -> String {
         .expect("utf-8 output")
         .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
 }
+
+/// The binary in a scrubbed environment: no colour, AWS or locale settings leak in.
+pub fn amilint() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("amilint").expect("binary built");
+    cmd.env_clear().current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// Runs the binary: (exit code, stdout, stderr).
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = amilint().args(args).output().expect("runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).expect("utf-8 stdout"),
+        String::from_utf8(out.stderr).expect("utf-8 stderr"),
+    )
+}
+
+/// (image, rule, pointer) of every finding in a JSON report.
+pub fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    let doc: serde_json::Value = serde_json::from_str(json).expect("json report");
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["image_id"].as_str().unwrap_or_default().to_string(),
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["location"]["pointer"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
