@@ -303,26 +303,50 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
         errors: Vec::new(),
         fail_on: plan.fail_on,
     };
+    // One thread reads and parses; meanwhile rayon's threads check the
+    // previous batches. The channel's bound keeps memory flat.
     let mut errors = ErrorLog::default();
-    for (input_index, source) in sources.iter().enumerate() {
-        let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
-        let mut flush = |batch: &mut Vec<Pending>, report: &mut Report| {
+    let counts = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Pending>)>(4);
+        let reader = scope.spawn(move || read_batches(sources, tx));
+        for (input_index, batch) in rx {
+            let uri = &sources[input_index].uri;
             let checked: Vec<Checked> = batch
                 .par_iter()
-                .map(|p| check_image(p, plan, &source.uri, input_index))
+                .map(|p| check_image(p, plan, uri, input_index))
                 .collect();
-            batch.clear();
             for c in checked {
                 report.findings.extend(c.findings);
                 errors.extend(c.errors);
             }
-        };
+        }
+        reader
+            .join()
+            .expect("invariant: the reader thread does not panic")
+    })?;
+    (report.images_scanned, report.images_skipped) = counts;
+    report.errors = errors.finish();
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(report)
+}
+
+/// Reads every source in order and sends its linted images in batches.
+/// Returns how many images were scanned and skipped.
+fn read_batches(
+    sources: &[InputSource],
+    tx: std::sync::mpsc::SyncSender<(usize, Vec<Pending>)>,
+) -> Result<(u64, u64), InputError> {
+    let (mut scanned, mut skipped) = (0, 0);
+    for (input_index, source) in sources.iter().enumerate() {
+        let mut batch = Vec::with_capacity(BATCH);
         read_images(source, |located| {
             if !located.image.is_linted_type() {
-                report.images_skipped += 1;
+                skipped += 1;
                 return;
             }
-            report.images_scanned += 1;
+            scanned += 1;
             batch.push(Pending {
                 image: located.image,
                 raw: located.raw.into(),
@@ -330,16 +354,16 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
                 column: located.column,
             });
             if batch.len() == BATCH {
-                flush(&mut batch, &mut report);
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                // The receiver only goes away if the scan is over anyway.
+                let _ = tx.send((input_index, full));
             }
         })?;
-        flush(&mut batch, &mut report);
+        if !batch.is_empty() {
+            let _ = tx.send((input_index, batch));
+        }
     }
-    report.errors = errors.finish();
-    report
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(report)
+    Ok((scanned, skipped))
 }
 
 /// Runs every rule and policy of the plan on one image.

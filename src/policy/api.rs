@@ -26,22 +26,26 @@ thread_local! {
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
-fn cached<T: Clone>(
+/// Runs `use_it` on the compiled form of `pattern`, building and caching it
+/// on first use. The compiled value is borrowed, never cloned: a cloned
+/// `Regex` starts with a cold match cache.
+fn with_cached<T, R>(
     cache: &'static std::thread::LocalKey<RefCell<HashMap<String, T>>>,
     pattern: &str,
     build: impl FnOnce(&str) -> Result<T, String>,
-) -> RhaiResult<T> {
+    use_it: impl FnOnce(&T) -> R,
+) -> RhaiResult<R> {
     cache.with(|cell| {
-        if let Some(found) = cell.borrow().get(pattern) {
-            return Ok(found.clone());
-        }
-        let built = build(pattern).map_err(runtime)?;
         let mut map = cell.borrow_mut();
-        if map.len() >= CACHE_LIMIT {
-            map.clear();
+        if !map.contains_key(pattern) {
+            let built = build(pattern).map_err(runtime)?;
+            if map.len() >= CACHE_LIMIT {
+                map.clear();
+            }
+            map.insert(pattern.to_string(), built);
         }
-        map.insert(pattern.to_string(), built.clone());
-        Ok(built)
+        let compiled = map.get(pattern).expect("invariant: inserted above");
+        Ok(use_it(compiled))
     })
 }
 
@@ -94,12 +98,16 @@ pub fn register(engine: &mut Engine, now: Timestamp) {
         let Some(text) = text_of(&text) else {
             return Ok(false);
         };
-        let matcher = cached(&GLOBS, pattern, |p| {
-            Glob::new(p)
-                .map(|g| g.compile_matcher())
-                .map_err(|e| format!("glob(): invalid pattern `{p}`: {e}"))
-        })?;
-        Ok(matcher.is_match(text))
+        with_cached(
+            &GLOBS,
+            pattern,
+            |p| {
+                Glob::new(p)
+                    .map(|g| g.compile_matcher())
+                    .map_err(|e| format!("glob(): invalid pattern `{p}`: {e}"))
+            },
+            |matcher| matcher.is_match(&text),
+        )
     });
     engine.register_fn(
         "regex",
@@ -107,17 +115,21 @@ pub fn register(engine: &mut Engine, now: Timestamp) {
             let Some(text) = text_of(&text) else {
                 return Ok(false);
             };
-            let re = cached(&REGEXES, pattern, |p| {
-                Regex::new(p).map_err(|e| {
-                    // The regex crate draws a caret under the error over
-                    // several lines; its last line says what is wrong.
-                    let text = e.to_string();
-                    let why = text.lines().last().unwrap_or_default();
-                    let why = why.strip_prefix("error: ").unwrap_or(why);
-                    format!("regex(): invalid pattern `{p}`: {why}")
-                })
-            })?;
-            Ok(re.is_match(&text))
+            with_cached(
+                &REGEXES,
+                pattern,
+                |p| {
+                    Regex::new(p).map_err(|e| {
+                        // The regex crate draws a caret under the error over
+                        // several lines; its last line says what is wrong.
+                        let text = e.to_string();
+                        let why = text.lines().last().unwrap_or_default();
+                        let why = why.strip_prefix("error: ").unwrap_or(why);
+                        format!("regex(): invalid pattern `{p}`: {why}")
+                    })
+                },
+                |re| re.is_match(&text),
+            )
         },
     );
 }

@@ -68,6 +68,7 @@ pub fn engine(name: &str, limits: &Limits) -> Engine {
         .set_max_map_size(limits.max_map_size)
         .set_max_expr_depths(64, 32)
         .set_max_modules(0)
+        .set_max_strings_interned(0)
         .set_strict_variables(true)
         .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     engine.disable_symbol("eval");
