@@ -276,6 +276,20 @@ fn load_errors_stop_the_run_before_scanning() {
 }
 
 #[test]
+fn an_empty_policy_folder_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (code, out, err) = run(&[
+        "scan",
+        EXAMPLE,
+        "--policy",
+        dir.path().to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("no *.rhai policy in this folder"), "{err}");
+}
+
+#[test]
 fn duplicate_ids_across_scripts_are_a_load_error() {
     let dir = tempfile::tempdir().expect("temp dir");
     let text = std::fs::read_to_string("policies/naming-convention.rhai").expect("policy");

@@ -71,6 +71,14 @@ pub fn script_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, PolicyError> {
         if meta.is_dir() {
             let mut found = Vec::new();
             collect_rhai(path, &mut found)?;
+            if found.is_empty() {
+                return Err(PolicyError::Script {
+                    script: shown_path(path),
+                    line: None,
+                    column: None,
+                    message: "no *.rhai policy in this folder".to_string(),
+                });
+            }
             found.sort();
             files.extend(found);
         } else {
