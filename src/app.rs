@@ -13,11 +13,11 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 use crate::cli::{
-    Cli, ColorArg, Command, FailOn, FormatArg, LimitArgs, PolicyArgs, PolicyCommand, RulesFormat,
-    ScanArgs,
+    AwsArgs, Cli, ColorArg, Command, FailOn, FormatArg, LimitArgs, PolicyArgs, PolicyCommand,
+    RulesFormat, ScanArgs,
 };
 use crate::error::{InputError, OutputError};
-use crate::finding::{ErrorKind, Finding, Location, Report, ScanError, SourceSpan};
+use crate::finding::{ErrorKind, Finding, Location, Report, ScanError, ScopeStatus, SourceSpan};
 use crate::input::{InputSource, field_line, read_images};
 use crate::model::Image;
 use crate::output::{self, Format};
@@ -184,8 +184,21 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         severities.insert(meta.code, level);
     }
 
-    if args.max_age_days < 0 || args.max_deprecation_days < 0 {
-        bail!("--max-age-days and --max-deprecation-days must not be negative");
+    if args.max_age_days < 0 || args.max_deprecation_days < 0 || args.max_unused_days < 0 {
+        bail!("--max-age-days, --max-deprecation-days and --max-unused-days must not be negative");
+    }
+    for account in &args.allow_accounts {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("--allow-account: `{account}` is not a 12-digit AWS account id");
+        }
+    }
+    for arn in &args.allow_orgs {
+        if !arn.starts_with("arn:") || !(arn.contains(":organization/") || arn.contains(":ou/")) {
+            bail!(
+                "--allow-org: `{arn}` is not an organization or OU ARN \
+                 (arn:aws:organizations::111122223333:organization/o-abc123)"
+            );
+        }
     }
 
     let mut outputs = Vec::new();
@@ -225,6 +238,9 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
             now,
             max_age_days: args.max_age_days,
             max_deprecation_days: args.max_deprecation_days,
+            allowed_accounts: args.allow_accounts.clone(),
+            allowed_organizations: args.allow_orgs.clone(),
+            max_unused_days: args.max_unused_days,
         },
         outputs,
         fail_on,
@@ -234,12 +250,15 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let plan = plan(args)?;
-    let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
-    if sources.iter().filter(|s| s.arg == "-").count() > 1 {
-        bail!("stdin (`-`) can be read only once");
-    }
-
-    let report = scan_sources(&sources, &plan)?;
+    let report = if args.live.aws {
+        live_scan(&args.live, &plan)?
+    } else {
+        let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
+        if sources.iter().filter(|s| s.arg == "-").count() > 1 {
+            bail!("stdin (`-`) can be read only once");
+        }
+        scan_sources(&sources, &plan)?
+    };
 
     for (format, path) in &plan.outputs {
         write_atomically(path, |out| output::emit(*format, &report, false, out))?;
@@ -301,6 +320,8 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
         images_skipped: 0,
         findings: Vec::new(),
         errors: Vec::new(),
+        scopes: Vec::new(),
+        api_calls: None,
         fail_on: plan.fail_on,
     };
     // One thread reads and parses; meanwhile rayon's threads check the
@@ -383,8 +404,9 @@ fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize)
     if raws.is_empty() {
         return checked;
     }
-    // One shared copy of the name for all of the image's findings.
+    // One shared copy of the name and scope for all of the image's findings.
     let image_name: Option<Arc<str>> = p.image.name.as_deref().map(Into::into);
+    let scope = p.image.scope.clone().map(Arc::new);
     checked.findings = raws
         .into_iter()
         .map(|raw| Finding {
@@ -397,6 +419,7 @@ fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize)
                 .unwrap_or(raw.rule.severity),
             image_id: image_id.clone(),
             image_name: image_name.clone(),
+            scope: scope.clone(),
             message: raw.message,
             location: Location {
                 uri: uri.clone(),
@@ -428,6 +451,7 @@ fn run_policies(
                 rule: None,
                 image_id: Some(image_id.clone()),
                 source: None,
+                scope: None,
             });
             return;
         }
@@ -450,6 +474,7 @@ fn run_policies(
                     line: e.line,
                     column: e.column,
                 }),
+                scope: None,
             }),
         }
     }
@@ -492,11 +517,186 @@ impl ErrorLog {
                         line: None,
                         column: None,
                     }),
+                    scope: None,
                 });
             }
         }
         self.kept
     }
+}
+
+#[cfg(not(feature = "aws"))]
+fn live_scan(_: &AwsArgs, _: &ScanPlan) -> Result<Report> {
+    bail!("--aws: this amilint was built without live scanning (cargo feature `aws`)")
+}
+
+/// `scan --aws`: fetch, write the fetched images as a describe-images export
+/// (the `--save` file, or a temporary one), scan that exactly like an offline
+/// export, then add the scopes' statuses.
+#[cfg(feature = "aws")]
+fn live_scan(args: &AwsArgs, plan: &ScanPlan) -> Result<Report> {
+    use crate::input::fetch::{self, Progress};
+
+    let opts = fetch_options(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let progress = Arc::new(Progress::default());
+    let display = crate::output::progress::start(progress.clone());
+    let fetched = runtime.block_on(fetch::fetch(&opts, progress));
+    display.finish();
+    let fetched = fetched.map_err(|e| anyhow::anyhow!("--aws: {e}"))?;
+
+    let images: Vec<&Image> = fetched
+        .scopes
+        .iter()
+        .filter_map(|s| s.outcome.as_ref().ok())
+        .flatten()
+        .collect();
+    let mut temp = None;
+    let export_path = match &args.save {
+        Some(path) => {
+            write_atomically(path, |out| write_export(&images, out))?;
+            path.clone()
+        }
+        None => {
+            let mut file = tempfile::NamedTempFile::new().context("creating a temporary file")?;
+            {
+                let mut out = BufWriter::new(file.as_file_mut());
+                write_export(&images, &mut out)
+                    .and_then(|()| out.flush())
+                    .context("writing the temporary export")?;
+            }
+            let path = file.path().to_path_buf();
+            temp = Some(file);
+            path
+        }
+    };
+    let source = InputSource::new(&export_path.to_string_lossy());
+    let mut report = scan_sources(std::slice::from_ref(&source), plan)?;
+    drop(temp);
+    if args.save.is_none() {
+        // No file to point at: each image gets a stable path of its own.
+        report.inputs = vec![Arc::from("aws")];
+        for f in &mut report.findings {
+            f.location.uri = live_uri(f);
+            f.location.line = 1;
+            f.location.column = 1;
+            f.location.field_line = None;
+        }
+    }
+    for scope in &fetched.scopes {
+        let (account, region) = (&scope.scope.account_id, &scope.scope.region);
+        let fetch_error = |message: String, image_id: Option<Arc<str>>| ScanError {
+            kind: ErrorKind::Fetch,
+            message,
+            rule: None,
+            image_id,
+            source: None,
+            scope: Some((account.clone(), region.clone())),
+        };
+        match &scope.outcome {
+            Ok(images) => report.scopes.push(ScopeStatus {
+                account_id: account.clone(),
+                region: region.clone(),
+                outcome: Ok(images.len() as u64),
+            }),
+            Err(reason) => {
+                report.scopes.push(ScopeStatus {
+                    account_id: account.clone(),
+                    region: region.clone(),
+                    outcome: Err(reason.clone()),
+                });
+                report.errors.push(fetch_error(reason.clone(), None));
+            }
+        }
+        for (id, reason) in &scope.attribute_errors {
+            report
+                .errors
+                .push(fetch_error(reason.clone(), Some(Arc::from(id.as_str()))));
+        }
+    }
+    report.api_calls = Some(fetched.api_calls);
+    Ok(report)
+}
+
+/// A live finding's artifact when there is no `--save` file:
+/// `aws/ACCOUNT/REGION/IMAGE_ID.json`.
+#[cfg(feature = "aws")]
+fn live_uri(f: &Finding) -> Arc<str> {
+    match &f.scope {
+        Some(s) => format!("aws/{}/{}/{}.json", s.account_id, s.region, f.image_id).into(),
+        None => format!("aws/{}.json", f.image_id).into(),
+    }
+}
+
+/// Writes images as `{"Images": [...]}`, indented like the AWS CLI.
+#[cfg(feature = "aws")]
+fn write_export(images: &[&Image], out: &mut dyn Write) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Export<'a> {
+        #[serde(rename = "Images")]
+        images: &'a [&'a Image],
+    }
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    serde::Serialize::serialize(&Export { images }, &mut ser)?;
+    writeln!(out)
+}
+
+/// The fetch options from the command line, checked.
+#[cfg(feature = "aws")]
+fn fetch_options(args: &AwsArgs) -> Result<crate::input::fetch::FetchOptions> {
+    let mut filters = Vec::new();
+    for spec in &args.filters {
+        let parsed = spec
+            .strip_prefix("Name=")
+            .and_then(|rest| rest.split_once(",Values="))
+            .filter(|(name, values)| !name.is_empty() && !values.is_empty());
+        let Some((name, values)) = parsed else {
+            bail!(
+                "--filter: expected Name=NAME,Values=V1,V2 (e.g. Name=tag:Environment,Values=prod), got `{spec}`"
+            );
+        };
+        filters.push((
+            name.to_string(),
+            values.split(',').map(str::to_string).collect(),
+        ));
+    }
+    let mut roles = args.roles.clone();
+    if let Some(name) = &args.role_name {
+        for account in &args.accounts {
+            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+                bail!("--account: `{account}` is not a 12-digit AWS account id");
+            }
+            roles.push(format!("arn:aws:iam::{account}:role/{name}"));
+        }
+    }
+    if args.concurrency == 0 || args.attribute_concurrency == 0 || args.max_attempts == 0 {
+        bail!("--concurrency, --attribute-concurrency and --max-attempts must be at least 1");
+    }
+    Ok(crate::input::fetch::FetchOptions {
+        regions: args.regions.clone(),
+        all_regions: args.all_regions,
+        profile: args.profile.clone(),
+        owners: args
+            .owners
+            .iter()
+            .filter(|o| !o.is_empty())
+            .cloned()
+            .collect(),
+        image_ids: args.image_ids.clone(),
+        filters,
+        endpoint_url: args.endpoint_url.clone(),
+        roles,
+        concurrency: args.concurrency,
+        attributes: args.attributes,
+        attribute_concurrency: args.attribute_concurrency,
+        max_attempts: args.max_attempts,
+        attempt_timeout: Duration::from_secs(args.api_timeout.max(1)),
+    })
 }
 
 fn use_color(arg: ColorArg) -> bool {

@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan describe-images exports and report findings.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules: the built-in catalogue, plus policies given with --policy.
     Rules(RulesArgs),
     /// Print the documentation of one rule or policy.
@@ -88,8 +88,12 @@ pub struct LimitArgs {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// describe-images JSON exports: `{"Images": [...]}` pages, bare arrays,
-    /// JSON Lines, gzip-compressed files; `-` reads stdin.
-    #[arg(required = true, value_name = "FILE")]
+    /// JSON Lines, gzip-compressed files; `-` reads stdin. Not with --aws.
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "aws",
+        conflicts_with = "aws"
+    )]
     pub inputs: Vec<String>,
 
     /// Format of the report on standard output.
@@ -135,12 +139,125 @@ pub struct ScanArgs {
     #[arg(long, default_value_t = 730, value_name = "DAYS")]
     pub max_deprecation_days: i64,
 
+    /// AMI012: an account images may be shared with (comma-separated, repeatable).
+    #[arg(long = "allow-account", value_delimiter = ',', value_name = "ACCOUNT")]
+    pub allow_accounts: Vec<String>,
+
+    /// AMI012: an organization or OU ARN images may be shared with (comma-separated,
+    /// repeatable); an organization allows its OUs.
+    #[arg(long = "allow-org", value_delimiter = ',', value_name = "ARN")]
+    pub allow_orgs: Vec<String>,
+
+    /// AMI013: flag images not launched for more than this many days.
+    #[arg(long, default_value_t = 180, value_name = "DAYS")]
+    pub max_unused_days: i64,
+
     /// Colour in text output: auto (only on a terminal, honouring NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
 
     #[command(flatten)]
     pub policies: PolicyArgs,
+
+    #[command(flatten)]
+    pub live: AwsArgs,
+}
+
+/// Live scans through the EC2 API.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Live scan (--aws)")]
+pub struct AwsArgs {
+    /// Fetch the images through the EC2 API (DescribeImages) instead of reading files.
+    /// Credentials, profile and region come from the standard AWS chain.
+    #[arg(long)]
+    pub aws: bool,
+
+    /// Region to scan (comma-separated, repeatable). Default: the profile's or AWS_REGION.
+    #[arg(
+        long = "region",
+        value_delimiter = ',',
+        value_name = "REGION",
+        requires = "aws"
+    )]
+    pub regions: Vec<String>,
+
+    /// Scan every region enabled for each account (DescribeRegions).
+    #[arg(long, requires = "aws", conflicts_with = "regions")]
+    pub all_regions: bool,
+
+    /// The AWS profile to use (also AWS_PROFILE), e.g. an SSO profile.
+    #[arg(long, value_name = "NAME", requires = "aws")]
+    pub profile: Option<String>,
+
+    /// Image owners: `self`, `amazon`, `aws-marketplace` or account ids (comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "self",
+        value_name = "OWNERS"
+    )]
+    pub owners: Vec<String>,
+
+    /// Only these image ids (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "IDS", requires = "aws")]
+    pub image_ids: Vec<String>,
+
+    /// A DescribeImages filter, as `Name=tag:Environment,Values=prod,staging` (repeatable).
+    #[arg(long = "filter", value_name = "Name=...,Values=...", requires = "aws")]
+    pub filters: Vec<String>,
+
+    /// Send API calls to this endpoint (also AWS_ENDPOINT_URL), e.g. a local test server.
+    #[arg(long, value_name = "URL", requires = "aws")]
+    pub endpoint_url: Option<String>,
+
+    /// An IAM role to assume (through STS, from the base credentials) per account to scan
+    /// (comma-separated, repeatable).
+    #[arg(
+        long = "role",
+        value_delimiter = ',',
+        value_name = "ARN",
+        requires = "aws"
+    )]
+    pub roles: Vec<String>,
+
+    /// Accounts to scan by assuming --role-name in each (comma-separated, repeatable).
+    #[arg(
+        long = "account",
+        value_delimiter = ',',
+        value_name = "ID",
+        requires = "role_name"
+    )]
+    pub accounts: Vec<String>,
+
+    /// The role assumed in each --account.
+    #[arg(long, value_name = "NAME", requires = "accounts")]
+    pub role_name: Option<String>,
+
+    /// Scopes (account × region) fetched at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub concurrency: usize,
+
+    /// Also read each image's attributes (DescribeImageAttribute: launchPermission,
+    /// lastLaunchedTime, imdsSupport, deregistrationProtection); enables AMI012 and AMI013's data.
+    #[arg(long, requires = "aws")]
+    pub attributes: bool,
+
+    /// DescribeImageAttribute calls in flight at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub attribute_concurrency: usize,
+
+    /// Attempts per API call; throttling and 5xx are retried with adaptive backoff.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_attempts: u32,
+
+    /// Time limit of one attempt of one API call, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub api_timeout: u64,
+
+    /// Write what was fetched (attributes included) as a describe-images export; findings
+    /// then point at its lines, and an offline scan of it gives the same findings.
+    #[arg(long, value_name = "FILE", requires = "aws")]
+    pub save: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
-use crate::model::Pointer;
+use crate::model::{ImageScope, Pointer};
 use crate::rules::{RuleMeta, Severity};
 
 /// Where a finding points: the image's JSON object in an input, plus the
@@ -39,6 +39,8 @@ pub struct Finding {
     pub severity: Severity,
     pub image_id: Arc<str>,
     pub image_name: Option<Arc<str>>,
+    /// Account, region and ARN, for images from a live scan.
+    pub scope: Option<Arc<ImageScope>>,
     pub message: String,
     pub location: Location,
     /// Order of the input on the command line, for a deterministic order.
@@ -92,6 +94,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Problems that did not stop the scan but mean it is incomplete.
     pub errors: Vec<ScanError>,
+    /// Live scans: every account × region, scanned or failed. Empty offline.
+    pub scopes: Vec<ScopeStatus>,
+    /// Live scans: API operations called (pages and attribute calls).
+    pub api_calls: Option<u64>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
 }
@@ -135,18 +141,32 @@ pub struct ScanError {
     pub image_id: Option<Arc<str>>,
     /// Where the problem is: for a policy, the script and position.
     pub source: Option<SourceSpan>,
+    /// The live-scan scope (account, region) that failed, if any.
+    pub scope: Option<(String, String)>,
+}
+
+/// How one account × region of a live scan ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeStatus {
+    pub account_id: String,
+    pub region: String,
+    /// Images fetched, or why the scope failed.
+    pub outcome: Result<u64, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// A policy's `check` failed at run time (error, budget, time limit).
     Policy,
+    /// A live scan could not fetch a scope, or an image's attributes.
+    Fetch,
 }
 
 impl ErrorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Policy => "policy",
+            ErrorKind::Fetch => "fetch",
         }
     }
 }
@@ -162,6 +182,9 @@ pub struct SourceSpan {
 impl std::fmt::Display for ScanError {
     /// `policies/x.rhai:3:5: ORG001 on ami-1: message`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some((account, region)) = &self.scope {
+            write!(f, "account {account}, {region}: ")?;
+        }
         if let Some(span) = &self.source {
             write!(f, "{}", span.uri)?;
             if let Some(line) = span.line {

@@ -1,5 +1,8 @@
-//! Where images come from. `file` reads saved describe-images exports.
+//! Where images come from. `file` reads saved describe-images exports;
+//! `fetch` (cargo feature `aws`) reads them from the EC2 API.
 
+#[cfg(feature = "aws")]
+pub mod fetch;
 pub mod file;
 
 pub use file::{InputSource, field_line, read_images};

@@ -72,6 +72,15 @@ pub struct Image {
     pub deregistration_protection: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_launched_time: Option<String>,
+    /// Who may launch the image: DescribeImageAttribute `launchPermission`,
+    /// added by a live scan with `--attributes` (same shape as
+    /// `aws ec2 describe-image-attribute --attribute launchPermission`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_permissions: Option<Vec<LaunchPermission>>,
+    /// Where a live scan found the image (account, region, ARN). Not an AWS
+    /// field: amilint writes it into `--save` exports.
+    #[serde(rename = "AmilintScope", skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ImageScope>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_instance_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -130,6 +139,31 @@ pub struct ProductCode {
     pub product_code_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub product_code_type: Option<String>,
+}
+
+/// The account and region a live scan read an image from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageScope {
+    pub account_id: String,
+    pub region: String,
+    /// `arn:aws:ec2:REGION::image/IMAGE_ID` (partition from the region).
+    pub image_arn: String,
+}
+
+/// One launch permission: exactly one of the fields is set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LaunchPermission {
+    /// `all` for a public image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_arn: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organizational_unit_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -32,6 +32,20 @@ struct Scan<'a> {
     inputs: Vec<&'a str>,
     rules: Vec<&'a str>,
     fail_on: &'a str,
+    /// Live scans: every account × region and how it ended (empty offline).
+    scopes: Vec<JsonScope<'a>>,
+    /// Live scans: API operations called (null offline).
+    api_calls: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct JsonScope<'a> {
+    account_id: &'a str,
+    region: &'a str,
+    /// `scanned` or `failed`.
+    status: &'a str,
+    images: Option<u64>,
+    error: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -50,6 +64,10 @@ struct JsonFinding<'a> {
     severity: &'a str,
     image_id: &'a str,
     image_name: Option<&'a str>,
+    /// Live scans: where the image was found.
+    account_id: Option<&'a str>,
+    region: Option<&'a str>,
+    image_arn: Option<&'a str>,
     message: &'a str,
     location: JsonLocation<'a>,
     fingerprint: String,
@@ -66,11 +84,14 @@ struct JsonLocation<'a> {
 
 #[derive(Serialize)]
 struct JsonError<'a> {
-    /// `policy` (a policy failed on an image).
+    /// `policy` (a policy failed on an image) or `fetch` (a live scan could
+    /// not read a scope or an image's attributes).
     kind: &'a str,
     message: &'a str,
     rule_id: Option<&'a str>,
     image_id: Option<&'a str>,
+    account_id: Option<&'a str>,
+    region: Option<&'a str>,
     /// The policy script, with the position of the failure when known.
     script: Option<&'a str>,
     line: Option<u64>,
@@ -89,6 +110,22 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             inputs: report.inputs.iter().map(|i| &**i).collect(),
             rules: report.rules.iter().map(|r| r.code).collect(),
             fail_on: report.fail_on.map_or("never", |s| s.as_str()),
+            scopes: report
+                .scopes
+                .iter()
+                .map(|s| JsonScope {
+                    account_id: &s.account_id,
+                    region: &s.region,
+                    status: if s.outcome.is_ok() {
+                        "scanned"
+                    } else {
+                        "failed"
+                    },
+                    images: s.outcome.as_ref().ok().copied(),
+                    error: s.outcome.as_ref().err().map(String::as_str),
+                })
+                .collect(),
+            api_calls: report.api_calls,
         },
         summary: Summary {
             images_scanned: report.images_scanned,
@@ -110,6 +147,8 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 message: &e.message,
                 rule_id: e.rule.map(|r| r.code),
                 image_id: e.image_id.as_deref(),
+                account_id: e.scope.as_ref().map(|s| s.0.as_str()),
+                region: e.scope.as_ref().map(|s| s.1.as_str()),
                 script: e.source.as_ref().map(|s| &*s.uri),
                 line: e.source.as_ref().and_then(|s| s.line),
                 column: e.source.as_ref().and_then(|s| s.column),
@@ -131,6 +170,9 @@ impl Serialize for Findings<'_> {
             severity: f.severity.as_str(),
             image_id: &f.image_id,
             image_name: f.image_name.as_deref(),
+            account_id: f.scope.as_ref().map(|s| s.account_id.as_str()),
+            region: f.scope.as_ref().map(|s| s.region.as_str()),
+            image_arn: f.scope.as_ref().map(|s| s.image_arn.as_str()),
             message: &f.message,
             location: JsonLocation {
                 uri: &f.location.uri,

@@ -1,6 +1,8 @@
 //! Emitters: each presents a `Report` and decides nothing.
 
 pub mod json;
+#[cfg(feature = "aws")]
+pub mod progress;
 pub mod sarif;
 pub mod text;
 

@@ -90,6 +90,20 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
     descriptor
 }
 
+fn result_properties(f: &Finding) -> Vec<(&'static str, Value)> {
+    let mut props = vec![
+        ("severity", Value::String(f.severity.to_string())),
+        ("imageId", Value::String(f.image_id.to_string())),
+        ("pointer", Value::String(f.location.pointer.to_string())),
+    ];
+    if let Some(scope) = &f.scope {
+        props.push(("accountId", Value::String(scope.account_id.clone())));
+        props.push(("region", Value::String(scope.region.clone())));
+        props.push(("imageArn", Value::String(scope.image_arn.clone())));
+    }
+    props
+}
+
 fn result(f: &Finding, rule_index: Option<usize>) -> Result {
     let physical = PhysicalLocation {
         artifact_location: Some(ArtifactLocation {
@@ -120,11 +134,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Result {
             ..Default::default()
         }])
         .partial_fingerprints(fingerprints)
-        .properties(properties(vec![
-            ("severity", Value::String(f.severity.to_string())),
-            ("imageId", Value::String(f.image_id.to_string())),
-            ("pointer", Value::String(f.location.pointer.to_string())),
-        ]))
+        .properties(properties(result_properties(f)))
         .build();
     result.rule_index = rule_index.map(|i| i as i64);
     result
@@ -179,6 +189,10 @@ fn invocation(report: &Report) -> Invocation {
                 let mut props = vec![("kind", Value::String(e.kind.as_str().to_string()))];
                 if let Some(id) = &e.image_id {
                     props.push(("imageId", Value::String(id.to_string())));
+                }
+                if let Some((account, region)) = &e.scope {
+                    props.push(("accountId", Value::String(account.clone())));
+                    props.push(("region", Value::String(region.clone())));
                 }
                 note.properties = Some(properties(props));
                 note

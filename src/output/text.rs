@@ -32,19 +32,27 @@ impl Paint {
 
 pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: color };
-    let mut current: Option<(usize, u64, u64)> = None;
+    let mut current: Option<(usize, u64, u64, &str)> = None;
     for f in &report.findings {
-        let key = (f.input_index, f.location.line, f.location.column);
+        let key = (
+            f.input_index,
+            f.location.line,
+            f.location.column,
+            &*f.image_id,
+        );
         if current != Some(key) {
             if current.is_some() {
                 writeln!(out)?;
             }
             current = Some(key);
-            let name = f
+            let mut name = f
                 .image_name
                 .as_deref()
                 .map(|n| format!(" ({})", clean(n)))
                 .unwrap_or_default();
+            if let Some(scope) = &f.scope {
+                name.push_str(&format!(" [{} {}]", scope.account_id, scope.region));
+            }
             writeln!(
                 out,
                 "{} {}{}",
@@ -77,6 +85,23 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
             "{} {}",
             paint.wrap("1;31", "error:"),
             clean(&e.to_string())
+        )?;
+    }
+    if !report.scopes.is_empty() {
+        let failed = report.scopes.iter().filter(|s| s.outcome.is_err()).count();
+        let images: u64 = report
+            .scopes
+            .iter()
+            .filter_map(|s| s.outcome.as_ref().ok())
+            .sum();
+        writeln!(
+            out,
+            "Scopes: {} scanned ({images} images fetched), {failed} failed{}",
+            report.scopes.len() - failed,
+            report
+                .api_calls
+                .map(|n| format!("; {n} API calls"))
+                .unwrap_or_default()
         )?;
     }
     let counts = report.count_by_severity();

@@ -20,6 +20,8 @@ mod ami008_too_old;
 mod ami009_past_deprecation;
 mod ami010_deprecation_too_far;
 mod ami011_not_usable;
+mod ami012_shared_outside_allowlist;
+mod ami013_unused_image;
 mod ami014_deregistration_protection;
 mod ami015_paravirtual;
 mod ami016_uefi_tpm;
@@ -36,13 +38,15 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami009_past_deprecation::PAST_DEPRECATION_DATE,
     &ami010_deprecation_too_far::DEPRECATION_TOO_FAR,
     &ami011_not_usable::IMAGE_NOT_USABLE,
+    &ami012_shared_outside_allowlist::SHARED_OUTSIDE_ALLOWLIST,
+    &ami013_unused_image::UNUSED_IMAGE,
     &ami014_deregistration_protection::NO_DEREGISTRATION_PROTECTION,
     &ami015_paravirtual::PARAVIRTUAL_IMAGE,
     &ami016_uefi_tpm::NO_UEFI_TPM,
 ];
 
 /// Codes reserved for rules that later work adds; never give them to another rule.
-pub static RESERVED: &[&str] = &["AMI007", "AMI012", "AMI013", "AMI017", "AMI018"];
+pub static RESERVED: &[&str] = &["AMI007", "AMI017", "AMI018"];
 
 /// Finds a built-in rule by code (`AMI003`) or name (`unencrypted-ebs-mapping`).
 pub fn lookup(key: &str) -> Option<&'static RuleMeta> {
@@ -236,6 +240,13 @@ pub struct RuleSettings {
     pub max_age_days: i64,
     /// AMI010: deprecation more than this many days after creation is flagged.
     pub max_deprecation_days: i64,
+    /// AMI012: accounts an image may be shared with (besides its owner).
+    pub allowed_accounts: Vec<String>,
+    /// AMI012: organization and OU ARNs an image may be shared with (an
+    /// organization allows its OUs).
+    pub allowed_organizations: Vec<String>,
+    /// AMI013: images last launched more than this many days ago are flagged.
+    pub max_unused_days: i64,
 }
 
 impl Default for RuleSettings {
@@ -244,6 +255,9 @@ impl Default for RuleSettings {
             now: Timestamp::now(),
             max_age_days: 365,
             max_deprecation_days: 730,
+            allowed_accounts: Vec::new(),
+            allowed_organizations: Vec::new(),
+            max_unused_days: 180,
         }
     }
 }

@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""A small EC2 (and STS) endpoint speaking the real EC2 Query protocol, for
+amilint's live-scan tests. It serves a describe-images JSON fixture with every
+field (moto does not return ImdsSupport, DeprecationTime, Ebs.Encrypted, …),
+paginates with NextToken, answers DescribeImageAttribute from the fixture, and
+injects faults on request.
+
+    python3 tests/live/ec2_fixture_server.py --images fixtures/examples/describe-images.json
+
+It listens on 127.0.0.1 only, prints `PORT <n>` once ready, and serves until
+killed. `GET /__stats` returns the requests counted per action and region.
+
+Region and account of a request come from its SigV4 signature: the region
+from the credential scope, the account from the access key (`ASIA<account>`
+keys are handed out by AssumeRole; any other key is the base account).
+"""
+
+import argparse
+import json
+import re
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
+STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
+
+# describe-images JSON keys whose XML element is not simply lowerCamelCase.
+XML_NAMES = {
+    "State": "imageState",
+    "OwnerId": "imageOwnerId",
+    "Public": "isPublic",
+    "BlockDeviceMappings": "blockDeviceMapping",
+    "Tags": "tagSet",
+    "ProductCodeId": "productCode",
+    "ProductCodeType": "type",
+}
+# Keys served only through DescribeImageAttribute, never in DescribeImages.
+ATTRIBUTE_ONLY = {"LaunchPermissions"}
+# Keys that are amilint's own, not AWS's.
+NOT_AWS = {"AmilintScope"}
+
+
+def xml_name(key):
+    return XML_NAMES.get(key, key[:1].lower() + key[1:])
+
+
+def to_xml(value):
+    if isinstance(value, dict):
+        return "".join(
+            f"<{xml_name(k)}>{to_xml(v)}</{xml_name(k)}>"
+            for k, v in value.items()
+            if k not in ATTRIBUTE_ONLY and k not in NOT_AWS
+        )
+    if isinstance(value, list):
+        return "".join(f"<item>{to_xml(v)}</item>" for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return escape(str(value))
+
+
+def ec2_error(code, message):
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Response><Errors><Error><Code>{code}</Code><Message>{escape(message)}</Message>"
+        f"</Error></Errors><RequestID>{uuid.uuid4()}</RequestID></Response>"
+    )
+
+
+class State:
+    def __init__(self, opts):
+        self.opts = opts
+        with open(opts.images) as f:
+            doc = json.load(f)
+        self.images = doc["Images"] if isinstance(doc, dict) else doc
+        self.lock = threading.Lock()
+        self.stats = {}
+        self.faults_left = {
+            "throttle": opts.throttle_first,
+            "error500": opts.error500_first,
+            "truncate": opts.truncate_first,
+        }
+
+    def count(self, key):
+        with self.lock:
+            self.stats[key] = self.stats.get(key, 0) + 1
+
+    def take_fault(self, name):
+        with self.lock:
+            if self.faults_left[name] > 0:
+                self.faults_left[name] -= 1
+                return True
+            return False
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    state = None
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, status, body):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml;charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if self.path == "/__stats":
+            with self.state.lock:
+                body = json.dumps(self.state.stats, sort_keys=True)
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        else:
+            self.reply(404, ec2_error("NotFound", self.path))
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        params = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        auth = self.headers.get("Authorization", "")
+        scope = re.search(r"Credential=([^/]+)/\d+/([^/]+)/([^/]+)/aws4_request", auth)
+        if not scope:
+            self.reply(401, ec2_error("AuthFailure", "request is not signed"))
+            return
+        key, region, service = scope.groups()
+        account = key[4:] if key.startswith("ASIA") else self.state.opts.account
+        action = params.get("Action", "")
+        self.state.count(f"{action} {region}")
+        opts = self.state.opts
+
+        if opts.latency_ms:
+            time.sleep(opts.latency_ms / 1000)
+        if region in opts.hang_region:
+            time.sleep(3600)
+            return
+        if service == "sts":
+            self.sts(action, params, account)
+            return
+        if region in opts.auth_fail_region:
+            self.reply(401, ec2_error("AuthFailure", "AWS was not able to validate the provided access credentials"))
+            return
+        if action == "DescribeImages":
+            if self.state.take_fault("throttle"):
+                self.reply(503, ec2_error("RequestLimitExceeded", "Request limit exceeded."))
+                return
+            if self.state.take_fault("error500"):
+                self.reply(500, ec2_error("InternalError", "An internal error has occurred"))
+                return
+            self.describe_images(params)
+        elif action == "DescribeImageAttribute":
+            self.describe_image_attribute(params)
+        elif action == "DescribeRegions":
+            items = "".join(
+                f"<item><regionName>{r}</regionName><regionEndpoint>ec2.{r}.amazonaws.com</regionEndpoint>"
+                f"<optInStatus>opt-in-not-required</optInStatus></item>"
+                for r in opts.regions.split(",")
+            )
+            self.reply(200, f'<DescribeRegionsResponse xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
+                            f"<regionInfo>{items}</regionInfo></DescribeRegionsResponse>")
+        else:
+            self.reply(400, ec2_error("InvalidAction", f"The action {action} is not valid for this web service."))
+
+    def sts(self, action, params, account):
+        meta = f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        if action == "GetCallerIdentity":
+            self.reply(200, f'<GetCallerIdentityResponse xmlns="{STS_NS}"><GetCallerIdentityResult>'
+                            f"<Arn>arn:aws:iam::{account}:user/amilint-test</Arn><UserId>AIDATEST</UserId>"
+                            f"<Account>{account}</Account></GetCallerIdentityResult>{meta}</GetCallerIdentityResponse>")
+        elif action == "AssumeRole":
+            arn = params.get("RoleArn", "")
+            m = re.match(r"arn:aws:iam::(\d{12}):role/(.+)", arn)
+            if not m or m.group(1) in self.state.opts.deny_account:
+                self.reply(403, f'<ErrorResponse xmlns="{STS_NS}"><Error><Type>Sender</Type><Code>AccessDenied</Code>'
+                                f"<Message>not authorized to perform sts:AssumeRole on {escape(arn)}</Message></Error>"
+                                f"<RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+                return
+            target = m.group(1)
+            self.reply(200, f'<AssumeRoleResponse xmlns="{STS_NS}"><AssumeRoleResult><Credentials>'
+                            f"<AccessKeyId>ASIA{target}</AccessKeyId><SecretAccessKey>secret</SecretAccessKey>"
+                            f"<SessionToken>token-{target}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration>"
+                            f"</Credentials><AssumedRoleUser><AssumedRoleId>AROATEST:amilint</AssumedRoleId>"
+                            f"<Arn>arn:aws:sts::{target}:assumed-role/{m.group(2)}/amilint</Arn></AssumedRoleUser>"
+                            f"</AssumeRoleResult>{meta}</AssumeRoleResponse>")
+        else:
+            self.reply(400, ec2_error("InvalidAction", action))
+
+    def describe_images(self, params):
+        ids = [v for k, v in params.items() if k.startswith("ImageId.")]
+        images = [i for i in self.state.images if not ids or i.get("ImageId") in ids]
+        missing = [i for i in ids if i not in {img.get("ImageId") for img in images}]
+        if missing:
+            self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{missing[0]}]' does not exist"))
+            return
+        start = int(params.get("NextToken", "0") or 0)
+        size = self.state.opts.page_size
+        page = images[start:start + size]
+        token = f"<nextToken>{start + size}</nextToken>" if start + size < len(images) else ""
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse xmlns="{EC2_NS}">'
+                f"<requestId>{uuid.uuid4()}</requestId><imagesSet>{to_xml(page)}</imagesSet>{token}"
+                f"</DescribeImagesResponse>")
+        if self.state.take_fault("truncate"):
+            body = body[: len(body) // 2]
+        self.reply(200, body)
+
+    def describe_image_attribute(self, params):
+        image_id = params.get("ImageId")
+        attribute = params.get("Attribute")
+        image = next((i for i in self.state.images if i.get("ImageId") == image_id), None)
+        if image is None:
+            self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist"))
+            return
+        if attribute == "launchPermission":
+            value = f"<launchPermission>{to_xml(image.get('LaunchPermissions', []))}</launchPermission>"
+        elif attribute in ("lastLaunchedTime", "imdsSupport", "deregistrationProtection"):
+            v = image.get(attribute[:1].upper() + attribute[1:])
+            value = f"<{attribute}><value>{escape(v)}</value></{attribute}>" if v else f"<{attribute}/>"
+        else:
+            self.reply(400, ec2_error("InvalidParameterValue", f"unsupported attribute {attribute}"))
+            return
+        self.reply(200, f'<DescribeImageAttributeResponse xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
+                        f"<imageId>{image_id}</imageId>{value}</DescribeImageAttributeResponse>")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--images", required=True, help="describe-images JSON to serve")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--account", default="111122223333", help="account of the base credentials")
+    ap.add_argument("--regions", default="eu-west-1,us-east-1", help="DescribeRegions answer")
+    ap.add_argument("--page-size", type=int, default=1000)
+    ap.add_argument("--latency-ms", type=int, default=0, help="delay before every answer")
+    ap.add_argument("--throttle-first", type=int, default=0, help="answer the first N DescribeImages with RequestLimitExceeded")
+    ap.add_argument("--error500-first", type=int, default=0, help="answer the first N DescribeImages with HTTP 500")
+    ap.add_argument("--truncate-first", type=int, default=0, help="cut the first N DescribeImages answers in half")
+    ap.add_argument("--auth-fail-region", action="append", default=[], help="answer AuthFailure in this region")
+    ap.add_argument("--hang-region", action="append", default=[], help="never answer in this region")
+    ap.add_argument("--deny-account", action="append", default=[], help="refuse AssumeRole into this account")
+    opts = ap.parse_args()
+
+    Handler.state = State(opts)
+    server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
+    server.daemon_threads = True
+    print(f"PORT {server.server_address[1]}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
