@@ -12,8 +12,11 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::config::Region;
-use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::config::interceptors::AfterDeserializationInterceptorContextRef;
+use aws_sdk_ec2::config::{ConfigBag, Intercept, Region, RuntimeComponents};
+use aws_sdk_ec2::error::BoxError;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::types::{Filter, ImageAttributeName};
 use serde_json::Value;
 use tokio::sync::Semaphore;
@@ -179,6 +182,7 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
             let client = Client::from_conf(
                 aws_sdk_ec2::config::Builder::from(&config)
                     .region(Region::new(region))
+                    .interceptor(CompleteXml)
                     .build(),
             );
             let opts = opts.clone();
@@ -292,18 +296,93 @@ async fn enabled_regions(
     Ok(regions)
 }
 
-/// Words for an SDK error: the service's code and message when it answered,
-/// otherwise the whole chain (timeouts, connection errors, bad responses).
-fn describe<E, R>(err: &aws_sdk_ec2::error::SdkError<E, R>) -> String
+/// Refuses an EC2 answer whose XML document is not complete. The SDK's XML
+/// reader accepts a document cut short (unclosed elements at the end), which
+/// would make a truncated DescribeImages page look like a shorter list.
+#[derive(Debug)]
+struct CompleteXml;
+
+impl Intercept for CompleteXml {
+    fn name(&self) -> &'static str {
+        "amilint::CompleteXml"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if !context.response().status().is_success() {
+            return Ok(()); // error answers are the SDK's to read
+        }
+        match context.response().body().bytes() {
+            Some(body) if !xml_is_complete(body) => Err(format!(
+                "truncated response: the XML document ends before its root element closes ({} bytes)",
+                body.len()
+            )
+            .into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether `body` ends with the closing tag of its root element.
+fn xml_is_complete(body: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(body);
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return true; // no body at all is the SDK's to judge
+    }
+    if let Some(after) = rest.strip_prefix("<?") {
+        rest = after.split_once("?>").map_or("", |(_, r)| r.trim_start());
+    }
+    let Some(open) = rest.strip_prefix('<') else {
+        return false;
+    };
+    let root: String = open
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+        .collect();
+    !root.is_empty() && text.trim_end().ends_with(&format!("</{root}>"))
+}
+
+/// Words for an SDK error: the service's code and message when it answered
+/// with an EC2 error, otherwise what went wrong on the way, in one line.
+fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    match (err.code(), err.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_string(),
-        _ => DisplayErrorContext(err).to_string(),
+    if let (Some(code), message) = (err.code(), err.message()) {
+        return match message {
+            Some(message) => format!("{code}: {message}"),
+            None => code.to_string(),
+        };
     }
+    match err {
+        SdkError::ServiceError(e) => format!(
+            "HTTP {} with a body that is not an EC2 error response",
+            e.raw().status().as_u16()
+        ),
+        SdkError::TimeoutError(_) => "timed out (see --api-timeout)".to_string(),
+        SdkError::DispatchFailure(_) => format!("could not reach the endpoint: {}", causes(err)),
+        SdkError::ResponseError(_) => format!("unreadable response: {}", causes(err)),
+        _ => format!("{err}: {}", causes(err)),
+    }
+}
+
+/// The causes of an error, joined on one line.
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
 }
 
 async fn fetch_scope(
@@ -605,6 +684,17 @@ mod tests {
         assert!(account_of_role("arn:aws:iam::1111:role/Audit").is_err());
         assert!(account_of_role("arn:aws:iam::111122223333:user/bob").is_err());
         assert!(account_of_role("Audit").is_err());
+    }
+
+    #[test]
+    fn cut_xml_is_not_complete() {
+        let whole = r#"<?xml version="1.0" encoding="UTF-8"?>
+<DescribeImagesResponse xmlns="x"><imagesSet><item/></imagesSet></DescribeImagesResponse>
+"#;
+        assert!(xml_is_complete(whole.as_bytes()));
+        assert!(!xml_is_complete(&whole.as_bytes()[..70]));
+        assert!(xml_is_complete(b"<Response><Errors/></Response>"));
+        assert!(!xml_is_complete(b"<!doctype html><p>200</p>"));
     }
 
     #[test]
