@@ -77,6 +77,7 @@ class State:
         with open(opts.images) as f:
             doc = json.load(f)
         self.images = doc["Images"] if isinstance(doc, dict) else doc
+        self.by_id = {i.get("ImageId"): i for i in self.images}
         self.lock = threading.Lock()
         self.stats = {}
         self.faults_left = {
@@ -216,7 +217,7 @@ class Handler(BaseHTTPRequestHandler):
     def describe_image_attribute(self, params):
         image_id = params.get("ImageId")
         attribute = params.get("Attribute")
-        image = next((i for i in self.state.images if i.get("ImageId") == image_id), None)
+        image = self.state.by_id.get(image_id)
         if image is None:
             self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist"))
             return
