@@ -13,11 +13,15 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 use crate::cli::{
-    AwsArgs, Cli, ColorArg, Command, FailOn, FormatArg, LimitArgs, PolicyArgs, PolicyCommand,
-    RulesFormat, ScanArgs,
+    AwsArgs, Cli, ColorArg, Command, ConfigCommand, FailOn, FormatArg, LimitArgs, PolicyArgs,
+    PolicyCommand, RulesFormat, ScanArgs,
 };
+use crate::config::{self, Config};
 use crate::error::{InputError, OutputError};
-use crate::finding::{ErrorKind, Finding, Location, Report, ScanError, ScopeStatus, SourceSpan};
+use crate::finding::{
+    BaselineState, ErrorKind, Finding, Location, Report, ScanError, SourceSpan, Suppression,
+    SuppressionKind, Warning,
+};
 use crate::input::{InputSource, field_line, read_images};
 use crate::model::Image;
 use crate::output::{self, Format};
@@ -42,6 +46,37 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy(PolicyCommand::Test { paths, limits }) => policy_test(&paths, &limits),
+        Command::Init { force } => {
+            let path = Path::new(config::FILE_NAME);
+            if path.exists() && !force {
+                bail!(
+                    "{} exists already (use --force to overwrite)",
+                    path.display()
+                );
+            }
+            write_atomically(path, |out| out.write_all(config::STARTER.as_bytes()))?;
+            eprintln!("wrote {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Check { config, policies }) => {
+            let Some(path) = config_path(config.as_deref(), false) else {
+                bail!(
+                    "no {} here or in a parent folder (see `amilint init`)",
+                    config::FILE_NAME
+                );
+            };
+            let (config, policies) = config_and_policies(Some(&path), &policies, Timestamp::now())?;
+            let mut out = io::stdout().lock();
+            writeln!(
+                out,
+                "{}: ok ({} scope(s), {} waiver(s), {} policy(ies))",
+                path.display(),
+                config.scopes.len(),
+                config.waivers.len(),
+                policies.len()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -102,6 +137,16 @@ pub struct ScanPlan {
     pub fail_on: Option<Severity>,
     /// The policies to run (those of `rules` that are policies).
     pub policies: Vec<Arc<Policy>>,
+    /// `[[scopes]]`: rules that apply only to matching images.
+    pub scopes: Vec<config::Scope>,
+    /// `[[waivers]]`: accepted exceptions.
+    pub waivers: Vec<config::Waiver>,
+    /// Whether an image's `amilint:ignore` tag may suppress findings.
+    pub allow_tag_suppression: bool,
+    /// The config file, for warnings that point into it.
+    pub config_uri: Option<Arc<str>>,
+    /// `--baseline`: the fingerprints of a previous report.
+    pub baseline: Option<crate::baseline::Baseline>,
 }
 
 impl ScanPlan {
@@ -118,6 +163,11 @@ impl ScanPlan {
             outputs: Vec::new(),
             fail_on: Some(Severity::Low),
             policies: Vec::new(),
+            scopes: Vec::new(),
+            waivers: Vec::new(),
+            allow_tag_suppression: true,
+            config_uri: None,
+            baseline: None,
         }
     }
 }
@@ -141,6 +191,41 @@ fn resolve_rules(
     Ok(out)
 }
 
+/// The config file to use: `--config`, else `amilint.toml` here or in a
+/// parent folder, unless `--no-config`.
+fn config_path(explicit: Option<&Path>, no_config: bool) -> Option<PathBuf> {
+    if no_config {
+        return None;
+    }
+    explicit.map(Path::to_path_buf).or_else(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d))
+    })
+}
+
+/// Loads the config (if any) with the policies it and the command line name.
+fn config_and_policies(
+    path: Option<&Path>,
+    args: &PolicyArgs,
+    now: Timestamp,
+) -> Result<(Config, Vec<Arc<Policy>>)> {
+    let mut paths = match path {
+        Some(p) => config::policy_paths(p)?,
+        None => Vec::new(),
+    };
+    paths.extend(args.paths.iter().cloned());
+    let policies = policy::load(&paths, &limits(&args.limits), now)?;
+    let config = match path {
+        Some(p) => config::load(p, &policy::catalogue(&policies))?,
+        None => Config {
+            allow_tag_suppression: true,
+            ..Config::default()
+        },
+    };
+    Ok((config, policies))
+}
+
 fn plan(args: &ScanArgs) -> Result<ScanPlan> {
     let now = match &args.now {
         Some(text) => text.parse::<Timestamp>().with_context(|| {
@@ -148,16 +233,35 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         })?,
         None => Timestamp::now(),
     };
-    let policies = load_policies(&args.policies, now)?;
+    let path = config_path(args.config.as_deref(), args.no_config);
+    let (config, policies) = config_and_policies(path.as_deref(), &args.policies, now)?;
     let catalogue = policy::catalogue(&policies);
-    let selected = resolve_rules(&catalogue, &args.select, "--select")?;
-    let ignored = resolve_rules(&catalogue, &args.ignore, "--ignore")?;
+    let options = &config.options;
+
+    // Command line first, then the config file, then defaults.
+    let select: Vec<String> = if args.select.is_empty() {
+        config.select.clone().unwrap_or_default()
+    } else {
+        args.select.clone()
+    };
+    let mut ignore = args.ignore.clone();
+    ignore.extend(config.ignore.clone().unwrap_or_default());
+    ignore.extend(config.disabled.iter().cloned());
+    let selected = resolve_rules(&catalogue, &select, "--select")?;
+    let ignored = resolve_rules(&catalogue, &ignore, "--ignore")?;
+    // Rules off by default that the config configured are on.
+    let configured = |code: &str| match code {
+        "AMI007" => options.required_tags.is_some() || options.tag_values.is_some(),
+        "AMI017" => options.name_pattern.is_some(),
+        "AMI018" => options.allowed_kms_keys.is_some(),
+        _ => false,
+    };
     let rules: Vec<&'static RuleMeta> = catalogue
         .iter()
         .copied()
         .filter(|r| {
-            if args.select.is_empty() {
-                r.default_enabled
+            if select.is_empty() {
+                r.default_enabled || configured(r.code)
             } else {
                 selected.iter().any(|s| s.code == r.code)
             }
@@ -169,7 +273,12 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         .filter(|p| rules.iter().any(|r| r.code == p.meta.code))
         .collect();
 
-    let mut severities = BTreeMap::new();
+    let mut severities: BTreeMap<&'static str, Severity> = BTreeMap::new();
+    for (code, level) in &config.severities {
+        if let Some(meta) = rules::find(&catalogue, code) {
+            severities.insert(meta.code, *level);
+        }
+    }
     for pair in &args.severities {
         let Some((rule, level)) = pair.split_once('=') else {
             bail!("--severity: expected RULE=LEVEL, got `{pair}`");
@@ -184,7 +293,30 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         severities.insert(meta.code, level);
     }
 
-    if args.max_age_days < 0 || args.max_deprecation_days < 0 || args.max_unused_days < 0 {
+    let mut settings = RuleSettings {
+        now,
+        ..RuleSettings::default()
+    };
+    options.apply(&mut settings);
+    if let Some(days) = args.max_age_days {
+        settings.max_age_days = days;
+    }
+    if let Some(days) = args.max_deprecation_days {
+        settings.max_deprecation_days = days;
+    }
+    if let Some(days) = args.max_unused_days {
+        settings.max_unused_days = days;
+    }
+    if !args.allow_accounts.is_empty() {
+        settings.allowed_accounts = args.allow_accounts.clone();
+    }
+    if !args.allow_orgs.is_empty() {
+        settings.allowed_organizations = args.allow_orgs.clone();
+    }
+    if settings.max_age_days < 0
+        || settings.max_deprecation_days < 0
+        || settings.max_unused_days < 0
+    {
         bail!("--max-age-days, --max-deprecation-days and --max-unused-days must not be negative");
     }
     for account in &args.allow_accounts {
@@ -200,6 +332,10 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
             );
         }
     }
+    let baseline = match &args.baseline {
+        Some(path) => Some(crate::baseline::load(path)?),
+        None => None,
+    };
 
     let mut outputs = Vec::new();
     for spec in &args.outputs {
@@ -223,28 +359,27 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
     }
 
     let fail_on = match args.fail_on {
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::High => Some(Severity::High),
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Never => None,
+        Some(FailOn::Info) => Some(Severity::Info),
+        Some(FailOn::Low) => Some(Severity::Low),
+        Some(FailOn::Medium) => Some(Severity::Medium),
+        Some(FailOn::High) => Some(Severity::High),
+        Some(FailOn::Critical) => Some(Severity::Critical),
+        Some(FailOn::Never) => None,
+        None => config.fail_on.unwrap_or(Some(Severity::Low)),
     };
 
     Ok(ScanPlan {
         rules,
         severities,
-        settings: RuleSettings {
-            now,
-            max_age_days: args.max_age_days,
-            max_deprecation_days: args.max_deprecation_days,
-            allowed_accounts: args.allow_accounts.clone(),
-            allowed_organizations: args.allow_orgs.clone(),
-            max_unused_days: args.max_unused_days,
-        },
+        settings,
         outputs,
         fail_on,
         policies,
+        scopes: config.scopes,
+        waivers: config.waivers,
+        allow_tag_suppression: config.allow_tag_suppression,
+        config_uri: path.map(|p| Arc::from(p.display().to_string())),
+        baseline,
     })
 }
 
@@ -322,6 +457,8 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
         errors: Vec::new(),
         scopes: Vec::new(),
         api_calls: None,
+        warnings: Vec::new(),
+        baseline_absent: None,
         fail_on: plan.fail_on,
     };
     // One thread reads and parses; meanwhile rayon's threads check the
@@ -350,6 +487,7 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
     report
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    judge(&mut report, plan);
     Ok(report)
 }
 
@@ -401,9 +539,21 @@ fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize)
     if !plan.policies.is_empty() {
         run_policies(&p.image, plan, &image_id, &mut raws, &mut checked.errors);
     }
+    if !plan.scopes.is_empty() {
+        // A rule listed by scopes applies only to images in one of them.
+        raws.retain(|raw| {
+            let mut listing = plan
+                .scopes
+                .iter()
+                .filter(|s| s.lists(raw.rule.code))
+                .peekable();
+            listing.peek().is_none() || listing.any(|s| s.matches(&p.image))
+        });
+    }
     if raws.is_empty() {
         return checked;
     }
+    let tag_suppression = tag_suppression(&p.image, plan);
     // One shared copy of the name and scope for all of the image's findings.
     let image_name: Option<Arc<str>> = p.image.name.as_deref().map(Into::into);
     let scope = p.image.scope.clone().map(Arc::new);
@@ -429,9 +579,103 @@ fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize)
                 pointer: raw.pointer,
             },
             input_index,
+            suppression: tag_suppression.as_ref().and_then(|(codes, why)| {
+                codes
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(raw.rule.code) || c == raw.rule.name)
+                    .then(|| Suppression {
+                        kind: SuppressionKind::Tag,
+                        justification: why.clone(),
+                    })
+            }),
+            baseline: None,
         })
         .collect();
     checked
+}
+
+/// The image's `amilint:ignore` tag (codes or names, comma-separated) and its
+/// justification, when the config allows tag suppression.
+fn tag_suppression(image: &Image, plan: &ScanPlan) -> Option<(Vec<String>, String)> {
+    if !plan.allow_tag_suppression {
+        return None;
+    }
+    let codes: Vec<String> = image
+        .tag("amilint:ignore")?
+        .split(',')
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let why = match image.tag("amilint:ignore-reason") {
+        Some(reason) if !reason.trim().is_empty() => reason.trim().to_string(),
+        _ => "suppressed by the image's amilint:ignore tag".to_string(),
+    };
+    Some((codes, why))
+}
+
+/// After the scan: waivers (and their expired or stale entries), then the
+/// baseline. The gate then counts only what is neither suppressed nor old.
+fn judge(report: &mut Report, plan: &ScanPlan) {
+    let today = plan.settings.now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let mut used = vec![0usize; plan.waivers.len()];
+    let mut expired_hits = vec![0usize; plan.waivers.len()];
+    for f in &mut report.findings {
+        if f.suppression.is_some() {
+            continue;
+        }
+        let found = plan
+            .waivers
+            .iter()
+            .enumerate()
+            .find(|(_, w)| w.covers(f.rule.code, &f.image_id, f.image_name.as_deref()));
+        if let Some((i, waiver)) = found {
+            if waiver.expires < today {
+                expired_hits[i] += 1;
+            } else {
+                used[i] += 1;
+                f.suppression = Some(Suppression {
+                    kind: SuppressionKind::Waiver,
+                    justification: format!("{} (waiver until {})", waiver.reason, waiver.expires),
+                });
+            }
+        }
+    }
+    for (i, waiver) in plan.waivers.iter().enumerate() {
+        let source = plan.config_uri.as_ref().map(|uri| SourceSpan {
+            uri: uri.clone(),
+            line: Some(waiver.line),
+            column: None,
+        });
+        let message = if waiver.expires < today {
+            Some(format!(
+                "waiver expired on {} (\"{}\"): its {} finding(s) count again",
+                waiver.expires, waiver.reason, expired_hits[i]
+            ))
+        } else if used[i] == 0 {
+            Some(format!(
+                "stale waiver (\"{}\", until {}): it matches no finding; remove it",
+                waiver.reason, waiver.expires
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = message {
+            report.warnings.push(Warning { message, source });
+        }
+    }
+    if let Some(baseline) = &plan.baseline {
+        let mut seen = std::collections::HashSet::new();
+        for f in &mut report.findings {
+            let print = f.fingerprint();
+            f.baseline = Some(if baseline.fingerprints.contains(&print) {
+                BaselineState::Unchanged
+            } else {
+                BaselineState::New
+            });
+            seen.insert(print);
+        }
+        report.baseline_absent = Some(baseline.fingerprints.difference(&seen).count());
+    }
 }
 
 /// Converts the image for Rhai once, then runs every policy on it.
@@ -598,13 +842,13 @@ fn live_scan(args: &AwsArgs, plan: &ScanPlan) -> Result<Report> {
             scope: Some((account.clone(), region.clone())),
         };
         match &scope.outcome {
-            Ok(images) => report.scopes.push(ScopeStatus {
+            Ok(images) => report.scopes.push(crate::finding::ScopeStatus {
                 account_id: account.clone(),
                 region: region.clone(),
                 outcome: Ok(images.len() as u64),
             }),
             Err(reason) => {
-                report.scopes.push(ScopeStatus {
+                report.scopes.push(crate::finding::ScopeStatus {
                     account_id: account.clone(),
                     region: region.clone(),
                     outcome: Err(reason.clone()),

@@ -35,6 +35,27 @@ pub enum Command {
     /// Work with Rhai policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Write a commented starting amilint.toml in the current folder.
+    Init {
+        /// Overwrite an existing amilint.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Work with the configuration file.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a config file without scanning: exit 0 when valid, 2 otherwise.
+    Check {
+        /// The file; default: amilint.toml in this folder or the nearest parent.
+        #[arg(long, value_name = "PATH")]
+        config: Option<PathBuf>,
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,9 +126,23 @@ pub struct ScanArgs {
     #[arg(short, long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
 
-    /// Exit 1 when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value = "low", value_name = "LEVEL")]
-    pub fail_on: FailOn,
+    /// The config file; default: amilint.toml in this folder or the nearest parent.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read any amilint.toml.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// A previous amilint JSON or SARIF report: its findings are "unchanged", others
+    /// "new", and the gate counts only new findings.
+    #[arg(long, value_name = "REPORT")]
+    pub baseline: Option<PathBuf>,
+
+    /// Exit 1 when a finding (not suppressed, new with --baseline) is at or above this
+    /// severity [default: low, or the config's fail_on].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
 
     /// Exit 0 even when findings are at or above --fail-on (errors still exit 2).
     #[arg(long)]
@@ -131,13 +166,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
 
-    /// AMI008: flag images older than this many days.
-    #[arg(long, default_value_t = 365, value_name = "DAYS")]
-    pub max_age_days: i64,
+    /// AMI008: flag images older than this many days [default: 365].
+    #[arg(long, value_name = "DAYS")]
+    pub max_age_days: Option<i64>,
 
-    /// AMI010: flag deprecation times more than this many days after creation.
-    #[arg(long, default_value_t = 730, value_name = "DAYS")]
-    pub max_deprecation_days: i64,
+    /// AMI010: flag deprecation times more than this many days after creation [default: 730].
+    #[arg(long, value_name = "DAYS")]
+    pub max_deprecation_days: Option<i64>,
 
     /// AMI012: an account images may be shared with (comma-separated, repeatable).
     #[arg(long = "allow-account", value_delimiter = ',', value_name = "ACCOUNT")]
@@ -148,9 +183,9 @@ pub struct ScanArgs {
     #[arg(long = "allow-org", value_delimiter = ',', value_name = "ARN")]
     pub allow_orgs: Vec<String>,
 
-    /// AMI013: flag images not launched for more than this many days.
-    #[arg(long, default_value_t = 180, value_name = "DAYS")]
-    pub max_unused_days: i64,
+    /// AMI013: flag images not launched for more than this many days [default: 180].
+    #[arg(long, value_name = "DAYS")]
+    pub max_unused_days: Option<i64>,
 
     /// Colour in text output: auto (only on a terminal, honouring NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]

@@ -59,3 +59,23 @@ fn position(line: Option<u64>, column: Option<u64>) -> String {
         _ => String::new(),
     }
 }
+
+/// The config file is missing, unreadable or wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A syntax error, an unknown key, a wrong type or a bad value.
+    #[error("{path}:{line}:{column}: {}{message}", if key.is_empty() { String::new() } else { format!("`{key}`: ") })]
+    Invalid {
+        path: String,
+        line: u64,
+        column: u64,
+        key: String,
+        message: String,
+    },
+}

@@ -45,6 +45,58 @@ pub struct Finding {
     pub location: Location,
     /// Order of the input on the command line, for a deterministic order.
     pub input_index: usize,
+    /// Set when a waiver or the image's `amilint:ignore` tag suppresses it:
+    /// still reported, not counted by the gate.
+    pub suppression: Option<Suppression>,
+    /// With `--baseline`: whether the finding was already there.
+    pub baseline: Option<BaselineState>,
+}
+
+/// Why a finding is suppressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    pub justification: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionKind {
+    /// A `[[waivers]]` entry of the config file.
+    Waiver,
+    /// The image's `amilint:ignore` tag.
+    Tag,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::Waiver => "waiver",
+            SuppressionKind::Tag => "tag",
+        }
+    }
+}
+
+/// A finding compared with a baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaselineState {
+    New,
+    Unchanged,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
+}
+
+impl Finding {
+    /// Whether the gate counts it: not suppressed, and new if there is a baseline.
+    pub fn counts(&self) -> bool {
+        self.suppression.is_none() && self.baseline != Some(BaselineState::Unchanged)
+    }
 }
 
 impl Finding {
@@ -98,6 +150,11 @@ pub struct Report {
     pub scopes: Vec<ScopeStatus>,
     /// Live scans: API operations called (pages and attribute calls).
     pub api_calls: Option<u64>,
+    /// Things worth knowing that do not make the scan incomplete (an expired
+    /// or stale waiver).
+    pub warnings: Vec<Warning>,
+    /// With `--baseline`: findings of the baseline no longer present.
+    pub baseline_absent: Option<usize>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
 }
@@ -120,12 +177,33 @@ impl Report {
         counts
     }
 
-    /// Whether any finding is at or above the `--fail-on` threshold.
+    /// Whether any finding the gate counts is at or above the `--fail-on` threshold.
     pub fn fails(&self) -> bool {
         match self.fail_on {
-            Some(threshold) => self.findings.iter().any(|f| f.severity >= threshold),
+            Some(threshold) => self
+                .findings
+                .iter()
+                .any(|f| f.counts() && f.severity >= threshold),
             None => false,
         }
+    }
+
+    pub fn suppressed(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.suppression.is_some())
+            .count()
+    }
+
+    /// (new, unchanged) with a baseline.
+    pub fn baseline_counts(&self) -> Option<(usize, usize)> {
+        self.baseline_absent?;
+        let new = self
+            .findings
+            .iter()
+            .filter(|f| f.baseline == Some(BaselineState::New))
+            .count();
+        Some((new, self.findings.len() - new))
     }
 }
 
@@ -203,6 +281,27 @@ impl std::fmt::Display for ScanError {
         }
         if let Some(id) = &self.image_id {
             write!(f, "{}{id}: ", if self.rule.is_some() { " on " } else { "" })?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// A warning about the configuration (not an error: the exit code is unchanged).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub message: String,
+    /// The config file and line it is about.
+    pub source: Option<SourceSpan>,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(span) = &self.source {
+            write!(f, "{}", span.uri)?;
+            if let Some(line) = span.line {
+                write!(f, ":{line}")?;
+            }
+            f.write_str(": ")?;
         }
         f.write_str(&self.message)
     }

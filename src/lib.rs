@@ -4,7 +4,9 @@
 //! sort, threshold) → `output` (text, JSON, SARIF).
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod finding;
 pub mod input;

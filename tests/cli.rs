@@ -303,7 +303,7 @@ fn rules_and_explain() {
     assert_eq!(code, 0);
     assert!(out.contains("unencrypted-ebs-mapping") && out.contains("## Remediation"));
     assert_eq!(run(&["explain", "unencrypted-ebs-mapping"]).1, out);
-    assert_eq!(run(&["explain", "AMI007"]).0, 2);
+    assert_eq!(run(&["explain", "AMI999"]).0, 2);
 }
 
 #[test]

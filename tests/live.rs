@@ -152,6 +152,7 @@ fn fixture_files() -> Vec<String> {
                 e.expect("entry").file_name().to_string_lossy()
             )
         })
+        .filter(|f| f.ends_with(".json"))
         .collect();
     files.sort();
     files.push(EXAMPLE.to_string());

@@ -31,6 +31,13 @@ fn rules() {
         let rule = amilint::rules::lookup(code).unwrap_or_else(|| panic!("{code} is not a rule"));
         let mut plan = common::plan();
         plan.rules = vec![rule];
+        // Rules that need options get them from fixtures/rules/<CODE>.toml.
+        let options = path.with_extension("toml");
+        if options.exists() {
+            let config = amilint::config::load(&options, amilint::rules::BUILTIN)
+                .unwrap_or_else(|e| panic!("{e}"));
+            config.options.apply(&mut plan.settings);
+        }
         let rel = format!("fixtures/rules/{code}.json");
         let report = common::scan(&[&rel], &plan);
 

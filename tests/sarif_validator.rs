@@ -103,6 +103,7 @@ fn sarif_of_every_rule_fixture_passes() {
                     e.expect("entry").file_name().to_string_lossy()
                 )
             })
+            .filter(|f| f.ends_with(".json"))
             .collect();
     let refs: Vec<&str> = fixtures.iter().map(String::as_str).collect();
     validate(&refs);
@@ -121,5 +122,40 @@ fn sarif_with_policies_and_a_policy_error_passes() {
             "fixtures/policies/runtime-error.rhai",
         ],
         2,
+    );
+}
+
+#[test]
+fn sarif_with_waivers_config_warnings_and_a_baseline_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("baseline.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            "scan",
+            "fixtures/formats/mixed.json",
+            "--format",
+            "none",
+            "--no-config",
+            "-o",
+        ])
+        .arg(format!("json={}", baseline.display()))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("amilint runs");
+    assert_eq!(status.code(), Some(1));
+    // Suppressions (external), configuration notifications (expired and stale
+    // waivers) and baselineState new/unchanged in one log.
+    validate_with(
+        &[
+            "fixtures/examples/describe-images.json",
+            "fixtures/formats/mixed.json",
+        ],
+        &[
+            "--config",
+            "fixtures/config/gate.toml",
+            "--baseline",
+            baseline.to_str().expect("utf-8"),
+        ],
+        1,
     );
 }

@@ -18,6 +18,29 @@ struct JsonReport<'a> {
     summary: Summary<'a>,
     findings: Findings<'a>,
     errors: Vec<JsonError<'a>>,
+    /// Configuration warnings (expired or stale waivers); they do not change the exit code.
+    warnings: Vec<JsonWarning<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWarning<'a> {
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<u64>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    /// `waiver` or `tag`.
+    kind: &'a str,
+    justification: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline {
+    new: usize,
+    unchanged: usize,
+    absent: usize,
 }
 
 #[derive(Serialize)]
@@ -55,6 +78,10 @@ struct Summary<'a> {
     findings: usize,
     by_severity: BTreeMap<&'a str, usize>,
     by_rule: BTreeMap<&'a str, usize>,
+    /// Findings suppressed by a waiver or an image tag (counted in `findings`).
+    suppressed: usize,
+    /// With `--baseline`: findings new and unchanged, and baseline findings gone.
+    baseline: Option<JsonBaseline>,
 }
 
 #[derive(Serialize)]
@@ -71,6 +98,9 @@ struct JsonFinding<'a> {
     message: &'a str,
     location: JsonLocation<'a>,
     fingerprint: String,
+    suppression: Option<JsonSuppression<'a>>,
+    /// With `--baseline`: `new` or `unchanged`.
+    baseline_state: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -137,6 +167,14 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .map(|(s, n)| (s.as_str(), n))
                 .collect(),
             by_rule: report.count_by_rule(),
+            suppressed: report.suppressed(),
+            baseline: report
+                .baseline_counts()
+                .map(|(new, unchanged)| JsonBaseline {
+                    new,
+                    unchanged,
+                    absent: report.baseline_absent.unwrap_or(0),
+                }),
         },
         findings: Findings(report),
         errors: report
@@ -152,6 +190,15 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 script: e.source.as_ref().map(|s| &*s.uri),
                 line: e.source.as_ref().and_then(|s| s.line),
                 column: e.source.as_ref().and_then(|s| s.column),
+            })
+            .collect(),
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| JsonWarning {
+                message: &w.message,
+                file: w.source.as_ref().map(|s| &*s.uri),
+                line: w.source.as_ref().and_then(|s| s.line),
             })
             .collect(),
     };
@@ -182,6 +229,11 @@ impl Serialize for Findings<'_> {
                 field_line: f.location.field_line,
             },
             fingerprint: f.fingerprint(),
+            suppression: f.suppression.as_ref().map(|s| JsonSuppression {
+                kind: s.kind.as_str(),
+                justification: &s.justification,
+            }),
+            baseline_state: f.baseline.map(|b| b.as_str()),
         }))
     }
 }

@@ -14,11 +14,11 @@ use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, ReportingDescriptorReference, Result, ResultLevel, Run, Sarif, Tool,
-    ToolComponent,
+    ReportingDescriptor, ReportingDescriptorReference, Result, ResultLevel, Run, Sarif,
+    Suppression, Tool, ToolComponent,
 };
 
-use crate::finding::{Finding, Report};
+use crate::finding::{Finding, Report, SourceSpan, SuppressionKind};
 use crate::rules::{RuleMeta, Severity};
 
 const INFORMATION_URI: &str = "https://github.com/amilint/amilint";
@@ -137,6 +137,23 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Result {
         .properties(properties(result_properties(f)))
         .build();
     result.rule_index = rule_index.map(|i| i as i64);
+    if let Some(s) = &f.suppression {
+        result.suppressions = Some(vec![Suppression {
+            kind: Value::String(
+                match s.kind {
+                    SuppressionKind::Waiver => "external",
+                    SuppressionKind::Tag => "inSource",
+                }
+                .to_string(),
+            ),
+            justification: Some(s.justification.clone()),
+            status: Some(Value::String("accepted".to_string())),
+            guid: None,
+            location: None,
+            properties: None,
+        }]);
+    }
+    result.baseline_state = f.baseline.map(|b| Value::String(b.as_str().to_string()));
     result
 }
 
@@ -152,10 +169,44 @@ fn tool(report: &Report) -> Tool {
     Tool::builder().driver(driver).build()
 }
 
+/// A location in a file that is not an input: a policy script, the config file.
+fn script_location(span: &SourceSpan) -> Location {
+    Location {
+        physical_location: Some(PhysicalLocation {
+            artifact_location: Some(ArtifactLocation {
+                uri: Some(span.uri.to_string()),
+                ..Default::default()
+            }),
+            region: span.line.map(|line| Region {
+                start_line: Some(line as i64),
+                start_column: span.column.map(|c| c as i64),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 fn invocation(report: &Report) -> Invocation {
     let mut invocation = Invocation::builder()
         .execution_successful(report.errors.is_empty())
         .build();
+    let warnings: Vec<Notification> = report
+        .warnings
+        .iter()
+        .map(|w| {
+            let mut note = Notification::builder()
+                .message(text(w.to_string()))
+                .level(Value::String("warning".to_string()))
+                .build();
+            note.locations = w.source.as_ref().map(|span| vec![script_location(span)]);
+            note
+        })
+        .collect();
+    if !warnings.is_empty() {
+        invocation.tool_configuration_notifications = Some(warnings);
+    }
     if !report.errors.is_empty() {
         let notes: Vec<Notification> = report
             .errors
@@ -169,23 +220,7 @@ fn invocation(report: &Report) -> Invocation {
                     id: Some(r.code.to_string()),
                     ..Default::default()
                 });
-                note.locations = e.source.as_ref().map(|span| {
-                    vec![Location {
-                        physical_location: Some(PhysicalLocation {
-                            artifact_location: Some(ArtifactLocation {
-                                uri: Some(span.uri.to_string()),
-                                ..Default::default()
-                            }),
-                            region: span.line.map(|line| Region {
-                                start_line: Some(line as i64),
-                                start_column: span.column.map(|c| c as i64),
-                                ..Default::default()
-                            }),
-                            ..Default::default()
-                        }),
-                        ..Default::default()
-                    }]
-                });
+                note.locations = e.source.as_ref().map(|span| vec![script_location(span)]);
                 let mut props = vec![("kind", Value::String(e.kind.as_str().to_string()))];
                 if let Some(id) = &e.image_id {
                     props.push(("imageId", Value::String(id.to_string())));

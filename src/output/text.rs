@@ -67,13 +67,21 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
                 name
             )?;
         }
+        let mut marks = String::new();
+        if let Some(state) = f.baseline {
+            marks.push_str(&format!(" [{}]", state.as_str()));
+        }
+        if let Some(s) = &f.suppression {
+            marks.push_str(&format!(" (suppressed: {})", clean(&s.justification)));
+        }
         writeln!(
             out,
-            "  {} {}[{}] {}",
+            "  {} {}[{}] {}{}",
             paint.severity(f.severity),
             f.rule.code,
             f.rule.name,
-            clean(&f.message)
+            clean(&f.message),
+            paint.wrap("2", &marks)
         )?;
     }
     if !report.findings.is_empty() {
@@ -85,6 +93,21 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
             "{} {}",
             paint.wrap("1;31", "error:"),
             clean(&e.to_string())
+        )?;
+    }
+    for w in &report.warnings {
+        writeln!(
+            out,
+            "{} {}",
+            paint.wrap("1;33", "warning:"),
+            clean(&w.to_string())
+        )?;
+    }
+    if let Some((new, unchanged)) = report.baseline_counts() {
+        writeln!(
+            out,
+            "Baseline: {new} new, {unchanged} unchanged, {} absent",
+            report.baseline_absent.unwrap_or(0)
         )?;
     }
     if !report.scopes.is_empty() {
@@ -113,7 +136,7 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
     let n = report.findings.len();
     writeln!(
         out,
-        "{} {} ({}) in {} {} scanned, {} skipped",
+        "{} {} ({}) in {} {} scanned, {} skipped{}",
         paint.wrap("1", "Found"),
         plural(n, "finding"),
         by_sev.join(", "),
@@ -124,6 +147,10 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
             "images"
         },
         report.images_skipped,
+        match report.suppressed() {
+            0 => String::new(),
+            k => format!("; {k} suppressed"),
+        }
     )
 }
 

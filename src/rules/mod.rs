@@ -16,6 +16,7 @@ mod ami003_ebs_encrypted;
 mod ami004_billing_details;
 mod ami005_billing_mismatch;
 mod ami006_public;
+mod ami007_required_tags;
 mod ami008_too_old;
 mod ami009_past_deprecation;
 mod ami010_deprecation_too_far;
@@ -25,6 +26,8 @@ mod ami013_unused_image;
 mod ami014_deregistration_protection;
 mod ami015_paravirtual;
 mod ami016_uefi_tpm;
+mod ami017_naming_convention;
+mod ami018_kms_key_not_allowed;
 
 /// Every built-in rule, in code order. Codes are public API: never renumber.
 pub static BUILTIN: &[&RuleMeta] = &[
@@ -34,6 +37,7 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami004_billing_details::MISSING_BILLING_DETAILS,
     &ami005_billing_mismatch::BILLING_PLATFORM_MISMATCH,
     &ami006_public::PUBLIC_IMAGE,
+    &ami007_required_tags::MISSING_REQUIRED_TAGS,
     &ami008_too_old::IMAGE_TOO_OLD,
     &ami009_past_deprecation::PAST_DEPRECATION_DATE,
     &ami010_deprecation_too_far::DEPRECATION_TOO_FAR,
@@ -43,10 +47,12 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami014_deregistration_protection::NO_DEREGISTRATION_PROTECTION,
     &ami015_paravirtual::PARAVIRTUAL_IMAGE,
     &ami016_uefi_tpm::NO_UEFI_TPM,
+    &ami017_naming_convention::NAMING_CONVENTION,
+    &ami018_kms_key_not_allowed::KMS_KEY_NOT_ALLOWED,
 ];
 
 /// Codes reserved for rules that later work adds; never give them to another rule.
-pub static RESERVED: &[&str] = &["AMI007", "AMI017", "AMI018"];
+pub static RESERVED: &[&str] = &[];
 
 /// Finds a built-in rule by code (`AMI003`) or name (`unencrypted-ebs-mapping`).
 pub fn lookup(key: &str) -> Option<&'static RuleMeta> {
@@ -247,6 +253,14 @@ pub struct RuleSettings {
     pub allowed_organizations: Vec<String>,
     /// AMI013: images last launched more than this many days ago are flagged.
     pub max_unused_days: i64,
+    /// AMI007: tags every image must carry.
+    pub required_tags: Vec<String>,
+    /// AMI007: (tag, pattern) pairs: when the tag is present, its value must match.
+    pub tag_values: Vec<(String, regex::Regex)>,
+    /// AMI017: the pattern image names must match.
+    pub name_pattern: Option<regex::Regex>,
+    /// AMI018: (as written, compiled) globs of allowed KMS key ARNs.
+    pub allowed_kms_keys: Vec<(String, globset::GlobMatcher)>,
 }
 
 impl Default for RuleSettings {
@@ -258,6 +272,10 @@ impl Default for RuleSettings {
             allowed_accounts: Vec::new(),
             allowed_organizations: Vec::new(),
             max_unused_days: 180,
+            required_tags: Vec::new(),
+            tag_values: Vec::new(),
+            name_pattern: None,
+            allowed_kms_keys: Vec::new(),
         }
     }
 }

@@ -1,0 +1,591 @@
+//! `amilint.toml`: read (`RawConfig`, serde, unknown keys refused), then
+//! validated into a `Config` with every error naming the file, key and line.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use jiff::civil::Date;
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::ConfigError;
+use crate::rules::{RuleMeta, Severity};
+
+/// The file name looked for in the working directory and its parents.
+pub const FILE_NAME: &str = "amilint.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    fail_on: Option<Spanned<String>>,
+    select: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    policies: Option<Vec<String>>,
+    allow_tag_suppression: Option<bool>,
+    #[serde(default)]
+    rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
+    #[serde(default)]
+    scopes: Vec<Spanned<RawScope>>,
+    #[serde(default)]
+    waivers: Vec<Spanned<RawWaiver>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    severity: Option<Spanned<String>>,
+    disable: Option<bool>,
+    max_age_days: Option<Spanned<i64>>,
+    max_deprecation_days: Option<Spanned<i64>>,
+    max_unused_days: Option<Spanned<i64>>,
+    allowed_accounts: Option<Vec<Spanned<String>>>,
+    allowed_organizations: Option<Vec<Spanned<String>>>,
+    required_tags: Option<Vec<String>>,
+    tag_values: Option<BTreeMap<String, Spanned<String>>>,
+    pattern: Option<Spanned<String>>,
+    allowed_kms_keys: Option<Vec<Spanned<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    rules: Vec<Spanned<String>>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    owners: Vec<String>,
+    #[serde(default)]
+    names: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWaiver {
+    rules: Vec<Spanned<String>>,
+    images: Vec<Spanned<String>>,
+    reason: Spanned<String>,
+    expires: Spanned<String>,
+}
+
+/// A validated configuration. Every field is optional: the command line
+/// overrides what is set, and defaults fill the rest.
+#[derive(Debug, Default, Clone)]
+pub struct Config {
+    /// The file it came from (for messages and relative paths).
+    pub path: PathBuf,
+    pub fail_on: Option<Option<Severity>>,
+    pub select: Option<Vec<String>>,
+    pub ignore: Option<Vec<String>>,
+    /// Policy paths, resolved against the file's folder.
+    pub policies: Vec<PathBuf>,
+    pub allow_tag_suppression: bool,
+    pub severities: BTreeMap<String, Severity>,
+    pub disabled: Vec<String>,
+    pub options: RuleOptions,
+    pub scopes: Vec<Scope>,
+    pub waivers: Vec<Waiver>,
+}
+
+/// Rule options from `[rules.CODE]` tables.
+#[derive(Debug, Default, Clone)]
+pub struct RuleOptions {
+    pub max_age_days: Option<i64>,
+    pub max_deprecation_days: Option<i64>,
+    pub max_unused_days: Option<i64>,
+    pub allowed_accounts: Option<Vec<String>>,
+    pub allowed_organizations: Option<Vec<String>>,
+    pub required_tags: Option<Vec<String>>,
+    pub tag_values: Option<Vec<(String, Regex)>>,
+    pub name_pattern: Option<Regex>,
+    pub allowed_kms_keys: Option<Vec<(String, GlobMatcher)>>,
+}
+
+impl RuleOptions {
+    /// Sets what the config file sets; the rest of `settings` stays.
+    pub fn apply(&self, settings: &mut crate::rules::RuleSettings) {
+        if let Some(days) = self.max_age_days {
+            settings.max_age_days = days;
+        }
+        if let Some(days) = self.max_deprecation_days {
+            settings.max_deprecation_days = days;
+        }
+        if let Some(days) = self.max_unused_days {
+            settings.max_unused_days = days;
+        }
+        if let Some(accounts) = &self.allowed_accounts {
+            settings.allowed_accounts = accounts.clone();
+        }
+        if let Some(orgs) = &self.allowed_organizations {
+            settings.allowed_organizations = orgs.clone();
+        }
+        if let Some(tags) = &self.required_tags {
+            settings.required_tags = tags.clone();
+        }
+        if let Some(values) = &self.tag_values {
+            settings.tag_values = values.clone();
+        }
+        if let Some(pattern) = &self.name_pattern {
+            settings.name_pattern = Some(pattern.clone());
+        }
+        if let Some(keys) = &self.allowed_kms_keys {
+            settings.allowed_kms_keys = keys.clone();
+        }
+    }
+}
+
+/// Rules that apply only to images matching every given condition.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub rules: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+    pub owners: Vec<String>,
+    pub names: Vec<GlobMatcher>,
+}
+
+/// An accepted exception: these rules on these images, for a reason, until a date.
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub rules: Vec<String>,
+    pub images: Vec<ImageMatch>,
+    pub reason: String,
+    pub expires: Date,
+    /// Line of the `[[waivers]]` entry, for warnings.
+    pub line: u64,
+}
+
+#[derive(Debug, Clone)]
+pub enum ImageMatch {
+    Id(String),
+    /// `name:GLOB`: images whose `Name` matches.
+    Name(GlobMatcher),
+}
+
+/// Which rule each option belongs to.
+const OPTION_RULES: &[(&str, &str)] = &[
+    ("max_age_days", "AMI008"),
+    ("max_deprecation_days", "AMI010"),
+    ("max_unused_days", "AMI013"),
+    ("allowed_accounts", "AMI012"),
+    ("allowed_organizations", "AMI012"),
+    ("required_tags", "AMI007"),
+    ("tag_values", "AMI007"),
+    ("pattern", "AMI017"),
+    ("allowed_kms_keys", "AMI018"),
+];
+
+/// Finds `amilint.toml` in `start` or the nearest parent that has one.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|dir| dir.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u64 + 1;
+    (line, column)
+}
+
+/// Reads and validates a config file. `known` is the rule catalogue
+/// (built-ins and, when loaded, policies) that codes are checked against.
+pub fn load(path: &Path, known: &[&'static RuleMeta]) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    parse(&text, path, known)
+}
+
+/// Validates config text (see `load`).
+pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Config, ConfigError> {
+    let shown = path.display().to_string();
+    let at = |span: Range<usize>, key: &str, message: String| {
+        let (line, column) = line_col(text, span.start);
+        ConfigError::Invalid {
+            path: shown.clone(),
+            line,
+            column,
+            key: key.to_string(),
+            message,
+        }
+    };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let (line, column) = line_col(text, e.span().map_or(0, |s| s.start));
+        ConfigError::Invalid {
+            path: shown.clone(),
+            line,
+            column,
+            key: String::new(),
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    let rule_code = |name: &Spanned<String>, key: &str| -> Result<String, ConfigError> {
+        known
+            .iter()
+            .find(|r| r.code.eq_ignore_ascii_case(name.get_ref()) || r.name == *name.get_ref())
+            .map(|r| r.code.to_string())
+            .ok_or_else(|| {
+                at(
+                    name.span(),
+                    key,
+                    format!("unknown rule `{}` (see `amilint rules`)", name.get_ref()),
+                )
+            })
+    };
+    let rule_list = |list: &[Spanned<String>], key: &str| -> Result<Vec<String>, ConfigError> {
+        list.iter()
+            .map(|n| {
+                if n.get_ref().eq_ignore_ascii_case("ALL") {
+                    Ok("ALL".to_string())
+                } else {
+                    rule_code(n, key)
+                }
+            })
+            .collect()
+    };
+
+    let mut config = Config {
+        path: path.to_path_buf(),
+        allow_tag_suppression: raw.allow_tag_suppression.unwrap_or(true),
+        ..Config::default()
+    };
+    if let Some(fail_on) = &raw.fail_on {
+        config.fail_on = Some(if fail_on.get_ref() == "never" {
+            None
+        } else {
+            Some(
+                fail_on
+                    .get_ref()
+                    .parse::<Severity>()
+                    .map_err(|e| at(fail_on.span(), "fail_on", format!("{e}, or never")))?,
+            )
+        });
+    }
+    if let Some(select) = &raw.select {
+        config.select = Some(rule_list(select, "select")?);
+    }
+    if let Some(ignore) = &raw.ignore {
+        config.ignore = Some(rule_list(ignore, "ignore")?);
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    config.policies = raw
+        .policies
+        .unwrap_or_default()
+        .iter()
+        .map(|p| base.join(p))
+        .collect();
+
+    for (name, table) in &raw.rules {
+        let code = rule_code(name, "rules")?;
+        let key = format!("rules.{}", name.get_ref());
+        let rule = table.get_ref();
+        if let Some(severity) = &rule.severity {
+            let level = severity
+                .get_ref()
+                .parse::<Severity>()
+                .map_err(|e| at(severity.span(), &format!("{key}.severity"), e))?;
+            config.severities.insert(code.clone(), level);
+        }
+        if rule.disable == Some(true) {
+            config.disabled.push(code.clone());
+        }
+        let present = [
+            ("max_age_days", rule.max_age_days.is_some()),
+            ("max_deprecation_days", rule.max_deprecation_days.is_some()),
+            ("max_unused_days", rule.max_unused_days.is_some()),
+            ("allowed_accounts", rule.allowed_accounts.is_some()),
+            (
+                "allowed_organizations",
+                rule.allowed_organizations.is_some(),
+            ),
+            ("required_tags", rule.required_tags.is_some()),
+            ("tag_values", rule.tag_values.is_some()),
+            ("pattern", rule.pattern.is_some()),
+            ("allowed_kms_keys", rule.allowed_kms_keys.is_some()),
+        ];
+        for (option, given) in present {
+            let owner = OPTION_RULES
+                .iter()
+                .find(|(o, _)| *o == option)
+                .map(|(_, r)| *r)
+                .unwrap_or_default();
+            if given && owner != code {
+                return Err(at(
+                    table.span(),
+                    &format!("{key}.{option}"),
+                    format!("`{option}` is an option of {owner}, not of {code}"),
+                ));
+            }
+        }
+        let days = |v: &Option<Spanned<i64>>, option: &str| -> Result<Option<i64>, ConfigError> {
+            match v {
+                Some(d) if *d.get_ref() < 0 => Err(at(
+                    d.span(),
+                    &format!("{key}.{option}"),
+                    "must not be negative".to_string(),
+                )),
+                Some(d) => Ok(Some(*d.get_ref())),
+                None => Ok(None),
+            }
+        };
+        let opts = &mut config.options;
+        opts.max_age_days = days(&rule.max_age_days, "max_age_days")?.or(opts.max_age_days);
+        opts.max_deprecation_days =
+            days(&rule.max_deprecation_days, "max_deprecation_days")?.or(opts.max_deprecation_days);
+        opts.max_unused_days =
+            days(&rule.max_unused_days, "max_unused_days")?.or(opts.max_unused_days);
+        if let Some(accounts) = &rule.allowed_accounts {
+            for a in accounts {
+                if a.get_ref().len() != 12 || !a.get_ref().bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(at(
+                        a.span(),
+                        &format!("{key}.allowed_accounts"),
+                        format!("`{}` is not a 12-digit AWS account id", a.get_ref()),
+                    ));
+                }
+            }
+            opts.allowed_accounts = Some(accounts.iter().map(|a| a.get_ref().clone()).collect());
+        }
+        if let Some(orgs) = &rule.allowed_organizations {
+            opts.allowed_organizations = Some(orgs.iter().map(|a| a.get_ref().clone()).collect());
+        }
+        if let Some(tags) = &rule.required_tags {
+            opts.required_tags = Some(tags.clone());
+        }
+        if let Some(values) = &rule.tag_values {
+            let mut compiled = Vec::new();
+            for (tag, pattern) in values {
+                let re = Regex::new(pattern.get_ref()).map_err(|e| {
+                    at(
+                        pattern.span(),
+                        &format!("{key}.tag_values.{tag}"),
+                        one_line(&e.to_string()),
+                    )
+                })?;
+                compiled.push((tag.clone(), re));
+            }
+            opts.tag_values = Some(compiled);
+        }
+        if let Some(pattern) = &rule.pattern {
+            opts.name_pattern = Some(Regex::new(pattern.get_ref()).map_err(|e| {
+                at(
+                    pattern.span(),
+                    &format!("{key}.pattern"),
+                    one_line(&e.to_string()),
+                )
+            })?);
+        }
+        if let Some(keys) = &rule.allowed_kms_keys {
+            let mut compiled = Vec::new();
+            for k in keys {
+                let glob = Glob::new(k.get_ref())
+                    .map_err(|e| at(k.span(), &format!("{key}.allowed_kms_keys"), e.to_string()))?;
+                compiled.push((k.get_ref().clone(), glob.compile_matcher()));
+            }
+            opts.allowed_kms_keys = Some(compiled);
+        }
+    }
+
+    for scope in &raw.scopes {
+        let s = scope.get_ref();
+        if s.tags.is_empty() && s.owners.is_empty() && s.names.is_empty() {
+            return Err(at(
+                scope.span(),
+                "scopes",
+                "a scope needs at least one of tags, owners or names".to_string(),
+            ));
+        }
+        let mut names = Vec::new();
+        for n in &s.names {
+            names.push(
+                Glob::new(n.get_ref())
+                    .map_err(|e| at(n.span(), "scopes.names", e.to_string()))?
+                    .compile_matcher(),
+            );
+        }
+        config.scopes.push(Scope {
+            rules: rule_list(&s.rules, "scopes.rules")?,
+            tags: s.tags.clone(),
+            owners: s.owners.clone(),
+            names,
+        });
+    }
+
+    for waiver in &raw.waivers {
+        let w = waiver.get_ref();
+        if w.reason.get_ref().trim().is_empty() {
+            return Err(at(
+                w.reason.span(),
+                "waivers.reason",
+                "a waiver needs a reason".to_string(),
+            ));
+        }
+        let expires: Date = w.expires.get_ref().parse().map_err(|_| {
+            at(
+                w.expires.span(),
+                "waivers.expires",
+                format!("`{}` is not a date (YYYY-MM-DD)", w.expires.get_ref()),
+            )
+        })?;
+        if w.images.is_empty() || w.rules.is_empty() {
+            return Err(at(
+                waiver.span(),
+                "waivers",
+                "a waiver names at least one rule and one image".to_string(),
+            ));
+        }
+        let mut images = Vec::new();
+        for image in &w.images {
+            let text = image.get_ref();
+            images.push(match text.strip_prefix("name:") {
+                Some(glob) => ImageMatch::Name(
+                    Glob::new(glob)
+                        .map_err(|e| at(image.span(), "waivers.images", e.to_string()))?
+                        .compile_matcher(),
+                ),
+                None if text.starts_with("ami-") => ImageMatch::Id(text.clone()),
+                None => {
+                    return Err(at(
+                        image.span(),
+                        "waivers.images",
+                        format!("`{text}` is neither an image id (ami-…) nor name:GLOB"),
+                    ));
+                }
+            });
+        }
+        config.waivers.push(Waiver {
+            rules: rule_list(&w.rules, "waivers.rules")?,
+            images,
+            reason: w.reason.get_ref().trim().to_string(),
+            expires,
+            line: line_col(text, waiver.span().start).0,
+        });
+    }
+    Ok(config)
+}
+
+fn one_line(text: &str) -> String {
+    text.lines()
+        .last()
+        .unwrap_or(text)
+        .trim_start_matches("error: ")
+        .to_string()
+}
+
+/// The file `amilint init` writes: every key, commented.
+pub const STARTER: &str = r#"# amilint configuration. Command-line flags override these settings.
+# Docs: https://github.com/amilint/amilint#configuration-amilinttoml
+
+# Exit 1 when a finding (not waived, not in the baseline) is at or above this severity:
+# info, low, medium, high, critical or never.
+fail_on = "low"
+
+# Rules to run (codes or names); default: the rules that are on by default.
+# select = ["AMI001", "AMI002", "AMI003"]
+# Rules not to run.
+# ignore = ["AMI016"]
+
+# Rhai policies (files or folders), relative to this file.
+# policies = ["policies/"]
+
+# Whether an image's `amilint:ignore` tag (its value lists codes: AMI002,AMI005) may
+# suppress findings; its `amilint:ignore-reason` tag gives the justification.
+allow_tag_suppression = true
+
+# [rules.AMI008]
+# severity = "medium"            # override the rule's severity
+# max_age_days = 180
+
+# [rules.AMI007]                 # required tags (off until configured)
+# required_tags = ["Owner", "CostCenter"]
+# tag_values = { Environment = "^(prod|staging|dev)$" }
+
+# [rules.AMI017]                 # naming convention (off until configured)
+# pattern = "^[a-z0-9-]+-\\d{8}$"
+
+# [rules.AMI018]                 # KMS key allowlist (off until configured)
+# allowed_kms_keys = ["arn:aws:kms:*:111122223333:key/*"]
+
+# [rules.AMI012]
+# allowed_accounts = ["111122223333"]
+# allowed_organizations = ["arn:aws:organizations::111122223333:organization/o-abc123"]
+
+# A rule applies only to images matching a scope that lists it.
+# [[scopes]]
+# rules = ["AMI007", "AMI013"]
+# tags = { Environment = "prod" }
+# owners = ["111122223333"]
+# names = ["golden-*"]
+
+# Accepted exceptions: kept in reports as suppressed, not counted by the gate.
+# [[waivers]]
+# rules = ["AMI002"]
+# images = ["ami-0123456789abcdef0", "name:legacy-*"]
+# reason = "legacy fleet, replaced by the Q1 migration"
+# expires = "2027-03-31"
+"#;
+
+/// The `policies` of a config file, resolved against its folder; read before
+/// the full validation, which needs the policies' ids.
+pub fn policy_paths(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    #[derive(Deserialize)]
+    struct OnlyPolicies {
+        policies: Option<Vec<String>>,
+    }
+    match toml::from_str::<OnlyPolicies>(&text) {
+        Ok(only) => {
+            let base = path.parent().unwrap_or(Path::new("."));
+            Ok(only
+                .policies
+                .unwrap_or_default()
+                .iter()
+                .map(|p| base.join(p))
+                .collect())
+        }
+        // Let the full validation describe what is wrong.
+        Err(_) => parse(&text, path, crate::rules::BUILTIN).map(|_| Vec::new()),
+    }
+}
+
+impl Scope {
+    /// Whether the image is in this scope: every condition given holds.
+    pub fn matches(&self, image: &crate::model::Image) -> bool {
+        self.tags
+            .iter()
+            .all(|(k, v)| image.tag(k) == Some(v.as_str()))
+            && (self.owners.is_empty()
+                || image
+                    .owner_id
+                    .as_deref()
+                    .is_some_and(|o| self.owners.iter().any(|x| x == o)))
+            && (self.names.is_empty()
+                || image
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| self.names.iter().any(|g| g.is_match(n))))
+    }
+
+    pub fn lists(&self, code: &str) -> bool {
+        self.rules.iter().any(|r| r == code || r == "ALL")
+    }
+}
+
+impl Waiver {
+    pub fn covers(&self, code: &str, image_id: &str, image_name: Option<&str>) -> bool {
+        self.rules.iter().any(|r| r == code || r == "ALL")
+            && self.images.iter().any(|m| match m {
+                ImageMatch::Id(id) => id == image_id,
+                ImageMatch::Name(glob) => image_name.is_some_and(|n| glob.is_match(n)),
+            })
+    }
+}
