@@ -463,3 +463,27 @@ fn a_baseline_makes_the_gate_count_only_new_findings() {
         "{err}"
     );
 }
+
+#[test]
+fn the_readme_config_example_is_valid() {
+    let readme = std::fs::read_to_string("README.md").expect("README");
+    let section = readme
+        .split("## Configuration (`amilint.toml`)")
+        .nth(1)
+        .expect("a Configuration section");
+    let block = section
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a toml example");
+    // Written beside the README, so that `policies = ["policies/"]` resolves.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/readme-example.toml");
+    std::fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&path, block.replace("\"policies/\"", "\"../policies/\"")).expect("write");
+    let (code, out, err) = run(&["config", "check", "--config", path.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("ok (1 scope(s), 1 waiver(s), 6 policy(ies))"),
+        "{out}"
+    );
+}
