@@ -623,12 +623,14 @@ fn judge(report: &mut Report, plan: &ScanPlan) {
         if f.suppression.is_some() {
             continue;
         }
-        let found = plan
-            .waivers
-            .iter()
-            .enumerate()
-            .find(|(_, w)| w.covers(f.rule.code, &f.image_id, f.image_name.as_deref()));
-        if let Some((i, waiver)) = found {
+        // An active waiver wins over an expired one that covers the same finding.
+        let covering = |active: bool| {
+            plan.waivers.iter().enumerate().find(|(_, w)| {
+                (w.expires >= today) == active
+                    && w.covers(f.rule.code, &f.image_id, f.image_name.as_deref())
+            })
+        };
+        if let Some((i, waiver)) = covering(true).or_else(|| covering(false)) {
             if waiver.expires < today {
                 expired_hits[i] += 1;
             } else {

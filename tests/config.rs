@@ -487,3 +487,30 @@ fn the_readme_config_example_is_valid() {
         "{out}"
     );
 }
+
+#[test]
+fn an_active_waiver_wins_over_an_expired_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = write(
+        dir.path(),
+        "two.toml",
+        "[[waivers]]\nrules = [\"AMI006\"]\nimages = [\"ami-0d4c3b2a190817263\"]\nreason = \"old\"\nexpires = \"2020-01-01\"\n\n\
+         [[waivers]]\nrules = [\"AMI006\"]\nimages = [\"name:Windows_*\"]\nreason = \"renewed\"\nexpires = \"2099-01-01\"\n",
+    );
+    let (_, doc) = scan_json(&["--config", &config, "--select", "AMI006"]);
+    let windows = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["image_id"] == "ami-0d4c3b2a190817263")
+        .expect("finding");
+    assert_eq!(
+        windows["suppression"]["justification"],
+        "renewed (waiver until 2099-01-01)"
+    );
+    assert!(
+        doc["warnings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("waiver expired on 2020-01-01"))
+    );
+}
