@@ -94,17 +94,31 @@ pub fn field_line(raw: &[u8], line: u64, pointer: &crate::model::Pointer) -> Opt
 /// Reads every image of `source`, calling `sink` for each in input order.
 pub fn read_images(
     source: &InputSource,
-    mut sink: impl FnMut(LocatedImage<'_>),
+    sink: impl FnMut(LocatedImage<'_>),
 ) -> Result<(), InputError> {
     let name = source.name();
-    let io_err = |source| InputError::Io {
-        path: name.clone(),
-        source,
-    };
     let raw: Box<dyn Read> = if source.arg == "-" {
         Box::new(io::stdin().lock())
     } else {
-        Box::new(File::open(&source.arg).map_err(io_err)?)
+        Box::new(File::open(&source.arg).map_err(|e| InputError::Io {
+            path: name.clone(),
+            source: e,
+        })?)
+    };
+    read_from(raw, &name, sink)
+}
+
+/// Reads every image from `raw` (plain or gzip-compressed JSON), naming it
+/// `name` in errors. The whole reader, for any bytes: the fuzz target's entry.
+pub fn read_from(
+    raw: impl Read,
+    name: &str,
+    mut sink: impl FnMut(LocatedImage<'_>),
+) -> Result<(), InputError> {
+    let name = name.to_string();
+    let io_err = |source| InputError::Io {
+        path: name.clone(),
+        source,
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
     let gzip = reader
@@ -366,7 +380,11 @@ impl<R: Read> Scanner<R> {
                     found => return Err(self.unexpected(found, "`:`")),
                 }
                 let value = self.skip_ws()?;
-                if key == "Images" && !page {
+                if key == "Images" && page {
+                    // Reading only one of two `Images` arrays would drop images.
+                    return Err(self.error("duplicate `Images` key in one page"));
+                }
+                if key == "Images" {
                     // A page: stop keeping the document, stream its images.
                     page = true;
                     self.doc_mark = None;

@@ -92,6 +92,16 @@ impl Policy {
             path: shown.to_string(),
             source,
         })?;
+        Self::compile(&text, shown, limits, now)
+    }
+
+    /// Compiles and validates script text (named `shown` in errors).
+    pub fn compile(
+        text: &str,
+        shown: &str,
+        limits: &Limits,
+        now: Timestamp,
+    ) -> Result<Self, PolicyError> {
         let fail = |line, column, message: String| PolicyError::Script {
             script: shown.to_string(),
             line,
@@ -100,7 +110,7 @@ impl Policy {
         };
         let mut engine = engine::engine(shown, limits);
         super::api::register(&mut engine, now);
-        let mut ast = engine.compile(&text).map_err(|e| {
+        let mut ast = engine.compile(text).map_err(|e| {
             let (line, column) = position(e.position());
             fail(line, column, format!("syntax error: {}", e.err_type()))
         })?;
