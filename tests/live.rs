@@ -782,3 +782,78 @@ fn against_moto() {
         .collect();
     assert_eq!(failed, BTreeSet::from([public, shared]));
 }
+
+#[test]
+fn no_secret_reaches_any_output() {
+    let server = fixture_server(
+        EXAMPLE,
+        &[
+            "--auth-fail-region",
+            "us-east-1",
+            "--deny-account",
+            "444455556666",
+        ],
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = tempfile::tempdir().expect("home");
+    let saved = dir.path().join("saved.json");
+    let json = dir.path().join("out.json");
+    let sarif = dir.path().join("out.sarif");
+    let url = server.url();
+    let out = common::amilint()
+        .env("HOME", home.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-DO-NOT-LEAK")
+        .env("AWS_SESSION_TOKEN", "t0ken-DO-NOT-LEAK")
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials"),
+        )
+        .args([
+            "scan",
+            "--aws",
+            "--endpoint-url",
+            &url,
+            "--region",
+            "eu-west-1,us-east-1",
+            "--now",
+            NOW,
+            "--attributes",
+            "--role",
+            "arn:aws:iam::222233334444:role/Audit",
+            "--role",
+            "arn:aws:iam::444455556666:role/Audit",
+            "--save",
+            saved.to_str().expect("utf-8"),
+            "-o",
+            &format!("json={}", json.display()),
+            "-o",
+            &format!("sarif={}", sarif.display()),
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "failed scopes: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut everything = String::from_utf8_lossy(&out.stdout).to_string();
+    everything.push_str(&String::from_utf8_lossy(&out.stderr));
+    for file in [&saved, &json, &sarif] {
+        everything.push_str(&std::fs::read_to_string(file).expect("written"));
+    }
+    assert!(everything.contains("AuthFailure") && everything.contains("AccessDenied"));
+    for secret in [
+        "s3cr3t-DO-NOT-LEAK",
+        "t0ken-DO-NOT-LEAK",
+        "token-222233334444",
+        "assumed-s3cr3t",
+    ] {
+        assert!(
+            !everything.contains(secret),
+            "`{secret}` leaked into the output"
+        );
+    }
+}

@@ -195,7 +195,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             target = m.group(1)
             self.reply(200, f'<AssumeRoleResponse xmlns="{STS_NS}"><AssumeRoleResult><Credentials>'
-                            f"<AccessKeyId>ASIA{target}</AccessKeyId><SecretAccessKey>secret</SecretAccessKey>"
+                            f"<AccessKeyId>ASIA{target}</AccessKeyId><SecretAccessKey>assumed-s3cr3t-{target}</SecretAccessKey>"
                             f"<SessionToken>token-{target}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration>"
                             f"</Credentials><AssumedRoleUser><AssumedRoleId>AROATEST:amilint</AssumedRoleId>"
                             f"<Arn>arn:aws:sts::{target}:assumed-role/{m.group(2)}/amilint</Arn></AssumedRoleUser>"
