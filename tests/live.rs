@@ -857,3 +857,33 @@ fn no_secret_reaches_any_output() {
         );
     }
 }
+
+#[test]
+fn credentials_expiring_mid_scan_fail_the_scope_not_the_count() {
+    // Pages of 2: the assumed-role credentials die on the third page.
+    let server = fixture_server(EXAMPLE, &["--page-size", "2", "--expire-after", "2"]);
+    let (code, doc, err) = live_json(
+        &server,
+        "eu-west-1",
+        &[
+            "--role",
+            "arn:aws:iam::222233334444:role/Audit",
+            "--max-attempts",
+            "2",
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    let scope = &doc["scan"]["scopes"][0];
+    assert_eq!(scope["status"], "failed");
+    assert!(
+        scope["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("ExpiredToken")),
+        "{scope}"
+    );
+    assert_eq!(
+        doc["summary"]["images_scanned"], 0,
+        "a half-read scope is not counted as scanned"
+    );
+    assert_eq!(doc["summary"]["findings"], 0);
+}

@@ -578,3 +578,47 @@ fn amilint_binary_has_policy_help() {
         .expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).contains("NAME.tests.json"));
 }
+
+#[test]
+fn scripts_that_would_be_slow_to_compile_are_refused_fast() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let meta = r#"fn meta() { #{ id: "T9", name: "big", severity: "low", summary: "s" } }
+fn check(image) { }
+"#;
+    // 400 KB of statements: over the size limit, refused before parsing.
+    let big = dir.path().join("big.rhai");
+    std::fs::write(
+        &big,
+        format!(
+            "{meta}{}",
+            "fn f() { let x = 1 + 2 * 3; x }\n".repeat(13_000)
+        ),
+    )
+    .expect("write");
+    // 20,000 nested parentheses: the parser's depth limit stops it.
+    let deep = dir.path().join("deep.rhai");
+    std::fs::write(
+        &deep,
+        format!(
+            "{meta}fn g() {{ {}1{} }}\n",
+            "(".repeat(20_000),
+            ")".repeat(20_000)
+        ),
+    )
+    .expect("write");
+    for (path, want) in [
+        (&big, "a policy may have at most 262144"),
+        (&deep, "syntax error"),
+    ] {
+        let started = std::time::Instant::now();
+        let (code, out, err) = run(&["scan", EXAMPLE, "--policy", path.to_str().expect("utf-8")]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{}",
+            path.display()
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty());
+        assert!(err.contains(want), "{err}");
+    }
+}

@@ -13,6 +13,10 @@ use crate::error::PolicyError;
 use crate::model::Pointer;
 use crate::rules::{Origin, RuleMeta, Severity};
 
+/// The largest script amilint compiles (256 KiB): a policy is a page of code,
+/// and compile time grows with size.
+pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
+
 /// A compiled policy, ready to run on any number of images, from any thread.
 pub struct Policy {
     pub meta: &'static RuleMeta,
@@ -108,6 +112,17 @@ impl Policy {
             column,
             message,
         };
+        // Compiling is not covered by the per-call limits: bound its input.
+        if text.len() > MAX_SCRIPT_BYTES {
+            return Err(fail(
+                None,
+                None,
+                format!(
+                    "the script is {} bytes; a policy may have at most {MAX_SCRIPT_BYTES}",
+                    text.len()
+                ),
+            ));
+        }
         let mut engine = engine::engine(shown, limits);
         super::api::register(&mut engine, now);
         let mut ast = engine.compile(text).map_err(|e| {

@@ -81,6 +81,7 @@ class State:
         self.by_id = {i.get("ImageId"): i for i in self.images}
         self.lock = threading.Lock()
         self.stats = {}
+        self.ec2_calls = {}
         self.faults_left = {
             "throttle": opts.throttle_first,
             "error500": opts.error500_first,
@@ -155,6 +156,13 @@ class Handler(BaseHTTPRequestHandler):
         if service == "sts":
             self.sts(action, params, account)
             return
+        if opts.expire_after is not None and key.startswith("ASIA"):
+            with self.state.lock:
+                used = self.state.ec2_calls.get(key, 0)
+                self.state.ec2_calls[key] = used + 1
+            if used >= opts.expire_after:
+                self.reply(400, ec2_error("ExpiredToken", "The security token included in the request is expired"))
+                return
         if region in opts.auth_fail_region:
             self.reply(401, ec2_error("AuthFailure", "AWS was not able to validate the provided access credentials"))
             return
@@ -254,6 +262,8 @@ def main():
     ap.add_argument("--auth-fail-region", action="append", default=[], help="answer AuthFailure in this region")
     ap.add_argument("--hang-region", action="append", default=[], help="never answer in this region")
     ap.add_argument("--deny-account", action="append", default=[], help="refuse AssumeRole into this account")
+    ap.add_argument("--expire-after", type=int, default=None,
+                    help="assumed-role credentials expire after this many EC2 calls (ExpiredToken)")
     opts = ap.parse_args()
 
     Handler.state = State(opts)
