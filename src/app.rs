@@ -343,7 +343,9 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
             bail!("--output: expected FORMAT=PATH (e.g. sarif=amilint.sarif), got `{spec}`");
         };
         let Some(format) = Format::parse(format.trim()) else {
-            bail!("--output: unknown format `{format}` (expected text, json or sarif)");
+            bail!(
+                "--output: unknown format `{format}` (expected text, json, sarif, github or markdown)"
+            );
         };
         if path.is_empty() {
             bail!("--output: no path given in `{spec}`");
@@ -402,6 +404,8 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         FormatArg::Text => Some(Format::Text),
         FormatArg::Json => Some(Format::Json),
         FormatArg::Sarif => Some(Format::Sarif),
+        FormatArg::Github => Some(Format::Github),
+        FormatArg::Markdown => Some(Format::Markdown),
         FormatArg::None => None,
     };
     if let Some(format) = stdout_format {

@@ -310,6 +310,10 @@ pub enum FormatArg {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
+    Markdown,
     /// No report on standard output (use with --output).
     None,
 }

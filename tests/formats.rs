@@ -143,3 +143,58 @@ fn field_lines_point_at_the_offending_field() {
     }
     assert!(seen > 5);
 }
+
+#[test]
+fn github() {
+    let out = common::render(&mixed(), Format::Github);
+    assert!(
+        out.lines().all(|l| l.starts_with("::error ")
+            || l.starts_with("::warning ")
+            || l.starts_with("::notice ")),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!(common::render(&mixed(), Format::Markdown));
+}
+
+/// Image names and tags are attacker-controlled: no format lets them start a
+/// new workflow command, a table row, HTML or a link.
+#[test]
+fn github_and_markdown_escape_image_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("evil.json");
+    std::fs::write(
+        &path,
+        r#"{"Images": [{"ImageId": "ami-1", "Public": true,
+            "Name": "x\n::error file=a,line=1::forged | <script>alert(1)</script> [click](http://evil)"}]}"#,
+    )
+    .expect("write");
+    let path = path.to_str().expect("utf-8").to_string();
+    let report = common::scan(&[&path], &common::plan());
+    let github = common::render(&report, Format::Github);
+    assert_eq!(
+        github.lines().count(),
+        report.findings.len(),
+        "one line per finding: {github}"
+    );
+    assert!(!github.contains("\n::error file=a"), "{github}");
+    let markdown = common::render(&report, Format::Markdown);
+    assert!(
+        !markdown.contains("<script>") && markdown.contains("&lt;script&gt;"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("[click]"), "{markdown}");
+    let row = markdown
+        .lines()
+        .find(|l| l.contains("ami-1 ("))
+        .expect("a top-findings row");
+    assert_eq!(
+        row.matches(" | ").count(),
+        3,
+        "the name cannot add a column: {row}"
+    );
+}

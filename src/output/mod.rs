@@ -1,6 +1,8 @@
 //! Emitters: each presents a `Report` and decides nothing.
 
+pub mod github;
 pub mod json;
+pub mod markdown;
 #[cfg(feature = "aws")]
 pub mod progress;
 pub mod sarif;
@@ -16,6 +18,10 @@ pub enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
+    Markdown,
 }
 
 impl Format {
@@ -30,5 +36,7 @@ pub fn emit(format: Format, report: &Report, color: bool, out: &mut dyn Write) -
         Format::Text => text::emit(report, color, out),
         Format::Json => json::emit(report, out),
         Format::Sarif => sarif::emit(report, out),
+        Format::Github => github::emit(report, out),
+        Format::Markdown => markdown::emit(report, out),
     }
 }

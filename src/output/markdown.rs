@@ -1,0 +1,160 @@
+//! A compact Markdown summary for `$GITHUB_STEP_SUMMARY`: counts by severity
+//! and rule, the top findings, and what was not scanned. Image text is
+//! escaped: it can neither break the tables nor inject HTML or links.
+
+use std::io::{self, Write};
+
+use crate::finding::Report;
+use crate::rules::Severity;
+
+/// How many findings the summary lists (the most severe first).
+const TOP: usize = 20;
+
+/// Escapes text for a Markdown table cell: HTML, Markdown punctuation,
+/// pipes and line breaks.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            // Without `[` and `]` no link can form, so `(` and `)` stay.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(char::REPLACEMENT_CHARACTER),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let counting = report.findings.iter().filter(|f| f.counts()).count();
+    writeln!(out, "## amilint")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "{} finding(s) in {} image(s) scanned ({} skipped){}{}.",
+        report.findings.len(),
+        report.images_scanned,
+        report.images_skipped,
+        match report.suppressed() {
+            0 => String::new(),
+            n => format!(", {n} suppressed"),
+        },
+        match report.baseline_counts() {
+            Some((new, unchanged)) => format!(
+                ", {new} new and {unchanged} unchanged against the baseline ({} gone)",
+                report.baseline_absent.unwrap_or(0)
+            ),
+            None => String::new(),
+        }
+    )?;
+    let verdict = if !report.errors.is_empty() {
+        "**Incomplete**: see below."
+    } else if report.fails() {
+        "**Failed** the gate."
+    } else {
+        "**Passed** the gate."
+    };
+    writeln!(out, "{verdict} ({counting} finding(s) count for it.)")?;
+    writeln!(out)?;
+
+    writeln!(out, "| severity | findings |")?;
+    writeln!(out, "|---|---:|")?;
+    let by_severity = report.count_by_severity();
+    for s in Severity::ALL.iter().rev() {
+        writeln!(
+            out,
+            "| {s} | {} |",
+            by_severity.get(s).copied().unwrap_or(0)
+        )?;
+    }
+    writeln!(out)?;
+
+    let by_rule: Vec<_> = report
+        .count_by_rule()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    if !by_rule.is_empty() {
+        writeln!(out, "| rule | name | findings |")?;
+        writeln!(out, "|---|---|---:|")?;
+        for (code, n) in by_rule {
+            let name = report
+                .rules
+                .iter()
+                .find(|r| r.code == code)
+                .map_or("", |r| r.name);
+            writeln!(out, "| {code} | {name} | {n} |")?;
+        }
+        writeln!(out)?;
+    }
+
+    let mut top: Vec<_> = report.findings.iter().filter(|f| f.counts()).collect();
+    top.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    if !top.is_empty() {
+        writeln!(out, "### Top findings")?;
+        writeln!(out)?;
+        writeln!(out, "| severity | rule | image | message |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for f in top.iter().take(TOP) {
+            let image = match &f.image_name {
+                Some(name) => format!("{} ({})", cell(&f.image_id), cell(name)),
+                None => cell(&f.image_id),
+            };
+            writeln!(
+                out,
+                "| {} | {} | {image} | {} |",
+                f.severity,
+                f.rule.code,
+                cell(&f.message)
+            )?;
+        }
+        if top.len() > TOP {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "… and {} more (see the SARIF or JSON report).",
+                top.len() - TOP
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    let failed: Vec<_> = report
+        .scopes
+        .iter()
+        .filter(|s| s.outcome.is_err())
+        .collect();
+    if !report.errors.is_empty() || !failed.is_empty() || !report.warnings.is_empty() {
+        writeln!(out, "### Not scanned, or incomplete")?;
+        writeln!(out)?;
+        for e in &report.errors {
+            writeln!(out, "- {}", cell(&e.to_string()))?;
+        }
+        for w in &report.warnings {
+            writeln!(out, "- warning: {}", cell(&w.to_string()))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_text_cannot_break_out() {
+        assert_eq!(
+            cell("<img src=x onerror=alert(1)>|[a](http://x)\n**b**"),
+            "&lt;img src=x onerror=alert(1)&gt;\\|\\[a\\](http://x) \\*\\*b\\*\\*"
+        );
+    }
+}
