@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::cli::{
     AwsArgs, Cli, ColorArg, Command, ConfigCommand, FailOn, FormatArg, LimitArgs, PolicyArgs,
-    PolicyCommand, RulesFormat, ScanArgs,
+    PolicyCommand, RulesFormat, ScanArgs, ShellArg,
 };
 use crate::config::{self, Config};
 use crate::error::{InputError, OutputError};
@@ -46,6 +46,33 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy(PolicyCommand::Test { paths, limits }) => policy_test(&paths, &limits),
+        Command::Completions { shell } => {
+            use clap_complete::Shell;
+            let shell = match shell {
+                ShellArg::Bash => Shell::Bash,
+                ShellArg::Zsh => Shell::Zsh,
+                ShellArg::Fish => Shell::Fish,
+                ShellArg::Powershell => Shell::PowerShell,
+                ShellArg::Elvish => Shell::Elvish,
+            };
+            let mut command = <Cli as clap::CommandFactory>::command();
+            // Into memory first: clap_complete panics on a write error (a closed pipe).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "amilint", &mut script);
+            io::stdout()
+                .lock()
+                .write_all(&script)
+                .context("writing to stdout")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let page = include_bytes!(concat!(env!("OUT_DIR"), "/amilint.1"));
+            io::stdout()
+                .lock()
+                .write_all(page)
+                .context("writing to stdout")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Init { force } => {
             let path = Path::new(config::FILE_NAME);
             if path.exists() && !force {

@@ -337,3 +337,23 @@ fn report_files_are_ordinary_files() {
         & 0o777;
     assert_ne!(mode & 0o044, 0, "report is private to its owner: {mode:o}");
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, out, err) = run(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(
+            out.contains("amilint") && out.contains("--fail-on"),
+            "{shell}"
+        );
+    }
+    let (code, out, _) = run(&["man"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(".ie") && out.contains(".TH amilint 1"),
+        "{}",
+        &out[..80.min(out.len())]
+    );
+    assert!(out.contains("scan") && out.contains("policy"));
+}
