@@ -65,6 +65,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .context("writing to stdout")?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Schema => {
+            let mut out = io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &output::json::schema())?;
+            writeln!(out).context("writing to stdout")?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Man => {
             let page = include_bytes!(concat!(env!("OUT_DIR"), "/amilint.1"));
             io::stdout()

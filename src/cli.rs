@@ -51,6 +51,8 @@ pub enum Command {
     },
     /// Print the man page (roff), e.g. `amilint man | man -l -`.
     Man,
+    /// Print the JSON Schema of the JSON report (docs/report.schema.json).
+    Schema,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

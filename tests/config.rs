@@ -514,3 +514,66 @@ fn an_active_waiver_wins_over_an_expired_one() {
             .is_some_and(|m| m.starts_with("waiver expired on 2020-01-01"))
     );
 }
+
+/// Real reports (findings, suppressions, baseline, warnings, policy errors)
+/// validate against the committed JSON Schema (Python's jsonschema, from the
+/// test venv that scripts/test.sh installs).
+#[test]
+fn json_reports_match_the_committed_schema() {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/.venv/bin/python");
+    assert!(
+        python.exists(),
+        "run scripts/test.sh: it installs the test venv"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let baseline = dir.path().join("baseline.json");
+    let (_, out, _) = run(&[
+        "scan",
+        "fixtures/formats/mixed.json",
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    std::fs::write(&baseline, &out).expect("write");
+    let mut reports = vec![out];
+    for extra in [
+        vec![
+            "--config",
+            GATE,
+            "--baseline",
+            baseline.to_str().expect("utf-8"),
+        ],
+        vec![
+            "--no-config",
+            "--policy",
+            "fixtures/policies/runtime-error.rhai",
+            "--select",
+            "ALL",
+        ],
+    ] {
+        let mut args = vec!["scan", EXAMPLE, "--now", NOW, "--format", "json"];
+        args.extend(extra);
+        reports.push(run(&args).1);
+    }
+    for (i, report) in reports.iter().enumerate() {
+        let path = dir.path().join(format!("report-{i}.json"));
+        std::fs::write(&path, report).expect("write");
+        let check = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import json, sys, jsonschema\n\
+                 schema = json.load(open(sys.argv[1]))\n\
+                 jsonschema.Draft202012Validator.check_schema(schema)\n\
+                 jsonschema.Draft202012Validator(schema).validate(json.load(open(sys.argv[2])))",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/docs/report.schema.json"),
+                path.to_str().expect("utf-8"),
+            ])
+            .output()
+            .expect("python runs");
+        assert!(
+            check.status.success(),
+            "report {i}: {}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}

@@ -94,3 +94,18 @@ fn docs_rules_md_is_generated() {
         "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
     );
 }
+
+#[test]
+fn docs_report_schema_is_generated() {
+    let on_disk = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/report.schema.json"
+    ))
+    .expect("docs/report.schema.json");
+    let generated =
+        serde_json::to_string_pretty(&amilint::output::json::schema()).expect("json") + "\n";
+    assert!(
+        on_disk == generated,
+        "docs/report.schema.json is stale: run `cargo run -- schema > docs/report.schema.json`"
+    );
+}

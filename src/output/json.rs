@@ -4,13 +4,15 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Serialize, Serializer};
 
 use crate::finding::Report;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct JsonReport<'a> {
     schema_version: u32,
     tool: Tool<'a>,
@@ -22,34 +24,39 @@ struct JsonReport<'a> {
     warnings: Vec<JsonWarning<'a>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct JsonWarning<'a> {
     message: &'a str,
     file: Option<&'a str>,
     line: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct JsonSuppression<'a> {
     /// `waiver` or `tag`.
     kind: &'a str,
     justification: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct JsonBaseline {
     new: usize,
     unchanged: usize,
     absent: usize,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct Tool<'a> {
     name: &'a str,
     version: &'a str,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct Scan<'a> {
     now: String,
     inputs: Vec<&'a str>,
@@ -61,7 +68,8 @@ struct Scan<'a> {
     api_calls: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct JsonScope<'a> {
     account_id: &'a str,
     region: &'a str,
@@ -71,7 +79,8 @@ struct JsonScope<'a> {
     error: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct Summary<'a> {
     images_scanned: u64,
     images_skipped: u64,
@@ -84,7 +93,8 @@ struct Summary<'a> {
     baseline: Option<JsonBaseline>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct JsonFinding<'a> {
     rule_id: &'a str,
     rule_name: &'a str,
@@ -103,7 +113,8 @@ struct JsonFinding<'a> {
     baseline_state: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct JsonLocation<'a> {
     uri: &'a str,
     line: u64,
@@ -112,7 +123,8 @@ struct JsonLocation<'a> {
     field_line: Option<u64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct JsonError<'a> {
     /// `policy` (a policy failed on an image) or `fetch` (a live scan could
     /// not read a scope or an image's attributes).
@@ -208,6 +220,26 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 /// Findings are converted and written one at a time, never all held twice.
 struct Findings<'a>(&'a Report);
+
+impl JsonSchema for Findings<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Findings".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        generator.subschema_for::<Vec<JsonFinding<'static>>>()
+    }
+}
+
+/// The JSON Schema of the report (docs/report.schema.json is generated from it).
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(JsonReport<'static>);
+    schema.insert(
+        "title".into(),
+        "amilint JSON report, schema_version 1".into(),
+    );
+    serde_json::to_value(schema).unwrap_or_default()
+}
 
 impl Serialize for Findings<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
