@@ -65,6 +65,61 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 .context("writing to stdout")?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Merge { reports, output } => {
+            let paths: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
+            let (kind, merged) = crate::merge::merge(&paths)?;
+            let write = |out: &mut dyn Write| -> io::Result<()> {
+                serde_json::to_writer_pretty(&mut *out, &merged)?;
+                writeln!(out)
+            };
+            match &output {
+                Some(path) => write_atomically(path, write)?,
+                None => {
+                    let mut out = BufWriter::new(io::stdout().lock());
+                    write(&mut out)
+                        .and_then(|()| out.flush())
+                        .context("writing to stdout")?;
+                }
+            }
+            // The merged gate: incomplete wins, then any counting finding at or above fail_on.
+            let incomplete = match kind {
+                crate::merge::Kind::Json => {
+                    merged["errors"].as_array().is_some_and(|e| !e.is_empty())
+                }
+                crate::merge::Kind::Sarif => {
+                    merged["runs"][0]["invocations"][0]["executionSuccessful"] == false
+                }
+            };
+            let failing = match kind {
+                crate::merge::Kind::Json => {
+                    let threshold = merged["scan"]["fail_on"]
+                        .as_str()
+                        .and_then(|s| s.parse::<Severity>().ok());
+                    merged["findings"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|f| {
+                            f["suppression"].is_null()
+                                && f["baseline_state"] != "unchanged"
+                                && threshold.is_some_and(|t| {
+                                    f["severity"]
+                                        .as_str()
+                                        .and_then(|s| s.parse::<Severity>().ok())
+                                        >= Some(t)
+                                })
+                        })
+                }
+                crate::merge::Kind::Sarif => false,
+            };
+            Ok(if incomplete {
+                ExitCode::from(2)
+            } else if failing {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
         Command::Schema => {
             let mut out = io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &output::json::schema())?;

@@ -53,6 +53,18 @@ pub enum Command {
     Man,
     /// Print the JSON Schema of the JSON report (docs/report.schema.json).
     Schema,
+    /// Merge the JSON reports (or the SARIF logs) of a sharded scan into one:
+    /// findings de-duplicated by fingerprint, every scope's status kept.
+    /// Exit 2 if any shard was incomplete; for JSON, 1 if a finding that counts is at or
+    /// above the first report's fail_on.
+    Merge {
+        /// Reports, all JSON or all SARIF.
+        #[arg(required = true, value_name = "REPORT")]
+        reports: Vec<PathBuf>,
+        /// Write the merged report here (atomically) instead of standard output.
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod finding;
 pub mod input;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod policy;

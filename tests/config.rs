@@ -555,6 +555,17 @@ fn json_reports_match_the_committed_schema() {
         args.extend(extra);
         reports.push(run(&args).1);
     }
+    // A merge of two shards' reports too.
+    let second = dir.path().join("second.json");
+    std::fs::write(&second, &reports[2]).expect("write");
+    reports.push(
+        run(&[
+            "merge",
+            baseline.to_str().expect("utf-8"),
+            second.to_str().expect("utf-8"),
+        ])
+        .1,
+    );
     for (i, report) in reports.iter().enumerate() {
         let path = dir.path().join(format!("report-{i}.json"));
         std::fs::write(&path, report).expect("write");
