@@ -19,8 +19,8 @@ use crate::cli::{
 use crate::config::{self, Config};
 use crate::error::{InputError, OutputError};
 use crate::finding::{
-    BaselineState, ErrorKind, Finding, Location, Report, ScanError, SourceSpan, Suppression,
-    SuppressionKind, Warning,
+    BaselineState, ErrorKind, Finding, Location, Report, ScanError, ScannedImage, SourceSpan,
+    Suppression, SuppressionKind, Warning,
 };
 use crate::input::{InputSource, field_line, read_images};
 use crate::model::Image;
@@ -235,6 +235,8 @@ pub struct ScanPlan {
     pub config_uri: Option<Arc<str>>,
     /// `--baseline`: the fingerprints of a previous report.
     pub baseline: Option<crate::baseline::Baseline>,
+    /// Keep the list of linted images (an output, JUnit, needs it).
+    pub keep_images: bool,
 }
 
 impl ScanPlan {
@@ -256,6 +258,7 @@ impl ScanPlan {
             allow_tag_suppression: true,
             config_uri: None,
             baseline: None,
+            keep_images: false,
         }
     }
 }
@@ -458,6 +461,8 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         None => config.fail_on.unwrap_or(Some(Severity::Low)),
     };
 
+    let keep_images = args.format == FormatArg::Junit
+        || outputs.iter().any(|(format, _)| *format == Format::Junit);
     Ok(ScanPlan {
         rules,
         severities,
@@ -470,6 +475,7 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         allow_tag_suppression: config.allow_tag_suppression,
         config_uri: path.map(|p| Arc::from(p.display().to_string())),
         baseline,
+        keep_images,
     })
 }
 
@@ -494,6 +500,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         FormatArg::Sarif => Some(Format::Sarif),
         FormatArg::Github => Some(Format::Github),
         FormatArg::Markdown => Some(Format::Markdown),
+        FormatArg::Junit => Some(Format::Junit),
         FormatArg::None => None,
     };
     if let Some(format) = stdout_format {
@@ -551,6 +558,7 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
         api_calls: None,
         warnings: Vec::new(),
         baseline_absent: None,
+        images: Vec::new(),
         fail_on: plan.fail_on,
     };
     // One thread reads and parses; meanwhile rayon's threads check the
@@ -561,6 +569,12 @@ pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, 
         let reader = scope.spawn(move || read_batches(sources, tx));
         for (input_index, batch) in rx {
             let uri = &sources[input_index].uri;
+            if plan.keep_images {
+                report.images.extend(batch.iter().map(|p| ScannedImage {
+                    id: p.image.id().into(),
+                    name: p.image.name.as_deref().map(Into::into),
+                }));
+            }
             let checked: Vec<Checked> = batch
                 .par_iter()
                 .map(|p| check_image(p, plan, uri, input_index))

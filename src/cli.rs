@@ -344,6 +344,8 @@ pub enum FormatArg {
     Github,
     /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
     Markdown,
+    /// JUnit XML: a test case per (image, rule).
+    Junit,
     /// No report on standard output (use with --output).
     None,
 }

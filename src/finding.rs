@@ -155,6 +155,9 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     /// With `--baseline`: findings of the baseline no longer present.
     pub baseline_absent: Option<usize>,
+    /// Every linted image, in input order — kept only when an output needs
+    /// it (JUnit's test case per image and rule); empty otherwise.
+    pub images: Vec<ScannedImage>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
 }
@@ -305,4 +308,11 @@ impl std::fmt::Display for Warning {
         }
         f.write_str(&self.message)
     }
+}
+
+/// An image that was linted (for outputs that list passing images too).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedImage {
+    pub id: Arc<str>,
+    pub name: Option<Arc<str>>,
 }

@@ -361,14 +361,22 @@ fn completions_and_man_page_come_from_the_cli_definition() {
 #[test]
 fn the_github_action_uses_flags_that_exist() {
     let action = std::fs::read_to_string("action.yml").expect("action.yml");
-    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/.venv/bin/python");
-    assert!(python.exists(), "run scripts/test.sh: it installs the test venv");
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/.venv/bin/python");
+    assert!(
+        python.exists(),
+        "run scripts/test.sh: it installs the test venv"
+    );
     let parsed = std::process::Command::new(&python)
         .args(["-c", "import sys, yaml; d = yaml.safe_load(open('action.yml')); assert d['runs']['using'] == 'composite'"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("python runs");
-    assert!(parsed.status.success(), "{}", String::from_utf8_lossy(&parsed.stderr));
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
     let (_, help, _) = run(&["scan", "--help"]);
     for flag in ["--format", "-o"] {
         assert!(action.contains(flag) && help.contains(flag), "{flag}");

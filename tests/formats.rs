@@ -198,3 +198,63 @@ fn github_and_markdown_escape_image_text() {
         "the name cannot add a column: {row}"
     );
 }
+
+#[test]
+fn junit() {
+    let mut plan = common::plan();
+    plan.keep_images = true;
+    let report = common::scan(&["fixtures/formats/mixed.json"], &plan);
+    let out = common::render(&report, Format::Junit);
+    insta::assert_snapshot!(out);
+    // Well-formed XML with one case per (image, rule), checked by Python's parser.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("junit.xml");
+    std::fs::write(&path, &out).expect("write");
+    let check = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as ET\n\
+             root = ET.parse(sys.argv[1]).getroot()\n\
+             cases = root.findall('.//testcase')\n\
+             assert len(cases) == int(root.get('tests')) == int(sys.argv[2]), len(cases)\n\
+             assert len(root.findall('.//failure')) == int(root.get('failures'))",
+            path.to_str().expect("utf-8"),
+            &(report.rules.len() as u64 * report.images_scanned).to_string(),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn junit_escapes_image_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("evil.json");
+    std::fs::write(
+        &input,
+        r#"{"Images": [{"ImageId": "ami-1", "Public": true, "Name": "a\"/><x>&\u0001</testsuites>"}]}"#,
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            "scan",
+            input.to_str().expect("utf-8"),
+            "--no-config",
+            "--format",
+            "junit",
+            "--select",
+            "AMI006",
+        ])
+        .output()
+        .expect("runs");
+    let xml = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(xml.matches("</testsuites>").count(), 1, "{xml}");
+    assert!(
+        xml.contains("a&quot;/&gt;&lt;x&gt;&amp;\u{fffd}&lt;/testsuites&gt;"),
+        "{xml}"
+    );
+}

@@ -2,6 +2,7 @@
 
 pub mod github;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 #[cfg(feature = "aws")]
 pub mod progress;
@@ -22,6 +23,8 @@ pub enum Format {
     Github,
     /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
     Markdown,
+    /// JUnit XML: a test case per (image, rule).
+    Junit,
 }
 
 impl Format {
@@ -38,5 +41,6 @@ pub fn emit(format: Format, report: &Report, color: bool, out: &mut dyn Write) -
         Format::Sarif => sarif::emit(report, out),
         Format::Github => github::emit(report, out),
         Format::Markdown => markdown::emit(report, out),
+        Format::Junit => junit::emit(report, out),
     }
 }
