@@ -411,7 +411,7 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         bail!("--max-age-days, --max-deprecation-days and --max-unused-days must not be negative");
     }
     for account in &args.allow_accounts {
-        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        if !crate::model::is_account_id(account) {
             bail!("--allow-account: `{account}` is not a 12-digit AWS account id");
         }
     }
@@ -1020,7 +1020,7 @@ fn fetch_options(args: &AwsArgs) -> Result<crate::input::fetch::FetchOptions> {
     let mut roles = args.roles.clone();
     if let Some(name) = &args.role_name {
         for account in &args.accounts {
-            if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            if !crate::model::is_account_id(account) {
                 bail!("--account: `{account}` is not a 12-digit AWS account id");
             }
             roles.push(format!("arn:aws:iam::{account}:role/{name}"));

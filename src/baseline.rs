@@ -17,21 +17,7 @@ pub struct Baseline {
 /// (`runs[].results[].partialFingerprints["amilint/v1"]`).
 pub fn load(path: &Path) -> Result<Baseline, InputError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    let doc: Value = serde_json::from_str(&text).map_err(|e| InputError::Syntax {
-        path: shown.clone(),
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    })?;
+    let doc: Value = crate::input::file::read_json_file(path)?;
     let not_a_report = || InputError::Syntax {
         path: shown.clone(),
         line: 1,

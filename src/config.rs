@@ -342,7 +342,7 @@ pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Con
             days(&rule.max_unused_days, "max_unused_days")?.or(opts.max_unused_days);
         if let Some(accounts) = &rule.allowed_accounts {
             for a in accounts {
-                if a.get_ref().len() != 12 || !a.get_ref().bytes().all(|b| b.is_ascii_digit()) {
+                if !crate::model::is_account_id(a.get_ref()) {
                     return Err(at(
                         a.span(),
                         &format!("{key}.allowed_accounts"),

@@ -22,6 +22,16 @@ pub enum InputError {
     },
 }
 
+/// serde_json's message without the " at line L column C" it appends
+/// (amilint prints positions itself).
+pub fn json_message(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 /// Writing a report failed.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {path}: {source}")]

@@ -17,25 +17,6 @@ pub enum Kind {
     Sarif,
 }
 
-fn read(path: &Path) -> Result<Value, InputError> {
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| InputError::Syntax {
-        path: shown,
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
-    })
-}
-
 fn kind_of(doc: &Value) -> Option<Kind> {
     if doc.get("schema_version") == Some(&json!(1)) && doc.get("findings").is_some() {
         Some(Kind::Json)
@@ -51,7 +32,7 @@ pub fn merge(paths: &[&Path]) -> Result<(Kind, Value), InputError> {
     let mut docs = Vec::new();
     let mut kind = None;
     for path in paths {
-        let doc = read(path)?;
+        let doc = crate::input::file::read_json_file(path)?;
         let this = kind_of(&doc).ok_or_else(|| InputError::Syntax {
             path: path.display().to_string(),
             line: 1,

@@ -259,9 +259,7 @@ fn account_of_role(arn: &str) -> Result<String, String> {
     let parts: Vec<&str> = arn.split(':').collect();
     match parts.as_slice() {
         ["arn", _, "iam", "", account, resource]
-            if account.len() == 12
-                && account.bytes().all(|b| b.is_ascii_digit())
-                && resource.starts_with("role/") =>
+            if crate::model::is_account_id(account) && resource.starts_with("role/") =>
         {
             Ok(account.to_string())
         }

@@ -166,12 +166,7 @@ fn json_error(e: &serde_json::Error, line: u64, column: u64, path: &str) -> Inpu
     } else {
         (line + rel_line - 1, rel_col)
     };
-    // serde_json appends " at line L column C"; we print our own position.
-    let text = e.to_string();
-    let message = match text.rfind(" at line ") {
-        Some(i) => text[..i].to_string(),
-        None => text,
-    };
+    let message = crate::error::json_message(e);
     InputError::Syntax {
         path: path.to_string(),
         line: abs_line,
@@ -560,6 +555,22 @@ fn describe(b: u8) -> String {
     } else {
         format!("byte 0x{b:02x}")
     }
+}
+
+/// Reads a whole (small) JSON file, such as an earlier report; errors name the
+/// file, line and column.
+pub fn read_json_file(path: &std::path::Path) -> Result<serde_json::Value, InputError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| InputError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| InputError::Syntax {
+        path: shown,
+        line: e.line() as u64,
+        column: e.column() as u64,
+        message: crate::error::json_message(&e),
+    })
 }
 
 #[cfg(test)]

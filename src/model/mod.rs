@@ -205,6 +205,11 @@ impl Image {
     }
 }
 
+/// Whether `text` is an AWS account id: exactly 12 digits.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A JSON pointer (RFC 6901) into one image, e.g. `/BlockDeviceMappings/0/Ebs/Encrypted`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Pointer(String);

@@ -114,12 +114,7 @@ fn parse_tests(text: &str, shown: &str) -> Result<TestFile, PolicyError> {
         script: shown.to_string(),
         line: Some(e.line() as u64),
         column: Some(e.column() as u64),
-        message: e
-            .to_string()
-            .split(" at line ")
-            .next()
-            .unwrap_or_default()
-            .to_string(),
+        message: crate::error::json_message(&e),
     })
 }
 
