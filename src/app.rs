@@ -22,7 +22,7 @@ use crate::finding::{
     BaselineState, ErrorKind, Finding, Location, Report, ScanError, ScannedImage, SourceSpan,
     Suppression, SuppressionKind, Warning,
 };
-use crate::input::{InputSource, field_line, read_images};
+use crate::input::{FieldLines, InputSource, read_raw};
 use crate::model::Image;
 use crate::output::{self, Format};
 use crate::policy::{self, Limits, Policy};
@@ -237,6 +237,9 @@ pub struct ScanPlan {
     pub baseline: Option<crate::baseline::Baseline>,
     /// Keep the list of linted images (an output, JUnit, needs it).
     pub keep_images: bool,
+    /// A live scan without `--save`: findings point at
+    /// `aws/ACCOUNT/REGION/IMAGE_ID.json`, line 1, not into an export.
+    pub live_uris: bool,
 }
 
 impl ScanPlan {
@@ -259,6 +262,7 @@ impl ScanPlan {
             config_uri: None,
             baseline: None,
             keep_images: false,
+            live_uris: false,
         }
     }
 }
@@ -476,24 +480,12 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
         config_uri: path.map(|p| Arc::from(p.display().to_string())),
         baseline,
         keep_images,
+        live_uris: args.live.aws && args.live.save.is_none(),
     })
 }
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
     let plan = plan(args)?;
-    let report = if args.live.aws {
-        live_scan(&args.live, &plan)?
-    } else {
-        let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
-        if sources.iter().filter(|s| s.arg == "-").count() > 1 {
-            bail!("stdin (`-`) can be read only once");
-        }
-        scan_sources(&sources, &plan)?
-    };
-
-    for (format, path) in &plan.outputs {
-        write_atomically(path, |out| output::emit(*format, &report, false, out))?;
-    }
     let stdout_format = match args.format {
         FormatArg::Text => Some(Format::Text),
         FormatArg::Json => Some(Format::Json),
@@ -503,13 +495,28 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         FormatArg::Junit => Some(Format::Junit),
         FormatArg::None => None,
     };
-    if let Some(format) = stdout_format {
-        let color = use_color(args.color);
-        let mut out = BufWriter::new(io::stdout().lock());
-        output::emit(format, &report, color, &mut out)
-            .and_then(|()| out.flush())
-            .context("writing the report to stdout")?;
+    let mut targets = Vec::new();
+    for (format, path) in &plan.outputs {
+        targets.push((*format, false, Target::file(path)?));
     }
+    if let Some(format) = stdout_format {
+        targets.push((format, use_color(args.color), Target::stdout()));
+    }
+    let report = if args.live.aws {
+        live_scan(&args.live, &plan, targets)?
+    } else {
+        let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
+        if sources.iter().filter(|s| s.arg == "-").count() > 1 {
+            bail!("stdin (`-`) can be read only once");
+        }
+        let report = Report::new(
+            plan.settings.now,
+            sources.iter().map(|s| s.uri.clone()).collect(),
+            plan.rules.clone(),
+            plan.fail_on,
+        );
+        run_scan(&sources, &plan, report, targets, false)?
+    };
 
     Ok(if !report.errors.is_empty() {
         ExitCode::from(2)
@@ -520,130 +527,428 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     })
 }
 
+/// Where one output goes while the scan runs. A file is written beside its
+/// path and renamed into place at the end; stdout is held (in memory, or on
+/// disk once large) and copied out at the end. A scan that fails leaves no
+/// report, whole or half.
+enum Target {
+    File {
+        out: BufWriter<std::fs::File>,
+        temp: tempfile::TempPath,
+        path: PathBuf,
+    },
+    Stdout(BufWriter<tempfile::SpooledTempFile>),
+}
+
+impl Target {
+    fn file(path: &Path) -> Result<Target, OutputError> {
+        let err = |source| OutputError {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".amilint-");
+        // A report is an ordinary file: rw for all, less the umask (not 0600).
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let (file, temp) = builder.tempfile_in(dir).map_err(err)?.into_parts();
+        Ok(Target::File {
+            out: BufWriter::with_capacity(1 << 20, file),
+            temp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    fn stdout() -> Target {
+        Target::Stdout(BufWriter::with_capacity(
+            1 << 20,
+            tempfile::SpooledTempFile::new(64 << 20),
+        ))
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Target::File { out, .. } => out,
+            Target::Stdout(out) => out,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Target::File { path, .. } => path.display().to_string(),
+            Target::Stdout(_) => "stdout".to_string(),
+        }
+    }
+
+    /// Puts the finished report in place.
+    fn commit(self) -> Result<()> {
+        match self {
+            Target::File { out, temp, path } => {
+                let err = |source| OutputError {
+                    path: path.clone(),
+                    source,
+                };
+                out.into_inner().map_err(|e| err(e.into_error()))?;
+                temp.persist(&path).map_err(|e| err(e.error))?;
+            }
+            Target::Stdout(out) => {
+                let mut spool = out
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .context("writing the report to stdout")?;
+                let mut stdout = io::stdout().lock();
+                io::Seek::rewind(&mut spool)
+                    .and_then(|_| io::copy(&mut spool, &mut stdout))
+                    .and_then(|_| stdout.flush())
+                    .context("writing the report to stdout")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One output of a running scan.
+struct Sink {
+    emitter: output::Emitter,
+    target: Target,
+    /// Whether an image's findings have been written (separators go between).
+    wrote: bool,
+}
+
+impl Sink {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.target
+            .writer()
+            .write_all(bytes)
+            .with_context(|| format!("writing the report to {}", self.target.describe()))
+    }
+}
+
 /// Images are checked in batches, in parallel; findings keep input order.
-const BATCH: usize = 256;
+const BATCH: usize = 512;
 
 /// A policy that fails on many images is listed this many times, then counted.
 const MAX_ERRORS_PER_POLICY: usize = 100;
 
-/// An image waiting in a batch, with what locating its fields needs.
-struct Pending {
-    image: Image,
-    raw: Box<[u8]>,
-    line: u64,
-    column: u64,
+/// Image objects found by the reader, not yet parsed.
+struct Batch {
+    input_index: usize,
+    bytes: Vec<u8>,
+    /// Each image's end in `bytes`, line and column.
+    images: Vec<(usize, u64, u64)>,
 }
 
 /// What checking one image gave.
-#[derive(Default)]
-struct Checked {
-    findings: Vec<Finding>,
-    errors: Vec<ScanError>,
+enum Checked {
+    /// Not a machine image (kernel, ramdisk): not linted.
+    Skipped,
+    /// The image's JSON is invalid: the scan stops.
+    Invalid(InputError),
+    Linted(Box<Linted>),
 }
 
-/// Reads every source and runs the plan's rules and policies on each image.
-/// The scanner keeps findings, not images. An input error stops the scan: no
-/// report.
-pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report, InputError> {
-    let mut report = Report {
-        tool_version: env!("CARGO_PKG_VERSION"),
-        now: plan.settings.now,
-        inputs: sources.iter().map(|s| s.uri.clone()).collect(),
-        rules: plan.rules.clone(),
-        images_scanned: 0,
-        images_skipped: 0,
-        findings: Vec::new(),
-        errors: Vec::new(),
-        scopes: Vec::new(),
-        api_calls: None,
-        warnings: Vec::new(),
-        baseline_absent: None,
-        images: Vec::new(),
-        fail_on: plan.fail_on,
+#[derive(Default)]
+struct Linted {
+    image: Option<ScannedImage>,
+    findings: Vec<Finding>,
+    errors: Vec<ScanError>,
+    /// Waivers that covered a finding: (index, whether still active).
+    waivers: Vec<(usize, bool)>,
+    /// Fingerprints of findings that the baseline has.
+    in_baseline: Vec<String>,
+    /// Each streaming output's text for this image.
+    rendered: Vec<Vec<u8>>,
+}
+
+/// Reads every source and runs the plan's rules and policies on each image,
+/// keeping every finding in the report (no outputs written).
+pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report> {
+    let report = Report::new(
+        plan.settings.now,
+        sources.iter().map(|s| s.uri.clone()).collect(),
+        plan.rules.clone(),
+        plan.fail_on,
+    );
+    run_scan(sources, plan, report, Vec::new(), true)
+}
+
+/// The scan: one thread finds the image objects of each source; rayon's
+/// threads parse and check batches of them and render their findings for each
+/// streaming output; the outputs are written in input order as batches finish
+/// (each batch is written while the next one is checked), then committed.
+/// Findings are kept when asked or when an output needs them all at the end.
+/// An input error stops the scan and leaves no report.
+fn run_scan(
+    sources: &[InputSource],
+    plan: &ScanPlan,
+    mut report: Report,
+    targets: Vec<(Format, bool, Target)>,
+    keep_findings: bool,
+) -> Result<Report> {
+    let mut sinks: Vec<Sink> = targets
+        .into_iter()
+        .map(|(format, color, target)| Sink {
+            emitter: output::Emitter::new(format, &report, color),
+            target,
+            wrote: false,
+        })
+        .collect();
+    let keep_findings = keep_findings || sinks.iter().any(|s| !s.emitter.streams());
+    // The rendering side's copy of the streaming outputs, in `sinks` order.
+    let streaming: Vec<output::Emitter> = sinks
+        .iter()
+        .filter(|s| s.emitter.streams())
+        .map(|s| s.emitter.clone())
+        .collect();
+    for sink in &mut sinks {
+        let mut head = Vec::new();
+        sink.emitter.head(&report, &mut head);
+        sink.write(&head)?;
+    }
+
+    let mut state = ScanState {
+        report: &mut report,
+        sinks: &mut sinks,
+        keep_findings,
+        keep_images: plan.keep_images,
+        errors: ErrorLog::default(),
+        waiver_used: vec![0; plan.waivers.len()],
+        waiver_expired: vec![0; plan.waivers.len()],
+        in_baseline: std::collections::HashSet::new(),
     };
-    // One thread reads and parses; meanwhile rayon's threads check the
-    // previous batches. The channel's bound keeps memory flat.
-    let mut errors = ErrorLog::default();
-    let counts = std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Pending>)>(4);
+    let outcome: Result<()> = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
         let reader = scope.spawn(move || read_batches(sources, tx));
-        for (input_index, batch) in rx {
-            let uri = &sources[input_index].uri;
-            if plan.keep_images {
-                report.images.extend(batch.iter().map(|p| ScannedImage {
-                    id: p.image.id().into(),
-                    name: p.image.name.as_deref().map(Into::into),
-                }));
-            }
-            let checked: Vec<Checked> = batch
-                .par_iter()
-                .map(|p| check_image(p, plan, uri, input_index))
-                .collect();
-            for c in checked {
-                report.findings.extend(c.findings);
-                errors.extend(c.errors);
+        let mut done: Option<Vec<Checked>> = None;
+        let mut result = Ok(());
+        for batch in rx.iter() {
+            let (checked, written) = rayon::join(
+                || check_batch(&batch, sources, plan, &streaming),
+                || done.take().map_or(Ok(()), |c| state.absorb(c)),
+            );
+            done = Some(checked);
+            if let Err(e) = written {
+                result = Err(e);
+                break;
             }
         }
-        reader
+        if result.is_ok()
+            && let Some(checked) = done.take()
+        {
+            result = state.absorb(checked);
+        }
+        // Dropping the receiver stops a reader that is still going.
+        drop(rx);
+        let read = reader
             .join()
-            .expect("invariant: the reader thread does not panic")
-    })?;
-    (report.images_scanned, report.images_skipped) = counts;
-    report.errors = errors.finish();
+            .expect("invariant: the reader thread does not panic");
+        // An image the reader passed but that failed to parse comes first.
+        result?;
+        read?;
+        Ok(())
+    });
+    outcome?;
+    let ScanState {
+        errors,
+        waiver_used,
+        waiver_expired,
+        in_baseline,
+        ..
+    } = state;
+    report.errors.extend(errors.finish());
     report
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    judge(&mut report, plan);
+        .warnings
+        .extend(waiver_warnings(plan, &waiver_used, &waiver_expired));
+    if let Some(baseline) = &plan.baseline {
+        report.baseline_absent = Some(baseline.fingerprints.len() - in_baseline.len());
+    }
+    for mut sink in sinks {
+        let mut tail = Vec::new();
+        sink.emitter
+            .tail(&report, &mut tail)
+            .context("writing the report")?;
+        sink.write(&tail)?;
+        sink.target.commit()?;
+    }
     Ok(report)
 }
 
-/// Reads every source in order and sends its linted images in batches.
-/// Returns how many images were scanned and skipped.
-fn read_batches(
-    sources: &[InputSource],
-    tx: std::sync::mpsc::SyncSender<(usize, Vec<Pending>)>,
-) -> Result<(u64, u64), InputError> {
-    let (mut scanned, mut skipped) = (0, 0);
-    for (input_index, source) in sources.iter().enumerate() {
-        let mut batch = Vec::with_capacity(BATCH);
-        read_images(source, |located| {
-            if !located.image.is_linted_type() {
-                skipped += 1;
-                return;
-            }
-            scanned += 1;
-            batch.push(Pending {
-                image: located.image,
-                raw: located.raw.into(),
-                line: located.line,
-                column: located.column,
-            });
-            if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                // The receiver only goes away if the scan is over anyway.
-                let _ = tx.send((input_index, full));
-            }
-        })?;
-        if !batch.is_empty() {
-            let _ = tx.send((input_index, batch));
-        }
-    }
-    Ok((scanned, skipped))
+/// What the writing side of a scan accumulates, batch after batch.
+struct ScanState<'a> {
+    report: &'a mut Report,
+    sinks: &'a mut [Sink],
+    keep_findings: bool,
+    keep_images: bool,
+    errors: ErrorLog,
+    waiver_used: Vec<usize>,
+    waiver_expired: Vec<usize>,
+    in_baseline: std::collections::HashSet<String>,
 }
 
-/// Runs every rule and policy of the plan on one image.
-fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize) -> Checked {
+impl ScanState<'_> {
+    /// Counts, writes and keeps (as needed) one checked batch, in input order.
+    fn absorb(&mut self, checked: Vec<Checked>) -> Result<()> {
+        for c in checked {
+            let linted = match c {
+                Checked::Skipped => {
+                    self.report.images_skipped += 1;
+                    continue;
+                }
+                Checked::Invalid(e) => return Err(e.into()),
+                Checked::Linted(linted) => *linted,
+            };
+            self.report.images_scanned += 1;
+            if self.keep_images {
+                self.report.images.extend(linted.image);
+            }
+            for f in &linted.findings {
+                self.report.tally.add(f);
+            }
+            for (i, active) in linted.waivers {
+                if active {
+                    self.waiver_used[i] += 1;
+                } else {
+                    self.waiver_expired[i] += 1;
+                }
+            }
+            self.in_baseline.extend(linted.in_baseline);
+            self.errors.extend(linted.errors);
+            let mut rendered = linted.rendered.iter();
+            for sink in self.sinks.iter_mut().filter(|s| s.emitter.streams()) {
+                let text = rendered.next().map_or(&[][..], Vec::as_slice);
+                if text.is_empty() {
+                    continue;
+                }
+                if sink.wrote {
+                    sink.write(sink.emitter.separator())?;
+                }
+                sink.write(text)?;
+                sink.wrote = true;
+            }
+            if self.keep_findings {
+                self.report.findings.extend(linted.findings);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Finds the image objects of every source in order and sends them in
+/// batches. Stops early (quietly) when the scan has stopped listening.
+fn read_batches(
+    sources: &[InputSource],
+    tx: std::sync::mpsc::SyncSender<Batch>,
+) -> Result<(), InputError> {
+    for (input_index, source) in sources.iter().enumerate() {
+        let new_batch = || Batch {
+            input_index,
+            bytes: Vec::with_capacity(BATCH * 2048),
+            images: Vec::with_capacity(BATCH),
+        };
+        let mut batch = new_batch();
+        let stopped = || InputError::Io {
+            path: source.name(),
+            source: io::Error::other("the scan stopped"),
+        };
+        read_raw(source, |bytes, line, column| {
+            batch.bytes.extend_from_slice(bytes);
+            batch.images.push((batch.bytes.len(), line, column));
+            if batch.images.len() == BATCH {
+                let full = std::mem::replace(&mut batch, new_batch());
+                tx.send(full).map_err(|_| stopped())?;
+            }
+            Ok(())
+        })
+        .inspect_err(|_| {
+            // The images before the error still count (and may hold an
+            // earlier error of their own).
+            let _ = tx.send(std::mem::replace(&mut batch, new_batch()));
+        })?;
+        if !batch.images.is_empty() {
+            tx.send(batch).map_err(|_| stopped())?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses and checks one batch in parallel, in order.
+fn check_batch(
+    batch: &Batch,
+    sources: &[InputSource],
+    plan: &ScanPlan,
+    streaming: &[output::Emitter],
+) -> Vec<Checked> {
+    let source = &sources[batch.input_index];
+    let name = source.name();
+    (0..batch.images.len())
+        .into_par_iter()
+        .map(|i| {
+            let start = if i == 0 { 0 } else { batch.images[i - 1].0 };
+            let (end, line, column) = batch.images[i];
+            let raw = &batch.bytes[start..end];
+            let image = match crate::input::parse_image(raw, line, column, &name) {
+                Ok(image) => image,
+                Err(e) => return Checked::Invalid(e),
+            };
+            if !image.is_linted_type() {
+                return Checked::Skipped;
+            }
+            let at = At {
+                raw,
+                line,
+                column,
+                uri: &source.uri,
+                input_index: batch.input_index,
+            };
+            let mut linted = check_image(&image, &at, plan);
+            linted.rendered = streaming
+                .iter()
+                .map(|emitter| {
+                    let mut out = Vec::new();
+                    if !linted.findings.is_empty() {
+                        emitter.image(&linted.findings, &mut out);
+                    }
+                    out
+                })
+                .collect();
+            Checked::Linted(Box::new(linted))
+        })
+        .collect()
+}
+
+/// Where an image is in its input.
+struct At<'a> {
+    raw: &'a [u8],
+    line: u64,
+    column: u64,
+    uri: &'a Arc<str>,
+    input_index: usize,
+}
+
+/// Runs every rule and policy of the plan on one image, then applies scopes,
+/// suppressions (tag, waivers) and the baseline to its findings.
+fn check_image(image: &Image, at: &At<'_>, plan: &ScanPlan) -> Linted {
     let mut cx = Cx::new(&plan.settings);
     for rule in &plan.rules {
         if let Some(check) = rule.builtin_check() {
-            check(&p.image, &mut cx);
+            check(image, &mut cx);
         }
     }
     let mut raws = cx.take();
-    let image_id: Arc<str> = p.image.id().into();
-    let mut checked = Checked::default();
+    let image_id: Arc<str> = image.id().into();
+    let mut linted = Linted::default();
+    if plan.keep_images {
+        linted.image = Some(ScannedImage {
+            id: image_id.clone(),
+            name: image.name.as_deref().map(Into::into),
+        });
+    }
     if !plan.policies.is_empty() {
-        run_policies(&p.image, plan, &image_id, &mut raws, &mut checked.errors);
+        run_policies(image, plan, &image_id, &mut raws, &mut linted.errors);
     }
     if !plan.scopes.is_empty() {
         // A rule listed by scopes applies only to images in one of them.
@@ -653,17 +958,29 @@ fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize)
                 .iter()
                 .filter(|s| s.lists(raw.rule.code))
                 .peekable();
-            listing.peek().is_none() || listing.any(|s| s.matches(&p.image))
+            listing.peek().is_none() || listing.any(|s| s.matches(image))
         });
     }
     if raws.is_empty() {
-        return checked;
+        return linted;
     }
-    let tag_suppression = tag_suppression(&p.image, plan);
+    let tag_suppression = tag_suppression(image, plan);
     // One shared copy of the name and scope for all of the image's findings.
-    let image_name: Option<Arc<str>> = p.image.name.as_deref().map(Into::into);
-    let scope = p.image.scope.clone().map(Arc::new);
-    checked.findings = raws
+    let image_name: Option<Arc<str>> = image.name.as_deref().map(Into::into);
+    let scope = image.scope.clone().map(Arc::new);
+    let field_lines = (!plan.live_uris).then(|| FieldLines::new(at.raw, at.line));
+    // A live scan without `--save` has no file to point at: each image gets
+    // a stable path of its own.
+    let (uri, line, column) = match (&scope, plan.live_uris) {
+        (Some(s), true) => (
+            Arc::from(format!("aws/{}/{}/{}.json", s.account_id, s.region, image_id)),
+            1,
+            1,
+        ),
+        (None, true) => (Arc::from(format!("aws/{image_id}.json")), 1, 1),
+        (_, false) => (at.uri.clone(), at.line, at.column),
+    };
+    linted.findings = raws
         .into_iter()
         .map(|raw| Finding {
             rule: raw.rule,
@@ -679,12 +996,12 @@ fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize)
             message: raw.message,
             location: Location {
                 uri: uri.clone(),
-                line: p.line,
-                column: p.column,
-                field_line: field_line(&p.raw, p.line, &raw.pointer),
+                line,
+                column,
+                field_line: field_lines.as_ref().and_then(|l| l.of(&raw.pointer)),
                 pointer: raw.pointer,
             },
-            input_index,
+            input_index: at.input_index,
             suppression: tag_suppression.as_ref().and_then(|(codes, why)| {
                 codes
                     .iter()
@@ -697,7 +1014,11 @@ fn check_image(p: &Pending, plan: &ScanPlan, uri: &Arc<str>, input_index: usize)
             baseline: None,
         })
         .collect();
-    checked
+    linted
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    judge(&mut linted, plan);
+    linted
 }
 
 /// The image's `amilint:ignore` tag (codes or names, comma-separated) and its
@@ -719,13 +1040,11 @@ fn tag_suppression(image: &Image, plan: &ScanPlan) -> Option<(Vec<String>, Strin
     Some((codes, why))
 }
 
-/// After the scan: waivers (and their expired or stale entries), then the
-/// baseline. The gate then counts only what is neither suppressed nor old.
-fn judge(report: &mut Report, plan: &ScanPlan) {
+/// Waivers, then the baseline, for one image's findings. The gate then counts
+/// only what is neither suppressed nor old.
+fn judge(linted: &mut Linted, plan: &ScanPlan) {
     let today = plan.settings.now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let mut used = vec![0usize; plan.waivers.len()];
-    let mut expired_hits = vec![0usize; plan.waivers.len()];
-    for f in &mut report.findings {
+    for f in &mut linted.findings {
         if f.suppression.is_some() {
             continue;
         }
@@ -737,10 +1056,9 @@ fn judge(report: &mut Report, plan: &ScanPlan) {
             })
         };
         if let Some((i, waiver)) = covering(true).or_else(|| covering(false)) {
-            if waiver.expires < today {
-                expired_hits[i] += 1;
-            } else {
-                used[i] += 1;
+            let active = waiver.expires >= today;
+            linted.waivers.push((i, active));
+            if active {
                 f.suppression = Some(Suppression {
                     kind: SuppressionKind::Waiver,
                     justification: format!("{} (waiver until {})", waiver.reason, waiver.expires),
@@ -748,6 +1066,24 @@ fn judge(report: &mut Report, plan: &ScanPlan) {
             }
         }
     }
+    if let Some(baseline) = &plan.baseline {
+        for f in &mut linted.findings {
+            let print = f.fingerprint();
+            f.baseline = Some(if baseline.fingerprints.contains(&print) {
+                linted.in_baseline.push(print);
+                BaselineState::Unchanged
+            } else {
+                BaselineState::New
+            });
+        }
+    }
+}
+
+/// After the scan: a warning for each expired waiver and each waiver that
+/// matched nothing, pointing at its entry in the config file.
+fn waiver_warnings(plan: &ScanPlan, used: &[usize], expired_hits: &[usize]) -> Vec<Warning> {
+    let today = plan.settings.now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let mut warnings = Vec::new();
     for (i, waiver) in plan.waivers.iter().enumerate() {
         let source = plan.config_uri.as_ref().map(|uri| SourceSpan {
             uri: uri.clone(),
@@ -768,22 +1104,10 @@ fn judge(report: &mut Report, plan: &ScanPlan) {
             None
         };
         if let Some(message) = message {
-            report.warnings.push(Warning { message, source });
+            warnings.push(Warning { message, source });
         }
     }
-    if let Some(baseline) = &plan.baseline {
-        let mut seen = std::collections::HashSet::new();
-        for f in &mut report.findings {
-            let print = f.fingerprint();
-            f.baseline = Some(if baseline.fingerprints.contains(&print) {
-                BaselineState::Unchanged
-            } else {
-                BaselineState::New
-            });
-            seen.insert(print);
-        }
-        report.baseline_absent = Some(baseline.fingerprints.difference(&seen).count());
-    }
+    warnings
 }
 
 /// Converts the image for Rhai once, then runs every policy on it.
@@ -878,15 +1202,19 @@ impl ErrorLog {
 }
 
 #[cfg(not(feature = "aws"))]
-fn live_scan(_: &AwsArgs, _: &ScanPlan) -> Result<Report> {
+fn live_scan(_: &AwsArgs, _: &ScanPlan, _: Vec<(Format, bool, Target)>) -> Result<Report> {
     bail!("--aws: this amilint was built without live scanning (cargo feature `aws`)")
 }
 
 /// `scan --aws`: fetch, write the fetched images as a describe-images export
-/// (the `--save` file, or a temporary one), scan that exactly like an offline
-/// export, then add the scopes' statuses.
+/// (the `--save` file, or a temporary one), then scan that exactly like an
+/// offline export, with the scopes' statuses in the report.
 #[cfg(feature = "aws")]
-fn live_scan(args: &AwsArgs, plan: &ScanPlan) -> Result<Report> {
+fn live_scan(
+    args: &AwsArgs,
+    plan: &ScanPlan,
+    targets: Vec<(Format, bool, Target)>,
+) -> Result<Report> {
     use crate::input::fetch::{self, Progress};
 
     let opts = fetch_options(args)?;
@@ -927,18 +1255,13 @@ fn live_scan(args: &AwsArgs, plan: &ScanPlan) -> Result<Report> {
         }
     };
     let source = InputSource::new(&export_path.to_string_lossy());
-    let mut report = scan_sources(std::slice::from_ref(&source), plan)?;
-    drop(temp);
-    if args.save.is_none() {
-        // No file to point at: each image gets a stable path of its own.
-        report.inputs = vec![Arc::from("aws")];
-        for f in &mut report.findings {
-            f.location.uri = live_uri(f);
-            f.location.line = 1;
-            f.location.column = 1;
-            f.location.field_line = None;
-        }
-    }
+    // Without `--save` there is no file to point at (see `ScanPlan::live_uris`).
+    let inputs = if args.save.is_some() {
+        vec![source.uri.clone()]
+    } else {
+        vec![Arc::from("aws")]
+    };
+    let mut report = Report::new(plan.settings.now, inputs, plan.rules.clone(), plan.fail_on);
     for scope in &fetched.scopes {
         let (account, region) = (&scope.scope.account_id, &scope.scope.region);
         let fetch_error = |message: String, image_id: Option<Arc<str>>| ScanError {
@@ -971,17 +1294,9 @@ fn live_scan(args: &AwsArgs, plan: &ScanPlan) -> Result<Report> {
         }
     }
     report.api_calls = Some(fetched.api_calls);
+    let report = run_scan(std::slice::from_ref(&source), plan, report, targets, false)?;
+    drop(temp);
     Ok(report)
-}
-
-/// A live finding's artifact when there is no `--save` file:
-/// `aws/ACCOUNT/REGION/IMAGE_ID.json`.
-#[cfg(feature = "aws")]
-fn live_uri(f: &Finding) -> Arc<str> {
-    match &f.scope {
-        Some(s) => format!("aws/{}/{}/{}.json", s.account_id, s.region, f.image_id).into(),
-        None => format!("aws/{}.json", f.image_id).into(),
-    }
 }
 
 /// Writes images as `{"Images": [...]}`, indented like the AWS CLI.

@@ -112,10 +112,21 @@ impl Finding {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }
-        hasher.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let digest = hasher.finalize();
+        let mut text = String::with_capacity(16);
+        for b in &digest[..8] {
+            text.push(HEX[usize::from(b >> 4)] as char);
+            text.push(HEX[usize::from(b & 15)] as char);
+        }
+        text
+    }
+
+    /// Whether two findings are about the same image of the same input.
+    pub fn same_image(&self, other: &Finding) -> bool {
+        (self.input_index, self.location.line, self.location.column)
+            == (other.input_index, other.location.line, other.location.column)
+            && self.image_id == other.image_id
     }
 
     /// The deterministic report order: input, position in it, then rule.
@@ -130,7 +141,11 @@ impl Finding {
     }
 }
 
-/// Everything the emitters present. Built once by `app`, then only read.
+/// Everything the emitters present. Built by `app`, then only read.
+///
+/// A scan streams its findings to the outputs as it goes, so `findings` holds
+/// them only when an output needs them all at the end (Markdown, JUnit) or the
+/// caller asked for them; `tally` always counts every one.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub tool_version: &'static str,
@@ -142,8 +157,10 @@ pub struct Report {
     pub rules: Vec<&'static RuleMeta>,
     pub images_scanned: u64,
     pub images_skipped: u64,
-    /// Sorted by `Finding::sort_key`.
+    /// In report order (`Finding::sort_key`), when kept (see above).
     pub findings: Vec<Finding>,
+    /// Counts over every finding of the scan, kept or not.
+    pub tally: Tally,
     /// Problems that did not stop the scan but mean it is incomplete.
     pub errors: Vec<ScanError>,
     /// Live scans: every account × region, scanned or failed. Empty offline.
@@ -162,51 +179,88 @@ pub struct Report {
     pub fail_on: Option<Severity>,
 }
 
+/// Counts over all findings, updated as each is reported.
+#[derive(Debug, Clone, Default)]
+pub struct Tally {
+    pub findings: usize,
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub by_rule: BTreeMap<&'static str, usize>,
+    pub suppressed: usize,
+    /// With a baseline: findings not in it.
+    pub new: usize,
+    /// Findings the gate counts (`Finding::counts`), by severity.
+    pub counting: BTreeMap<Severity, usize>,
+}
+
+impl Tally {
+    pub fn add(&mut self, f: &Finding) {
+        self.findings += 1;
+        *self.by_severity.entry(f.severity).or_default() += 1;
+        *self.by_rule.entry(f.rule.code).or_default() += 1;
+        self.suppressed += usize::from(f.suppression.is_some());
+        self.new += usize::from(f.baseline == Some(BaselineState::New));
+        if f.counts() {
+            *self.counting.entry(f.severity).or_default() += 1;
+        }
+    }
+}
+
 impl Report {
+    /// An empty report of a scan about to run.
+    pub fn new(
+        now: Timestamp,
+        inputs: Vec<Arc<str>>,
+        rules: Vec<&'static RuleMeta>,
+        fail_on: Option<Severity>,
+    ) -> Self {
+        Report {
+            tool_version: env!("CARGO_PKG_VERSION"),
+            now,
+            inputs,
+            rules,
+            images_scanned: 0,
+            images_skipped: 0,
+            findings: Vec::new(),
+            tally: Tally::default(),
+            errors: Vec::new(),
+            scopes: Vec::new(),
+            api_calls: None,
+            warnings: Vec::new(),
+            baseline_absent: None,
+            images: Vec::new(),
+            fail_on,
+        }
+    }
+
+    /// Every severity, with zeros.
     pub fn count_by_severity(&self) -> BTreeMap<Severity, usize> {
         let mut counts: BTreeMap<Severity, usize> = Severity::ALL.iter().map(|s| (*s, 0)).collect();
-        for f in &self.findings {
-            *counts.entry(f.severity).or_default() += 1;
-        }
+        counts.extend(&self.tally.by_severity);
         counts
     }
 
+    /// Every rule that ran, with zeros.
     pub fn count_by_rule(&self) -> BTreeMap<&'static str, usize> {
         let mut counts: BTreeMap<&'static str, usize> =
             self.rules.iter().map(|r| (r.code, 0)).collect();
-        for f in &self.findings {
-            *counts.entry(f.rule.code).or_default() += 1;
-        }
+        counts.extend(&self.tally.by_rule);
         counts
     }
 
     /// Whether any finding the gate counts is at or above the `--fail-on` threshold.
     pub fn fails(&self) -> bool {
-        match self.fail_on {
-            Some(threshold) => self
-                .findings
-                .iter()
-                .any(|f| f.counts() && f.severity >= threshold),
-            None => false,
-        }
+        self.fail_on
+            .is_some_and(|threshold| self.tally.counting.range(threshold..).any(|(_, n)| *n > 0))
     }
 
     pub fn suppressed(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.suppression.is_some())
-            .count()
+        self.tally.suppressed
     }
 
     /// (new, unchanged) with a baseline.
     pub fn baseline_counts(&self) -> Option<(usize, usize)> {
         self.baseline_absent?;
-        let new = self
-            .findings
-            .iter()
-            .filter(|f| f.baseline == Some(BaselineState::New))
-            .count();
-        Some((new, self.findings.len() - new))
+        Some((self.tally.new, self.tally.findings - self.tally.new))
     }
 }
 

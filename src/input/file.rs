@@ -42,7 +42,8 @@ impl InputSource {
         }
     }
 
-    fn name(&self) -> String {
+    /// How errors name it.
+    pub fn name(&self) -> String {
         if self.arg == "-" {
             "<stdin>".to_string()
         } else {
@@ -88,7 +89,42 @@ impl LocatedImage<'_> {
 /// The input line of the field `pointer` names in `raw` (an image object that
 /// starts on `line`), if the image has that field.
 pub fn field_line(raw: &[u8], line: u64, pointer: &crate::model::Pointer) -> Option<u64> {
-    super::position::pointer_line(raw, &pointer.tokens()).map(|offset| line + offset)
+    FieldLines::new(raw, line).of(pointer)
+}
+
+/// Finds the lines of several fields of one image with one walk over it.
+pub struct FieldLines<'a> {
+    members: super::position::Members<'a>,
+    line: u64,
+}
+
+impl<'a> FieldLines<'a> {
+    /// `raw` is an image object that starts on `line`.
+    pub fn new(raw: &'a [u8], line: u64) -> Self {
+        FieldLines {
+            members: super::position::Members::new(raw),
+            line,
+        }
+    }
+
+    /// The input line of the field `pointer` names, if the image has it.
+    pub fn of(&self, pointer: &crate::model::Pointer) -> Option<u64> {
+        self.members
+            .line_of(&pointer.tokens())
+            .map(|offset| self.line + offset)
+    }
+}
+
+/// Opens `source` (a file, or stdin for `-`).
+fn open(source: &InputSource) -> Result<Box<dyn Read>, InputError> {
+    if source.arg == "-" {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    let file = File::open(&source.arg).map_err(|e| InputError::Io {
+        path: source.name(),
+        source: e,
+    })?;
+    Ok(Box::new(file))
 }
 
 /// Reads every image of `source`, calling `sink` for each in input order.
@@ -96,16 +132,17 @@ pub fn read_images(
     source: &InputSource,
     sink: impl FnMut(LocatedImage<'_>),
 ) -> Result<(), InputError> {
-    let name = source.name();
-    let raw: Box<dyn Read> = if source.arg == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        Box::new(File::open(&source.arg).map_err(|e| InputError::Io {
-            path: name.clone(),
-            source: e,
-        })?)
-    };
-    read_from(raw, &name, sink)
+    read_from(open(source)?, &source.name(), sink)
+}
+
+/// Finds every image object of `source` without parsing it, calling `sink`
+/// with its bytes, line and column in input order (parse them with
+/// `parse_image`). An error `sink` returns stops the reading.
+pub fn read_raw(
+    source: &InputSource,
+    sink: impl FnMut(&[u8], u64, u64) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    scan_stream(open(source)?, &source.name(), sink)
 }
 
 /// Reads every image from `raw` (plain or gzip-compressed JSON), naming it
@@ -115,9 +152,26 @@ pub fn read_from(
     name: &str,
     mut sink: impl FnMut(LocatedImage<'_>),
 ) -> Result<(), InputError> {
-    let name = name.to_string();
+    scan_stream(raw, name, |bytes, line, column| {
+        let image = parse_image(bytes, line, column, name)?;
+        sink(LocatedImage {
+            image,
+            raw: bytes,
+            line,
+            column,
+        });
+        Ok(())
+    })
+}
+
+/// Runs the scanner over `raw`, decompressing gzip first.
+fn scan_stream(
+    raw: impl Read,
+    name: &str,
+    mut sink: impl FnMut(&[u8], u64, u64) -> Result<(), InputError>,
+) -> Result<(), InputError> {
     let io_err = |source| InputError::Io {
-        path: name.clone(),
+        path: name.to_string(),
         source,
     };
     let mut reader = BufReader::with_capacity(1 << 16, raw);
@@ -130,22 +184,13 @@ pub fn read_from(
     } else {
         Box::new(reader)
     };
-    let mut scanner = Scanner::new(reader, name.clone());
-    scanner.documents(&mut |bytes, line, column| {
-        let image = parse_image(bytes, line, column, &name)?;
-        sink(LocatedImage {
-            image,
-            raw: bytes,
-            line,
-            column,
-        });
-        Ok(())
-    })
+    let mut scanner = Scanner::new(reader, name.to_string());
+    scanner.documents(&mut sink)
 }
 
 /// Deserialises one image object, translating serde_json's positions (which
 /// are relative to the slice) into positions in the file.
-fn parse_image(bytes: &[u8], line: u64, column: u64, path: &str) -> Result<Image, InputError> {
+pub fn parse_image(bytes: &[u8], line: u64, column: u64, path: &str) -> Result<Image, InputError> {
     let image: Image =
         serde_json::from_slice(bytes).map_err(|e| json_error(&e, line, column, path))?;
     match image.image_id.as_deref() {
@@ -196,7 +241,7 @@ struct Scanner<R> {
     column: u64,
 }
 
-const CHUNK: usize = 1 << 16;
+const CHUNK: usize = 1 << 18;
 
 impl<R: Read> Scanner<R> {
     fn new(reader: R, path: String) -> Self {
@@ -232,6 +277,12 @@ impl<R: Read> Scanner<R> {
         if self.pos < self.end {
             return Ok(true);
         }
+        self.read_more()
+    }
+
+    /// Reads more input after what is buffered (keeping everything from the
+    /// earliest mark); false at end of input.
+    fn read_more(&mut self) -> Result<bool, InputError> {
         if self.eof {
             return Ok(false);
         }
@@ -269,6 +320,19 @@ impl<R: Read> Scanner<R> {
                 }
             }
         }
+    }
+
+    /// Moves to `to` (in `buf`), counting the lines and columns passed.
+    fn advance(&mut self, to: usize) {
+        let passed = &self.buf[self.pos..to];
+        match memchr::memrchr(b'\n', passed) {
+            Some(last) => {
+                self.line += memchr::memchr_iter(b'\n', passed).count() as u64;
+                self.column = (passed.len() - last) as u64;
+            }
+            None => self.column += passed.len() as u64,
+        }
+        self.pos = to;
     }
 
     fn peek(&mut self) -> Result<Option<u8>, InputError> {
@@ -499,6 +563,9 @@ impl<R: Read> Scanner<R> {
     /// Scans one JSON value's extent. Brackets are matched here; everything
     /// else is validated by serde_json on the scanned slice.
     fn scan_value(&mut self) -> Result<(), InputError> {
+        if matches!(self.peek()?, Some(b'{' | b'[')) {
+            return self.scan_container();
+        }
         let mut open: Vec<u8> = Vec::new();
         loop {
             let Some(b) = self.peek()? else {
@@ -538,6 +605,75 @@ impl<R: Read> Scanner<R> {
             if open.is_empty() {
                 return Ok(());
             }
+        }
+    }
+}
+
+impl<R: Read> Scanner<R> {
+    /// `scan_value` for an object or array, the hot path (every image): it
+    /// works on the buffer a chunk at a time, jumps over strings with
+    /// `memchr`, and counts lines only for the bytes it passes.
+    fn scan_container(&mut self) -> Result<(), InputError> {
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            let mut i = self.pos;
+            let mut in_string = false;
+            while i < self.end {
+                match self.buf[i] {
+                    b'"' => match string_end(&self.buf[i + 1..self.end]) {
+                        Some(len) => i += len + 2,
+                        None => {
+                            // The string goes on past the buffer: read more
+                            // and look at it again from its quote.
+                            in_string = true;
+                            break;
+                        }
+                    },
+                    b @ (b'{' | b'[') => {
+                        open.push(if b == b'{' { b'}' } else { b']' });
+                        i += 1;
+                    }
+                    b @ (b'}' | b']') => {
+                        if open.pop() != Some(b) {
+                            self.advance(i);
+                            return Err(self.error(format!("unexpected {}", describe(b))));
+                        }
+                        i += 1;
+                        if open.is_empty() {
+                            self.advance(i);
+                            return Ok(());
+                        }
+                    }
+                    _ => i += 1,
+                }
+            }
+            self.advance(i);
+            if !self.read_more()? {
+                let end = self.end;
+                self.advance(end);
+                return Err(self.error(if in_string {
+                    "unexpected end of input inside a string"
+                } else {
+                    "unexpected end of input inside a value"
+                }));
+            }
+        }
+    }
+}
+
+/// The length of a JSON string's contents: `text` starts after the opening
+/// quote; `None` if the closing quote is not in `text`.
+fn string_end(text: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    loop {
+        let j = i + memchr::memchr2(b'"', b'\\', &text[i..])?;
+        if text[j] == b'"' {
+            return Some(j);
+        }
+        // A backslash escapes the next byte, whatever it is.
+        i = j + 2;
+        if i > text.len() {
+            return None;
         }
     }
 }

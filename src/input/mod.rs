@@ -5,5 +5,5 @@
 pub mod fetch;
 pub mod file;
 
-pub use file::{InputSource, field_line, read_images};
+pub use file::{FieldLines, InputSource, field_line, parse_image, read_images, read_raw};
 pub mod position;

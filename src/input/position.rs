@@ -5,132 +5,168 @@
 /// point at (the line of its key for object members); `None` if absent.
 /// `json` has already been validated by serde_json.
 pub fn pointer_line(json: &[u8], tokens: &[String]) -> Option<u64> {
-    let mut walker = Walker {
-        json,
-        pos: 0,
-        line: 0,
-    };
-    walker.find(tokens)
+    Members::new(json).line_of(tokens)
 }
 
+/// The top-level members of one JSON object, found in one walk, so that
+/// locating several fields of an image costs one walk, not one per field.
+pub struct Members<'a> {
+    json: &'a [u8],
+    /// Raw key (between the quotes), offset of the key, offset of its value.
+    members: Vec<(&'a [u8], usize, usize)>,
+}
+
+impl<'a> Members<'a> {
+    pub fn new(json: &'a [u8]) -> Self {
+        let mut members = Vec::new();
+        let mut walker = Walker { json, pos: 0 };
+        if walker.skip_ws() == Some(b'{') {
+            walker.pos += 1;
+            while walker.skip_ws() == Some(b'"') {
+                let key_at = walker.pos;
+                let key = walker.string();
+                walker.skip_ws();
+                walker.pos += 1; // ':'
+                walker.skip_ws();
+                members.push((key, key_at, walker.pos));
+                walker.skip_value();
+                if walker.skip_ws() != Some(b',') {
+                    break;
+                }
+                walker.pos += 1;
+            }
+        }
+        Members { json, members }
+    }
+
+    /// The 0-based line offset of the value `tokens` point at (see `pointer_line`).
+    pub fn line_of(&self, tokens: &[String]) -> Option<u64> {
+        let at = match tokens.split_first() {
+            None => 0,
+            Some((first, rest)) => {
+                let &(_, key_at, value_at) =
+                    self.members.iter().find(|(key, ..)| key_is(key, first))?;
+                if rest.is_empty() {
+                    key_at
+                } else {
+                    Walker {
+                        json: self.json,
+                        pos: value_at,
+                    }
+                    .find(rest)?
+                }
+            }
+        };
+        Some(memchr::memchr_iter(b'\n', &self.json[..at]).count() as u64)
+    }
+}
+
+/// Whether a raw (still escaped) JSON key is `token`.
+fn key_is(raw: &[u8], token: &str) -> bool {
+    if raw.contains(&b'\\') {
+        let quoted = [b"\"", raw, b"\""].concat();
+        serde_json::from_slice::<String>(&quoted).ok().as_deref() == Some(token)
+    } else {
+        raw == token.as_bytes()
+    }
+}
+
+/// Walks a JSON text by byte offset; lines are counted once, at the end.
 struct Walker<'a> {
     json: &'a [u8],
     pos: usize,
-    line: u64,
 }
 
-impl Walker<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.json.get(self.pos).copied()
-    }
-
-    fn bump(&mut self) {
-        if self.peek() == Some(b'\n') {
-            self.line += 1;
-        }
-        self.pos += 1;
-    }
-
+impl<'a> Walker<'a> {
     fn skip_ws(&mut self) -> Option<u8> {
-        while let Some(b) = self.peek() {
+        while let Some(&b) = self.json.get(self.pos) {
             if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
                 return Some(b);
             }
-            self.bump();
+            self.pos += 1;
         }
         None
     }
 
     /// Returns the raw string between the quotes and moves past it.
-    fn string(&mut self) -> &[u8] {
-        self.bump();
-        let start = self.pos;
-        while let Some(b) = self.peek() {
-            match b {
-                b'"' => break,
-                b'\\' => {
-                    self.bump();
-                    self.bump();
-                }
-                _ => self.bump(),
+    fn string(&mut self) -> &'a [u8] {
+        let start = self.pos + 1;
+        let mut i = start;
+        while let Some(j) = memchr::memchr2(b'"', b'\\', self.json.get(i..).unwrap_or_default()) {
+            if self.json[i + j] == b'"' {
+                self.pos = i + j + 1;
+                return &self.json[start..i + j];
             }
+            i += j + 2;
         }
-        let end = self.pos;
-        self.bump();
-        &self.json[start..end]
+        self.pos = self.json.len();
+        &self.json[start.min(self.json.len())..]
     }
 
+    /// Moves past one value (the walker is at its first byte, or before it).
     fn skip_value(&mut self) {
         let mut depth = 0usize;
         while let Some(b) = self.skip_ws() {
             match b {
                 b'"' => {
                     self.string();
+                    if depth == 0 {
+                        return;
+                    }
                 }
                 b'{' | b'[' => {
                     depth += 1;
-                    self.bump();
+                    self.pos += 1;
                 }
                 b'}' | b']' => {
                     if depth == 0 {
                         return;
                     }
                     depth -= 1;
-                    self.bump();
+                    self.pos += 1;
+                    if depth == 0 {
+                        return;
+                    }
                 }
                 b',' | b':' if depth == 0 => return,
-                _ => self.bump(),
-            }
-            if depth == 0
-                && matches!(
-                    self.json.get(self.pos.wrapping_sub(1)),
-                    Some(b'"' | b'}' | b']')
-                )
-            {
-                return;
+                _ => self.pos += 1,
             }
         }
     }
 
-    fn find(&mut self, tokens: &[String]) -> Option<u64> {
+    /// The offset of the key (or element) `tokens` lead to.
+    fn find(&mut self, tokens: &[String]) -> Option<usize> {
         let Some((token, rest)) = tokens.split_first() else {
-            return Some(self.line);
+            return Some(self.pos);
         };
         match self.skip_ws()? {
             b'{' => {
-                self.bump();
+                self.pos += 1;
                 loop {
                     if self.skip_ws()? != b'"' {
                         return None;
                     }
-                    let key_line = self.line;
-                    let raw = self.string();
-                    let matches = if raw.contains(&b'\\') {
-                        let quoted = [b"\"", raw, b"\""].concat();
-                        serde_json::from_slice::<String>(&quoted).ok().as_deref()
-                            == Some(token.as_str())
-                    } else {
-                        raw == token.as_bytes()
-                    };
+                    let key_at = self.pos;
+                    let matches = key_is(self.string(), token);
                     self.skip_ws();
-                    self.bump(); // ':'
+                    self.pos += 1; // ':'
                     if matches {
                         return if rest.is_empty() {
-                            Some(key_line)
+                            Some(key_at)
                         } else {
                             self.find(rest)
                         };
                     }
                     self.skip_value();
                     match self.skip_ws()? {
-                        b',' => self.bump(),
+                        b',' => self.pos += 1,
                         _ => return None,
                     }
                 }
             }
             b'[' => {
                 let index: usize = token.parse().ok()?;
-                self.bump();
+                self.pos += 1;
                 for _ in 0..index {
                     if self.skip_ws()? == b']' {
                         return None;
@@ -139,7 +175,7 @@ impl Walker<'_> {
                     if self.skip_ws()? != b',' {
                         return None;
                     }
-                    self.bump();
+                    self.pos += 1;
                 }
                 if self.skip_ws()? == b']' {
                     return None;

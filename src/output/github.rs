@@ -3,9 +3,7 @@
 //! problem that left the scan incomplete. Suppressed findings, and with a
 //! baseline unchanged ones, are not annotated.
 
-use std::io::{self, Write};
-
-use crate::finding::Report;
+use crate::finding::{Finding, Report};
 use crate::rules::Severity;
 
 /// Escapes a command's message (GitHub's `escapeData`).
@@ -28,25 +26,31 @@ fn command(severity: Severity) -> &'static str {
     }
 }
 
-pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    for f in report.findings.iter().filter(|f| f.counts()) {
-        writeln!(
-            out,
-            "::{} file={},line={},title={}::{}",
+/// An annotation per finding the gate counts.
+pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
+    for f in findings.iter().filter(|f| f.counts()) {
+        let line = format!(
+            "::{} file={},line={},title={}::{}\n",
             command(f.severity),
             property(&f.location.uri),
             f.location.best_line(),
             property(&format!("{} {} ({})", f.rule.code, f.rule.name, f.severity)),
             data(&format!("{}: {}", f.image_id, f.message))
-        )?;
+        );
+        out.extend_from_slice(line.as_bytes());
     }
+}
+
+/// An annotation per error and warning.
+pub fn tail(report: &Report, out: &mut Vec<u8>) {
     for e in &report.errors {
-        writeln!(out, "::error title=amilint::{}", data(&e.to_string()))?;
+        out.extend_from_slice(format!("::error title=amilint::{}\n", data(&e.to_string())).as_bytes());
     }
     for w in &report.warnings {
-        writeln!(out, "::warning title=amilint::{}", data(&w.to_string()))?;
+        out.extend_from_slice(
+            format!("::warning title=amilint::{}\n", data(&w.to_string())).as_bytes(),
+        );
     }
-    Ok(())
 }
 
 #[cfg(test)]

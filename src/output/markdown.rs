@@ -34,13 +34,13 @@ fn cell(text: &str) -> String {
 }
 
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let counting = report.findings.iter().filter(|f| f.counts()).count();
+    let counting: usize = report.tally.counting.values().sum();
     writeln!(out, "## amilint")?;
     writeln!(out)?;
     writeln!(
         out,
         "{} finding(s) in {} image(s) scanned ({} skipped){}{}.",
-        report.findings.len(),
+        report.tally.findings,
         report.images_scanned,
         report.images_skipped,
         match report.suppressed() {

@@ -1,4 +1,5 @@
-//! Emitters: each presents a `Report` and decides nothing.
+//! Emitters: each presents a `Report` (and the findings it is given) and
+//! decides nothing.
 
 pub mod github;
 pub mod json;
@@ -9,9 +10,10 @@ pub mod progress;
 pub mod sarif;
 pub mod text;
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
-use crate::finding::Report;
+use crate::finding::{Finding, Report};
 
 /// The report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -33,14 +35,103 @@ impl Format {
     }
 }
 
-/// Writes `report` in `format`. `color` only matters for text.
-pub fn emit(format: Format, report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Text => text::emit(report, color, out),
-        Format::Json => json::emit(report, out),
-        Format::Sarif => sarif::emit(report, out),
-        Format::Github => github::emit(report, out),
-        Format::Markdown => markdown::emit(report, out),
-        Format::Junit => junit::emit(report, out),
+/// Appends `value` as compact JSON. Our output types always serialise.
+fn compact(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+    serde_json::to_writer(out, value).expect("invariant: report values serialise to JSON");
+}
+
+/// One output as the scan writes it: the formats that stream (text, JSON,
+/// SARIF, GitHub) get a head, then each image's findings in input order, then
+/// a tail with the counts; Markdown and JUnit need the whole report at the end.
+#[derive(Clone)]
+pub struct Emitter {
+    pub format: Format,
+    color: bool,
+    rule_index: HashMap<&'static str, usize>,
+}
+
+impl Emitter {
+    pub fn new(format: Format, report: &Report, color: bool) -> Self {
+        Emitter {
+            format,
+            color,
+            rule_index: match format {
+                Format::Sarif => sarif::rule_index(report),
+                _ => HashMap::new(),
+            },
+        }
     }
+
+    /// Whether the format is written image by image while the scan runs.
+    pub fn streams(&self) -> bool {
+        !matches!(self.format, Format::Markdown | Format::Junit)
+    }
+
+    pub fn head(&self, report: &Report, out: &mut Vec<u8>) {
+        match self.format {
+            Format::Json => json::head(report, out),
+            Format::Sarif => sarif::head(report, out),
+            Format::Text | Format::Github | Format::Markdown | Format::Junit => {}
+        }
+    }
+
+    /// One image's findings, in report order.
+    pub fn image(&self, findings: &[Finding], out: &mut Vec<u8>) {
+        match self.format {
+            Format::Json => json::image(findings, out),
+            Format::Sarif => sarif::image(findings, &self.rule_index, out),
+            Format::Text => text::image(findings, self.color, out),
+            Format::Github => github::image(findings, out),
+            Format::Markdown | Format::Junit => {}
+        }
+    }
+
+    /// What goes between two images' (non-empty) findings.
+    pub fn separator(&self) -> &'static [u8] {
+        match self.format {
+            Format::Json | Format::Sarif => b",",
+            _ => b"",
+        }
+    }
+
+    /// The rest of the report, once every finding has been written.
+    pub fn tail(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let mut buf = Vec::new();
+        match self.format {
+            Format::Json => json::tail(report, &mut buf),
+            Format::Sarif => sarif::tail(report, &mut buf),
+            Format::Text => text::tail(report, self.color, &mut buf),
+            Format::Github => github::tail(report, &mut buf),
+            Format::Markdown => markdown::emit(report, &mut buf)?,
+            Format::Junit => junit::emit(report, &mut buf)?,
+        }
+        out.write_all(&buf)
+    }
+}
+
+/// Writes a whole `report` (its kept findings) in `format`. `color` only
+/// matters for text.
+pub fn emit(format: Format, report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let emitter = Emitter::new(format, report, color);
+    let mut buf = Vec::new();
+    emitter.head(report, &mut buf);
+    if emitter.streams() {
+        let mut wrote = false;
+        for image in report.findings.chunk_by(Finding::same_image) {
+            let start = buf.len();
+            emitter.image(image, &mut buf);
+            if buf.len() > start {
+                if wrote {
+                    buf.splice(start..start, emitter.separator().iter().copied());
+                }
+                wrote = true;
+            }
+            if buf.len() >= 1 << 16 {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
+        }
+    }
+    out.write_all(&buf)?;
+    emitter.tail(report, out)
 }

@@ -6,10 +6,8 @@
 //! absent), a logical location (the image id and the
 //! offending field) and `partialFingerprints`.
 
-use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::collections::{BTreeMap, HashMap};
 
-use serde::{Serialize, Serializer};
 use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
@@ -240,7 +238,12 @@ fn invocation(report: &Report) -> Invocation {
 
 /// The whole log as serde-sarif's typed model (for callers that want it in memory).
 pub fn build(report: &Report) -> Sarif {
-    let results: Vec<Result> = Results(report).iter().collect();
+    let index = rule_index(report);
+    let results: Vec<Result> = report
+        .findings
+        .iter()
+        .map(|f| result(f, index.get(f.rule.code).copied()))
+        .collect();
     let run = Run::builder()
         .tool(tool(report))
         .invocations(vec![invocation(report)])
@@ -256,58 +259,51 @@ pub fn build(report: &Report) -> Sarif {
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const VERSION: &str = "2.1.0";
 
-/// The outer layers of a SARIF log, so that results are built and written one
-/// at a time: a report with millions of findings is never held as SARIF
-/// objects. Everything inside is serde-sarif's typed model.
-#[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: [LogRun<'a>; 1],
+// The log is written in three parts so that results stream: the head (up to
+// the opening of `results`), the results one per line as the scan produces
+// them, and the tail (the invocation, which knows how the scan ended). Each
+// part is serde-sarif's typed model, one compact line per value.
+
+/// Everything before the first result.
+pub fn head(report: &Report, out: &mut Vec<u8>) {
+    out.extend_from_slice(
+        format!("{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"{VERSION}\",\n  \"runs\": [\n    {{\n      \"tool\": ")
+            .as_bytes(),
+    );
+    super::compact(out, &tool(report));
+    out.extend_from_slice(b",\n      \"results\": [");
 }
 
-#[derive(Serialize)]
-struct LogRun<'a> {
-    tool: Tool,
-    invocations: [Invocation; 1],
-    results: Results<'a>,
-}
-
-struct Results<'a>(&'a Report);
-
-impl<'a> Results<'a> {
-    fn iter(&self) -> impl Iterator<Item = Result> + 'a {
-        let report = self.0;
-        let index: BTreeMap<&str, usize> = report
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.code, i))
-            .collect();
-        report
-            .findings
-            .iter()
-            .map(move |f| result(f, index.get(f.rule.code).copied()))
+/// One image's results, one per line; `,` separates images. `rule_index`
+/// maps rule codes to their place in the tool's `rules`.
+pub fn image(findings: &[Finding], rule_index: &HashMap<&str, usize>, out: &mut Vec<u8>) {
+    for (i, f) in findings.iter().enumerate() {
+        out.extend_from_slice(if i == 0 {
+            b"\n        "
+        } else {
+            b",\n        "
+        });
+        super::compact(out, &result(f, rule_index.get(f.rule.code).copied()));
     }
 }
 
-impl Serialize for Results<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.iter())
-    }
+/// Everything after the last result.
+pub fn tail(report: &Report, out: &mut Vec<u8>) {
+    out.extend_from_slice(if report.tally.findings > 0 {
+        b"\n      ],\n      \"invocations\": ["
+    } else {
+        b"],\n      \"invocations\": ["
+    });
+    super::compact(out, &invocation(report));
+    out.extend_from_slice(b"]\n    }\n  ]\n}\n");
 }
 
-pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let log = Log {
-        schema: SCHEMA_URI,
-        version: VERSION,
-        runs: [LogRun {
-            tool: tool(report),
-            invocations: [invocation(report)],
-            results: Results(report),
-        }],
-    };
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
+/// Each rule's place in the tool's `rules`, as results' `ruleIndex`.
+pub fn rule_index(report: &Report) -> HashMap<&'static str, usize> {
+    report
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code, i))
+        .collect()
 }

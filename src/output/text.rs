@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use crate::finding::Report;
+use crate::finding::{Finding, Report};
 use crate::rules::Severity;
 
 struct Paint {
@@ -30,43 +30,31 @@ impl Paint {
     }
 }
 
-pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+/// One image: a header line, a line per finding, a blank line.
+pub fn image(findings: &[Finding], color: bool, out: &mut Vec<u8>) {
     let paint = Paint { on: color };
-    let mut current: Option<(usize, u64, u64, &str)> = None;
-    for f in &report.findings {
-        let key = (
-            f.input_index,
-            f.location.line,
-            f.location.column,
-            &*f.image_id,
-        );
-        if current != Some(key) {
-            if current.is_some() {
-                writeln!(out)?;
-            }
-            current = Some(key);
-            let mut name = f
-                .image_name
-                .as_deref()
-                .map(|n| format!(" ({})", clean(n)))
-                .unwrap_or_default();
-            if let Some(scope) = &f.scope {
-                name.push_str(&format!(" [{} {}]", scope.account_id, scope.region));
-            }
-            writeln!(
-                out,
-                "{} {}{}",
-                paint.wrap(
-                    "1",
-                    &format!(
-                        "{}:{}:{}",
-                        f.location.uri, f.location.line, f.location.column
-                    )
-                ),
-                paint.wrap("1", &clean(&f.image_id)),
-                name
-            )?;
-        }
+    let Some(f) = findings.first() else { return };
+    let mut name = f
+        .image_name
+        .as_deref()
+        .map(|n| format!(" ({})", clean(n)))
+        .unwrap_or_default();
+    if let Some(scope) = &f.scope {
+        name.push_str(&format!(" [{} {}]", scope.account_id, scope.region));
+    }
+    let mut text = format!(
+        "{} {}{}\n",
+        paint.wrap(
+            "1",
+            &format!(
+                "{}:{}:{}",
+                f.location.uri, f.location.line, f.location.column
+            )
+        ),
+        paint.wrap("1", &clean(&f.image_id)),
+        name
+    );
+    for f in findings {
         let mut marks = String::new();
         if let Some(state) = f.baseline {
             marks.push_str(&format!(" [{}]", state.as_str()));
@@ -74,19 +62,27 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
         if let Some(s) = &f.suppression {
             marks.push_str(&format!(" (suppressed: {})", clean(&s.justification)));
         }
-        writeln!(
-            out,
-            "  {} {}[{}] {}{}",
+        text.push_str(&format!(
+            "  {} {}[{}] {}{}\n",
             paint.severity(f.severity),
             f.rule.code,
             f.rule.name,
             clean(&f.message),
             paint.wrap("2", &marks)
-        )?;
+        ));
     }
-    if !report.findings.is_empty() {
-        writeln!(out)?;
-    }
+    text.push('\n');
+    out.extend_from_slice(text.as_bytes());
+}
+
+/// Errors, warnings and the summary lines.
+pub fn tail(report: &Report, color: bool, out: &mut Vec<u8>) {
+    let paint = Paint { on: color };
+    // Writing to memory cannot fail.
+    let _ = summary(report, &paint, out);
+}
+
+fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> {
     for e in &report.errors {
         writeln!(
             out,
@@ -133,7 +129,7 @@ pub fn emit(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()>
         .rev()
         .map(|s| format!("{} {}", counts.get(s).copied().unwrap_or(0), s))
         .collect();
-    let n = report.findings.len();
+    let n = report.tally.findings;
     writeln!(
         out,
         "{} {} ({}) in {} {} scanned, {} skipped{}",
