@@ -638,8 +638,11 @@ const MAX_ERRORS_PER_POLICY: usize = 100;
 struct Batch {
     input_index: usize,
     bytes: Vec<u8>,
-    /// Each image's end in `bytes`, line and column.
-    images: Vec<(usize, u64, u64)>,
+    /// Each image's end in `bytes`, line, column, and range in `keys`
+    /// (`None` when the reader did not record its keys).
+    images: Vec<(usize, u64, u64, Option<(usize, usize)>)>,
+    /// The offsets of the images' top-level keys, back to back.
+    keys: Vec<u32>,
 }
 
 /// What checking one image gave.
@@ -848,15 +851,21 @@ fn read_batches(
             input_index,
             bytes: Vec::with_capacity(BATCH * 2048),
             images: Vec::with_capacity(BATCH),
+            keys: Vec::with_capacity(BATCH * 32),
         };
         let mut batch = new_batch();
         let stopped = || InputError::Io {
             path: source.name(),
             source: io::Error::other("the scan stopped"),
         };
-        read_raw(source, |bytes, line, column| {
+        read_raw(source, |bytes, line, column, keys| {
             batch.bytes.extend_from_slice(bytes);
-            batch.images.push((batch.bytes.len(), line, column));
+            let key_range = keys.map(|keys| {
+                let start = batch.keys.len();
+                batch.keys.extend_from_slice(keys);
+                (start, batch.keys.len())
+            });
+            batch.images.push((batch.bytes.len(), line, column, key_range));
             if batch.images.len() == BATCH {
                 let full = std::mem::replace(&mut batch, new_batch());
                 tx.send(full).map_err(|_| stopped())?;
@@ -887,9 +896,10 @@ fn check_batch(
     (0..batch.images.len())
         .into_par_iter()
         .map(|i| {
-            let start = if i == 0 { 0 } else { batch.images[i - 1].0 };
-            let (end, line, column) = batch.images[i];
+            let start = i.checked_sub(1).map_or(0, |p| batch.images[p].0);
+            let (end, line, column, key_range) = batch.images[i];
             let raw = &batch.bytes[start..end];
+            let keys = key_range.map(|(from, to)| &batch.keys[from..to]);
             let image = match crate::input::parse_image(raw, line, column, &name) {
                 Ok(image) => image,
                 Err(e) => return Checked::Invalid(e),
@@ -899,6 +909,7 @@ fn check_batch(
             }
             let at = At {
                 raw,
+                keys,
                 line,
                 column,
                 uri: &source.uri,
@@ -908,7 +919,7 @@ fn check_batch(
             linted.rendered = streaming
                 .iter()
                 .map(|emitter| {
-                    let mut out = Vec::new();
+                    let mut out = Vec::with_capacity(linted.findings.len() * 768);
                     if !linted.findings.is_empty() {
                         emitter.image(&linted.findings, &mut out);
                     }
@@ -923,6 +934,8 @@ fn check_batch(
 /// Where an image is in its input.
 struct At<'a> {
     raw: &'a [u8],
+    /// Its top-level keys' offsets, when the reader recorded them.
+    keys: Option<&'a [u32]>,
     line: u64,
     column: u64,
     uri: &'a Arc<str>,
@@ -968,7 +981,7 @@ fn check_image(image: &Image, at: &At<'_>, plan: &ScanPlan) -> Linted {
     // One shared copy of the name and scope for all of the image's findings.
     let image_name: Option<Arc<str>> = image.name.as_deref().map(Into::into);
     let scope = image.scope.clone().map(Arc::new);
-    let field_lines = (!plan.live_uris).then(|| FieldLines::new(at.raw, at.line));
+    let field_lines = (!plan.live_uris).then(|| FieldLines::new(at.raw, at.line, at.keys));
     // A live scan without `--save` has no file to point at: each image gets
     // a stable path of its own.
     let (uri, line, column) = match (&scope, plan.live_uris) {

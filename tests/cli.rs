@@ -89,7 +89,7 @@ fn select_ignore_and_severity_overrides() {
     );
 
     let out = scan_example_json(&["--select", "AMI003", "--severity", "AMI003=critical"]);
-    assert!(out.contains("\"severity\": \"critical\"") && !out.contains("\"severity\": \"high\""));
+    assert!(out.contains("\"severity\":\"critical\"") && !out.contains("\"severity\":\"high\""));
 
     for bad in [
         ["--select", "AMI999"],
@@ -219,7 +219,7 @@ fn stdin_gzip_and_several_files() {
         .expect("runs");
     let stdout = String::from_utf8(out.stdout).expect("utf-8");
     assert_eq!(finding_keys(&stdout), expected);
-    assert!(stdout.contains("\"uri\": \"stdin\""));
+    assert!(stdout.contains("\"uri\":\"stdin\""));
 
     // Two files: findings of both, in command-line order.
     let (_, out, _) = run(&[

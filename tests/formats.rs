@@ -99,7 +99,7 @@ fn streamed_sarif_matches_the_typed_model() {
     let typed = serde_json::to_value(amilint::output::sarif::build(&report))
         .expect("typed model serialises");
     let mut out = Vec::new();
-    amilint::output::sarif::emit(&report, &mut out).expect("emit");
+    amilint::output::emit(Format::Sarif, &report, false, &mut out).expect("emit");
     let streamed: serde_json::Value = serde_json::from_slice(&out).expect("streamed parses");
     assert_eq!(typed, streamed);
     let _: serde_sarif::sarif::Sarif =

@@ -89,28 +89,52 @@ impl LocatedImage<'_> {
 /// The input line of the field `pointer` names in `raw` (an image object that
 /// starts on `line`), if the image has that field.
 pub fn field_line(raw: &[u8], line: u64, pointer: &crate::model::Pointer) -> Option<u64> {
-    FieldLines::new(raw, line).of(pointer)
+    FieldLines::new(raw, line, None).of(pointer)
 }
 
-/// Finds the lines of several fields of one image with one walk over it.
+/// Finds the lines of several fields of one image with one walk over it,
+/// made only when a field the image has is asked for.
 pub struct FieldLines<'a> {
-    members: super::position::Members<'a>,
+    raw: &'a [u8],
     line: u64,
+    /// The offsets of the top-level keys, if the reader found them.
+    keys: Option<&'a [u32]>,
+    members: std::cell::OnceCell<super::position::Members<'a>>,
+    /// Whether a key may be written with `\u` escapes (then the quick
+    /// absence test below does not hold).
+    escapes: bool,
 }
 
 impl<'a> FieldLines<'a> {
-    /// `raw` is an image object that starts on `line`.
-    pub fn new(raw: &'a [u8], line: u64) -> Self {
+    /// `raw` is an image object that starts on `line`; `keys`, the offsets
+    /// of its top-level keys if the reader found them.
+    pub fn new(raw: &'a [u8], line: u64, keys: Option<&'a [u32]>) -> Self {
         FieldLines {
-            members: super::position::Members::new(raw),
+            raw,
             line,
+            keys,
+            members: std::cell::OnceCell::new(),
+            escapes: memchr::memmem::find(raw, b"\\u").is_some(),
         }
     }
 
     /// The input line of the field `pointer` names, if the image has it.
     pub fn of(&self, pointer: &crate::model::Pointer) -> Option<u64> {
+        let tokens = pointer.tokens();
+        // Many findings are about a field the image lacks (no ImdsSupport,
+        // no DeprecationTime): a key that is nowhere in the text is absent.
+        if let Some(first) = tokens.first()
+            && !self.escapes
+        {
+            let quoted = [b"\"", first.as_bytes(), b"\""].concat();
+            memchr::memmem::find(self.raw, &quoted)?;
+        }
         self.members
-            .line_of(&pointer.tokens())
+            .get_or_init(|| match self.keys {
+                Some(keys) => super::position::Members::at_keys(self.raw, keys),
+                None => super::position::Members::new(self.raw),
+            })
+            .line_of(&tokens)
             .map(|offset| self.line + offset)
     }
 }
@@ -140,7 +164,7 @@ pub fn read_images(
 /// `parse_image`). An error `sink` returns stops the reading.
 pub fn read_raw(
     source: &InputSource,
-    sink: impl FnMut(&[u8], u64, u64) -> Result<(), InputError>,
+    sink: impl FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
     scan_stream(open(source)?, &source.name(), sink)
 }
@@ -152,7 +176,7 @@ pub fn read_from(
     name: &str,
     mut sink: impl FnMut(LocatedImage<'_>),
 ) -> Result<(), InputError> {
-    scan_stream(raw, name, |bytes, line, column| {
+    scan_stream(raw, name, |bytes, line, column, _| {
         let image = parse_image(bytes, line, column, name)?;
         sink(LocatedImage {
             image,
@@ -168,7 +192,7 @@ pub fn read_from(
 fn scan_stream(
     raw: impl Read,
     name: &str,
-    mut sink: impl FnMut(&[u8], u64, u64) -> Result<(), InputError>,
+    mut sink: impl FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
     let io_err = |source| InputError::Io {
         path: name.to_string(),
@@ -220,7 +244,9 @@ fn json_error(e: &serde_json::Error, line: u64, column: u64, path: &str) -> Inpu
     }
 }
 
-type Emit<'a> = dyn FnMut(&[u8], u64, u64) -> Result<(), InputError> + 'a;
+/// Receives each image object: its bytes, line, column, and (for images of an
+/// `Images` array) the offsets of its top-level keys.
+type Emit<'a> = dyn FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError> + 'a;
 
 /// A forward-only structural scanner over a byte stream.
 ///
@@ -239,6 +265,11 @@ struct Scanner<R> {
     value_mark: Option<usize>,
     line: u64,
     column: u64,
+    /// Bytes dropped from the front of `buf` so far.
+    dropped: u64,
+    /// The offsets of the top-level keys of the last object `scan_container`
+    /// scanned, from its `{`.
+    keys: Vec<u32>,
 }
 
 const CHUNK: usize = 1 << 18;
@@ -256,6 +287,8 @@ impl<R: Read> Scanner<R> {
             value_mark: None,
             line: 1,
             column: 1,
+            dropped: 0,
+            keys: Vec::new(),
         }
     }
 
@@ -292,6 +325,7 @@ impl<R: Read> Scanner<R> {
             .min()
             .unwrap_or(self.pos);
         if keep > 0 {
+            self.dropped += keep as u64;
             self.buf.copy_within(keep..self.end, 0);
             self.end -= keep;
             self.pos -= keep;
@@ -479,7 +513,7 @@ impl<R: Read> Scanner<R> {
         if keys.iter().any(|k| k == "ImageId") {
             let start = mark.expect("invariant: a non-page document keeps its mark");
             let bytes = self.buf[start..self.pos].to_vec();
-            return emit(&bytes, line, column);
+            return emit(&bytes, line, column, None);
         }
         let shown: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
         Err(self.error_at(
@@ -505,7 +539,7 @@ impl<R: Read> Scanner<R> {
                 found => return Err(self.unexpected(found, "an image object in `Images`")),
             }
             let (start, line, column) = self.capture(Self::scan_value)?;
-            emit(&self.buf[start..self.pos], line, column)?;
+            emit(&self.buf[start..self.pos], line, column, Some(&self.keys))?;
             match self.skip_ws()? {
                 Some(b',') => self.bump(),
                 Some(b']') => {
@@ -615,13 +649,24 @@ impl<R: Read> Scanner<R> {
     /// `memchr`, and counts lines only for the bytes it passes.
     fn scan_container(&mut self) -> Result<(), InputError> {
         let mut open: Vec<u8> = Vec::new();
+        let origin = self.dropped + self.pos as u64;
+        // A string right after the object's `{` or a `,` in it is a key.
+        let mut expect_key = false;
+        self.keys.clear();
         loop {
             let mut i = self.pos;
             let mut in_string = false;
             while i < self.end {
                 match self.buf[i] {
                     b'"' => match string_end(&self.buf[i + 1..self.end]) {
-                        Some(len) => i += len + 2,
+                        Some(len) => {
+                            if expect_key && open.len() == 1 {
+                                let offset = self.dropped + i as u64 - origin;
+                                self.keys.extend(u32::try_from(offset).ok());
+                                expect_key = false;
+                            }
+                            i += len + 2;
+                        }
                         None => {
                             // The string goes on past the buffer: read more
                             // and look at it again from its quote.
@@ -631,6 +676,11 @@ impl<R: Read> Scanner<R> {
                     },
                     b @ (b'{' | b'[') => {
                         open.push(if b == b'{' { b'}' } else { b']' });
+                        expect_key = open == [b'}'];
+                        i += 1;
+                    }
+                    b',' => {
+                        expect_key = open == [b'}'];
                         i += 1;
                     }
                     b @ (b'}' | b']') => {
@@ -716,7 +766,7 @@ mod tests {
     fn scan(text: &str) -> Result<Vec<(String, u64, u64)>, InputError> {
         let mut out = Vec::new();
         let mut scanner = Scanner::new(text.as_bytes(), "t.json".to_string());
-        scanner.documents(&mut |bytes, line, column| {
+        scanner.documents(&mut |bytes, line, column, _| {
             let image = parse_image(bytes, line, column, "t.json")?;
             out.push((image.id().to_string(), line, column));
             Ok(())

@@ -39,6 +39,26 @@ impl<'a> Members<'a> {
         Members { json, members }
     }
 
+    /// The members whose keys start at `keys` (offsets of their opening
+    /// quotes), as the reader found them.
+    pub fn at_keys(json: &'a [u8], keys: &[u32]) -> Self {
+        let members = keys
+            .iter()
+            .map(|&at| {
+                let mut walker = Walker {
+                    json,
+                    pos: at as usize,
+                };
+                let key = walker.string();
+                walker.skip_ws();
+                walker.pos += 1; // ':'
+                walker.skip_ws();
+                (key, at as usize, walker.pos)
+            })
+            .collect();
+        Members { json, members }
+    }
+
     /// The 0-based line offset of the value `tokens` point at (see `pointer_line`).
     pub fn line_of(&self, tokens: &[String]) -> Option<u64> {
         let at = match tokens.split_first() {
@@ -79,13 +99,17 @@ struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     fn skip_ws(&mut self) -> Option<u8> {
-        while let Some(&b) = self.json.get(self.pos) {
+        loop {
+            // Indentation, eight spaces at a time (one 64-bit compare).
+            while self.json.get(self.pos..self.pos + 8) == Some(b"        ") {
+                self.pos += 8;
+            }
+            let &b = self.json.get(self.pos)?;
             if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
                 return Some(b);
             }
             self.pos += 1;
         }
-        None
     }
 
     /// Returns the raw string between the quotes and moves past it.

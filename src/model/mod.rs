@@ -222,9 +222,13 @@ impl Pointer {
 
     /// Appends one reference token, escaping `~` and `/`.
     pub fn push(mut self, token: impl std::fmt::Display) -> Self {
-        let token = token.to_string().replace('~', "~0").replace('/', "~1");
+        let token = token.to_string();
         self.0.push('/');
-        self.0.push_str(&token);
+        if token.contains(['~', '/']) {
+            self.0.push_str(&token.replace('~', "~0").replace('/', "~1"));
+        } else {
+            self.0.push_str(&token);
+        }
         self
     }
 
@@ -248,7 +252,13 @@ impl Pointer {
         self.0
             .split('/')
             .skip(1)
-            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .map(|t| {
+                if t.contains('~') {
+                    t.replace("~1", "/").replace("~0", "~")
+                } else {
+                    t.to_string()
+                }
+            })
             .collect()
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::line::Object;
 use crate::finding::{Finding, Report};
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -218,6 +219,8 @@ fn warnings(report: &Report) -> Vec<JsonWarning<'_>> {
         .collect()
 }
 
+/// The typed finding, for the tests that hold `line` to it.
+#[cfg(test)]
 fn finding(f: &Finding) -> JsonFinding<'_> {
     JsonFinding {
         rule_id: f.rule.code,
@@ -245,16 +248,16 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
     }
 }
 
-/// One `"key": value` line of the top-level object, the value on one line.
+/// One `"key": value` member of the top-level object.
 fn entry(out: &mut Vec<u8>, key: &str, value: &impl Serialize, last: bool) {
     out.extend_from_slice(format!("  \"{key}\": ").as_bytes());
-    super::compact(out, value);
+    super::pretty(out, value, "  ");
     out.extend_from_slice(if last { b"\n" } else { b",\n" });
 }
 
 // The report is written in three parts so that findings stream: the head, the
-// findings one per line as the scan produces them, and the tail with the
-// counts. Every value is one compact line; the layout is JSON all the same.
+// findings one per line (compact) as the scan produces them, and the tail with
+// the counts. Everything else is indented as usual.
 
 /// Everything before the first finding.
 pub fn head(report: &Report, out: &mut Vec<u8>) {
@@ -277,8 +280,39 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
 pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
     for (i, f) in findings.iter().enumerate() {
         out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-        super::compact(out, &finding(f));
+        line(f, out);
     }
+}
+
+/// One finding as compact JSON, exactly `JsonFinding` serialised (a test
+/// holds them together), written directly because a large scan writes
+/// millions of them.
+fn line(f: &Finding, out: &mut Vec<u8>) {
+    Object::write(out, |o| {
+        o.str("rule_id", f.rule.code);
+        o.str("rule_name", f.rule.name);
+        o.str("severity", f.severity.as_str());
+        o.str("image_id", &f.image_id);
+        o.opt_str("image_name", f.image_name.as_deref());
+        let scope = f.scope.as_deref();
+        o.opt_str("account_id", scope.map(|s| s.account_id.as_str()));
+        o.opt_str("region", scope.map(|s| s.region.as_str()));
+        o.opt_str("image_arn", scope.map(|s| s.image_arn.as_str()));
+        o.str("message", &f.message);
+        o.object("location", |o| {
+            o.str("uri", &f.location.uri);
+            o.num("line", f.location.line);
+            o.num("column", f.location.column);
+            o.str("pointer", f.location.pointer.as_str());
+            o.opt_num("field_line", f.location.field_line);
+        });
+        o.str("fingerprint", &f.fingerprint());
+        o.opt_object("suppression", f.suppression.as_ref(), |o, s| {
+            o.str("kind", s.kind.as_str());
+            o.str("justification", &s.justification);
+        });
+        o.opt_str("baseline_state", f.baseline.map(|b| b.as_str()));
+    });
 }
 
 /// Everything after the last finding.
@@ -302,4 +336,60 @@ pub fn schema() -> serde_json::Value {
         "amilint JSON report, schema_version 1".into(),
     );
     serde_json::to_value(schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::finding::{BaselineState, Location, Suppression, SuppressionKind};
+    use crate::model::ImageScope;
+    use std::sync::Arc;
+
+    /// Findings with every optional part, and text that needs escaping.
+    pub(crate) fn samples() -> Vec<Finding> {
+        let plain = Finding {
+            rule: crate::rules::BUILTIN[0],
+            severity: crate::rules::Severity::High,
+            image_id: "ami-0abc".into(),
+            image_name: None,
+            scope: None,
+            message: "ImdsSupport is absent".to_string(),
+            location: Location {
+                uri: "exports/a b.json".into(),
+                line: 3,
+                column: 9,
+                pointer: crate::ptr!["ImdsSupport"],
+                field_line: None,
+            },
+            input_index: 0,
+            suppression: None,
+            baseline: None,
+        };
+        let mut full = plain.clone();
+        full.image_name = Some("n\"a\\me\n\u{1}é☃".into());
+        full.scope = Some(Arc::new(ImageScope {
+            account_id: "111122223333".to_string(),
+            region: "eu-west-1".to_string(),
+            image_arn: "arn:aws:ec2:eu-west-1::image/ami-0abc".to_string(),
+        }));
+        full.message = "tab\there \"quoted\" </script>".to_string();
+        full.location.pointer = crate::ptr!["Tags", 0, "a/b~c"];
+        full.location.field_line = Some(12);
+        full.suppression = Some(Suppression {
+            kind: SuppressionKind::Waiver,
+            justification: "accepted \\ until 2027".to_string(),
+        });
+        full.baseline = Some(BaselineState::New);
+        vec![plain, full]
+    }
+
+    #[test]
+    fn lines_are_the_typed_finding() {
+        for f in samples() {
+            let mut out = Vec::new();
+            line(&f, &mut out);
+            let expected = serde_json::to_string(&finding(&f)).expect("serialises");
+            assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
+        }
+    }
 }

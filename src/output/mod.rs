@@ -4,6 +4,7 @@
 pub mod github;
 pub mod json;
 pub mod junit;
+mod line;
 pub mod markdown;
 #[cfg(feature = "aws")]
 pub mod progress;
@@ -35,9 +36,13 @@ impl Format {
     }
 }
 
-/// Appends `value` as compact JSON. Our output types always serialise.
-fn compact(out: &mut Vec<u8>, value: &impl serde::Serialize) {
-    serde_json::to_writer(out, value).expect("invariant: report values serialise to JSON");
+/// Appends `value` as indented JSON whose lines after the first start with
+/// `indent` (it sits at that depth of a larger document). Our output types
+/// always serialise; JSON strings never hold a raw newline.
+fn pretty(out: &mut Vec<u8>, value: &impl serde::Serialize, indent: &str) {
+    let text =
+        serde_json::to_string_pretty(value).expect("invariant: report values serialise to JSON");
+    out.extend_from_slice(text.replace('\n', &format!("\n{indent}")).as_bytes());
 }
 
 /// One output as the scan writes it: the formats that stream (text, JSON,

@@ -16,6 +16,7 @@ use serde_sarif::sarif::{
     Suppression, Tool, ToolComponent,
 };
 
+use super::line::Object;
 use crate::finding::{Finding, Report, SourceSpan, SuppressionKind};
 use crate::rules::{RuleMeta, Severity};
 
@@ -261,8 +262,9 @@ const VERSION: &str = "2.1.0";
 
 // The log is written in three parts so that results stream: the head (up to
 // the opening of `results`), the results one per line as the scan produces
-// them, and the tail (the invocation, which knows how the scan ended). Each
-// part is serde-sarif's typed model, one compact line per value.
+// them, and the tail (the invocation, which knows how the scan ended). The
+// tool and invocation are serde-sarif's typed model, indented; each result is
+// one compact line.
 
 /// Everything before the first result.
 pub fn head(report: &Report, out: &mut Vec<u8>) {
@@ -270,7 +272,7 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
         format!("{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"{VERSION}\",\n  \"runs\": [\n    {{\n      \"tool\": ")
             .as_bytes(),
     );
-    super::compact(out, &tool(report));
+    super::pretty(out, &tool(report), "      ");
     out.extend_from_slice(b",\n      \"results\": [");
 }
 
@@ -283,19 +285,89 @@ pub fn image(findings: &[Finding], rule_index: &HashMap<&str, usize>, out: &mut 
         } else {
             b",\n        "
         });
-        super::compact(out, &result(f, rule_index.get(f.rule.code).copied()));
+        line(f, rule_index.get(f.rule.code).copied(), out);
     }
+}
+
+/// One result as compact JSON, exactly serde-sarif's `result(f)` serialised
+/// (a test holds them together), written directly because a large scan
+/// writes millions of them.
+fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
+    Object::write(out, |o| {
+        o.str(
+            "level",
+            match f.severity {
+                Severity::Critical | Severity::High => "error",
+                Severity::Medium => "warning",
+                Severity::Low | Severity::Info => "note",
+            },
+        );
+        o.one_object_array("locations", |o| {
+            o.one_object_array("logicalLocations", |o| {
+                o.concat(
+                    "fullyQualifiedName",
+                    &[&f.image_id, f.location.pointer.as_str()],
+                );
+                o.str("kind", "resource");
+                o.str("name", &f.image_id);
+            });
+            o.object("physicalLocation", |o| {
+                o.object("artifactLocation", |o| o.str("uri", &f.location.uri));
+                o.object("region", |o| o.num("startLine", f.location.best_line()));
+            });
+        });
+        o.object("message", |o| {
+            o.concat("text", &[&f.image_id, ": ", &f.message]);
+        });
+        o.object("partialFingerprints", |o| {
+            o.str(FINGERPRINT_KEY, &f.fingerprint());
+        });
+        o.object("properties", |o| {
+            let scope = f.scope.as_deref();
+            if let Some(scope) = scope {
+                o.str("accountId", &scope.account_id);
+                o.str("imageArn", &scope.image_arn);
+            }
+            o.str("imageId", &f.image_id);
+            o.str("pointer", f.location.pointer.as_str());
+            if let Some(scope) = scope {
+                o.str("region", &scope.region);
+            }
+            o.str("severity", f.severity.as_str());
+        });
+        o.str("ruleId", f.rule.code);
+        if let Some(index) = rule_index {
+            o.num("ruleIndex", index as u64);
+        }
+        if let Some(s) = &f.suppression {
+            let kind = match s.kind {
+                SuppressionKind::Waiver => "external",
+                SuppressionKind::Tag => "inSource",
+            };
+            let out = o.raw("suppressions");
+            out.push(b'[');
+            Object::write(out, |o| {
+                o.str("justification", &s.justification);
+                o.str("kind", kind);
+                o.str("status", "accepted");
+            });
+            out.push(b']');
+        }
+        if let Some(state) = f.baseline {
+            o.str("baselineState", state.as_str());
+        }
+    });
 }
 
 /// Everything after the last result.
 pub fn tail(report: &Report, out: &mut Vec<u8>) {
     out.extend_from_slice(if report.tally.findings > 0 {
-        b"\n      ],\n      \"invocations\": ["
+        b"\n      ],\n      \"invocations\": [\n        "
     } else {
-        b"],\n      \"invocations\": ["
+        b"],\n      \"invocations\": [\n        "
     });
-    super::compact(out, &invocation(report));
-    out.extend_from_slice(b"]\n    }\n  ]\n}\n");
+    super::pretty(out, &invocation(report), "        ");
+    out.extend_from_slice(b"\n      ]\n    }\n  ]\n}\n");
 }
 
 /// Each rule's place in the tool's `rules`, as results' `ruleIndex`.
@@ -306,4 +378,22 @@ pub fn rule_index(report: &Report) -> HashMap<&'static str, usize> {
         .enumerate()
         .map(|(i, r)| (r.code, i))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_the_typed_result() {
+        for f in crate::output::json::tests::samples() {
+            for index in [None, Some(3)] {
+                let mut out = Vec::new();
+                line(&f, index, &mut out);
+                let written: Value = serde_json::from_slice(&out).expect("parses");
+                let typed = serde_json::to_value(result(&f, index)).expect("serialises");
+                assert_eq!(written, typed);
+            }
+        }
+    }
 }

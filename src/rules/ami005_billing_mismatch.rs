@@ -69,9 +69,8 @@ impl Family {
         }
     }
 
-    /// Whether a `PlatformDetails` value names this family.
-    fn in_details(self, details: &str) -> bool {
-        let d = details.to_ascii_lowercase();
+    /// Whether a `PlatformDetails` value, in lower case, names this family.
+    fn in_details(self, d: &str) -> bool {
         match self {
             Family::Windows => d.contains("windows"),
             Family::RedHat => d.contains("red hat"),
@@ -153,13 +152,14 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         return; // AMI004's business.
     }
     let mut reasons = Vec::new();
-    let mut pointer = ptr!["PlatformDetails"];
+    let mut field = "PlatformDetails";
+    let lower = details.to_ascii_lowercase();
 
     let platform_windows = image
         .platform
         .as_deref()
         .is_some_and(|p| p.eq_ignore_ascii_case("windows"));
-    let details_windows = Family::Windows.in_details(details);
+    let details_windows = Family::Windows.in_details(&lower);
     if platform_windows && !details_windows {
         reasons.push("Platform is `windows`".to_string());
     } else if details_windows && !platform_windows {
@@ -167,7 +167,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             "Platform is {} but billing says Windows",
             shown(image.platform.as_deref())
         ));
-        pointer = ptr!["Platform"];
+        field = "Platform";
     }
 
     if let Some(code) = image.usage_operation.as_deref()
@@ -175,11 +175,11 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     {
         let disagree = Family::ALL
             .into_iter()
-            .any(|f| families.contains(&f) != f.in_details(details));
+            .any(|f| families.contains(&f) != f.in_details(&lower));
         if disagree {
             reasons.push(format!("UsageOperation is `{code}`"));
             if reasons.len() == 1 {
-                pointer = ptr!["UsageOperation"];
+                field = "UsageOperation";
             }
         }
     }
@@ -191,7 +191,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         let words = words(text);
         let missing: Vec<&str> = Family::ALL
             .into_iter()
-            .filter(|f| f.in_text(&words) && !f.in_details(details))
+            .filter(|f| f.in_text(&words) && !f.in_details(&lower))
             .map(Family::label)
             .collect();
         if !missing.is_empty() {
@@ -202,7 +202,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     if !reasons.is_empty() {
         cx.report(
             &BILLING_PLATFORM_MISMATCH,
-            pointer,
+            ptr![field],
             format!(
                 "PlatformDetails `{details}` disagrees with the image: {}",
                 reasons.join("; ")
