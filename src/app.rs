@@ -996,6 +996,7 @@ fn check_image(image: &Image, at: &At<'_>, plan: &ScanPlan) -> Linted {
     linted.findings = raws
         .into_iter()
         .map(|raw| Finding {
+            fingerprint: Finding::fingerprint(raw.rule.code, &image_id, &raw.pointer),
             rule: raw.rule,
             severity: plan
                 .severities
@@ -1081,9 +1082,8 @@ fn judge(linted: &mut Linted, plan: &ScanPlan) {
     }
     if let Some(baseline) = &plan.baseline {
         for f in &mut linted.findings {
-            let print = f.fingerprint();
-            f.baseline = Some(if baseline.fingerprints.contains(&print) {
-                linted.in_baseline.push(print);
+            f.baseline = Some(if baseline.fingerprints.contains(&f.fingerprint) {
+                linted.in_baseline.push(f.fingerprint.clone());
                 BaselineState::Unchanged
             } else {
                 BaselineState::New

@@ -50,6 +50,8 @@ pub struct Finding {
     pub suppression: Option<Suppression>,
     /// With `--baseline`: whether the finding was already there.
     pub baseline: Option<BaselineState>,
+    /// `fingerprint(rule, image, pointer)`, computed once.
+    pub fingerprint: String,
 }
 
 /// Why a finding is suppressed.
@@ -100,15 +102,11 @@ impl Finding {
 }
 
 impl Finding {
-    /// A stable identity for the finding: the same rule, image and field give
+    /// A stable identity for a finding: the same rule, image and field give
     /// the same fingerprint whatever file, line or tool version reported it.
-    pub fn fingerprint(&self) -> String {
+    pub fn fingerprint(rule: &str, image_id: &str, pointer: &Pointer) -> String {
         let mut hasher = Sha256::new();
-        for part in [
-            self.rule.code,
-            &self.image_id,
-            self.location.pointer.as_str(),
-        ] {
+        for part in [rule, image_id, pointer.as_str()] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
         }

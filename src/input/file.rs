@@ -92,17 +92,15 @@ pub fn field_line(raw: &[u8], line: u64, pointer: &crate::model::Pointer) -> Opt
     FieldLines::new(raw, line, None).of(pointer)
 }
 
-/// Finds the lines of several fields of one image with one walk over it,
-/// made only when a field the image has is asked for.
+/// Finds the lines of an image's fields. With the offsets of its top-level
+/// keys (the reader records them for images of an `Images` array) a field is
+/// found without walking the image; otherwise one walk indexes its members,
+/// made only when a field is asked for.
 pub struct FieldLines<'a> {
     raw: &'a [u8],
     line: u64,
-    /// The offsets of the top-level keys, if the reader found them.
     keys: Option<&'a [u32]>,
     members: std::cell::OnceCell<super::position::Members<'a>>,
-    /// Whether a key may be written with `\u` escapes (then the quick
-    /// absence test below does not hold).
-    escapes: bool,
 }
 
 impl<'a> FieldLines<'a> {
@@ -114,28 +112,20 @@ impl<'a> FieldLines<'a> {
             line,
             keys,
             members: std::cell::OnceCell::new(),
-            escapes: memchr::memmem::find(raw, b"\\u").is_some(),
         }
     }
 
     /// The input line of the field `pointer` names, if the image has it.
     pub fn of(&self, pointer: &crate::model::Pointer) -> Option<u64> {
         let tokens = pointer.tokens();
-        // Many findings are about a field the image lacks (no ImdsSupport,
-        // no DeprecationTime): a key that is nowhere in the text is absent.
-        if let Some(first) = tokens.first()
-            && !self.escapes
-        {
-            let quoted = [b"\"", first.as_bytes(), b"\""].concat();
-            memchr::memmem::find(self.raw, &quoted)?;
-        }
-        self.members
-            .get_or_init(|| match self.keys {
-                Some(keys) => super::position::Members::at_keys(self.raw, keys),
-                None => super::position::Members::new(self.raw),
-            })
-            .line_of(&tokens)
-            .map(|offset| self.line + offset)
+        let offset = match self.keys {
+            Some(keys) => super::position::line_at_keys(self.raw, keys, &tokens),
+            None => self
+                .members
+                .get_or_init(|| super::position::Members::new(self.raw))
+                .line_of(&tokens),
+        };
+        offset.map(|offset| self.line + offset)
     }
 }
 
@@ -273,6 +263,10 @@ struct Scanner<R> {
 }
 
 const CHUNK: usize = 1 << 18;
+
+/// Set in a recorded key offset when the key has a `\` escape (then it must
+/// be decoded to be compared).
+pub const ESCAPED_KEY: u32 = 1 << 31;
 
 impl<R: Read> Scanner<R> {
     fn new(reader: R, path: String) -> Self {
@@ -659,10 +653,13 @@ impl<R: Read> Scanner<R> {
             while i < self.end {
                 match self.buf[i] {
                     b'"' => match string_end(&self.buf[i + 1..self.end]) {
-                        Some(len) => {
+                        Some((len, escaped)) => {
                             if expect_key && open.len() == 1 {
                                 let offset = self.dropped + i as u64 - origin;
-                                self.keys.extend(u32::try_from(offset).ok());
+                                if offset < u64::from(ESCAPED_KEY) {
+                                    let flag = if escaped { ESCAPED_KEY } else { 0 };
+                                    self.keys.push(offset as u32 | flag);
+                                }
                                 expect_key = false;
                             }
                             i += len + 2;
@@ -682,6 +679,13 @@ impl<R: Read> Scanner<R> {
                     b',' => {
                         expect_key = open == [b'}'];
                         i += 1;
+                    }
+                    b' ' => {
+                        // Indentation, eight spaces at a time.
+                        i += 1;
+                        while self.buf.get(i..i + 8) == Some(b"        ") {
+                            i += 8;
+                        }
                     }
                     b @ (b'}' | b']') => {
                         if open.pop() != Some(b) {
@@ -711,14 +715,15 @@ impl<R: Read> Scanner<R> {
     }
 }
 
-/// The length of a JSON string's contents: `text` starts after the opening
-/// quote; `None` if the closing quote is not in `text`.
-fn string_end(text: &[u8]) -> Option<usize> {
+/// The length of a JSON string's contents, and whether it has an escape:
+/// `text` starts after the opening quote; `None` if the closing quote is not
+/// in `text`.
+fn string_end(text: &[u8]) -> Option<(usize, bool)> {
     let mut i = 0;
     loop {
         let j = i + memchr::memchr2(b'"', b'\\', &text[i..])?;
         if text[j] == b'"' {
-            return Some(j);
+            return Some((j, i > 0));
         }
         // A backslash escapes the next byte, whatever it is.
         i = j + 2;
@@ -801,6 +806,37 @@ mod tests {
         );
         let err = scan(&deep).expect_err("too deep");
         assert!(err.to_string().starts_with("t.json:1:"), "{err}");
+    }
+
+    #[test]
+    fn recorded_keys_locate_fields_like_a_walk() {
+        let text = "{\"Images\": [\n {\"ImageId\": \"ami-1\",\n  \"Name\": \"ImdsSupport\",\n  \"Tags\": [{\"Key\": \"a\", \"Value\": \"{\"}],\n  \"Imds\\u0053upport\": \"v1.0\",\n  \"BlockDeviceMappings\": [\n   {\"DeviceName\": \"/dev/a\"},\n   {\"Ebs\": {\n     \"Encrypted\": false}}]}\n]}";
+        let mut seen = 0;
+        let mut scanner = Scanner::new(text.as_bytes(), "t.json".to_string());
+        scanner
+            .documents(&mut |raw, line, _, keys| {
+                let keys = keys.expect("an image of an Images array has its keys");
+                assert_eq!(keys.len(), 5);
+                let with = FieldLines::new(raw, line, Some(keys));
+                let without = FieldLines::new(raw, line, None);
+                for (pointer, expected) in [
+                    (crate::ptr!["ImageId"], Some(2)),
+                    (crate::ptr!["Name"], Some(3)),
+                    (crate::ptr!["Tags", 0, "Value"], Some(4)),
+                    (crate::ptr!["ImdsSupport"], Some(5)),
+                    (crate::ptr!["BlockDeviceMappings", 1, "Ebs", "Encrypted"], Some(9)),
+                    (crate::ptr!["BlockDeviceMappings", 2], None),
+                    (crate::ptr!["Key"], None),
+                    (crate::ptr!["DeprecationTime"], None),
+                ] {
+                    assert_eq!(with.of(&pointer), expected, "{pointer}");
+                    assert_eq!(without.of(&pointer), expected, "{pointer}");
+                }
+                seen += 1;
+                Ok(())
+            })
+            .expect("reads");
+        assert_eq!(seen, 1);
     }
 
     #[test]

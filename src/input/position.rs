@@ -39,26 +39,6 @@ impl<'a> Members<'a> {
         Members { json, members }
     }
 
-    /// The members whose keys start at `keys` (offsets of their opening
-    /// quotes), as the reader found them.
-    pub fn at_keys(json: &'a [u8], keys: &[u32]) -> Self {
-        let members = keys
-            .iter()
-            .map(|&at| {
-                let mut walker = Walker {
-                    json,
-                    pos: at as usize,
-                };
-                let key = walker.string();
-                walker.skip_ws();
-                walker.pos += 1; // ':'
-                walker.skip_ws();
-                (key, at as usize, walker.pos)
-            })
-            .collect();
-        Members { json, members }
-    }
-
     /// The 0-based line offset of the value `tokens` point at (see `pointer_line`).
     pub fn line_of(&self, tokens: &[String]) -> Option<u64> {
         let at = match tokens.split_first() {
@@ -79,6 +59,38 @@ impl<'a> Members<'a> {
         };
         Some(memchr::memchr_iter(b'\n', &self.json[..at]).count() as u64)
     }
+}
+
+/// `pointer_line` for an object whose top-level keys start at `keys` (offsets
+/// of their opening quotes, flagged `ESCAPED_KEY` when they hold an escape):
+/// the first token is looked up among them, and only a deeper pointer walks,
+/// inside that member's value.
+pub fn line_at_keys(json: &[u8], keys: &[u32], tokens: &[String]) -> Option<u64> {
+    let at = match tokens.split_first() {
+        None => 0,
+        Some((first, rest)) => {
+            let key_at = keys.iter().find_map(|&k| {
+                let at = (k & !super::file::ESCAPED_KEY) as usize;
+                let matches = if k & super::file::ESCAPED_KEY == 0 {
+                    let raw = json.get(at + 1..).unwrap_or_default();
+                    raw.starts_with(first.as_bytes()) && raw.get(first.len()) == Some(&b'"')
+                } else {
+                    key_is(Walker { json, pos: at }.string(), first)
+                };
+                matches.then_some(at)
+            })?;
+            if rest.is_empty() {
+                key_at
+            } else {
+                let mut walker = Walker { json, pos: key_at };
+                walker.string();
+                walker.skip_ws();
+                walker.pos += 1; // ':'
+                walker.find(rest)?
+            }
+        }
+    };
+    Some(memchr::memchr_iter(b'\n', &json[..at]).count() as u64)
 }
 
 /// Whether a raw (still escaped) JSON key is `token`.

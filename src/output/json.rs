@@ -109,7 +109,7 @@ struct JsonFinding<'a> {
     image_arn: Option<&'a str>,
     message: &'a str,
     location: JsonLocation<'a>,
-    fingerprint: String,
+    fingerprint: &'a str,
     suppression: Option<JsonSuppression<'a>>,
     /// With `--baseline`: `new` or `unchanged`.
     baseline_state: Option<&'a str>,
@@ -239,7 +239,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
             pointer: f.location.pointer.as_str(),
             field_line: f.location.field_line,
         },
-        fingerprint: f.fingerprint(),
+        fingerprint: &f.fingerprint,
         suppression: f.suppression.as_ref().map(|s| JsonSuppression {
             kind: s.kind.as_str(),
             justification: &s.justification,
@@ -306,7 +306,7 @@ fn line(f: &Finding, out: &mut Vec<u8>) {
             o.str("pointer", f.location.pointer.as_str());
             o.opt_num("field_line", f.location.field_line);
         });
-        o.str("fingerprint", &f.fingerprint());
+        o.str("fingerprint", &f.fingerprint);
         o.opt_object("suppression", f.suppression.as_ref(), |o, s| {
             o.str("kind", s.kind.as_str());
             o.str("justification", &s.justification);
@@ -364,6 +364,7 @@ pub(crate) mod tests {
             input_index: 0,
             suppression: None,
             baseline: None,
+            fingerprint: "0123456789abcdef".to_string(),
         };
         let mut full = plain.clone();
         full.image_name = Some("n\"a\\me\n\u{1}é☃".into());

@@ -122,7 +122,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Result {
         ..Default::default()
     };
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint());
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
     let mut result = Result::builder()
         .rule_id(f.rule.code)
         .level(level(f.severity))
@@ -320,7 +320,7 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
             o.concat("text", &[&f.image_id, ": ", &f.message]);
         });
         o.object("partialFingerprints", |o| {
-            o.str(FINGERPRINT_KEY, &f.fingerprint());
+            o.str(FINGERPRINT_KEY, &f.fingerprint.clone());
         });
         o.object("properties", |o| {
             let scope = f.scope.as_deref();

@@ -81,10 +81,10 @@ impl Family {
     }
 
     /// Whether free text (a name or description) names this family as a word.
-    fn in_text(self, words: &[String]) -> bool {
-        let has = |w: &str| words.iter().any(|x| x == w);
+    fn in_text(self, words: &[&str]) -> bool {
+        let has = |w: &str| words.contains(&w);
         let pair =
-            |a: &str, b: &dyn Fn(&str) -> bool| words.windows(2).any(|p| p[0] == a && b(&p[1]));
+            |a: &str, b: &dyn Fn(&str) -> bool| words.windows(2).any(|p| p[0] == a && b(p[1]));
         match self {
             Family::Windows => has("windows"),
             Family::RedHat => has("rhel") || has("redhat") || pair("red", &|w| w == "hat"),
@@ -121,26 +121,28 @@ fn families_of_code(code: &str) -> Option<&'static [Family]> {
     })
 }
 
-/// Lower-case words of `text`, split at punctuation and at letter/digit
-/// changes, so `RHEL9`, `sles15` and `SQL_2019` each give their family word.
-fn words(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut last_digit = None;
-    for c in text.chars() {
-        if !c.is_ascii_alphanumeric() {
-            out.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
-            last_digit = None;
+/// The words of `lower` (text in lower case), split at punctuation and at
+/// letter/digit changes, so `rhel9`, `sles15` and `sql_2019` each give their
+/// family word.
+fn words(lower: &str) -> Vec<&str> {
+    let bytes = lower.as_bytes();
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if !b.is_ascii_alphanumeric() {
+            out.extend(start.take().map(|s| &lower[s..i]));
             continue;
         }
-        let digit = c.is_ascii_digit();
-        if last_digit.is_some_and(|d| d != digit) {
-            out.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
+        match start {
+            Some(s) if bytes[i - 1].is_ascii_digit() != b.is_ascii_digit() => {
+                out.push(&lower[s..i]);
+                start = Some(i);
+            }
+            Some(_) => {}
+            None => start = Some(i),
         }
-        current.push(c.to_ascii_lowercase());
-        last_digit = Some(digit);
     }
-    out.extend((!current.is_empty()).then_some(current));
+    out.extend(start.map(|s| &lower[s..]));
     out
 }
 
@@ -188,7 +190,8 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         let Some(text) = text.as_deref() else {
             continue;
         };
-        let words = words(text);
+        let text = text.to_ascii_lowercase();
+        let words = words(&text);
         let missing: Vec<&str> = Family::ALL
             .into_iter()
             .filter(|f| f.in_text(&words) && !f.in_details(&lower))
@@ -215,17 +218,28 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
 mod tests {
     use super::*;
 
+    fn words(text: &str) -> Vec<String> {
+        super::words(&text.to_ascii_lowercase())
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn in_text(family: Family, text: &str) -> bool {
+        family.in_text(&super::words(&text.to_ascii_lowercase()))
+    }
+
     #[test]
     fn words_find_families() {
-        assert!(Family::Windows.in_text(&words("Windows_Server-2022-English-Full-Base")));
+        assert!(in_text(Family::Windows, "Windows_Server-2022-English-Full-Base"));
         assert!(
-            Family::SqlServer.in_text(&words("Windows_Server-2019-English-Full-SQL_2019_Standard"))
+            in_text(Family::SqlServer, "Windows_Server-2019-English-Full-SQL_2019_Standard")
         );
-        assert!(!Family::SqlServer.in_text(&words("ubuntu-mysql-proxy")));
-        assert!(Family::RedHat.in_text(&words("RHEL-9.3.0_HVM-20240117-x86_64")));
-        assert!(Family::Suse.in_text(&words("suse-sles-15-sp5-v20240101-hvm-ssd-x86_64")));
-        assert!(!Family::Suse.in_text(&words("amzn2-ami-kernel-5.10-hvm")));
-        assert!(Family::RedHat.in_text(&words("payments-rhel9-base")));
+        assert!(!in_text(Family::SqlServer, "ubuntu-mysql-proxy"));
+        assert!(in_text(Family::RedHat, "RHEL-9.3.0_HVM-20240117-x86_64"));
+        assert!(in_text(Family::Suse, "suse-sles-15-sp5-v20240101-hvm-ssd-x86_64"));
+        assert!(!in_text(Family::Suse, "amzn2-ami-kernel-5.10-hvm"));
+        assert!(in_text(Family::RedHat, "payments-rhel9-base"));
         assert_eq!(words("SQL2019x"), vec!["sql", "2019", "x"]);
     }
 }
