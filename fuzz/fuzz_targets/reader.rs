@@ -1,8 +1,9 @@
 //! Any bytes through the whole reader (gzip or not, every accepted shape),
-//! then every built-in rule and the field-line lookup on each image read.
+//! then every built-in rule and the field-line lookup on each image read:
+//! through the keys the reader recorded and through a walk, which must agree.
 #![no_main]
 
-use amilint::input::file::read_from;
+use amilint::input::file::{field_line, read_from};
 use amilint::rules::{BUILTIN, Cx, RuleSettings};
 use libfuzzer_sys::fuzz_target;
 
@@ -16,7 +17,8 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         for raw in cx.take() {
-            let _ = located.line_of(&raw.pointer);
+            let walked = field_line(located.raw, located.line, &raw.pointer);
+            assert_eq!(located.line_of(&raw.pointer), walked, "{}", raw.pointer);
         }
     });
 });

@@ -77,12 +77,14 @@ pub struct LocatedImage<'a> {
     pub raw: &'a [u8],
     pub line: u64,
     pub column: u64,
+    /// The offsets of its top-level keys, when the reader recorded them.
+    pub keys: Option<&'a [u32]>,
 }
 
 impl LocatedImage<'_> {
     /// The input line of the field `pointer` names, if the image has it.
     pub fn line_of(&self, pointer: &crate::model::Pointer) -> Option<u64> {
-        field_line(self.raw, self.line, pointer)
+        FieldLines::new(self.raw, self.line, self.keys).of(pointer)
     }
 }
 
@@ -166,13 +168,14 @@ pub fn read_from(
     name: &str,
     mut sink: impl FnMut(LocatedImage<'_>),
 ) -> Result<(), InputError> {
-    scan_stream(raw, name, |bytes, line, column, _| {
+    scan_stream(raw, name, |bytes, line, column, keys| {
         let image = parse_image(bytes, line, column, name)?;
         sink(LocatedImage {
             image,
             raw: bytes,
             line,
             column,
+            keys,
         });
         Ok(())
     })
