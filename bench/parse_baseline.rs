@@ -114,7 +114,11 @@ fn main() {
         .count();
     let ami002 = machine
         .iter()
-        .filter(|i| i.deprecation_time.as_deref().is_none_or(|t| t.trim().is_empty()))
+        .filter(|i| {
+            i.deprecation_time
+                .as_deref()
+                .is_none_or(|t| t.trim().is_empty())
+        })
         .count();
     let ami003 = machine
         .iter()
@@ -126,7 +130,11 @@ fn main() {
         .count();
     let ami004 = machine
         .iter()
-        .filter(|i| i.platform_details.as_deref().is_none_or(|p| p.trim().is_empty()))
+        .filter(|i| {
+            i.platform_details
+                .as_deref()
+                .is_none_or(|p| p.trim().is_empty())
+        })
         .count();
     println!(
         "{{\"images\":{},\"AMI001\":{ami001},\"AMI002\":{ami002},\"AMI003\":{ami003},\"AMI004\":{ami004}}}",

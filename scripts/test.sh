@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
-# (Microsoft's SARIF validator from npm; moto's EC2 server from PyPI), then
-# runs every Rust test.
+# (Microsoft's SARIF validator from npm; moto's EC2 server, botocore's Security
+# Hub model and the OCSF models from PyPI), then runs every Rust test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,11 +10,11 @@ echo "==> installing the SARIF validator (@microsoft/sarif-multitool, npm ci)"
 # npm may refuse the package's postinstall `chmod u+x`; do it here.
 find tests/sarif-validator/node_modules/@microsoft -name Sarif.Multitool -type f -exec chmod u+x {} +
 
-echo "==> installing moto's server for the live-scan tests (tests/live/.venv)"
-if [ ! -x tests/live/.venv/bin/moto_server ]; then
+echo "==> installing moto, botocore and py-ocsf-models (tests/live/.venv, pinned)"
+if [ ! -x tests/live/.venv/bin/python ]; then
     python3 -m venv tests/live/.venv
-    tests/live/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/live/requirements.txt
 fi
+tests/live/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/live/requirements.txt
 
 echo "==> cargo test"
 cargo test --locked

@@ -493,8 +493,30 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         FormatArg::Github => Some(Format::Github),
         FormatArg::Markdown => Some(Format::Markdown),
         FormatArg::Junit => Some(Format::Junit),
+        FormatArg::Asff => Some(Format::Asff),
+        FormatArg::Ocsf => Some(Format::Ocsf),
         FormatArg::None => None,
     };
+    let asff_wanted = stdout_format == Some(Format::Asff)
+        || plan
+            .outputs
+            .iter()
+            .any(|(format, _)| *format == Format::Asff);
+    let asff_target = match (&args.asff_account, &args.asff_region) {
+        (Some(account), Some(region)) => {
+            if !crate::model::is_account_id(account) {
+                bail!("--asff-account: `{account}` is not a 12-digit AWS account id");
+            }
+            Some((account.clone(), region.clone()))
+        }
+        _ => None,
+    };
+    if asff_wanted && asff_target.is_none() && !args.live.aws {
+        bail!(
+            "the asff format needs --asff-account and --asff-region: the account and region \
+             whose Security Hub imports the findings (a live scan takes them from each image)"
+        );
+    }
     let mut targets = Vec::new();
     for (format, path) in &plan.outputs {
         targets.push((*format, false, Target::file(path)?));
@@ -503,18 +525,19 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         targets.push((format, use_color(args.color), Target::stdout()));
     }
     let report = if args.live.aws {
-        live_scan(&args.live, &plan, targets)?
+        live_scan(&args.live, &plan, targets, asff_target)?
     } else {
         let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
         if sources.iter().filter(|s| s.arg == "-").count() > 1 {
             bail!("stdin (`-`) can be read only once");
         }
-        let report = Report::new(
+        let mut report = Report::new(
             plan.settings.now,
             sources.iter().map(|s| s.uri.clone()).collect(),
             plan.rules.clone(),
             plan.fail_on,
         );
+        report.asff_target = asff_target;
         run_scan(&sources, &plan, report, targets, false)?
     };
 
@@ -865,7 +888,9 @@ fn read_batches(
                 batch.keys.extend_from_slice(keys);
                 (start, batch.keys.len())
             });
-            batch.images.push((batch.bytes.len(), line, column, key_range));
+            batch
+                .images
+                .push((batch.bytes.len(), line, column, key_range));
             if batch.images.len() == BATCH {
                 let full = std::mem::replace(&mut batch, new_batch());
                 tx.send(full).map_err(|_| stopped())?;
@@ -986,7 +1011,10 @@ fn check_image(image: &Image, at: &At<'_>, plan: &ScanPlan) -> Linted {
     // a stable path of its own.
     let (uri, line, column) = match (&scope, plan.live_uris) {
         (Some(s), true) => (
-            Arc::from(format!("aws/{}/{}/{}.json", s.account_id, s.region, image_id)),
+            Arc::from(format!(
+                "aws/{}/{}/{}.json",
+                s.account_id, s.region, image_id
+            )),
             1,
             1,
         ),
@@ -1215,7 +1243,12 @@ impl ErrorLog {
 }
 
 #[cfg(not(feature = "aws"))]
-fn live_scan(_: &AwsArgs, _: &ScanPlan, _: Vec<(Format, bool, Target)>) -> Result<Report> {
+fn live_scan(
+    _: &AwsArgs,
+    _: &ScanPlan,
+    _: Vec<(Format, bool, Target)>,
+    _: Option<(String, String)>,
+) -> Result<Report> {
     bail!("--aws: this amilint was built without live scanning (cargo feature `aws`)")
 }
 
@@ -1227,6 +1260,7 @@ fn live_scan(
     args: &AwsArgs,
     plan: &ScanPlan,
     targets: Vec<(Format, bool, Target)>,
+    asff_target: Option<(String, String)>,
 ) -> Result<Report> {
     use crate::input::fetch::{self, Progress};
 
@@ -1275,6 +1309,7 @@ fn live_scan(
         vec![Arc::from("aws")]
     };
     let mut report = Report::new(plan.settings.now, inputs, plan.rules.clone(), plan.fail_on);
+    report.asff_target = asff_target;
     for scope in &fetched.scopes {
         let (account, region) = (&scope.scope.account_id, &scope.scope.region);
         let fetch_error = |message: String, image_id: Option<Arc<str>>| ScanError {

@@ -156,6 +156,15 @@ pub struct ScanArgs {
     #[arg(short, long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,
 
+    /// ASFF output: the AWS account whose Security Hub receives the findings of
+    /// images without a live-scan scope (offline exports). Needs --asff-region.
+    #[arg(long, value_name = "ACCOUNT", requires = "asff_region")]
+    pub asff_account: Option<String>,
+
+    /// ASFF output: the region of that Security Hub.
+    #[arg(long, value_name = "REGION", requires = "asff_account")]
+    pub asff_region: Option<String>,
+
     /// The config file; default: amilint.toml in this folder or the nearest parent.
     #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
@@ -346,6 +355,10 @@ pub enum FormatArg {
     Markdown,
     /// JUnit XML: a test case per (image, rule).
     Junit,
+    /// AWS Security Hub findings (ASFF) for `BatchImportFindings`.
+    Asff,
+    /// OCSF 1.5 Compliance Findings.
+    Ocsf,
     /// No report on standard output (use with --output).
     None,
 }

@@ -123,7 +123,11 @@ impl Finding {
     /// Whether two findings are about the same image of the same input.
     pub fn same_image(&self, other: &Finding) -> bool {
         (self.input_index, self.location.line, self.location.column)
-            == (other.input_index, other.location.line, other.location.column)
+            == (
+                other.input_index,
+                other.location.line,
+                other.location.column,
+            )
             && self.image_id == other.image_id
     }
 
@@ -175,6 +179,9 @@ pub struct Report {
     pub images: Vec<ScannedImage>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
+    /// `--asff-account`, `--asff-region`: where Security Hub findings go
+    /// when a finding has no live-scan scope of its own.
+    pub asff_target: Option<(String, String)>,
 }
 
 /// Counts over all findings, updated as each is reported.
@@ -227,6 +234,7 @@ impl Report {
             baseline_absent: None,
             images: Vec::new(),
             fail_on,
+            asff_target: None,
         }
     }
 

@@ -24,6 +24,7 @@ use tokio::task::JoinSet;
 
 use crate::model::{
     BlockDeviceMapping, Ebs, Image, ImageScope, LaunchPermission, ProductCode, StateReason, Tag,
+    image_arn,
 };
 
 /// What to fetch, and how hard to try.
@@ -533,18 +534,6 @@ fn apply_attributes(
                 .collect(),
         );
     }
-}
-
-/// The image ARN: `arn:PARTITION:ec2:REGION::image/ID`.
-fn image_arn(region: &str, id: &str) -> String {
-    let partition = if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    };
-    format!("arn:{partition}:ec2:{region}::image/{id}")
 }
 
 fn owned(v: Option<&str>) -> Option<String> {

@@ -827,7 +827,10 @@ mod tests {
                     (crate::ptr!["Name"], Some(3)),
                     (crate::ptr!["Tags", 0, "Value"], Some(4)),
                     (crate::ptr!["ImdsSupport"], Some(5)),
-                    (crate::ptr!["BlockDeviceMappings", 1, "Ebs", "Encrypted"], Some(9)),
+                    (
+                        crate::ptr!["BlockDeviceMappings", 1, "Ebs", "Encrypted"],
+                        Some(9),
+                    ),
                     (crate::ptr!["BlockDeviceMappings", 2], None),
                     (crate::ptr!["Key"], None),
                     (crate::ptr!["DeprecationTime"], None),

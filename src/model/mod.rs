@@ -205,6 +205,22 @@ impl Image {
     }
 }
 
+/// The AWS partition a region belongs to.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// An image's ARN: `arn:PARTITION:ec2:REGION::image/ID`.
+pub fn image_arn(region: &str, id: &str) -> String {
+    format!("arn:{}:ec2:{region}::image/{id}", partition(region))
+}
+
 /// Whether `text` is an AWS account id: exactly 12 digits.
 pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
@@ -225,7 +241,8 @@ impl Pointer {
         let token = token.to_string();
         self.0.push('/');
         if token.contains(['~', '/']) {
-            self.0.push_str(&token.replace('~', "~0").replace('/', "~1"));
+            self.0
+                .push_str(&token.replace('~', "~0").replace('/', "~1"));
         } else {
             self.0.push_str(&token);
         }

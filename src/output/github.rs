@@ -44,7 +44,9 @@ pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
 /// An annotation per error and warning.
 pub fn tail(report: &Report, out: &mut Vec<u8>) {
     for e in &report.errors {
-        out.extend_from_slice(format!("::error title=amilint::{}\n", data(&e.to_string())).as_bytes());
+        out.extend_from_slice(
+            format!("::error title=amilint::{}\n", data(&e.to_string())).as_bytes(),
+        );
     }
     for w in &report.warnings {
         out.extend_from_slice(

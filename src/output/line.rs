@@ -105,7 +105,8 @@ impl<'a> Object<'a> {
 
     pub fn num(&mut self, key: &str, value: u64) {
         let mut buf = itoa::Buffer::new();
-        self.key(key).extend_from_slice(buf.format(value).as_bytes());
+        self.key(key)
+            .extend_from_slice(buf.format(value).as_bytes());
     }
 
     /// A number, or `null`.
@@ -122,7 +123,12 @@ impl<'a> Object<'a> {
     }
 
     /// A nested object, or `null`.
-    pub fn opt_object<T>(&mut self, key: &str, value: Option<T>, members: impl FnOnce(&mut Object<'_>, T)) {
+    pub fn opt_object<T>(
+        &mut self,
+        key: &str,
+        value: Option<T>,
+        members: impl FnOnce(&mut Object<'_>, T),
+    ) {
         match value {
             Some(value) => self.object(key, |o| members(o, value)),
             None => self.key(key).extend_from_slice(b"null"),

@@ -1,11 +1,13 @@
 //! Emitters: each presents a `Report` (and the findings it is given) and
 //! decides nothing.
 
+pub mod asff;
 pub mod github;
 pub mod json;
 pub mod junit;
 mod line;
 pub mod markdown;
+pub mod ocsf;
 #[cfg(feature = "aws")]
 pub mod progress;
 pub mod sarif;
@@ -28,6 +30,10 @@ pub enum Format {
     Markdown,
     /// JUnit XML: a test case per (image, rule).
     Junit,
+    /// AWS Security Hub findings (ASFF), for `BatchImportFindings`.
+    Asff,
+    /// OCSF 1.5 Compliance Findings (class 2003).
+    Ocsf,
 }
 
 impl Format {
@@ -53,6 +59,8 @@ pub struct Emitter {
     pub format: Format,
     color: bool,
     rule_index: HashMap<&'static str, usize>,
+    asff: Option<asff::Context>,
+    ocsf: Option<ocsf::Context>,
 }
 
 impl Emitter {
@@ -64,6 +72,8 @@ impl Emitter {
                 Format::Sarif => sarif::rule_index(report),
                 _ => HashMap::new(),
             },
+            asff: (format == Format::Asff).then(|| asff::Context::new(report)),
+            ocsf: (format == Format::Ocsf).then(|| ocsf::Context::new(report)),
         }
     }
 
@@ -76,6 +86,8 @@ impl Emitter {
         match self.format {
             Format::Json => json::head(report, out),
             Format::Sarif => sarif::head(report, out),
+            Format::Asff => asff::head(out),
+            Format::Ocsf => ocsf::head(out),
             Format::Text | Format::Github | Format::Markdown | Format::Junit => {}
         }
     }
@@ -87,6 +99,14 @@ impl Emitter {
             Format::Sarif => sarif::image(findings, &self.rule_index, out),
             Format::Text => text::image(findings, self.color, out),
             Format::Github => github::image(findings, out),
+            Format::Asff => {
+                let cx = self.asff.as_ref().expect("invariant: set for ASFF");
+                asff::image(findings, cx, out);
+            }
+            Format::Ocsf => {
+                let cx = self.ocsf.as_ref().expect("invariant: set for OCSF");
+                ocsf::image(findings, cx, out);
+            }
             Format::Markdown | Format::Junit => {}
         }
     }
@@ -94,7 +114,7 @@ impl Emitter {
     /// What goes between two images' (non-empty) findings.
     pub fn separator(&self) -> &'static [u8] {
         match self.format {
-            Format::Json | Format::Sarif => b",",
+            Format::Json | Format::Sarif | Format::Asff | Format::Ocsf => b",",
             _ => b"",
         }
     }
@@ -107,6 +127,8 @@ impl Emitter {
             Format::Sarif => sarif::tail(report, &mut buf),
             Format::Text => text::tail(report, self.color, &mut buf),
             Format::Github => github::tail(report, &mut buf),
+            Format::Asff => asff::tail(report, &mut buf),
+            Format::Ocsf => ocsf::tail(report, &mut buf),
             Format::Markdown => markdown::emit(report, &mut buf)?,
             Format::Junit => junit::emit(report, &mut buf)?,
         }

@@ -21,7 +21,6 @@ use crate::finding::{Finding, Report, SourceSpan, SuppressionKind};
 use crate::rules::{RuleMeta, Severity};
 
 const INFORMATION_URI: &str = "https://github.com/amilint/amilint";
-const RULES_DOC_URI: &str = "https://github.com/amilint/amilint/blob/main/docs/rules.md";
 /// The key under which results carry amilint's fingerprint.
 pub const FINGERPRINT_KEY: &str = "amilint/v1";
 
@@ -80,12 +79,7 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
         })
         .build();
     // Built-in rules are documented online; a policy's help is its `help`.
-    if rule.script().is_none() {
-        descriptor.help_uri = Some(format!(
-            "{RULES_DOC_URI}#{}",
-            rule.code.to_ascii_lowercase()
-        ));
-    }
+    descriptor.help_uri = rule.help_uri();
     descriptor
 }
 

@@ -231,13 +231,20 @@ mod tests {
 
     #[test]
     fn words_find_families() {
-        assert!(in_text(Family::Windows, "Windows_Server-2022-English-Full-Base"));
-        assert!(
-            in_text(Family::SqlServer, "Windows_Server-2019-English-Full-SQL_2019_Standard")
-        );
+        assert!(in_text(
+            Family::Windows,
+            "Windows_Server-2022-English-Full-Base"
+        ));
+        assert!(in_text(
+            Family::SqlServer,
+            "Windows_Server-2019-English-Full-SQL_2019_Standard"
+        ));
         assert!(!in_text(Family::SqlServer, "ubuntu-mysql-proxy"));
         assert!(in_text(Family::RedHat, "RHEL-9.3.0_HVM-20240117-x86_64"));
-        assert!(in_text(Family::Suse, "suse-sles-15-sp5-v20240101-hvm-ssd-x86_64"));
+        assert!(in_text(
+            Family::Suse,
+            "suse-sles-15-sp5-v20240101-hvm-ssd-x86_64"
+        ));
         assert!(!in_text(Family::Suse, "amzn2-ami-kernel-5.10-hvm"));
         assert!(in_text(Family::RedHat, "payments-rhel9-base"));
         assert_eq!(words("SQL2019x"), vec!["sql", "2019", "x"]);

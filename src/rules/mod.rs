@@ -194,6 +194,37 @@ impl RuleMeta {
         }
     }
 
+    /// How to fix what the rule finds, as plain text: the "Remediation"
+    /// section of a built-in rule's docs, a policy's `help`.
+    pub fn remediation(&self) -> String {
+        let docs = self.docs();
+        if self.script().is_some() || !docs.contains("## Remediation") {
+            return docs.trim().to_string();
+        }
+        let lines: Vec<&str> = docs
+            .lines()
+            .skip_while(|l| !l.starts_with("## Remediation"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("## "))
+            .map(str::trim)
+            .collect();
+        lines
+            .join(" ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Where a built-in rule is documented online; `None` for a policy.
+    pub fn help_uri(&self) -> Option<String> {
+        self.script().is_none().then(|| {
+            format!(
+                "https://github.com/amilint/amilint/blob/main/docs/rules.md#{}",
+                self.code.to_ascii_lowercase()
+            )
+        })
+    }
+
     /// The check of a built-in rule; `None` for a policy.
     pub fn builtin_check(&self) -> Option<CheckFn> {
         match self.origin {
