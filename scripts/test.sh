@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
-# (Microsoft's SARIF validator from npm; moto's EC2 server, botocore's Security
-# Hub model and the OCSF models from PyPI), then runs every Rust test.
+# (Microsoft's SARIF validator and playwright-core from npm; Debian's Chromium;
+# moto's EC2 server, botocore's Security Hub model and the OCSF models from
+# PyPI), then runs every Rust test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,15 @@ echo "==> installing the SARIF validator (@microsoft/sarif-multitool, npm ci)"
 (cd tests/sarif-validator && npm ci --no-audit --no-fund --loglevel=error)
 # npm may refuse the package's postinstall `chmod u+x`; do it here.
 find tests/sarif-validator/node_modules/@microsoft -name Sarif.Multitool -type f -exec chmod u+x {} +
+
+echo "==> installing Chromium (Debian) and playwright-core (npm ci) for the HTML report test"
+if ! command -v chromium >/dev/null; then
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+(cd tests/html && npm ci --no-audit --no-fund --loglevel=error)
 
 echo "==> installing moto, botocore and py-ocsf-models (tests/live/.venv, pinned)"
 if [ ! -x tests/live/.venv/bin/python ]; then

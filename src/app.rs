@@ -495,6 +495,7 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         FormatArg::Junit => Some(Format::Junit),
         FormatArg::Asff => Some(Format::Asff),
         FormatArg::Ocsf => Some(Format::Ocsf),
+        FormatArg::Html => Some(Format::Html),
         FormatArg::None => None,
     };
     let asff_wanted = stdout_format == Some(Format::Asff)

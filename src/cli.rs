@@ -359,6 +359,8 @@ pub enum FormatArg {
     Asff,
     /// OCSF 1.5 Compliance Findings.
     Ocsf,
+    /// One self-contained HTML page (charts, a filterable table, remediation).
+    Html,
     /// No report on standard output (use with --output).
     None,
 }

@@ -26,7 +26,6 @@ fn validate(inputs: &[&str]) {
 fn validate_with(inputs: &[&str], extra: &[&str], code: i32) {
     let dir = tempfile::tempdir().expect("tempdir");
     let sarif = dir.path().join("amilint.sarif");
-    let log = dir.path().join("validation.sarif");
     let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
         .args([
             "scan",
@@ -45,9 +44,16 @@ fn validate_with(inputs: &[&str], extra: &[&str], code: i32) {
         .status()
         .expect("amilint runs");
     assert_eq!(status.code(), Some(code));
+    check(&sarif);
+}
+
+/// Runs Microsoft's validator on `sarif`; fails on any error-level result.
+fn check(sarif: &std::path::Path) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("validation.sarif");
     let out = Command::new(multitool())
         .arg("validate")
-        .arg(&sarif)
+        .arg(sarif)
         .arg("-o")
         .arg(&log)
         .output()
@@ -158,4 +164,56 @@ fn sarif_with_waivers_config_warnings_and_a_baseline_passes() {
         ],
         1,
     );
+}
+
+#[test]
+fn merged_sarif_of_sharded_scans_passes() {
+    // Two shards with different rules (policies in one), one incomplete.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shard = |name: &str, extra: &[&str]| {
+        let path = dir.path().join(name);
+        let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+            .args([
+                "scan",
+                "--now",
+                "2026-06-01T00:00:00Z",
+                "--format",
+                "none",
+                "--no-config",
+            ])
+            .arg("--output")
+            .arg(format!("sarif={}", path.display()))
+            .args(extra)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("amilint runs");
+        assert!(matches!(status.code(), Some(1 | 2)));
+        path
+    };
+    let a = shard(
+        "a.sarif",
+        &["fixtures/formats/mixed.json", "--select", "ALL"],
+    );
+    let b = shard(
+        "b.sarif",
+        &[
+            "fixtures/examples/describe-images.json",
+            "fixtures/formats/mixed.json",
+            "--policy",
+            "policies",
+            "--policy",
+            "fixtures/policies/runtime-error.rhai",
+        ],
+    );
+    let merged = dir.path().join("merged.sarif");
+    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .arg("merge")
+        .arg(&a)
+        .arg(&b)
+        .arg("-o")
+        .arg(&merged)
+        .status()
+        .expect("amilint merge runs");
+    assert_eq!(status.code(), Some(2), "a shard was incomplete");
+    check(&merged);
 }

@@ -3,6 +3,7 @@
 
 pub mod asff;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 mod line;
@@ -34,6 +35,8 @@ pub enum Format {
     Asff,
     /// OCSF 1.5 Compliance Findings (class 2003).
     Ocsf,
+    /// One self-contained HTML page for people.
+    Html,
 }
 
 impl Format {
@@ -88,6 +91,7 @@ impl Emitter {
             Format::Sarif => sarif::head(report, out),
             Format::Asff => asff::head(out),
             Format::Ocsf => ocsf::head(out),
+            Format::Html => html::head(out),
             Format::Text | Format::Github | Format::Markdown | Format::Junit => {}
         }
     }
@@ -107,6 +111,7 @@ impl Emitter {
                 let cx = self.ocsf.as_ref().expect("invariant: set for OCSF");
                 ocsf::image(findings, cx, out);
             }
+            Format::Html => html::image(findings, out),
             Format::Markdown | Format::Junit => {}
         }
     }
@@ -114,7 +119,7 @@ impl Emitter {
     /// What goes between two images' (non-empty) findings.
     pub fn separator(&self) -> &'static [u8] {
         match self.format {
-            Format::Json | Format::Sarif | Format::Asff | Format::Ocsf => b",",
+            Format::Json | Format::Sarif | Format::Asff | Format::Ocsf | Format::Html => b",",
             _ => b"",
         }
     }
@@ -129,6 +134,7 @@ impl Emitter {
             Format::Github => github::tail(report, &mut buf),
             Format::Asff => asff::tail(report, &mut buf),
             Format::Ocsf => ocsf::tail(report, &mut buf),
+            Format::Html => html::tail(report, &mut buf),
             Format::Markdown => markdown::emit(report, &mut buf)?,
             Format::Junit => junit::emit(report, &mut buf)?,
         }

@@ -1,0 +1,55 @@
+// Opens an amilint HTML report in headless Chromium (Debian's /usr/bin/chromium)
+// and reports what a person sees: the summary, the chart bars, the table rows
+// before and after filtering, sorting and the image detail. Any exception, or a
+// network request of any kind, exits 1. Usage: node check.js REPORT.html SHOT.png FILTER
+"use strict";
+const { chromium } = require("playwright-core");
+
+(async () => {
+  const [report, shot, needle] = process.argv.slice(2);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  const problems = [];
+  page.on("pageerror", e => problems.push("page error: " + e.message));
+  page.on("console", m => { if (m.type() === "error") problems.push("console: " + m.text()); });
+  page.on("request", r => { if (!r.url().startsWith("file:")) problems.push("network: " + r.url()); });
+  page.on("dialog", d => { problems.push("dialog: " + d.message()); d.dismiss(); });
+  await page.goto("file://" + report);
+
+  const rows = () => page.$$eval("#findings tbody tr", trs => trs.map(tr => ({
+    image: tr.dataset.image, severity: tr.dataset.severity })));
+  const seen = {};
+  seen.total = Number(await page.textContent("#total b"));
+  seen.bySeverity = {};
+  for (const s of ["critical", "high", "medium", "low", "info"]) {
+    seen.bySeverity[s] = Number(await page.textContent(`#count-${s} b`));
+  }
+  seen.bars = await page.$$eval("#chart-severity rect", rs => rs.map(r => Number(r.dataset.count)));
+  seen.ruleBars = await page.$$eval("#chart-rule rect", rs => rs.length);
+  seen.rows = (await rows()).length;
+  seen.firstSeverity = (await rows())[0]?.severity ?? null;
+  seen.injected = await page.$$eval("img, iframe, object, embed", els => els.length);
+  seen.pageTextHasScript = (await page.textContent("#findings")).includes("<script>");
+
+  await page.fill("#filter", needle);
+  seen.filtered = await rows();
+  await page.fill("#filter", "");
+  await page.selectOption("#severity", "critical");
+  seen.critical = (await rows()).length;
+  await page.selectOption("#severity", "");
+  await page.click("th[data-key=severity]");
+  seen.reversedFirst = (await rows())[0]?.severity ?? null;
+  await page.click(`#findings tbody tr[data-image="${needle}"] td.image`);
+  seen.detailHeading = await page.textContent("#detail-heading");
+  seen.remediations = await page.$$eval("#detail .remediation", ds => ds.map(d => d.textContent));
+
+  await page.fill("#filter", "");
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: shot, fullPage: true });
+  seen.problems = problems;
+  await browser.close();
+  console.log(JSON.stringify(seen));
+})().catch(e => { console.error(e); process.exit(1); });
