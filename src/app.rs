@@ -1430,27 +1430,13 @@ fn use_color(arg: ColorArg) -> bool {
 fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), OutputError> {
-    let err = |source| OutputError {
+) -> Result<()> {
+    let mut target = Target::file(path)?;
+    write(target.writer()).map_err(|source| OutputError {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".amilint-");
-    // A report is an ordinary file: rw for all, less the umask (not 0600).
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
-    {
-        let mut out = BufWriter::new(tmp.as_file_mut());
-        write(&mut out).and_then(|()| out.flush()).map_err(err)?;
-    }
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    })?;
+    target.commit()
 }
 
 /// `amilint explain`: the rule's header and its docs.
