@@ -564,8 +564,31 @@ enum Target {
     Stdout(BufWriter<tempfile::SpooledTempFile>),
 }
 
+/// The temporary files of reports being written. An interrupted scan (Ctrl-C,
+/// SIGTERM from a cancelled CI job) removes them before it exits, so it leaves
+/// neither a half-written report nor a stray temporary file.
+static IN_PROGRESS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Installs the handler that does that (once per process), exiting 130.
+fn clean_up_on_interrupt() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Failing to install it (another handler exists) only loses the clean-up.
+        let _ = ctrlc::set_handler(|| {
+            if let Ok(paths) = IN_PROGRESS.lock() {
+                for path in paths.iter() {
+                    let _ = std::fs::remove_file(path);
+                }
+            }
+            eprintln!("amilint: interrupted; no report written");
+            std::process::exit(130);
+        });
+    });
+}
+
 impl Target {
     fn file(path: &Path) -> Result<Target, OutputError> {
+        clean_up_on_interrupt();
         let err = |source| OutputError {
             path: path.to_path_buf(),
             source,
@@ -580,6 +603,9 @@ impl Target {
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
         let (file, temp) = builder.tempfile_in(dir).map_err(err)?.into_parts();
+        if let Ok(mut paths) = IN_PROGRESS.lock() {
+            paths.push(temp.to_path_buf());
+        }
         Ok(Target::File {
             out: BufWriter::with_capacity(1 << 20, file),
             temp,
@@ -617,7 +643,11 @@ impl Target {
                     source,
                 };
                 out.into_inner().map_err(|e| err(e.into_error()))?;
+                let temp_path = temp.to_path_buf();
                 temp.persist(&path).map_err(|e| err(e.error))?;
+                if let Ok(mut paths) = IN_PROGRESS.lock() {
+                    paths.retain(|p| *p != temp_path);
+                }
             }
             Target::Stdout(out) => {
                 let mut spool = out

@@ -274,10 +274,9 @@ fn terminal_escapes_in_image_text_never_reach_the_terminal() {
     );
 }
 
-#[test]
-fn an_interrupted_scan_leaves_no_report() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let input = dir.path().join("many.json");
+/// An export big enough that a debug build scans it for a while.
+fn many_images(dir: &std::path::Path) -> std::path::PathBuf {
+    let input = dir.join("many.json");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&input).expect("create"));
     file.write_all(b"{\"Images\": [").expect("write");
     for i in 0..300_000 {
@@ -288,6 +287,13 @@ fn an_interrupted_scan_leaves_no_report() {
     }
     file.write_all(b"]}").expect("write");
     drop(file);
+    input
+}
+
+#[test]
+fn an_interrupted_scan_leaves_no_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = many_images(dir.path());
     let report = dir.path().join("report.sarif");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amilint"))
         .args([
@@ -308,4 +314,54 @@ fn an_interrupted_scan_leaves_no_report() {
         !report.exists(),
         "a killed scan must not leave a report behind"
     );
+}
+
+/// Ctrl-C, or the SIGTERM of a cancelled CI job: the reports' temporary files
+/// are removed too, and the exit code is 130.
+#[test]
+fn a_signalled_scan_cleans_up_after_itself() {
+    for signal in ["-INT", "-TERM"] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let input = many_images(dir.path());
+        let out_dir = dir.path().join("out");
+        std::fs::create_dir(&out_dir).expect("mkdir");
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amilint"))
+            .args([
+                "scan",
+                input.to_str().expect("utf-8"),
+                "--no-config",
+                "--format",
+                "none",
+            ])
+            .arg("-o")
+            .arg(format!("sarif={}", out_dir.join("r.sarif").display()))
+            .arg("-o")
+            .arg(format!("json={}", out_dir.join("r.json").display()))
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("starts");
+        // Wait until both temporary reports exist: the scan is under way.
+        let started = std::time::Instant::now();
+        while std::fs::read_dir(&out_dir).expect("ls").count() < 2 {
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "the scan never started writing"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let status = std::process::Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success());
+        let out = child.wait_with_output().expect("waits");
+        assert_eq!(out.status.code(), Some(130), "{signal}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+        let left: Vec<_> = std::fs::read_dir(&out_dir)
+            .expect("ls")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert!(left.is_empty(), "{signal} left {left:?}");
+    }
 }
