@@ -13,8 +13,8 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 use crate::cli::{
-    AwsArgs, Cli, ColorArg, Command, ConfigCommand, FailOn, FormatArg, LimitArgs, PolicyArgs,
-    PolicyCommand, RulesFormat, ScanArgs, ShellArg,
+    AwsArgs, Cli, ColorArg, Command, ConfigCommand, FailOn, FormatArg, KindArg, LimitArgs,
+    PolicyArgs, PolicyCommand, PreflightArgs, RulesFormat, ScanArgs, ShellArg,
 };
 use crate::config::{self, Config};
 use crate::error::{InputError, OutputError};
@@ -26,11 +26,12 @@ use crate::input::{FieldLines, InputSource, read_raw};
 use crate::model::Image;
 use crate::output::{self, Format};
 use crate::policy::{self, Limits, Policy};
-use crate::rules::{self, BUILTIN, Cx, RawFinding, RuleMeta, RuleSettings, Severity};
+use crate::rules::{self, BUILTIN, Cx, RawFinding, RequestKind, RuleMeta, RuleSettings, Severity};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args),
+        Command::Preflight(args) => preflight(&args),
         Command::Rules(args) => {
             let policies = load_policies(&args.policies, Timestamp::now())?;
             list_rules(args.format, &policy::catalogue(&policies))?;
@@ -249,7 +250,7 @@ impl ScanPlan {
             rules: BUILTIN
                 .iter()
                 .copied()
-                .filter(|r| r.default_enabled)
+                .filter(|r| r.default_enabled && r.subject.images())
                 .collect(),
             severities: BTreeMap::new(),
             settings,
@@ -321,7 +322,9 @@ fn config_and_policies(
     Ok((config, policies))
 }
 
-fn plan(args: &ScanArgs) -> Result<ScanPlan> {
+/// The validated plan of a scan, or with `requests` of a preflight: only the
+/// rules that apply to images (or to requests) run.
+fn plan(args: &ScanArgs, requests: bool) -> Result<ScanPlan> {
     let now = match &args.now {
         Some(text) => text.parse::<Timestamp>().with_context(|| {
             format!("--now: `{text}` is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)")
@@ -343,6 +346,32 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
     ignore.extend(config.ignore.clone().unwrap_or_default());
     ignore.extend(config.disabled.iter().cloned());
     let selected = resolve_rules(&catalogue, &select, "--select")?;
+    let applies = |r: &RuleMeta| {
+        if requests {
+            r.subject.requests()
+        } else {
+            r.subject.images()
+        }
+    };
+    let explicit = select
+        .iter()
+        .filter(|k| !k.trim().eq_ignore_ascii_case("ALL"));
+    for key in explicit {
+        if let Some(rule) = rules::find(&catalogue, key.trim())
+            && !applies(rule)
+        {
+            bail!(
+                "--select: {} ({}) {}",
+                rule.code,
+                rule.name,
+                if requests {
+                    "lints images that exist: use `amilint scan`"
+                } else {
+                    "lints image requests: use `amilint preflight`"
+                }
+            );
+        }
+    }
     let ignored = resolve_rules(&catalogue, &ignore, "--ignore")?;
     // Rules off by default that the config configured are on.
     let configured = |code: &str| match code {
@@ -362,6 +391,7 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
             }
         })
         .filter(|r| !ignored.iter().any(|i| i.code == r.code))
+        .filter(|r| applies(r))
         .collect();
     let policies = policies
         .into_iter()
@@ -485,7 +515,44 @@ fn plan(args: &ScanArgs) -> Result<ScanPlan> {
 }
 
 fn scan(args: &ScanArgs) -> Result<ExitCode> {
-    let plan = plan(args)?;
+    let plan = plan(args, false)?;
+    let (targets, asff_target) = outputs(args, &plan)?;
+    let report = if args.live.aws {
+        live_scan(&args.live, &plan, targets, asff_target)?
+    } else {
+        let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
+        if sources.iter().filter(|s| s.arg == "-").count() > 1 {
+            bail!("stdin (`-`) can be read only once");
+        }
+        let mut report = Report::new(
+            plan.settings.now,
+            sources.iter().map(|s| s.uri.clone()).collect(),
+            plan.rules.clone(),
+            plan.fail_on,
+        );
+        report.asff_target = asff_target;
+        run_scan(&sources, &plan, report, targets, false)?
+    };
+    Ok(exit_code(&report, args.exit_zero))
+}
+
+fn exit_code(report: &Report, exit_zero: bool) -> ExitCode {
+    if !report.errors.is_empty() {
+        ExitCode::from(2)
+    } else if report.fails() && !exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The reports to write (`--output` files, then stdout's), and the ASFF
+/// account and region.
+#[allow(clippy::type_complexity)]
+fn outputs(
+    args: &ScanArgs,
+    plan: &ScanPlan,
+) -> Result<(Vec<(Format, bool, Target)>, Option<(String, String)>)> {
     let stdout_format = match args.format {
         FormatArg::Text => Some(Format::Text),
         FormatArg::Json => Some(Format::Json),
@@ -525,30 +592,107 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
     if let Some(format) = stdout_format {
         targets.push((format, use_color(args.color), Target::stdout()));
     }
-    let report = if args.live.aws {
-        live_scan(&args.live, &plan, targets, asff_target)?
-    } else {
-        let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
-        if sources.iter().filter(|s| s.arg == "-").count() > 1 {
-            bail!("stdin (`-`) can be read only once");
-        }
-        let mut report = Report::new(
-            plan.settings.now,
-            sources.iter().map(|s| s.uri.clone()).collect(),
-            plan.rules.clone(),
-            plan.fail_on,
-        );
-        report.asff_target = asff_target;
-        run_scan(&sources, &plan, report, targets, false)?
-    };
+    Ok((targets, asff_target))
+}
 
-    Ok(if !report.errors.is_empty() {
-        ExitCode::from(2)
-    } else if report.fails() && !args.exit_zero {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+/// `amilint preflight`: each request document is read into our image model
+/// (its tags from `TagSpecifications` with `ResourceType: image`) and checked
+/// like an image, by the rules that apply to requests, with the request's
+/// kind in the settings. Findings point at the request file's lines.
+fn preflight(args: &PreflightArgs) -> Result<ExitCode> {
+    let scan_args = &args.scan;
+    if scan_args.live.aws {
+        bail!("--aws: preflight lints request files; live images are for `amilint scan --aws`");
+    }
+    let plan = plan(scan_args, true)?;
+    let (targets, asff_target) = outputs(scan_args, &plan)?;
+    let sources: Vec<InputSource> = scan_args
+        .inputs
+        .iter()
+        .map(|a| InputSource::new(a))
+        .collect();
+    if sources.iter().filter(|s| s.arg == "-").count() > 1 {
+        bail!("stdin (`-`) can be read only once");
+    }
+    let kind = args.kind.map(|k| match k {
+        KindArg::Create => RequestKind::Create,
+        KindArg::Register => RequestKind::Register,
+    });
+    let mut report = preflight_sources(&sources, &plan, kind)?;
+    report.asff_target = asff_target;
+    for (format, color, mut target) in targets {
+        output::emit(format, &report, color, target.writer())
+            .with_context(|| format!("writing the report to {}", target.describe()))?;
+        target.commit()?;
+    }
+    Ok(exit_code(&report, scan_args.exit_zero))
+}
+
+/// Reads every request of `sources` and checks it with the plan's request
+/// rules; `kind` overrides telling RegisterImage from CreateImage by content.
+/// Every finding is kept in the report.
+pub fn preflight_sources(
+    sources: &[InputSource],
+    plan: &ScanPlan,
+    kind: Option<RequestKind>,
+) -> Result<Report> {
+    let mut report = Report::new(
+        plan.settings.now,
+        sources.iter().map(|s| s.uri.clone()).collect(),
+        plan.rules.clone(),
+        plan.fail_on,
+    );
+    for (input_index, source) in sources.iter().enumerate() {
+        for (mut image, raw, line, column) in crate::input::read_requests(source)? {
+            let kind = kind.unwrap_or(if image.extra.contains_key("InstanceId") {
+                RequestKind::Create
+            } else {
+                RequestKind::Register
+            });
+            image.tags = Some(request_tags(&image));
+            // A RegisterImage/CreateImage request has no image id yet: findings
+            // name the image to be (an EnableImageDeprecation request has one).
+            if image.image_id.is_none() {
+                image.image_id = Some(match &image.name {
+                    Some(name) => name.clone(),
+                    None => format!("request at {}:{line}", source.uri),
+                });
+            }
+            let mut request_plan = plan.clone();
+            request_plan.settings.request = Some(kind);
+            let at = At {
+                raw: &raw,
+                keys: None,
+                line,
+                column,
+                uri: &source.uri,
+                input_index,
+            };
+            let linted = check_image(&image, &at, &request_plan);
+            report.images_scanned += 1;
+            for f in linted.findings {
+                report.tally.add(&f);
+                report.findings.push(f);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The tags a request gives the image: `TagSpecifications` entries with
+/// `ResourceType: image`.
+fn request_tags(request: &Image) -> Vec<crate::model::Tag> {
+    request
+        .extra
+        .get("TagSpecifications")
+        .and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter(|spec| spec.get("ResourceType").and_then(|v| v.as_str()) == Some("image"))
+        .filter_map(|spec| spec.get("Tags").cloned())
+        .filter_map(|tags| serde_json::from_value::<Vec<crate::model::Tag>>(tags).ok())
+        .flatten()
+        .collect()
 }
 
 /// Where one output goes while the scan runs. A file is written beside its
@@ -1494,15 +1638,18 @@ pub fn rules_markdown(rules: &[&'static RuleMeta]) -> String {
     let mut out = String::from(
         "# amilint rules\n\nGenerated by `amilint rules --format markdown`; do not edit.\n\n",
     );
-    out.push_str("| code | name | severity | on by default | summary |\n|---|---|---|---|---|\n");
+    out.push_str(
+        "| code | name | severity | on by default | lints | summary |\n|---|---|---|---|---|---|\n",
+    );
     for r in rules {
         out.push_str(&format!(
-            "| [{}](#{}) | {} | {} | {} | {} |\n",
+            "| [{}](#{}) | {} | {} | {} | {} | {} |\n",
             r.code,
             r.code.to_ascii_lowercase(),
             r.name,
             r.severity,
             if r.default_enabled { "yes" } else { "no" },
+            r.subject.as_str(),
             r.summary
         ));
     }
@@ -1530,6 +1677,8 @@ struct RuleJson {
     severity: Severity,
     default_enabled: bool,
     summary: &'static str,
+    /// `images` (`scan`), `requests` (`preflight`) or `both`.
+    lints: &'static str,
     description: String,
     docs: String,
     /// The policy's script; absent for built-in rules.
@@ -1563,6 +1712,7 @@ fn list_rules(format: RulesFormat, rules: &[&'static RuleMeta]) -> Result<()> {
                     severity: r.severity,
                     default_enabled: r.default_enabled,
                     summary: r.summary,
+                    lints: r.subject.as_str(),
                     description: r.description(),
                     docs: r.docs(),
                     script: r.script(),

@@ -23,6 +23,11 @@ pub struct Cli {
 pub enum Command {
     /// Scan describe-images exports and report findings.
     Scan(Box<ScanArgs>),
+    /// Lint RegisterImage / CreateImage request documents (the AWS CLI's
+    /// --cli-input-json shape) before the image exists: AMI101-AMI106 and the image
+    /// rules the request decides (AMI001, AMI003, AMI007, AMI016, AMI017). FILE is one
+    /// request, or a JSON array of them. Output, config and rule flags are scan's.
+    Preflight(Box<PreflightArgs>),
     /// List the rules: the built-in catalogue, plus policies given with --policy.
     Rules(RulesArgs),
     /// Print the documentation of one rule or policy.
@@ -363,6 +368,23 @@ pub enum FormatArg {
     Html,
     /// No report on standard output (use with --output).
     None,
+}
+
+#[derive(Debug, Args)]
+pub struct PreflightArgs {
+    /// The request's API: `register` (RegisterImage) or `create` (CreateImage);
+    /// default: create when the document has `InstanceId`, else register.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Register,
+    Create,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -54,13 +54,10 @@ fn inputs(dir: &Path) -> Vec<String> {
         ),
     )
     .expect("write");
-    let mut paths: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("fixtures/rules"))
-        .expect("fixtures")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| p.display().to_string())
+    let mut paths: Vec<String> = common::image_rule_fixtures()
+        .iter()
+        .map(|f| format!("{ROOT}/{f}"))
         .collect();
-    paths.sort();
     paths.push(format!("{ROOT}/fixtures/formats/mixed.json"));
     paths.push(evil.display().to_string());
     paths

@@ -144,17 +144,7 @@ fn offline_json(path: &str, extra: &[&str]) -> Value {
 }
 
 fn fixture_files() -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(Path::new(ROOT).join("fixtures/rules"))
-        .expect("fixtures")
-        .map(|e| {
-            format!(
-                "fixtures/rules/{}",
-                e.expect("entry").file_name().to_string_lossy()
-            )
-        })
-        .filter(|f| f.ends_with(".json"))
-        .collect();
-    files.sort();
+    let mut files = common::image_rule_fixtures();
     files.push(EXAMPLE.to_string());
     files
 }

@@ -1,5 +1,7 @@
 //! One snapshot per rule: each `fixtures/rules/<CODE>.json` is scanned with
-//! only that rule enabled, and the text output is the snapshot.
+//! only that rule enabled, and the text output is the snapshot. Fixtures of
+//! request rules (AMI1xx) are JSON arrays of request documents, run through
+//! preflight; their labels are in `Description` (`ok: …`, `bad: …`).
 
 mod common;
 
@@ -39,15 +41,26 @@ fn rules() {
             config.options.apply(&mut plan.settings);
         }
         let rel = format!("fixtures/rules/{code}.json");
-        let report = common::scan(&[&rel], &plan);
+        let report = if rule.subject == amilint::rules::Subject::Request {
+            let source = amilint::input::InputSource::new(&rel);
+            amilint::app::preflight_sources(&[source], &plan, None).expect("fixture reads")
+        } else {
+            common::scan(&[&rel], &plan)
+        };
 
         let flagged: BTreeSet<&str> = report.findings.iter().map(|f| &*f.image_id).collect();
         let text = std::fs::read_to_string(path).expect("fixture readable");
         let doc: serde_json::Value = serde_json::from_str(&text).expect("fixture is JSON");
-        let images = doc["Images"].as_array().expect("fixture has Images");
+        let images = doc["Images"]
+            .as_array()
+            .or(doc.as_array())
+            .expect("fixture has Images, or is an array of requests");
         let mut saw_bad = false;
         for image in images {
-            let id = image["ImageId"].as_str().expect("fixture image id");
+            let id = image["ImageId"]
+                .as_str()
+                .or(image["Name"].as_str())
+                .expect("fixture image id (or request name)");
             let name = image["Name"].as_str().unwrap_or_default();
             let description = image["Description"].as_str().unwrap_or_default();
             match label(name, description) {

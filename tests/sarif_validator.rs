@@ -2,6 +2,8 @@
 //! error for amilint's SARIF. The test command (scripts/test.sh) installs it;
 //! this test fails, not skips, when it is missing.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -100,17 +102,7 @@ fn sarif_passes_microsofts_validator() {
 
 #[test]
 fn sarif_of_every_rule_fixture_passes() {
-    let fixtures: Vec<String> =
-        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rules"))
-            .expect("fixtures")
-            .map(|e| {
-                format!(
-                    "fixtures/rules/{}",
-                    e.expect("entry").file_name().to_string_lossy()
-                )
-            })
-            .filter(|f| f.ends_with(".json"))
-            .collect();
+    let fixtures = common::image_rule_fixtures();
     let refs: Vec<&str> = fixtures.iter().map(String::as_str).collect();
     validate(&refs);
 }
@@ -216,4 +208,31 @@ fn merged_sarif_of_sharded_scans_passes() {
         .expect("amilint merge runs");
     assert_eq!(status.code(), Some(2), "a shard was incomplete");
     check(&merged);
+}
+
+#[test]
+fn preflight_sarif_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sarif = dir.path().join("preflight.sarif");
+    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            "preflight",
+            "--now",
+            "2026-06-01T00:00:00Z",
+            "--no-config",
+            "--format",
+            "none",
+        ])
+        .arg("--output")
+        .arg(format!("sarif={}", sarif.display()))
+        .args([
+            "fixtures/requests/register-image.json",
+            "fixtures/requests/create-image.json",
+            "fixtures/rules/AMI104.json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("amilint runs");
+    assert_eq!(status.code(), Some(1));
+    check(&sarif);
 }

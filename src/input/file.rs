@@ -221,6 +221,39 @@ pub fn parse_image(bytes: &[u8], line: u64, column: u64, path: &str) -> Result<I
     }
 }
 
+/// The RegisterImage / CreateImage request documents of one preflight input:
+/// the file's one JSON object, or each object of its top-level array, with
+/// its line and column, parsed into our image model (request keys that an
+/// image does not have, such as `TagSpecifications` or `NoReboot`, are kept
+/// in `extra`).
+pub fn read_requests(source: &InputSource) -> Result<Vec<(Image, Vec<u8>, u64, u64)>, InputError> {
+    let name = source.name();
+    let mut bytes = Vec::new();
+    open(source)?
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::Io {
+            path: name.clone(),
+            source: e,
+        })?;
+    serde_json::from_slice::<IgnoredAny>(&bytes).map_err(|e| json_error(&e, 1, 1, &name))?;
+    let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
+    let ranges = match first.map(|i| bytes[i]) {
+        Some(b'[') => super::position::array_elements(&bytes),
+        _ => vec![(first.unwrap_or(0), bytes.len())],
+    };
+    let mut out = Vec::new();
+    for (start, end) in ranges {
+        let before = &bytes[..start];
+        let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
+        let column = (start - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1)) as u64 + 1;
+        let raw = bytes[start..end].to_vec();
+        let image: Image =
+            serde_json::from_slice(&raw).map_err(|e| json_error(&e, line, column, &name))?;
+        out.push((image, raw, line, column));
+    }
+    Ok(out)
+}
+
 fn json_error(e: &serde_json::Error, line: u64, column: u64, path: &str) -> InputError {
     let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
     let (abs_line, abs_col) = if rel_line <= 1 {

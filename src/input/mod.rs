@@ -5,5 +5,7 @@
 pub mod fetch;
 pub mod file;
 
-pub use file::{FieldLines, InputSource, field_line, parse_image, read_images, read_raw};
+pub use file::{
+    FieldLines, InputSource, field_line, parse_image, read_images, read_raw, read_requests,
+};
 pub mod position;

@@ -93,6 +93,29 @@ pub fn line_at_keys(json: &[u8], keys: &[u32], tokens: &[String]) -> Option<u64>
     Some(memchr::memchr_iter(b'\n', &json[..at]).count() as u64)
 }
 
+/// The byte ranges of the elements of a top-level JSON array (`json` is
+/// valid JSON, already checked by serde_json).
+pub fn array_elements(json: &[u8]) -> Vec<(usize, usize)> {
+    let mut walker = Walker { json, pos: 0 };
+    let mut out = Vec::new();
+    if walker.skip_ws() != Some(b'[') {
+        return out;
+    }
+    walker.pos += 1;
+    while let Some(b) = walker.skip_ws() {
+        if b == b']' {
+            break;
+        }
+        let start = walker.pos;
+        walker.skip_value();
+        out.push((start, walker.pos));
+        if walker.skip_ws() == Some(b',') {
+            walker.pos += 1;
+        }
+    }
+    out
+}
+
 /// Whether a raw (still escaped) JSON key is `token`.
 fn key_is(raw: &[u8], token: &str) -> bool {
     if raw.contains(&b'\\') {

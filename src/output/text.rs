@@ -34,9 +34,11 @@ impl Paint {
 pub fn image(findings: &[Finding], color: bool, out: &mut Vec<u8>) {
     let paint = Paint { on: color };
     let Some(f) = findings.first() else { return };
+    // A request has no id yet and goes by its name: no need to say it twice.
     let mut name = f
         .image_name
         .as_deref()
+        .filter(|n| *n != &*f.image_id)
         .map(|n| format!(" ({})", clean(n)))
         .unwrap_or_default();
     if let Some(scope) = &f.scope {

@@ -366,6 +366,7 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
         origin: Origin::Policy {
             script: leak(script),
         },
+        subject: crate::rules::Subject::Image,
     };
     Ok(Box::leak(Box::new(meta)))
 }

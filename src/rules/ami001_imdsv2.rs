@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule, shown};
+use crate::rules::{Cx, Severity, Subject, declare_rule, shown};
 
 declare_rule! {
     /// ## What it does
@@ -32,6 +32,7 @@ declare_rule! {
         severity: Severity::High,
         default_enabled: true,
         summary: "Image does not require IMDSv2",
+        subject: Subject::Both,
         check: check,
     }
 }

@@ -1,12 +1,16 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule};
+use crate::rules::{Cx, Severity, Subject, declare_rule};
 
 declare_rule! {
     /// ## What it does
     /// Flags images with any block-device mapping that has `Ebs` whose `Encrypted` is
     /// not `true` (absent included). Mappings without `Ebs` (instance store volumes,
     /// `NoDevice`) are ignored. One finding per image names every offending device.
+    ///
+    /// In a RegisterImage/CreateImage request (`amilint preflight`) only new volumes
+    /// count: a mapping that restores a snapshot takes the snapshot's encryption
+    /// (and giving `Encrypted` there is AMI102).
     ///
     /// ## Why is this bad?
     /// The snapshot behind an unencrypted mapping is stored in the clear, and every volume
@@ -33,6 +37,7 @@ declare_rule! {
         severity: Severity::High,
         default_enabled: true,
         summary: "EBS snapshot of the image is not encrypted",
+        subject: Subject::Both,
         check: check,
     }
 }
@@ -42,7 +47,8 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     let mut devices = Vec::new();
     for (i, mapping) in image.block_device_mappings.iter().flatten().enumerate() {
         let Some(ebs) = &mapping.ebs else { continue };
-        if ebs.encrypted == Some(true) {
+        let restores_snapshot = cx.settings.request.is_some() && ebs.snapshot_id.is_some();
+        if ebs.encrypted == Some(true) || restores_snapshot {
             continue;
         }
         first.get_or_insert(i);

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule};
+use crate::rules::{Cx, Severity, Subject, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -31,6 +31,7 @@ declare_rule! {
         severity: Severity::Medium,
         default_enabled: false,
         summary: "Image lacks a required tag, or a tag value is not allowed",
+        subject: Subject::Both,
         check: check,
     }
 }

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule, shown};
+use crate::rules::{Cx, Severity, Subject, declare_rule, shown};
 
 declare_rule! {
     /// ## What it does
@@ -30,6 +30,7 @@ declare_rule! {
         severity: Severity::Info,
         default_enabled: false,
         summary: "Image does not boot with UEFI and NitroTPM",
+        subject: Subject::Both,
         check: check,
     }
 }

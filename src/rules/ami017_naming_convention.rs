@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule};
+use crate::rules::{Cx, Severity, Subject, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -31,6 +31,7 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: false,
         summary: "Image name does not follow the naming convention",
+        subject: Subject::Both,
         check: check,
     }
 }

@@ -28,6 +28,12 @@ mod ami015_paravirtual;
 mod ami016_uefi_tpm;
 mod ami017_naming_convention;
 mod ami018_kms_key_not_allowed;
+mod ami101_invalid_name;
+mod ami102_encrypted_on_snapshot;
+mod ami103_no_reboot;
+mod ami104_volume_parameters;
+mod ami105_deprecation_date;
+mod ami106_tag_resource_type;
 
 /// Every built-in rule, in code order. Codes are public API: never renumber.
 pub static BUILTIN: &[&RuleMeta] = &[
@@ -49,6 +55,12 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami016_uefi_tpm::NO_UEFI_TPM,
     &ami017_naming_convention::NAMING_CONVENTION,
     &ami018_kms_key_not_allowed::KMS_KEY_NOT_ALLOWED,
+    &ami101_invalid_name::INVALID_IMAGE_NAME,
+    &ami102_encrypted_on_snapshot::ENCRYPTED_ON_SNAPSHOT_MAPPING,
+    &ami103_no_reboot::NO_REBOOT,
+    &ami104_volume_parameters::VOLUME_PARAMETERS,
+    &ami105_deprecation_date::DEPRECATION_DATE_OUT_OF_RANGE,
+    &ami106_tag_resource_type::TAG_RESOURCE_TYPE,
 ];
 
 /// Codes reserved for rules that later work adds; never give them to another rule.
@@ -142,6 +154,38 @@ pub struct RuleMeta {
     /// Remediation, References (from the rule's `///` lines).
     pub docs: &'static str,
     pub origin: Origin,
+    /// What the rule lints: saved or live images (`scan`), image requests
+    /// (`preflight`), or both.
+    pub subject: Subject,
+}
+
+/// What a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Images that exist (`amilint scan`).
+    Image,
+    /// RegisterImage / CreateImage requests (`amilint preflight`).
+    Request,
+    /// Both: the request decides the image's property.
+    Both,
+}
+
+impl Subject {
+    pub fn images(self) -> bool {
+        matches!(self, Subject::Image | Subject::Both)
+    }
+
+    pub fn requests(self) -> bool {
+        matches!(self, Subject::Request | Subject::Both)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Image => "images",
+            Subject::Request => "requests",
+            Subject::Both => "both",
+        }
+    }
 }
 
 /// Where a rule comes from, and so how it is run.
@@ -252,6 +296,7 @@ macro_rules! declare_rule {
             severity: $severity:expr,
             default_enabled: $enabled:expr,
             summary: $summary:literal,
+            $(subject: $subject:expr,)?
             check: $check:path $(,)?
         }
     ) => {
@@ -263,8 +308,11 @@ macro_rules! declare_rule {
             summary: $summary,
             docs: concat!($($doc, "\n"),+),
             origin: $crate::rules::Origin::Builtin($check),
+            subject: declare_rule!(@subject $($subject)?),
         };
     };
+    (@subject) => { $crate::rules::Subject::Image };
+    (@subject $subject:expr) => { $subject };
 }
 pub(crate) use declare_rule;
 
@@ -292,6 +340,18 @@ pub struct RuleSettings {
     pub name_pattern: Option<regex::Regex>,
     /// AMI018: (as written, compiled) globs of allowed KMS key ARNs.
     pub allowed_kms_keys: Vec<(String, globset::GlobMatcher)>,
+    /// `amilint preflight`: the kind of request being linted (`None` when
+    /// linting images).
+    pub request: Option<RequestKind>,
+}
+
+/// The request a preflight lints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// `RegisterImage`: an image from snapshots (or an S3 manifest).
+    Register,
+    /// `CreateImage`: an image from an instance (`InstanceId`).
+    Create,
 }
 
 impl Default for RuleSettings {
@@ -307,6 +367,7 @@ impl Default for RuleSettings {
             tag_values: Vec::new(),
             name_pattern: None,
             allowed_kms_keys: Vec::new(),
+            request: None,
         }
     }
 }

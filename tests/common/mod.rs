@@ -67,3 +67,26 @@ pub fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, S
         })
         .collect()
 }
+
+/// `fixtures/rules/<CODE>.json` of every rule that lints images (request
+/// rules' fixtures are request documents), relative to the crate, sorted.
+pub fn image_rule_fixtures() -> Vec<String> {
+    let mut files: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rules"))
+            .expect("fixtures")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .filter(|p| {
+                let code = p.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                amilint::rules::lookup(code).is_some_and(|r| r.subject.images())
+            })
+            .map(|p| {
+                format!(
+                    "fixtures/rules/{}",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                )
+            })
+            .collect();
+    files.sort();
+    files
+}
