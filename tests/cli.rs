@@ -377,11 +377,14 @@ fn the_github_action_uses_flags_that_exist() {
         "{}",
         String::from_utf8_lossy(&parsed.stderr)
     );
-    let (_, help, _) = run(&["scan", "--help"]);
-    for flag in ["--format", "-o"] {
-        assert!(action.contains(flag) && help.contains(flag), "{flag}");
-    }
-    for format in ["github", "markdown", "sarif"] {
-        assert!(help.contains(format), "{format}");
+    for command in ["scan", "preflight"] {
+        assert!(action.contains(command), "{command}");
+        let (_, help, _) = run(&[command, "--help"]);
+        for flag in ["--format", "-o"] {
+            assert!(action.contains(flag) && help.contains(flag), "{command} {flag}");
+        }
+        for format in ["github", "markdown", "sarif"] {
+            assert!(help.contains(format), "{command} {format}");
+        }
     }
 }
