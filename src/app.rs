@@ -552,7 +552,7 @@ fn exit_code(report: &Report, exit_zero: bool) -> ExitCode {
 fn outputs(
     args: &ScanArgs,
     plan: &ScanPlan,
-) -> Result<(Vec<(Format, bool, Target)>, Option<(String, String)>)> {
+) -> Result<(Vec<(Format, output::Style, Target)>, Option<(String, String)>)> {
     let stdout_format = match args.format {
         FormatArg::Text => Some(Format::Text),
         FormatArg::Json => Some(Format::Json),
@@ -587,10 +587,14 @@ fn outputs(
     }
     let mut targets = Vec::new();
     for (format, path) in &plan.outputs {
-        targets.push((*format, false, Target::file(path)?));
+        targets.push((*format, output::Style::default(), Target::file(path)?));
     }
     if let Some(format) = stdout_format {
-        targets.push((format, use_color(args.color), Target::stdout()));
+        let style = output::Style {
+            color: use_color(args.color),
+            fixes: args.show_fixes,
+        };
+        targets.push((format, style, Target::stdout()));
     }
     Ok((targets, asff_target))
 }
@@ -621,7 +625,7 @@ fn preflight(args: &PreflightArgs) -> Result<ExitCode> {
     let mut report = preflight_sources(&sources, &plan, kind)?;
     report.asff_target = asff_target;
     for (format, color, mut target) in targets {
-        output::emit(format, &report, color, target.writer())
+        output::emit_styled(format, &report, color, target.writer())
             .with_context(|| format!("writing the report to {}", target.describe()))?;
         target.commit()?;
     }
@@ -887,7 +891,7 @@ fn run_scan(
     sources: &[InputSource],
     plan: &ScanPlan,
     mut report: Report,
-    targets: Vec<(Format, bool, Target)>,
+    targets: Vec<(Format, output::Style, Target)>,
     keep_findings: bool,
 ) -> Result<Report> {
     let mut sinks: Vec<Sink> = targets
@@ -1200,6 +1204,7 @@ fn check_image(image: &Image, at: &At<'_>, plan: &ScanPlan) -> Linted {
         .into_iter()
         .map(|raw| Finding {
             fingerprint: Finding::fingerprint(raw.rule.code, &image_id, &raw.pointer),
+            fix: raw.fix,
             rule: raw.rule,
             severity: plan
                 .severities
@@ -1351,6 +1356,7 @@ fn run_policies(
     for policy in &plan.policies {
         match policy.check(&value) {
             Ok(found) => raws.extend(found.into_iter().map(|f| RawFinding {
+                fix: None,
                 rule: policy.meta,
                 pointer: f.pointer,
                 message: f.message,
@@ -1421,7 +1427,7 @@ impl ErrorLog {
 fn live_scan(
     _: &AwsArgs,
     _: &ScanPlan,
-    _: Vec<(Format, bool, Target)>,
+    _: Vec<(Format, output::Style, Target)>,
     _: Option<(String, String)>,
 ) -> Result<Report> {
     bail!("--aws: this amilint was built without live scanning (cargo feature `aws`)")
@@ -1434,7 +1440,7 @@ fn live_scan(
 fn live_scan(
     args: &AwsArgs,
     plan: &ScanPlan,
-    targets: Vec<(Format, bool, Target)>,
+    targets: Vec<(Format, output::Style, Target)>,
     asff_target: Option<(String, String)>,
 ) -> Result<Report> {
     use crate::input::fetch::{self, Progress};

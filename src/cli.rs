@@ -188,6 +188,10 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
 
+    /// Text output: print each finding's exact fix (AWS CLI commands for that image).
+    #[arg(long)]
+    pub show_fixes: bool,
+
     /// Exit 0 even when findings are at or above --fail-on (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,

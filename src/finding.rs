@@ -52,6 +52,8 @@ pub struct Finding {
     pub baseline: Option<BaselineState>,
     /// `fingerprint(rule, image, pointer)`, computed once.
     pub fingerprint: String,
+    /// The exact fix (AWS CLI commands for this image), when the rule knows one.
+    pub fix: Option<crate::rules::Fix>,
 }
 
 /// Why a finding is suppressed.

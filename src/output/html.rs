@@ -29,6 +29,8 @@ struct HtmlFinding<'a> {
     pointer: &'a str,
     suppressed: Option<&'a str>,
     baseline: Option<&'a str>,
+    /// The exact fix commands for this image.
+    fix: Option<&'a [String]>,
 }
 
 #[derive(Serialize)]
@@ -99,6 +101,7 @@ pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
                 pointer: f.location.pointer.as_str(),
                 suppressed: f.suppression.as_ref().map(|s| s.justification.as_str()),
                 baseline: f.baseline.map(|b| b.as_str()),
+                fix: f.fix.as_ref().map(|x| x.commands.as_slice()),
             },
         );
     }

@@ -113,6 +113,19 @@ struct JsonFinding<'a> {
     suppression: Option<JsonSuppression<'a>>,
     /// With `--baseline`: `new` or `unchanged`.
     baseline_state: Option<&'a str>,
+    /// The exact fix for this image, when the rule knows one.
+    remediation: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct JsonFix<'a> {
+    /// AWS CLI commands, shell-quoted, to run in order.
+    commands: &'a [String],
+    /// What to know before running them.
+    note: Option<&'a str>,
+    /// Whether the change can be undone (`false` for IMDSv2).
+    reversible: bool,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -245,6 +258,11 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
             justification: &s.justification,
         }),
         baseline_state: f.baseline.map(|b| b.as_str()),
+        remediation: f.fix.as_ref().map(|x| JsonFix {
+            commands: &x.commands,
+            note: x.note.as_deref(),
+            reversible: x.reversible,
+        }),
     }
 }
 
@@ -312,6 +330,11 @@ fn line(f: &Finding, out: &mut Vec<u8>) {
             o.str("justification", &s.justification);
         });
         o.opt_str("baseline_state", f.baseline.map(|b| b.as_str()));
+        o.opt_object("remediation", f.fix.as_ref(), |o, x| {
+            o.strings("commands", &x.commands);
+            o.opt_str("note", x.note.as_deref());
+            o.bool("reversible", x.reversible);
+        });
     });
 }
 
@@ -365,6 +388,7 @@ pub(crate) mod tests {
             suppression: None,
             baseline: None,
             fingerprint: "0123456789abcdef".to_string(),
+            fix: None,
         };
         let mut full = plain.clone();
         full.image_name = Some("n\"a\\me\n\u{1}é☃".into());
@@ -381,6 +405,14 @@ pub(crate) mod tests {
             justification: "accepted \\ until 2027".to_string(),
         });
         full.baseline = Some(BaselineState::New);
+        full.fix = Some(crate::rules::Fix {
+            commands: vec![
+                "aws ec2 modify-image-attribute --image-id 'ami-0abc; rm' --imds-support v2.0"
+                    .to_string(),
+            ],
+            note: Some("cannot \"be\" undone".to_string()),
+            reversible: false,
+        });
         vec![plain, full]
     }
 

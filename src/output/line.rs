@@ -117,6 +117,24 @@ impl<'a> Object<'a> {
         }
     }
 
+    pub fn bool(&mut self, key: &str, value: bool) {
+        self.key(key)
+            .extend_from_slice(if value { b"true" } else { b"false" });
+    }
+
+    /// An array of strings.
+    pub fn strings(&mut self, key: &str, values: &[String]) {
+        let out = self.key(key);
+        out.push(b'[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            string(out, v);
+        }
+        out.push(b']');
+    }
+
     /// A nested object.
     pub fn object(&mut self, key: &str, members: impl FnOnce(&mut Object<'_>)) {
         Object::write(self.key(key), members);
@@ -181,10 +199,12 @@ mod tests {
             o.opt_object("s", Some("j"), |o, j| o.str("j", j));
             o.one_object_array("arr", |o| o.num("i", 0));
             o.concat("c", &["a\"", "b"]);
+            o.bool("t", true);
+            o.strings("l", &["x".to_string(), "y\"".to_string()]);
         });
         assert_eq!(
             String::from_utf8(out).expect("utf-8"),
-            r#"{"a":"x","n":42,"none":null,"m":7,"in":{"k":"v"},"s":{"j":"j"},"arr":[{"i":0}],"c":"a\"b"}"#
+            r#"{"a":"x","n":42,"none":null,"m":7,"in":{"k":"v"},"s":{"j":"j"},"arr":[{"i":0}],"c":"a\"b","t":true,"l":["x","y\""]}"#
         );
     }
 }

@@ -54,23 +54,30 @@ fn pretty(out: &mut Vec<u8>, value: &impl serde::Serialize, indent: &str) {
     out.extend_from_slice(text.replace('\n', &format!("\n{indent}")).as_bytes());
 }
 
+/// How a report looks on a terminal: colour, and (text) the fix commands.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub color: bool,
+    pub fixes: bool,
+}
+
 /// One output as the scan writes it: the formats that stream (text, JSON,
 /// SARIF, GitHub) get a head, then each image's findings in input order, then
 /// a tail with the counts; Markdown and JUnit need the whole report at the end.
 #[derive(Clone)]
 pub struct Emitter {
     pub format: Format,
-    color: bool,
+    style: Style,
     rule_index: HashMap<&'static str, usize>,
     asff: Option<asff::Context>,
     ocsf: Option<ocsf::Context>,
 }
 
 impl Emitter {
-    pub fn new(format: Format, report: &Report, color: bool) -> Self {
+    pub fn new(format: Format, report: &Report, style: Style) -> Self {
         Emitter {
             format,
-            color,
+            style,
             rule_index: match format {
                 Format::Sarif => sarif::rule_index(report),
                 _ => HashMap::new(),
@@ -101,7 +108,7 @@ impl Emitter {
         match self.format {
             Format::Json => json::image(findings, out),
             Format::Sarif => sarif::image(findings, &self.rule_index, out),
-            Format::Text => text::image(findings, self.color, out),
+            Format::Text => text::image(findings, self.style, out),
             Format::Github => github::image(findings, out),
             Format::Asff => {
                 let cx = self.asff.as_ref().expect("invariant: set for ASFF");
@@ -130,7 +137,7 @@ impl Emitter {
         match self.format {
             Format::Json => json::tail(report, &mut buf),
             Format::Sarif => sarif::tail(report, &mut buf),
-            Format::Text => text::tail(report, self.color, &mut buf),
+            Format::Text => text::tail(report, self.style.color, &mut buf),
             Format::Github => github::tail(report, &mut buf),
             Format::Asff => asff::tail(report, &mut buf),
             Format::Ocsf => ocsf::tail(report, &mut buf),
@@ -145,7 +152,21 @@ impl Emitter {
 /// Writes a whole `report` (its kept findings) in `format`. `color` only
 /// matters for text.
 pub fn emit(format: Format, report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    let emitter = Emitter::new(format, report, color);
+    let style = Style {
+        color,
+        fixes: false,
+    };
+    emit_styled(format, report, style, out)
+}
+
+/// `emit`, with the text output's fix commands when `style.fixes`.
+pub fn emit_styled(
+    format: Format,
+    report: &Report,
+    style: Style,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let emitter = Emitter::new(format, report, style);
     let mut buf = Vec::new();
     emitter.head(report, &mut buf);
     if emitter.streams() {

@@ -94,6 +94,16 @@ fn result_properties(f: &Finding) -> Vec<(&'static str, Value)> {
         props.push(("region", Value::String(scope.region.clone())));
         props.push(("imageArn", Value::String(scope.image_arn.clone())));
     }
+    if let Some(fix) = &f.fix {
+        props.push((
+            "remediation",
+            serde_json::json!({
+                "commands": fix.commands,
+                "note": fix.note,
+                "reversible": fix.reversible,
+            }),
+        ));
+    }
     props
 }
 
@@ -326,6 +336,13 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
             o.str("pointer", f.location.pointer.as_str());
             if let Some(scope) = scope {
                 o.str("region", &scope.region);
+            }
+            if let Some(fix) = &f.fix {
+                o.object("remediation", |o| {
+                    o.strings("commands", &fix.commands);
+                    o.opt_str("note", fix.note.as_deref());
+                    o.bool("reversible", fix.reversible);
+                });
             }
             o.str("severity", f.severity.as_str());
         });

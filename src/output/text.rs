@@ -31,8 +31,8 @@ impl Paint {
 }
 
 /// One image: a header line, a line per finding, a blank line.
-pub fn image(findings: &[Finding], color: bool, out: &mut Vec<u8>) {
-    let paint = Paint { on: color };
+pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
+    let paint = Paint { on: style.color };
     let Some(f) = findings.first() else { return };
     // A request has no id yet and goes by its name: no need to say it twice.
     let mut name = f
@@ -72,6 +72,14 @@ pub fn image(findings: &[Finding], color: bool, out: &mut Vec<u8>) {
             clean(&f.message),
             paint.wrap("2", &marks)
         ));
+        if let Some(fix) = f.fix.as_ref().filter(|_| style.fixes) {
+            for command in &fix.commands {
+                text.push_str(&format!("      fix: {}\n", clean(command)));
+            }
+            if let Some(note) = &fix.note {
+                text.push_str(&format!("      note: {}\n", clean(note)));
+            }
+        }
     }
     text.push('\n');
     out.extend_from_slice(text.as_bytes());

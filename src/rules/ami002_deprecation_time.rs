@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule};
+use crate::rules::{Fix, Cx, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -45,5 +45,18 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             ptr!["DeprecationTime"],
             "DeprecationTime is not set: the image never reaches end of life",
         );
+        // A year from the scan, at midnight UTC: a date EC2 accepts.
+        let at = cx
+            .settings
+            .now
+            .checked_add(jiff::SignedDuration::from_hours(24 * 365))
+            .unwrap_or(cx.settings.now)
+            .strftime("%Y-%m-%dT00:00:00Z")
+            .to_string();
+        cx.fix(Fix {
+            commands: vec![Fix::ec2(image, "enable-image-deprecation", &["--deprecate-at", &at])],
+            note: Some("pick the date your image lifecycle calls for; one year from now is shown".to_string()),
+            reversible: true,
+        });
     }
 }

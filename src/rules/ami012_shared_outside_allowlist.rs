@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule};
+use crate::rules::{Fix, Cx, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -72,6 +72,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
                 found.push((
                     at,
                     format!("shared with account {account}, which is not on the allowlist"),
+                    format!("UserId={account}"),
                 ));
             }
         } else if let Some(org) = &p.organization_arn {
@@ -79,6 +80,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
                 found.push((
                     at,
                     format!("shared with organization {org}, which is not on the allowlist"),
+                    format!("OrganizationArn={org}"),
                 ));
             }
         } else if let Some(ou) = &p.organizational_unit_arn
@@ -87,11 +89,21 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             found.push((
                 at,
                 format!("shared with organizational unit {ou}, which is not on the allowlist"),
+                format!("OrganizationalUnitArn={ou}"),
             ));
         }
     }
-    for (at, message) in found {
+    for (at, message, remove) in found {
         cx.report(&SHARED_OUTSIDE_ALLOWLIST, at, message);
+        cx.fix(Fix {
+            commands: vec![Fix::ec2(
+                image,
+                "modify-image-attribute",
+                &["--launch-permission", &format!("Remove=[{{{remove}}}]")],
+            )],
+            note: None,
+            reversible: true,
+        });
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule, shown};
+use crate::rules::{Fix, Cx, Severity, declare_rule, shown};
 
 declare_rule! {
     /// ## What it does
@@ -41,5 +41,10 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             ptr!["DeregistrationProtection"],
             format!("DeregistrationProtection is {}", shown(value)),
         );
+        cx.fix(Fix {
+            commands: vec![Fix::ec2(image, "enable-image-deregistration-protection", &["--with-cooldown"])],
+            note: None,
+            reversible: true,
+        });
     }
 }

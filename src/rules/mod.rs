@@ -286,6 +286,27 @@ impl RuleMeta {
     }
 }
 
+#[cfg(test)]
+mod fix_tests {
+    use super::*;
+
+    #[test]
+    fn fix_commands_quote_hostile_text() {
+        assert_eq!(shell_word("ami-0abc"), "ami-0abc");
+        assert_eq!(shell_word("Remove=[{Group=all}]"), "'Remove=[{Group=all}]'");
+        assert_eq!(shell_word("a'b"), "'a'\\''b'");
+        assert_eq!(shell_word(""), "''");
+        let image = Image {
+            image_id: Some("ami-1; rm -rf / $(x) `y`".to_string()),
+            ..Image::default()
+        };
+        assert_eq!(
+            Fix::ec2(&image, "modify-image-attribute", &["--imds-support", "v2.0"]),
+            "aws ec2 modify-image-attribute --image-id 'ami-1; rm -rf / $(x) `y`' --imds-support v2.0"
+        );
+    }
+}
+
 /// Declares one rule: its `///` docs and meta become a `static RuleMeta`.
 macro_rules! declare_rule {
     (
@@ -380,6 +401,48 @@ pub struct RawFinding {
     pub message: String,
     /// A policy may set a finding's severity; built-ins use their rule's.
     pub severity: Option<Severity>,
+    /// The exact fix, when the rule knows one.
+    pub fix: Option<Fix>,
+}
+
+/// An exact fix for one finding: AWS CLI commands for that image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub commands: Vec<String>,
+    /// What to know before running them.
+    pub note: Option<String>,
+    /// Whether the change can be undone (`false` for IMDSv2, for one).
+    pub reversible: bool,
+}
+
+impl Fix {
+    /// One `aws ec2 OPERATION --image-id ID ARGS…` command (plus `--region`
+    /// when the image came from a live scan), every word shell-quoted.
+    pub fn ec2(image: &Image, operation: &str, args: &[&str]) -> String {
+        let mut words = vec!["aws".to_string(), "ec2".to_string(), operation.to_string()];
+        words.push("--image-id".to_string());
+        words.push(shell_word(image.id()));
+        words.extend(args.iter().map(|a| shell_word(a)));
+        if let Some(scope) = &image.scope {
+            words.push("--region".to_string());
+            words.push(shell_word(&scope.region));
+        }
+        words.join(" ")
+    }
+}
+
+/// `text` as one POSIX shell word: as is when it is plainly safe, else in
+/// single quotes (image ids and names come from exports and may be hostile).
+pub fn shell_word(text: &str) -> String {
+    let safe = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+".contains(&b));
+    if safe {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }
 
 /// What a check sees besides the image: the settings, and a place to report.
@@ -408,7 +471,19 @@ impl<'a> Cx<'a> {
             pointer,
             message: message.into(),
             severity: None,
+            fix: None,
         });
+    }
+
+    /// Attaches the exact fix to the finding just reported. Requests
+    /// (preflight) get none: there is no image yet to run it on.
+    pub fn fix(&mut self, fix: Fix) {
+        if self.settings.request.is_some() {
+            return;
+        }
+        if let Some(last) = self.findings.last_mut() {
+            last.fix = Some(fix);
+        }
     }
 
     pub fn take(&mut self) -> Vec<RawFinding> {
