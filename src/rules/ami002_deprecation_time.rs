@@ -45,16 +45,12 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             ptr!["DeprecationTime"],
             "DeprecationTime is not set: the image never reaches end of life",
         );
-        // A year from the scan, at midnight UTC: a date EC2 accepts.
-        let at = cx
-            .settings
-            .now
-            .checked_add(jiff::SignedDuration::from_hours(24 * 365))
-            .unwrap_or(cx.settings.now)
-            .strftime("%Y-%m-%dT00:00:00Z")
-            .to_string();
         cx.fix(Fix {
-            commands: vec![Fix::ec2(image, "enable-image-deprecation", &["--deprecate-at", &at])],
+            commands: vec![Fix::ec2(
+                image,
+                "enable-image-deprecation",
+                &["--deprecate-at", cx.settings.suggested_deprecation()],
+            )],
             note: Some("pick the date your image lifecycle calls for; one year from now is shown".to_string()),
             reversible: true,
         });

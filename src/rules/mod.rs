@@ -364,6 +364,22 @@ pub struct RuleSettings {
     /// `amilint preflight`: the kind of request being linted (`None` when
     /// linting images).
     pub request: Option<RequestKind>,
+    /// AMI002's suggested deprecation date, made once per scan.
+    pub deprecate_at: std::sync::OnceLock<String>,
+}
+
+impl RuleSettings {
+    /// The deprecation date AMI002's fix suggests: a year after `now`, at
+    /// midnight UTC.
+    pub fn suggested_deprecation(&self) -> &str {
+        self.deprecate_at.get_or_init(|| {
+            self.now
+                .checked_add(jiff::SignedDuration::from_hours(24 * 365))
+                .unwrap_or(self.now)
+                .strftime("%Y-%m-%dT00:00:00Z")
+                .to_string()
+        })
+    }
 }
 
 /// The request a preflight lints.
@@ -389,6 +405,7 @@ impl Default for RuleSettings {
             name_pattern: None,
             allowed_kms_keys: Vec::new(),
             request: None,
+            deprecate_at: std::sync::OnceLock::new(),
         }
     }
 }
