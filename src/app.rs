@@ -646,6 +646,7 @@ pub fn preflight_sources(
         plan.rules.clone(),
         plan.fail_on,
     );
+    report.requests = true;
     for (input_index, source) in sources.iter().enumerate() {
         for (mut image, raw, line, column) in crate::input::read_requests(source)? {
             let kind = kind.unwrap_or(if image.extra.contains_key("InstanceId") {

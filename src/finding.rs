@@ -184,6 +184,8 @@ pub struct Report {
     /// `--asff-account`, `--asff-region`: where Security Hub findings go
     /// when a finding has no live-scan scope of its own.
     pub asff_target: Option<(String, String)>,
+    /// A preflight: what was linted were requests, not images.
+    pub requests: bool,
 }
 
 /// Counts over all findings, updated as each is reported.
@@ -237,6 +239,7 @@ impl Report {
             images: Vec::new(),
             fail_on,
             asff_target: None,
+            requests: false,
         }
     }
 

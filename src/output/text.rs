@@ -142,16 +142,14 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
     let n = report.tally.findings;
     writeln!(
         out,
-        "{} {} ({}) in {} {} scanned, {} skipped{}",
+        "{} {} ({}) in {} scanned, {} skipped{}",
         paint.wrap("1", "Found"),
         plural(n, "finding"),
         by_sev.join(", "),
-        report.images_scanned,
-        if report.images_scanned == 1 {
-            "image"
-        } else {
-            "images"
-        },
+        plural(
+            report.images_scanned as usize,
+            if report.requests { "request" } else { "image" }
+        ),
         report.images_skipped,
         match report.suppressed() {
             0 => String::new(),
