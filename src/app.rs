@@ -552,7 +552,10 @@ fn exit_code(report: &Report, exit_zero: bool) -> ExitCode {
 fn outputs(
     args: &ScanArgs,
     plan: &ScanPlan,
-) -> Result<(Vec<(Format, output::Style, Target)>, Option<(String, String)>)> {
+) -> Result<(
+    Vec<(Format, output::Style, Target)>,
+    Option<(String, String)>,
+)> {
     let stdout_format = match args.format {
         FormatArg::Text => Some(Format::Text),
         FormatArg::Json => Some(Format::Json),
@@ -648,7 +651,13 @@ pub fn preflight_sources(
     );
     report.requests = true;
     for (input_index, source) in sources.iter().enumerate() {
-        for (mut image, raw, line, column) in crate::input::read_requests(source)? {
+        for request in crate::input::read_requests(source)? {
+            let crate::input::file::Request {
+                mut image,
+                raw,
+                line,
+                column,
+            } = request;
             let kind = kind.unwrap_or(if image.extra.contains_key("InstanceId") {
                 RequestKind::Create
             } else {
@@ -723,6 +732,7 @@ fn clean_up_on_interrupt() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Failing to install it (another handler exists) only loses the clean-up.
+        #[allow(clippy::exit)] // A signal handler has no caller to return to.
         let _ = ctrlc::set_handler(|| {
             if let Ok(paths) = IN_PROGRESS.lock() {
                 for path in paths.iter() {
@@ -837,13 +847,15 @@ const BATCH: usize = 512;
 /// A policy that fails on many images is listed this many times, then counted.
 const MAX_ERRORS_PER_POLICY: usize = 100;
 
+/// An image of a batch: its end in `bytes`, line, column, and range in
+/// `keys` (`None` when the reader did not record its keys).
+type ImageSpan = (usize, u64, u64, Option<(usize, usize)>);
+
 /// Image objects found by the reader, not yet parsed.
 struct Batch {
     input_index: usize,
     bytes: Vec<u8>,
-    /// Each image's end in `bytes`, line, column, and range in `keys`
-    /// (`None` when the reader did not record its keys).
-    images: Vec<(usize, u64, u64, Option<(usize, usize)>)>,
+    images: Vec<ImageSpan>,
     /// The offsets of the images' top-level keys, back to back.
     keys: Vec<u32>,
 }

@@ -381,7 +381,10 @@ fn the_github_action_uses_flags_that_exist() {
         assert!(action.contains(command), "{command}");
         let (_, help, _) = run(&[command, "--help"]);
         for flag in ["--format", "-o"] {
-            assert!(action.contains(flag) && help.contains(flag), "{command} {flag}");
+            assert!(
+                action.contains(flag) && help.contains(flag),
+                "{command} {flag}"
+            );
         }
         for format in ["github", "markdown", "sarif"] {
             assert!(help.contains(format), "{command} {format}");

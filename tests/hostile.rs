@@ -325,7 +325,7 @@ fn a_signalled_scan_cleans_up_after_itself() {
         let input = many_images(dir.path());
         let out_dir = dir.path().join("out");
         std::fs::create_dir(&out_dir).expect("mkdir");
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_amilint"))
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_amilint"))
             .args([
                 "scan",
                 input.to_str().expect("utf-8"),

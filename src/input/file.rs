@@ -226,7 +226,7 @@ pub fn parse_image(bytes: &[u8], line: u64, column: u64, path: &str) -> Result<I
 /// its line and column, parsed into our image model (request keys that an
 /// image does not have, such as `TagSpecifications` or `NoReboot`, are kept
 /// in `extra`).
-pub fn read_requests(source: &InputSource) -> Result<Vec<(Image, Vec<u8>, u64, u64)>, InputError> {
+pub fn read_requests(source: &InputSource) -> Result<Vec<Request>, InputError> {
     let name = source.name();
     let mut bytes = Vec::new();
     open(source)?
@@ -249,9 +249,23 @@ pub fn read_requests(source: &InputSource) -> Result<Vec<(Image, Vec<u8>, u64, u
         let raw = bytes[start..end].to_vec();
         let image: Image =
             serde_json::from_slice(&raw).map_err(|e| json_error(&e, line, column, &name))?;
-        out.push((image, raw, line, column));
+        out.push(Request {
+            image,
+            raw,
+            line,
+            column,
+        });
     }
     Ok(out)
+}
+
+/// One request document of a preflight input.
+pub struct Request {
+    pub image: Image,
+    /// The document exactly as in the file.
+    pub raw: Vec<u8>,
+    pub line: u64,
+    pub column: u64,
 }
 
 fn json_error(e: &serde_json::Error, line: u64, column: u64, path: &str) -> InputError {

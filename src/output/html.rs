@@ -78,7 +78,7 @@ pub fn head(out: &mut Vec<u8>) {
     let end = PAGE
         .find(FINDINGS)
         .expect("invariant: the page has a findings slot");
-    out.extend_from_slice(PAGE[..end].as_bytes());
+    out.extend_from_slice(&PAGE.as_bytes()[..end]);
 }
 
 /// One image's findings; `,` separates images.
@@ -112,7 +112,7 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
     let report_at = PAGE
         .find(REPORT)
         .expect("invariant: the page has a report slot");
-    out.extend_from_slice(PAGE[findings_end..report_at].as_bytes());
+    out.extend_from_slice(&PAGE.as_bytes()[findings_end..report_at]);
     script_json(
         out,
         &HtmlReport {
@@ -147,7 +147,7 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
             warnings: report.warnings.iter().map(ToString::to_string).collect(),
         },
     );
-    out.extend_from_slice(PAGE[report_at + REPORT.len()..].as_bytes());
+    out.extend_from_slice(&PAGE.as_bytes()[report_at + REPORT.len()..]);
 }
 
 #[cfg(test)]

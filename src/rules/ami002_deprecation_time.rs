@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Fix, Cx, Severity, declare_rule};
+use crate::rules::{Cx, Fix, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -51,7 +51,10 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
                 "enable-image-deprecation",
                 &["--deprecate-at", cx.settings.suggested_deprecation()],
             )],
-            note: Some("pick the date your image lifecycle calls for; one year from now is shown".to_string()),
+            note: Some(
+                "pick the date your image lifecycle calls for; one year from now is shown"
+                    .to_string(),
+            ),
             reversible: true,
         });
     }

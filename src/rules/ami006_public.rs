@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Fix, Cx, Severity, declare_rule};
+use crate::rules::{Cx, Fix, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Fix, Cx, Severity, declare_rule, shown};
+use crate::rules::{Cx, Fix, Severity, declare_rule, shown};
 
 declare_rule! {
     /// ## What it does
@@ -42,7 +42,11 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             format!("DeregistrationProtection is {}", shown(value)),
         );
         cx.fix(Fix {
-            commands: vec![Fix::ec2(image, "enable-image-deregistration-protection", &["--with-cooldown"])],
+            commands: vec![Fix::ec2(
+                image,
+                "enable-image-deregistration-protection",
+                &["--with-cooldown"],
+            )],
             note: None,
             reversible: true,
         });

@@ -39,9 +39,18 @@ declare_rule! {
     }
 }
 
-/// (size range GiB, IOPS: required?, IOPS range, throughput allowed?)
-fn limits(kind: &str) -> Option<((i64, i64), bool, Option<(i64, i64)>, bool)> {
-    Some(match kind {
+/// What a volume type allows.
+struct Limits {
+    /// Size in GiB.
+    size: (i64, i64),
+    iops_required: bool,
+    /// `None`: IOPS cannot be given.
+    iops: Option<(i64, i64)>,
+    throughput: bool,
+}
+
+fn limits(kind: &str) -> Option<Limits> {
+    let (size, iops_required, iops, throughput) = match kind {
         "gp2" => ((1, 16_384), false, None, false),
         "gp3" => ((1, 16_384), false, Some((3_000, 16_000)), true),
         "io1" => ((4, 16_384), true, Some((100, 64_000)), false),
@@ -49,12 +58,24 @@ fn limits(kind: &str) -> Option<((i64, i64), bool, Option<(i64, i64)>, bool)> {
         "st1" | "sc1" => ((125, 16_384), false, None, false),
         "standard" => ((1, 1_024), false, None, false),
         _ => return None,
+    };
+    Some(Limits {
+        size,
+        iops_required,
+        iops,
+        throughput,
     })
 }
 
 fn problems(ebs: &Ebs) -> Vec<(&'static str, String)> {
     let kind = ebs.volume_type.as_deref().unwrap_or("gp2");
-    let Some(((min, max), iops_required, iops_range, throughput_ok)) = limits(kind) else {
+    let Some(Limits {
+        size: (min, max),
+        iops_required,
+        iops: iops_range,
+        throughput: throughput_ok,
+    }) = limits(kind)
+    else {
         return vec![(
             "VolumeType",
             format!("VolumeType `{kind}` is not an EBS volume type"),

@@ -301,7 +301,11 @@ mod fix_tests {
             ..Image::default()
         };
         assert_eq!(
-            Fix::ec2(&image, "modify-image-attribute", &["--imds-support", "v2.0"]),
+            Fix::ec2(
+                &image,
+                "modify-image-attribute",
+                &["--imds-support", "v2.0"]
+            ),
             "aws ec2 modify-image-attribute --image-id 'ami-1; rm -rf / $(x) `y`' --imds-support v2.0"
         );
     }
