@@ -212,3 +212,39 @@ fn the_pre_commit_hook_runs_preflight() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("AMI102"));
 }
+
+#[test]
+fn arrays_of_requests_and_stdin() {
+    // A non-object element is an error at its own position.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("requests.json");
+    std::fs::write(&file, "[\n  {\"Name\": \"web-1\"},\n  7\n]\n").expect("write");
+    let (code, out, err) = preflight(&[file.to_str().expect("utf-8")]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("requests.json:3:3"), "{err}");
+    // stdin, with the requests' positions in it.
+    let out = common::amilint()
+        .args(["preflight", "-", "--no-config", "--now", common::NOW, "--format", "json"])
+        .write_stdin("[{\"Name\": \"a:b\"},\n {\"Name\": \"web-2\", \"NoReboot\": true, \"InstanceId\": \"i-1\"}]")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let found: Vec<(String, u64)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule_id"] != "AMI001")
+        .map(|f| {
+            (
+                f["rule_id"].as_str().expect("rule").to_string(),
+                f["location"]["line"].as_u64().expect("line"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("AMI101".to_string(), 1), ("AMI103".to_string(), 2)]
+    );
+    assert_eq!(doc["findings"][0]["location"]["uri"], "stdin");
+}

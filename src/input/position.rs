@@ -256,6 +256,27 @@ mod tests {
     }
 
     #[test]
+    fn array_elements_skip_brackets_in_strings() {
+        let json = br#" [ {"Name": "a]b", "X": ["}", {"y": "\"]"}]} ,
+            {"Name": "c"} , 7, "s,]" ] "#;
+        let parts: Vec<&str> = array_elements(json)
+            .into_iter()
+            .map(|(a, b)| std::str::from_utf8(&json[a..b]).expect("utf-8").trim())
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                r#"{"Name": "a]b", "X": ["}", {"y": "\"]"}]}"#,
+                r#"{"Name": "c"}"#,
+                "7",
+                r#""s,]""#
+            ]
+        );
+        assert!(array_elements(b"[]").is_empty());
+        assert!(array_elements(b"{}").is_empty());
+    }
+
+    #[test]
     fn finds_members_and_elements() {
         let json = "{\n  \"A\": {\"x\": [1, {\"y\": \"}\"}]},\n  \"Name\": \"n\",\n  \"BlockDeviceMappings\": [\n    {\"DeviceName\": \"/dev/a\"},\n    {\n      \"Ebs\": {\n        \"Encrypted\": false\n      }\n    }\n  ],\n  \"a/b\": 1\n}";
         assert_eq!(line(json, &[]), Some(0));
