@@ -21,6 +21,7 @@ pub struct Context {
     pub now: String,
     /// Account and region for findings without a live-scan scope.
     pub target: Option<(String, String)>,
+    pub texts: super::RuleTexts,
 }
 
 impl Context {
@@ -28,6 +29,7 @@ impl Context {
         Context {
             now: report.now.to_string(),
             target: report.asff_target.clone(),
+            texts: super::RuleTexts::new(report),
         }
     }
 }
@@ -138,6 +140,7 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
     if let Some(s) = &f.suppression {
         product_fields.insert("amilint/Suppression", at_most(&s.justification, 1024));
     }
+    let (remediation, help_uri) = cx.texts.of(f.rule);
     let mut other = BTreeMap::new();
     other.insert("ImageId", &*f.image_id);
     if let Some(name) = f.image_name.as_deref() {
@@ -165,8 +168,8 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
         description: at_most(&format!("{}: {}", f.image_id, f.message), 1024),
         remediation: Remediation {
             recommendation: Recommendation {
-                text: at_most(&f.rule.remediation(), 512),
-                url: f.rule.help_uri(),
+                text: at_most(remediation, 512),
+                url: help_uri.map(str::to_string),
             },
         },
         product_fields,

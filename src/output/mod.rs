@@ -54,6 +54,31 @@ fn pretty(out: &mut Vec<u8>, value: &impl serde::Serialize, indent: &str) {
     out.extend_from_slice(text.replace('\n', &format!("\n{indent}")).as_bytes());
 }
 
+/// Each rule's remediation text and docs URL, made once per report: the
+/// dashboard formats repeat them on every finding.
+#[derive(Debug, Clone, Default)]
+pub struct RuleTexts(HashMap<&'static str, (String, Option<String>)>);
+
+impl RuleTexts {
+    pub fn new(report: &Report) -> Self {
+        RuleTexts(
+            report
+                .rules
+                .iter()
+                .map(|r| (r.code, (r.remediation(), r.help_uri())))
+                .collect(),
+        )
+    }
+
+    /// (remediation, docs URL) of `rule`.
+    pub fn of(&self, rule: &crate::rules::RuleMeta) -> (&str, Option<&str>) {
+        match self.0.get(rule.code) {
+            Some((text, uri)) => (text, uri.as_deref()),
+            None => (rule.summary, None),
+        }
+    }
+}
+
 /// How a report looks on a terminal: colour, and (text) the fix commands.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Style {

@@ -17,6 +17,7 @@ pub struct Context {
     pub time: i64,
     pub time_dt: String,
     pub version: &'static str,
+    pub texts: super::RuleTexts,
 }
 
 impl Context {
@@ -25,6 +26,7 @@ impl Context {
             time: report.now.as_millisecond(),
             time_dt: report.now.to_string(),
             version: report.tool_version,
+            texts: super::RuleTexts::new(report),
         }
     }
 }
@@ -147,6 +149,7 @@ fn severity_id(severity: Severity) -> (u8, &'static str) {
 fn event<'a>(f: &'a Finding, cx: &'a Context) -> Event<'a> {
     let (severity_id, severity) = severity_id(f.severity);
     let scope = f.scope.as_deref();
+    let (remediation, help_uri) = cx.texts.of(f.rule);
     Event {
         activity_id: 1,
         activity_name: "Create",
@@ -192,8 +195,8 @@ fn event<'a>(f: &'a Finding, cx: &'a Context) -> Event<'a> {
             desc: &f.message,
         },
         remediation: Remediation {
-            desc: f.rule.remediation(),
-            references: f.rule.help_uri().into_iter().collect(),
+            desc: remediation.to_string(),
+            references: help_uri.map(str::to_string).into_iter().collect(),
         },
         resources: [Resource {
             uid: scope.map_or(&*f.image_id, |s| s.image_arn.as_str()),
