@@ -650,6 +650,17 @@ pub fn preflight_sources(
         plan.fail_on,
     );
     report.requests = true;
+    // The request's kind goes to the rules through the settings: one plan
+    // per kind, made once.
+    let plan_for = |kind: RequestKind| {
+        let mut p = plan.clone();
+        p.settings.request = Some(kind);
+        p
+    };
+    let (register, create) = (
+        plan_for(RequestKind::Register),
+        plan_for(RequestKind::Create),
+    );
     for (input_index, source) in sources.iter().enumerate() {
         for request in crate::input::read_requests(source)? {
             let crate::input::file::Request {
@@ -672,8 +683,10 @@ pub fn preflight_sources(
                     None => format!("request at {}:{line}", source.uri),
                 });
             }
-            let mut request_plan = plan.clone();
-            request_plan.settings.request = Some(kind);
+            let request_plan = match kind {
+                RequestKind::Register => &register,
+                RequestKind::Create => &create,
+            };
             let at = At {
                 raw: &raw,
                 keys: None,
@@ -682,7 +695,7 @@ pub fn preflight_sources(
                 uri: &source.uri,
                 input_index,
             };
-            let linted = check_image(&image, &at, &request_plan);
+            let linted = check_image(&image, &at, request_plan);
             report.images_scanned += 1;
             for f in linted.findings {
                 report.tally.add(&f);
