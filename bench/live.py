@@ -29,19 +29,10 @@ import tempfile
 import time
 import urllib.request
 
+from data import data_file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-
-
-def images_file(n):
-    path = os.path.join(ROOT, "bench-data", f"live_images_{n}.json")
-    if not os.path.exists(path):
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        gen = os.path.join(ROOT, "..", "shared", "gen_images.py")
-        with open(path + ".tmp", "wb") as out:
-            subprocess.run([sys.executable, gen, str(n), "7"], stdout=out, check=True)
-        os.replace(path + ".tmp", path)
-    return path
 
 
 def stats(port):
@@ -70,7 +61,7 @@ def main():
 
     server = subprocess.Popen(
         [sys.executable, os.path.join(ROOT, "tests", "live", "ec2_fixture_server.py"),
-         "--images", images_file(args.images), "--latency-ms", str(args.latency_ms)],
+         "--images", data_file(args.images, seed=7, prefix="live_images"), "--latency-ms", str(args.latency_ms)],
         stdout=subprocess.PIPE, text=True)
     try:
         port = int(server.stdout.readline().split()[1])

@@ -19,21 +19,11 @@ import sys
 import time
 import resource
 
+from data import data_file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "amilint")
 NOW = "2026-11-22T00:00:00Z"
-
-
-def data_file(n):
-    path = os.path.join(ROOT, "bench-data", f"images_{n}.json")
-    if not os.path.exists(path):
-        gen = os.path.join(ROOT, "..", "shared", "gen_images.py")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        print(f"generating {path} with {gen} …", file=sys.stderr)
-        with open(path + ".tmp", "wb") as out:
-            subprocess.run([sys.executable, gen, str(n), "1"], stdout=out, check=True)
-        os.replace(path + ".tmp", path)
-    return path
 
 
 def run(args):

@@ -40,6 +40,8 @@ import subprocess
 import sys
 import time
 
+from data import data_file
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 AMILINT = os.path.join(TARGET, "release", "amilint")
@@ -47,18 +49,6 @@ BASELINE = os.path.join(TARGET, "release", "examples", "parse-baseline")
 NOW = "2026-11-22T00:00:00Z"
 RULES4 = ["AMI001", "AMI002", "AMI003", "AMI004"]
 POLICY = os.path.join(ROOT, "policies", "prod-required-tags.rhai")
-
-
-def data_file(n):
-    path = os.path.join(ROOT, "bench-data", f"images_{n}.json")
-    if not os.path.exists(path):
-        gen = os.path.join(ROOT, "..", "shared", "gen_images.py")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        print(f"generating {path} with {gen} …", file=sys.stderr)
-        with open(path + ".tmp", "wb") as out:
-            subprocess.run([sys.executable, gen, str(n), "1"], stdout=out, check=True)
-        os.replace(path + ".tmp", path)
-    return path
 
 
 def measure_rss(cmd, ok_codes=(0,)):
