@@ -26,11 +26,17 @@ fn validate(inputs: &[&str]) {
 }
 
 fn validate_with(inputs: &[&str], extra: &[&str], code: i32) {
+    run_and_validate("scan", inputs, extra, code);
+}
+
+/// Runs `amilint COMMAND` with every rule on `inputs`, expects `code`, and
+/// validates the SARIF it wrote.
+fn run_and_validate(command: &str, inputs: &[&str], extra: &[&str], code: i32) {
     let dir = tempfile::tempdir().expect("tempdir");
     let sarif = dir.path().join("amilint.sarif");
     let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
         .args([
-            "scan",
+            command,
             "--now",
             "2026-06-01T00:00:00Z",
             "--format",
@@ -212,27 +218,14 @@ fn merged_sarif_of_sharded_scans_passes() {
 
 #[test]
 fn preflight_sarif_passes() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sarif = dir.path().join("preflight.sarif");
-    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
-        .args([
-            "preflight",
-            "--now",
-            "2026-06-01T00:00:00Z",
-            "--no-config",
-            "--format",
-            "none",
-        ])
-        .arg("--output")
-        .arg(format!("sarif={}", sarif.display()))
-        .args([
+    run_and_validate(
+        "preflight",
+        &[
             "fixtures/requests/register-image.json",
             "fixtures/requests/create-image.json",
             "fixtures/rules/AMI104.json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("amilint runs");
-    assert_eq!(status.code(), Some(1));
-    check(&sarif);
+        ],
+        &["--no-config"],
+        1,
+    );
 }
