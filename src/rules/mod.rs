@@ -440,29 +440,31 @@ impl Fix {
     /// One `aws ec2 OPERATION --image-id ID ARGS…` command (plus `--region`
     /// when the image came from a live scan), every word shell-quoted.
     pub fn ec2(image: &Image, operation: &str, args: &[&str]) -> String {
-        let mut words = vec!["aws".to_string(), "ec2".to_string(), operation.to_string()];
-        words.push("--image-id".to_string());
-        words.push(shell_word(image.id()));
-        words.extend(args.iter().map(|a| shell_word(a)));
-        if let Some(scope) = &image.scope {
-            words.push("--region".to_string());
-            words.push(shell_word(&scope.region));
+        let region = image.scope.as_ref().map(|s| s.region.as_str());
+        let mut command = format!("aws ec2 {operation} --image-id {}", shell_word(image.id()));
+        for arg in args
+            .iter()
+            .copied()
+            .chain(region.map(|r| ["--region", r]).into_iter().flatten())
+        {
+            command.push(' ');
+            command.push_str(&shell_word(arg));
         }
-        words.join(" ")
+        command
     }
 }
 
 /// `text` as one POSIX shell word: as is when it is plainly safe, else in
 /// single quotes (image ids and names come from exports and may be hostile).
-pub fn shell_word(text: &str) -> String {
+pub fn shell_word(text: &str) -> std::borrow::Cow<'_, str> {
     let safe = !text.is_empty()
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+".contains(&b));
     if safe {
-        text.to_string()
+        text.into()
     } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
+        format!("'{}'", text.replace('\'', "'\\''")).into()
     }
 }
 
