@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::line::Object;
 use crate::finding::{Finding, Report};
+use crate::rules::Input;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -122,10 +123,23 @@ struct JsonFinding<'a> {
 struct JsonFix<'a> {
     /// AWS CLI commands, shell-quoted, to run in order.
     commands: &'a [String],
+    /// The same calls as data, what `amilint fix` reads: the EC2 operation and
+    /// its input document (the API's, as `aws ec2 … --cli-input-json` takes it).
+    actions: Vec<JsonAction<'a>>,
     /// What to know before running them.
     note: Option<&'a str>,
     /// Whether the change can be undone (`false` for IMDSv2).
     reversible: bool,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct JsonAction<'a> {
+    /// `ModifyImageAttribute`, `EnableImageDeprecation`,
+    /// `EnableImageDeregistrationProtection` or `CopyImage`.
+    operation: &'a str,
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    input: Input<'a>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -260,6 +274,14 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         baseline_state: f.baseline.map(|b| b.as_str()),
         remediation: f.fix.as_ref().map(|x| JsonFix {
             commands: &x.commands,
+            actions: x
+                .actions
+                .iter()
+                .map(|a| JsonAction {
+                    operation: a.operation(),
+                    input: a.input(&f.image_id),
+                })
+                .collect(),
             note: x.note.as_deref(),
             reversible: x.reversible,
         }),
@@ -332,6 +354,10 @@ fn line(f: &Finding, out: &mut Vec<u8>) {
         o.opt_str("baseline_state", f.baseline.map(|b| b.as_str()));
         o.opt_object("remediation", f.fix.as_ref(), |o, x| {
             o.strings("commands", &x.commands);
+            o.array("actions", &x.actions, |o, a| {
+                o.str("operation", a.operation());
+                o.serialized("input", &a.input(&f.image_id));
+            });
             o.opt_str("note", x.note.as_deref());
             o.bool("reversible", x.reversible);
         });
@@ -405,14 +431,20 @@ pub(crate) mod tests {
             justification: "accepted \\ until 2027".to_string(),
         });
         full.baseline = Some(BaselineState::New);
-        full.fix = Some(crate::rules::Fix {
-            commands: vec![
-                "aws ec2 modify-image-attribute --image-id 'ami-0abc; rm' --imds-support v2.0"
-                    .to_string(),
+        let image = crate::model::Image {
+            image_id: Some("ami-0abc; rm".to_string()),
+            ..Default::default()
+        };
+        full.fix = Some(crate::rules::Fix::new(
+            &image,
+            vec![
+                crate::rules::Action::RequireImdsV2,
+                crate::rules::Action::RemoveLaunchPermission(crate::rules::Grant::UserId(
+                    "1\"2".to_string(),
+                )),
             ],
-            note: Some("cannot \"be\" undone".to_string()),
-            reversible: false,
-        });
+            Some("cannot \"be\" undone".to_string()),
+        ));
         vec![plain, full]
     }
 

@@ -135,6 +135,24 @@ impl<'a> Object<'a> {
         out.push(b']');
     }
 
+    /// An array of objects, one per item.
+    pub fn array<T>(&mut self, key: &str, items: &[T], members: impl Fn(&mut Object<'_>, &T)) {
+        let out = self.key(key);
+        out.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            Object::write(out, |o| members(o, item));
+        }
+        out.push(b']');
+    }
+
+    /// Any value, through serde_json (for small nested parts).
+    pub fn serialized(&mut self, key: &str, value: &impl serde::Serialize) {
+        serde_json::to_writer(self.key(key), value).expect("invariant: writing to a Vec cannot fail");
+    }
+
     /// A nested object.
     pub fn object(&mut self, key: &str, members: impl FnOnce(&mut Object<'_>)) {
         Object::write(self.key(key), members);

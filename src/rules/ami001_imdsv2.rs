@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Fix, Severity, Subject, declare_rule, shown};
+use crate::rules::{Action, Cx, Fix, Severity, Subject, declare_rule, shown};
 
 declare_rule! {
     /// ## What it does
@@ -47,13 +47,13 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
                 shown(image.imds_support.as_deref())
             ),
         );
-        cx.fix(Fix {
-            commands: vec![Fix::ec2(image, "modify-image-attribute", &["--imds-support", "v2.0"])],
-            note: Some(
+        cx.fix(Fix::new(
+            image,
+            vec![Action::RequireImdsV2],
+            Some(
                 "cannot be undone; instances launched from the image then require IMDSv2 and get a hop limit of 2"
                     .to_string(),
             ),
-            reversible: false,
-        });
+        ));
     }
 }

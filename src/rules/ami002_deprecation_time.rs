@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Fix, Severity, declare_rule};
+use crate::rules::{Action, Cx, Fix, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -45,17 +45,14 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             ptr!["DeprecationTime"],
             "DeprecationTime is not set: the image never reaches end of life",
         );
-        cx.fix(Fix {
-            commands: vec![Fix::ec2(
-                image,
-                "enable-image-deprecation",
-                &["--deprecate-at", cx.settings.suggested_deprecation()],
-            )],
-            note: Some(
+        let deprecate_at = cx.settings.suggested_deprecation().to_string();
+        cx.fix(Fix::new(
+            image,
+            vec![Action::EnableDeprecation { deprecate_at }],
+            Some(
                 "pick the date your image lifecycle calls for; one year from now is shown"
                     .to_string(),
             ),
-            reversible: true,
-        });
+        ));
     }
 }

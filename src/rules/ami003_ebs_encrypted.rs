@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Fix, Severity, Subject, declare_rule};
+use crate::rules::{Action, Cx, Fix, Severity, Subject, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -65,24 +65,14 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             ptr!["BlockDeviceMappings", i, "Ebs", "Encrypted"],
             format!("unencrypted EBS mapping: {}", devices.join(", ")),
         );
-        let name = format!("{}-encrypted", image.name.as_deref().unwrap_or(image.id()));
-        let mut args = vec!["--name", name.as_str(), "--encrypted"];
-        let region;
-        if let Some(scope) = &image.scope {
-            region = scope.region.clone();
-            args.extend(["--source-region", region.as_str()]);
-        }
-        let mut copy = Fix::ec2(image, "copy-image", &args);
-        // copy-image names its source `--source-image-id`.
-        copy = copy.replacen(" --image-id ", " --source-image-id ", 1);
+        let copy = Action::CopyEncrypted {
+            name: format!("{}-encrypted", image.name.as_deref().unwrap_or(image.id())),
+            source_region: image.scope.as_ref().map(|s| s.region.clone()),
+        };
         let mut note = "makes an encrypted copy (add --kms-key-id for a customer managed key); move launch templates to it, then deprecate and deregister the original".to_string();
         if image.scope.is_none() {
             note.push_str("; add --source-region with the image's region");
         }
-        cx.fix(Fix {
-            commands: vec![copy],
-            note: Some(note),
-            reversible: true,
-        });
+        cx.fix(Fix::new(image, vec![copy], Some(note)));
     }
 }

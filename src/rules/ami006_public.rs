@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Fix, Severity, declare_rule};
+use crate::rules::{Action, Cx, Fix, Grant, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -42,14 +42,10 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             ptr!["Public"],
             "image is public: any AWS account can launch it",
         );
-        cx.fix(Fix {
-            commands: vec![Fix::ec2(
-                image,
-                "modify-image-attribute",
-                &["--launch-permission", "Remove=[{Group=all}]"],
-            )],
-            note: None,
-            reversible: true,
-        });
+        cx.fix(Fix::new(
+            image,
+            vec![Action::RemoveLaunchPermission(Grant::Group("all".to_string()))],
+            None,
+        ));
     }
 }

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Fix, Severity, declare_rule};
+use crate::rules::{Action, Cx, Fix, Grant, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -72,7 +72,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
                 found.push((
                     at,
                     format!("shared with account {account}, which is not on the allowlist"),
-                    format!("UserId={account}"),
+                    Grant::UserId(account.clone()),
                 ));
             }
         } else if let Some(org) = &p.organization_arn {
@@ -80,7 +80,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
                 found.push((
                     at,
                     format!("shared with organization {org}, which is not on the allowlist"),
-                    format!("OrganizationArn={org}"),
+                    Grant::OrganizationArn(org.clone()),
                 ));
             }
         } else if let Some(ou) = &p.organizational_unit_arn
@@ -89,21 +89,17 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             found.push((
                 at,
                 format!("shared with organizational unit {ou}, which is not on the allowlist"),
-                format!("OrganizationalUnitArn={ou}"),
+                Grant::OrganizationalUnitArn(ou.clone()),
             ));
         }
     }
     for (at, message, remove) in found {
         cx.report(&SHARED_OUTSIDE_ALLOWLIST, at, message);
-        cx.fix(Fix {
-            commands: vec![Fix::ec2(
-                image,
-                "modify-image-attribute",
-                &["--launch-permission", &format!("Remove=[{{{remove}}}]")],
-            )],
-            note: None,
-            reversible: true,
-        });
+        cx.fix(Fix::new(
+            image,
+            vec![Action::RemoveLaunchPermission(remove)],
+            None,
+        ));
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Fix, Severity, declare_rule, shown};
+use crate::rules::{Action, Cx, Fix, Severity, declare_rule, shown};
 
 declare_rule! {
     /// ## What it does
@@ -41,14 +41,10 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             ptr!["DeregistrationProtection"],
             format!("DeregistrationProtection is {}", shown(value)),
         );
-        cx.fix(Fix {
-            commands: vec![Fix::ec2(
-                image,
-                "enable-image-deregistration-protection",
-                &["--with-cooldown"],
-            )],
-            note: None,
-            reversible: true,
-        });
+        cx.fix(Fix::new(
+            image,
+            vec![Action::EnableDeregistrationProtection],
+            None,
+        ));
     }
 }

@@ -34,6 +34,9 @@ mod ami103_no_reboot;
 mod ami104_volume_parameters;
 mod ami105_deprecation_date;
 mod ami106_tag_resource_type;
+mod fix;
+
+pub use fix::{Action, Fix, Grant, Input, shell_word};
 
 /// Every built-in rule, in code order. Codes are public API: never renumber.
 pub static BUILTIN: &[&RuleMeta] = &[
@@ -286,31 +289,6 @@ impl RuleMeta {
     }
 }
 
-#[cfg(test)]
-mod fix_tests {
-    use super::*;
-
-    #[test]
-    fn fix_commands_quote_hostile_text() {
-        assert_eq!(shell_word("ami-0abc"), "ami-0abc");
-        assert_eq!(shell_word("Remove=[{Group=all}]"), "'Remove=[{Group=all}]'");
-        assert_eq!(shell_word("a'b"), "'a'\\''b'");
-        assert_eq!(shell_word(""), "''");
-        let image = Image {
-            image_id: Some("ami-1; rm -rf / $(x) `y`".to_string()),
-            ..Image::default()
-        };
-        assert_eq!(
-            Fix::ec2(
-                &image,
-                "modify-image-attribute",
-                &["--imds-support", "v2.0"]
-            ),
-            "aws ec2 modify-image-attribute --image-id 'ami-1; rm -rf / $(x) `y`' --imds-support v2.0"
-        );
-    }
-}
-
 /// Declares one rule: its `///` docs and meta become a `static RuleMeta`.
 macro_rules! declare_rule {
     (
@@ -424,48 +402,6 @@ pub struct RawFinding {
     pub severity: Option<Severity>,
     /// The exact fix, when the rule knows one.
     pub fix: Option<Fix>,
-}
-
-/// An exact fix for one finding: AWS CLI commands for that image.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fix {
-    pub commands: Vec<String>,
-    /// What to know before running them.
-    pub note: Option<String>,
-    /// Whether the change can be undone (`false` for IMDSv2, for one).
-    pub reversible: bool,
-}
-
-impl Fix {
-    /// One `aws ec2 OPERATION --image-id ID ARGS…` command (plus `--region`
-    /// when the image came from a live scan), every word shell-quoted.
-    pub fn ec2(image: &Image, operation: &str, args: &[&str]) -> String {
-        let region = image.scope.as_ref().map(|s| s.region.as_str());
-        let mut command = format!("aws ec2 {operation} --image-id {}", shell_word(image.id()));
-        for arg in args
-            .iter()
-            .copied()
-            .chain(region.map(|r| ["--region", r]).into_iter().flatten())
-        {
-            command.push(' ');
-            command.push_str(&shell_word(arg));
-        }
-        command
-    }
-}
-
-/// `text` as one POSIX shell word: as is when it is plainly safe, else in
-/// single quotes (image ids and names come from exports and may be hostile).
-pub fn shell_word(text: &str) -> std::borrow::Cow<'_, str> {
-    let safe = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@+".contains(&b));
-    if safe {
-        text.into()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''")).into()
-    }
 }
 
 /// What a check sees besides the image: the settings, and a place to report.
