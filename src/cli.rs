@@ -28,6 +28,14 @@ pub enum Command {
     /// rules the request decides (AMI001, AMI003, AMI007, AMI016, AMI017). FILE is one
     /// request, or a JSON array of them. Output, config and rule flags are scan's.
     Preflight(Box<PreflightArgs>),
+    /// Fix the findings of a saved JSON report through the EC2 API: prints the plan
+    /// by default; --dry-run checks each call's permission with EC2's DryRun;
+    /// --apply makes the changes (after a confirmation, or --yes) and logs each.
+    /// Only reversible, in-place changes (deprecation, launch permissions,
+    /// deregistration protection); IMDSv2 needs --allow-irreversible; nothing is
+    /// ever deregistered or deleted. Exit 0 all done (or planned), 1 a call was
+    /// denied, 2 a call failed or the report could not be read.
+    Fix(Box<FixArgs>),
     /// List the rules: the built-in catalogue, plus policies given with --policy.
     Rules(RulesArgs),
     /// Print the documentation of one rule or policy.
@@ -383,6 +391,73 @@ pub struct PreflightArgs {
 
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// An amilint JSON report (`scan --format json`, or `-o json=FILE`); `-` reads
+    /// stdin, e.g. `amilint scan --aws --attributes --format json | amilint fix -`.
+    #[arg(value_name = "REPORT")]
+    pub report: String,
+
+    /// Send each call with EC2's DryRun=true and report whether it is permitted
+    /// (DryRunOperation) or not (UnauthorizedOperation). Nothing is changed.
+    #[arg(long, conflicts_with = "apply")]
+    pub dry_run: bool,
+
+    /// Make the changes. Asks for confirmation on a terminal; elsewhere needs --yes.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// With --apply: do not ask for confirmation.
+    #[arg(long, requires = "apply")]
+    pub yes: bool,
+
+    /// Also make changes that cannot be undone: AMI001's ImdsSupport=v2.0.
+    #[arg(long)]
+    pub allow_irreversible: bool,
+
+    /// With --apply: the change log, one JSON line per call sent (appended).
+    #[arg(long, value_name = "PATH", default_value = "amilint-fix.log")]
+    pub log: PathBuf,
+
+    /// Only the findings of these rules (codes, comma-separated, repeatable).
+    #[arg(long = "rule", value_delimiter = ',', value_name = "CODES")]
+    pub rules: Vec<String>,
+
+    /// Only these images (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub image_ids: Vec<String>,
+
+    /// The region of images the report gives none for (offline scans).
+    /// Default: the profile's or AWS_REGION.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// The AWS profile to use (also AWS_PROFILE).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Send API calls to this endpoint (also AWS_ENDPOINT_URL), e.g. a local test server.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// For images of other accounts (a multi-account report): assume this role,
+    /// arn:aws:iam::ACCOUNT:role/NAME, in each image's account.
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+
+    /// Calls in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub concurrency: usize,
+
+    /// Attempts per API call; throttling and 5xx are retried with adaptive backoff.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub max_attempts: u32,
+
+    /// Time limit of one attempt of one API call, in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub api_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

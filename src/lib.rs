@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod finding;
+pub mod fix;
 pub mod input;
 pub mod merge;
 pub mod model;

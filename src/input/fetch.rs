@@ -120,18 +120,7 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
     } else {
         for role in &opts.roles {
             let account = account_of_role(role);
-            let provider = aws_config::sts::AssumeRoleProvider::builder(role.clone())
-                .session_name("amilint")
-                .configure(&base)
-                .build()
-                .await;
-            let config = base
-                .to_builder()
-                .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
-                    provider,
-                ))
-                .build();
-            accounts.push((account, config));
+            accounts.push((account, assume_role(&base, role).await));
         }
     }
 
@@ -180,12 +169,7 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
                 account_id: account_id.clone(),
                 region: region.clone(),
             };
-            let client = Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&config)
-                    .region(Region::new(region))
-                    .interceptor(CompleteXml)
-                    .build(),
-            );
+            let client = ec2_client(&config, &region);
             let opts = opts.clone();
             let progress = progress.clone();
             let attribute_limit = attribute_limit.clone();
@@ -213,30 +197,80 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
 
 /// The shared SDK configuration: profile, endpoint, retries, timeouts.
 async fn base_config(opts: &FetchOptions) -> aws_config::SdkConfig {
+    sdk_config(&Connection {
+        profile: opts.profile.as_deref(),
+        endpoint_url: opts.endpoint_url.as_deref(),
+        region: opts.regions.first().map(String::as_str),
+        max_attempts: opts.max_attempts,
+        attempt_timeout: opts.attempt_timeout,
+    })
+    .await
+}
+
+/// How to reach the API (for scans and fixes alike).
+pub struct Connection<'a> {
+    pub profile: Option<&'a str>,
+    pub endpoint_url: Option<&'a str>,
+    /// The region when none is set elsewhere; `None`: the profile's or AWS_REGION.
+    pub region: Option<&'a str>,
+    /// Attempts per API call (retries on throttling, 5xx, timeouts).
+    pub max_attempts: u32,
+    /// Time limit of one attempt of one API call.
+    pub attempt_timeout: Duration,
+}
+
+/// The SDK configuration: the standard credential chain, retries with
+/// adaptive backoff, and explicit timeouts (the SDK's default waits forever
+/// on a server that accepts and never answers).
+pub async fn sdk_config(c: &Connection<'_>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(
             RetryConfig::adaptive()
-                .with_max_attempts(opts.max_attempts.max(1))
+                .with_max_attempts(c.max_attempts.max(1))
                 .with_initial_backoff(Duration::from_millis(100)),
         )
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(5))
-                .read_timeout(opts.attempt_timeout)
-                .operation_attempt_timeout(opts.attempt_timeout)
-                .operation_timeout(opts.attempt_timeout * opts.max_attempts.max(1) * 2)
+                .read_timeout(c.attempt_timeout)
+                .operation_attempt_timeout(c.attempt_timeout)
+                .operation_timeout(c.attempt_timeout * c.max_attempts.max(1) * 2)
                 .build(),
         );
-    if let Some(profile) = &opts.profile {
+    if let Some(profile) = c.profile {
         loader = loader.profile_name(profile);
     }
-    if let Some(url) = &opts.endpoint_url {
+    if let Some(url) = c.endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    if let Some(region) = opts.regions.first() {
-        loader = loader.region(Region::new(region.clone()));
+    if let Some(region) = c.region {
+        loader = loader.region(Region::new(region.to_string()));
     }
     loader.load().await
+}
+
+/// `base` with the credentials of `role`, assumed through STS.
+pub async fn assume_role(base: &aws_config::SdkConfig, role: &str) -> aws_config::SdkConfig {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(role.to_string())
+        .session_name("amilint")
+        .configure(base)
+        .build()
+        .await;
+    base.to_builder()
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+            provider,
+        ))
+        .build()
+}
+
+/// An EC2 client for one region, refusing truncated answers.
+pub fn ec2_client(config: &aws_config::SdkConfig, region: &str) -> Client {
+    Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(config)
+            .region(Region::new(region.to_string()))
+            .interceptor(CompleteXml)
+            .build(),
+    )
 }
 
 /// The account of the base credentials (STS GetCallerIdentity).
@@ -348,7 +382,7 @@ fn xml_is_complete(body: &[u8]) -> bool {
 
 /// Words for an SDK error: the service's code and message when it answered
 /// with an EC2 error, otherwise what went wrong on the way, in one line.
-fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
+pub fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {

@@ -2,6 +2,7 @@
 //! decides nothing.
 
 pub mod asff;
+pub mod fix;
 pub mod github;
 pub mod html;
 pub mod json;

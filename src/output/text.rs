@@ -168,7 +168,7 @@ fn plural(n: usize, word: &str) -> String {
 
 /// Image names, descriptions and tags are other people's text: control
 /// characters (terminal escapes among them) never reach the terminal raw.
-fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_control() {

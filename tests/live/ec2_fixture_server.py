@@ -2,13 +2,16 @@
 """A small EC2 (and STS) endpoint speaking the real EC2 Query protocol, for
 amilint's live-scan tests. It serves a describe-images JSON fixture with every
 field (moto does not return ImdsSupport, DeprecationTime, Ebs.Encrypted, …),
-paginates with NextToken, answers DescribeImageAttribute from the fixture, and
-injects faults on request.
+paginates with NextToken, answers DescribeImageAttribute from the fixture,
+makes the changes `amilint fix` sends (ModifyImageAttribute,
+EnableImageDeprecation, EnableImageDeregistrationProtection) with EC2's DryRun
+and permission answers, and injects faults on request.
 
     python3 tests/live/ec2_fixture_server.py --images fixtures/examples/describe-images.json
 
 It listens on 127.0.0.1 only, prints `PORT <n>` once ready, and serves until
-killed. `GET /__stats` returns the requests counted per action and region.
+killed. `GET /__stats` returns the requests counted per action and region;
+`GET /__changes` the changes made, in order.
 
 Region and account of a request come from its SigV4 signature: the region
 from the credential scope, the account from the access key (`ASIA<account>`
@@ -72,6 +75,62 @@ def ec2_error(code, message):
     )
 
 
+def grants(params, verb):
+    """`LaunchPermission.Remove.1.Group=all` … as [{"Group": "all"}, …]."""
+    found = {}
+    for key, value in params.items():
+        m = re.fullmatch(rf"LaunchPermission\.{verb}\.(\d+)\.(\w+)", key)
+        if m:
+            found.setdefault(int(m.group(1)), {})[m.group(2)] = value
+    return [found[i] for i in sorted(found)]
+
+
+def modify_image_attribute(image, params, dry_run):
+    remove = grants(params, "Remove")
+    imds = params.get("ImdsSupport.Value")
+    if not remove and imds is None:
+        return "ModifyImageAttribute: no attribute to modify"
+    if imds is not None and imds != "v2.0":
+        return f"ImdsSupport value {imds} is not valid"
+    if dry_run:
+        return None
+    if imds is not None:
+        image["ImdsSupport"] = imds
+    for grant in remove:
+        if grant == {"Group": "all"}:
+            image["Public"] = False
+        image["LaunchPermissions"] = [p for p in image.get("LaunchPermissions", []) if p != grant]
+    return "true"
+
+
+def enable_image_deprecation(image, params, dry_run):
+    at = params.get("DeprecateAt", "")
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", at):
+        return f"DeprecateAt {at!r} is not a valid time"
+    if dry_run:
+        return None
+    image["DeprecationTime"] = at
+    return "true"
+
+
+def enable_image_deregistration_protection(image, params, dry_run):
+    if dry_run:
+        return None
+    cooldown = params.get("WithCooldown") == "true"
+    image["DeregistrationProtection"] = "enabled-with-cooldown" if cooldown else "enabled-without-cooldown"
+    return image["DeregistrationProtection"]
+
+
+# The changes `amilint fix` makes: action -> function(image, params, dry_run).
+# With dry_run it only checks the parameters and returns the problem (None: valid);
+# otherwise it makes the change and returns the answer's <return>.
+CHANGES = {
+    "ModifyImageAttribute": modify_image_attribute,
+    "EnableImageDeprecation": enable_image_deprecation,
+    "EnableImageDeregistrationProtection": enable_image_deregistration_protection,
+}
+
+
 class State:
     def __init__(self, opts):
         self.opts = opts
@@ -82,6 +141,7 @@ class State:
         self.lock = threading.Lock()
         self.stats = {}
         self.ec2_calls = {}
+        self.changes = []
         self.faults_left = {
             "throttle": opts.throttle_first,
             "error500": opts.error500_first,
@@ -117,14 +177,16 @@ class Handler(BaseHTTPRequestHandler):
         data = body.encode()
         self.send_response(status)
         self.send_header("Content-Type", "text/xml;charset=UTF-8")
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
 
     def do_GET(self):
-        if self.path == "/__stats":
+        if self.path in ("/__stats", "/__changes"):
             with self.state.lock:
-                body = json.dumps(self.state.stats, sort_keys=True)
+                what = self.state.stats if self.path == "/__stats" else self.state.changes
+                body = json.dumps(what, sort_keys=True)
             data = body.encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -176,6 +238,8 @@ class Handler(BaseHTTPRequestHandler):
             self.describe_images(params)
         elif action == "DescribeImageAttribute":
             self.describe_image_attribute(params)
+        elif action in CHANGES:
+            self.change(action, params, account, region)
         elif action == "DescribeRegions":
             items = "".join(
                 f"<item><regionName>{r}</regionName><regionEndpoint>ec2.{r}.amazonaws.com</regionEndpoint>"
@@ -186,6 +250,36 @@ class Handler(BaseHTTPRequestHandler):
                             f"<regionInfo>{items}</regionInfo></DescribeRegionsResponse>")
         else:
             self.reply(400, ec2_error("InvalidAction", f"The action {action} is not valid for this web service."))
+
+    def change(self, action, params, account, region):
+        """The calls `amilint fix` makes, as EC2 answers them: permission first
+        (UnauthorizedOperation, with or without DryRun), then DryRun
+        (DryRunOperation, nothing changed), then the change itself."""
+        opts = self.state.opts
+        image_id = params.get("ImageId")
+        if action in opts.deny_action:
+            self.reply(403, ec2_error(
+                "UnauthorizedOperation",
+                f"You are not authorized to perform this operation. User: arn:aws:iam::{account}:user/amilint-test "
+                f"is not authorized to perform: ec2:{action} on resource: arn:aws:ec2:{region}::image/{image_id} "
+                f"because no identity-based policy allows the ec2:{action} action."))
+            return
+        with self.state.lock:
+            image = self.state.by_id.get(image_id)
+            if image is None:
+                self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist"))
+                return
+            problem = CHANGES[action](image, params, dry_run=True)
+            if problem:
+                self.reply(400, ec2_error("InvalidParameterValue", problem))
+                return
+            if params.get("DryRun") == "true":
+                self.reply(412, ec2_error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
+                return
+            result = CHANGES[action](image, params, dry_run=False)
+            self.state.changes.append({"action": action, "image": image_id, "params": params})
+        self.reply(200, f'<{action}Response xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
+                        f"<return>{escape(result)}</return></{action}Response>")
 
     def sts(self, action, params, account):
         meta = f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
@@ -262,6 +356,8 @@ def main():
     ap.add_argument("--auth-fail-region", action="append", default=[], help="answer AuthFailure in this region")
     ap.add_argument("--hang-region", action="append", default=[], help="never answer in this region")
     ap.add_argument("--deny-account", action="append", default=[], help="refuse AssumeRole into this account")
+    ap.add_argument("--deny-action", action="append", default=[],
+                    help="answer this EC2 action (ModifyImageAttribute, …) with UnauthorizedOperation")
     ap.add_argument("--expire-after", type=int, default=None,
                     help="assumed-role credentials expire after this many EC2 calls (ExpiredToken)")
     opts = ap.parse_args()

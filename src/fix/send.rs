@@ -1,0 +1,234 @@
+//! The calls of `amilint fix` through aws-sdk-ec2: with `DryRun=true` to
+//! check permissions, or for real. SDK types stay in this file.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::operation::RequestId;
+use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
+use aws_sdk_ec2::types::{
+    AttributeValue, LaunchPermission, LaunchPermissionModifications, PermissionGroup,
+};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::{Call, Outcome};
+use crate::input::fetch::{Connection, assume_role, describe, ec2_client, sdk_config};
+use crate::model::partition;
+use crate::rules::{Action, Grant};
+
+/// How to reach the API, and how hard to try.
+#[derive(Debug, Clone)]
+pub struct SendOptions {
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+    /// `--region`: for calls whose report gave none.
+    pub region: Option<String>,
+    /// Assume `arn:…:iam::ACCOUNT:role/NAME` for calls with a known account.
+    pub role_name: Option<String>,
+    pub concurrency: usize,
+    pub max_attempts: u32,
+    pub attempt_timeout: Duration,
+}
+
+/// The region calls without one go to: `--region`, else the profile's or
+/// AWS_REGION. Loads the SDK configuration once.
+pub async fn default_region(opts: &SendOptions) -> Option<String> {
+    if opts.region.is_some() {
+        return opts.region.clone();
+    }
+    base(opts).await.region().map(|r| r.to_string())
+}
+
+async fn base(opts: &SendOptions) -> aws_config::SdkConfig {
+    sdk_config(&Connection {
+        profile: opts.profile.as_deref(),
+        endpoint_url: opts.endpoint_url.as_deref(),
+        region: opts.region.as_deref(),
+        max_attempts: opts.max_attempts,
+        attempt_timeout: opts.attempt_timeout,
+    })
+    .await
+}
+
+/// Sends every call (each with a region), `concurrency` at a time; `done` hears
+/// each outcome as it arrives (the change log is written from there).
+/// Outcomes come back in the calls' order.
+pub async fn send(
+    calls: &[Call],
+    opts: &SendOptions,
+    dry_run: bool,
+    mut done: impl FnMut(usize, &Outcome),
+) -> Vec<Outcome> {
+    let base = base(opts).await;
+    // One configuration per account (an assumed role), one client per region.
+    let mut configs: BTreeMap<Option<String>, aws_config::SdkConfig> = BTreeMap::new();
+    let mut clients: BTreeMap<(Option<String>, String), Client> = BTreeMap::new();
+    for call in calls {
+        let region = call.region.clone().unwrap_or_default();
+        let account = opts
+            .role_name
+            .as_ref()
+            .and(call.account_id.clone());
+        if clients.contains_key(&(account.clone(), region.clone())) {
+            continue;
+        }
+        if !configs.contains_key(&account) {
+            let config = match (&account, &opts.role_name) {
+                (Some(id), Some(name)) => {
+                    let role = format!("arn:{}:iam::{id}:role/{name}", partition(&region));
+                    assume_role(&base, &role).await
+                }
+                _ => base.clone(),
+            };
+            configs.insert(account.clone(), config);
+        }
+        let client = ec2_client(&configs[&account], &region);
+        clients.insert((account, region), client);
+    }
+
+    // One task per image: an image's calls go one after the other, in order
+    // (EC2 may refuse concurrent changes to one image); images in parallel.
+    let mut by_image: BTreeMap<(&str, Option<&str>, Option<&str>), Vec<usize>> = BTreeMap::new();
+    for (i, call) in calls.iter().enumerate() {
+        let key = (
+            call.image_id.as_str(),
+            call.account_id.as_deref(),
+            call.region.as_deref(),
+        );
+        by_image.entry(key).or_default().push(i);
+    }
+    let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = JoinSet::new();
+    for indices in by_image.into_values() {
+        let first = &calls[indices[0]];
+        let account = opts.role_name.as_ref().and(first.account_id.clone());
+        let client = clients[&(account, first.region.clone().unwrap_or_default())].clone();
+        let mine: Vec<(usize, Call)> = indices.iter().map(|&i| (i, calls[i].clone())).collect();
+        let limit = limit.clone();
+        let report = report.clone();
+        tasks.spawn(async move {
+            let _slot = limit.acquire_owned().await;
+            for (i, call) in mine {
+                let _ = report.send((i, one(&client, &call, dry_run).await));
+            }
+        });
+    }
+    drop(report);
+    let mut outcomes = vec![None; calls.len()];
+    // Ends when every task has ended (each holds a sender); a task that
+    // panicked leaves its calls empty, reported as failed below.
+    while let Some((i, outcome)) = reports.recv().await {
+        done(i, &outcome);
+        outcomes[i] = Some(outcome);
+    }
+    while tasks.join_next().await.is_some() {}
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Outcome::Failed("the call's task failed".to_string())))
+        .collect()
+}
+
+/// One call, and what its answer means.
+async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
+    let id = call.image_id.as_str();
+    let answer: Result<Option<String>, Refusal> = match &call.action {
+        Action::RequireImdsV2 => client
+            .modify_image_attribute()
+            .image_id(id)
+            .imds_support(AttributeValue::builder().value("v2.0").build())
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|out| out.request_id().map(str::to_string))
+            .map_err(refusal),
+        Action::RemoveLaunchPermission(grant) => {
+            let permission = LaunchPermission::builder();
+            let permission = match grant {
+                Grant::Group(group) => permission.group(PermissionGroup::from(group.as_str())),
+                Grant::UserId(user) => permission.user_id(user),
+                Grant::OrganizationArn(arn) => permission.organization_arn(arn),
+                Grant::OrganizationalUnitArn(arn) => permission.organizational_unit_arn(arn),
+            };
+            client
+                .modify_image_attribute()
+                .image_id(id)
+                .launch_permission(
+                    LaunchPermissionModifications::builder()
+                        .remove(permission.build())
+                        .build(),
+                )
+                .dry_run(dry_run)
+                .send()
+                .await
+                .map(|out| out.request_id().map(str::to_string))
+                .map_err(refusal)
+        }
+        Action::EnableDeprecation { deprecate_at } => {
+            let at = match DateTime::from_str(deprecate_at, DateTimeFormat::DateTime) {
+                Ok(at) => at,
+                Err(e) => return Outcome::Failed(format!("DeprecateAt `{deprecate_at}`: {e}")),
+            };
+            client
+                .enable_image_deprecation()
+                .image_id(id)
+                .deprecate_at(at)
+                .dry_run(dry_run)
+                .send()
+                .await
+                .map(|out| out.request_id().map(str::to_string))
+                .map_err(refusal)
+        }
+        Action::EnableDeregistrationProtection => client
+            .enable_image_deregistration_protection()
+            .image_id(id)
+            .with_cooldown(true)
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|out| out.request_id().map(str::to_string))
+            .map_err(refusal),
+        Action::CopyEncrypted { .. } => {
+            return Outcome::Failed("CopyImage is not a call amilint fix makes".to_string());
+        }
+    };
+    match (answer, dry_run) {
+        (Ok(request_id), false) => Outcome::Applied { request_id },
+        (Ok(_), true) => Outcome::Failed(
+            "the endpoint answered success to a DryRun call: it may have made the change".to_string(),
+        ),
+        (Err(r), true) if r.code.as_deref() == Some("DryRunOperation") => Outcome::Permitted,
+        (Err(r), _) if r.denied() => Outcome::Denied(r.text),
+        (Err(r), _) => Outcome::Failed(r.text),
+    }
+}
+
+/// An error answer: EC2's code when there is one, and the words for it.
+struct Refusal {
+    code: Option<String>,
+    text: String,
+}
+
+impl Refusal {
+    fn denied(&self) -> bool {
+        matches!(
+            self.code.as_deref(),
+            Some("UnauthorizedOperation" | "AccessDenied" | "AccessDeniedException")
+        )
+    }
+}
+
+fn refusal<E>(err: SdkError<E, HttpResponse>) -> Refusal
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    Refusal {
+        code: err.code().map(str::to_string),
+        text: describe(&err),
+    }
+}
