@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod servers;
+
 use amilint::app::{ScanPlan, scan_sources};
 use amilint::finding::Report;
 use amilint::input::InputSource;

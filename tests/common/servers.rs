@@ -1,0 +1,126 @@
+//! Local EC2 endpoints for the live tests (scans and fixes): the project's
+//! fixture endpoint and moto's server, on loopback only, and amilint run
+//! against them with fake credentials.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A server process, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The fixture server's request counts, by "Action region".
+    pub fn stats(&self) -> Value {
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())",
+                &format!("{}/__stats", self.url()),
+            ])
+            .output()
+            .expect("python3 runs");
+        serde_json::from_slice(&out.stdout).expect("stats are JSON")
+    }
+}
+
+/// Starts the EC2 fixture endpoint serving `images` with extra options.
+pub fn fixture_server(images: &str, extra: &[&str]) -> Server {
+    let mut child = Command::new("python3")
+        .arg(Path::new(ROOT).join("tests/live/ec2_fixture_server.py"))
+        .args(["--images", images])
+        .args(extra)
+        .current_dir(ROOT)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3 starts the fixture server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the server says its port");
+    let port = line
+        .trim()
+        .strip_prefix("PORT ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected first line from the fixture server: {line:?}"));
+    Server { child, port }
+}
+
+/// amilint with fake credentials, no AWS config files, nothing from the host.
+pub fn amilint_live(args: &[&str]) -> (i32, String, String) {
+    let home = tempfile::tempdir().expect("temp home");
+    let out = super::amilint()
+        .env("HOME", home.path())
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_CONFIG_FILE", home.path().join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args(args)
+        .output()
+        .expect("amilint runs");
+    (
+        out.status.code().expect("exit code"),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
+pub fn venv_bin(name: &str) -> PathBuf {
+    let path = Path::new(ROOT).join("tests/live/.venv/bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test.sh (it installs moto into tests/live/.venv)",
+        path.display()
+    );
+    path
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+pub fn start_moto() -> Server {
+    let port = free_port();
+    let child = Command::new(venv_bin("moto_server"))
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("moto_server starts");
+    let server = Server { child, port };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
