@@ -93,7 +93,7 @@ pub async fn send(
 
     // One task per image: an image's calls go one after the other, in order
     // (EC2 may refuse concurrent changes to one image); images in parallel.
-    let mut by_image: BTreeMap<(&str, Option<&str>, Option<&str>), Vec<usize>> = BTreeMap::new();
+    let mut by_image: BTreeMap<ImageKey<'_>, Vec<usize>> = BTreeMap::new();
     for (i, call) in calls.iter().enumerate() {
         let key = (
             call.image_id.as_str(),
@@ -133,6 +133,9 @@ pub async fn send(
         .map(|o| o.unwrap_or_else(|| Outcome::Failed("the call's task failed".to_string())))
         .collect()
 }
+
+/// An image: its id, account and region.
+type ImageKey<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
 
 /// One call, and what its answer means.
 async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
