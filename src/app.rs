@@ -1482,17 +1482,20 @@ fn fix(args: &FixArgs) -> Result<ExitCode> {
     let mut outcomes: Vec<Outcome> = plan
         .calls
         .iter()
-        .map(|c| c.held(args.allow_irreversible).map_or(Outcome::Planned, Outcome::Held))
+        .map(|c| {
+            c.held(args.allow_irreversible, Timestamp::now())
+                .map_or(Outcome::Planned, Outcome::Held)
+        })
         .collect();
-    if mode != Mode::Plan {
-        send_fixes(args, mode, &mut plan, &mut outcomes)?;
-    }
+    let interrupted = mode != Mode::Plan && send_fixes(args, mode, &mut plan, &mut outcomes)?;
     let mut out = BufWriter::new(io::stdout().lock());
     output::fix::write(mode, &plan, &outcomes, &mut out)
         .and_then(|()| out.flush())
         .context("writing to stdout")?;
     Ok(
-        if outcomes.iter().any(|o| matches!(o, Outcome::Failed(_))) {
+        if interrupted {
+            ExitCode::from(130)
+        } else if outcomes.iter().any(|o| matches!(o, Outcome::Failed(_))) {
             ExitCode::from(2)
         } else if outcomes.iter().any(|o| matches!(o, Outcome::Denied(_))) {
             ExitCode::from(1)
@@ -1508,19 +1511,20 @@ fn send_fixes(
     _: crate::output::fix::Mode,
     _: &mut crate::fix::Plan,
     _: &mut [crate::fix::Outcome],
-) -> Result<()> {
+) -> Result<bool> {
     bail!("--dry-run/--apply: this amilint was built without the AWS SDK (cargo feature `aws`)")
 }
 
 /// Sends the plan's calls that are not held (DryRun, or for real after a
 /// confirmation), filling in their outcomes; `--apply` logs each call.
+/// Returns whether it was interrupted.
 #[cfg(feature = "aws")]
 fn send_fixes(
     args: &FixArgs,
     mode: crate::output::fix::Mode,
     plan: &mut crate::fix::Plan,
     outcomes: &mut [crate::fix::Outcome],
-) -> Result<()> {
+) -> Result<bool> {
     use crate::fix::send::{SendOptions, default_region, send};
     use crate::fix::{LogEntry, Outcome};
     use crate::output::fix::Mode;
@@ -1544,7 +1548,7 @@ fn send_fixes(
         .filter(|&i| outcomes[i] == Outcome::Planned)
         .collect();
     if chosen.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     if chosen.iter().any(|&i| plan.calls[i].region.is_none()) {
         let Some(region) = runtime.block_on(default_region(&opts)) else {
@@ -1574,8 +1578,16 @@ fn send_fixes(
     };
     let run = Timestamp::now().to_string();
     let calls: Vec<crate::fix::Call> = chosen.iter().map(|&i| plan.calls[i].clone()).collect();
+    // Ctrl-C / SIGTERM: calls in flight finish and are logged; no new one starts.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    // Failing to install it (another handler exists) only loses the clean stop.
+    let _ = ctrlc::set_handler(move || {
+        eprintln!("amilint: interrupted; finishing the calls in flight");
+        flag.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
     let mut log_error = None;
-    let sent = runtime.block_on(send(&calls, &opts, !apply, |i, outcome| {
+    let sent = runtime.block_on(send(&calls, &opts, !apply, &stop, |i, outcome| {
         if let Some(log) = log.as_mut()
             && let Err(e) = LogEntry::new(&run, &calls[i], outcome).append(log)
         {
@@ -1597,7 +1609,7 @@ fn send_fixes(
     if let Some(e) = log_error {
         bail!("writing the change log {}: {e}", args.log.display());
     }
-    Ok(())
+    Ok(stop.load(std::sync::atomic::Ordering::SeqCst))
 }
 
 /// Asks on the terminal before `--apply` changes anything.

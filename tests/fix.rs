@@ -9,7 +9,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::servers::{Server, amilint_live, fixture_server, start_moto, venv_bin};
+use common::servers::{
+    Server, amilint_live, fixture_server, live_command, start_moto, venv_bin,
+};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-22T00:00:00Z";
@@ -410,6 +412,77 @@ fn an_offline_report_needs_a_region_and_a_tampered_one_is_refused() {
     let (code, _, err) = fix(&server, dir.path(), &[]);
     assert_eq!(code, 2);
     assert!(err.contains("report.json:2:16"), "{err}");
+}
+
+/// Ctrl-C in the middle of `--apply`: the calls in flight finish, no new one
+/// starts, and every change made is in the log (exit 130).
+#[test]
+fn an_interrupted_apply_logs_every_change_it_made() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut doc = images();
+    let template = doc["Images"][0].clone();
+    let many: Vec<Value> = (0..30)
+        .map(|i| {
+            let mut image = template.clone();
+            image["ImageId"] = json!(format!("ami-0bad{i:016}"));
+            image
+        })
+        .collect();
+    doc["Images"] = json!(many);
+    let path = dir.path().join("images.json");
+    std::fs::write(&path, doc.to_string()).expect("write images");
+    let fast = fixture_server(path.to_str().expect("utf-8"), &[]);
+    scan(&fast, dir.path(), &["--select", "AMI002,AMI006"], false);
+    drop(fast);
+    // The same images, each answer 100 ms late.
+    let server = fixture_server(path.to_str().expect("utf-8"), &["--latency-ms", "100"]);
+
+    let home = tempfile::tempdir().expect("temp home");
+    let log = dir.path().join("amilint-fix.log");
+    let url = server.url();
+    let child = live_command(home.path())
+        .args(["fix", dir.path().join("report.json").to_str().expect("utf-8")])
+        .args(["--apply", "--yes", "--concurrency", "2", "--endpoint-url", &url])
+        .arg("--log")
+        .arg(&log)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // Wait until some changes are made, then interrupt.
+    let started = std::time::Instant::now();
+    while changes(&server).len() < 4 {
+        assert!(started.elapsed().as_secs() < 30, "no change was made");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("waits");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(130), "{stdout}");
+    let made = changes(&server);
+    assert!(made.len() < 60, "it stopped early: {} changes", made.len());
+    let logged: Vec<Value> = std::fs::read_to_string(&log)
+        .expect("change log")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    let logged: BTreeSet<(String, String)> = logged
+        .iter()
+        .filter(|e| e["outcome"] == "applied")
+        .map(|e| {
+            (
+                e["operation"].as_str().unwrap_or_default().to_string(),
+                e["image_id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let made: BTreeSet<(String, String)> = made.into_iter().collect();
+    assert_eq!(logged, made, "every change made is logged");
+    assert!(stdout.contains("not sent: interrupted"), "{stdout}");
 }
 
 /// moto implements launch-permission changes and EC2's DryRun answer for them.

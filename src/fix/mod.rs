@@ -29,8 +29,17 @@ pub struct Call {
 
 impl Call {
     /// Why `amilint fix` does not make this call, if it does not.
-    pub fn held(&self, allow_irreversible: bool) -> Option<&'static str> {
-        if !self.action.in_place() {
+    pub fn held(&self, allow_irreversible: bool, now: jiff::Timestamp) -> Option<&'static str> {
+        let past = match &self.action {
+            Action::EnableDeprecation { deprecate_at } => {
+                deprecate_at.parse::<jiff::Timestamp>().is_ok_and(|at| at <= now)
+            }
+            _ => false,
+        };
+        if past {
+            // It would deprecate the image at once: scan again for a fresh date.
+            Some("DeprecateAt is not in the future (an old report?): scan again")
+        } else if !self.action.in_place() {
             Some("not made by amilint fix: it makes a new image; move its users to the copy yourself")
         } else if !self.action.reversible() && !allow_irreversible {
             Some("cannot be undone: pass --allow-irreversible to make it")
@@ -308,6 +317,32 @@ mod tests {
         };
         let plan = read_report(&bytes, "r.json", &only).expect("reads");
         assert_eq!((plan.calls.len(), plan.without_fix), (0, 1));
+    }
+
+    #[test]
+    fn held_calls_say_why() {
+        let now: jiff::Timestamp = "2026-11-22T00:00:00Z".parse().expect("time");
+        let call = |action| Call {
+            image_id: "ami-1".to_string(),
+            account_id: None,
+            region: None,
+            action,
+            rules: Vec::new(),
+        };
+        let deprecate = |at: &str| {
+            call(Action::EnableDeprecation {
+                deprecate_at: at.to_string(),
+            })
+        };
+        assert_eq!(deprecate("2027-11-22T00:00:00Z").held(false, now), None);
+        assert!(deprecate("2026-11-21T00:00:00Z").held(true, now).is_some_and(|w| w.contains("scan again")));
+        assert!(call(Action::RequireImdsV2).held(false, now).is_some());
+        assert_eq!(call(Action::RequireImdsV2).held(true, now), None);
+        let copy = call(Action::CopyEncrypted {
+            name: "x".to_string(),
+            source_region: None,
+        });
+        assert!(copy.held(true, now).is_some());
     }
 
     #[test]

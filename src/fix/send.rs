@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use aws_sdk_ec2::Client;
@@ -55,13 +56,15 @@ async fn base(opts: &SendOptions) -> aws_config::SdkConfig {
     .await
 }
 
-/// Sends every call (each with a region), `concurrency` at a time; `done` hears
-/// each outcome as it arrives (the change log is written from there).
+/// Sends every call (each with a region), `concurrency` images at a time;
+/// `done` hears each outcome as it arrives (the change log is written from
+/// there). Once `stop` is set, no new call starts.
 /// Outcomes come back in the calls' order.
 pub async fn send(
     calls: &[Call],
     opts: &SendOptions,
     dry_run: bool,
+    stop: &Arc<AtomicBool>,
     mut done: impl FnMut(usize, &Outcome),
 ) -> Vec<Outcome> {
     let base = base(opts).await;
@@ -112,10 +115,17 @@ pub async fn send(
         let mine: Vec<(usize, Call)> = indices.iter().map(|&i| (i, calls[i].clone())).collect();
         let limit = limit.clone();
         let report = report.clone();
+        let stop = stop.clone();
         tasks.spawn(async move {
             let _slot = limit.acquire_owned().await;
             for (i, call) in mine {
-                let _ = report.send((i, one(&client, &call, dry_run).await));
+                // Once stopped (Ctrl-C), calls in flight finish; no new one starts.
+                let outcome = if stop.load(Ordering::SeqCst) {
+                    Outcome::Held("not sent: interrupted")
+                } else {
+                    one(&client, &call, dry_run).await
+                };
+                let _ = report.send((i, outcome));
             }
         });
     }

@@ -67,20 +67,27 @@ pub fn fixture_server(images: &str, extra: &[&str]) -> Server {
     Server { child, port }
 }
 
+/// The binary with fake credentials, no AWS config files (under `home`),
+/// nothing from the host: to spawn and signal.
+pub fn live_command(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_amilint"));
+    cmd.env_clear()
+        .current_dir(ROOT)
+        .env("HOME", home)
+        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_CONFIG_FILE", home.join("config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    cmd
+}
+
 /// amilint with fake credentials, no AWS config files, nothing from the host.
 pub fn amilint_live(args: &[&str]) -> (i32, String, String) {
     let home = tempfile::tempdir().expect("temp home");
-    let out = super::amilint()
-        .env("HOME", home.path())
-        .env("AWS_ACCESS_KEY_ID", "AKIDTEST")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_CONFIG_FILE", home.path().join("config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join("credentials"),
-        )
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+    let out = live_command(home.path())
         .args(args)
+        .stdin(Stdio::null())
         .output()
         .expect("amilint runs");
     (
