@@ -1588,7 +1588,9 @@ fn send_fixes(
     });
     let mut log_error = None;
     let sent = runtime.block_on(send(&calls, &opts, !apply, &stop, |i, outcome| {
+        // Calls not sent after all (held back while sending) are not changes.
         if let Some(log) = log.as_mut()
+            && !matches!(outcome, Outcome::Held(_))
             && let Err(e) = LogEntry::new(&run, &calls[i], outcome).append(log)
         {
             log_error.get_or_insert(e);
@@ -1600,11 +1602,7 @@ fn send_fixes(
     if let Some(log) = log {
         log.sync_all()
             .with_context(|| format!("writing the change log {}", args.log.display()))?;
-        eprintln!(
-            "change log: {} ({} call(s) appended)",
-            args.log.display(),
-            calls.len()
-        );
+        eprintln!("change log: {}", args.log.display());
     }
     if let Some(e) = log_error {
         bail!("writing the change log {}: {e}", args.log.display());

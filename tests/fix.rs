@@ -196,6 +196,8 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
                 "input": {"ImageId": BAD, "LaunchPermission": {"Remove": [{"Group": "all"}]}}}])
     );
 
+    std::fs::copy(dir.path().join("report.json"), dir.path().join("first.json")).expect("copy");
+
     // The plan sends nothing.
     let (code, out, err) = fix(&server, dir.path(), &[]);
     assert_eq!(code, 0, "{err}");
@@ -281,6 +283,14 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
         .filter(|r| ["AMI001", "AMI002", "AMI003", "AMI006", "AMI012", "AMI014"].contains(r))
         .collect();
     assert_eq!(left, BTreeSet::from(["AMI001", "AMI003"]));
+
+    // The first, now stale, report again: the deprecation set meanwhile is left alone.
+    std::fs::copy(dir.path().join("first.json"), dir.path().join("report.json")).expect("copy");
+    let (code, out, err) = fix(&server, dir.path(), &["--apply", "--yes", "--rule", "AMI002"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(outcomes(&out), set(&[("skipped", "AMI002")]), "{out}");
+    assert!(out.contains("set since the report"), "{out}");
+    assert_eq!(changes(&server).len(), 4);
 
     // The irreversible change needs its own opt-in; the log is appended to.
     let (code, out, err) = fix(

@@ -183,6 +183,16 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
                 .map_err(refusal)
         }
         Action::EnableDeprecation { deprecate_at } => {
+            // A report can be old: never overwrite a date someone set since.
+            match deprecation_time(client, id).await {
+                Ok(None) => {}
+                Ok(Some(_)) => {
+                    return Outcome::Held("DeprecationTime was set since the report: left as it is");
+                }
+                Err(reason) => {
+                    return Outcome::Failed(format!("checking the image first: {reason}"));
+                }
+            }
             let at = match DateTime::from_str(deprecate_at, DateTimeFormat::DateTime) {
                 Ok(at) => at,
                 Err(e) => return Outcome::Failed(format!("DeprecateAt `{deprecate_at}`: {e}")),
@@ -219,6 +229,24 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
         (Err(r), _) if r.denied() => Outcome::Denied(r.text),
         (Err(r), _) => Outcome::Failed(r.text),
     }
+}
+
+/// The image's DeprecationTime now (DescribeImages), if it has one.
+async fn deprecation_time(client: &Client, id: &str) -> Result<Option<String>, String> {
+    let out = client
+        .describe_images()
+        .image_ids(id)
+        .include_deprecated(true)
+        .include_disabled(true)
+        .send()
+        .await
+        .map_err(|e| format!("DescribeImages: {}", describe(&e)))?;
+    Ok(out
+        .images()
+        .iter()
+        .filter_map(|i| i.deprecation_time())
+        .find(|t| !t.trim().is_empty())
+        .map(str::to_string))
 }
 
 /// An error answer: EC2's code when there is one, and the words for it.
