@@ -443,7 +443,7 @@ pub(crate) mod tests {
                     "1\"2".to_string(),
                 )),
             ],
-            Some("cannot \"be\" undone".to_string()),
+            Some("cannot \"be\" undone".into()),
         ));
         vec![plain, full]
     }

@@ -52,7 +52,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             vec![Action::RequireImdsV2],
             Some(
                 "cannot be undone; instances launched from the image then require IMDSv2 and get a hop limit of 2"
-                    .to_string(),
+                    .into(),
             ),
         ));
     }

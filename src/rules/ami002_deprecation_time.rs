@@ -49,10 +49,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         cx.fix(Fix::new(
             image,
             vec![Action::EnableDeprecation { deprecate_at }],
-            Some(
-                "pick the date your image lifecycle calls for; one year from now is shown"
-                    .to_string(),
-            ),
+            Some("pick the date your image lifecycle calls for; one year from now is shown".into()),
         ));
     }
 }

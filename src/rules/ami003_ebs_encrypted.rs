@@ -73,6 +73,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         if image.scope.is_none() {
             note.push_str("; add --source-region with the image's region");
         }
-        cx.fix(Fix::new(image, vec![copy], Some(note)));
+        cx.fix(Fix::new(image, vec![copy], Some(note.into())));
     }
 }

@@ -17,14 +17,14 @@ pub struct Fix {
     pub actions: Vec<Action>,
     /// Each action as an AWS CLI command for this image, shell-quoted.
     pub commands: Vec<String>,
-    /// What to know before running them.
-    pub note: Option<String>,
+    /// What to know before running them (most notes are fixed text: no copy per finding).
+    pub note: Option<Cow<'static, str>>,
     /// Whether every change can be undone (`false` for IMDSv2).
     pub reversible: bool,
 }
 
 impl Fix {
-    pub fn new(image: &Image, actions: Vec<Action>, note: Option<String>) -> Fix {
+    pub fn new(image: &Image, actions: Vec<Action>, note: Option<Cow<'static, str>>) -> Fix {
         let region = image.scope.as_ref().map(|s| s.region.as_str());
         let commands = actions
             .iter()
@@ -354,7 +354,12 @@ fn shorthand(verb: &str, grant: &Grant) -> String {
 
 /// `aws ec2 OPERATION --image-id ID ARGS… [--region R]`, every word shell-quoted.
 fn ec2(operation: &str, image_id: &str, args: &[&str], region: Option<&str>) -> String {
-    let mut command = format!("aws ec2 {operation} --image-id {}", shell_word(image_id));
+    // Sized once: a command is built for most findings of a large scan.
+    let mut command = String::with_capacity(160);
+    command.push_str("aws ec2 ");
+    command.push_str(operation);
+    command.push_str(" --image-id ");
+    command.push_str(&shell_word(image_id));
     for arg in args
         .iter()
         .copied()
