@@ -156,8 +156,8 @@ pub fn read_report(bytes: &[u8], name: &str, only: &Selection) -> Result<Plan, S
                 action.clone(),
             );
             match index.get(&key) {
-                Some(&at) => {
-                    let rules = &mut plan.calls[at].rules;
+                Some(&existing) => {
+                    let rules = &mut plan.calls[existing].rules;
                     if !rules.contains(&rule) {
                         rules.push(rule.clone());
                     }
