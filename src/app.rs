@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use rayon::prelude::*;
 
 use crate::cli::{
-    AwsArgs, Cli, ColorArg, Command, ConfigCommand, FailOn, FixArgs, FormatArg, KindArg, LimitArgs,
+    AwsArgs, Cli, ColorArg, Command, ConfigCommand, FailOn, FormatArg, KindArg, LimitArgs,
     PolicyArgs, PolicyCommand, PreflightArgs, RulesFormat, ScanArgs, ShellArg,
 };
 use crate::config::{self, Config};
@@ -28,11 +28,13 @@ use crate::output::{self, Format};
 use crate::policy::{self, Limits, Policy};
 use crate::rules::{self, BUILTIN, Cx, RawFinding, RequestKind, RuleMeta, RuleSettings, Severity};
 
+mod fix;
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Preflight(args) => preflight(&args),
-        Command::Fix(args) => fix(&args),
+        Command::Fix(args) => fix::fix(&args),
         Command::Rules(args) => {
             let policies = load_policies(&args.policies, Timestamp::now())?;
             list_rules(args.format, &policy::catalogue(&policies))?;
@@ -1448,186 +1450,6 @@ impl ErrorLog {
         }
         self.kept
     }
-}
-
-/// `amilint fix`: the report's fixes as a plan, checked with DryRun, or made.
-fn fix(args: &FixArgs) -> Result<ExitCode> {
-    use crate::fix::{Outcome, Selection, read_report};
-    use crate::output::fix::Mode;
-
-    let (bytes, name) = if args.report == "-" {
-        let mut bytes = Vec::new();
-        io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes).context("reading stdin")?;
-        (bytes, "<stdin>".to_string())
-    } else {
-        let bytes =
-            std::fs::read(&args.report).with_context(|| format!("reading {}", args.report))?;
-        (bytes, args.report.clone())
-    };
-    let only = Selection {
-        rules: args.rules.clone(),
-        image_ids: args.image_ids.clone(),
-    };
-    let mut plan = read_report(&bytes, &name, &only).map_err(anyhow::Error::msg)?;
-    let mode = if args.apply {
-        Mode::Apply
-    } else if args.dry_run {
-        Mode::DryRun
-    } else {
-        Mode::Plan
-    };
-    for call in plan.calls.iter_mut().filter(|c| c.region.is_none()) {
-        call.region.clone_from(&args.region);
-    }
-    let mut outcomes: Vec<Outcome> = plan
-        .calls
-        .iter()
-        .map(|c| {
-            c.held(args.allow_irreversible, Timestamp::now())
-                .map_or(Outcome::Planned, Outcome::Held)
-        })
-        .collect();
-    let interrupted = mode != Mode::Plan && send_fixes(args, mode, &mut plan, &mut outcomes)?;
-    let mut out = BufWriter::new(io::stdout().lock());
-    output::fix::write(mode, &plan, &outcomes, &mut out)
-        .and_then(|()| out.flush())
-        .context("writing to stdout")?;
-    Ok(
-        if interrupted {
-            ExitCode::from(130)
-        } else if outcomes.iter().any(|o| matches!(o, Outcome::Failed(_))) {
-            ExitCode::from(2)
-        } else if outcomes.iter().any(|o| matches!(o, Outcome::Denied(_))) {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
-}
-
-#[cfg(not(feature = "aws"))]
-fn send_fixes(
-    _: &FixArgs,
-    _: crate::output::fix::Mode,
-    _: &mut crate::fix::Plan,
-    _: &mut [crate::fix::Outcome],
-) -> Result<bool> {
-    bail!("--dry-run/--apply: this amilint was built without the AWS SDK (cargo feature `aws`)")
-}
-
-/// Sends the plan's calls that are not held (DryRun, or for real after a
-/// confirmation), filling in their outcomes; `--apply` logs each call.
-/// Returns whether it was interrupted.
-#[cfg(feature = "aws")]
-fn send_fixes(
-    args: &FixArgs,
-    mode: crate::output::fix::Mode,
-    plan: &mut crate::fix::Plan,
-    outcomes: &mut [crate::fix::Outcome],
-) -> Result<bool> {
-    use crate::fix::send::{SendOptions, default_region, send};
-    use crate::fix::{LogEntry, Outcome};
-    use crate::output::fix::Mode;
-
-    let apply = mode == Mode::Apply;
-    let opts = SendOptions {
-        profile: args.profile.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-        region: args.region.clone(),
-        role_name: args.role_name.clone(),
-        concurrency: args.concurrency,
-        max_attempts: args.max_attempts,
-        attempt_timeout: Duration::from_secs(args.api_timeout.max(1)),
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let chosen: Vec<usize> = (0..plan.calls.len())
-        .filter(|&i| outcomes[i] == Outcome::Planned)
-        .collect();
-    if chosen.is_empty() {
-        return Ok(false);
-    }
-    if chosen.iter().any(|&i| plan.calls[i].region.is_none()) {
-        let Some(region) = runtime.block_on(default_region(&opts)) else {
-            bail!(
-                "the report gives no region for some images (an offline scan's): pass --region, \
-                 or set AWS_REGION or a region in the profile"
-            );
-        };
-        for call in plan.calls.iter_mut().filter(|c| c.region.is_none()) {
-            call.region = Some(region.clone());
-        }
-    }
-    if apply && !args.yes {
-        confirm(plan, &chosen)?;
-    }
-    // The log is opened before the first change, so that no change goes unlogged.
-    let mut log = if apply {
-        Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&args.log)
-                .with_context(|| format!("opening the change log {}", args.log.display()))?,
-        )
-    } else {
-        None
-    };
-    let run = Timestamp::now().to_string();
-    let calls: Vec<crate::fix::Call> = chosen.iter().map(|&i| plan.calls[i].clone()).collect();
-    // Ctrl-C / SIGTERM: calls in flight finish and are logged; no new one starts.
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = stop.clone();
-    // Failing to install it (another handler exists) only loses the clean stop.
-    let _ = ctrlc::set_handler(move || {
-        eprintln!("amilint: interrupted; finishing the calls in flight");
-        flag.store(true, std::sync::atomic::Ordering::SeqCst);
-    });
-    let mut log_error = None;
-    let sent = runtime.block_on(send(&calls, &opts, !apply, &stop, |i, outcome| {
-        // Calls not sent after all (held back while sending) are not changes.
-        if let Some(log) = log.as_mut()
-            && !matches!(outcome, Outcome::Held(_))
-            && let Err(e) = LogEntry::new(&run, &calls[i], outcome).append(log)
-        {
-            log_error.get_or_insert(e);
-        }
-    }));
-    for (&i, outcome) in chosen.iter().zip(sent) {
-        outcomes[i] = outcome;
-    }
-    if let Some(log) = log {
-        log.sync_all()
-            .with_context(|| format!("writing the change log {}", args.log.display()))?;
-        eprintln!("change log: {}", args.log.display());
-    }
-    if let Some(e) = log_error {
-        bail!("writing the change log {}: {e}", args.log.display());
-    }
-    Ok(stop.load(std::sync::atomic::Ordering::SeqCst))
-}
-
-/// Asks on the terminal before `--apply` changes anything.
-#[cfg(feature = "aws")]
-fn confirm(plan: &crate::fix::Plan, chosen: &[usize]) -> Result<()> {
-    if !io::stdin().is_terminal() {
-        bail!("--apply asks for confirmation on a terminal; pass --yes to apply without asking");
-    }
-    let mut err = io::stderr().lock();
-    for &i in chosen {
-        writeln!(err, "  {}", output::text::clean(&plan.calls[i].command()))?;
-    }
-    write!(err, "make these {} change(s)? [y/N] ", chosen.len())?;
-    err.flush()?;
-    let mut answer = String::new();
-    io::stdin().read_line(&mut answer).context("reading the answer")?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("cancelled: nothing was changed");
-    }
-    Ok(())
 }
 
 #[cfg(not(feature = "aws"))]
