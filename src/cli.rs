@@ -409,6 +409,10 @@ pub struct FixArgs {
     #[arg(long)]
     pub apply: bool,
 
+    /// Output: text, or one JSON document (each call with its outcome, and the counts).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: FixFormat,
+
     /// With --apply: do not ask for confirmation.
     #[arg(long, requires = "apply")]
     pub yes: bool,
@@ -458,6 +462,12 @@ pub struct FixArgs {
     /// Time limit of one attempt of one API call, in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     pub api_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

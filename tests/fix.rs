@@ -333,6 +333,24 @@ fn permission_errors_are_reported_per_call() {
         "{out}"
     );
 
+    // The same as JSON, for CI.
+    let (code, out, _) = fix(&server, dir.path(), &["--dry-run", "--format", "json"]);
+    assert_eq!(code, 1);
+    let result: Value = serde_json::from_str(&out).expect("JSON result");
+    assert_eq!(result["mode"], "dry-run");
+    assert_eq!(
+        result["summary"]["by_outcome"],
+        json!({"denied": 2, "permitted": 2, "skipped": 2})
+    );
+    let denied = result["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .find(|c| c["outcome"] == "denied")
+        .expect("a denied call");
+    assert_eq!(denied["operation"], "ModifyImageAttribute");
+    assert!(denied["detail"].as_str().is_some_and(|d| d.starts_with("UnauthorizedOperation")));
+
     let (code, out, _) = fix(&server, dir.path(), &["--apply", "--yes"]);
     assert_eq!(code, 1, "{out}");
     let made: BTreeSet<String> = changes(&server).into_iter().map(|(a, _)| a).collect();
@@ -350,7 +368,7 @@ fn permission_errors_are_reported_per_call() {
         .filter(|e| e["outcome"] == "denied")
         .collect();
     assert_eq!(denied.len(), 2, "{log}");
-    assert!(denied[0]["error"].as_str().is_some_and(|e| e.starts_with("UnauthorizedOperation")));
+    assert!(denied[0]["detail"].as_str().is_some_and(|e| e.starts_with("UnauthorizedOperation")));
 
     // An image the endpoint does not know: the call fails (exit 2), the others still run.
     let path = dir.path().join("report.json");

@@ -51,7 +51,11 @@ pub(super) fn fix(args: &FixArgs) -> Result<ExitCode> {
         .collect();
     let interrupted = mode != Mode::Plan && send_fixes(args, mode, &mut plan, &mut outcomes)?;
     let mut out = BufWriter::new(io::stdout().lock());
-    output::fix::write(mode, &plan, &outcomes, &mut out)
+    let written = match args.format {
+        crate::cli::FixFormat::Text => output::fix::write(mode, &plan, &outcomes, &mut out),
+        crate::cli::FixFormat::Json => output::fix::write_json(mode, &plan, &outcomes, &mut out),
+    };
+    written
         .and_then(|()| out.flush())
         .context("writing to stdout")?;
     Ok(

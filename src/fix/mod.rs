@@ -216,38 +216,37 @@ impl Outcome {
     }
 }
 
-/// One line of the change log (JSON Lines, appended): every call `--apply`
-/// sent, with how it ended and how to undo it.
+/// One call and how it ended, as `fix --format json` and the change log show it.
 #[derive(Serialize)]
-pub struct LogEntry<'a> {
-    pub time: String,
-    /// The run's start time: the entries of one run share it.
-    pub run: &'a str,
+pub struct CallRecord<'a> {
+    /// `planned`, `skipped`, `permitted`, `denied`, `failed` or `applied`.
     pub outcome: &'static str,
-    pub error: Option<&'a str>,
+    /// Why it was skipped, denied or failed.
+    pub detail: Option<&'a str>,
+    /// EC2's request id of an applied change.
     pub request_id: Option<&'a str>,
     pub image_id: &'a str,
     pub account_id: Option<&'a str>,
     pub region: Option<&'a str>,
     pub rules: &'a [String],
     pub operation: &'static str,
+    /// The API input sent (or to send).
     pub input: crate::rules::Input<'a>,
+    /// The same as an AWS CLI command.
     pub command: String,
     /// The command that undoes the change (`null`: it cannot be undone).
     pub undo: Option<String>,
 }
 
-impl<'a> LogEntry<'a> {
-    pub fn new(run: &'a str, call: &'a Call, outcome: &'a Outcome) -> Self {
+impl<'a> CallRecord<'a> {
+    pub fn new(call: &'a Call, outcome: &'a Outcome) -> Self {
         let request_id = match outcome {
             Outcome::Applied { request_id } => request_id.as_deref(),
             _ => None,
         };
-        LogEntry {
-            time: jiff::Timestamp::now().to_string(),
-            run,
+        CallRecord {
             outcome: outcome.word(),
-            error: outcome.detail(),
+            detail: outcome.detail(),
             request_id,
             image_id: &call.image_id,
             account_id: call.account_id.as_deref(),
@@ -256,9 +255,28 @@ impl<'a> LogEntry<'a> {
             operation: call.action.operation(),
             input: call.action.input(&call.image_id),
             command: call.command(),
-            undo: call
-                .action
-                .undo(&call.image_id, call.region.as_deref()),
+            undo: call.action.undo(&call.image_id, call.region.as_deref()),
+        }
+    }
+}
+
+/// One line of the change log (JSON Lines, appended): every call `--apply`
+/// sent, with how it ended and how to undo it.
+#[derive(Serialize)]
+pub struct LogEntry<'a> {
+    pub time: String,
+    /// The run's start time: the entries of one run share it.
+    pub run: &'a str,
+    #[serde(flatten)]
+    pub call: CallRecord<'a>,
+}
+
+impl<'a> LogEntry<'a> {
+    pub fn new(run: &'a str, call: &'a Call, outcome: &'a Outcome) -> Self {
+        LogEntry {
+            time: jiff::Timestamp::now().to_string(),
+            run,
+            call: CallRecord::new(call, outcome),
         }
     }
 

@@ -1,18 +1,69 @@
-//! `amilint fix` as text: each call (its rules and AWS CLI command) with how it
-//! ended, then the counts.
+//! `amilint fix`'s results: as text, each call (its rules and AWS CLI
+//! command) with how it ended, then the counts; or as one JSON document.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
+use serde::Serialize;
+
 use super::text::clean;
-use crate::fix::{Outcome, Plan};
+use crate::fix::{CallRecord, Outcome, Plan};
 
 /// What the run did: `plan`, `dry run` or `apply`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Mode {
     Plan,
     DryRun,
     Apply,
+}
+
+/// `amilint fix --format json`.
+#[derive(Serialize)]
+struct JsonResult<'a> {
+    schema_version: u32,
+    mode: Mode,
+    calls: Vec<CallRecord<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    calls: usize,
+    images: usize,
+    by_outcome: BTreeMap<&'static str, usize>,
+    suppressed: usize,
+    without_fix: usize,
+    report_errors: usize,
+}
+
+/// The same as one JSON document.
+pub fn write_json(
+    mode: Mode,
+    plan: &Plan,
+    outcomes: &[Outcome],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut by_outcome = BTreeMap::new();
+    for o in outcomes {
+        *by_outcome.entry(o.word()).or_insert(0) += 1;
+    }
+    let images: BTreeSet<&str> = plan.calls.iter().map(|c| c.image_id.as_str()).collect();
+    let result = JsonResult {
+        schema_version: 1,
+        mode,
+        calls: plan.calls.iter().zip(outcomes).map(|(c, o)| CallRecord::new(c, o)).collect(),
+        summary: JsonSummary {
+            calls: plan.calls.len(),
+            images: images.len(),
+            by_outcome,
+            suppressed: plan.suppressed,
+            without_fix: plan.without_fix,
+            report_errors: plan.report_errors,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &result)?;
+    writeln!(out)
 }
 
 /// The calls and their outcomes (same order), then a summary.
