@@ -34,7 +34,7 @@ pub enum Command {
     /// Only reversible, in-place changes (deprecation, launch permissions,
     /// deregistration protection); IMDSv2 needs --allow-irreversible; nothing is
     /// ever deregistered or deleted. Exit 0 all done (or planned), 1 a call was
-    /// denied, 2 a call failed or the report could not be read.
+    /// denied, 2 a call failed or the report could not be read, 130 interrupted.
     Fix(Box<FixArgs>),
     /// List the rules: the built-in catalogue, plus policies given with --policy.
     Rules(RulesArgs),
@@ -451,7 +451,7 @@ pub struct FixArgs {
     #[arg(long, value_name = "NAME")]
     pub role_name: Option<String>,
 
-    /// Calls in flight at once.
+    /// Images worked on at once (an image's own calls go one after the other).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub concurrency: usize,
 

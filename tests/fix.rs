@@ -442,6 +442,39 @@ fn an_offline_report_needs_a_region_and_a_tampered_one_is_refused() {
     assert!(err.contains("report.json:2:16"), "{err}");
 }
 
+/// A multi-account report: `--role-name` assumes the role in each image's
+/// account, and a refused AssumeRole fails those calls (exit 2).
+#[test]
+fn other_accounts_are_reached_through_an_assumed_role() {
+    let (dir, server) = serve(&["--deny-account", "999900001111"]);
+    scan(
+        &server,
+        dir.path(),
+        &["--select", "AMI002", "--role", "arn:aws:iam::444455556666:role/Audit"],
+        false,
+    );
+    let report = read_json(&dir.path().join("report.json"));
+    assert_eq!(report["findings"][0]["account_id"], "444455556666");
+    let assumed = |s: &Value| s["AssumeRole eu-west-1"].as_u64().unwrap_or(0);
+    let before = assumed(&server.stats());
+
+    let (code, out, err) = fix(&server, dir.path(), &["--dry-run", "--role-name", "Audit"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(outcomes(&out), set(&[("permitted", "AMI002")]), "{out}");
+    assert!(assumed(&server.stats()) > before, "the role was assumed");
+
+    // The same image said to be in an account whose role is refused.
+    let path = dir.path().join("report.json");
+    let text = std::fs::read_to_string(&path)
+        .expect("report")
+        .replace("444455556666", "999900001111");
+    std::fs::write(&path, text).expect("write");
+    let (code, out, _) = fix(&server, dir.path(), &["--dry-run", "--role-name", "Audit"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(outcomes(&out).contains(&("failed".to_string(), "AMI002".to_string())), "{out}");
+    assert!(out.contains("could not get credentials") && out.contains("AccessDenied"), "{out}");
+}
+
 /// Ctrl-C in the middle of `--apply`: the calls in flight finish, no new one
 /// starts, and every change made is in the log (exit 130).
 #[test]

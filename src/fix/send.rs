@@ -84,6 +84,11 @@ pub async fn send(
             let config = match (&account, &opts.role_name) {
                 (Some(id), Some(name)) => {
                     let role = format!("arn:{}:iam::{id}:role/{name}", partition(&region));
+                    // STS needs a region too: the account's first image's.
+                    let base = base
+                        .to_builder()
+                        .region(aws_config::Region::new(region.clone()))
+                        .build();
                     assume_role(&base, &role).await
                 }
                 _ => base.clone(),

@@ -398,7 +398,15 @@ where
             e.raw().status().as_u16()
         ),
         SdkError::TimeoutError(_) => "timed out (see --api-timeout)".to_string(),
-        SdkError::DispatchFailure(_) => format!("could not reach the endpoint: {}", causes(err)),
+        SdkError::DispatchFailure(_) => {
+            // Credentials (an AssumeRole, say) are loaded while the request is dispatched.
+            let why = causes(err);
+            if why.contains("loading credentials") {
+                format!("could not get credentials: {why}")
+            } else {
+                format!("could not reach the endpoint: {why}")
+            }
+        }
         SdkError::ResponseError(_) => format!("unreadable response: {}", causes(err)),
         _ => format!("{err}: {}", causes(err)),
     }
