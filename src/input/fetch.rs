@@ -1,7 +1,7 @@
 //! Live scans: images fetched through aws-sdk-ec2 (DescribeImages,
-//! DescribeImageAttribute, DescribeRegions) and STS. The only async code in
-//! amilint, and the only place SDK types appear: everything leaves as our
-//! `Image`.
+//! DescribeImageAttribute, DescribeRegions) and STS; everything leaves as our
+//! `Image`. Also the SDK set-up (credentials, retries, timeouts, roles,
+//! clients) that `fix::send`, the only other file with SDK types, shares.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
