@@ -17,20 +17,18 @@ pub(super) fn fix(args: &FixArgs) -> Result<ExitCode> {
     use crate::fix::{Outcome, Selection, read_report};
     use crate::output::fix::Mode;
 
-    let (bytes, name) = if args.report == "-" {
-        let mut bytes = Vec::new();
-        io::Read::read_to_end(&mut io::stdin().lock(), &mut bytes).context("reading stdin")?;
-        (bytes, "<stdin>".to_string())
-    } else {
-        let bytes =
-            std::fs::read(&args.report).with_context(|| format!("reading {}", args.report))?;
-        (bytes, args.report.clone())
-    };
     let only = Selection {
         rules: args.rules.clone(),
         image_ids: args.image_ids.clone(),
     };
-    let mut plan = read_report(&bytes, &name, &only).map_err(anyhow::Error::msg)?;
+    let read = if args.report == "-" {
+        read_report(io::stdin().lock(), "<stdin>", &only)
+    } else {
+        let file = std::fs::File::open(&args.report)
+            .with_context(|| format!("reading {}", args.report))?;
+        read_report(file, &args.report, &only)
+    };
+    let mut plan = read.map_err(anyhow::Error::msg)?;
     let mode = if args.apply {
         Mode::Apply
     } else if args.dry_run {

@@ -5,10 +5,11 @@
 #[cfg(feature = "aws")]
 pub mod send;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Write;
 
-use serde::Serialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::json_message;
@@ -76,106 +77,218 @@ pub struct Selection {
 }
 
 /// Reads an amilint JSON report (`name` is for messages) into a plan.
-/// Anything unexpected is an error, before any call is made.
-pub fn read_report(bytes: &[u8], name: &str, only: &Selection) -> Result<Plan, String> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| {
-        format!(
-            "{name}:{}:{}: {}",
-            e.line(),
-            e.column(),
-            json_message(&e)
-        )
-    })?;
-    if doc.get("runs").is_some() {
+/// Anything unexpected is an error, before any call is made. The report is
+/// read as it is parsed, one finding at a time: a million images' report
+/// needs memory for its calls only.
+pub fn read_report(input: impl std::io::Read, name: &str, only: &Selection) -> Result<Plan, String> {
+    let mut builder = Builder {
+        only,
+        plan: Plan::default(),
+        index: HashMap::new(),
+        seen: 0,
+    };
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, input));
+    let top = ReportSeed(&mut builder)
+        .deserialize(&mut de)
+        .and_then(|top| de.end().map(|()| top))
+        .map_err(|e| match e.is_io() {
+            true => format!("{name}: {e}"),
+            false => format!("{name}:{}:{}: {}", e.line(), e.column(), json_message(&e)),
+        })?;
+    if top.sarif {
         return Err(format!(
             "{name}: a SARIF log; amilint fix reads JSON reports (`scan --format json` or `-o json=FILE`)"
         ));
     }
-    if doc.get("schema_version") != Some(&Value::from(1)) {
+    if top.schema_version != Some(Value::from(1)) {
         return Err(format!(
             "{name}: not an amilint JSON report (schema_version 1 expected)"
         ));
     }
-    let Some(findings) = doc.get("findings").and_then(Value::as_array) else {
+    if !top.findings {
         return Err(format!("{name}: the report has no `findings` array"));
-    };
-    let mut plan = Plan {
-        report_errors: doc
-            .get("errors")
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len),
-        ..Plan::default()
-    };
-    let mut index: BTreeMap<(Option<String>, Option<String>, String, Action), usize> =
-        BTreeMap::new();
-    for (i, f) in findings.iter().enumerate() {
-        let text = |key: &str| f.get(key).and_then(Value::as_str).map(str::to_string);
-        let rule = text("rule_id").unwrap_or_default();
-        let image_id = text("image_id").unwrap_or_default();
-        let at = || format!("{name}: finding {} ({rule} on {image_id})", i + 1);
-        if (!only.rules.is_empty() && !only.rules.iter().any(|r| r.eq_ignore_ascii_case(&rule)))
-            || (!only.image_ids.is_empty() && !only.image_ids.contains(&image_id))
+    }
+    builder.plan.report_errors = top.errors;
+    Ok(builder.plan)
+}
+
+/// What a report's finding says that `fix` needs; the rest is skipped unread.
+#[derive(Deserialize)]
+struct ReportFinding {
+    #[serde(default)]
+    rule_id: String,
+    #[serde(default)]
+    image_id: String,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    suppression: Option<IgnoredAny>,
+    #[serde(default)]
+    remediation: Option<ReportFix>,
+}
+
+#[derive(Deserialize)]
+struct ReportFix {
+    #[serde(default)]
+    actions: Option<Vec<ReportAction>>,
+}
+
+#[derive(Deserialize)]
+struct ReportAction {
+    #[serde(default)]
+    operation: String,
+    #[serde(default)]
+    input: Value,
+}
+
+/// The plan as the findings stream in.
+struct Builder<'a> {
+    only: &'a Selection,
+    plan: Plan,
+    /// Each distinct call's place in `plan.calls`.
+    index: HashMap<(Option<String>, Option<String>, String, Action), usize>,
+    /// Findings read so far.
+    seen: usize,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, f: ReportFinding) -> Result<(), String> {
+        self.seen += 1;
+        let at = || format!("finding {} ({} on {})", self.seen, f.rule_id, f.image_id);
+        let only = self.only;
+        if (!only.rules.is_empty() && !only.rules.iter().any(|r| r.eq_ignore_ascii_case(&f.rule_id)))
+            || (!only.image_ids.is_empty() && !only.image_ids.contains(&f.image_id))
         {
-            continue;
+            return Ok(());
         }
-        if f.get("suppression").is_some_and(|s| !s.is_null()) {
-            plan.suppressed += 1;
-            continue;
+        if f.suppression.is_some() {
+            self.plan.suppressed += 1;
+            return Ok(());
         }
-        let remediation = match f.get("remediation") {
-            None | Some(Value::Null) => {
-                plan.without_fix += 1;
-                continue;
-            }
-            Some(r) => r,
+        let Some(remediation) = &f.remediation else {
+            self.plan.without_fix += 1;
+            return Ok(());
         };
-        let Some(actions) = remediation.get("actions").and_then(Value::as_array) else {
+        let Some(actions) = &remediation.actions else {
             return Err(format!(
                 "{}: its remediation has no `actions` (a report from an older amilint?): scan again",
                 at()
             ));
         };
         for action in actions {
-            let operation = action
-                .get("operation")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let input = action.get("input").unwrap_or(&Value::Null);
-            let (target, action) =
-                Action::parse(operation, input).map_err(|e| format!("{}: {e}", at()))?;
-            if target != image_id {
+            let (target, action) = Action::parse(&action.operation, &action.input)
+                .map_err(|e| format!("{}: {e}", at()))?;
+            if target != f.image_id {
                 return Err(format!(
                     "{}: the action is for image {target}, not the finding's",
                     at()
                 ));
             }
             let key = (
-                text("account_id"),
-                text("region"),
-                image_id.clone(),
-                action.clone(),
+                f.account_id.clone(),
+                f.region.clone(),
+                f.image_id.clone(),
+                action,
             );
-            match index.get(&key) {
+            match self.index.get(&key) {
                 Some(&existing) => {
-                    let rules = &mut plan.calls[existing].rules;
-                    if !rules.contains(&rule) {
-                        rules.push(rule.clone());
+                    let rules = &mut self.plan.calls[existing].rules;
+                    if !rules.contains(&f.rule_id) {
+                        rules.push(f.rule_id.clone());
                     }
                 }
                 None => {
-                    index.insert(key, plan.calls.len());
-                    plan.calls.push(Call {
-                        image_id: image_id.clone(),
-                        account_id: text("account_id"),
-                        region: text("region"),
-                        action,
-                        rules: vec![rule.clone()],
+                    self.plan.calls.push(Call {
+                        image_id: key.2.clone(),
+                        account_id: key.0.clone(),
+                        region: key.1.clone(),
+                        action: key.3.clone(),
+                        rules: vec![f.rule_id.clone()],
                     });
+                    self.index.insert(key, self.plan.calls.len() - 1);
                 }
             }
         }
+        Ok(())
     }
-    Ok(plan)
+}
+
+/// The report's top level: which keys were there.
+#[derive(Default)]
+struct Top {
+    schema_version: Option<Value>,
+    findings: bool,
+    errors: usize,
+    sarif: bool,
+}
+
+/// Reads the top-level object, handing each finding to the builder.
+struct ReportSeed<'b, 'a>(&'b mut Builder<'a>);
+
+impl<'de> DeserializeSeed<'de> for ReportSeed<'_, '_> {
+    type Value = Top;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReportSeed<'_, '_> {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an amilint JSON report (an object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+        let mut top = Top::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "schema_version" => top.schema_version = Some(map.next_value()?),
+                "runs" => {
+                    top.sarif = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "findings" => {
+                    map.next_value_seed(FindingsSeed(&mut *self.0))?;
+                    top.findings = true;
+                }
+                "errors" => top.errors = map.next_value::<Vec<IgnoredAny>>()?.len(),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(top)
+    }
+}
+
+/// Reads the findings array one finding at a time.
+struct FindingsSeed<'b, 'a>(&'b mut Builder<'a>);
+
+impl<'de> DeserializeSeed<'de> for FindingsSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FindingsSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of findings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(finding) = seq.next_element::<ReportFinding>()? {
+            self.0.add(finding).map_err(serde::de::Error::custom)?;
+        }
+        Ok(())
+    }
 }
 
 /// How one call ended.
@@ -323,7 +436,7 @@ mod tests {
             suppressed,
             {"rule_id": "AMI004", "image_id": "ami-1", "remediation": null},
         ]));
-        let plan = read_report(&bytes, "r.json", &Selection::default()).expect("reads");
+        let plan = read_report(&bytes[..], "r.json", &Selection::default()).expect("reads");
         assert_eq!(plan.calls.len(), 1);
         assert_eq!(plan.calls[0].rules, vec!["AMI006", "X-PUBLIC"]);
         assert_eq!(plan.calls[0].region.as_deref(), Some("eu-west-1"));
@@ -333,7 +446,7 @@ mod tests {
             rules: vec!["ami004".to_string()],
             image_ids: Vec::new(),
         };
-        let plan = read_report(&bytes, "r.json", &only).expect("reads");
+        let plan = read_report(&bytes[..], "r.json", &only).expect("reads");
         assert_eq!((plan.calls.len(), plan.without_fix), (0, 1));
     }
 
@@ -380,7 +493,7 @@ mod tests {
             (b"{\"schema_version\": 1,\n \"findings\": [}".to_vec(), "r.json:2:15"),
         ];
         for (bytes, expected) in cases {
-            let err = read_report(&bytes, "r.json", &Selection::default()).expect_err("refused");
+            let err = read_report(&bytes[..], "r.json", &Selection::default()).expect_err("refused");
             assert!(err.contains(expected), "{err}");
         }
     }
