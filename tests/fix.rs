@@ -9,9 +9,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::servers::{
-    Server, amilint_live, fixture_server, live_command, start_moto, venv_bin,
-};
+use common::servers::{Server, amilint_live, fixture_server, live_command, start_moto, venv_bin};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-22T00:00:00Z";
@@ -180,7 +178,10 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     let (dir, server) = serve(&[]);
     let before = scan(&server, dir.path(), &[], false);
     for rule in ["AMI001", "AMI002", "AMI003", "AMI006", "AMI012", "AMI014"] {
-        assert!(before.contains(&(BAD.to_string(), rule.to_string())), "{rule}: {before:?}");
+        assert!(
+            before.contains(&(BAD.to_string(), rule.to_string())),
+            "{rule}: {before:?}"
+        );
     }
     // The report carries each call as data.
     let report = read_json(&dir.path().join("report.json"));
@@ -196,7 +197,11 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
                 "input": {"ImageId": BAD, "LaunchPermission": {"Remove": [{"Group": "all"}]}}}])
     );
 
-    std::fs::copy(dir.path().join("report.json"), dir.path().join("first.json")).expect("copy");
+    std::fs::copy(
+        dir.path().join("report.json"),
+        dir.path().join("first.json"),
+    )
+    .expect("copy");
 
     // The plan sends nothing.
     let (code, out, err) = fix(&server, dir.path(), &[]);
@@ -222,7 +227,11 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     );
     let stats = server.stats();
     assert!(
-        !stats.as_object().expect("stats").keys().any(|k| k.starts_with("Modify") || k.starts_with("Enable")),
+        !stats
+            .as_object()
+            .expect("stats")
+            .keys()
+            .any(|k| k.starts_with("Modify") || k.starts_with("Enable")),
         "the plan sent calls: {stats}"
     );
 
@@ -239,7 +248,10 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     );
     assert_eq!(server.stats()["ModifyImageAttribute eu-west-1"], 2);
     assert_eq!(changes(&server), vec![]);
-    assert!(!dir.path().join("amilint-fix.log").exists(), "a dry run writes no log");
+    assert!(
+        !dir.path().join("amilint-fix.log").exists(),
+        "a dry run writes no log"
+    );
 
     // --apply without a terminal and without --yes changes nothing.
     let (code, _, err) = fix(&server, dir.path(), &["--apply"]);
@@ -269,7 +281,12 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     for e in &entries {
         assert_eq!(e["outcome"], "applied", "{e}");
         assert!(e["request_id"].is_string(), "{e}");
-        assert!(e["undo"].as_str().is_some_and(|u| u.starts_with("aws ec2 ")), "{e}");
+        assert!(
+            e["undo"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("aws ec2 ")),
+            "{e}"
+        );
     }
     assert!(entries.iter().any(|e| e["undo"]
         == format!("aws ec2 disable-image-deprecation --image-id {BAD} --region eu-west-1")));
@@ -285,8 +302,16 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     assert_eq!(left, BTreeSet::from(["AMI001", "AMI003"]));
 
     // The first, now stale, report again: the deprecation set meanwhile is left alone.
-    std::fs::copy(dir.path().join("first.json"), dir.path().join("report.json")).expect("copy");
-    let (code, out, err) = fix(&server, dir.path(), &["--apply", "--yes", "--rule", "AMI002"]);
+    std::fs::copy(
+        dir.path().join("first.json"),
+        dir.path().join("report.json"),
+    )
+    .expect("copy");
+    let (code, out, err) = fix(
+        &server,
+        dir.path(),
+        &["--apply", "--yes", "--rule", "AMI002"],
+    );
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(outcomes(&out), set(&[("skipped", "AMI002")]), "{out}");
     assert!(out.contains("set since the report"), "{out}");
@@ -296,14 +321,23 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     let (code, out, err) = fix(
         &server,
         dir.path(),
-        &["--apply", "--yes", "--allow-irreversible", "--rule", "AMI001"],
+        &[
+            "--apply",
+            "--yes",
+            "--allow-irreversible",
+            "--rule",
+            "AMI001",
+        ],
     );
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(outcomes(&out), set(&[("applied", "AMI001")]), "{out}");
     let log = std::fs::read_to_string(dir.path().join("amilint-fix.log")).expect("change log");
     let last: Value = serde_json::from_str(log.lines().last().expect("a line")).expect("JSON");
     assert_eq!(log.lines().count(), 5);
-    assert_eq!(last["input"], json!({"ImageId": BAD, "ImdsSupport": {"Value": "v2.0"}}));
+    assert_eq!(
+        last["input"],
+        json!({"ImageId": BAD, "ImdsSupport": {"Value": "v2.0"}})
+    );
     assert!(last["undo"].is_null(), "IMDSv2 cannot be undone");
     let after = scan(&server, dir.path(), &[], false);
     assert!(!after.contains(&(BAD.to_string(), "AMI001".to_string())));
@@ -349,7 +383,11 @@ fn permission_errors_are_reported_per_call() {
         .find(|c| c["outcome"] == "denied")
         .expect("a denied call");
     assert_eq!(denied["operation"], "ModifyImageAttribute");
-    assert!(denied["detail"].as_str().is_some_and(|d| d.starts_with("UnauthorizedOperation")));
+    assert!(
+        denied["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("UnauthorizedOperation"))
+    );
 
     let (code, out, _) = fix(&server, dir.path(), &["--apply", "--yes"]);
     assert_eq!(code, 1, "{out}");
@@ -368,7 +406,11 @@ fn permission_errors_are_reported_per_call() {
         .filter(|e| e["outcome"] == "denied")
         .collect();
     assert_eq!(denied.len(), 2, "{log}");
-    assert!(denied[0]["detail"].as_str().is_some_and(|e| e.starts_with("UnauthorizedOperation")));
+    assert!(
+        denied[0]["detail"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("UnauthorizedOperation"))
+    );
 
     // An image the endpoint does not know: the call fails (exit 2), the others still run.
     let path = dir.path().join("report.json");
@@ -425,11 +467,14 @@ fn an_offline_report_needs_a_region_and_a_tampered_one_is_refused() {
 
     // A report whose action is not one amilint makes: nothing at all is sent.
     let mut doc = read_json(&report);
-    doc["findings"][0]["remediation"]["actions"][0] =
-        json!({"operation": "DeregisterImage", "input": {"ImageId": doc["findings"][0]["image_id"]}});
+    doc["findings"][0]["remediation"]["actions"][0] = json!({"operation": "DeregisterImage", "input": {"ImageId": doc["findings"][0]["image_id"]}});
     std::fs::write(&report, doc.to_string()).expect("write");
     let before = server.stats();
-    let (code, _, err) = fix(&server, dir.path(), &["--apply", "--yes", "--region", "eu-west-1"]);
+    let (code, _, err) = fix(
+        &server,
+        dir.path(),
+        &["--apply", "--yes", "--region", "eu-west-1"],
+    );
     assert_eq!(code, 2);
     assert!(err.contains("never deregisters"), "{err}");
     assert_eq!(server.stats(), before, "no call was made");
@@ -450,7 +495,12 @@ fn other_accounts_are_reached_through_an_assumed_role() {
     scan(
         &server,
         dir.path(),
-        &["--select", "AMI002", "--role", "arn:aws:iam::444455556666:role/Audit"],
+        &[
+            "--select",
+            "AMI002",
+            "--role",
+            "arn:aws:iam::444455556666:role/Audit",
+        ],
         false,
     );
     let report = read_json(&dir.path().join("report.json"));
@@ -471,8 +521,14 @@ fn other_accounts_are_reached_through_an_assumed_role() {
     std::fs::write(&path, text).expect("write");
     let (code, out, _) = fix(&server, dir.path(), &["--dry-run", "--role-name", "Audit"]);
     assert_eq!(code, 2, "{out}");
-    assert!(outcomes(&out).contains(&("failed".to_string(), "AMI002".to_string())), "{out}");
-    assert!(out.contains("could not get credentials") && out.contains("AccessDenied"), "{out}");
+    assert!(
+        outcomes(&out).contains(&("failed".to_string(), "AMI002".to_string())),
+        "{out}"
+    );
+    assert!(
+        out.contains("could not get credentials") && out.contains("AccessDenied"),
+        "{out}"
+    );
 }
 
 /// Ctrl-C in the middle of `--apply`: the calls in flight finish, no new one
@@ -502,8 +558,18 @@ fn an_interrupted_apply_logs_every_change_it_made() {
     let log = dir.path().join("amilint-fix.log");
     let url = server.url();
     let child = live_command(home.path())
-        .args(["fix", dir.path().join("report.json").to_str().expect("utf-8")])
-        .args(["--apply", "--yes", "--concurrency", "2", "--endpoint-url", &url])
+        .args([
+            "fix",
+            dir.path().join("report.json").to_str().expect("utf-8"),
+        ])
+        .args([
+            "--apply",
+            "--yes",
+            "--concurrency",
+            "2",
+            "--endpoint-url",
+            &url,
+        ])
         .arg("--log")
         .arg(&log)
         .stdout(std::process::Stdio::piped())
@@ -555,7 +621,11 @@ fn launch_permissions_are_removed_on_moto() {
         .args([&moto.url(), "3"])
         .output()
         .expect("the seed script runs");
-    assert!(seed.status.success(), "{}", String::from_utf8_lossy(&seed.stderr));
+    assert!(
+        seed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
     let made: Value = serde_json::from_slice(&seed.stdout).expect("seed output");
     let (public, shared) = (
         made["eu-west-1"][0].as_str().expect("id"),
@@ -577,7 +647,11 @@ fn launch_permissions_are_removed_on_moto() {
         set(&[("permitted", "AMI006"), ("permitted", "AMI012")]),
         "{out}"
     );
-    assert_eq!(scan(&moto, dir.path(), &rules, true), before, "a dry run changes nothing");
+    assert_eq!(
+        scan(&moto, dir.path(), &rules, true),
+        before,
+        "a dry run changes nothing"
+    );
 
     let (code, out, err) = fix(&moto, dir.path(), &["--apply", "--yes"]);
     assert_eq!(code, 0, "{out}{err}");

@@ -56,17 +56,15 @@ pub(super) fn fix(args: &FixArgs) -> Result<ExitCode> {
     written
         .and_then(|()| out.flush())
         .context("writing to stdout")?;
-    Ok(
-        if interrupted {
-            ExitCode::from(130)
-        } else if outcomes.iter().any(|o| matches!(o, Outcome::Failed(_))) {
-            ExitCode::from(2)
-        } else if outcomes.iter().any(|o| matches!(o, Outcome::Denied(_))) {
-            ExitCode::from(1)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+    Ok(if interrupted {
+        ExitCode::from(130)
+    } else if outcomes.iter().any(|o| matches!(o, Outcome::Failed(_))) {
+        ExitCode::from(2)
+    } else if outcomes.iter().any(|o| matches!(o, Outcome::Denied(_))) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[cfg(not(feature = "aws"))]
@@ -187,10 +185,11 @@ fn confirm(plan: &crate::fix::Plan, chosen: &[usize]) -> Result<()> {
     write!(err, "make these {} change(s)? [y/N] ", chosen.len())?;
     err.flush()?;
     let mut answer = String::new();
-    io::stdin().read_line(&mut answer).context("reading the answer")?;
+    io::stdin()
+        .read_line(&mut answer)
+        .context("reading the answer")?;
     if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
         bail!("cancelled: nothing was changed");
     }
     Ok(())
 }
-

@@ -32,16 +32,18 @@ impl Call {
     /// Why `amilint fix` does not make this call, if it does not.
     pub fn held(&self, allow_irreversible: bool, now: jiff::Timestamp) -> Option<&'static str> {
         let past = match &self.action {
-            Action::EnableDeprecation { deprecate_at } => {
-                deprecate_at.parse::<jiff::Timestamp>().is_ok_and(|at| at <= now)
-            }
+            Action::EnableDeprecation { deprecate_at } => deprecate_at
+                .parse::<jiff::Timestamp>()
+                .is_ok_and(|at| at <= now),
             _ => false,
         };
         if past {
             // It would deprecate the image at once: scan again for a fresh date.
             Some("DeprecateAt is not in the future (an old report?): scan again")
         } else if !self.action.in_place() {
-            Some("not made by amilint fix: it makes a new image; move its users to the copy yourself")
+            Some(
+                "not made by amilint fix: it makes a new image; move its users to the copy yourself",
+            )
         } else if !self.action.reversible() && !allow_irreversible {
             Some("cannot be undone: pass --allow-irreversible to make it")
         } else {
@@ -80,14 +82,19 @@ pub struct Selection {
 /// Anything unexpected is an error, before any call is made. The report is
 /// read as it is parsed, one finding at a time: a million images' report
 /// needs memory for its calls only.
-pub fn read_report(input: impl std::io::Read, name: &str, only: &Selection) -> Result<Plan, String> {
+pub fn read_report(
+    input: impl std::io::Read,
+    name: &str,
+    only: &Selection,
+) -> Result<Plan, String> {
     let mut builder = Builder {
         only,
         plan: Plan::default(),
         index: HashMap::new(),
         seen: 0,
     };
-    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, input));
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, input));
     let top = ReportSeed(&mut builder)
         .deserialize(&mut de)
         .and_then(|top| de.end().map(|()| top))
@@ -158,7 +165,11 @@ impl Builder<'_> {
         self.seen += 1;
         let at = || format!("finding {} ({} on {})", self.seen, f.rule_id, f.image_id);
         let only = self.only;
-        if (!only.rules.is_empty() && !only.rules.iter().any(|r| r.eq_ignore_ascii_case(&f.rule_id)))
+        if (!only.rules.is_empty()
+            && !only
+                .rules
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&f.rule_id)))
             || (!only.image_ids.is_empty() && !only.image_ids.contains(&f.image_id))
         {
             return Ok(());
@@ -427,8 +438,12 @@ mod tests {
     #[test]
     fn calls_are_distinct_and_name_their_rules() {
         let remove = serde_json::json!({"ImageId": "ami-1", "LaunchPermission": {"Remove": [{"Group": "all"}]}});
-        let mut suppressed = finding("AMI002", "ami-2", "EnableImageDeprecation",
-            serde_json::json!({"ImageId": "ami-2", "DeprecateAt": "2027-01-01T00:00:00Z"}));
+        let mut suppressed = finding(
+            "AMI002",
+            "ami-2",
+            "EnableImageDeprecation",
+            serde_json::json!({"ImageId": "ami-2", "DeprecateAt": "2027-01-01T00:00:00Z"}),
+        );
         suppressed["suppression"] = serde_json::json!({"kind": "waiver", "justification": "x"});
         let bytes = report(serde_json::json!([
             finding("AMI006", "ami-1", "ModifyImageAttribute", remove.clone()),
@@ -466,7 +481,11 @@ mod tests {
             })
         };
         assert_eq!(deprecate("2027-11-22T00:00:00Z").held(false, now), None);
-        assert!(deprecate("2026-11-21T00:00:00Z").held(true, now).is_some_and(|w| w.contains("scan again")));
+        assert!(
+            deprecate("2026-11-21T00:00:00Z")
+                .held(true, now)
+                .is_some_and(|w| w.contains("scan again"))
+        );
         assert!(call(Action::RequireImdsV2).held(false, now).is_some());
         assert_eq!(call(Action::RequireImdsV2).held(true, now), None);
         let copy = call(Action::CopyEncrypted {
@@ -480,20 +499,32 @@ mod tests {
     fn a_tampered_or_foreign_report_is_refused_whole() {
         let cases = [
             (
-                report(serde_json::json!([finding("AMI006", "ami-1", "DeregisterImage",
-                    serde_json::json!({"ImageId": "ami-1"}))])),
+                report(serde_json::json!([finding(
+                    "AMI006",
+                    "ami-1",
+                    "DeregisterImage",
+                    serde_json::json!({"ImageId": "ami-1"})
+                )])),
                 "never deregisters",
             ),
             (
-                report(serde_json::json!([finding("AMI006", "ami-1", "ModifyImageAttribute",
-                    serde_json::json!({"ImageId": "ami-2", "LaunchPermission": {"Remove": [{"Group": "all"}]}}))])),
+                report(serde_json::json!([finding(
+                    "AMI006",
+                    "ami-1",
+                    "ModifyImageAttribute",
+                    serde_json::json!({"ImageId": "ami-2", "LaunchPermission": {"Remove": [{"Group": "all"}]}})
+                )])),
                 "not the finding's",
             ),
             (b"{\"version\": \"2.1.0\", \"runs\": []}".to_vec(), "SARIF"),
-            (b"{\"schema_version\": 1,\n \"findings\": [}".to_vec(), "r.json:2:15"),
+            (
+                b"{\"schema_version\": 1,\n \"findings\": [}".to_vec(),
+                "r.json:2:15",
+            ),
         ];
         for (bytes, expected) in cases {
-            let err = read_report(&bytes[..], "r.json", &Selection::default()).expect_err("refused");
+            let err =
+                read_report(&bytes[..], "r.json", &Selection::default()).expect_err("refused");
             assert!(err.contains(expected), "{err}");
         }
     }

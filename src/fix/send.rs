@@ -73,10 +73,7 @@ pub async fn send(
     let mut clients: BTreeMap<(Option<String>, String), Client> = BTreeMap::new();
     for call in calls {
         let region = call.region.clone().unwrap_or_default();
-        let account = opts
-            .role_name
-            .as_ref()
-            .and(call.account_id.clone());
+        let account = opts.role_name.as_ref().and(call.account_id.clone());
         if clients.contains_key(&(account.clone(), region.clone())) {
             continue;
         }
@@ -192,7 +189,9 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
             match deprecation_time(client, id).await {
                 Ok(None) => {}
                 Ok(Some(_)) => {
-                    return Outcome::Held("DeprecationTime was set since the report: left as it is");
+                    return Outcome::Held(
+                        "DeprecationTime was set since the report: left as it is",
+                    );
                 }
                 Err(reason) => {
                     return Outcome::Failed(format!("checking the image first: {reason}"));
@@ -228,7 +227,8 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
     match (answer, dry_run) {
         (Ok(request_id), false) => Outcome::Applied { request_id },
         (Ok(_), true) => Outcome::Failed(
-            "the endpoint answered success to a DryRun call: it may have made the change".to_string(),
+            "the endpoint answered success to a DryRun call: it may have made the change"
+                .to_string(),
         ),
         (Err(r), true) if r.code.as_deref() == Some("DryRunOperation") => Outcome::Permitted,
         (Err(r), _) if r.denied() => Outcome::Denied(r.text),

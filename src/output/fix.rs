@@ -52,7 +52,12 @@ pub fn write_json(
     let result = JsonResult {
         schema_version: 1,
         mode,
-        calls: plan.calls.iter().zip(outcomes).map(|(c, o)| CallRecord::new(c, o)).collect(),
+        calls: plan
+            .calls
+            .iter()
+            .zip(outcomes)
+            .map(|(c, o)| CallRecord::new(c, o))
+            .collect(),
         summary: JsonSummary {
             calls: plan.calls.len(),
             images: images.len(),
@@ -67,12 +72,7 @@ pub fn write_json(
 }
 
 /// The calls and their outcomes (same order), then a summary.
-pub fn write(
-    mode: Mode,
-    plan: &Plan,
-    outcomes: &[Outcome],
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn write(mode: Mode, plan: &Plan, outcomes: &[Outcome], out: &mut dyn Write) -> io::Result<()> {
     for (call, outcome) in plan.calls.iter().zip(outcomes) {
         writeln!(
             out,

@@ -150,7 +150,8 @@ impl<'a> Object<'a> {
 
     /// Any value, through serde_json (for small nested parts).
     pub fn serialized(&mut self, key: &str, value: &impl serde::Serialize) {
-        serde_json::to_writer(self.key(key), value).expect("invariant: writing to a Vec cannot fail");
+        serde_json::to_writer(self.key(key), value)
+            .expect("invariant: writing to a Vec cannot fail");
     }
 
     /// A nested object.

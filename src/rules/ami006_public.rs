@@ -44,7 +44,9 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         );
         cx.fix(Fix::new(
             image,
-            vec![Action::RemoveLaunchPermission(Grant::Group("all".to_string()))],
+            vec![Action::RemoveLaunchPermission(Grant::Group(
+                "all".to_string(),
+            ))],
             None,
         ));
     }

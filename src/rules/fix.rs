@@ -148,8 +148,11 @@ impl Action {
                     args.extend(["--source-region", source.as_str()]);
                 }
                 // copy-image names its source `--source-image-id`.
-                ec2("copy-image", image_id, &args, region)
-                    .replacen(" --image-id ", " --source-image-id ", 1)
+                ec2("copy-image", image_id, &args, region).replacen(
+                    " --image-id ",
+                    " --source-image-id ",
+                    1,
+                )
             }
         }
     }
@@ -158,12 +161,9 @@ impl Action {
     pub fn undo(&self, image_id: &str, region: Option<&str>) -> Option<String> {
         match self {
             Action::RequireImdsV2 | Action::CopyEncrypted { .. } => None,
-            Action::EnableDeprecation { .. } => Some(ec2(
-                "disable-image-deprecation",
-                image_id,
-                &[],
-                region,
-            )),
+            Action::EnableDeprecation { .. } => {
+                Some(ec2("disable-image-deprecation", image_id, &[], region))
+            }
             Action::RemoveLaunchPermission(grant) => Some(ec2(
                 "modify-image-attribute",
                 image_id,
@@ -219,7 +219,9 @@ impl Action {
             "ModifyImageAttribute" if members.contains_key("ImdsSupport") => {
                 only(&["ImageId", "ImdsSupport"])?;
                 if members["ImdsSupport"] != serde_json::json!({"Value": "v2.0"}) {
-                    return Err(format!("{operation}: ImdsSupport must be {{\"Value\": \"v2.0\"}}"));
+                    return Err(format!(
+                        "{operation}: ImdsSupport must be {{\"Value\": \"v2.0\"}}"
+                    ));
                 }
                 Action::RequireImdsV2
             }
@@ -440,7 +442,11 @@ mod tests {
         for action in every_action() {
             let input = serde_json::to_value(action.input("ami-0abc")).expect("serialises");
             let back = Action::parse(action.operation(), &input);
-            assert_eq!(back, Ok(("ami-0abc".to_string(), action.clone())), "{input}");
+            assert_eq!(
+                back,
+                Ok(("ami-0abc".to_string(), action.clone())),
+                "{input}"
+            );
         }
     }
 
@@ -461,7 +467,10 @@ mod tests {
     fn only_the_shapes_amilint_writes_are_read() {
         let bad = [
             ("DeregisterImage", serde_json::json!({"ImageId": "ami-1"})),
-            ("DeleteSnapshot", serde_json::json!({"SnapshotId": "snap-1"})),
+            (
+                "DeleteSnapshot",
+                serde_json::json!({"SnapshotId": "snap-1"}),
+            ),
             (
                 "ModifyImageAttribute",
                 serde_json::json!({"ImageId": "ami-1", "LaunchPermission": {"Add": [{"Group": "all"}]}}),
@@ -509,7 +518,9 @@ mod tests {
         let remove = Action::RemoveLaunchPermission(Grant::UserId("999988887777".to_string()));
         assert_eq!(
             remove.undo("ami-1", None).as_deref(),
-            Some("aws ec2 modify-image-attribute --image-id ami-1 --launch-permission 'Add=[{UserId=999988887777}]'")
+            Some(
+                "aws ec2 modify-image-attribute --image-id ami-1 --launch-permission 'Add=[{UserId=999988887777}]'"
+            )
         );
     }
 }

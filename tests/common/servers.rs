@@ -130,4 +130,3 @@ pub fn start_moto() -> Server {
     }
     server
 }
-
