@@ -26,5 +26,11 @@ if [ ! -x tests/live/.venv/bin/python ]; then
 fi
 tests/live/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/live/requirements.txt
 
+echo "==> cargo fmt --check"
+if ! cargo fmt --version >/dev/null 2>&1; then
+    rustup component add rustfmt
+fi
+cargo fmt --check
+
 echo "==> cargo test"
 cargo test --locked
