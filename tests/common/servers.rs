@@ -32,15 +32,20 @@ impl Server {
 
     /// The fixture server's request counts, by "Action region".
     pub fn stats(&self) -> Value {
+        self.get("/__stats")
+    }
+
+    /// The fixture server's JSON answer to `GET path`.
+    pub fn get(&self, path: &str) -> Value {
         let out = Command::new("python3")
             .args([
                 "-c",
                 "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1]).read().decode())",
-                &format!("{}/__stats", self.url()),
+                &format!("{}{path}", self.url()),
             ])
             .output()
             .expect("python3 runs");
-        serde_json::from_slice(&out.stdout).expect("stats are JSON")
+        serde_json::from_slice(&out.stdout).expect("the answer is JSON")
     }
 }
 
