@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use common::servers::{Server, amilint_live, fixture_server, live_command, start_moto, venv_bin};
+use common::servers::{Server, amilint_live, fixture_server, live_command, seed_moto, start_moto};
 use serde_json::{Value, json};
 
 const NOW: &str = "2026-11-22T00:00:00Z";
@@ -598,17 +598,7 @@ fn an_interrupted_apply_logs_every_change_it_made() {
 #[test]
 fn launch_permissions_are_removed_on_moto() {
     let moto = start_moto();
-    let seed = Command::new(venv_bin("python"))
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/seed_moto.py"))
-        .args([&moto.url(), "3"])
-        .output()
-        .expect("the seed script runs");
-    assert!(
-        seed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seed.stderr)
-    );
-    let made: Value = serde_json::from_slice(&seed.stdout).expect("seed output");
+    let made = seed_moto(&moto, 3);
     let (public, shared) = (
         made["eu-west-1"][0].as_str().expect("id"),
         made["eu-west-1"][1].as_str().expect("id"),

@@ -5,18 +5,15 @@
 
 mod common;
 
-use common::servers::{Server, amilint_live, fixture_server, start_moto, venv_bin};
+use common::servers::{Server, amilint_live, fixture_server, seed_moto, start_moto};
 
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 const NOW: &str = "2026-11-22T00:00:00Z";
 const EXAMPLE: &str = "fixtures/examples/describe-images.json";
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// A live scan of `server` in `regions`, as JSON.
 fn live_json(server: &Server, regions: &str, extra: &[&str]) -> (i32, Value, String) {
@@ -526,17 +523,7 @@ fn bad_arguments_fail_before_any_call() {
 #[test]
 fn against_moto() {
     let moto = start_moto();
-    let seed = Command::new(venv_bin("python"))
-        .arg(Path::new(ROOT).join("tests/live/seed_moto.py"))
-        .args([&moto.url(), "2000"])
-        .output()
-        .expect("the seed script runs");
-    assert!(
-        seed.status.success(),
-        "seeding failed: {}",
-        String::from_utf8_lossy(&seed.stderr)
-    );
-    let made: Value = serde_json::from_slice(&seed.stdout).expect("seed output");
+    let made = seed_moto(&moto, 2000);
     let public = made["eu-west-1"][0].as_str().expect("id");
     let shared = made["eu-west-1"][1].as_str().expect("id");
 

@@ -135,3 +135,19 @@ pub fn start_moto() -> Server {
     }
     server
 }
+
+/// Seeds moto with tests/live/seed_moto.py (`count` images in eu-west-1, the
+/// first public, the second shared; see the script) and returns the ids it made.
+pub fn seed_moto(moto: &Server, count: usize) -> Value {
+    let seed = Command::new(venv_bin("python"))
+        .arg(Path::new(ROOT).join("tests/live/seed_moto.py"))
+        .args([&moto.url(), &count.to_string()])
+        .output()
+        .expect("the seed script runs");
+    assert!(
+        seed.status.success(),
+        "seeding failed: {}",
+        String::from_utf8_lossy(&seed.stderr)
+    );
+    serde_json::from_slice(&seed.stdout).expect("seed output")
+}
