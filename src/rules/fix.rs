@@ -148,11 +148,7 @@ impl Action {
                     args.extend(["--source-region", source.as_str()]);
                 }
                 // copy-image names its source `--source-image-id`.
-                ec2("copy-image", image_id, &args, region).replacen(
-                    " --image-id ",
-                    " --source-image-id ",
-                    1,
-                )
+                cli("copy-image", ("--source-image-id", image_id), &args, region)
             }
         }
     }
@@ -356,11 +352,23 @@ fn shorthand(verb: &str, grant: &Grant) -> String {
 
 /// `aws ec2 OPERATION --image-id ID ARGS… [--region R]`, every word shell-quoted.
 fn ec2(operation: &str, image_id: &str, args: &[&str], region: Option<&str>) -> String {
+    cli(operation, ("--image-id", image_id), args, region)
+}
+
+/// `aws ec2 OPERATION FLAG ID ARGS… [--region R]`, every word shell-quoted.
+fn cli(
+    operation: &str,
+    (flag, image_id): (&str, &str),
+    args: &[&str],
+    region: Option<&str>,
+) -> String {
     // Sized once: a command is built for most findings of a large scan.
     let mut command = String::with_capacity(160);
     command.push_str("aws ec2 ");
     command.push_str(operation);
-    command.push_str(" --image-id ");
+    command.push(' ');
+    command.push_str(flag);
+    command.push(' ');
     command.push_str(&shell_word(image_id));
     for arg in args
         .iter()
