@@ -68,15 +68,28 @@ pub async fn send(
     mut done: impl FnMut(usize, &Outcome),
 ) -> Vec<Outcome> {
     let base = base(opts).await;
+    // One task per image: an image's calls go one after the other, in order
+    // (EC2 may refuse concurrent changes to one image); images in parallel.
+    let mut by_image: BTreeMap<ImageKey<'_>, Vec<usize>> = BTreeMap::new();
+    for (i, call) in calls.iter().enumerate() {
+        let key = (
+            call.image_id.as_str(),
+            call.account_id.as_deref(),
+            call.region.as_deref(),
+        );
+        by_image.entry(key).or_default().push(i);
+    }
     // One configuration per account (an assumed role), one client per region.
     let mut configs: BTreeMap<Option<String>, aws_config::SdkConfig> = BTreeMap::new();
     let mut clients: BTreeMap<(Option<String>, String), Client> = BTreeMap::new();
-    for call in calls {
-        let region = call.region.clone().unwrap_or_default();
-        let account = opts.role_name.as_ref().and(call.account_id.clone());
-        if clients.contains_key(&(account.clone(), region.clone())) {
-            continue;
-        }
+    let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = JoinSet::new();
+    for indices in by_image.into_values() {
+        let first = &calls[indices[0]];
+        let region = first.region.clone().unwrap_or_default();
+        // With --role-name, the role in the image's account; else the base credentials.
+        let account = opts.role_name.as_ref().and(first.account_id.clone());
         if !configs.contains_key(&account) {
             let config = match (&account, &opts.role_name) {
                 (Some(id), Some(name)) => {
@@ -92,28 +105,10 @@ pub async fn send(
             };
             configs.insert(account.clone(), config);
         }
-        let client = ec2_client(&configs[&account], &region);
-        clients.insert((account, region), client);
-    }
-
-    // One task per image: an image's calls go one after the other, in order
-    // (EC2 may refuse concurrent changes to one image); images in parallel.
-    let mut by_image: BTreeMap<ImageKey<'_>, Vec<usize>> = BTreeMap::new();
-    for (i, call) in calls.iter().enumerate() {
-        let key = (
-            call.image_id.as_str(),
-            call.account_id.as_deref(),
-            call.region.as_deref(),
-        );
-        by_image.entry(key).or_default().push(i);
-    }
-    let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
-    let mut tasks = JoinSet::new();
-    for indices in by_image.into_values() {
-        let first = &calls[indices[0]];
-        let account = opts.role_name.as_ref().and(first.account_id.clone());
-        let client = clients[&(account, first.region.clone().unwrap_or_default())].clone();
+        let client = clients
+            .entry((account.clone(), region.clone()))
+            .or_insert_with(|| ec2_client(&configs[&account], &region))
+            .clone();
         let mine: Vec<(usize, Call)> = indices.iter().map(|&i| (i, calls[i].clone())).collect();
         let limit = limit.clone();
         let report = report.clone();
