@@ -17,7 +17,7 @@ use crate::cli::{
     PolicyArgs, PolicyCommand, PreflightArgs, RulesFormat, ScanArgs, ShellArg,
 };
 use crate::config::{self, Config};
-use crate::error::{InputError, OutputError};
+use crate::error::InputError;
 use crate::finding::{
     BaselineState, ErrorKind, Finding, Location, Report, ScanError, ScannedImage, SourceSpan,
     Suppression, SuppressionKind, Warning,
@@ -29,6 +29,9 @@ use crate::policy::{self, Limits, Policy};
 use crate::rules::{self, BUILTIN, Cx, RawFinding, RequestKind, RuleMeta, RuleSettings, Severity};
 
 mod fix;
+mod sink;
+
+use sink::{Target, commit_all, write_atomically};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
@@ -471,8 +474,13 @@ fn plan(args: &ScanArgs, requests: bool) -> Result<ScanPlan> {
             bail!("--output: expected FORMAT=PATH (e.g. sarif=amilint.sarif), got `{spec}`");
         };
         let Some(format) = Format::parse(format.trim()) else {
+            let names: Vec<&str> = <Format as clap::ValueEnum>::value_variants()
+                .iter()
+                .map(|f| f.name())
+                .collect();
             bail!(
-                "--output: unknown format `{format}` (expected text, json, sarif, github or markdown)"
+                "--output: unknown format `{format}` (expected one of: {})",
+                names.join(", ")
             );
         };
         if path.is_empty() {
@@ -536,7 +544,20 @@ fn scan(args: &ScanArgs) -> Result<ExitCode> {
         report.asff_target = asff_target;
         run_scan(&sources, &plan, report, targets, false)?
     };
+    problems_to_stderr(&report);
     Ok(exit_code(&report, args.exit_zero))
+}
+
+/// Every error and warning of a run, one line each on standard error, whatever
+/// the format: a red CI job always says why in its log.
+fn problems_to_stderr(report: &Report) {
+    let one_line = |text: String| output::text::clean(&text.replace(['\n', '\r'], " "));
+    for e in &report.errors {
+        eprintln!("amilint: error: {}", one_line(e.to_string()));
+    }
+    for w in &report.warnings {
+        eprintln!("amilint: warning: {}", one_line(w.to_string()));
+    }
 }
 
 fn exit_code(report: &Report, exit_zero: bool) -> ExitCode {
@@ -591,6 +612,25 @@ fn outputs(
              whose Security Hub imports the findings (a live scan takes them from each image)"
         );
     }
+    // Before anything is read or opened: no report may land on an input, on
+    // the `--save` export, or on another report.
+    let mut named: Vec<(String, &Path)> = plan
+        .outputs
+        .iter()
+        .map(|(format, path)| (format!("--output {}", format.name()), path.as_path()))
+        .collect();
+    if let Some(save) = &args.live.save {
+        named.insert(0, ("--save".to_string(), save.as_path()));
+    }
+    let mut inputs: Vec<&Path> = args
+        .inputs
+        .iter()
+        .filter(|a| *a != "-")
+        .map(Path::new)
+        .collect();
+    inputs.extend(args.baseline.as_deref());
+    inputs.extend(args.config.as_deref());
+    sink::check_paths(&named, &inputs, stdout_format.is_some())?;
     let mut targets = Vec::new();
     for (format, path) in &plan.outputs {
         targets.push((*format, output::Style::default(), Target::file(path)?));
@@ -630,11 +670,14 @@ fn preflight(args: &PreflightArgs) -> Result<ExitCode> {
     });
     let mut report = preflight_sources(&sources, &plan, kind)?;
     report.asff_target = asff_target;
+    let mut written = Vec::new();
     for (format, color, mut target) in targets {
         output::emit_styled(format, &report, color, target.writer())
             .with_context(|| format!("writing the report to {}", target.describe()))?;
-        target.commit()?;
+        written.push(target);
     }
+    commit_all(written)?;
+    problems_to_stderr(&report);
     Ok(exit_code(&report, scan_args.exit_zero))
 }
 
@@ -725,121 +768,6 @@ fn request_tags(request: &Image) -> Vec<crate::model::Tag> {
         .collect()
 }
 
-/// Where one output goes while the scan runs. A file is written beside its
-/// path and renamed into place at the end; stdout is held (in memory, or on
-/// disk once large) and copied out at the end. A scan that fails leaves no
-/// report, whole or half.
-enum Target {
-    File {
-        out: BufWriter<std::fs::File>,
-        temp: tempfile::TempPath,
-        path: PathBuf,
-    },
-    Stdout(BufWriter<tempfile::SpooledTempFile>),
-}
-
-/// The temporary files of reports being written. An interrupted scan (Ctrl-C,
-/// SIGTERM from a cancelled CI job) removes them before it exits, so it leaves
-/// neither a half-written report nor a stray temporary file.
-static IN_PROGRESS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-/// Installs the handler that does that (once per process), exiting 130.
-fn clean_up_on_interrupt() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // Failing to install it (another handler exists) only loses the clean-up.
-        #[allow(clippy::exit)] // A signal handler has no caller to return to.
-        let _ = ctrlc::set_handler(|| {
-            if let Ok(paths) = IN_PROGRESS.lock() {
-                for path in paths.iter() {
-                    let _ = std::fs::remove_file(path);
-                }
-            }
-            eprintln!("amilint: interrupted; no report written");
-            std::process::exit(130);
-        });
-    });
-}
-
-impl Target {
-    fn file(path: &Path) -> Result<Target, OutputError> {
-        clean_up_on_interrupt();
-        let err = |source| OutputError {
-            path: path.to_path_buf(),
-            source,
-        };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".amilint-");
-        // A report is an ordinary file: rw for all, less the umask (not 0600).
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let (file, temp) = builder.tempfile_in(dir).map_err(err)?.into_parts();
-        if let Ok(mut paths) = IN_PROGRESS.lock() {
-            paths.push(temp.to_path_buf());
-        }
-        Ok(Target::File {
-            out: BufWriter::with_capacity(1 << 20, file),
-            temp,
-            path: path.to_path_buf(),
-        })
-    }
-
-    fn stdout() -> Target {
-        Target::Stdout(BufWriter::with_capacity(
-            1 << 20,
-            tempfile::SpooledTempFile::new(64 << 20),
-        ))
-    }
-
-    fn writer(&mut self) -> &mut dyn Write {
-        match self {
-            Target::File { out, .. } => out,
-            Target::Stdout(out) => out,
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Target::File { path, .. } => path.display().to_string(),
-            Target::Stdout(_) => "stdout".to_string(),
-        }
-    }
-
-    /// Puts the finished report in place.
-    fn commit(self) -> Result<()> {
-        match self {
-            Target::File { out, temp, path } => {
-                let err = |source| OutputError {
-                    path: path.clone(),
-                    source,
-                };
-                out.into_inner().map_err(|e| err(e.into_error()))?;
-                let temp_path = temp.to_path_buf();
-                temp.persist(&path).map_err(|e| err(e.error))?;
-                if let Ok(mut paths) = IN_PROGRESS.lock() {
-                    paths.retain(|p| *p != temp_path);
-                }
-            }
-            Target::Stdout(out) => {
-                let mut spool = out
-                    .into_inner()
-                    .map_err(|e| e.into_error())
-                    .context("writing the report to stdout")?;
-                let mut stdout = io::stdout().lock();
-                io::Seek::rewind(&mut spool)
-                    .and_then(|_| io::copy(&mut spool, &mut stdout))
-                    .and_then(|_| stdout.flush())
-                    .context("writing the report to stdout")?;
-            }
-        }
-        Ok(())
-    }
-}
-
 /// One output of a running scan.
 struct Sink {
     emitter: output::Emitter,
@@ -859,6 +787,10 @@ impl Sink {
 
 /// Images are checked in batches, in parallel; findings keep input order.
 const BATCH: usize = 512;
+
+/// A batch is also sent once its images reach this many bytes, so memory is
+/// bounded by bytes in flight, not by image size times `BATCH`.
+const BATCH_BYTES: usize = 4 << 20;
 
 /// A policy that fails on many images is listed this many times, then counted.
 const MAX_ERRORS_PER_POLICY: usize = 100;
@@ -1000,14 +932,16 @@ fn run_scan(
     if let Some(baseline) = &plan.baseline {
         report.baseline_absent = Some(baseline.fingerprints.len() - in_baseline.len());
     }
+    let mut targets = Vec::new();
     for mut sink in sinks {
         let mut tail = Vec::new();
         sink.emitter
             .tail(&report, &mut tail)
             .context("writing the report")?;
         sink.write(&tail)?;
-        sink.target.commit()?;
+        targets.push(sink.target);
     }
+    commit_all(targets)?;
     Ok(report)
 }
 
@@ -1099,7 +1033,7 @@ fn read_batches(
             batch
                 .images
                 .push((batch.bytes.len(), line, column, key_range));
-            if batch.images.len() == BATCH {
+            if batch.images.len() == BATCH || batch.bytes.len() >= BATCH_BYTES {
                 let full = std::mem::replace(&mut batch, new_batch());
                 tx.send(full).map_err(|_| stopped())?;
             }
@@ -1500,6 +1434,7 @@ fn live_scan(
         }
         None => {
             let mut file = tempfile::NamedTempFile::new().context("creating a temporary file")?;
+            sink::remove_on_interrupt(file.path());
             {
                 let mut out = BufWriter::new(file.as_file_mut());
                 write_export(&images, &mut out)
@@ -1632,20 +1567,6 @@ fn use_color(arg: ColorArg) -> bool {
             std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
         }
     }
-}
-
-/// Writes a report to a temporary file beside `path`, then renames it into
-/// place: readers see the whole report or none.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<()> {
-    let mut target = Target::file(path)?;
-    write(target.writer()).map_err(|source| OutputError {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    target.commit()
 }
 
 /// `amilint explain`: the rule's header and its docs.

@@ -218,34 +218,38 @@ fn documented_leniencies() {
     assert!(doc["errors"].as_array().is_some_and(Vec::is_empty));
 }
 
-#[test]
-fn a_hundred_megabyte_string_is_read_not_choked_on() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("big.json");
+/// An export with a string of `mb` MiB in its first image.
+fn export_with_big_string(dir: &std::path::Path, mb: usize) -> String {
+    let path = dir.join(format!("big-{mb}.json"));
     let mut file = std::fs::File::create(&path).expect("create");
     file.write_all(br#"{"Images": [{"ImageId": "ami-1", "ImdsSupport": "v2.0", "Description": ""#)
         .expect("write");
     let chunk = vec![b'a'; 1 << 20];
-    for _ in 0..100 {
+    for _ in 0..mb {
         file.write_all(&chunk).expect("write");
     }
     file.write_all(br#""}, {"ImageId": "ami-2"}]}"#)
         .expect("write");
-    drop(file);
-    let (code, out, err) = run(&[
-        "scan",
-        path.to_str().expect("utf-8"),
-        "--no-config",
-        "--format",
-        "json",
-        "--select",
-        "AMI001",
-    ]);
+    path.to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn a_twenty_megabyte_string_is_read_and_a_hundred_megabyte_image_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = export_with_big_string(dir.path(), 20);
+    let args = ["--no-config", "--format", "json", "--select", "AMI001"];
+    let (code, out, err) = run(&[&["scan", &path][..], &args].concat());
     assert_eq!(code, 1, "{err}");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(doc["summary"]["images_scanned"], 2);
     assert_eq!(doc["findings"][0]["image_id"], "ami-2");
     assert_eq!(doc["findings"][0]["location"]["line"], 1);
+    // Issue 15: memory is bounded by the image limit (32 MiB), not the input.
+    let path = export_with_big_string(dir.path(), 100);
+    let (code, out, err) = run(&[&["scan", &path][..], &args].concat());
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("a JSON value of more than 32 MiB"), "{err}");
 }
 
 #[test]

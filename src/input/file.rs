@@ -12,7 +12,7 @@
 //! (plus the read buffer) is held at a time, so exports of any size stream.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 
 use serde::de::IgnoredAny;
@@ -143,6 +143,33 @@ fn open(source: &InputSource) -> Result<Box<dyn Read>, InputError> {
     Ok(Box::new(file))
 }
 
+/// How the reader reads: the size of each read and the largest JSON value
+/// (an image, or a page's other members) it holds in memory. Tests and fuzz
+/// targets shrink `chunk` so that every chunk boundary is crossed on small
+/// inputs.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadConfig {
+    /// Bytes asked of the input per read (and the buffer's growth step).
+    pub chunk: usize,
+    /// The most bytes one image object (or one top-level document that is not
+    /// a page) may span; more is an error, not unbounded memory.
+    pub max_value: usize,
+}
+
+/// The largest image object amilint reads: far beyond any image EC2 returns
+/// (a few KB; an image shared with the 1,000 accounts a launch permission list
+/// allows is ~60 KB).
+pub const MAX_IMAGE_BYTES: usize = 32 << 20;
+
+impl Default for ReadConfig {
+    fn default() -> Self {
+        ReadConfig {
+            chunk: 1 << 18,
+            max_value: MAX_IMAGE_BYTES,
+        }
+    }
+}
+
 /// Reads every image of `source`, calling `sink` for each in input order.
 pub fn read_images(
     source: &InputSource,
@@ -158,7 +185,7 @@ pub fn read_raw(
     source: &InputSource,
     sink: impl FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
-    scan_stream(open(source)?, &source.name(), sink)
+    scan_stream(open(source)?, &source.name(), ReadConfig::default(), sink)
 }
 
 /// Reads every image from `raw` (plain or gzip-compressed JSON), naming it
@@ -166,9 +193,19 @@ pub fn read_raw(
 pub fn read_from(
     raw: impl Read,
     name: &str,
+    sink: impl FnMut(LocatedImage<'_>),
+) -> Result<(), InputError> {
+    read_from_with(raw, name, ReadConfig::default(), sink)
+}
+
+/// `read_from` with the reader's chunk size and value limit set.
+pub fn read_from_with(
+    raw: impl Read,
+    name: &str,
+    config: ReadConfig,
     mut sink: impl FnMut(LocatedImage<'_>),
 ) -> Result<(), InputError> {
-    scan_stream(raw, name, |bytes, line, column, keys| {
+    scan_stream(raw, name, config, |bytes, line, column, keys| {
         let image = parse_image(bytes, line, column, name)?;
         sink(LocatedImage {
             image,
@@ -181,28 +218,76 @@ pub fn read_from(
     })
 }
 
-/// Runs the scanner over `raw`, decompressing gzip first.
+/// Runs the scanner over `raw`, decompressing gzip first. The gzip magic and
+/// a UTF-8 byte-order mark are looked for in the first bytes of the stream,
+/// however few bytes each read returns.
 fn scan_stream(
     raw: impl Read,
     name: &str,
+    config: ReadConfig,
     mut sink: impl FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
     let io_err = |source| InputError::Io {
         path: name.to_string(),
         source,
     };
-    let mut reader = BufReader::with_capacity(1 << 16, raw);
-    let gzip = reader
-        .fill_buf()
-        .map_err(io_err)?
-        .starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn Read> = if gzip {
-        Box::new(flate2::read::MultiGzDecoder::new(reader))
+    let (head, raw) = sniff(raw, 2).map_err(io_err)?;
+    let reader: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
+        let compressed = BufReader::with_capacity(config.chunk.max(64), raw);
+        Box::new(flate2::read::MultiGzDecoder::new(compressed))
+    } else {
+        Box::new(raw)
+    };
+    let (head, reader) = sniff(reader, 3).map_err(io_err)?;
+    let reader: Box<dyn Read> = if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        Box::new(reader.take_head(3))
     } else {
         Box::new(reader)
     };
-    let mut scanner = Scanner::new(reader, name.to_string());
+    let mut scanner = Scanner::new(reader, name.to_string(), config);
     scanner.documents(&mut sink)
+}
+
+/// The first `n` bytes of `raw` (fewer only at its end), read however short
+/// its reads are, and a reader of the whole stream, those bytes included.
+fn sniff<R: Read>(mut raw: R, n: usize) -> io::Result<(Vec<u8>, Sniffed<R>)> {
+    let mut head = Vec::with_capacity(n);
+    (&mut raw).take(n as u64).read_to_end(&mut head)?;
+    Ok((
+        head.clone(),
+        Sniffed {
+            head,
+            at: 0,
+            rest: raw,
+        },
+    ))
+}
+
+/// A stream whose first bytes were read ahead (see `sniff`).
+struct Sniffed<R> {
+    head: Vec<u8>,
+    at: usize,
+    rest: R,
+}
+
+impl<R> Sniffed<R> {
+    /// The same stream without its first `n` bytes (already read ahead).
+    fn take_head(mut self, n: usize) -> Self {
+        self.at = n.min(self.head.len());
+        self
+    }
+}
+
+impl<R: Read> Read for Sniffed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at < self.head.len() {
+            let n = (self.head.len() - self.at).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
+            self.at += n;
+            return Ok(n);
+        }
+        self.rest.read(buf)
+    }
 }
 
 /// Deserialises one image object, translating serde_json's positions (which
@@ -310,20 +395,23 @@ struct Scanner<R> {
     /// The offsets of the top-level keys of the last object `scan_container`
     /// scanned, from its `{`.
     keys: Vec<u32>,
+    config: ReadConfig,
 }
-
-const CHUNK: usize = 1 << 18;
 
 /// Set in a recorded key offset when the key has a `\` escape (then it must
 /// be decoded to be compared).
 pub const ESCAPED_KEY: u32 = 1 << 31;
 
 impl<R: Read> Scanner<R> {
-    fn new(reader: R, path: String) -> Self {
+    fn new(reader: R, path: String, config: ReadConfig) -> Self {
+        let config = ReadConfig {
+            chunk: config.chunk.max(1),
+            ..config
+        };
         Scanner {
             reader,
             path,
-            buf: vec![0; CHUNK],
+            buf: vec![0; config.chunk],
             pos: 0,
             end: 0,
             eof: false,
@@ -333,6 +421,7 @@ impl<R: Read> Scanner<R> {
             column: 1,
             dropped: 0,
             keys: Vec::new(),
+            config,
         }
     }
 
@@ -376,11 +465,21 @@ impl<R: Read> Scanner<R> {
             self.doc_mark = self.doc_mark.map(|m| m - keep);
             self.value_mark = self.value_mark.map(|m| m - keep);
         }
-        if self.buf.len() - self.end < CHUNK {
-            self.buf.resize(self.end + CHUNK.max(self.buf.len()), 0);
+        // What is left is kept for a value still open: bound it.
+        if self.end > self.config.max_value {
+            return Err(self.error(format!(
+                "a JSON value of more than {} (an image is a few KB): not a describe-images export",
+                size_text(self.config.max_value)
+            )));
+        }
+        let chunk = self.config.chunk;
+        if self.buf.len() - self.end < chunk {
+            self.buf.resize(self.end + chunk.max(self.buf.len()), 0);
         }
         loop {
-            match self.reader.read(&mut self.buf[self.end..]) {
+            // At most one chunk per read: bytes past `end` are never looked at.
+            let room = self.buf.len().min(self.end + chunk);
+            match self.reader.read(&mut self.buf[self.end..room]) {
                 Ok(0) => {
                     self.eof = true;
                     return Ok(false);
@@ -451,10 +550,6 @@ impl<R: Read> Scanner<R> {
 
     /// The whole stream: documents back to back, separated by whitespace.
     fn documents(&mut self, emit: &mut Emit<'_>) -> Result<(), InputError> {
-        // A UTF-8 byte-order mark is tolerated at the very start.
-        if self.fill()? && self.buf[self.pos..self.end].starts_with(&[0xef, 0xbb, 0xbf]) {
-            self.pos += 3;
-        }
         let mut documents = 0;
         loop {
             match self.skip_ws()? {
@@ -521,6 +616,9 @@ impl<R: Read> Scanner<R> {
                     // Reading only one of two `Images` arrays would drop images.
                     return Err(self.error("duplicate `Images` key in one page"));
                 }
+                if key == "Images" && keys.iter().any(|k| k == "ImageId") {
+                    return Err(self.both_page_and_image(line, column));
+                }
                 if key == "Images" {
                     // A page: stop keeping the document, stream its images.
                     page = true;
@@ -551,6 +649,9 @@ impl<R: Read> Scanner<R> {
             }
         }
         let mark = self.doc_mark.take();
+        if page && keys.iter().any(|k| k == "ImageId") {
+            return Err(self.both_page_and_image(line, column));
+        }
         if page {
             return Ok(());
         }
@@ -559,7 +660,8 @@ impl<R: Read> Scanner<R> {
             let bytes = self.buf[start..self.pos].to_vec();
             return emit(&bytes, line, column, None);
         }
-        let shown: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
+        // Keys are the input's text: quoted and escaped, never raw.
+        let shown: Vec<String> = keys.iter().take(5).map(|k| format!("{k:?}")).collect();
         Err(self.error_at(
             line,
             column,
@@ -568,6 +670,16 @@ impl<R: Read> Scanner<R> {
                 shown.join(", ")
             ),
         ))
+    }
+
+    /// A document with both an `Images` array and an `ImageId`: reading it as
+    /// either a page or an image would drop the other.
+    fn both_page_and_image(&self, line: u64, column: u64) -> InputError {
+        self.error_at(
+            line,
+            column,
+            "this document has both `Images` and `ImageId`: it is neither one page nor one image",
+        )
     }
 
     /// The `Images` array: each element is one image object.
@@ -696,14 +808,19 @@ impl<R: Read> Scanner<R> {
         let origin = self.dropped + self.pos as u64;
         // A string right after the object's `{` or a `,` in it is a key.
         let mut expect_key = false;
+        // Where to go on in a string cut by the end of the buffer.
+        let mut pending: Option<(usize, bool)> = None;
         self.keys.clear();
         loop {
             let mut i = self.pos;
             let mut in_string = false;
             while i < self.end {
                 match self.buf[i] {
-                    b'"' => match string_end(&self.buf[i + 1..self.end]) {
-                        Some((len, escaped)) => {
+                    b'"' => match string_end(
+                        &self.buf[i + 1..self.end],
+                        pending.take().unwrap_or((0, false)),
+                    ) {
+                        Ok((len, escaped)) => {
                             if expect_key && open.len() == 1 {
                                 let offset = self.dropped + i as u64 - origin;
                                 if offset < u64::from(ESCAPED_KEY) {
@@ -714,9 +831,12 @@ impl<R: Read> Scanner<R> {
                             }
                             i += len + 2;
                         }
-                        None => {
+                        Err(resume) => {
                             // The string goes on past the buffer: read more
-                            // and look at it again from its quote.
+                            // and go on from where this search stopped (not
+                            // from the quote: a long string read in small
+                            // pieces would be searched again and again).
+                            pending = Some(resume);
                             in_string = true;
                             break;
                         }
@@ -731,9 +851,10 @@ impl<R: Read> Scanner<R> {
                         i += 1;
                     }
                     b' ' => {
-                        // Indentation, eight spaces at a time.
+                        // Indentation, eight spaces at a time (only in
+                        // what was read: bytes past `end` are stale).
                         i += 1;
-                        while self.buf.get(i..i + 8) == Some(b"        ") {
+                        while self.buf[..self.end].get(i..i + 8) == Some(b"        ") {
                             i += 8;
                         }
                     }
@@ -766,20 +887,67 @@ impl<R: Read> Scanner<R> {
 }
 
 /// The length of a JSON string's contents, and whether it has an escape:
-/// `text` starts after the opening quote; `None` if the closing quote is not
-/// in `text`.
-fn string_end(text: &[u8]) -> Option<(usize, bool)> {
-    let mut i = 0;
+/// `text` starts after the opening quote, and the search starts at `from`
+/// (0, or where an earlier search of the same string stopped, with whether it
+/// had passed an escape). When the closing quote is not in `text`: where to
+/// go on once more of the string is read.
+fn string_end(
+    text: &[u8],
+    (from, mut escaped): (usize, bool),
+) -> Result<(usize, bool), (usize, bool)> {
+    let mut i = from;
     loop {
-        let j = i + memchr::memchr2(b'"', b'\\', &text[i..])?;
+        let Some(k) = text.get(i..).and_then(|t| memchr::memchr2(b'"', b'\\', t)) else {
+            // Searched to the end (or the escaped byte is still to come).
+            return Err((i.max(text.len()), escaped));
+        };
+        let j = i + k;
         if text[j] == b'"' {
-            return Some((j, i > 0));
+            return Ok((j, escaped));
         }
         // A backslash escapes the next byte, whatever it is.
+        escaped = true;
         i = j + 2;
-        if i > text.len() {
-            return None;
+    }
+}
+
+/// `n` bytes as people read it: MiB when whole, bytes otherwise.
+fn size_text(n: usize) -> String {
+    if n >= 1 << 20 && n % (1 << 20) == 0 {
+        format!("{} MiB", n >> 20)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// A reader that returns at most a few bytes per read, varying from 1 to
+/// `max` in a fixed pseudo-random pattern: a slow pipe, for tests and fuzz
+/// targets.
+pub struct ShortReads<R> {
+    inner: R,
+    max: u64,
+    state: u64,
+}
+
+impl<R> ShortReads<R> {
+    pub fn new(inner: R, max: u64) -> Self {
+        ShortReads {
+            inner,
+            max: max.max(1),
+            state: 0x9e37_79b9_7f4a_7c15,
         }
+    }
+}
+
+impl<R: Read> Read for ShortReads<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // xorshift: cheap, deterministic, every length from 1 to `max`.
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        let n = (1 + self.state % self.max) as usize;
+        let n = n.min(buf.len());
+        self.inner.read(&mut buf[..n])
     }
 }
 
@@ -818,15 +986,37 @@ pub fn read_json_file(path: &std::path::Path) -> Result<serde_json::Value, Input
 mod tests {
     use super::*;
 
-    fn scan(text: &str) -> Result<Vec<(String, u64, u64)>, InputError> {
+    type Scanned = Result<Vec<(String, u64, u64)>, String>;
+
+    fn scan_with(raw: impl Read, config: ReadConfig) -> Scanned {
         let mut out = Vec::new();
-        let mut scanner = Scanner::new(text.as_bytes(), "t.json".to_string());
-        scanner.documents(&mut |bytes, line, column, _| {
+        scan_stream(raw, "t.json", config, |bytes, line, column, _| {
             let image = parse_image(bytes, line, column, "t.json")?;
             out.push((image.id().to_string(), line, column));
             Ok(())
-        })?;
+        })
+        .map_err(|e| e.to_string())?;
         Ok(out)
+    }
+
+    /// Scans `text` with the default reader, and requires the same images,
+    /// positions and errors with tiny chunks and with reads of 1 to 7 bytes.
+    fn scan(text: &str) -> Scanned {
+        let expected = scan_with(text.as_bytes(), ReadConfig::default());
+        for chunk in [1, 2, 7, 16, 17, 64] {
+            let config = ReadConfig {
+                chunk,
+                ..ReadConfig::default()
+            };
+            assert_eq!(
+                scan_with(text.as_bytes(), config),
+                expected,
+                "chunk {chunk}"
+            );
+            let trickle = ShortReads::new(text.as_bytes(), chunk as u64);
+            assert_eq!(scan_with(trickle, config), expected, "reads of 1..={chunk}");
+        }
+        expected
     }
 
     #[test]
@@ -862,7 +1052,8 @@ mod tests {
     fn recorded_keys_locate_fields_like_a_walk() {
         let text = "{\"Images\": [\n {\"ImageId\": \"ami-1\",\n  \"Name\": \"ImdsSupport\",\n  \"Tags\": [{\"Key\": \"a\", \"Value\": \"{\"}],\n  \"Imds\\u0053upport\": \"v1.0\",\n  \"BlockDeviceMappings\": [\n   {\"DeviceName\": \"/dev/a\"},\n   {\"Ebs\": {\n     \"Encrypted\": false}}]}\n]}";
         let mut seen = 0;
-        let mut scanner = Scanner::new(text.as_bytes(), "t.json".to_string());
+        let mut scanner =
+            Scanner::new(text.as_bytes(), "t.json".to_string(), ReadConfig::default());
         scanner
             .documents(&mut |raw, line, _, keys| {
                 let keys = keys.expect("an image of an Images array has its keys");
@@ -895,7 +1086,7 @@ mod tests {
     #[test]
     fn small_buffer_boundaries_do_not_matter() {
         // An image larger than one chunk still arrives whole.
-        let big = "x".repeat(CHUNK * 3);
+        let big = "x".repeat(ReadConfig::default().chunk * 3);
         let text = format!(
             "{{\"Images\": [{{\"ImageId\": \"ami-1\", \"Description\": \"{big}\"}}, {{\"ImageId\": \"ami-2\"}}]}}"
         );
@@ -917,5 +1108,91 @@ mod tests {
         assert!(err.to_string().contains("empty input"), "{err}");
         let err = scan("{\"Images\": [{\"ImageId\": \"ami-1\"}").expect_err("truncated");
         assert!(err.to_string().contains("end of input"), "{err}");
+    }
+
+    #[test]
+    fn issue_15_an_image_beside_images_is_an_error() {
+        for text in [
+            "{\"ImageId\": \"ami-outer\", \"Public\": true, \"Images\": [{\"ImageId\": \"ami-1\"}]}",
+            "{\"Images\": [{\"ImageId\": \"ami-1\"}], \"ImageId\": \"ami-outer\"}",
+            "[{\"Images\": [], \"ImageId\": \"ami-outer\"}]",
+        ] {
+            let err = scan(text).expect_err("both");
+            assert!(err.contains("both `Images` and `ImageId`"), "{err}");
+        }
+    }
+
+    #[test]
+    fn issue_15_gzip_and_bom_are_found_however_short_the_first_read() {
+        use std::io::Write;
+        let text = "\u{feff}{\"Images\": [{\"ImageId\": \"ami-1\"}]}";
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(text.as_bytes()).expect("gzip");
+        let gz = gz.finish().expect("gzip");
+        for max in 1..=3 {
+            let config = ReadConfig::default();
+            let got = scan_with(ShortReads::new(text.as_bytes(), max), config).expect("BOM");
+            assert_eq!(got, vec![("ami-1".into(), 1, 13)]);
+            let got = scan_with(ShortReads::new(&gz[..], max), config).expect("gzip");
+            assert_eq!(got, vec![("ami-1".into(), 1, 13)]);
+        }
+    }
+
+    #[test]
+    fn issue_15_a_value_past_the_limit_is_an_error_not_memory() {
+        let config = ReadConfig {
+            chunk: 64,
+            max_value: 4096,
+        };
+        let padded = format!(
+            "{{\"Images\": [{{\"ImageId\": \"ami-1\",{}\"Name\": \"a\"}}]}}",
+            " ".repeat(5000)
+        );
+        let err = scan_with(padded.as_bytes(), config).expect_err("too big");
+        assert!(
+            err.contains("a JSON value of more than 4096 bytes"),
+            "{err}"
+        );
+        // Whitespace between images is not held: any number of images reads.
+        let many = format!(
+            "{{\"Images\": [{}]}}",
+            vec!["{\"ImageId\": \"ami-1\"}"; 2000].join(",       \n")
+        );
+        assert_eq!(
+            scan_with(many.as_bytes(), config).expect("reads").len(),
+            2000
+        );
+    }
+
+    #[test]
+    fn issue_15_indented_export_cut_anywhere_is_an_error_inside_what_was_read() {
+        // Four-space indentation (the AWS CLI's), cut at every byte, read in
+        // 16-byte chunks: stale bytes past a short read must never count.
+        let image = "        {\n            \"ImageId\": \"ami-1\",\n            \"Tags\": [\n                {\n                    \"Key\": \"a\"\n                }\n            ]\n        }";
+        let text = format!("{{\n    \"Images\": [\n{image},\n{image}\n    ]\n}}\n");
+        let full = scan(&text).expect("reads");
+        assert_eq!(full.len(), 2);
+        let lines = text.lines().count() as u64;
+        for cut in 0..text.trim_end().len() {
+            let prefix = &text.as_bytes()[..cut];
+            for chunk in [16, 17] {
+                let config = ReadConfig {
+                    chunk,
+                    ..ReadConfig::default()
+                };
+                for reader in [
+                    Box::new(prefix) as Box<dyn Read>,
+                    Box::new(ShortReads::new(prefix, 7)),
+                ] {
+                    let err = scan_with(reader, config).expect_err("cut");
+                    let line: u64 = err
+                        .split(':')
+                        .nth(1)
+                        .and_then(|l| l.parse().ok())
+                        .expect("line");
+                    assert!(line <= lines, "cut {cut}: {err}");
+                }
+            }
+        }
     }
 }

@@ -6,11 +6,20 @@
 use crate::finding::{Finding, Report};
 use crate::rules::Severity;
 
-/// Escapes a command's message (GitHub's `escapeData`).
+/// Escapes a command's message (GitHub's `escapeData`); other control
+/// characters (terminal escapes, BEL) from image text never reach the log raw.
 fn data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c if c.is_control() => out.push(char::REPLACEMENT_CHARACTER),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Escapes a command property (`escapeProperty`): also `:` and `,`.
@@ -63,5 +72,10 @@ mod tests {
     fn attacker_text_cannot_start_a_new_command() {
         assert_eq!(data("a\n::error::x%"), "a%0A::error::x%25");
         assert_eq!(property("a,b:c\r"), "a%2Cb%3Ac%0D");
+    }
+
+    #[test]
+    fn issue_15_terminal_escapes_never_reach_the_log() {
+        assert_eq!(data("ami-\u{1b}[31mx\u{7}"), "ami-\u{fffd}[31mx\u{fffd}");
     }
 }

@@ -44,6 +44,21 @@ impl Format {
     pub fn parse(s: &str) -> Option<Format> {
         <Format as clap::ValueEnum>::from_str(s, true).ok()
     }
+
+    /// The name users type (`sarif`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
+            Format::Asff => "asff",
+            Format::Ocsf => "ocsf",
+            Format::Html => "html",
+        }
+    }
 }
 
 /// Appends `value` as indented JSON whose lines after the first start with

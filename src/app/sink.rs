@@ -1,0 +1,437 @@
+//! Where reports go, and how they are put in place: complete or absent, and
+//! never onto a file the user did not name as a report.
+//!
+//! - A regular file (or a path that does not exist yet) is written to a
+//!   temporary file beside it and renamed into place at the end; a symlink is
+//!   followed, and its final target replaced the same way.
+//! - Anything else (`-`, a device such as `/dev/null`, a FIFO, `/dev/fd/N`,
+//!   `/dev/stdout`, a process substitution) is written as a stream: it cannot
+//!   be atomic, and it is never replaced.
+//! - Standard output redirected to a regular file is written in place and cut
+//!   back to where it started if the run fails; a pipe or terminal gets the
+//!   report held (in memory, then on disk) and copied at the end.
+//!
+//! `commit_all` puts every report of a run in place together, only after each
+//! of them was written in full.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::error::OutputError;
+
+/// Where one report goes while the run writes it.
+pub(super) enum Target {
+    File {
+        out: BufWriter<File>,
+        temp: tempfile::TempPath,
+        /// Where the report lands (a symlink's final target).
+        path: PathBuf,
+    },
+    Stream {
+        out: BufWriter<Box<dyn Write + Send>>,
+        shown: String,
+    },
+    InPlace {
+        out: BufWriter<File>,
+        /// Cuts the file back to where the report started unless committed.
+        guard: TruncateGuard,
+    },
+    Spooled(BufWriter<tempfile::SpooledTempFile>),
+}
+
+/// The temporary files of reports being written. An interrupted run (Ctrl-C,
+/// SIGTERM from a cancelled CI job) removes them, and cuts standard output
+/// back when it was being written in place, before it exits.
+static IN_PROGRESS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+static STDOUT_START: std::sync::Mutex<Option<(File, u64)>> = std::sync::Mutex::new(None);
+
+/// Has an interrupted run remove `path` (a temporary file of its own).
+pub(super) fn remove_on_interrupt(path: &Path) {
+    clean_up_on_interrupt();
+    if let Ok(mut paths) = IN_PROGRESS.lock() {
+        paths.push(path.to_path_buf());
+    }
+}
+
+/// Removes what an interrupted run leaves: its temporary files, and a report
+/// half-written in place on standard output.
+pub(super) fn clean_up_now() {
+    if let Ok(paths) = IN_PROGRESS.lock() {
+        for path in paths.iter() {
+            let _ = fs::remove_file(path);
+        }
+    }
+    if let Ok(Some((file, start))) = STDOUT_START.lock().as_deref() {
+        let _ = file.set_len(*start);
+    }
+}
+
+/// Installs the handler that does that (once per process), exiting 130.
+fn clean_up_on_interrupt() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Failing to install it (another handler exists) only loses the clean-up.
+        #[allow(clippy::exit)] // A signal handler has no caller to return to.
+        let _ = ctrlc::set_handler(|| {
+            clean_up_now();
+            eprintln!("amilint: interrupted; no report written");
+            std::process::exit(130);
+        });
+    });
+}
+
+/// Cuts standard output (a regular file) back to `start` when dropped armed.
+pub(super) struct TruncateGuard {
+    file: File,
+    start: u64,
+    armed: bool,
+}
+
+impl Drop for TruncateGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.file.set_len(self.start);
+        }
+        if let Ok(mut slot) = STDOUT_START.lock() {
+            *slot = None;
+        }
+    }
+}
+
+/// How a path named as an output is written.
+enum Kind {
+    /// Standard output itself (`-`).
+    Dash,
+    /// Not a regular file: written as a stream.
+    Stream,
+    /// A regular file or a new one: temp file and rename, at this path.
+    Replace(PathBuf),
+}
+
+fn kind(path: &Path) -> io::Result<Kind> {
+    if path.as_os_str() == "-" {
+        return Ok(Kind::Dash);
+    }
+    // Device nodes, `/dev/stdout`, `/dev/fd/N` and `/proc/self/fd/N` (where
+    // process substitution points) are opened and written, never replaced.
+    if path.starts_with("/dev") || path.starts_with("/proc") {
+        return Ok(Kind::Stream);
+    }
+    let resolved = resolve(path)?;
+    match fs::metadata(&resolved) {
+        Ok(meta) if meta.is_dir() => Err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        )),
+        Ok(meta) if !meta.is_file() => Ok(Kind::Stream),
+        _ => Ok(Kind::Replace(resolved)),
+    }
+}
+
+/// Where writing `path` lands: symlinks followed to their final target,
+/// which need not exist yet.
+fn resolve(path: &Path) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&path)?;
+                // An absolute target replaces the base in `join`.
+                path = match path.parent() {
+                    Some(dir) => dir.join(target),
+                    None => target,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
+}
+
+impl Target {
+    /// The report for the output path `path`.
+    pub(super) fn file(path: &Path) -> Result<Target, OutputError> {
+        clean_up_on_interrupt();
+        let err = |source| OutputError {
+            path: path.to_path_buf(),
+            source,
+        };
+        match kind(path).map_err(err)? {
+            Kind::Dash => Ok(Target::Stream {
+                out: BufWriter::with_capacity(1 << 16, Box::new(io::stdout())),
+                shown: "stdout".to_string(),
+            }),
+            Kind::Stream => {
+                let file = OpenOptions::new().write(true).open(path).map_err(err)?;
+                Ok(Target::Stream {
+                    out: BufWriter::with_capacity(1 << 16, Box::new(file)),
+                    shown: path.display().to_string(),
+                })
+            }
+            Kind::Replace(resolved) => {
+                let dir = match resolved.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                let mut builder = tempfile::Builder::new();
+                builder.prefix(".amilint-");
+                // A report is an ordinary file: rw for all, less the umask (not 0600).
+                #[cfg(unix)]
+                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                let (file, temp) = builder.tempfile_in(dir).map_err(err)?.into_parts();
+                if let Ok(mut paths) = IN_PROGRESS.lock() {
+                    paths.push(temp.to_path_buf());
+                }
+                Ok(Target::File {
+                    out: BufWriter::with_capacity(1 << 20, file),
+                    temp,
+                    path: resolved,
+                })
+            }
+        }
+    }
+
+    /// The report on standard output.
+    pub(super) fn stdout() -> Target {
+        clean_up_on_interrupt();
+        if let Some(file) = stdout_file()
+            && let Ok(meta) = file.metadata()
+            && meta.is_file()
+            && let Ok(mut out) = file.try_clone()
+            && let Ok(position) = out.stream_position()
+        {
+            // `>>` writes at the end whatever the position says.
+            let start = position.max(meta.len());
+            if let Ok(mut slot) = STDOUT_START.lock()
+                && let Ok(copy) = file.try_clone()
+            {
+                *slot = Some((copy, start));
+            }
+            let _ = out.seek(io::SeekFrom::Start(start));
+            return Target::InPlace {
+                out: BufWriter::with_capacity(1 << 20, out),
+                guard: TruncateGuard {
+                    file,
+                    start,
+                    armed: true,
+                },
+            };
+        }
+        Target::Spooled(BufWriter::with_capacity(
+            1 << 20,
+            tempfile::SpooledTempFile::new(64 << 20),
+        ))
+    }
+
+    pub(super) fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Target::File { out, .. } => out,
+            Target::Stream { out, .. } => out,
+            Target::InPlace { out, .. } => out,
+            Target::Spooled(out) => out,
+        }
+    }
+
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Target::File { path, .. } => path.display().to_string(),
+            Target::Stream { shown, .. } => shown.clone(),
+            Target::InPlace { .. } | Target::Spooled(_) => "stdout".to_string(),
+        }
+    }
+}
+
+/// Standard output as a file handle (a duplicate of descriptor 1).
+#[cfg(unix)]
+fn stdout_file() -> Option<File> {
+    use std::os::fd::AsFd;
+    io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .map(File::from)
+}
+
+#[cfg(not(unix))]
+fn stdout_file() -> Option<File> {
+    None
+}
+
+/// A finished report, flushed, waiting to be put in place.
+enum Finished {
+    File(tempfile::TempPath, PathBuf),
+    Spooled(tempfile::SpooledTempFile),
+    Written(Option<TruncateGuard>),
+}
+
+/// Puts every report in place together, once each was written in full: the
+/// flushes first (any failure leaves no report: temporary files removed,
+/// standard output cut back), then standard output, then the renames.
+pub(super) fn commit_all(targets: Vec<Target>) -> Result<()> {
+    let mut finished = Vec::new();
+    for target in targets {
+        let shown = target.describe();
+        let flushed = match target {
+            Target::File { out, temp, path } => out
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|file| file.sync_data().map(|()| file))
+                .map(|_| Finished::File(temp, path)),
+            Target::Stream { out, .. } => out
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|mut w| w.flush())
+                .map(|()| Finished::Written(None)),
+            Target::InPlace { out, guard } => out
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .map(|_| Finished::Written(Some(guard))),
+            Target::Spooled(out) => out
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .map(Finished::Spooled),
+        };
+        finished.push(flushed.with_context(|| format!("writing the report to {shown}"))?);
+    }
+    // Standard output next: a failure there (a full disk) leaves the files
+    // uncommitted. A reader that closed the pipe wanted no more of it; the
+    // files are still put in place.
+    let mut closed_pipe = None;
+    for f in &mut finished {
+        if let Finished::Spooled(spool) = f {
+            let mut stdout = io::stdout().lock();
+            let copied = spool
+                .rewind()
+                .and_then(|()| io::copy(spool, &mut stdout))
+                .and_then(|_| stdout.flush());
+            match copied {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => closed_pipe = Some(e),
+                other => {
+                    other.context("writing the report to stdout")?;
+                }
+            }
+        }
+    }
+    for f in finished {
+        match f {
+            Finished::File(temp, path) => {
+                let temp_path = temp.to_path_buf();
+                temp.persist(&path).map_err(|e| OutputError {
+                    path: path.clone(),
+                    source: e.error,
+                })?;
+                if let Ok(mut paths) = IN_PROGRESS.lock() {
+                    paths.retain(|p| *p != temp_path);
+                }
+            }
+            Finished::Written(Some(mut guard)) => guard.armed = false,
+            Finished::Written(None) | Finished::Spooled(_) => {}
+        }
+    }
+    if let Some(e) = closed_pipe {
+        return Err(e).context("writing the report to stdout");
+    }
+    Ok(())
+}
+
+/// Writes a report to `path` (see `Target::file`): readers see the whole
+/// report or none.
+pub(super) fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    let mut target = Target::file(path)?;
+    write(target.writer()).map_err(|source| OutputError {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    commit_all(vec![target])
+}
+
+/// What identifies a regular file: its device and inode.
+#[cfg(unix)]
+fn identity(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn identity(_meta: &fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+/// The regular file a path names (symlinks followed), if it exists.
+fn regular_file(path: &Path) -> Option<(u64, u64)> {
+    fs::metadata(path)
+        .ok()
+        .filter(fs::Metadata::is_file)
+        .map(|m| identity(&m))
+}
+
+/// Refuses, before anything is read, a run whose reports would land on one of
+/// its inputs or on each other. `outputs` are (what, path) — `-o` files and
+/// `--save`; `stdout_report`, whether a report also goes to standard output.
+pub(super) fn check_paths(
+    outputs: &[(String, &Path)],
+    inputs: &[&Path],
+    stdout_report: bool,
+) -> Result<()> {
+    let stdout = stdout_file()
+        .and_then(|f| f.metadata().ok())
+        .filter(fs::Metadata::is_file)
+        .map(|m| identity(&m));
+    let mut seen: Vec<(&str, PathBuf, Option<(u64, u64)>)> = Vec::new();
+    let mut dash = stdout_report.then_some("the --format report");
+    for (what, path) in outputs {
+        if path.as_os_str() == "-" {
+            if let Some(other) = dash {
+                bail!("{what} and {other} both go to standard output: name a file for one of them");
+            }
+            dash = Some(what.as_str());
+            continue;
+        }
+        let file = regular_file(path);
+        if let Some(file) = file {
+            for input in inputs {
+                if regular_file(input) == Some(file) {
+                    bail!(
+                        "{what}: `{}` is the input `{}`: writing there would replace what is scanned",
+                        path.display(),
+                        input.display()
+                    );
+                }
+            }
+            if stdout_report && stdout == Some(file) {
+                bail!(
+                    "{what}: `{}` is also where standard output goes: one report would replace the other",
+                    path.display()
+                );
+            }
+        }
+        let absolute = std::path::absolute(resolve(path).unwrap_or_else(|_| path.to_path_buf()))
+            .unwrap_or_else(|_| path.to_path_buf());
+        for (other, other_path, other_file) in &seen {
+            if *other_path == absolute || (file.is_some() && *other_file == file) {
+                bail!(
+                    "{what} and {other} both name `{}`: one would replace the other",
+                    path.display()
+                );
+            }
+        }
+        seen.push((what.as_str(), absolute, file));
+    }
+    if let Some(stdout) = stdout {
+        for input in inputs {
+            if regular_file(input) == Some(stdout) {
+                bail!(
+                    "standard output is the input `{}`: the report would replace what is scanned",
+                    input.display()
+                );
+            }
+        }
+    }
+    Ok(())
+}
