@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobMatcher};
+use globset::GlobMatcher;
 use jiff::civil::Date;
 use regex::Regex;
 use serde::Deserialize;
@@ -192,12 +192,17 @@ fn line_col(text: &str, offset: usize) -> (u64, u64) {
     (line, column)
 }
 
+/// The largest `amilint.toml` read: a config is a page of settings.
+const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
 /// Reads and validates a config file. `known` is the rule catalogue
 /// (built-ins and, when loaded, policies) that codes are checked against.
 pub fn load(path: &Path, known: &[&'static RuleMeta]) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.display().to_string(),
-        source,
+    let text = crate::input::file::read_text(path, MAX_CONFIG_BYTES).map_err(|source| {
+        ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     })?;
     parse(&text, path, known)
 }
@@ -361,32 +366,24 @@ pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Con
         if let Some(values) = &rule.tag_values {
             let mut compiled = Vec::new();
             for (tag, pattern) in values {
-                let re = Regex::new(pattern.get_ref()).map_err(|e| {
-                    at(
-                        pattern.span(),
-                        &format!("{key}.tag_values.{tag}"),
-                        one_line(&e.to_string()),
-                    )
-                })?;
+                let re = crate::pattern::regex(pattern.get_ref())
+                    .map_err(|e| at(pattern.span(), &format!("{key}.tag_values.{tag}"), e))?;
                 compiled.push((tag.clone(), re));
             }
             opts.tag_values = Some(compiled);
         }
         if let Some(pattern) = &rule.pattern {
-            opts.name_pattern = Some(Regex::new(pattern.get_ref()).map_err(|e| {
-                at(
-                    pattern.span(),
-                    &format!("{key}.pattern"),
-                    one_line(&e.to_string()),
-                )
-            })?);
+            opts.name_pattern = Some(
+                crate::pattern::regex(pattern.get_ref())
+                    .map_err(|e| at(pattern.span(), &format!("{key}.pattern"), e))?,
+            );
         }
         if let Some(keys) = &rule.allowed_kms_keys {
             let mut compiled = Vec::new();
             for k in keys {
-                let glob = Glob::new(k.get_ref())
-                    .map_err(|e| at(k.span(), &format!("{key}.allowed_kms_keys"), e.to_string()))?;
-                compiled.push((k.get_ref().clone(), glob.compile_matcher()));
+                let glob = crate::pattern::glob(k.get_ref())
+                    .map_err(|e| at(k.span(), &format!("{key}.allowed_kms_keys"), e))?;
+                compiled.push((k.get_ref().clone(), glob));
             }
             opts.allowed_kms_keys = Some(compiled);
         }
@@ -404,9 +401,7 @@ pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Con
         let mut names = Vec::new();
         for n in &s.names {
             names.push(
-                Glob::new(n.get_ref())
-                    .map_err(|e| at(n.span(), "scopes.names", e.to_string()))?
-                    .compile_matcher(),
+                crate::pattern::glob(n.get_ref()).map_err(|e| at(n.span(), "scopes.names", e))?,
             );
         }
         config.scopes.push(Scope {
@@ -445,9 +440,8 @@ pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Con
             let text = image.get_ref();
             images.push(match text.strip_prefix("name:") {
                 Some(glob) => ImageMatch::Name(
-                    Glob::new(glob)
-                        .map_err(|e| at(image.span(), "waivers.images", e.to_string()))?
-                        .compile_matcher(),
+                    crate::pattern::glob(glob)
+                        .map_err(|e| at(image.span(), "waivers.images", e))?,
                 ),
                 None if text.starts_with("ami-") => ImageMatch::Id(text.clone()),
                 None => {
@@ -468,14 +462,6 @@ pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Con
         });
     }
     Ok(config)
-}
-
-fn one_line(text: &str) -> String {
-    text.lines()
-        .last()
-        .unwrap_or(text)
-        .trim_start_matches("error: ")
-        .to_string()
 }
 
 /// The file `amilint init` writes: every key, commented.
@@ -534,9 +520,11 @@ allow_tag_suppression = true
 /// The `policies` of a config file, resolved against its folder; read before
 /// the full validation, which needs the policies' ids.
 pub fn policy_paths(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.display().to_string(),
-        source,
+    let text = crate::input::file::read_text(path, MAX_CONFIG_BYTES).map_err(|source| {
+        ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     })?;
     #[derive(Deserialize)]
     struct OnlyPolicies {

@@ -14,5 +14,6 @@ pub mod input;
 pub mod merge;
 pub mod model;
 pub mod output;
+pub mod pattern;
 pub mod policy;
 pub mod rules;

@@ -369,3 +369,81 @@ fn a_signalled_scan_cleans_up_after_itself() {
         assert!(left.is_empty(), "{signal} left {left:?}");
     }
 }
+
+#[test]
+fn issue_15_dev_zero_as_policy_config_or_baseline_is_an_error_not_memory() {
+    for args in [
+        &["--policy", "/dev/zero"][..],
+        &["--config", "/dev/zero"],
+        &["--baseline", "/dev/zero"],
+    ] {
+        let started = std::time::Instant::now();
+        let mut all = vec!["scan", "fixtures/examples/describe-images.json"];
+        all.extend_from_slice(args);
+        let (code, out, err) = run(&all);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains("/dev/zero"), "{args:?}: {err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+}
+
+#[test]
+fn issue_15_a_policy_folder_with_symlink_loops_is_walked_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("policies");
+    std::fs::create_dir(&root).expect("dir");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/policies/naming-convention.rhai"
+        ),
+        root.join("p.rhai"),
+    )
+    .expect("copy");
+    std::os::unix::fs::symlink(&root, root.join("a")).expect("symlink");
+    std::os::unix::fs::symlink(&root, root.join("b")).expect("symlink");
+    let path = root.to_str().expect("utf-8");
+    let config = dir.path().join("amilint.toml");
+    std::fs::write(&config, "").expect("write");
+    let config = config.to_str().expect("utf-8");
+    for args in [
+        &["config", "check", "--config", config, "--policy", path][..],
+        &[
+            "scan",
+            "fixtures/examples/describe-images.json",
+            "--no-config",
+            "--policy",
+            path,
+        ],
+    ] {
+        let started = std::time::Instant::now();
+        let (code, _, err) = run(args);
+        assert!(code == 0 || code == 1, "{args:?}: {err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    }
+}
+
+#[test]
+fn issue_15_a_deeply_nested_glob_in_the_config_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("amilint.toml");
+    let glob = format!("{}a{}", "{".repeat(400), "}".repeat(400));
+    std::fs::write(
+        &config,
+        format!(
+            "[[waivers]]\nrules = [\"AMI001\"]\nimages = [\"name:{glob}\"]\nreason = \"x\"\nexpires = \"2099-01-01\"\n"
+        ),
+    )
+    .expect("write");
+    let (code, out, err) = run(&[
+        "scan",
+        "fixtures/examples/describe-images.json",
+        "--config",
+        config.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("nests braces"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -494,6 +494,27 @@ fn the_sandbox_stops_hostile_policies() {
             vec![],
             "`Name` is not a JSON pointer",
         ),
+        // Issue 15: limits that a native swallowed, what a call returns, and
+        // patterns that cost time, memory or a panic to build.
+        (
+            "sort-loop.rhai",
+            "TEST012",
+            vec![],
+            "exceeded the operations budget of 1000000",
+        ),
+        (
+            "findings-flood.rhai",
+            "TEST013",
+            vec![],
+            "check() returned 99999 findings for one image (at most 100)",
+        ),
+        ("regex-flood.rhai", "TEST014", vec![], "invalid regex"),
+        (
+            "glob-bomb.rhai",
+            "TEST015",
+            vec![],
+            "nests braces more than 8 deep",
+        ),
     ];
     for (file, id, extra, want) in cases {
         let path = format!("fixtures/policies/sandbox/{file}");

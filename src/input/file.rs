@@ -966,19 +966,47 @@ fn describe(b: u8) -> String {
     }
 }
 
-/// Reads a whole (small) JSON file, such as an earlier report; errors name the
-/// file, line and column.
+/// Reads a whole text file of at most `limit` bytes (a config, a policy, its
+/// tests): a larger file, or an endless one such as `/dev/zero`, is an error
+/// once `limit` is passed, never unbounded memory.
+pub fn read_text(path: &std::path::Path, limit: u64) -> io::Result<String> {
+    let mut text = String::new();
+    File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "larger than {} (is it the right file?)",
+                size_text(limit as usize)
+            ),
+        ));
+    }
+    Ok(text)
+}
+
+/// Reads a JSON file, such as an earlier report, parsing as it reads (bad
+/// bytes stop the read at once); errors name the file, line and column.
 pub fn read_json_file(path: &std::path::Path) -> Result<serde_json::Value, InputError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Io {
+    let file = File::open(path).map_err(|source| InputError::Io {
         path: shown.clone(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| InputError::Syntax {
-        path: shown,
-        line: e.line() as u64,
-        column: e.column() as u64,
-        message: crate::error::json_message(&e),
+    serde_json::from_reader(BufReader::with_capacity(1 << 16, file)).map_err(|e| {
+        match e.io_error_kind() {
+            Some(kind) => InputError::Io {
+                path: shown,
+                source: io::Error::new(kind, e.to_string()),
+            },
+            None => InputError::Syntax {
+                path: shown,
+                line: e.line() as u64,
+                column: e.column() as u64,
+                message: crate::error::json_message(&e),
+            },
+        }
     })
 }
 

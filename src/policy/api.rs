@@ -8,7 +8,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use globset::{Glob, GlobMatcher};
+use globset::GlobMatcher;
 use jiff::Timestamp;
 use regex::Regex;
 use rhai::{Dynamic, Engine, EvalAltResult, INT, Map, Position};
@@ -16,8 +16,9 @@ use rhai::{Dynamic, Engine, EvalAltResult, INT, Map, Position};
 use crate::rules::{days_between, parse_time};
 
 /// Compiled patterns are cached per thread; a policy that builds endless
-/// distinct patterns only empties the cache, never grows it without bound.
-const CACHE_LIMIT: usize = 1024;
+/// distinct patterns only empties the cache, never grows it without bound
+/// (at most this many patterns of at most `pattern::MAX_REGEX_BYTES` each).
+const CACHE_LIMIT: usize = 64;
 
 thread_local! {
     static REGEXES: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
@@ -101,11 +102,7 @@ pub fn register(engine: &mut Engine, now: Timestamp) {
         with_cached(
             &GLOBS,
             pattern,
-            |p| {
-                Glob::new(p)
-                    .map(|g| g.compile_matcher())
-                    .map_err(|e| format!("glob(): invalid pattern `{p}`: {e}"))
-            },
+            |p| crate::pattern::glob(p).map_err(|e| format!("glob(): {e}")),
             |matcher| matcher.is_match(&text),
         )
     });
@@ -118,16 +115,7 @@ pub fn register(engine: &mut Engine, now: Timestamp) {
             with_cached(
                 &REGEXES,
                 pattern,
-                |p| {
-                    Regex::new(p).map_err(|e| {
-                        // The regex crate draws a caret under the error over
-                        // several lines; its last line says what is wrong.
-                        let text = e.to_string();
-                        let why = text.lines().last().unwrap_or_default();
-                        let why = why.strip_prefix("error: ").unwrap_or(why);
-                        format!("regex(): invalid pattern `{p}`: {why}")
-                    })
-                },
+                |p| crate::pattern::regex(p).map_err(|e| format!("regex(): {e}")),
                 |re| re.is_match(&text),
             )
         },

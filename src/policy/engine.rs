@@ -4,7 +4,7 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use rhai::{Dynamic, Engine};
+use rhai::{Dynamic, Engine, EvalAltResult, Position};
 
 /// The sandbox's limits. Every one is on by default; `--policy-*` flags
 /// change them.
@@ -40,28 +40,54 @@ impl Default for Limits {
 thread_local! {
     /// When the call running on this thread must stop (see `with_deadline`).
     static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Why the call running on this thread was stopped, if it was: Rhai's
+    /// `sort` (and other natives calling back into the script) swallow the
+    /// error a limit raises, so the limit is remembered here as well.
+    static STOPPED: Cell<Option<&'static str>> = const { Cell::new(None) };
 }
 
 /// How many operations pass between two looks at the clock.
 const CLOCK_EVERY: u64 = 1024;
 
-/// Runs `call` with the wall-clock limit armed for this thread.
-pub fn with_deadline<T>(timeout: Duration, call: impl FnOnce() -> T) -> T {
+/// Runs `call` with the wall-clock limit armed for this thread. A call that
+/// hit a limit is an error even when a native function swallowed it and the
+/// script went on to return a value.
+pub fn with_deadline<T>(
+    timeout: Duration,
+    call: impl FnOnce() -> Result<T, Box<EvalAltResult>>,
+) -> Result<T, Box<EvalAltResult>> {
     let previous = DEADLINE.replace(Some(Instant::now() + timeout));
+    let previous_stop = STOPPED.replace(None);
     let out = call();
+    let stopped = STOPPED.replace(previous_stop);
     DEADLINE.set(previous);
-    out
+    match (out, stopped) {
+        (Ok(_), Some(token)) => Err(Box::new(EvalAltResult::ErrorTerminated(
+            Dynamic::from(token),
+            Position::NONE,
+        ))),
+        (out, _) => out,
+    }
 }
 
 /// The value `on_progress` stops a script with when its time is up.
 pub const TIMEOUT_TOKEN: &str = "amilint: wall-clock limit";
+
+/// The value `on_progress` stops a script with when its operations are spent.
+pub const OPERATIONS_TOKEN: &str = "amilint: operations budget";
+
+fn stop(token: &'static str) -> Option<Dynamic> {
+    STOPPED.set(Some(token));
+    Some(Dynamic::from(token))
+}
 
 /// A sandboxed engine for the policy called `name`: limits set, no modules,
 /// no `import` or `eval`, strict variables, `print`/`debug` to stderr with the name.
 pub fn engine(name: &str, limits: &Limits) -> Engine {
     let mut engine = Engine::new();
     engine
-        .set_max_operations(limits.max_operations)
+        // Counted in `on_progress` below, so that a swallowed stop is seen.
+        .set_max_operations(0)
         .set_max_call_levels(limits.max_call_depth)
         .set_max_string_size(limits.max_string_size)
         .set_max_array_size(limits.max_array_size)
@@ -74,12 +100,16 @@ pub fn engine(name: &str, limits: &Limits) -> Engine {
     engine.disable_symbol("eval");
     engine.disable_symbol("import");
     engine.disable_symbol("export");
-    engine.on_progress(|ops| {
+    let max_operations = limits.max_operations;
+    engine.on_progress(move |ops| {
+        if ops > max_operations {
+            return stop(OPERATIONS_TOKEN);
+        }
         if ops % CLOCK_EVERY != 0 {
             return None;
         }
         match DEADLINE.get() {
-            Some(deadline) if Instant::now() >= deadline => Some(Dynamic::from(TIMEOUT_TOKEN)),
+            Some(deadline) if Instant::now() >= deadline => stop(TIMEOUT_TOKEN),
             _ => None,
         }
     });

@@ -91,14 +91,33 @@ pub fn script_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, PolicyError> {
 }
 
 fn collect_rhai(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), PolicyError> {
+    let mut visited = std::collections::HashSet::new();
+    walk_rhai(dir, out, &mut visited)
+}
+
+/// One folder of the walk. Each folder is entered once, by its canonical
+/// path, so symlinks that loop back (or point at a sibling twice) end the
+/// walk instead of multiplying it.
+fn walk_rhai(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), PolicyError> {
     let io = |source| PolicyError::Io {
         path: dir.display().to_string(),
         source,
     };
+    if !visited.insert(dir.canonicalize().map_err(io)?) {
+        return Ok(());
+    }
+    let mut entries = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
+        entries.push(entry.map_err(io)?.path());
+    }
+    entries.sort();
+    for path in entries {
         if path.is_dir() {
-            collect_rhai(&path, out)?;
+            walk_rhai(&path, out, visited)?;
         } else if path.extension().is_some_and(|e| e == "rhai") {
             out.push(path);
         }

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, Position, Scope};
 use serde::Deserialize;
 
-use super::engine::{self, Limits, TIMEOUT_TOKEN, with_deadline};
+use super::engine::{self, Limits, OPERATIONS_TOKEN, TIMEOUT_TOKEN, with_deadline};
 use crate::error::PolicyError;
 use crate::model::Pointer;
 use crate::rules::{Origin, RuleMeta, Severity};
@@ -92,10 +92,14 @@ impl Policy {
         limits: &Limits,
         now: Timestamp,
     ) -> Result<Self, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Io {
-            path: shown.to_string(),
-            source,
-        })?;
+        // Read a little past the limit, so that `compile` says by how much.
+        let text =
+            crate::input::file::read_text(path, 4 * MAX_SCRIPT_BYTES as u64).map_err(|source| {
+                PolicyError::Io {
+                    path: shown.to_string(),
+                    source,
+                }
+            })?;
         Self::compile(&text, shown, limits, now)
     }
 
@@ -225,6 +229,17 @@ fn runtime_error(err: &EvalAltResult, limits: &Limits) -> RuntimeError {
                 limits.timeout.as_millis()
             )
         }
+        EvalAltResult::ErrorTerminated(token, _)
+            if token
+                .clone()
+                .into_immutable_string()
+                .is_ok_and(|s| s == OPERATIONS_TOKEN) =>
+        {
+            format!(
+                "exceeded the operations budget of {} (--policy-max-operations)",
+                limits.max_operations
+            )
+        }
         EvalAltResult::ErrorTooManyOperations(_) => format!(
             "exceeded the operations budget of {} (--policy-max-operations)",
             limits.max_operations
@@ -265,12 +280,25 @@ fn innermost_position(err: &EvalAltResult) -> Position {
 
 /// Turns what `check` returned into findings: `()`, a string, a map, or an
 /// array of strings and maps.
+/// The most findings one `check(image)` may return: what a policy returns is
+/// held for the whole batch, so the sandbox bounds it like a call.
+pub const MAX_FINDINGS_PER_CALL: usize = 100;
+
+/// The longest finding message kept (longer ones are cut, marked `…`).
+const MAX_MESSAGE_BYTES: usize = 4096;
+
 fn findings(value: Dynamic) -> Result<Vec<PolicyFinding>, String> {
     if value.is_unit() {
         return Ok(Vec::new());
     }
     if value.is_array() {
         let items = value.into_array().map_err(|t| t.to_string())?;
+        if items.len() > MAX_FINDINGS_PER_CALL {
+            return Err(format!(
+                "check() returned {} findings for one image (at most {MAX_FINDINGS_PER_CALL})",
+                items.len()
+            ));
+        }
         return items.into_iter().map(one_finding).collect();
     }
     Ok(vec![one_finding(value)?])
@@ -280,7 +308,7 @@ fn one_finding(value: Dynamic) -> Result<PolicyFinding, String> {
     if value.is_string() {
         let message = value.into_immutable_string().map_err(|t| t.to_string())?;
         return Ok(PolicyFinding {
-            message: message.to_string(),
+            message: cut(message.to_string()),
             pointer: Pointer::root(),
             severity: None,
         });
@@ -309,10 +337,23 @@ fn one_finding(value: Dynamic) -> Result<PolicyFinding, String> {
         .transpose()
         .map_err(|e| format!("check(): {e}"))?;
     Ok(PolicyFinding {
-        message: raw.message,
+        message: cut(raw.message),
         pointer,
         severity,
     })
+}
+
+/// `message`, cut to `MAX_MESSAGE_BYTES` on a character boundary.
+fn cut(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE_BYTES {
+        let mut at = MAX_MESSAGE_BYTES;
+        while !message.is_char_boundary(at) {
+            at -= 1;
+        }
+        message.truncate(at);
+        message.push('…');
+    }
+    message
 }
 
 fn is_kebab(name: &str) -> bool {

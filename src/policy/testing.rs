@@ -15,6 +15,9 @@ use serde::Deserialize;
 
 use super::{Limits, Policy, image_value, script_files, shown_path};
 use crate::error::PolicyError;
+
+/// The largest `<policy>.tests.json` read (its images are test data).
+const MAX_TESTS_BYTES: u64 = 64 << 20;
 use crate::model::Image;
 
 #[derive(Debug, Deserialize)]
@@ -67,7 +70,7 @@ pub fn run(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Outcome>, PolicyErr
         let shown = shown_path(&script);
         let tests = tests_path(&script);
         let tests_shown = shown_path(&tests);
-        let file = match std::fs::read_to_string(&tests) {
+        let file = match crate::input::file::read_text(&tests, MAX_TESTS_BYTES) {
             Ok(text) => Some(parse_tests(&text, &tests_shown)?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => {
