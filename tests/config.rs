@@ -147,7 +147,7 @@ fn bad_config_files_name_the_file_key_and_line() {
         (
             "bad-regex.toml",
             "[rules.AMI017]\npattern = \"(\"\n",
-            ":2:11: `rules.AMI017.pattern`: unclosed group",
+            ":2:11: `rules.AMI017.pattern`: invalid regex \"(\": unclosed group",
         ),
         (
             "no-reason.toml",
@@ -382,7 +382,7 @@ fn a_baseline_makes_the_gate_count_only_new_findings() {
         .expect("FortiGate image");
     let removed = images.remove(at);
     images.reverse();
-    images.push(serde_json::json!({"ImageId": "ami-0new0000000000000", "Name": "new", "Public": true,
+    images.push(serde_json::json!({"ImageId": "ami-0feed000000000000", "Name": "new", "Public": true,
         "ImdsSupport": "v2.0", "DeprecationTime": "2027-01-01T00:00:00Z", "PlatformDetails": "Linux/UNIX"}));
     let changed = write(
         dir.path(),
@@ -410,7 +410,7 @@ fn a_baseline_makes_the_gate_count_only_new_findings() {
         .filter_map(|f| f["image_id"].as_str())
         .collect();
     assert!(
-        !new.is_empty() && new.iter().all(|id| *id == "ami-0new0000000000000"),
+        !new.is_empty() && new.iter().all(|id| *id == "ami-0feed000000000000"),
         "{new:?}"
     );
     let absent = doc["summary"]["baseline"]["absent"]

@@ -31,11 +31,11 @@ fn images() -> Value {
         image
     };
     json!({"Images": [
-        image("ami-0bad00000000000001", json!({
+        image("ami-0bad0000000000001", json!({
             "Public": true,
             "LaunchPermissions": [{"Group": "all"}, {"UserId": "999988887777"}],
         })),
-        image("ami-0c1ea0000000000002", json!({
+        image("ami-0c1ea000000000002", json!({
             "Public": false, "ImdsSupport": "v2.0", "DeprecationTime": "2027-05-01T00:00:00.000Z",
             "DeregistrationProtection": "enabled-with-cooldown",
             "BlockDeviceMappings": [{"DeviceName": "/dev/xvda",
@@ -153,7 +153,7 @@ fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-const BAD: &str = "ami-0bad00000000000001";
+const BAD: &str = "ami-0bad0000000000001";
 
 #[test]
 fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
@@ -259,8 +259,11 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    assert_eq!(entries.len(), 4);
-    for e in &entries {
+    // The run's first line, written before any change, then a line per call.
+    assert_eq!(entries.len(), 5);
+    assert_eq!(entries[0]["event"], "start");
+    assert_eq!(entries[0]["calls"], 4);
+    for e in &entries[1..] {
         assert_eq!(e["outcome"], "applied", "{e}");
         assert!(e["request_id"].is_string(), "{e}");
         assert!(
@@ -315,7 +318,9 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     assert_eq!(outcomes(&out), set(&[("applied", "AMI001")]), "{out}");
     let log = std::fs::read_to_string(dir.path().join("amilint-fix.log")).expect("change log");
     let last: Value = serde_json::from_str(log.lines().last().expect("a line")).expect("JSON");
-    assert_eq!(log.lines().count(), 5);
+    // Three runs with a start line each: 4 calls, 1 held back while sending
+    // (not a change, not logged), 1.
+    assert_eq!(log.lines().count(), 8);
     assert_eq!(
         last["input"],
         json!({"ImageId": BAD, "ImdsSupport": {"Value": "v2.0"}})
@@ -495,6 +500,22 @@ fn other_accounts_are_reached_through_an_assumed_role() {
     assert_eq!(outcomes(&out), set(&[("permitted", "AMI002")]), "{out}");
     assert!(assumed(&server.stats()) > before, "the role was assumed");
 
+    // Issue 16: without --role-name the base credentials (another account)
+    // are never used for this account's image.
+    let sent_before = server.stats();
+    let (code, out, _) = fix(&server, dir.path(), &["--dry-run"]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        outcomes(&out).contains(&("failed".to_string(), "AMI002".to_string())),
+        "{out}"
+    );
+    assert!(
+        out.contains("not sent: the finding is in account 444455556666"),
+        "{out}"
+    );
+    let deprecations = |s: &Value| s["EnableImageDeprecation eu-west-1"].as_u64().unwrap_or(0);
+    assert_eq!(deprecations(&server.stats()), deprecations(&sent_before));
+
     // The same image said to be in an account whose role is refused.
     let path = dir.path().join("report.json");
     let text = std::fs::read_to_string(&path)
@@ -523,7 +544,7 @@ fn an_interrupted_apply_logs_every_change_it_made() {
     let many: Vec<Value> = (0..30)
         .map(|i| {
             let mut image = template.clone();
-            image["ImageId"] = json!(format!("ami-0bad{i:016}"));
+            image["ImageId"] = json!(format!("ami-0bad{i:013}"));
             image
         })
         .collect();
@@ -592,6 +613,29 @@ fn an_interrupted_apply_logs_every_change_it_made() {
     let made: BTreeSet<(String, String)> = made.into_iter().collect();
     assert_eq!(logged, made, "every change made is logged");
     assert!(stdout.contains("not sent: interrupted"), "{stdout}");
+}
+
+/// Issue 16: a change log that cannot take a line (`/dev/full`: a full disk)
+/// stops `--apply` before its first change.
+#[test]
+fn issue_16_an_unwritable_change_log_stops_before_any_change() {
+    let (dir, server) = serve(&[]);
+    scan(&server, dir.path(), &[], false);
+    let report = dir.path().join("report.json");
+    let url = server.url();
+    let (code, out, err) = amilint_live(&[
+        "fix",
+        report.to_str().expect("utf-8"),
+        "--endpoint-url",
+        &url,
+        "--log",
+        "/dev/full",
+        "--apply",
+        "--yes",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert!(changes(&server).is_empty(), "{:?}", changes(&server));
 }
 
 /// moto implements launch-permission changes and EC2's DryRun answer for them.

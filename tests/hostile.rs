@@ -447,3 +447,62 @@ fn issue_15_a_deeply_nested_glob_in_the_config_is_an_error_not_a_panic() {
     assert!(err.contains("nests braces"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Issue 16: a grantee crafted to close the CLI shorthand and open an `Add`
+/// never reaches a command, a report's actions or `amilint fix`: the finding
+/// stays, without a fix.
+#[test]
+fn issue_16_a_crafted_grantee_never_turns_a_fix_into_a_grant() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let export = dir.path().join("export.json");
+    std::fs::write(
+        &export,
+        r#"{"Images": [{"ImageId": "ami-0123456789abcdef0", "Name": "web", "Public": false,
+            "OwnerId": "111122223333",
+            "LaunchPermissions": [{"UserId": "999988887777}],Add=[{Group=all"}]}]}"#,
+    )
+    .expect("write");
+    let path = export.to_str().expect("utf-8");
+    let (code, text, err) = run(&[
+        "scan",
+        path,
+        "--no-config",
+        "--select",
+        "AMI012",
+        "--show-fixes",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!text.contains("aws ec2"), "{text}");
+    assert!(text.contains("no fix shown"), "{text}");
+    let (code, json, _) = run(&[
+        "scan",
+        path,
+        "--no-config",
+        "--select",
+        "AMI012",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let finding = &doc["findings"][0];
+    assert_eq!(finding["rule_id"], "AMI012");
+    assert_eq!(finding["remediation"]["actions"], serde_json::json!([]));
+    assert_eq!(finding["remediation"]["commands"], serde_json::json!([]));
+    let report = dir.path().join("report.json");
+    std::fs::write(&report, &json).expect("write");
+    let (code, plan, err) = run(&["fix", report.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!plan.contains("aws ec2"), "{plan}");
+    // A report tampered to carry the value as an action is refused whole.
+    let tampered = json.replacen(
+        "\"actions\":[]",
+        r#""actions":[{"operation":"ModifyImageAttribute","input":{"ImageId":"ami-0123456789abcdef0","LaunchPermission":{"Remove":[{"UserId":"1}],Add=[{Group=all"}]}}}]"#,
+        1,
+    );
+    assert_ne!(tampered, json);
+    std::fs::write(&report, &tampered).expect("write");
+    let (code, _, err) = run(&["fix", report.to_str().expect("utf-8")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("account id"), "{err}");
+}

@@ -148,13 +148,30 @@ fn send_fixes(
         eprintln!("amilint: interrupted; finishing the calls in flight");
         flag.store(true, std::sync::atomic::Ordering::SeqCst);
     });
+    // A log that cannot be written (a full disk, `/dev/full`) stops the run
+    // before its first change: the run's first line is written and synced
+    // before any call.
+    if let Some(log) = log.as_mut() {
+        crate::fix::RunStart::new(&run, calls.len())
+            .append(log)
+            .with_context(|| {
+                format!(
+                    "writing the change log {}: nothing was changed",
+                    args.log.display()
+                )
+            })?;
+    }
     let mut log_error = None;
+    let halt = stop.clone();
     let sent = runtime.block_on(send(&calls, &opts, !apply, &stop, |i, outcome| {
         // Calls not sent after all (held back while sending) are not changes.
         if let Some(log) = log.as_mut()
             && !matches!(outcome, Outcome::Held(_))
             && let Err(e) = LogEntry::new(&run, &calls[i], outcome).append(log)
         {
+            // A change that cannot be logged stops the run: calls in flight
+            // finish, no new one starts.
+            halt.store(true, std::sync::atomic::Ordering::SeqCst);
             log_error.get_or_insert(e);
         }
     }));
@@ -162,12 +179,19 @@ fn send_fixes(
         outcomes[i] = outcome;
     }
     if let Some(log) = log {
-        log.sync_all()
+        crate::fix::sync(&log)
             .with_context(|| format!("writing the change log {}", args.log.display()))?;
         eprintln!("change log: {}", args.log.display());
     }
     if let Some(e) = log_error {
-        bail!("writing the change log {}: {e}", args.log.display());
+        let unsent = outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Held("not sent: interrupted")))
+            .count();
+        bail!(
+            "writing the change log {}: {e} (the run stopped; {unsent} call(s) were not sent)",
+            args.log.display()
+        );
     }
     Ok(stop.load(std::sync::atomic::Ordering::SeqCst))
 }

@@ -410,7 +410,47 @@ impl<'a> LogEntry<'a> {
         let mut line = serde_json::to_vec(self)?;
         line.push(b'\n');
         log.write_all(&line)?;
-        log.flush()
+        sync(log)
+    }
+}
+
+/// Syncs the log to disk; a log that cannot be synced (a device such as
+/// `/dev/null`) has nothing to sync.
+pub fn sync(log: &std::fs::File) -> std::io::Result<()> {
+    match log.sync_data() {
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Ok(()),
+        other => other,
+    }
+}
+
+/// The first line a run of `--apply` writes to the change log, before any
+/// change: a log that cannot take it stops the run with nothing changed.
+#[derive(Debug, serde::Serialize)]
+pub struct RunStart<'a> {
+    pub time: &'a str,
+    pub run: &'a str,
+    /// Always `start`: tells this line from a call's.
+    pub event: &'static str,
+    /// The calls the run is about to send.
+    pub calls: usize,
+}
+
+impl<'a> RunStart<'a> {
+    pub fn new(run: &'a str, calls: usize) -> Self {
+        RunStart {
+            time: run,
+            run,
+            event: "start",
+            calls,
+        }
+    }
+
+    /// Appends the line and syncs it to disk.
+    pub fn append(&self, log: &mut std::fs::File) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(self)?;
+        line.push(b'\n');
+        log.write_all(&line)?;
+        sync(log)
     }
 }
 
@@ -437,19 +477,19 @@ mod tests {
 
     #[test]
     fn calls_are_distinct_and_name_their_rules() {
-        let remove = serde_json::json!({"ImageId": "ami-1", "LaunchPermission": {"Remove": [{"Group": "all"}]}});
+        let remove = serde_json::json!({"ImageId": "ami-11111111", "LaunchPermission": {"Remove": [{"Group": "all"}]}});
         let mut suppressed = finding(
             "AMI002",
-            "ami-2",
+            "ami-22222222",
             "EnableImageDeprecation",
-            serde_json::json!({"ImageId": "ami-2", "DeprecateAt": "2027-01-01T00:00:00Z"}),
+            serde_json::json!({"ImageId": "ami-22222222", "DeprecateAt": "2027-01-01T00:00:00Z"}),
         );
         suppressed["suppression"] = serde_json::json!({"kind": "waiver", "justification": "x"});
         let bytes = report(serde_json::json!([
-            finding("AMI006", "ami-1", "ModifyImageAttribute", remove.clone()),
-            finding("X-PUBLIC", "ami-1", "ModifyImageAttribute", remove),
+            finding("AMI006", "ami-11111111", "ModifyImageAttribute", remove.clone()),
+            finding("X-PUBLIC", "ami-11111111", "ModifyImageAttribute", remove),
             suppressed,
-            {"rule_id": "AMI004", "image_id": "ami-1", "remediation": null},
+            {"rule_id": "AMI004", "image_id": "ami-11111111", "remediation": null},
         ]));
         let plan = read_report(&bytes[..], "r.json", &Selection::default()).expect("reads");
         assert_eq!(plan.calls.len(), 1);
@@ -469,7 +509,7 @@ mod tests {
     fn held_calls_say_why() {
         let now: jiff::Timestamp = "2026-11-22T00:00:00Z".parse().expect("time");
         let call = |action| Call {
-            image_id: "ami-1".to_string(),
+            image_id: "ami-11111111".to_string(),
             account_id: None,
             region: None,
             action,
@@ -501,18 +541,18 @@ mod tests {
             (
                 report(serde_json::json!([finding(
                     "AMI006",
-                    "ami-1",
+                    "ami-11111111",
                     "DeregisterImage",
-                    serde_json::json!({"ImageId": "ami-1"})
+                    serde_json::json!({"ImageId": "ami-11111111"})
                 )])),
                 "never deregisters",
             ),
             (
                 report(serde_json::json!([finding(
                     "AMI006",
-                    "ami-1",
+                    "ami-11111111",
                     "ModifyImageAttribute",
-                    serde_json::json!({"ImageId": "ami-2", "LaunchPermission": {"Remove": [{"Group": "all"}]}})
+                    serde_json::json!({"ImageId": "ami-22222222", "LaunchPermission": {"Remove": [{"Group": "all"}]}})
                 )])),
                 "not the finding's",
             ),

@@ -18,7 +18,9 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::{Call, Outcome};
-use crate::input::fetch::{Connection, assume_role, describe, ec2_client, sdk_config};
+use crate::input::fetch::{
+    Connection, Progress, assume_role, caller_account, describe, ec2_client, sdk_config,
+};
 use crate::model::partition;
 use crate::rules::{Action, Grant};
 
@@ -79,15 +81,47 @@ pub async fn send(
         );
         by_image.entry(key).or_default().push(i);
     }
+    // Without --role-name every call goes out with the base credentials: a
+    // finding of another account is refused, never sent to the wrong one.
+    let base_account = match (
+        &opts.role_name,
+        calls.iter().find(|c| c.account_id.is_some()),
+    ) {
+        (None, Some(call)) => {
+            let region = call.region.clone().unwrap_or_default();
+            let sts = base
+                .to_builder()
+                .region(aws_config::Region::new(region))
+                .build();
+            Some(caller_account(&sts, &Progress::default()).await)
+        }
+        _ => None,
+    };
     // One configuration per account (an assumed role), one client per region.
     let mut configs: BTreeMap<Option<String>, aws_config::SdkConfig> = BTreeMap::new();
     let mut clients: BTreeMap<(Option<String>, String), Client> = BTreeMap::new();
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     let (report, mut reports) = tokio::sync::mpsc::unbounded_channel();
     let mut tasks = JoinSet::new();
+    let mut refused: Vec<(usize, Outcome)> = Vec::new();
     for indices in by_image.into_values() {
         let first = &calls[indices[0]];
         let region = first.region.clone().unwrap_or_default();
+        if let (Some(base_account), Some(account)) = (&base_account, &first.account_id) {
+            let why = match base_account {
+                Ok(own) if own == account => None,
+                Ok(own) => Some(format!(
+                    "not sent: the finding is in account {account}, the credentials are account {own} (pass --role-name, or that account's credentials)"
+                )),
+                Err(e) => Some(format!(
+                    "not sent: the finding is in account {account}, and the credentials' account is unknown ({e})"
+                )),
+            };
+            if let Some(why) = why {
+                refused.extend(indices.iter().map(|&i| (i, Outcome::Failed(why.clone()))));
+                continue;
+            }
+        }
         // With --role-name, the role in the image's account; else the base credentials.
         let account = opts.role_name.as_ref().and(first.account_id.clone());
         if !configs.contains_key(&account) {
@@ -128,6 +162,10 @@ pub async fn send(
     }
     drop(report);
     let mut outcomes = vec![None; calls.len()];
+    // Refused calls were not sent: no change, nothing for the log.
+    for (i, outcome) in refused {
+        outcomes[i] = Some(outcome);
+    }
     // Ends when every task has ended (each holds a sender); a task that
     // panicked leaves its calls empty, reported as failed below.
     while let Some((i, outcome)) = reports.recv().await {

@@ -274,7 +274,7 @@ pub fn ec2_client(config: &aws_config::SdkConfig, region: &str) -> Client {
 }
 
 /// The account of the base credentials (STS GetCallerIdentity).
-async fn caller_account(
+pub async fn caller_account(
     config: &aws_config::SdkConfig,
     progress: &Progress,
 ) -> Result<String, String> {

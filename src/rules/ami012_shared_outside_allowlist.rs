@@ -119,7 +119,7 @@ mod tests {
             &allowed
         ));
         assert!(!org_allowed(
-            "arn:aws:organizations::444455556666:organization/o-zzz999",
+            "arn:aws:organizations::444455556666:organization/o-zzz999abcd",
             &allowed
         ));
         let only_unit =

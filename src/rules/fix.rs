@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
-use crate::model::Image;
+use crate::model::{Image, is_account_id};
 
 /// The exact fix for one finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +24,25 @@ pub struct Fix {
 }
 
 impl Fix {
+    /// The fix made of `actions` for `image`. Every value that would go into a
+    /// command or an API document is checked against the API's own pattern
+    /// first (`Action::validate`); an export can hold anything, and a value
+    /// such as `123}],Add=[{Group=all` would turn a removal into a grant. A
+    /// fix with a value that fails is not shown: its finding stays, and the
+    /// note says why there is no fix.
     pub fn new(image: &Image, actions: Vec<Action>, note: Option<Cow<'static, str>>) -> Fix {
         let region = image.scope.as_ref().map(|s| s.region.as_str());
+        if let Some(why) = actions
+            .iter()
+            .find_map(|a| a.validate(image.id(), region).err())
+        {
+            return Fix {
+                actions: Vec::new(),
+                commands: Vec::new(),
+                note: Some(format!("no fix shown: {why}").into()),
+                reversible: false,
+            };
+        }
         let commands = actions
             .iter()
             .map(|a| a.command(image.id(), region))
@@ -110,6 +127,41 @@ impl Action {
     /// place); a copy is left to people.
     pub fn in_place(&self) -> bool {
         !matches!(self, Action::CopyEncrypted { .. })
+    }
+
+    /// Checks every value of this call for `image_id` (and `region`) against
+    /// the EC2 API's pattern for it: image ids `ami-` and 8 or 17 hex digits,
+    /// account ids 12 digits, the group `all`, organization and OU ARNs as
+    /// Organizations forms them, regions as AWS names them, image names as
+    /// CopyImage allows (3–128 characters of its set), a time for
+    /// `DeprecateAt`. Only checked values reach a command or an API call.
+    pub fn validate(&self, image_id: &str, region: Option<&str>) -> Result<(), String> {
+        check("image id", image_id, is_image_id)?;
+        if let Some(region) = region {
+            check("region", region, is_region)?;
+        }
+        match self {
+            Action::RequireImdsV2 | Action::EnableDeregistrationProtection => Ok(()),
+            Action::EnableDeprecation { deprecate_at } => check("DeprecateAt", deprecate_at, |t| {
+                t.parse::<jiff::Timestamp>().is_ok()
+            }),
+            Action::RemoveLaunchPermission(grant) => match grant {
+                Grant::Group(v) => check("launch permission group", v, |v| v == "all"),
+                Grant::UserId(v) => check("account id", v, is_account_id),
+                Grant::OrganizationArn(v) => check("organization ARN", v, is_organization_arn),
+                Grant::OrganizationalUnitArn(v) => check("OU ARN", v, is_ou_arn),
+            },
+            Action::CopyEncrypted {
+                name,
+                source_region,
+            } => {
+                check("image name", name, is_image_name)?;
+                match source_region {
+                    Some(r) => check("source region", r, is_region),
+                    None => Ok(()),
+                }
+            }
+        }
     }
 
     /// The AWS CLI command, every word shell-quoted; `--region` when known.
@@ -272,13 +324,15 @@ impl Action {
                     None => None,
                     Some(_) => Some(text("SourceRegion")?),
                 };
-                return Ok((
-                    text("SourceImageId")?,
-                    Action::CopyEncrypted {
-                        name: text("Name")?,
-                        source_region,
-                    },
-                ));
+                let id = text("SourceImageId")?;
+                let action = Action::CopyEncrypted {
+                    name: text("Name")?,
+                    source_region,
+                };
+                action
+                    .validate(&id, None)
+                    .map_err(|why| format!("{operation}: {why}"))?;
+                return Ok((id, action));
             }
             other => {
                 return Err(format!(
@@ -286,8 +340,104 @@ impl Action {
                 ));
             }
         };
-        Ok((text("ImageId")?, action))
+        let id = text("ImageId")?;
+        action
+            .validate(&id, None)
+            .map_err(|why| format!("{operation}: {why}"))?;
+        Ok((id, action))
     }
+}
+
+/// `Ok` when `ok(value)`, else why, with the value quoted and escaped.
+fn check(what: &str, value: &str, ok: impl Fn(&str) -> bool) -> Result<(), String> {
+    if ok(value) {
+        Ok(())
+    } else {
+        let shown: String = value.chars().take(80).collect();
+        Err(format!("the {what} {shown:?} is not one AWS forms"))
+    }
+}
+
+fn all(text: &str, ok: impl Fn(u8) -> bool) -> bool {
+    text.bytes().all(ok)
+}
+
+fn lower_alnum(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit()
+}
+
+/// `ami-` and 8 or 17 lowercase hex digits.
+pub fn is_image_id(id: &str) -> bool {
+    id.strip_prefix("ami-").is_some_and(|hex| {
+        matches!(hex.len(), 8 | 17)
+            && all(hex, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// `eu-west-1`, `us-gov-west-1`, `ap-southeast-4`: lowercase words joined by
+/// `-`, ending in a number.
+pub fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts.len() <= 5
+        && region.len() <= 32
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && all(p, |b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|n| !n.is_empty() && n.len() <= 2 && all(n, |b| b.is_ascii_digit()))
+}
+
+/// `arn:PARTITION:organizations::ACCOUNT:` and the rest, returned.
+fn organizations_arn(arn: &str) -> Option<&str> {
+    let rest = arn.strip_prefix("arn:")?;
+    let (partition, rest) = rest.split_once(':')?;
+    let rest = rest.strip_prefix("organizations::")?;
+    let (account, rest) = rest.split_once(':')?;
+    (partition.starts_with("aws")
+        && all(partition, |b| b.is_ascii_lowercase() || b == b'-')
+        && is_account_id(account))
+    .then_some(rest)
+}
+
+/// `o-` and 10 to 32 lowercase letters or digits (Organizations' pattern).
+fn is_organization_id(id: &str) -> bool {
+    id.strip_prefix("o-")
+        .is_some_and(|s| (10..=32).contains(&s.len()) && all(s, lower_alnum))
+}
+
+/// `arn:aws:organizations::111122223333:organization/o-exampleorgid`.
+pub fn is_organization_arn(arn: &str) -> bool {
+    organizations_arn(arn)
+        .and_then(|rest| rest.strip_prefix("organization/"))
+        .is_some_and(is_organization_id)
+}
+
+/// `arn:aws:organizations::111122223333:ou/o-exampleorgid/ou-ab12-cdef3456`.
+pub fn is_ou_arn(arn: &str) -> bool {
+    organizations_arn(arn)
+        .and_then(|rest| rest.strip_prefix("ou/"))
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(org, ou)| {
+            is_organization_id(org)
+                && ou.strip_prefix("ou-").is_some_and(|ou| {
+                    ou.split_once('-').is_some_and(|(root, id)| {
+                        (4..=32).contains(&root.len())
+                            && all(root, lower_alnum)
+                            && (8..=32).contains(&id.len())
+                            && all(id, lower_alnum)
+                    })
+                })
+        })
+}
+
+/// CopyImage's `Name`: 3 to 128 letters, digits, spaces and `()[]./-'@_`.
+pub fn is_image_name(name: &str) -> bool {
+    (3..=128).contains(&name.len())
+        && all(name, |b| {
+            b.is_ascii_alphanumeric() || b" ()[]./-'@_".contains(&b)
+        })
 }
 
 /// An action's parameters, serialised as the API's input document.
@@ -399,6 +549,66 @@ pub fn shell_word(text: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn issue_16_a_crafted_grantee_never_becomes_a_grant() {
+        let hostile = Action::RemoveLaunchPermission(Grant::UserId(
+            "999988887777}],Add=[{Group=all".to_string(),
+        ));
+        let err = hostile
+            .validate("ami-0123456789abcdef0", None)
+            .expect_err("refused");
+        assert!(err.contains("account id"), "{err}");
+        let image = Image {
+            image_id: Some("ami-0123456789abcdef0".to_string()),
+            ..Image::default()
+        };
+        let fix = Fix::new(&image, vec![hostile], None);
+        assert!(fix.actions.is_empty() && fix.commands.is_empty());
+        assert!(
+            fix.note
+                .as_deref()
+                .is_some_and(|n| n.starts_with("no fix shown"))
+        );
+        // Reading a report holding such a value back is refused too.
+        let input = serde_json::json!({"ImageId": "ami-0123456789abcdef0",
+            "LaunchPermission": {"Remove": [{"UserId": "1}],Add=[{Group=all"}]}});
+        assert!(Action::parse("ModifyImageAttribute", &input).is_err());
+        let input = serde_json::json!({"ImageId": "ami-1 --region x",
+            "WithCooldown": true});
+        assert!(Action::parse("EnableImageDeregistrationProtection", &input).is_err());
+        for bad in ["all ", "All", "all}],Add=[{Group=all"] {
+            let g = Action::RemoveLaunchPermission(Grant::Group(bad.to_string()));
+            assert!(g.validate("ami-0123456789abcdef0", None).is_err(), "{bad}");
+        }
+        for (ok, id) in [
+            (true, "ami-12345678"),
+            (true, "ami-0123456789abcdef0"),
+            (false, "ami-1"),
+            (false, "ami-0123456789ABCDEF0"),
+        ] {
+            assert_eq!(is_image_id(id), ok, "{id}");
+        }
+        for (ok, r) in [
+            (true, "eu-west-1"),
+            (true, "us-gov-west-1"),
+            (true, "ap-southeast-4"),
+            (false, "eu-west-1 "),
+            (false, "eu"),
+            (false, "x-1"),
+        ] {
+            assert_eq!(is_region(r), ok, "{r}");
+        }
+        assert!(is_ou_arn(
+            "arn:aws:organizations::111122223333:ou/o-abcdefghij/ou-ab12-cdef3456"
+        ));
+        assert!(!is_ou_arn(
+            "arn:aws:organizations::111122223333:ou/o-abc/ou-x"
+        ));
+        assert!(is_organization_arn(
+            "arn:aws-us-gov:organizations::111122223333:organization/o-abcdefghij"
+        ));
+    }
+
     fn every_action() -> Vec<Action> {
         vec![
             Action::RequireImdsV2,
@@ -408,10 +618,10 @@ mod tests {
             Action::RemoveLaunchPermission(Grant::Group("all".to_string())),
             Action::RemoveLaunchPermission(Grant::UserId("999988887777".to_string())),
             Action::RemoveLaunchPermission(Grant::OrganizationArn(
-                "arn:aws:organizations::111122223333:organization/o-abc".to_string(),
+                "arn:aws:organizations::111122223333:organization/o-abcdefghij".to_string(),
             )),
             Action::RemoveLaunchPermission(Grant::OrganizationalUnitArn(
-                "arn:aws:organizations::111122223333:ou/o-abc/ou-x".to_string(),
+                "arn:aws:organizations::111122223333:ou/o-abcdefghij/ou-ab12-cdef3456".to_string(),
             )),
             Action::EnableDeregistrationProtection,
             Action::CopyEncrypted {
@@ -427,7 +637,7 @@ mod tests {
 
     #[test]
     fn commands_quote_hostile_text() {
-        assert_eq!(shell_word("ami-0abc"), "ami-0abc");
+        assert_eq!(shell_word("ami-0abc1234"), "ami-0abc1234");
         assert_eq!(shell_word("Remove=[{Group=all}]"), "'Remove=[{Group=all}]'");
         assert_eq!(shell_word("a'b"), "'a'\\''b'");
         assert_eq!(shell_word(""), "''");
@@ -440,19 +650,19 @@ mod tests {
             source_region: Some("eu-west-1".to_string()),
         };
         assert_eq!(
-            copy.command("ami-1", Some("eu-west-1")),
-            "aws ec2 copy-image --source-image-id ami-1 --name 'web '\\''v2'\\''' --encrypted --source-region eu-west-1 --region eu-west-1"
+            copy.command("ami-11111111", Some("eu-west-1")),
+            "aws ec2 copy-image --source-image-id ami-11111111 --name 'web '\\''v2'\\''' --encrypted --source-region eu-west-1 --region eu-west-1"
         );
     }
 
     #[test]
     fn inputs_read_back_as_the_same_action() {
         for action in every_action() {
-            let input = serde_json::to_value(action.input("ami-0abc")).expect("serialises");
+            let input = serde_json::to_value(action.input("ami-0abc1234")).expect("serialises");
             let back = Action::parse(action.operation(), &input);
             assert_eq!(
                 back,
-                Ok(("ami-0abc".to_string(), action.clone())),
+                Ok(("ami-0abc1234".to_string(), action.clone())),
                 "{input}"
             );
         }
@@ -462,48 +672,54 @@ mod tests {
     fn inputs_are_the_api_shapes() {
         let remove = Action::RemoveLaunchPermission(Grant::Group("all".to_string()));
         assert_eq!(
-            serde_json::to_value(remove.input("ami-1")).expect("serialises"),
-            serde_json::json!({"ImageId": "ami-1", "LaunchPermission": {"Remove": [{"Group": "all"}]}})
+            serde_json::to_value(remove.input("ami-11111111")).expect("serialises"),
+            serde_json::json!({"ImageId": "ami-11111111", "LaunchPermission": {"Remove": [{"Group": "all"}]}})
         );
         assert_eq!(
-            serde_json::to_value(Action::RequireImdsV2.input("ami-1")).expect("serialises"),
-            serde_json::json!({"ImageId": "ami-1", "ImdsSupport": {"Value": "v2.0"}})
+            serde_json::to_value(Action::RequireImdsV2.input("ami-11111111")).expect("serialises"),
+            serde_json::json!({"ImageId": "ami-11111111", "ImdsSupport": {"Value": "v2.0"}})
         );
     }
 
     #[test]
     fn only_the_shapes_amilint_writes_are_read() {
         let bad = [
-            ("DeregisterImage", serde_json::json!({"ImageId": "ami-1"})),
+            (
+                "DeregisterImage",
+                serde_json::json!({"ImageId": "ami-11111111"}),
+            ),
             (
                 "DeleteSnapshot",
                 serde_json::json!({"SnapshotId": "snap-1"}),
             ),
             (
                 "ModifyImageAttribute",
-                serde_json::json!({"ImageId": "ami-1", "LaunchPermission": {"Add": [{"Group": "all"}]}}),
+                serde_json::json!({"ImageId": "ami-11111111", "LaunchPermission": {"Add": [{"Group": "all"}]}}),
             ),
             (
                 "ModifyImageAttribute",
-                serde_json::json!({"ImageId": "ami-1", "LaunchPermission": {"Remove": [{"UserId": "1"}, {"UserId": "2"}]}}),
+                serde_json::json!({"ImageId": "ami-11111111", "LaunchPermission": {"Remove": [{"UserId": "1"}, {"UserId": "2"}]}}),
             ),
             (
                 "ModifyImageAttribute",
-                serde_json::json!({"ImageId": "ami-1", "Description": {"Value": "x"}}),
+                serde_json::json!({"ImageId": "ami-11111111", "Description": {"Value": "x"}}),
             ),
             (
                 "ModifyImageAttribute",
-                serde_json::json!({"ImageId": "ami-1", "ImdsSupport": {"Value": "v1.0"}}),
+                serde_json::json!({"ImageId": "ami-11111111", "ImdsSupport": {"Value": "v1.0"}}),
             ),
             (
                 "EnableImageDeprecation",
-                serde_json::json!({"ImageId": "ami-1", "DeprecateAt": "soon"}),
+                serde_json::json!({"ImageId": "ami-11111111", "DeprecateAt": "soon"}),
             ),
             (
                 "EnableImageDeregistrationProtection",
-                serde_json::json!({"ImageId": "ami-1", "WithCooldown": false}),
+                serde_json::json!({"ImageId": "ami-11111111", "WithCooldown": false}),
             ),
-            ("EnableImageDeprecation", serde_json::json!(["ami-1"])),
+            (
+                "EnableImageDeprecation",
+                serde_json::json!(["ami-11111111"]),
+            ),
         ];
         for (operation, input) in bad {
             assert!(
@@ -516,7 +732,7 @@ mod tests {
     #[test]
     fn undo_reverses_each_reversible_action() {
         for action in every_action() {
-            let undo = action.undo("ami-1", Some("eu-west-1"));
+            let undo = action.undo("ami-11111111", Some("eu-west-1"));
             assert_eq!(
                 undo.is_some(),
                 action.reversible() && action.in_place(),
@@ -525,9 +741,9 @@ mod tests {
         }
         let remove = Action::RemoveLaunchPermission(Grant::UserId("999988887777".to_string()));
         assert_eq!(
-            remove.undo("ami-1", None).as_deref(),
+            remove.undo("ami-11111111", None).as_deref(),
             Some(
-                "aws ec2 modify-image-attribute --image-id ami-1 --launch-permission 'Add=[{UserId=999988887777}]'"
+                "aws ec2 modify-image-attribute --image-id ami-11111111 --launch-permission 'Add=[{UserId=999988887777}]'"
             )
         );
     }
