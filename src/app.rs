@@ -1419,6 +1419,10 @@ fn live_scan(
     let fetched = runtime.block_on(fetch::fetch(&opts, progress));
     display.finish();
     let fetched = fetched.map_err(|e| anyhow::anyhow!("--aws: {e}"))?;
+    // A gate that scanned nothing must not pass.
+    if fetched.scopes.is_empty() {
+        bail!("--aws: no account and region to scan: nothing was scanned");
+    }
 
     let images: Vec<&Image> = fetched
         .scopes

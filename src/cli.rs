@@ -130,22 +130,22 @@ pub struct PolicyArgs {
 #[command(next_help_heading = "Policy sandbox")]
 pub struct LimitArgs {
     /// Wall-clock limit per call, in milliseconds [default: 1000].
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
     pub policy_timeout_ms: Option<u64>,
     /// Rhai operations per call [default: 1000000].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000_000_000))]
     pub policy_max_operations: Option<u64>,
     /// Nesting of function calls [default: 32].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = ranged(1, 1000))]
     pub policy_max_call_depth: Option<usize>,
     /// Bytes in one string [default: 1048576].
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = ranged(1, 1 << 30))]
     pub policy_max_string_size: Option<usize>,
     /// Elements in one array [default: 100000].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = ranged(1, 100_000_000))]
     pub policy_max_array_size: Option<usize>,
     /// Properties in one object map [default: 10000].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = ranged(1, 100_000_000))]
     pub policy_max_map_size: Option<usize>,
 }
 
@@ -325,7 +325,7 @@ pub struct AwsArgs {
     pub role_name: Option<String>,
 
     /// Scopes (account × region) fetched at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = ranged(1, 256))]
     pub concurrency: usize,
 
     /// Also read each image's attributes (DescribeImageAttribute: launchPermission,
@@ -334,15 +334,15 @@ pub struct AwsArgs {
     pub attributes: bool,
 
     /// DescribeImageAttribute calls in flight at once.
-    #[arg(long, default_value_t = 16, value_name = "N")]
+    #[arg(long, default_value_t = 16, value_name = "N", value_parser = ranged(1, 256))]
     pub attribute_concurrency: usize,
 
     /// Attempts per API call; throttling and 5xx are retried with adaptive backoff.
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
 
     /// Time limit of one attempt of one API call, in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub api_timeout: u64,
 
     /// Write what was fetched (attributes included) as a describe-images export; findings
@@ -452,15 +452,15 @@ pub struct FixArgs {
     pub role_name: Option<String>,
 
     /// Images worked on at once (an image's own calls go one after the other).
-    #[arg(long, default_value_t = 8, value_name = "N")]
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = ranged(1, 256))]
     pub concurrency: usize,
 
     /// Attempts per API call; throttling and 5xx are retried with adaptive backoff.
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = 5, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
 
     /// Time limit of one attempt of one API call, in seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    #[arg(long, default_value_t = 30, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub api_timeout: u64,
 }
 
@@ -499,4 +499,10 @@ pub enum RulesFormat {
     Json,
     /// The rule reference as Markdown (docs/rules.md is generated from it).
     Markdown,
+}
+
+/// A `usize` flag's value parser, refusing values outside `min..=max` (so
+/// that no count or size can overflow what uses it).
+fn ranged(min: u64, max: u64) -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::<usize>::new().range(min..=max)
 }

@@ -752,3 +752,157 @@ fn credentials_expiring_mid_scan_fail_the_scope_not_the_count() {
     );
     assert_eq!(doc["summary"]["findings"], 0);
 }
+
+/// Issue 16: a NextToken handed back again, an image without `imageId`, and
+/// a page cut inside an item with its root closed each fail their own scope
+/// (reported, on stderr too), never the run and never silently; a region
+/// named twice is scanned once.
+#[test]
+fn issue_16_live_faults_fail_their_scope_never_the_run() {
+    let server = fixture_server(
+        EXAMPLE,
+        &[
+            "--page-size",
+            "2",
+            "--repeat-token-region",
+            "us-east-1",
+            "--no-id-region",
+            "ap-south-1",
+            "--cut-item-region",
+            "eu-north-1",
+        ],
+    );
+    let started = Instant::now();
+    let (code, doc, err) = live_json(
+        &server,
+        "eu-west-1,us-east-1,ap-south-1,eu-north-1,eu-west-1",
+        &["--max-attempts", "1"],
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    assert_eq!(code, 2, "{err}");
+    let scopes: Vec<(String, String)> = doc["scan"]["scopes"]
+        .as_array()
+        .expect("scopes")
+        .iter()
+        .map(|s| {
+            (
+                s["region"].as_str().unwrap_or_default().to_string(),
+                s["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            ("ap-south-1".to_string(), "failed".to_string()),
+            ("eu-north-1".to_string(), "failed".to_string()),
+            ("eu-west-1".to_string(), "scanned".to_string()),
+            ("us-east-1".to_string(), "failed".to_string()),
+        ],
+        "{doc}"
+    );
+    assert_eq!(doc["summary"]["images_scanned"], 6, "eu-west-1 once");
+    let errors = doc["errors"].to_string();
+    assert!(errors.contains("NextToken already seen"), "{errors}");
+    assert!(errors.contains("an image without imageId"), "{errors}");
+    assert!(errors.contains("truncated response"), "{errors}");
+    for region in ["us-east-1", "ap-south-1", "eu-north-1"] {
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("amilint: error:") && l.contains(region)),
+            "{region} on stderr: {err}"
+        );
+    }
+}
+
+#[test]
+fn issue_16_all_regions_answering_none_is_an_error_not_a_green_gate() {
+    let server = fixture_server(EXAMPLE, &["--regions", ""]);
+    let home = tempfile::tempdir().expect("home");
+    let out = common::servers::live_command(home.path())
+        .env("AWS_REGION", "eu-west-1")
+        .args([
+            "scan",
+            "--aws",
+            "--endpoint-url",
+            &server.url(),
+            "--all-regions",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("no region"), "{err}");
+}
+
+#[test]
+fn issue_16_a_stalled_assume_role_is_reported_as_assume_role() {
+    let server = fixture_server(EXAMPLE, &["--hang-action", "AssumeRole"]);
+    let started = Instant::now();
+    let (code, doc, err) = live_json(
+        &server,
+        "eu-west-1",
+        &[
+            "--role",
+            "arn:aws:iam::444455556666:role/Audit",
+            "--api-timeout",
+            "1",
+            "--max-attempts",
+            "1",
+        ],
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(code, 2, "{err}");
+    let errors = doc["errors"].to_string();
+    assert!(
+        errors.contains("AssumeRole arn:aws:iam::444455556666:role/Audit"),
+        "{errors}"
+    );
+    assert!(!errors.contains("DescribeImages"), "{errors}");
+}
+
+#[test]
+fn issue_16_numeric_flags_out_of_range_are_usage_errors_not_panics() {
+    for args in [
+        &["scan", "--aws", "--api-timeout", "10000000000000000000"][..],
+        &["scan", "--aws", "--concurrency", "18446744073709551615"],
+        &["scan", "--aws", "--concurrency", "0"],
+        &["fix", "-", "--api-timeout", "10000000000000000000"],
+        &["fix", "-", "--concurrency", "18446744073709551615"],
+        &[
+            "scan",
+            "-",
+            "--policy-max-call-depth",
+            "18446744073709551615",
+        ],
+    ] {
+        let (code, _, err) = amilint_live(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.contains("invalid value"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn issue_16_save_and_a_report_on_one_path_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("x.json");
+    let spec = format!("json={}", path.display());
+    let (code, _, err) = amilint_live(&[
+        "scan",
+        "--aws",
+        "--region",
+        "eu-west-1",
+        "--endpoint-url",
+        "http://127.0.0.1:9",
+        "--save",
+        path.to_str().expect("utf-8"),
+        "-o",
+        &spec,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("both name"), "{err}");
+    assert!(!path.exists());
+}

@@ -91,6 +91,10 @@ pub struct Progress {
     pub api_calls: AtomicU64,
 }
 
+/// The most DescribeImages pages one scope may take (1,000 images a page on
+/// AWS): past it the scope fails rather than page forever.
+const MAX_PAGES: usize = 100_000;
+
 /// The attributes `--attributes` reads for every image.
 const ATTRIBUTES: [ImageAttributeName; 4] = [
     ImageAttributeName::LaunchPermission,
@@ -113,20 +117,41 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
         })?;
 
     // Accounts: (account id, config) per role, or the base credentials.
+    let mut failed: Vec<ScopeResult> = Vec::new();
     let mut accounts: Vec<(Result<String, String>, aws_config::SdkConfig)> = Vec::new();
     if opts.roles.is_empty() {
         let account = caller_account(&base, &progress).await;
         accounts.push((account, base.clone()));
     } else {
         for role in &opts.roles {
-            let account = account_of_role(role);
-            accounts.push((account, assume_role(&base, role).await));
+            let config = assume_role(&base, role).await;
+            let account = match account_of_role(role) {
+                Ok(id) => {
+                    // The role is assumed here, once, so that a refusal or a
+                    // stall is reported as AssumeRole's, not as the first
+                    // DescribeImages'.
+                    if let Err(why) = check_credentials(&config, opts).await {
+                        failed.push(ScopeResult {
+                            scope: Scope {
+                                account_id: id,
+                                region: default_region.clone(),
+                            },
+                            outcome: Err(format!("AssumeRole {role}: {why}")),
+                            attribute_errors: Vec::new(),
+                        });
+                        continue;
+                    }
+                    Ok(id)
+                }
+                Err(e) => Err(e),
+            };
+            accounts.push((account, config));
         }
     }
 
     let attribute_limit = Arc::new(Semaphore::new(opts.attribute_concurrency.max(1)));
     let scope_limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    let mut results: Vec<ScopeResult> = Vec::new();
+    let mut results: Vec<ScopeResult> = failed;
     let mut tasks = JoinSet::new();
     for (account, config) in accounts {
         let account_id = match account {
@@ -161,7 +186,11 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
         } else if opts.regions.is_empty() {
             vec![default_region.clone()]
         } else {
-            opts.regions.clone()
+            // A region named twice is scanned once.
+            let mut regions = opts.regions.clone();
+            regions.sort();
+            regions.dedup();
+            regions
         };
         for region in regions {
             progress.scopes_total.fetch_add(1, Ordering::Relaxed);
@@ -249,6 +278,26 @@ pub async fn sdk_config(c: &Connection<'_>) -> aws_config::SdkConfig {
     loader.load().await
 }
 
+/// Loads the credentials of `config` once, within the API time limits.
+async fn check_credentials(
+    config: &aws_config::SdkConfig,
+    opts: &FetchOptions,
+) -> Result<(), String> {
+    use aws_sdk_ec2::config::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else {
+        return Err("no credentials".to_string());
+    };
+    let limit = opts.attempt_timeout * opts.max_attempts.max(1);
+    match tokio::time::timeout(limit, provider.provide_credentials()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!("could not get credentials: {}", causes(&e))),
+        Err(_) => Err(format!(
+            "timed out after {} s (see --api-timeout)",
+            limit.as_secs()
+        )),
+    }
+}
+
 /// `base` with the credentials of `role`, assumed through STS.
 pub async fn assume_role(base: &aws_config::SdkConfig, role: &str) -> aws_config::SdkConfig {
     let provider = aws_config::sts::AssumeRoleProvider::builder(role.to_string())
@@ -326,6 +375,10 @@ async fn enabled_regions(
         .filter_map(|r| r.region_name().map(str::to_string))
         .collect();
     regions.sort();
+    regions.dedup();
+    if regions.is_empty() {
+        return Err("no region in the answer: nothing would be scanned".to_string());
+    }
     Ok(regions)
 }
 
@@ -360,24 +413,71 @@ impl Intercept for CompleteXml {
     }
 }
 
-/// Whether `body` ends with the closing tag of its root element.
+/// Whether `body` is one complete XML element: every tag closed, in order,
+/// and nothing after the root. A page cut inside an item, with the closing
+/// root tag added back, is not complete: the SDK's reader would take it as a
+/// shorter list.
 fn xml_is_complete(body: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(body);
-    let mut rest = text.trim();
-    if rest.is_empty() {
+    let text = body.trim_ascii();
+    if text.is_empty() {
         return true; // no body at all is the SDK's to judge
     }
-    if let Some(after) = rest.strip_prefix("<?") {
-        rest = after.split_once("?>").map_or("", |(_, r)| r.trim_start());
+    let mut open: Vec<&[u8]> = Vec::new();
+    let mut roots = 0;
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'<', &text[i..]) {
+        let tag = &text[i + at..];
+        let skip_to = |end: &[u8]| memchr::memmem::find(tag, end).map(|j| i + at + j + end.len());
+        let next = if tag.starts_with(b"<?") {
+            skip_to(b"?>")
+        } else if tag.starts_with(b"<!--") {
+            skip_to(b"-->")
+        } else if tag.starts_with(b"<![CDATA[") {
+            skip_to(b"]]>")
+        } else if tag.starts_with(b"<!") {
+            return false; // a DOCTYPE: an HTML page, never an EC2 answer
+        } else {
+            // The tag runs to the first `>` outside a quoted attribute value.
+            let mut quote = None;
+            let end = tag.iter().enumerate().skip(1).find_map(|(j, &b)| {
+                match (quote, b) {
+                    (None, b'"' | b'\'') => quote = Some(b),
+                    (Some(q), _) if b == q => quote = None,
+                    (None, b'>') => return Some(j),
+                    _ => {}
+                }
+                None
+            });
+            let Some(end) = end else {
+                return false;
+            };
+            let inner = &tag[1..end];
+            let name_of = |t: &'_ [u8]| -> usize {
+                t.iter()
+                    .position(|b| b.is_ascii_whitespace() || *b == b'/')
+                    .unwrap_or(t.len())
+            };
+            if let Some(closing) = inner.strip_prefix(b"/") {
+                let name = closing.trim_ascii();
+                if open.pop() != Some(name) {
+                    return false;
+                }
+            } else {
+                if open.is_empty() {
+                    roots += 1;
+                }
+                if !inner.ends_with(b"/") {
+                    open.push(&inner[..name_of(inner)]);
+                }
+            }
+            Some(i + at + end + 1)
+        };
+        let Some(next) = next else {
+            return false;
+        };
+        i = next;
     }
-    let Some(open) = rest.strip_prefix('<') else {
-        return false;
-    };
-    let root: String = open
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
-        .collect();
-    !root.is_empty() && text.trim_end().ends_with(&format!("</{root}>"))
+    open.is_empty() && roots == 1
 }
 
 /// Words for an SDK error: the service's code and message when it answered
@@ -435,7 +535,24 @@ async fn fetch_scope(
 ) -> ScopeResult {
     let mut images = Vec::new();
     let mut next_token: Option<String> = None;
+    // A server that hands back a token it gave before would page forever.
+    let mut seen_tokens = std::collections::HashSet::new();
+    let mut pages = 0usize;
+    let fail = |scope: Scope, reason: String| ScopeResult {
+        scope,
+        outcome: Err(reason),
+        attribute_errors: Vec::new(),
+    };
     loop {
+        pages += 1;
+        if pages > MAX_PAGES {
+            return fail(
+                scope,
+                format!(
+                    "DescribeImages: more than {MAX_PAGES} pages: stopped (a list that never ends)"
+                ),
+            );
+        }
         let mut request = client
             .describe_images()
             .include_deprecated(true)
@@ -470,14 +587,35 @@ async fn fetch_scope(
                 };
             }
         };
-        for sdk_image in page.images() {
+        for (item, sdk_image) in page.images().iter().enumerate() {
+            // An image without an id cannot be linted, fixed or reported: the
+            // scope fails (the others go on), never the run.
+            if sdk_image.image_id().is_none_or(|id| id.trim().is_empty()) {
+                return fail(
+                    scope,
+                    format!(
+                        "DescribeImages: page {pages}, item {}: an image without imageId",
+                        item + 1
+                    ),
+                );
+            }
             images.push(to_model(sdk_image, &scope));
         }
         progress
             .images
             .fetch_add(page.images().len() as u64, Ordering::Relaxed);
         match page.next_token() {
-            Some(token) if !token.is_empty() => next_token = Some(token.to_string()),
+            Some(token) if !token.is_empty() => {
+                if !seen_tokens.insert(token.to_string()) {
+                    return fail(
+                        scope,
+                        format!(
+                            "DescribeImages: page {pages} returned a NextToken already seen: stopped (the list would never end)"
+                        ),
+                    );
+                }
+                next_token = Some(token.to_string());
+            }
             _ => break,
         }
     }
@@ -724,6 +862,16 @@ mod tests {
         assert!(!xml_is_complete(&whole.as_bytes()[..70]));
         assert!(xml_is_complete(b"<Response><Errors/></Response>"));
         assert!(!xml_is_complete(b"<!doctype html><p>200</p>"));
+    }
+
+    #[test]
+    fn issue_16_a_page_cut_inside_an_item_with_its_root_closed_is_not_complete() {
+        let cut = r#"<?xml version="1.0"?><DescribeImagesResponse xmlns="x"><imagesSet><item><imageId>ami-1</imageId></item><item><imageId>ami-2</imageId></DescribeImagesResponse>"#;
+        assert!(!xml_is_complete(cut.as_bytes()));
+        let attr = r#"<R a="x>y"><b c='1'/><!-- <c> --><d><![CDATA[<e>]]></d></R>"#;
+        assert!(xml_is_complete(attr.as_bytes()));
+        assert!(!xml_is_complete(b"<R></R><R></R>"));
+        assert!(!xml_is_complete(b"<R><a></b></R>"));
     }
 
     #[test]

@@ -215,6 +215,9 @@ class Handler(BaseHTTPRequestHandler):
         if region in opts.hang_region:
             time.sleep(3600)
             return
+        if action in opts.hang_action:
+            time.sleep(3600)
+            return
         if service == "sts":
             self.sts(action, params, account)
             return
@@ -235,7 +238,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.state.take_fault("error500"):
                 self.reply(500, ec2_error("InternalError", "An internal error has occurred"))
                 return
-            self.describe_images(params)
+            self.describe_images(params, region)
         elif action == "DescribeImageAttribute":
             self.describe_image_attribute(params)
         elif action in CHANGES:
@@ -244,7 +247,7 @@ class Handler(BaseHTTPRequestHandler):
             items = "".join(
                 f"<item><regionName>{r}</regionName><regionEndpoint>ec2.{r}.amazonaws.com</regionEndpoint>"
                 f"<optInStatus>opt-in-not-required</optInStatus></item>"
-                for r in opts.regions.split(",")
+                for r in opts.regions.split(",") if r
             )
             self.reply(200, f'<DescribeRegionsResponse xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
                             f"<regionInfo>{items}</regionInfo></DescribeRegionsResponse>")
@@ -305,20 +308,35 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply(400, ec2_error("InvalidAction", action))
 
-    def describe_images(self, params):
+    def describe_images(self, params, region):
         ids = [v for k, v in params.items() if k.startswith("ImageId.")]
         images = [i for i in self.state.images if not ids or i.get("ImageId") in ids]
         missing = [i for i in ids if i not in {img.get("ImageId") for img in images}]
         if missing:
             self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{missing[0]}]' does not exist"))
             return
-        start = int(params.get("NextToken", "0") or 0)
+        token_in = params.get("NextToken", "0") or "0"
+        start = int(token_in) if token_in.isdigit() else 0
         size = self.state.opts.page_size
         page = images[start:start + size]
         token = f"<nextToken>{start + size}</nextToken>" if start + size < len(images) else ""
+        opts = self.state.opts
+        if region in opts.repeat_token_region:
+            # Fault: the first page again, with the same token, forever.
+            page, token = images[:size], "<nextToken>same-token</nextToken>"
+        items = to_xml(page)
+        if region in opts.no_id_region and len(page) > 1:
+            # Fault: the second image has no imageId element.
+            second = to_xml(page[1:2])
+            items = items.replace(second, re.sub(r"<imageId>[^<]*</imageId>", "", second, count=1), 1)
         body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImagesResponse xmlns="{EC2_NS}">'
-                f"<requestId>{uuid.uuid4()}</requestId><imagesSet>{to_xml(page)}</imagesSet>{token}"
+                f"<requestId>{uuid.uuid4()}</requestId><imagesSet>{items}</imagesSet>{token}"
                 f"</DescribeImagesResponse>")
+        if region in opts.cut_item_region and len(page) > 1:
+            # Fault: cut inside the second item, the root's closing tag added
+            # back (a proxy that ends the body early but "completes" it).
+            second = body.index("<item>", body.index("<item>") + 1)
+            body = body[: second + 40] + "</DescribeImagesResponse>"
         if self.state.take_fault("truncate"):
             body = body[: len(body) // 2]
         self.reply(200, body)
@@ -356,6 +374,13 @@ def main():
     ap.add_argument("--auth-fail-region", action="append", default=[], help="answer AuthFailure in this region")
     ap.add_argument("--hang-region", action="append", default=[], help="never answer in this region")
     ap.add_argument("--deny-account", action="append", default=[], help="refuse AssumeRole into this account")
+    ap.add_argument("--hang-action", action="append", default=[], help="never answer this action (AssumeRole, …)")
+    ap.add_argument("--repeat-token-region", action="append", default=[],
+                    help="in this region, DescribeImages returns the first page and the same NextToken forever")
+    ap.add_argument("--no-id-region", action="append", default=[],
+                    help="in this region, the second image of a page has no imageId")
+    ap.add_argument("--cut-item-region", action="append", default=[],
+                    help="in this region, a page is cut inside its second item and its root closed")
     ap.add_argument("--deny-action", action="append", default=[],
                     help="answer this EC2 action (ModifyImageAttribute, …) with UnauthorizedOperation")
     ap.add_argument("--expire-after", type=int, default=None,
