@@ -74,11 +74,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Merge { reports, output } => {
             let paths: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
-            let (kind, merged) = crate::merge::merge(&paths)?;
-            let write = |out: &mut dyn Write| -> io::Result<()> {
-                serde_json::to_writer_pretty(&mut *out, &merged)?;
-                writeln!(out)
-            };
+            // Read twice, as streams: checked and summed, then written.
+            let plan = crate::merge::plan(&paths)?;
+            let write = |out: &mut dyn Write| crate::merge::write(&plan, out);
             match &output {
                 Some(path) => write_atomically(path, write)?,
                 None => {
@@ -89,39 +87,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
             // The merged gate: incomplete wins, then any counting finding at or above fail_on.
-            let incomplete = match kind {
-                crate::merge::Kind::Json => {
-                    merged["errors"].as_array().is_some_and(|e| !e.is_empty())
-                }
-                crate::merge::Kind::Sarif => {
-                    merged["runs"][0]["invocations"][0]["executionSuccessful"] == false
-                }
-            };
-            let failing = match kind {
-                crate::merge::Kind::Json => {
-                    let threshold = merged["scan"]["fail_on"]
-                        .as_str()
-                        .and_then(|s| s.parse::<Severity>().ok());
-                    merged["findings"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .any(|f| {
-                            f["suppression"].is_null()
-                                && f["baseline_state"] != "unchanged"
-                                && threshold.is_some_and(|t| {
-                                    f["severity"]
-                                        .as_str()
-                                        .and_then(|s| s.parse::<Severity>().ok())
-                                        >= Some(t)
-                                })
-                        })
-                }
-                crate::merge::Kind::Sarif => false,
-            };
-            Ok(if incomplete {
+            Ok(if plan.incomplete {
                 ExitCode::from(2)
-            } else if failing {
+            } else if plan.failing {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
@@ -825,7 +793,7 @@ struct Linted {
     /// Waivers that covered a finding: (index, whether still active).
     waivers: Vec<(usize, bool)>,
     /// Fingerprints of findings that the baseline has.
-    in_baseline: Vec<String>,
+    in_baseline: Vec<u64>,
     /// Each streaming output's text for this image.
     rendered: Vec<Vec<u8>>,
 }
@@ -954,7 +922,7 @@ struct ScanState<'a> {
     errors: ErrorLog,
     waiver_used: Vec<usize>,
     waiver_expired: Vec<usize>,
-    in_baseline: std::collections::HashSet<String>,
+    in_baseline: std::collections::HashSet<u64>,
 }
 
 impl ScanState<'_> {
@@ -1253,12 +1221,15 @@ fn judge(linted: &mut Linted, plan: &ScanPlan) {
     }
     if let Some(baseline) = &plan.baseline {
         for f in &mut linted.findings {
-            f.baseline = Some(if baseline.fingerprints.contains(&f.fingerprint) {
-                linted.in_baseline.push(f.fingerprint.clone());
-                BaselineState::Unchanged
-            } else {
-                BaselineState::New
-            });
+            let print = crate::baseline::parse_fingerprint(&f.fingerprint);
+            f.baseline = Some(
+                if let Some(print) = print.filter(|p| baseline.fingerprints.contains(p)) {
+                    linted.in_baseline.push(print);
+                    BaselineState::Unchanged
+                } else {
+                    BaselineState::New
+                },
+            );
         }
     }
 }

@@ -1,48 +1,361 @@
-//! `--baseline`: the fingerprints of a previous amilint JSON or SARIF report.
+//! `--baseline`: the fingerprints of a previous amilint JSON report or SARIF
+//! log, read as a stream: only the fingerprints are kept, each as a 64-bit
+//! number (about 16 bytes a finding in the set, whatever the report's size).
+//! Anything that is not an amilint report of a known schema version is
+//! refused with file:line:column — a finding or result without amilint's
+//! fingerprint included — rather than read as "no findings".
 
 use std::collections::HashSet;
+use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
-use serde_json::Value;
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::InputError;
-use crate::output::sarif::FINGERPRINT_KEY;
 
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
-    pub fingerprints: HashSet<String>,
+    /// Fingerprints (16 hex digits) as numbers.
+    pub fingerprints: HashSet<u64>,
+}
+
+impl Baseline {
+    /// Whether the report held the finding with this fingerprint.
+    pub fn contains(&self, fingerprint: &str) -> bool {
+        parse_fingerprint(fingerprint).is_some_and(|n| self.fingerprints.contains(&n))
+    }
+}
+
+/// A fingerprint as amilint writes it: 16 lowercase hex digits.
+pub fn parse_fingerprint(text: &str) -> Option<u64> {
+    (text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+        .then(|| u64::from_str_radix(text, 16).ok())
+        .flatten()
+}
+
+/// What kind of amilint report a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    Json,
+    Sarif,
 }
 
 /// Reads an amilint JSON report (`findings[].fingerprint`) or SARIF log
 /// (`runs[].results[].partialFingerprints["amilint/v1"]`).
 pub fn load(path: &Path) -> Result<Baseline, InputError> {
-    let shown = path.display().to_string();
-    let doc: Value = crate::input::file::read_json_file(path)?;
-    let not_a_report = || InputError::Syntax {
-        path: shown.clone(),
-        line: 1,
-        column: 1,
-        message: "not an amilint JSON report or SARIF log (no `findings` or `runs`)".to_string(),
-    };
-    let fingerprints: HashSet<String> = if let Some(findings) = doc.get("findings") {
-        findings
-            .as_array()
-            .ok_or_else(not_a_report)?
-            .iter()
-            .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
-            .collect()
-    } else if let Some(runs) = doc.get("runs").and_then(Value::as_array) {
-        runs.iter()
-            .filter_map(|run| run["results"].as_array())
-            .flatten()
-            .filter_map(|r| {
-                r["partialFingerprints"][FINGERPRINT_KEY]
-                    .as_str()
-                    .map(str::to_string)
-            })
-            .collect()
-    } else {
-        return Err(not_a_report());
-    };
+    let mut fingerprints = HashSet::new();
+    read_fingerprints(path, |print| {
+        fingerprints.insert(print);
+    })?;
     Ok(Baseline { fingerprints })
+}
+
+/// Streams the fingerprints of the report at `path` into `each` (in order,
+/// duplicates included), and says what kind of report it is.
+pub fn read_fingerprints(path: &Path, each: impl FnMut(u64)) -> Result<ReportKind, InputError> {
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| InputError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    read_fingerprints_from(file, &shown, each)
+}
+
+/// `read_fingerprints` from any reader, named `shown` in errors.
+pub fn read_fingerprints_from(
+    input: impl Read,
+    shown: &str,
+    mut each: impl FnMut(u64),
+) -> Result<ReportKind, InputError> {
+    let error = |line: usize, column: usize, message: String| InputError::Syntax {
+        path: shown.to_string(),
+        line: line as u64,
+        column: column as u64,
+        message,
+    };
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, input));
+    let top = Top { each: &mut each }
+        .deserialize(&mut de)
+        .and_then(|top| de.end().map(|()| top))
+        .map_err(|e| match e.io_error_kind() {
+            Some(kind) => InputError::Io {
+                path: shown.to_string(),
+                source: std::io::Error::new(kind, e.to_string()),
+            },
+            None => error(e.line(), e.column(), crate::error::json_message(&e)),
+        })?;
+    match top {
+        Shape {
+            findings: true,
+            schema_version: Some(1),
+            ..
+        } => Ok(ReportKind::Json),
+        Shape {
+            findings: true,
+            schema_version,
+            ..
+        } => Err(error(
+            1,
+            1,
+            format!(
+                "an amilint JSON report of schema version {} (this amilint reads version 1)",
+                schema_version.map_or("none".to_string(), |v| v.to_string())
+            ),
+        )),
+        Shape { runs: true, .. } => Ok(ReportKind::Sarif),
+        _ => Err(error(
+            1,
+            1,
+            "not an amilint JSON report or SARIF log (no `findings` or `runs`)".to_string(),
+        )),
+    }
+}
+
+/// What the top level held.
+#[derive(Default)]
+struct Shape {
+    schema_version: Option<u64>,
+    findings: bool,
+    runs: bool,
+}
+
+struct Top<'a> {
+    each: &'a mut dyn FnMut(u64),
+}
+
+impl<'de> DeserializeSeed<'de> for Top<'_> {
+    type Value = Shape;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Shape, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Top<'_> {
+    type Value = Shape;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an amilint JSON report or SARIF log (an object)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+        let mut shape = Shape::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "schema_version" => shape.schema_version = map.next_value()?,
+                "findings" => {
+                    map.next_value_seed(Each {
+                        each: &mut *self.each,
+                        item: Item::Finding,
+                    })?;
+                    shape.findings = true;
+                }
+                "runs" => {
+                    map.next_value_seed(Each {
+                        each: &mut *self.each,
+                        item: Item::Run,
+                    })?;
+                    shape.runs = true;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(shape)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Item {
+    /// A JSON report's finding.
+    Finding,
+    /// A SARIF run: its results, once its tool is known to be amilint.
+    Run,
+    /// A SARIF result.
+    Result,
+}
+
+/// An array whose every element is read as `item`.
+struct Each<'a> {
+    each: &'a mut dyn FnMut(u64),
+    item: Item,
+}
+
+impl<'de> DeserializeSeed<'de> for Each<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Each<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        loop {
+            index += 1;
+            let more = match self.item {
+                Item::Finding => seq.next_element::<Finding>()?.map(|f| {
+                    fingerprint_of(f.fingerprint.as_deref(), index, "finding")
+                        .map(|p| (self.each)(p))
+                }),
+                Item::Result => seq.next_element::<SarifResult>()?.map(|r| {
+                    let print = r
+                        .partial_fingerprints
+                        .as_ref()
+                        .and_then(|p| p.amilint.as_deref());
+                    fingerprint_of(print, index, "result").map(|p| (self.each)(p))
+                }),
+                Item::Run => seq
+                    .next_element_seed(Run {
+                        each: &mut *self.each,
+                    })?
+                    .map(Ok),
+            };
+            match more {
+                None => return Ok(()),
+                Some(Ok(())) => {}
+                Some(Err(message)) => return Err(de::Error::custom(message)),
+            }
+        }
+    }
+}
+
+fn fingerprint_of(print: Option<&str>, index: usize, what: &str) -> Result<u64, String> {
+    match print {
+        Some(text) => parse_fingerprint(text).ok_or_else(|| {
+            format!("{what} {index}: `{text}` is not an amilint fingerprint (16 hex digits)")
+        }),
+        None => Err(format!(
+            "{what} {index} has no amilint fingerprint: not an amilint report"
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+struct Finding {
+    fingerprint: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct SarifResult {
+    #[serde(rename = "partialFingerprints")]
+    partial_fingerprints: Option<PartialFingerprints>,
+}
+
+#[derive(Deserialize)]
+struct PartialFingerprints {
+    #[serde(rename = "amilint/v1")]
+    amilint: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Deserialize)]
+struct Driver {
+    name: String,
+}
+
+/// One SARIF run: its results are kept aside until its tool is known.
+struct Run<'a> {
+    each: &'a mut dyn FnMut(u64),
+}
+
+impl<'de> DeserializeSeed<'de> for Run<'_> {
+    type Value = ();
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Run<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a SARIF run")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut tool = None;
+        let mut prints = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "tool" => tool = Some(map.next_value::<Tool>()?.driver.name),
+                "results" => map.next_value_seed(Each {
+                    each: &mut |p| prints.push(p),
+                    item: Item::Result,
+                })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        match tool.as_deref() {
+            Some("amilint") => {
+                prints.into_iter().for_each(|p| (self.each)(p));
+                Ok(())
+            }
+            Some(other) => Err(de::Error::custom(format!(
+                "a SARIF run of `{other}`, not of amilint: its results have no amilint fingerprints"
+            ))),
+            None => Err(de::Error::custom("a SARIF run without `tool`")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<(ReportKind, Vec<u64>), String> {
+        let mut prints = Vec::new();
+        read_fingerprints_from(text.as_bytes(), "r.json", |p| prints.push(p))
+            .map(|k| (k, prints))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn issue_16_reports_are_read_whole_or_refused() {
+        let ok =
+            r#"{"schema_version": 1, "findings": [{"fingerprint": "00000000000000ff", "x": [1]}]}"#;
+        assert_eq!(read(ok), Ok((ReportKind::Json, vec![255])));
+        for (bad, want) in [
+            (
+                r#"{"schema_version": 1, "findings": [{"fingerprint": "00000000000000ff"}, {}]}"#,
+                "finding 2 has no amilint fingerprint",
+            ),
+            (
+                r#"{"schema_version": 1, "findings": {}}"#,
+                "expected an array",
+            ),
+            (
+                r#"{"schema_version": 2, "findings": []}"#,
+                "schema version 2",
+            ),
+            (
+                r#"{"runs": [{"tool": {"driver": {"name": "CodeQL"}}, "results": [{"partialFingerprints": {"primaryLocationLineHash": "x"}}]}]}"#,
+                "result 1 has no amilint fingerprint",
+            ),
+            (
+                r#"{"runs": [{"results": [], "tool": {"driver": {"name": "CodeQL"}}}]}"#,
+                "not of amilint",
+            ),
+            (r#"{"Images": []}"#, "not an amilint JSON report"),
+            (
+                r#"{"schema_version": 1, "findings": [{"fingerprint": "xyz"}]}"#,
+                "not an amilint fingerprint",
+            ),
+        ] {
+            let err = read(bad).expect_err(bad);
+            assert!(err.contains(want), "{bad}: {err}");
+            assert!(err.starts_with("r.json:1:"), "{err}");
+        }
+        let sarif = r#"{"version": "2.1.0", "runs": [{"results": [{"partialFingerprints": {"amilint/v1": "0000000000000001"}}], "tool": {"driver": {"name": "amilint"}}}]}"#;
+        assert_eq!(read(sarif), Ok((ReportKind::Sarif, vec![1])));
+    }
 }

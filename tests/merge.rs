@@ -146,3 +146,64 @@ fn an_incomplete_shard_makes_the_merge_incomplete() {
     let merged: Value = serde_json::from_str(&merged).expect("json");
     assert_eq!(merged["errors"].as_array().map(Vec::len), Some(1));
 }
+
+/// Issue 16: nothing is dropped silently — a report whose findings lack
+/// amilint's fingerprint, `"findings": {}`, another tool's SARIF log — each
+/// is refused with file:line:column; nothing is written.
+#[test]
+fn issue_16_reports_that_are_not_amilints_are_refused_not_dropped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, good, _) = run(&[
+        "scan",
+        "fixtures/examples/describe-images.json",
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    let good_path = dir.path().join("good.json");
+    std::fs::write(&good_path, &good).expect("write");
+    let mut doc: Value = serde_json::from_str(&good).expect("json");
+    let findings = doc["findings"].as_array_mut().expect("findings");
+    assert!(findings.len() > 2);
+    for f in findings.iter_mut().skip(1) {
+        f.as_object_mut().expect("object").remove("fingerprint");
+    }
+    let no_prints = doc.to_string();
+    doc["findings"] = serde_json::json!({});
+    let object = doc.to_string();
+    let codeql = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "CodeQL"}},
+        "results": [{"ruleId": "js/x", "partialFingerprints": {"primaryLocationLineHash": "a"}},
+                    {"ruleId": "js/y"}, {"ruleId": "js/z"}]}]}"#;
+    for (name, text, want) in [
+        (
+            "no-prints.json",
+            no_prints.as_str(),
+            "has no amilint fingerprint",
+        ),
+        ("object.json", object.as_str(), "expected an array"),
+        ("codeql.sarif", codeql, "amilint fingerprint"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let out_path = dir.path().join("merged.json");
+        let (code, out, err) = run(&[
+            "merge",
+            good_path.to_str().expect("utf-8"),
+            path.to_str().expect("utf-8"),
+            "--output",
+            out_path.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(err.contains(name) && err.contains(want), "{name}: {err}");
+        let position = err.split(name).nth(1).unwrap_or_default();
+        assert!(
+            position.starts_with(':')
+                && position[1..]
+                    .split(':')
+                    .take(2)
+                    .all(|n| n.parse::<u64>().is_ok()),
+            "{name}: a line and column: {err}"
+        );
+        assert!(!out_path.exists(), "{name}");
+    }
+}
