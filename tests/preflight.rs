@@ -248,3 +248,72 @@ fn arrays_of_requests_and_stdin() {
     );
     assert_eq!(doc["findings"][0]["location"]["uri"], "stdin");
 }
+
+/// Issue 16: members EC2 would refuse for their type are errors with a
+/// position, not ignored with 0 findings.
+#[test]
+fn issue_16_wrong_typed_request_members_are_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text, want) in [
+        (
+            "tagspec-object.json",
+            r#"{"InstanceId": "i-0abc", "Name": "web", "TagSpecifications": {"ResourceType": "image"}}"#,
+            "expected a sequence",
+        ),
+        (
+            "tags-string.json",
+            r#"{"InstanceId": "i-0abc", "Name": "web", "TagSpecifications": [{"ResourceType": "image", "Tags": "x"}]}"#,
+            "expected a sequence",
+        ),
+        (
+            "noreboot-string.json",
+            "[\n  {\"InstanceId\": \"i-0abc\", \"Name\": \"ok\"},\n  {\"InstanceId\": \"i-0abc\", \"Name\": \"web\", \"NoReboot\": \"yes\"}\n]",
+            "expected a boolean",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let (code, out, err) = preflight(&[path.to_str().expect("utf-8")]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(err.contains(want), "{name}: {err}");
+        if name == "noreboot-string.json" {
+            assert!(err.contains(&format!("{name}:3:")), "{name}: {err}");
+        }
+    }
+}
+
+/// Issue 16: each request of a large array is found at its own line (counted
+/// once, forward: the count is no longer quadratic; BENCHMARKS.md has the
+/// timing).
+#[test]
+fn issue_16_every_request_of_a_large_array_is_located() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let n = 5_000;
+    let mut text = String::from("[\n");
+    for i in 0..n {
+        let sep = if i + 1 < n { "," } else { "" };
+        text.push_str(&format!(
+            "  {{\"InstanceId\": \"i-0abc\", \"Name\": \"web-{i}\",\n   \"NoReboot\": true}}{sep}\n"
+        ));
+    }
+    text.push_str("]\n");
+    let path = dir.path().join("many.json");
+    std::fs::write(&path, &text).expect("write");
+    let (code, out, err) = preflight(&[
+        path.to_str().expect("utf-8"),
+        "--format",
+        "json",
+        "--select",
+        "AMI103",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let doc: Value = serde_json::from_str(&out).expect("JSON");
+    let lines: Vec<u64> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["location"]["line"].as_u64().expect("line"))
+        .collect();
+    let expected: Vec<u64> = (0..n as u64).map(|i| 2 + 2 * i).collect();
+    assert_eq!(lines, expected);
+}

@@ -315,11 +315,24 @@ pub fn read_requests(source: &InputSource) -> Result<Vec<Request>, InputError> {
     let name = source.name();
     let mut bytes = Vec::new();
     open(source)?
+        .take(MAX_REQUEST_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| InputError::Io {
             path: name.clone(),
             source: e,
         })?;
+    if bytes.len() as u64 > MAX_REQUEST_FILE_BYTES {
+        return Err(InputError::Io {
+            path: name,
+            source: io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!(
+                    "larger than {} (request files are small)",
+                    size_text(MAX_REQUEST_FILE_BYTES as usize)
+                ),
+            ),
+        });
+    }
     serde_json::from_slice::<IgnoredAny>(&bytes).map_err(|e| json_error(&e, 1, 1, &name))?;
     let first = bytes.iter().position(|b| !b.is_ascii_whitespace());
     let ranges = match first.map(|i| bytes[i]) {
@@ -327,13 +340,24 @@ pub fn read_requests(source: &InputSource) -> Result<Vec<Request>, InputError> {
         _ => vec![(first.unwrap_or(0), bytes.len())],
     };
     let mut out = Vec::new();
+    // Lines and columns counted once, forward (not from the file's start for
+    // each request: a file of 100k requests would take minutes).
+    let (mut at, mut line, mut line_start) = (0usize, 1u64, 0usize);
     for (start, end) in ranges {
-        let before = &bytes[..start];
-        let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
-        let column = (start - memchr::memrchr(b'\n', before).map_or(0, |i| i + 1)) as u64 + 1;
+        let between = &bytes[at..start];
+        line += memchr::memchr_iter(b'\n', between).count() as u64;
+        if let Some(last) = memchr::memrchr(b'\n', between) {
+            line_start = at + last + 1;
+        }
+        at = start;
+        let column = (start - line_start) as u64 + 1;
         let raw = bytes[start..end].to_vec();
         let image: Image =
             serde_json::from_slice(&raw).map_err(|e| json_error(&e, line, column, &name))?;
+        // The request-only members the image model keeps as they are: typed
+        // here, so that a value EC2 would refuse is an error, not ignored.
+        serde_json::from_slice::<RequestOnly>(&raw)
+            .map_err(|e| json_error(&e, line, column, &name))?;
         out.push(Request {
             image,
             raw,
@@ -343,6 +367,40 @@ pub fn read_requests(source: &InputSource) -> Result<Vec<Request>, InputError> {
     }
     Ok(out)
 }
+
+/// The members of RegisterImage and CreateImage requests that are not image
+/// fields, with their API types (the API reference's request parameters).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(dead_code)] // Read only to check the types.
+struct RequestOnly {
+    tag_specifications: Option<Vec<TagSpecification>>,
+    no_reboot: Option<bool>,
+    dry_run: Option<bool>,
+    instance_id: Option<String>,
+    billing_products: Option<Vec<String>>,
+    client_token: Option<String>,
+    snapshot_location: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(dead_code)] // Read only to check the types.
+struct TagSpecification {
+    resource_type: Option<String>,
+    tags: Option<Vec<RequestTag>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(dead_code)] // Read only to check the types.
+struct RequestTag {
+    key: String,
+    value: Option<String>,
+}
+
+/// The largest preflight request file read (100k requests are ~30 MB).
+const MAX_REQUEST_FILE_BYTES: u64 = 256 << 20;
 
 /// One request document of a preflight input.
 pub struct Request {
