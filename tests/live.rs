@@ -906,3 +906,68 @@ fn issue_16_save_and_a_report_on_one_path_is_a_usage_error() {
     assert!(err.contains("both name"), "{err}");
     assert!(!path.exists());
 }
+
+/// Issue 16: a live scan interrupted (SIGINT, as Ctrl-C or a cancelled CI
+/// job sends) or failing leaves nothing behind: no `--save` export, no
+/// report, no temporary file in the output folder or the system temp folder.
+#[test]
+fn issue_16_an_interrupted_or_failed_live_scan_leaves_nothing_behind() {
+    let server = fixture_server(EXAMPLE, &["--page-size", "1", "--latency-ms", "400"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).expect("tmp");
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).expect("out");
+    let save = out_dir.join("save.json");
+    let report = format!("json={}", out_dir.join("report.json").display());
+    let home = tempfile::tempdir().expect("home");
+    let url = server.url();
+    let args = [
+        "scan",
+        "--aws",
+        "--endpoint-url",
+        &url,
+        "--region",
+        "eu-west-1",
+        "--format",
+        "none",
+        "--save",
+        save.to_str().expect("utf-8"),
+        "-o",
+        &report,
+    ];
+    let child = common::servers::live_command(home.path())
+        .env("TMPDIR", &tmp)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    std::thread::sleep(Duration::from_millis(1200));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let left = |d: &std::path::Path| -> Vec<String> {
+        std::fs::read_dir(d)
+            .expect("dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
+    assert!(left(&tmp).is_empty(), "{:?}", left(&tmp));
+
+    // A failed run (a policy that does not load) leaves nothing either.
+    let (code, _, err) =
+        amilint_live(&[&args[..], &["--policy", "fixtures/bad/empty.json"]].concat());
+    assert_eq!(code, 2, "{err}");
+    assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
+}
