@@ -49,6 +49,7 @@ static IN_PROGRESS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::
 static STDOUT_START: std::sync::Mutex<Option<(File, u64)>> = std::sync::Mutex::new(None);
 
 /// Has an interrupted run remove `path` (a temporary file of its own).
+#[cfg(feature = "aws")]
 pub(super) fn remove_on_interrupt(path: &Path) {
     clean_up_on_interrupt();
     if let Ok(mut paths) = IN_PROGRESS.lock() {
