@@ -62,6 +62,16 @@ fn issue_15_dev_null_stays_a_device() {
 }
 
 #[test]
+fn issue_15_a_new_file_under_dev_shm_is_an_ordinary_report() {
+    let dir = tempfile::tempdir_in("/dev/shm").expect("tmpfs dir");
+    let path = dir.path().join("report.json");
+    let spec = format!("json={}", path.display());
+    let (code, _, err) = run(&scan_args(&[EXAMPLE, "--format", "none", "-o", &spec]));
+    assert_eq!(code, 1, "{err}");
+    assert!(fs::metadata(&path).expect("written").is_file());
+}
+
+#[test]
 fn issue_15_dev_stdout_and_dash_write_to_standard_output() {
     for path in ["/dev/stdout", "-"] {
         let spec = format!("sarif={path}");

@@ -116,9 +116,11 @@ fn kind(path: &Path) -> io::Result<Kind> {
     if path.as_os_str() == "-" {
         return Ok(Kind::Dash);
     }
-    // Device nodes, `/dev/stdout`, `/dev/fd/N` and `/proc/self/fd/N` (where
-    // process substitution points) are opened and written, never replaced.
-    if path.starts_with("/dev") || path.starts_with("/proc") {
+    // `/dev/stdout`, `/dev/fd/N` and `/proc/self/fd/N` (where process
+    // substitution points) link to descriptors, not to paths: opened and
+    // written, never resolved or replaced. (A new file under `/dev/shm` is an
+    // ordinary file.)
+    if is_descriptor_path(path) {
         return Ok(Kind::Stream);
     }
     let resolved = resolve(path)?;
@@ -130,6 +132,14 @@ fn kind(path: &Path) -> io::Result<Kind> {
         Ok(meta) if !meta.is_file() => Ok(Kind::Stream),
         _ => Ok(Kind::Replace(resolved)),
     }
+}
+
+/// Whether `path` names an open descriptor of this process.
+fn is_descriptor_path(path: &Path) -> bool {
+    let text = path.to_string_lossy();
+    ["/dev/stdout", "/dev/stderr", "/dev/stdin"].contains(&text.as_ref())
+        || text.starts_with("/dev/fd/")
+        || (text.starts_with("/proc/") && text.contains("/fd/"))
 }
 
 /// Where writing `path` lands: symlinks followed to their final target,
