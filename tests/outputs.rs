@@ -73,7 +73,7 @@ fn issue_15_a_new_file_under_dev_shm_is_an_ordinary_report() {
 
 #[test]
 fn issue_15_dev_stdout_and_dash_write_to_standard_output() {
-    for path in ["/dev/stdout", "-"] {
+    for path in ["/dev/stdout", "/dev/fd/1", "-"] {
         let spec = format!("sarif={path}");
         let (code, out, err) = run(&scan_args(&[EXAMPLE, "--format", "none", "-o", &spec]));
         assert_eq!(code, 1, "{path}: {err}");

@@ -289,7 +289,6 @@ pub(super) fn commit_all(targets: Vec<Target>) -> Result<()> {
             Target::File { out, temp, path } => out
                 .into_inner()
                 .map_err(|e| e.into_error())
-                .and_then(|file| file.sync_data().map(|()| file))
                 .map(|_| Finished::File(temp, path)),
             Target::Stream { out, .. } => out
                 .into_inner()
