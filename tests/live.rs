@@ -37,6 +37,21 @@ fn live_json(server: &Server, regions: &str, extra: &[&str]) -> (i32, Value, Str
     (code, doc, err)
 }
 
+/// (region, status) of every scope of a live report, in report order.
+fn region_statuses(doc: &Value) -> Vec<(String, String)> {
+    doc["scan"]["scopes"]
+        .as_array()
+        .expect("scopes")
+        .iter()
+        .map(|s| {
+            (
+                s["region"].as_str().unwrap_or_default().to_string(),
+                s["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// (image, rule, pointer, message) of every finding: what "the same findings" means.
 fn findings(doc: &Value) -> BTreeSet<(String, String, String, String)> {
     doc["findings"]
@@ -250,17 +265,7 @@ fn a_failing_region_is_reported_and_the_others_are_still_written() {
         "timeouts bound a hanging endpoint"
     );
     assert_eq!(code, 2, "{err}");
-    let scopes: Vec<(String, String)> = doc["scan"]["scopes"]
-        .as_array()
-        .expect("scopes")
-        .iter()
-        .map(|s| {
-            (
-                s["region"].as_str().unwrap_or("").to_string(),
-                s["status"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    let scopes = region_statuses(&doc);
     assert_eq!(
         scopes,
         vec![
@@ -780,17 +785,7 @@ fn issue_16_live_faults_fail_their_scope_never_the_run() {
     );
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(code, 2, "{err}");
-    let scopes: Vec<(String, String)> = doc["scan"]["scopes"]
-        .as_array()
-        .expect("scopes")
-        .iter()
-        .map(|s| {
-            (
-                s["region"].as_str().unwrap_or_default().to_string(),
-                s["status"].as_str().unwrap_or_default().to_string(),
-            )
-        })
-        .collect();
+    let scopes = region_statuses(&doc);
     assert_eq!(
         scopes,
         [

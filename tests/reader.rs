@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
 use amilint::input::file::{ReadConfig, ShortReads, read_from_with};
-use common::finding_keys;
+use common::{finding_keys, located_findings};
 use serde_json::Value;
 
 /// Every describe-images fixture: rule fixtures, the formats fixture, the
@@ -183,29 +183,6 @@ fn scan_json(args: &[&str], stdin: Option<(&[u8], usize)>) -> (i32, String, Stri
         String::from_utf8(out.stdout).expect("utf-8"),
         String::from_utf8(out.stderr).expect("utf-8"),
     )
-}
-
-/// Every finding with its location: (image, rule, pointer, [line, column,
-/// field line]).
-fn located_findings(json: &str) -> Vec<(String, String, String, [u64; 3])> {
-    let doc: Value = serde_json::from_str(json).expect("json report");
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["image_id"].as_str().unwrap_or_default().to_string(),
-                f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["location"]["pointer"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                ["line", "column", "field_line"]
-                    .map(|k| f["location"][k].as_u64().unwrap_or_default()),
-            )
-        })
-        .collect()
 }
 
 #[test]

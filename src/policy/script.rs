@@ -212,38 +212,29 @@ fn strip_position(err: &EvalAltResult) -> String {
     }
 }
 
+fn operations(limits: &Limits) -> String {
+    format!(
+        "exceeded the operations budget of {} (--policy-max-operations)",
+        limits.max_operations
+    )
+}
+
 /// The innermost error (where the script actually failed), in words a policy
 /// author can act on.
 fn runtime_error(err: &EvalAltResult, limits: &Limits) -> RuntimeError {
     let inner = err.unwrap_inner();
     let (line, column) = position(innermost_position(err));
     let message = match inner {
-        EvalAltResult::ErrorTerminated(token, _)
-            if token
-                .clone()
-                .into_immutable_string()
-                .is_ok_and(|s| s == TIMEOUT_TOKEN) =>
-        {
+        EvalAltResult::ErrorTerminated(token, _) if token.to_string() == TIMEOUT_TOKEN => {
             format!(
                 "exceeded the wall-clock limit of {} ms (--policy-timeout-ms)",
                 limits.timeout.as_millis()
             )
         }
-        EvalAltResult::ErrorTerminated(token, _)
-            if token
-                .clone()
-                .into_immutable_string()
-                .is_ok_and(|s| s == OPERATIONS_TOKEN) =>
-        {
-            format!(
-                "exceeded the operations budget of {} (--policy-max-operations)",
-                limits.max_operations
-            )
+        EvalAltResult::ErrorTooManyOperations(_) => operations(limits),
+        EvalAltResult::ErrorTerminated(token, _) if token.to_string() == OPERATIONS_TOKEN => {
+            operations(limits)
         }
-        EvalAltResult::ErrorTooManyOperations(_) => format!(
-            "exceeded the operations budget of {} (--policy-max-operations)",
-            limits.max_operations
-        ),
         EvalAltResult::ErrorStackOverflow(_) => format!(
             "exceeded the call depth of {} (--policy-max-call-depth)",
             limits.max_call_depth

@@ -52,6 +52,15 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
 
 /// (image, rule, pointer) of every finding in a JSON report.
 pub fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    located_findings(json)
+        .into_iter()
+        .map(|(image, rule, pointer, _)| (image, rule, pointer))
+        .collect()
+}
+
+/// Every finding of a JSON report with its location, in report order:
+/// (image, rule, pointer, [line, column, field line]).
+pub fn located_findings(json: &str) -> Vec<(String, String, String, [u64; 3])> {
     let doc: serde_json::Value = serde_json::from_str(json).expect("json report");
     doc["findings"]
         .as_array()
@@ -65,6 +74,8 @@ pub fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, S
                     .as_str()
                     .unwrap_or_default()
                     .to_string(),
+                ["line", "column", "field_line"]
+                    .map(|k| f["location"][k].as_u64().unwrap_or_default()),
             )
         })
         .collect()
