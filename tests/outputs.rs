@@ -54,6 +54,8 @@ fn issue_15_dev_null_stays_a_device() {
         "none",
         "-o",
         "json=/dev/null",
+        "-o",
+        "sarif=/dev/null",
     ]));
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());

@@ -393,7 +393,14 @@ pub(super) fn check_paths(
         .and_then(|f| f.metadata().ok())
         .filter(fs::Metadata::is_file)
         .map(|m| identity(&m));
-    let mut seen: Vec<(&str, PathBuf, Option<(u64, u64)>)> = Vec::new();
+    // The files written so far: who writes, where (symlinks resolved), and
+    // the file's identity when it exists (hard links).
+    struct Seen<'a> {
+        what: &'a str,
+        path: PathBuf,
+        file: Option<(u64, u64)>,
+    }
+    let mut seen: Vec<Seen<'_>> = Vec::new();
     let mut dash = stdout_report.then_some("the --format report");
     for (what, path) in outputs {
         if path.as_os_str() == "-" {
@@ -421,19 +428,28 @@ pub(super) fn check_paths(
                 );
             }
         }
-        let absolute = std::path::absolute(resolve(path).unwrap_or_else(|_| path.to_path_buf()))
-            .unwrap_or_else(|_| path.to_path_buf());
-        for (other, other_path, other_file) in &seen {
-            if *other_path == absolute || (file.is_some() && *other_file == file) {
-                bail!(
-                    "{what} and {other} both name `{}`: one would replace the other",
-                    path.display()
-                );
-            }
+        // Streams (devices, FIFOs, descriptors) may take several reports.
+        let Ok(Kind::Replace(resolved)) = kind(path) else {
+            continue;
+        };
+        let absolute = std::path::absolute(&resolved).unwrap_or(resolved);
+        if let Some(other) = seen
+            .iter()
+            .find(|s| s.path == absolute || (file.is_some() && s.file == file))
+        {
+            bail!(
+                "{what} and {} both name `{}`: one would replace the other",
+                other.what,
+                path.display()
+            );
         }
-        seen.push((what.as_str(), absolute, file));
+        seen.push(Seen {
+            what: what.as_str(),
+            path: absolute,
+            file,
+        });
     }
-    if let Some(stdout) = stdout {
+    if stdout_report && let Some(stdout) = stdout {
         for input in inputs {
             if regular_file(input) == Some(stdout) {
                 bail!(

@@ -971,7 +971,7 @@ fn string_end(
 
 /// `n` bytes as people read it: MiB when whole, bytes otherwise.
 fn size_text(n: usize) -> String {
-    if n >= 1 << 20 && n % (1 << 20) == 0 {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
         format!("{} MiB", n >> 20)
     } else {
         format!("{n} bytes")
