@@ -32,5 +32,12 @@ if ! cargo fmt --version >/dev/null 2>&1; then
 fi
 cargo fmt --check
 
+echo "==> cargo clippy (with and without the AWS SDK)"
+if ! cargo clippy --version >/dev/null 2>&1; then
+    rustup component add clippy
+fi
+cargo clippy --locked --all-targets -- -D warnings
+cargo clippy --locked --all-targets --no-default-features -- -D warnings
+
 echo "==> cargo test"
 cargo test --locked
