@@ -960,9 +960,110 @@ fn issue_16_an_interrupted_or_failed_live_scan_leaves_nothing_behind() {
     assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
     assert!(left(&tmp).is_empty(), "{:?}", left(&tmp));
 
+    // Interrupted in the scan phase (a slow policy keeps it busy), after the
+    // fetched images went to the temporary export: that file goes too.
+    let fast = fixture_server(EXAMPLE, &[]);
+    let fast_url = fast.url();
+    let slow_args = [
+        "scan",
+        "--aws",
+        "--endpoint-url",
+        &fast_url,
+        "--region",
+        "eu-west-1",
+        "--format",
+        "none",
+        "-o",
+        &report,
+        "--policy",
+        "fixtures/policies/sandbox/slow.rhai",
+        "--policy-max-operations",
+        "100000000000",
+        "--policy-timeout-ms",
+        "3000",
+    ];
+    let child = common::servers::live_command(home.path())
+        .env("TMPDIR", &tmp)
+        .args(slow_args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let started = Instant::now();
+    while left(&tmp).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no temporary export"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
+    assert!(
+        left(&tmp).is_empty(),
+        "the temporary export stayed: {:?}",
+        left(&tmp)
+    );
+
     // A failed run (a policy that does not load) leaves nothing either.
     let (code, _, err) =
         amilint_live(&[&args[..], &["--policy", "fixtures/bad/empty.json"]].concat());
     assert_eq!(code, 2, "{err}");
     assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
+}
+
+/// Issue 16: the faults that already ended as failed scopes stay that way —
+/// a connection reset mid-body, an HTML page or an empty body with status
+/// 200, a throttle storm — while slow answers within the time limit still
+/// scan; the healthy region's findings are written either way.
+#[test]
+fn issue_16_resets_html_empty_answers_and_throttle_storms_fail_their_scope() {
+    let server = fixture_server(
+        EXAMPLE,
+        &[
+            "--latency-ms",
+            "150",
+            "--reset-region",
+            "us-east-1",
+            "--html-region",
+            "ap-south-1",
+            "--empty-region",
+            "eu-north-1",
+            "--throttle-region",
+            "us-west-2",
+        ],
+    );
+    let started = Instant::now();
+    let (code, doc, err) = live_json(
+        &server,
+        "eu-west-1,us-east-1,ap-south-1,eu-north-1,us-west-2",
+        &["--max-attempts", "2", "--api-timeout", "5"],
+    );
+    assert!(started.elapsed() < Duration::from_secs(90));
+    assert_eq!(code, 2, "{err}");
+    let expected: Vec<(String, String)> = [
+        ("ap-south-1", "failed"),
+        ("eu-north-1", "failed"),
+        ("eu-west-1", "scanned"),
+        ("us-east-1", "failed"),
+        ("us-west-2", "failed"),
+    ]
+    .iter()
+    .map(|(r, s)| (r.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(region_statuses(&doc), expected, "{doc}");
+    assert_eq!(doc["summary"]["images_scanned"], 6);
+    assert_eq!(doc["errors"].as_array().map(Vec::len), Some(4), "{doc}");
 }

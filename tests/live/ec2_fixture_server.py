@@ -232,6 +232,27 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(401, ec2_error("AuthFailure", "AWS was not able to validate the provided access credentials"))
             return
         if action == "DescribeImages":
+            if region in opts.throttle_region:
+                self.reply(503, ec2_error("RequestLimitExceeded", "Request limit exceeded."))
+                return
+            if region in opts.html_region:
+                # Fault: a proxy's HTML page with status 200.
+                self.reply(200, "<!DOCTYPE html><html><body><p>Service available</p></body></html>")
+                return
+            if region in opts.empty_region:
+                self.reply(200, "")
+                return
+            if region in opts.reset_region:
+                # Fault: the connection dropped mid-body (more promised than sent).
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml;charset=UTF-8")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                self.wfile.write(f'<?xml version="1.0"?><DescribeImagesResponse xmlns="{EC2_NS}"><imagesSet><item>'.encode())
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
             if self.state.take_fault("throttle"):
                 self.reply(503, ec2_error("RequestLimitExceeded", "Request limit exceeded."))
                 return
@@ -375,6 +396,14 @@ def main():
     ap.add_argument("--hang-region", action="append", default=[], help="never answer in this region")
     ap.add_argument("--deny-account", action="append", default=[], help="refuse AssumeRole into this account")
     ap.add_argument("--hang-action", action="append", default=[], help="never answer this action (AssumeRole, …)")
+    ap.add_argument("--throttle-region", action="append", default=[],
+                    help="in this region, every DescribeImages is throttled (a throttle storm)")
+    ap.add_argument("--html-region", action="append", default=[],
+                    help="in this region, DescribeImages answers 200 with an HTML page")
+    ap.add_argument("--empty-region", action="append", default=[],
+                    help="in this region, DescribeImages answers 200 with an empty body")
+    ap.add_argument("--reset-region", action="append", default=[],
+                    help="in this region, the connection drops in the middle of the DescribeImages body")
     ap.add_argument("--repeat-token-region", action="append", default=[],
                     help="in this region, DescribeImages returns the first page and the same NextToken forever")
     ap.add_argument("--no-id-region", action="append", default=[],
