@@ -1044,30 +1044,6 @@ pub fn read_text(path: &std::path::Path, limit: u64) -> io::Result<String> {
     Ok(text)
 }
 
-/// Reads a JSON file, such as an earlier report, parsing as it reads (bad
-/// bytes stop the read at once); errors name the file, line and column.
-pub fn read_json_file(path: &std::path::Path) -> Result<serde_json::Value, InputError> {
-    let shown = path.display().to_string();
-    let file = File::open(path).map_err(|source| InputError::Io {
-        path: shown.clone(),
-        source,
-    })?;
-    serde_json::from_reader(BufReader::with_capacity(1 << 16, file)).map_err(|e| {
-        match e.io_error_kind() {
-            Some(kind) => InputError::Io {
-                path: shown,
-                source: io::Error::new(kind, e.to_string()),
-            },
-            None => InputError::Syntax {
-                path: shown,
-                line: e.line() as u64,
-                column: e.column() as u64,
-                message: crate::error::json_message(&e),
-            },
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
