@@ -187,6 +187,12 @@ impl Target {
                     Some(p) if !p.as_os_str().is_empty() => p,
                     _ => Path::new("."),
                 };
+                if !dir.is_dir() {
+                    return Err(err(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        format!("the folder `{}` does not exist", dir.display()),
+                    )));
+                }
                 let mut builder = tempfile::Builder::new();
                 builder.prefix(".amilint-");
                 // A report is an ordinary file: rw for all, less the umask (not 0600).

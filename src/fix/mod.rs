@@ -191,6 +191,19 @@ impl Builder<'_> {
         for action in actions {
             let (target, action) = Action::parse(&action.operation, &action.input)
                 .map_err(|e| format!("{}: {e}", at()))?;
+            // The finding's account and region also reach the call (and its
+            // command): checked like the action's own values.
+            action
+                .validate(&target, f.region.as_deref())
+                .map_err(|e| format!("{}: {e}", at()))?;
+            if let Some(account) = f.account_id.as_deref()
+                && !crate::model::is_account_id(account)
+            {
+                return Err(format!(
+                    "{}: the account id {account:?} is not one AWS forms",
+                    at()
+                ));
+            }
             if target != f.image_id {
                 return Err(format!(
                     "{}: the action is for image {target}, not the finding's",
@@ -557,6 +570,33 @@ mod tests {
                 "not the finding's",
             ),
             (b"{\"version\": \"2.1.0\", \"runs\": []}".to_vec(), "SARIF"),
+            // Issue 16: a finding's region or account reaches the call too.
+            (
+                report({
+                    let mut f = finding(
+                        "AMI014",
+                        "ami-11111111",
+                        "EnableImageDeregistrationProtection",
+                        serde_json::json!({"ImageId": "ami-11111111", "WithCooldown": true}),
+                    );
+                    f["region"] = serde_json::json!("eu-west-1 --endpoint-url http://x");
+                    serde_json::json!([f])
+                }),
+                "the region",
+            ),
+            (
+                report({
+                    let mut f = finding(
+                        "AMI014",
+                        "ami-11111111",
+                        "EnableImageDeregistrationProtection",
+                        serde_json::json!({"ImageId": "ami-11111111", "WithCooldown": true}),
+                    );
+                    f["account_id"] = serde_json::json!("1111:role/x");
+                    serde_json::json!([f])
+                }),
+                "the account id",
+            ),
             (
                 b"{\"schema_version\": 1,\n \"findings\": [}".to_vec(),
                 "r.json:2:15",
