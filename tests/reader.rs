@@ -185,6 +185,32 @@ fn scan_json(args: &[&str], stdin: Option<(&[u8], usize)>) -> (i32, String, Stri
     )
 }
 
+/// The binary scanning a FIFO named on the command line, fed in 8,191-byte
+/// writes.
+fn scan_fifo(dir: &std::path::Path, text: &[u8]) -> (i32, String, String) {
+    let fifo = dir.join("export.fifo");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.to_vec());
+        std::thread::spawn(move || {
+            let mut pipe = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&fifo)
+                .expect("open fifo");
+            for part in text.chunks(8191) {
+                if pipe.write_all(part).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let out = scan_json(&[fifo.to_str().expect("utf-8")], None);
+    writer.join().expect("writer");
+    out
+}
+
 #[test]
 fn a_several_mb_export_scans_the_same_from_a_file_a_pipe_a_trickle_and_gzip() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -215,6 +241,7 @@ fn a_several_mb_export_scans_the_same_from_a_file_a_pipe_a_trickle_and_gzip() {
                 "gzip pipe",
                 scan_json(&["-"], Some((&gzip(&[&text]), 1000))),
             ),
+            ("fifo", scan_fifo(dir.path(), &text)),
         ] {
             assert_eq!(code, 1, "{what}: {err}");
             assert_eq!(located_findings(&out), expected, "{what} (indent {indent})");
