@@ -1,0 +1,393 @@
+//! The command line: exit codes, bad input, input shapes, outputs.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+
+const NOW: &str = "2026-11-22T00:00:00Z";
+const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+
+use crate::common;
+use common::{amilint, finding_keys, run};
+
+#[test]
+fn help_is_stable() {
+    let (code, out, _) = run(&["scan", "--help"]);
+    assert_eq!(code, 0);
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let (code, out, _) = run(&["scan", EXAMPLE, "--now", NOW]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("AMI006[public-image]"));
+    // Only critical findings count with --fail-on critical: the example has two.
+    assert_eq!(
+        run(&["scan", EXAMPLE, "--now", NOW, "--fail-on", "critical"]).0,
+        1
+    );
+    assert_eq!(
+        run(&[
+            "scan",
+            EXAMPLE,
+            "--now",
+            NOW,
+            "--fail-on",
+            "critical",
+            "--ignore",
+            "AMI006"
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        run(&["scan", EXAMPLE, "--now", NOW, "--fail-on", "never"]).0,
+        0
+    );
+    assert_eq!(run(&["scan", EXAMPLE, "--now", NOW, "--exit-zero"]).0, 0);
+    // A clean image passes.
+    let (code, out, _) = run(&[
+        "scan",
+        "fixtures/rules/AMI001.json",
+        "--select",
+        "AMI006",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Found 0 findings"), "{out}");
+}
+
+/// `amilint scan EXAMPLE --now NOW --format json EXTRA…`, returning stdout.
+fn scan_example_json(extra: &[&str]) -> String {
+    let mut args = vec!["scan", EXAMPLE, "--now", NOW, "--format", "json"];
+    args.extend_from_slice(extra);
+    run(&args).1
+}
+
+#[test]
+fn select_ignore_and_severity_overrides() {
+    let out = scan_example_json(&["--select", "AMI003,public-image"]);
+    let rules: BTreeSet<String> = finding_keys(&out).into_iter().map(|k| k.1).collect();
+    assert_eq!(
+        rules,
+        BTreeSet::from(["AMI003".to_string(), "AMI006".to_string()])
+    );
+
+    let out = scan_example_json(&["--select", "ALL", "--ignore", "AMI016"]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let ran: Vec<&str> = doc["scan"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert!(
+        ran.contains(&"AMI014") && !ran.contains(&"AMI016"),
+        "{ran:?}"
+    );
+
+    let out = scan_example_json(&["--select", "AMI003", "--severity", "AMI003=critical"]);
+    assert!(out.contains("\"severity\":\"critical\"") && !out.contains("\"severity\":\"high\""));
+
+    for bad in [
+        ["--select", "AMI999"],
+        ["--ignore", "nope"],
+        ["--severity", "AMI003=urgent"],
+        ["--now", "yesterday"],
+        ["--output", "pdf=x.pdf"],
+        ["--output", "sarif=no/such/folder/x.sarif"],
+    ] {
+        let (code, _, err) = run(&["scan", EXAMPLE, bad[0], bad[1]]);
+        assert_eq!(code, 2, "{bad:?}");
+        assert!(err.starts_with("error: "), "{bad:?}: {err}");
+    }
+}
+
+#[test]
+fn bad_input_exits_2_naming_file_line_and_column_and_writes_no_report() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        ("empty.json", "fixtures/bad/empty.json:1:1: empty input"),
+        (
+            "describe-instances.json",
+            "fixtures/bad/describe-instances.json:1:1: no `Images` array",
+        ),
+        (
+            "no-image-id.json",
+            "fixtures/bad/no-image-id.json:59:9: image has no `ImageId`",
+        ),
+        (
+            "images-null.json",
+            "fixtures/bad/images-null.json:2:15: `Images` is null",
+        ),
+        (
+            "trailing-comma.json",
+            "fixtures/bad/trailing-comma.json:6:9: invalid JSON: trailing comma",
+        ),
+        (
+            "truncated.json",
+            "fixtures/bad/truncated.json:55:18: unexpected end of input",
+        ),
+        (
+            "wrong-type.json",
+            "fixtures/bad/wrong-type.json:5:27: invalid JSON: invalid type",
+        ),
+    ];
+    for (file, expected) in cases {
+        let sarif = dir.path().join("out.sarif");
+        let out_arg = format!("sarif={}", sarif.display());
+        // A good file first: its findings must not be written either.
+        let (code, stdout, err) = run(&[
+            "scan",
+            EXAMPLE,
+            &format!("fixtures/bad/{file}"),
+            "--output",
+            &out_arg,
+        ]);
+        assert_eq!(code, 2, "{file}");
+        assert!(err.contains(expected), "{file}: {err}");
+        assert!(
+            stdout.is_empty(),
+            "{file}: partial report on stdout: {stdout}"
+        );
+        assert!(!sarif.exists(), "{file}: a report was written");
+    }
+    let (code, _, err) = run(&["scan", "fixtures/does-not-exist.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("fixtures/does-not-exist.json"), "{err}");
+}
+
+#[test]
+fn every_export_shape_gives_the_same_findings() {
+    let reference = run(&[
+        "scan",
+        "fixtures/shapes/cli-v2.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ])
+    .1;
+    let expected = finding_keys(&reference);
+    assert!(expected.len() > 10);
+    for shape in [
+        "cli-v1.json",
+        "boto3-dump.json",
+        "bare-array.json",
+        "images.jsonl",
+        "pages.jsonl",
+        "concatenated-pages.json",
+    ] {
+        let path = format!("fixtures/shapes/{shape}");
+        let (code, out, err) = run(&["scan", &path, "--now", NOW, "--format", "json"]);
+        assert_eq!(code, 1, "{shape}: {err}");
+        assert_eq!(finding_keys(&out), expected, "{shape}");
+        let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+        assert_eq!(doc["summary"]["images_skipped"], 1, "{shape}");
+    }
+}
+
+#[test]
+fn stdin_gzip_and_several_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz = dir.path().join("export.json.gz");
+    let raw = std::fs::read(EXAMPLE).expect("example");
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).expect("create"),
+        flate2::Compression::default(),
+    );
+    enc.write_all(&raw).expect("gzip");
+    enc.finish().expect("gzip finish");
+
+    let expected = finding_keys(&run(&["scan", EXAMPLE, "--now", NOW, "--format", "json"]).1);
+    let (_, out, err) = run(&[
+        "scan",
+        gz.to_str().expect("utf-8 path"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(finding_keys(&out), expected, "{err}");
+
+    let out = amilint()
+        .args(["scan", "-", "--now", NOW, "--format", "json"])
+        .write_stdin(raw.clone())
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(finding_keys(&stdout), expected);
+    assert!(stdout.contains("\"uri\":\"stdin\""));
+
+    // Two files: findings of both, in command-line order.
+    let (_, out, _) = run(&[
+        "scan",
+        "fixtures/rules/AMI006.json",
+        EXAMPLE,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--select",
+        "AMI006",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let uris: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["location"]["uri"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(uris, vec!["fixtures/rules/AMI006.json", EXAMPLE, EXAMPLE]);
+
+    // A truncated gzip stream is an input error, not a silent partial scan.
+    let cut = dir.path().join("cut.json.gz");
+    let bytes = std::fs::read(&gz).expect("gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let (code, _, err) = run(&["scan", cut.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cut.json.gz"), "{err}");
+}
+
+#[test]
+fn several_outputs_in_one_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sarif = dir.path().join("r.sarif");
+    let json = dir.path().join("r.json");
+    let (code, out, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--now",
+        NOW,
+        "--output",
+        &format!("sarif={}", sarif.display()),
+        "--output",
+        &format!("json={}", json.display()),
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("Found 17 findings"), "{out}");
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).expect("sarif written")).expect("sarif json");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    assert_eq!(
+        sarif["runs"][0]["results"].as_array().map(Vec::len),
+        Some(17)
+    );
+    assert_eq!(json["summary"]["findings"], 17);
+    // No temporary files are left behind.
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(left.len(), 2);
+}
+
+#[test]
+fn color_only_when_asked_and_no_color_wins() {
+    let (_, out, _) = run(&["scan", EXAMPLE, "--now", NOW]);
+    assert!(!out.contains('\u{1b}'), "colour on a pipe");
+    let (_, out, _) = run(&["scan", EXAMPLE, "--now", NOW, "--color", "always"]);
+    assert!(out.contains("\u{1b}["));
+}
+
+#[test]
+fn rules_and_explain() {
+    let (code, out, _) = run(&["rules", "--format", "json"]);
+    assert_eq!(code, 0);
+    let list: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        list.as_array().map(Vec::len),
+        Some(amilint::rules::BUILTIN.len())
+    );
+    let (code, out, _) = run(&["explain", "AMI003"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("unencrypted-ebs-mapping") && out.contains("## Remediation"));
+    assert_eq!(run(&["explain", "unencrypted-ebs-mapping"]).1, out);
+    assert_eq!(run(&["explain", "AMI999"]).0, 2);
+}
+
+#[test]
+fn kernel_and_ramdisk_images_are_skipped() {
+    let (_, out, _) = run(&["scan", EXAMPLE, "--now", NOW, "--format", "json"]);
+    assert!(!out.contains("aki-919dcaf8\","), "kernel image was linted");
+    assert!(Path::new(EXAMPLE).exists());
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["summary"]["images_scanned"], 6);
+    assert_eq!(doc["summary"]["images_skipped"], 1);
+}
+
+#[cfg(unix)]
+#[test]
+fn report_files_are_ordinary_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("r.json");
+    run(&[
+        "scan",
+        EXAMPLE,
+        "--format",
+        "none",
+        "--output",
+        &format!("json={}", path.display()),
+    ]);
+    let mode = std::fs::metadata(&path)
+        .expect("written")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_ne!(mode & 0o044, 0, "report is private to its owner: {mode:o}");
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_cli_definition() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, out, err) = run(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(
+            out.contains("amilint") && out.contains("--fail-on"),
+            "{shell}"
+        );
+    }
+    let (code, out, _) = run(&["man"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(".ie") && out.contains(".TH amilint 1"),
+        "{}",
+        &out[..80.min(out.len())]
+    );
+    assert!(out.contains("scan") && out.contains("policy"));
+}
+
+#[test]
+fn the_github_action_uses_flags_that_exist() {
+    let action = std::fs::read_to_string("action.yml").expect("action.yml");
+    let python =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/.venv/bin/python");
+    assert!(
+        python.exists(),
+        "run scripts/test.sh: it installs the test venv"
+    );
+    let parsed = std::process::Command::new(&python)
+        .args(["-c", "import sys, yaml; d = yaml.safe_load(open('action.yml')); assert d['runs']['using'] == 'composite'"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("python runs");
+    assert!(
+        parsed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&parsed.stderr)
+    );
+    for command in ["scan", "preflight"] {
+        assert!(action.contains(command), "{command}");
+        let (_, help, _) = run(&[command, "--help"]);
+        for flag in ["--format", "-o"] {
+            assert!(
+                action.contains(flag) && help.contains(flag),
+                "{command} {flag}"
+            );
+        }
+        for format in ["github", "markdown", "sarif"] {
+            assert!(help.contains(format), "{command} {format}");
+        }
+    }
+}

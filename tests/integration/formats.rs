@@ -1,0 +1,260 @@
+//! One snapshot per output format, over fixtures/formats/mixed.json.
+
+use crate::common;
+
+use amilint::output::Format;
+
+fn mixed() -> amilint::finding::Report {
+    common::scan(&["fixtures/formats/mixed.json"], &common::plan())
+}
+
+#[test]
+fn text() {
+    insta::assert_snapshot!(common::render(&mixed(), Format::Text));
+}
+
+#[test]
+fn json() {
+    let out = common::render(&mixed(), Format::Json);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json output parses");
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["summary"]["images_skipped"], 1);
+    assert_eq!(
+        doc["summary"]["findings"].as_u64(),
+        Some(doc["findings"].as_array().map_or(0, |a| a.len() as u64))
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn sarif() {
+    let out = common::render(&mixed(), Format::Sarif);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("sarif output parses");
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    for rule in rules {
+        for key in ["shortDescription", "fullDescription", "help"] {
+            let text = rule[key]["text"].as_str().unwrap_or_default();
+            assert!(!text.trim().is_empty(), "{} lacks {key}", rule["id"]);
+        }
+        assert!(rule["help"]["markdown"].is_string());
+        assert!(rule["properties"]["security-severity"].is_string());
+    }
+    for result in run["results"].as_array().expect("results") {
+        let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        let loc = &result["locations"][0];
+        assert_eq!(
+            loc["physicalLocation"]["artifactLocation"]["uri"],
+            "fixtures/formats/mixed.json"
+        );
+        assert!(
+            loc["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .is_some_and(|l| l > 1)
+        );
+        assert!(
+            loc["logicalLocations"][0]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("ami-"))
+        );
+        assert!(result["partialFingerprints"]["amilint/v1"].is_string());
+    }
+    insta::assert_snapshot!(out);
+}
+
+/// Each image's findings point at the line where that image's object starts.
+#[test]
+fn lines_point_at_image_objects() {
+    let report = mixed();
+    let text = std::fs::read_to_string("fixtures/formats/mixed.json").expect("fixture");
+    let lines: Vec<&str> = text.lines().collect();
+    for f in &report.findings {
+        let line = lines[f.location.line as usize - 1];
+        assert_eq!(
+            line.trim(),
+            "{",
+            "finding line {} is not an object start",
+            f.location.line
+        );
+        let next: String = lines[f.location.line as usize..]
+            .iter()
+            .take(40)
+            .copied()
+            .collect();
+        assert!(
+            next.contains(&*f.image_id),
+            "{} not near line {}",
+            f.image_id,
+            f.location.line
+        );
+    }
+}
+
+/// The streamed SARIF is the same document as serde-sarif's typed model, and
+/// that model reads it back.
+#[test]
+fn streamed_sarif_matches_the_typed_model() {
+    let report = mixed();
+    let typed = serde_json::to_value(amilint::output::sarif::build(&report))
+        .expect("typed model serialises");
+    let mut out = Vec::new();
+    amilint::output::emit(Format::Sarif, &report, false, &mut out).expect("emit");
+    let streamed: serde_json::Value = serde_json::from_slice(&out).expect("streamed parses");
+    assert_eq!(typed, streamed);
+    let _: serde_sarif::sarif::Sarif =
+        serde_json::from_slice(&out).expect("serde-sarif reads it back");
+}
+
+/// A finding on a field the image has points at that field's line; one on an
+/// absent field (no `ImdsSupport`, say) has no field line.
+#[test]
+fn field_lines_point_at_the_offending_field() {
+    let report = common::scan(&["fixtures/examples/describe-images.json"], &common::plan());
+    let text = std::fs::read_to_string("fixtures/examples/describe-images.json").expect("fixture");
+    let lines: Vec<&str> = text.lines().collect();
+    let mut seen = 0;
+    for f in &report.findings {
+        let key = f
+            .location
+            .pointer
+            .tokens()
+            .last()
+            .cloned()
+            .unwrap_or_default();
+        match f.location.field_line {
+            Some(line) => {
+                seen += 1;
+                assert!(line >= f.location.line);
+                let at = lines[line as usize - 1];
+                assert!(
+                    at.contains(&format!("\"{key}\"")),
+                    "{}: line {line} is `{at}`",
+                    f.rule.code
+                );
+            }
+            None => assert!(
+                f.message.contains("absent") || f.message.contains("not set"),
+                "{} has no field line: {}",
+                f.rule.code,
+                f.message
+            ),
+        }
+    }
+    assert!(seen > 5);
+}
+
+#[test]
+fn github() {
+    let out = common::render(&mixed(), Format::Github);
+    assert!(
+        out.lines().all(|l| l.starts_with("::error ")
+            || l.starts_with("::warning ")
+            || l.starts_with("::notice ")),
+        "{out}"
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn markdown() {
+    insta::assert_snapshot!(common::render(&mixed(), Format::Markdown));
+}
+
+/// Image names and tags are attacker-controlled: no format lets them start a
+/// new workflow command, a table row, HTML or a link.
+#[test]
+fn github_and_markdown_escape_image_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("evil.json");
+    std::fs::write(
+        &path,
+        r#"{"Images": [{"ImageId": "ami-1", "Public": true,
+            "Name": "x\n::error file=a,line=1::forged | <script>alert(1)</script> [click](http://evil)"}]}"#,
+    )
+    .expect("write");
+    let path = path.to_str().expect("utf-8").to_string();
+    let report = common::scan(&[&path], &common::plan());
+    let github = common::render(&report, Format::Github);
+    assert_eq!(
+        github.lines().count(),
+        report.findings.len(),
+        "one line per finding: {github}"
+    );
+    assert!(!github.contains("\n::error file=a"), "{github}");
+    let markdown = common::render(&report, Format::Markdown);
+    assert!(
+        !markdown.contains("<script>") && markdown.contains("&lt;script&gt;"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("[click]"), "{markdown}");
+    let row = markdown
+        .lines()
+        .find(|l| l.contains("ami-1 ("))
+        .expect("a top-findings row");
+    assert_eq!(
+        row.matches(" | ").count(),
+        3,
+        "the name cannot add a column: {row}"
+    );
+}
+
+#[test]
+fn junit() {
+    let mut plan = common::plan();
+    plan.keep_images = true;
+    let report = common::scan(&["fixtures/formats/mixed.json"], &plan);
+    let out = common::render(&report, Format::Junit);
+    insta::assert_snapshot!(out);
+    // Well-formed XML with one case per (image, rule), checked by Python's parser.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("junit.xml");
+    std::fs::write(&path, &out).expect("write");
+    let check = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as ET\n\
+             root = ET.parse(sys.argv[1]).getroot()\n\
+             cases = root.findall('.//testcase')\n\
+             assert len(cases) == int(root.get('tests')) == int(sys.argv[2]), len(cases)\n\
+             assert len(root.findall('.//failure')) == int(root.get('failures'))",
+            path.to_str().expect("utf-8"),
+            &(report.rules.len() as u64 * report.images_scanned).to_string(),
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn junit_escapes_image_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("evil.json");
+    std::fs::write(
+        &input,
+        r#"{"Images": [{"ImageId": "ami-1", "Public": true, "Name": "a\"/><x>&\u0001</testsuites>"}]}"#,
+    )
+    .expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            "scan",
+            input.to_str().expect("utf-8"),
+            "--no-config",
+            "--format",
+            "junit",
+            "--select",
+            "AMI006",
+        ])
+        .output()
+        .expect("runs");
+    let xml = String::from_utf8(out.stdout).expect("utf-8");
+    assert_eq!(xml.matches("</testsuites>").count(), 1, "{xml}");
+    assert!(
+        xml.contains("a&quot;/&gt;&lt;x&gt;&amp;\u{fffd}&lt;/testsuites&gt;"),
+        "{xml}"
+    );
+}

@@ -1,0 +1,145 @@
+//! The HTML report in a real browser: Debian's Chromium, headless, driven by
+//! playwright-core (both installed by scripts/test.sh). What a person sees —
+//! the counts, the chart, the table before and after filtering and sorting,
+//! an image's remediation — is compared with the JSON report of the same
+//! scan, hostile image text must stay text, and the page must make no
+//! network request. The screenshot is kept in `target/tmp/html-report.png`.
+
+use crate::common;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const IMAGE: &str = "ami-000000000002752a3";
+
+#[test]
+fn the_html_report_works_in_a_browser() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let evil = dir.path().join("evil.json");
+    std::fs::write(
+        &evil,
+        r#"{"Images": [{"ImageId": "ami-e", "Public": true,
+            "Name": "</script><img src=x onerror=alert(1)><script>alert(2)</script>",
+            "Tags": [{"Key": "amilint:ignore", "Value": "AMI002"}]}]}"#,
+    )
+    .expect("write");
+    let html = dir.path().join("report.html");
+    let json = dir.path().join("report.json");
+    let out = common::amilint()
+        .args([
+            "scan",
+            "fixtures/formats/mixed.json",
+            evil.to_str().expect("utf-8"),
+            "--no-config",
+            "--now",
+            common::NOW,
+            "--format",
+            "none",
+            "-o",
+        ])
+        .arg(format!("html={}", html.display()))
+        .arg("-o")
+        .arg(format!("json={}", json.display()))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+
+    let check = Path::new(ROOT).join("tests/html/check.js");
+    assert!(
+        Path::new(ROOT)
+            .join("tests/html/node_modules/playwright-core")
+            .exists(),
+        "playwright-core is missing: run scripts/test.sh"
+    );
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-report.png");
+    let run = std::process::Command::new("node")
+        .arg(&check)
+        .arg(&html)
+        .arg(&shot)
+        .arg(IMAGE)
+        .output()
+        .expect("node runs (and Chromium: run scripts/test.sh)");
+    assert!(
+        run.status.success(),
+        "browser check failed:\n{}{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&run.stdout).expect("the check prints JSON");
+    eprintln!("screenshot: {}", shot.display());
+    assert!(shot.exists(), "screenshot written");
+
+    let summary = &report["summary"];
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(
+        seen["problems"],
+        serde_json::json!([]),
+        "no error, dialog or request"
+    );
+    assert_eq!(seen["injected"], 0, "hostile names stay text");
+    assert_eq!(seen["pageTextHasScript"], true, "and are shown as written");
+    assert_eq!(seen["total"], summary["findings"]);
+    for severity in ["critical", "high", "medium", "low", "info"] {
+        assert_eq!(
+            seen["bySeverity"][severity], summary["by_severity"][severity],
+            "{severity}"
+        );
+    }
+    let bars: Vec<&Value> = ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .map(|s| &summary["by_severity"][*s])
+        .collect();
+    assert_eq!(
+        seen["bars"]
+            .as_array()
+            .expect("bars")
+            .iter()
+            .collect::<Vec<_>>(),
+        bars
+    );
+    assert_eq!(
+        seen["ruleBars"].as_u64(),
+        summary["by_rule"].as_object().map(|m| m.len() as u64)
+    );
+    assert_eq!(seen["rows"].as_u64(), Some(findings.len() as u64));
+    assert_eq!(seen["firstSeverity"], "critical", "most severe first");
+    assert_eq!(
+        seen["reversedFirst"], "low",
+        "a click on the header reverses"
+    );
+
+    let of_image = findings.iter().filter(|f| f["image_id"] == IMAGE).count();
+    let filtered = seen["filtered"].as_array().expect("filtered rows");
+    assert_eq!(
+        filtered.len(),
+        of_image,
+        "the filter keeps that image's findings"
+    );
+    assert!(filtered.iter().all(|r| r["image"] == IMAGE));
+    let critical = findings
+        .iter()
+        .filter(|f| f["severity"] == "critical")
+        .count();
+    assert_eq!(seen["critical"].as_u64(), Some(critical as u64));
+
+    assert!(
+        seen["detailHeading"]
+            .as_str()
+            .is_some_and(|h| h.contains(IMAGE))
+    );
+    let remediations = seen["remediations"].as_array().expect("remediations");
+    assert_eq!(remediations.len(), of_image);
+    assert!(remediations.iter().any(|r| {
+        r.as_str()
+            .is_some_and(|t| t.contains("--imds-support v2.0"))
+    }));
+}

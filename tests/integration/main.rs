@@ -1,0 +1,20 @@
+//! The integration tests: one binary (one link of the AWS SDK), a module per
+//! area, helpers in `common`.
+
+mod cli;
+mod common;
+mod config;
+mod dashboards;
+mod fix;
+mod formats;
+mod hostile;
+mod html;
+mod live;
+mod merge;
+mod outputs;
+mod policies;
+mod preflight;
+mod reader;
+mod registry;
+mod rules;
+mod sarif_validator;

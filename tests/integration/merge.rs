@@ -1,0 +1,209 @@
+//! `amilint merge`: the reports of a sharded scan become one.
+
+use crate::common;
+
+use std::collections::BTreeSet;
+
+use common::run;
+use serde_json::Value;
+
+const NOW: &str = "2026-11-22T00:00:00Z";
+
+fn fingerprints(doc: &Value) -> BTreeSet<String> {
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn shards_merge_into_the_whole_scan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let example: Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/examples/describe-images.json").expect("example"),
+    )
+    .expect("json");
+    let images = example["Images"].as_array().expect("Images");
+    // Two overlapping shards: images 0..5 and 3..7.
+    let mut shard_reports = Vec::new();
+    let mut sarif_reports = Vec::new();
+    for (i, range) in [(0, 5), (3, images.len())].iter().enumerate() {
+        let input = dir.path().join(format!("shard-{i}.json"));
+        std::fs::write(
+            &input,
+            serde_json::json!({ "Images": &images[range.0..range.1] }).to_string(),
+        )
+        .expect("write");
+        let json = dir.path().join(format!("shard-{i}.report.json"));
+        let sarif = dir.path().join(format!("shard-{i}.sarif"));
+        let (code, _, err) = run(&[
+            "scan",
+            input.to_str().expect("utf-8"),
+            "--now",
+            NOW,
+            "--no-config",
+            "--format",
+            "none",
+            "-o",
+            &format!("json={}", json.display()),
+            "-o",
+            &format!("sarif={}", sarif.display()),
+        ]);
+        assert_eq!(code, 1, "{err}");
+        shard_reports.push(json.to_str().expect("utf-8").to_string());
+        sarif_reports.push(sarif.to_str().expect("utf-8").to_string());
+    }
+    let (_, whole, _) = run(&[
+        "scan",
+        "fixtures/examples/describe-images.json",
+        "--now",
+        NOW,
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    let whole: Value = serde_json::from_str(&whole).expect("json");
+
+    let mut args = vec!["merge"];
+    args.extend(shard_reports.iter().map(String::as_str));
+    let (code, merged, err) = run(&args);
+    assert_eq!(code, 1, "findings at or above fail_on: {err}");
+    let merged: Value = serde_json::from_str(&merged).expect("merged JSON");
+    assert_eq!(
+        fingerprints(&merged),
+        fingerprints(&whole),
+        "no finding lost or doubled"
+    );
+    assert_eq!(merged["summary"]["findings"], whole["summary"]["findings"]);
+    assert_eq!(
+        merged["summary"]["by_severity"],
+        whole["summary"]["by_severity"]
+    );
+    assert_eq!(merged["scan"]["inputs"].as_array().map(Vec::len), Some(2));
+
+    let mut args = vec!["merge"];
+    args.extend(sarif_reports.iter().map(String::as_str));
+    let (code, merged, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let merged: Value = serde_json::from_str(&merged).expect("merged SARIF");
+    let results = merged["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(
+        results.len() as u64,
+        whole["summary"]["findings"].as_u64().expect("count")
+    );
+    for r in results {
+        let index = r["ruleIndex"].as_u64().expect("index") as usize;
+        assert_eq!(
+            merged["runs"][0]["tool"]["driver"]["rules"][index]["id"],
+            r["ruleId"]
+        );
+    }
+
+    let (code, _, err) = run(&["merge", &shard_reports[0], &sarif_reports[1]]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cannot merge JSON reports with SARIF logs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_incomplete_shard_makes_the_merge_incomplete() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ok = dir.path().join("ok.json");
+    let broken = dir.path().join("broken.json");
+    let (_, out, _) = run(&[
+        "scan",
+        "fixtures/formats/mixed.json",
+        "--no-config",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    std::fs::write(&ok, out).expect("write");
+    let (code, out, _) = run(&[
+        "scan",
+        "fixtures/examples/describe-images.json",
+        "--no-config",
+        "--format",
+        "json",
+        "--policy",
+        "fixtures/policies/runtime-error.rhai",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(code, 2);
+    std::fs::write(&broken, out).expect("write");
+    let (code, merged, _) = run(&[
+        "merge",
+        ok.to_str().expect("utf-8"),
+        broken.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code, 2);
+    let merged: Value = serde_json::from_str(&merged).expect("json");
+    assert_eq!(merged["errors"].as_array().map(Vec::len), Some(1));
+}
+
+/// Issue 16: nothing is dropped silently — a report whose findings lack
+/// amilint's fingerprint, `"findings": {}`, another tool's SARIF log — each
+/// is refused with file:line:column; nothing is written.
+#[test]
+fn issue_16_reports_that_are_not_amilints_are_refused_not_dropped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_, good, _) = run(&[
+        "scan",
+        "fixtures/examples/describe-images.json",
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    let good_path = dir.path().join("good.json");
+    std::fs::write(&good_path, &good).expect("write");
+    let mut doc: Value = serde_json::from_str(&good).expect("json");
+    let findings = doc["findings"].as_array_mut().expect("findings");
+    assert!(findings.len() > 2);
+    for f in findings.iter_mut().skip(1) {
+        f.as_object_mut().expect("object").remove("fingerprint");
+    }
+    let no_prints = doc.to_string();
+    doc["findings"] = serde_json::json!({});
+    let object = doc.to_string();
+    let codeql = r#"{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "CodeQL"}},
+        "results": [{"ruleId": "js/x", "partialFingerprints": {"primaryLocationLineHash": "a"}},
+                    {"ruleId": "js/y"}, {"ruleId": "js/z"}]}]}"#;
+    for (name, text, want) in [
+        (
+            "no-prints.json",
+            no_prints.as_str(),
+            "has no amilint fingerprint",
+        ),
+        ("object.json", object.as_str(), "expected an array"),
+        ("codeql.sarif", codeql, "amilint fingerprint"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).expect("write");
+        let out_path = dir.path().join("merged.json");
+        let (code, out, err) = run(&[
+            "merge",
+            good_path.to_str().expect("utf-8"),
+            path.to_str().expect("utf-8"),
+            "--output",
+            out_path.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(err.contains(name) && err.contains(want), "{name}: {err}");
+        let position = err.split(name).nth(1).unwrap_or_default();
+        assert!(
+            position.starts_with(':')
+                && position[1..]
+                    .split(':')
+                    .take(2)
+                    .all(|n| n.parse::<u64>().is_ok()),
+            "{name}: a line and column: {err}"
+        );
+        assert!(!out_path.exists(), "{name}");
+    }
+}

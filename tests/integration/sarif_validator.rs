@@ -1,0 +1,231 @@
+//! Microsoft's SARIF validator (`@microsoft/sarif-multitool`) must report no
+//! error for amilint's SARIF. The test command (scripts/test.sh) installs it;
+//! this test fails, not skips, when it is missing.
+
+use crate::common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn multitool() -> PathBuf {
+    if let Some(path) = std::env::var_os("SARIF_MULTITOOL") {
+        return PathBuf::from(path);
+    }
+    let local = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sarif-validator/node_modules/.bin/sarif-multitool");
+    assert!(
+        local.exists(),
+        "the SARIF validator is not installed: run scripts/test.sh (it runs `npm ci` in tests/sarif-validator)"
+    );
+    local
+}
+
+/// Scans `inputs` (plus `extra` arguments), expects `code`, and validates the SARIF.
+fn validate(inputs: &[&str]) {
+    validate_with(inputs, &[], 1);
+}
+
+fn validate_with(inputs: &[&str], extra: &[&str], code: i32) {
+    run_and_validate("scan", inputs, extra, code);
+}
+
+/// Runs `amilint COMMAND` with every rule on `inputs`, expects `code`, and
+/// validates the SARIF it wrote.
+fn run_and_validate(command: &str, inputs: &[&str], extra: &[&str], code: i32) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sarif = dir.path().join("amilint.sarif");
+    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            command,
+            "--now",
+            "2026-06-01T00:00:00Z",
+            "--format",
+            "none",
+            "--select",
+            "ALL",
+            "--output",
+        ])
+        .arg(format!("sarif={}", sarif.display()))
+        .args(extra)
+        .args(inputs)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("amilint runs");
+    assert_eq!(status.code(), Some(code));
+    check(&sarif);
+}
+
+/// Runs Microsoft's validator on `sarif`; fails on any error-level result.
+fn check(sarif: &std::path::Path) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("validation.sarif");
+    let out = Command::new(multitool())
+        .arg("validate")
+        .arg(sarif)
+        .arg("-o")
+        .arg(&log)
+        .output()
+        .expect("the validator runs");
+    assert!(
+        out.status.success(),
+        "validator failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&log).expect("validation log")).expect("log is JSON");
+    let results = report["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let errors: Vec<String> = results
+        .iter()
+        .filter(|r| r["level"] == "error")
+        .map(|r| format!("{}: {}", r["ruleId"], r["message"]))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF validation errors:\n{}",
+        errors.join("\n")
+    );
+    // Keep the warnings visible in the test log.
+    for r in &results {
+        eprintln!(
+            "validator {}: {} {}",
+            r["level"].as_str().unwrap_or("warning"),
+            r["ruleId"],
+            r["message"]["id"]
+        );
+    }
+}
+
+#[test]
+fn sarif_passes_microsofts_validator() {
+    validate(&[
+        "fixtures/formats/mixed.json",
+        "fixtures/examples/describe-images.json",
+    ]);
+}
+
+#[test]
+fn sarif_of_every_rule_fixture_passes() {
+    let fixtures = common::image_rule_fixtures();
+    let refs: Vec<&str> = fixtures.iter().map(String::as_str).collect();
+    validate(&refs);
+}
+
+#[test]
+fn sarif_with_policies_and_a_policy_error_passes() {
+    // Policy descriptors (no helpUri) and an execution notification with a
+    // location in the script.
+    validate_with(
+        &["fixtures/examples/describe-images.json"],
+        &[
+            "--policy",
+            "policies",
+            "--policy",
+            "fixtures/policies/runtime-error.rhai",
+        ],
+        2,
+    );
+}
+
+#[test]
+fn sarif_with_waivers_config_warnings_and_a_baseline_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("baseline.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            "scan",
+            "fixtures/formats/mixed.json",
+            "--format",
+            "none",
+            "--no-config",
+            "-o",
+        ])
+        .arg(format!("json={}", baseline.display()))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("amilint runs");
+    assert_eq!(status.code(), Some(1));
+    // Suppressions (external), configuration notifications (expired and stale
+    // waivers) and baselineState new/unchanged in one log.
+    validate_with(
+        &[
+            "fixtures/examples/describe-images.json",
+            "fixtures/formats/mixed.json",
+        ],
+        &[
+            "--config",
+            "fixtures/config/gate.toml",
+            "--baseline",
+            baseline.to_str().expect("utf-8"),
+        ],
+        1,
+    );
+}
+
+#[test]
+fn merged_sarif_of_sharded_scans_passes() {
+    // Two shards with different rules (policies in one), one incomplete.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shard = |name: &str, extra: &[&str]| {
+        let path = dir.path().join(name);
+        let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+            .args([
+                "scan",
+                "--now",
+                "2026-06-01T00:00:00Z",
+                "--format",
+                "none",
+                "--no-config",
+            ])
+            .arg("--output")
+            .arg(format!("sarif={}", path.display()))
+            .args(extra)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("amilint runs");
+        assert!(matches!(status.code(), Some(1 | 2)));
+        path
+    };
+    let a = shard(
+        "a.sarif",
+        &["fixtures/formats/mixed.json", "--select", "ALL"],
+    );
+    let b = shard(
+        "b.sarif",
+        &[
+            "fixtures/examples/describe-images.json",
+            "fixtures/formats/mixed.json",
+            "--policy",
+            "policies",
+            "--policy",
+            "fixtures/policies/runtime-error.rhai",
+        ],
+    );
+    let merged = dir.path().join("merged.sarif");
+    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .arg("merge")
+        .arg(&a)
+        .arg(&b)
+        .arg("-o")
+        .arg(&merged)
+        .status()
+        .expect("amilint merge runs");
+    assert_eq!(status.code(), Some(2), "a shard was incomplete");
+    check(&merged);
+}
+
+#[test]
+fn preflight_sarif_passes() {
+    run_and_validate(
+        "preflight",
+        &[
+            "fixtures/requests/register-image.json",
+            "fixtures/requests/create-image.json",
+            "fixtures/rules/AMI104.json",
+        ],
+        &["--no-config"],
+        1,
+    );
+}
