@@ -598,7 +598,8 @@ fn outputs(
         .collect();
     inputs.extend(args.baseline.as_deref());
     inputs.extend(args.config.as_deref());
-    sink::check_paths(&named, &inputs, stdout_format.is_some())?;
+    let stdin_input = args.inputs.iter().any(|a| a == "-");
+    sink::check_paths(&named, &inputs, stdin_input, stdout_format.is_some())?;
     let mut targets = Vec::new();
     for (format, path) in &plan.outputs {
         targets.push((*format, output::Style::default(), Target::file(path)?));

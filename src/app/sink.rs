@@ -277,6 +277,22 @@ fn stdout_file() -> Option<File> {
     None
 }
 
+/// Standard input as a file handle (a duplicate of descriptor 0).
+#[cfg(unix)]
+fn stdin_file() -> Option<File> {
+    use std::os::fd::AsFd;
+    io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
+        .ok()
+        .map(File::from)
+}
+
+#[cfg(not(unix))]
+fn stdin_file() -> Option<File> {
+    None
+}
+
 /// A finished report, flushed, waiting to be put in place.
 enum Finished {
     File(tempfile::TempPath, PathBuf),
@@ -393,9 +409,17 @@ fn regular_file(path: &Path) -> Option<(u64, u64)> {
 pub(super) fn check_paths(
     outputs: &[(String, &Path)],
     inputs: &[&Path],
+    stdin_input: bool,
     stdout_report: bool,
 ) -> Result<()> {
     let stdout = stdout_file()
+        .and_then(|f| f.metadata().ok())
+        .filter(fs::Metadata::is_file)
+        .map(|m| identity(&m));
+    // `-` read from a regular file (`< export.json`): that file is an input.
+    let stdin = stdin_input
+        .then(stdin_file)
+        .flatten()
         .and_then(|f| f.metadata().ok())
         .filter(fs::Metadata::is_file)
         .map(|m| identity(&m));
@@ -426,6 +450,12 @@ pub(super) fn check_paths(
                         input.display()
                     );
                 }
+            }
+            if stdin == Some(file) {
+                bail!(
+                    "{what}: `{}` is the file standard input reads: writing there would replace what is scanned",
+                    path.display()
+                );
             }
             if stdout_report && stdout == Some(file) {
                 bail!(

@@ -537,6 +537,9 @@ async fn fetch_scope(
     let mut next_token: Option<String> = None;
     // A server that hands back a token it gave before would page forever.
     let mut seen_tokens = std::collections::HashSet::new();
+    // DescribeImages lists an image once: a second time means a server that
+    // pages in circles with fresh tokens.
+    let mut seen_ids = std::collections::HashSet::new();
     let mut pages = 0usize;
     let fail = |scope: Scope, reason: String| ScopeResult {
         scope,
@@ -587,23 +590,6 @@ async fn fetch_scope(
                 };
             }
         };
-        for (item, sdk_image) in page.images().iter().enumerate() {
-            // An image without an id cannot be linted, fixed or reported: the
-            // scope fails (the others go on), never the run.
-            if sdk_image.image_id().is_none_or(|id| id.trim().is_empty()) {
-                return fail(
-                    scope,
-                    format!(
-                        "DescribeImages: page {pages}, item {}: an image without imageId",
-                        item + 1
-                    ),
-                );
-            }
-            images.push(to_model(sdk_image, &scope));
-        }
-        progress
-            .images
-            .fetch_add(page.images().len() as u64, Ordering::Relaxed);
         match page.next_token() {
             Some(token) if !token.is_empty() => {
                 if !seen_tokens.insert(token.to_string()) {
@@ -616,7 +602,36 @@ async fn fetch_scope(
                 }
                 next_token = Some(token.to_string());
             }
-            _ => break,
+            _ => next_token = None,
+        }
+        for (item, sdk_image) in page.images().iter().enumerate() {
+            // An image without an id cannot be linted, fixed or reported: the
+            // scope fails (the others go on), never the run.
+            if sdk_image.image_id().is_none_or(|id| id.trim().is_empty()) {
+                return fail(
+                    scope,
+                    format!(
+                        "DescribeImages: page {pages}, item {}: an image without imageId",
+                        item + 1
+                    ),
+                );
+            }
+            let id = sdk_image.image_id().unwrap_or_default();
+            if !seen_ids.insert(id.to_string()) {
+                return fail(
+                    scope,
+                    format!(
+                        "DescribeImages: page {pages} lists {id} again: stopped (a list that goes in circles)"
+                    ),
+                );
+            }
+            images.push(to_model(sdk_image, &scope));
+        }
+        progress
+            .images
+            .fetch_add(page.images().len() as u64, Ordering::Relaxed);
+        if next_token.is_none() {
+            break;
         }
     }
 

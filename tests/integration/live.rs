@@ -775,12 +775,14 @@ fn issue_16_live_faults_fail_their_scope_never_the_run() {
             "ap-south-1",
             "--cut-item-region",
             "eu-north-1",
+            "--circle-region",
+            "us-west-1",
         ],
     );
     let started = Instant::now();
     let (code, doc, err) = live_json(
         &server,
-        "eu-west-1,us-east-1,ap-south-1,eu-north-1,eu-west-1",
+        "eu-west-1,us-east-1,ap-south-1,eu-north-1,eu-west-1,us-west-1",
         &["--max-attempts", "1"],
     );
     assert!(started.elapsed() < Duration::from_secs(60));
@@ -793,15 +795,20 @@ fn issue_16_live_faults_fail_their_scope_never_the_run() {
             ("eu-north-1".to_string(), "failed".to_string()),
             ("eu-west-1".to_string(), "scanned".to_string()),
             ("us-east-1".to_string(), "failed".to_string()),
+            ("us-west-1".to_string(), "failed".to_string()),
         ],
         "{doc}"
     );
     assert_eq!(doc["summary"]["images_scanned"], 6, "eu-west-1 once");
     let errors = doc["errors"].to_string();
     assert!(errors.contains("NextToken already seen"), "{errors}");
+    assert!(
+        errors.contains("again: stopped (a list that goes in circles)"),
+        "{errors}"
+    );
     assert!(errors.contains("an image without imageId"), "{errors}");
     assert!(errors.contains("truncated response"), "{errors}");
-    for region in ["us-east-1", "ap-south-1", "eu-north-1"] {
+    for region in ["us-east-1", "ap-south-1", "eu-north-1", "us-west-1"] {
         assert!(
             err.lines()
                 .any(|l| l.starts_with("amilint: error:") && l.contains(region)),

@@ -295,3 +295,22 @@ fn issue_15_policy_errors_reach_stderr_whatever_the_format() {
         assert!(err.contains("runtime-error.rhai"), "{format}: {err}");
     }
 }
+
+#[test]
+fn issue_15_an_output_on_the_file_stdin_reads_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let export = dir.path().join("export.json");
+    fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLE), &export).expect("copy");
+    let before = fs::read(&export).expect("read");
+    for spec in ["json=/dev/stdin", "json=/dev/fd/0"] {
+        let out = amilint()
+            .args(scan_args(&["-", "--format", "none", "-o", spec]))
+            .stdin(fs::File::open(&export).expect("open"))
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(2), "{spec}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("standard input reads"), "{spec}: {err}");
+        assert_eq!(fs::read(&export).expect("read"), before, "{spec}");
+    }
+}

@@ -345,6 +345,9 @@ class Handler(BaseHTTPRequestHandler):
         if region in opts.repeat_token_region:
             # Fault: the first page again, with the same token, forever.
             page, token = images[:size], "<nextToken>same-token</nextToken>"
+        if region in opts.circle_region:
+            # Fault: the first page again, with a fresh token each time.
+            page, token = images[:size], f"<nextToken>circle-{uuid.uuid4()}</nextToken>"
         items = to_xml(page)
         if region in opts.no_id_region and len(page) > 1:
             # Fault: the second image has no imageId element.
@@ -406,6 +409,8 @@ def main():
                     help="in this region, the connection drops in the middle of the DescribeImages body")
     ap.add_argument("--repeat-token-region", action="append", default=[],
                     help="in this region, DescribeImages returns the first page and the same NextToken forever")
+    ap.add_argument("--circle-region", action="append", default=[],
+                    help="in this region, DescribeImages returns the first page forever, with fresh NextTokens")
     ap.add_argument("--no-id-region", action="append", default=[],
                     help="in this region, the second image of a page has no imageId")
     ap.add_argument("--cut-item-region", action="append", default=[],
