@@ -580,8 +580,8 @@ fn outputs(
              whose Security Hub imports the findings (a live scan takes them from each image)"
         );
     }
-    // Before anything is read or opened: no report may land on an input, on
-    // the `--save` export, or on another report.
+    // Before anything is read or opened: no report may land on an input, the
+    // config, the `--save` export, or another report.
     let mut named: Vec<(String, &Path)> = plan
         .outputs
         .iter()
@@ -596,7 +596,8 @@ fn outputs(
         .filter(|a| *a != "-")
         .map(Path::new)
         .collect();
-    inputs.extend(args.baseline.as_deref());
+    // Not `--baseline`: it is read whole before the scan, and replacing the
+    // last report with the new one is the usual ratchet.
     inputs.extend(args.config.as_deref());
     let stdin_input = args.inputs.iter().any(|a| a == "-");
     sink::check_paths(&named, &inputs, stdin_input, stdout_format.is_some())?;

@@ -314,3 +314,27 @@ fn issue_15_an_output_on_the_file_stdin_reads_is_a_usage_error() {
         assert_eq!(fs::read(&export).expect("read"), before, "{spec}");
     }
 }
+
+/// The ratchet: the last report is the baseline, and the new one replaces it.
+#[test]
+fn a_report_may_replace_its_own_baseline() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = dir.path().join("report.json");
+    let spec = format!("json={}", report.display());
+    let (code, _, err) = run(&scan_args(&[EXAMPLE, "--format", "none", "-o", &spec]));
+    assert_eq!(code, 1, "{err}");
+    let path = report.to_str().expect("utf-8");
+    let (code, _, err) = run(&scan_args(&[
+        EXAMPLE,
+        "--format",
+        "none",
+        "--baseline",
+        path,
+        "-o",
+        &spec,
+    ]));
+    assert_eq!(code, 0, "nothing new: {err}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&report).expect("read")).expect("report");
+    assert_eq!(doc["findings"][0]["baseline_state"], "unchanged");
+}
