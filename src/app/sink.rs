@@ -195,9 +195,19 @@ impl Target {
                 }
                 let mut builder = tempfile::Builder::new();
                 builder.prefix(".amilint-");
-                // A report is an ordinary file: rw for all, less the umask (not 0600).
-                #[cfg(unix)]
-                builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                // A report replacing a file keeps that file's mode; a new one is
+                // an ordinary file: rw for all, less the umask (not 0600).
+                match fs::metadata(&resolved) {
+                    Ok(meta) => {
+                        builder.permissions(meta.permissions());
+                    }
+                    #[cfg(unix)]
+                    Err(_) => {
+                        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+                    }
+                    #[cfg(not(unix))]
+                    Err(_) => {}
+                }
                 let (file, temp) = builder.tempfile_in(dir).map_err(err)?.into_parts();
                 if let Ok(mut paths) = IN_PROGRESS.lock() {
                     paths.push(temp.to_path_buf());

@@ -336,6 +336,22 @@ fn report_files_are_ordinary_files() {
         .mode()
         & 0o777;
     assert_ne!(mode & 0o044, 0, "report is private to its owner: {mode:o}");
+    // A report replacing a file keeps that file's mode.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    run(&[
+        "scan",
+        EXAMPLE,
+        "--format",
+        "none",
+        "--output",
+        &format!("json={}", path.display()),
+    ]);
+    let mode = std::fs::metadata(&path)
+        .expect("written")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
 }
 
 #[test]
