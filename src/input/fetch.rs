@@ -123,7 +123,11 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
         let account = caller_account(&base, &progress).await;
         accounts.push((account, base.clone()));
     } else {
-        for role in &opts.roles {
+        // A role (an account) named twice is scanned once.
+        let mut roles = opts.roles.clone();
+        roles.sort();
+        roles.dedup();
+        for role in &roles {
             let config = assume_role(&base, role).await;
             let account = match account_of_role(role) {
                 Ok(id) => {

@@ -400,7 +400,8 @@ fn several_accounts_through_assumed_roles() {
             "--role",
             "arn:aws:iam::222233334444:role/Audit",
             "--account",
-            "333344445555,444455556666",
+            // Issue 16: an account named twice is scanned once.
+            "333344445555,444455556666,222233334444,333344445555",
             "--role-name",
             "Audit",
             "--concurrency",
