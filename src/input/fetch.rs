@@ -362,11 +362,7 @@ async fn enabled_regions(
     region: &str,
     progress: &Progress,
 ) -> Result<Vec<String>, String> {
-    let client = Client::from_conf(
-        aws_sdk_ec2::config::Builder::from(config)
-            .region(Region::new(region.to_string()))
-            .build(),
-    );
+    let client = ec2_client(config, region);
     progress.api_calls.fetch_add(1, Ordering::Relaxed);
     let out = client
         .describe_regions()
@@ -401,20 +397,47 @@ impl Intercept for CompleteXml {
         &self,
         context: &AfterDeserializationInterceptorContextRef<'_>,
         _: &RuntimeComponents,
-        _: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if !context.response().status().is_success() {
             return Ok(()); // error answers are the SDK's to read
         }
-        match context.response().body().bytes() {
-            Some(body) if !xml_is_complete(body) => Err(format!(
+        let Some(body) = context.response().body().bytes() else {
+            return Ok(());
+        };
+        if !xml_is_complete(body) {
+            return Err(format!(
                 "truncated response: the XML document ends before its root element closes ({} bytes)",
                 body.len()
             )
-            .into()),
-            _ => Ok(()),
+            .into());
         }
+        // The SDK's reader takes any root: another operation's answer would
+        // read as an empty list.
+        let operation = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map(|m| m.name().to_string());
+        if let (Some(operation), Some(root)) = (operation, xml_root(body))
+            && root != format!("{operation}Response")
+        {
+            return Err(format!("not a {operation} answer: its root element is <{root}>").into());
+        }
+        Ok(())
     }
+}
+
+/// The name of the root element of a complete XML document.
+fn xml_root(body: &[u8]) -> Option<String> {
+    let mut rest = body.trim_ascii();
+    while let Some(after) = rest.strip_prefix(b"<?") {
+        let end = memchr::memmem::find(after, b"?>")?;
+        rest = after[end + 2..].trim_ascii_start();
+    }
+    let name = rest.strip_prefix(b"<")?;
+    let end = name
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')?;
+    String::from_utf8(name[..end].to_vec()).ok()
 }
 
 /// Whether `body` is one complete XML element: every tag closed, in order,
@@ -891,6 +914,10 @@ mod tests {
         assert!(xml_is_complete(attr.as_bytes()));
         assert!(!xml_is_complete(b"<R></R><R></R>"));
         assert!(!xml_is_complete(b"<R><a></b></R>"));
+        assert_eq!(
+            xml_root(br#"<?xml version="1.0"?> <DescribeImagesResponse xmlns="x"/>"#).as_deref(),
+            Some("DescribeImagesResponse")
+        );
     }
 
     #[test]

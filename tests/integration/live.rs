@@ -1051,18 +1051,21 @@ fn issue_16_resets_html_empty_answers_and_throttle_storms_fail_their_scope() {
             "eu-north-1",
             "--throttle-region",
             "us-west-2",
+            "--wrong-root-region",
+            "ca-central-1",
         ],
     );
     let started = Instant::now();
     let (code, doc, err) = live_json(
         &server,
-        "eu-west-1,us-east-1,ap-south-1,eu-north-1,us-west-2",
+        "eu-west-1,us-east-1,ap-south-1,eu-north-1,us-west-2,ca-central-1",
         &["--max-attempts", "2", "--api-timeout", "5"],
     );
     assert!(started.elapsed() < Duration::from_secs(90));
     assert_eq!(code, 2, "{err}");
     let expected: Vec<(String, String)> = [
         ("ap-south-1", "failed"),
+        ("ca-central-1", "failed"),
         ("eu-north-1", "failed"),
         ("eu-west-1", "scanned"),
         ("us-east-1", "failed"),
@@ -1073,5 +1076,11 @@ fn issue_16_resets_html_empty_answers_and_throttle_storms_fail_their_scope() {
     .collect();
     assert_eq!(region_statuses(&doc), expected, "{doc}");
     assert_eq!(doc["summary"]["images_scanned"], 6);
-    assert_eq!(doc["errors"].as_array().map(Vec::len), Some(4), "{doc}");
+    assert_eq!(doc["errors"].as_array().map(Vec::len), Some(5), "{doc}");
+    assert!(
+        doc["errors"]
+            .to_string()
+            .contains("not a DescribeImages answer"),
+        "{doc}"
+    );
 }

@@ -242,6 +242,11 @@ class Handler(BaseHTTPRequestHandler):
             if region in opts.empty_region:
                 self.reply(200, "")
                 return
+            if region in opts.wrong_root_region:
+                # Fault: another operation's (well-formed) answer.
+                self.reply(200, f'<DescribeRegionsResponse xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
+                                f"<regionInfo/></DescribeRegionsResponse>")
+                return
             if region in opts.reset_region:
                 # Fault: the connection dropped mid-body (more promised than sent).
                 self.send_response(200)
@@ -403,6 +408,8 @@ def main():
                     help="in this region, every DescribeImages is throttled (a throttle storm)")
     ap.add_argument("--html-region", action="append", default=[],
                     help="in this region, DescribeImages answers 200 with an HTML page")
+    ap.add_argument("--wrong-root-region", action="append", default=[],
+                    help="in this region, DescribeImages answers 200 with a DescribeRegions document")
     ap.add_argument("--empty-region", action="append", default=[],
                     help="in this region, DescribeImages answers 200 with an empty body")
     ap.add_argument("--reset-region", action="append", default=[],
