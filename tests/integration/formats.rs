@@ -258,3 +258,16 @@ fn junit_escapes_image_text() {
         "{xml}"
     );
 }
+
+/// ASFF and OCSF (issue 17 item 8: every format has its snapshot), for the
+/// offline scan's Security Hub account and region.
+#[test]
+fn asff_and_ocsf() {
+    let mut report = mixed();
+    report.asff_target = Some(("111122223333".to_string(), "eu-west-1".to_string()));
+    for (name, format) in [("asff", Format::Asff), ("ocsf", Format::Ocsf)] {
+        let out = common::render(&report, format);
+        serde_json::from_str::<serde_json::Value>(&out).expect("JSON");
+        insta::assert_snapshot!(name, out);
+    }
+}
