@@ -271,3 +271,21 @@ fn asff_and_ocsf() {
         insta::assert_snapshot!(name, out);
     }
 }
+
+/// The HTML report's data (issue 17 item 8): its two JSON blocks, which the
+/// page's script renders (the page itself is tested in Chromium, `html`).
+#[test]
+fn html_data() {
+    let page = common::render(&mixed(), Format::Html);
+    let block = |id: &str| -> serde_json::Value {
+        let open = format!("<script id=\"{id}\" type=\"application/json\">");
+        let start = page.find(&open).expect("block") + open.len();
+        let end = start + page[start..].find("</script>").expect("end of block");
+        serde_json::from_str(&page[start..end]).expect("JSON data")
+    };
+    let data = serde_json::json!({
+        "findings": block("amilint-findings"),
+        "report": block("amilint-report"),
+    });
+    insta::assert_snapshot!(serde_json::to_string_pretty(&data).expect("JSON"));
+}
