@@ -202,18 +202,12 @@ impl JsonParts {
             }
             Ok(())
         })?;
-        let array = |v: &Value, pointer: &str| -> Vec<Value> {
-            v.pointer(pointer)
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        };
         let doc = Value::Object(members.top.clone());
-        extend_unique(&mut self.inputs, array(&doc, "/scan/inputs"));
-        extend_unique(&mut self.rules, array(&doc, "/scan/rules"));
-        extend_unique(&mut self.scopes, array(&doc, "/scan/scopes"));
-        extend_unique(&mut self.errors, array(&doc, "/errors"));
-        extend_unique(&mut self.warnings, array(&doc, "/warnings"));
+        extend_unique(&mut self.inputs, array_at(&doc, "/scan/inputs"));
+        extend_unique(&mut self.rules, array_at(&doc, "/scan/rules"));
+        extend_unique(&mut self.scopes, array_at(&doc, "/scan/scopes"));
+        extend_unique(&mut self.errors, array_at(&doc, "/errors"));
+        extend_unique(&mut self.warnings, array_at(&doc, "/warnings"));
         let count = |pointer: &str| doc.pointer(pointer).and_then(Value::as_u64).unwrap_or(0);
         self.scanned += count("/summary/images_scanned");
         self.skipped += count("/summary/images_skipped");
@@ -303,26 +297,20 @@ impl SarifParts {
         }
         for run in &members.children {
             let run = Value::Object(run.clone());
-            let list = |v: &Value, pointer: &str| -> Vec<Value> {
-                v.pointer(pointer)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            };
-            for rule in list(&run, "/tool/driver/rules") {
+            for rule in array_at(&run, "/tool/driver/rules") {
                 if !self.rules.iter().any(|r| r["id"] == rule["id"]) {
                     self.rules.push(rule);
                 }
             }
-            for invocation in list(&run, "/invocations") {
+            for invocation in array_at(&run, "/invocations") {
                 self.successful &= invocation["executionSuccessful"].as_bool().unwrap_or(true);
                 extend_unique(
                     &mut self.notes,
-                    list(&invocation, "/toolExecutionNotifications"),
+                    array_at(&invocation, "/toolExecutionNotifications"),
                 );
                 extend_unique(
                     &mut self.config_notes,
-                    list(&invocation, "/toolConfigurationNotifications"),
+                    array_at(&invocation, "/toolConfigurationNotifications"),
                 );
             }
             if self.first.is_none() {
@@ -365,6 +353,14 @@ impl SarifParts {
         let incomplete = self.any && !self.successful;
         (prefix, "]}]\n}\n".to_string(), rule_ids, incomplete, false)
     }
+}
+
+/// The array at `pointer` in `v` (empty when absent).
+fn array_at(v: &Value, pointer: &str) -> Vec<Value> {
+    v.pointer(pointer)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// A value as indented JSON (our values always serialise).

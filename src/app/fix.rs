@@ -186,7 +186,7 @@ fn send_fixes(
     if let Some(e) = log_error {
         let unsent = outcomes
             .iter()
-            .filter(|o| matches!(o, Outcome::Held("not sent: interrupted")))
+            .filter(|o| matches!(o, Outcome::Held(crate::fix::NOT_SENT_STOPPED)))
             .count();
         bail!(
             "writing the change log {}: {e} (the run stopped; {unsent} call(s) were not sent)",

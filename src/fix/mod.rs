@@ -315,6 +315,10 @@ impl<'de> Visitor<'de> for FindingsSeed<'_, '_> {
     }
 }
 
+/// Why a call was not sent once the run was stopped (Ctrl-C, or a change
+/// log that could not be written).
+pub const NOT_SENT_STOPPED: &str = "not sent: interrupted";
+
 /// How one call ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -548,6 +552,18 @@ mod tests {
         assert!(copy.held(true, now).is_some());
     }
 
+    /// A report of one AMI014 finding whose `key` is `value`.
+    fn protection_with(key: &str, value: &str) -> Vec<u8> {
+        let mut f = finding(
+            "AMI014",
+            "ami-11111111",
+            "EnableImageDeregistrationProtection",
+            serde_json::json!({"ImageId": "ami-11111111", "WithCooldown": true}),
+        );
+        f[key] = serde_json::json!(value);
+        report(serde_json::json!([f]))
+    }
+
     #[test]
     fn a_tampered_or_foreign_report_is_refused_whole() {
         let cases = [
@@ -572,29 +588,11 @@ mod tests {
             (b"{\"version\": \"2.1.0\", \"runs\": []}".to_vec(), "SARIF"),
             // Issue 16: a finding's region or account reaches the call too.
             (
-                report({
-                    let mut f = finding(
-                        "AMI014",
-                        "ami-11111111",
-                        "EnableImageDeregistrationProtection",
-                        serde_json::json!({"ImageId": "ami-11111111", "WithCooldown": true}),
-                    );
-                    f["region"] = serde_json::json!("eu-west-1 --endpoint-url http://x");
-                    serde_json::json!([f])
-                }),
+                protection_with("region", "eu-west-1 --endpoint-url http://x"),
                 "the region",
             ),
             (
-                report({
-                    let mut f = finding(
-                        "AMI014",
-                        "ami-11111111",
-                        "EnableImageDeregistrationProtection",
-                        serde_json::json!({"ImageId": "ami-11111111", "WithCooldown": true}),
-                    );
-                    f["account_id"] = serde_json::json!("1111:role/x");
-                    serde_json::json!([f])
-                }),
+                protection_with("account_id", "1111:role/x"),
                 "the account id",
             ),
             (

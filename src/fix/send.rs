@@ -152,7 +152,7 @@ pub async fn send(
             for (i, call) in mine {
                 // Once stopped (Ctrl-C), calls in flight finish; no new one starts.
                 let outcome = if stop.load(Ordering::SeqCst) {
-                    Outcome::Held("not sent: interrupted")
+                    Outcome::Held(super::NOT_SENT_STOPPED)
                 } else {
                     one(&client, &call, dry_run).await
                 };

@@ -322,36 +322,20 @@ fn report_files_are_ordinary_files() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("r.json");
-    run(&[
-        "scan",
-        EXAMPLE,
-        "--format",
-        "none",
-        "--output",
-        &format!("json={}", path.display()),
-    ]);
-    let mode = std::fs::metadata(&path)
-        .expect("written")
-        .permissions()
-        .mode()
-        & 0o777;
+    let write_and_mode = || {
+        let spec = format!("json={}", path.display());
+        run(&["scan", EXAMPLE, "--format", "none", "--output", &spec]);
+        std::fs::metadata(&path)
+            .expect("written")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let mode = write_and_mode();
     assert_ne!(mode & 0o044, 0, "report is private to its owner: {mode:o}");
     // A report replacing a file keeps that file's mode.
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-    run(&[
-        "scan",
-        EXAMPLE,
-        "--format",
-        "none",
-        "--output",
-        &format!("json={}", path.display()),
-    ]);
-    let mode = std::fs::metadata(&path)
-        .expect("written")
-        .permissions()
-        .mode()
-        & 0o777;
-    assert_eq!(mode, 0o600);
+    assert_eq!(write_and_mode(), 0o600);
 }
 
 #[test]

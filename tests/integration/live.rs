@@ -910,6 +910,36 @@ fn issue_16_save_and_a_report_on_one_path_is_a_usage_error() {
     assert!(!path.exists());
 }
 
+/// Runs amilint with `args` (and `TMPDIR=tmp`), waits for `ready`, sends it
+/// SIGINT (as Ctrl-C or a cancelled CI job does) and requires exit 130.
+fn interrupt_when(
+    home: &std::path::Path,
+    tmp: &std::path::Path,
+    args: &[&str],
+    ready: impl FnOnce(),
+) {
+    let child = common::servers::live_command(home)
+        .env("TMPDIR", tmp)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    ready();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Issue 16: a live scan interrupted (SIGINT, as Ctrl-C or a cancelled CI
 /// job sends) or failing leaves nothing behind: no `--save` export, no
 /// report, no temporary file in the output folder or the system temp folder.
@@ -939,32 +969,15 @@ fn issue_16_an_interrupted_or_failed_live_scan_leaves_nothing_behind() {
         "-o",
         &report,
     ];
-    let child = common::servers::live_command(home.path())
-        .env("TMPDIR", &tmp)
-        .args(args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("starts");
-    std::thread::sleep(Duration::from_millis(1200));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let out = child.wait_with_output().expect("waits");
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let left = |d: &std::path::Path| -> Vec<String> {
         std::fs::read_dir(d)
             .expect("dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect()
     };
+    interrupt_when(home.path(), &tmp, &args, || {
+        std::thread::sleep(Duration::from_millis(1200));
+    });
     assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
     assert!(left(&tmp).is_empty(), "{:?}", left(&tmp));
 
@@ -990,34 +1003,17 @@ fn issue_16_an_interrupted_or_failed_live_scan_leaves_nothing_behind() {
         "--policy-timeout-ms",
         "3000",
     ];
-    let child = common::servers::live_command(home.path())
-        .env("TMPDIR", &tmp)
-        .args(slow_args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let started = Instant::now();
-    while left(&tmp).is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no temporary export"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let out = child.wait_with_output().expect("waits");
-    assert_eq!(
-        out.status.code(),
-        Some(130),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    interrupt_when(home.path(), &tmp, &slow_args, || {
+        let started = Instant::now();
+        while left(&tmp).is_empty() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no temporary export"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    });
     assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
     assert!(
         left(&tmp).is_empty(),
