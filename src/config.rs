@@ -198,12 +198,11 @@ const MAX_CONFIG_BYTES: u64 = 4 << 20;
 /// Reads and validates a config file. `known` is the rule catalogue
 /// (built-ins and, when loaded, policies) that codes are checked against.
 pub fn load(path: &Path, known: &[&'static RuleMeta]) -> Result<Config, ConfigError> {
-    let text = crate::input::file::read_text(path, MAX_CONFIG_BYTES).map_err(|source| {
-        ConfigError::Io {
+    let text =
+        crate::input::read_text(path, MAX_CONFIG_BYTES).map_err(|source| ConfigError::Io {
             path: path.display().to_string(),
             source,
-        }
-    })?;
+        })?;
     parse(&text, path, known)
 }
 
@@ -520,12 +519,11 @@ allow_tag_suppression = true
 /// The `policies` of a config file, resolved against its folder; read before
 /// the full validation, which needs the policies' ids.
 pub fn policy_paths(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
-    let text = crate::input::file::read_text(path, MAX_CONFIG_BYTES).map_err(|source| {
-        ConfigError::Io {
+    let text =
+        crate::input::read_text(path, MAX_CONFIG_BYTES).map_err(|source| ConfigError::Io {
             path: path.display().to_string(),
             source,
-        }
-    })?;
+        })?;
     #[derive(Deserialize)]
     struct OnlyPolicies {
         policies: Option<Vec<String>>,

@@ -53,7 +53,7 @@ pub struct Finding {
     /// `fingerprint(rule, image, pointer)`, computed once.
     pub fingerprint: String,
     /// The exact fix (AWS CLI commands for this image), when the rule knows one.
-    pub fix: Option<crate::rules::Fix>,
+    pub fix: Option<crate::remedy::Fix>,
 }
 
 /// Why a finding is suppressed.

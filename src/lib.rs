@@ -1,19 +1,24 @@
 //! amilint: lint Amazon EC2 machine images (AMIs) against compliance policy.
 //!
-//! The pipeline is `input` (images) → `rules` (findings) → `app` (filter,
-//! sort, threshold) → `output` (text, JSON, SARIF).
+//! `cmd` (one file per subcommand) → `plan` (arguments + config, checked) →
+//! `engine` (images from `input` or `aws` → `rules` and `policy` → findings,
+//! judged) → `output` (text, JSON, SARIF, …) → `status` (the exit code).
 
-pub mod app;
-pub mod baseline;
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod cli;
+pub mod cmd;
 pub mod config;
+pub mod engine;
 pub mod error;
 pub mod finding;
-pub mod fix;
 pub mod input;
-pub mod merge;
 pub mod model;
 pub mod output;
 pub mod pattern;
+pub mod plan;
 pub mod policy;
+pub mod remedy;
+pub mod report;
 pub mod rules;
+pub mod status;

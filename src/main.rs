@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
+use amilint::status::Status;
 use clap::Parser;
 
 // glibc's allocator serialises rayon's threads on its arena locks when they
@@ -9,8 +10,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = amilint::cli::Cli::parse();
-    match amilint::app::run(cli) {
-        Ok(code) => code,
+    match amilint::cmd::run(cli) {
+        Ok(status) => status.into(),
         Err(err) => {
             // A closed pipe (`amilint scan … | head`) is not an error.
             // serde_json wraps the io::Error of a write it was making.
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
                 kind == Some(std::io::ErrorKind::BrokenPipe)
             });
             if broken_pipe {
-                return ExitCode::SUCCESS;
+                return Status::Clean.into();
             }
             // Each cause once: our errors already show their source's text.
             let mut text = err.to_string();
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
                 }
             }
             eprintln!("error: {text}");
-            ExitCode::from(2)
+            Status::Error.into()
         }
     }
 }

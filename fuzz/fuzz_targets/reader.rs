@@ -9,7 +9,7 @@
 //! same error.
 #![no_main]
 
-use amilint::input::file::{ReadConfig, ShortReads, field_line, read_from, read_from_with};
+use amilint::input::{ReadConfig, ShortReads, field_line, read_from, read_from_with};
 use amilint::rules::{BUILTIN, Cx, RuleSettings};
 use libfuzzer_sys::fuzz_target;
 

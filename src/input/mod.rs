@@ -1,11 +1,18 @@
-//! Where images come from. `file` reads saved describe-images exports;
-//! `fetch` (cargo feature `aws`) reads them from the EC2 API.
+//! Where images come from: `source` opens an input (file, stdin, gzip) and
+//! reads its images with `scanner`; `requests` reads preflight request files;
+//! `locate` finds the line of a field. Live images come from `crate::aws`.
 
-#[cfg(feature = "aws")]
-pub mod fetch;
-pub mod file;
+pub mod locate;
+pub mod requests;
+pub mod scanner;
+pub mod source;
+#[cfg(test)]
+mod tests;
 
-pub use file::{
-    FieldLines, InputSource, field_line, parse_image, read_images, read_raw, read_requests,
+pub use locate::{FieldLines, LocatedImage, field_line};
+pub use requests::{Request, read_requests};
+pub use scanner::{MAX_IMAGE_BYTES, ReadConfig};
+pub use source::{
+    InputSource, ShortReads, parse_image, read_from, read_from_with, read_images, read_raw,
+    read_text,
 };
-pub mod position;

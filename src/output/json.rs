@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::line::Object;
 use crate::finding::{Finding, Report};
-use crate::rules::Input;
+use crate::remedy::Input;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -435,11 +435,11 @@ pub(crate) mod tests {
             image_id: Some("ami-0abc; rm".to_string()),
             ..Default::default()
         };
-        full.fix = Some(crate::rules::Fix::new(
+        full.fix = Some(crate::remedy::Fix::new(
             &image,
             vec![
-                crate::rules::Action::RequireImdsV2,
-                crate::rules::Action::RemoveLaunchPermission(crate::rules::Grant::UserId(
+                crate::remedy::Action::RequireImdsV2,
+                crate::remedy::Action::RemoveLaunchPermission(crate::remedy::Grant::UserId(
                     "1\"2".to_string(),
                 )),
             ],

@@ -2,7 +2,7 @@
 //! decides nothing.
 
 pub mod asff;
-pub mod fix;
+pub mod catalogue;
 pub mod github;
 pub mod html;
 pub mod json;
@@ -10,8 +10,10 @@ pub mod junit;
 mod line;
 pub mod markdown;
 pub mod ocsf;
+pub mod policy_test;
 #[cfg(feature = "aws")]
 pub mod progress;
+pub mod remedy;
 pub mod sarif;
 pub mod text;
 
@@ -229,4 +231,16 @@ pub fn emit_styled(
     }
     out.write_all(&buf)?;
     emitter.tail(report, out)
+}
+
+/// Every error and warning of a run, one line each on standard error, whatever
+/// the format: a red CI job always says why in its log.
+pub fn problems_to_stderr(report: &Report) {
+    let one_line = |text: String| text::clean(&text.replace(['\n', '\r'], " "));
+    for e in &report.errors {
+        eprintln!("amilint: error: {}", one_line(e.to_string()));
+    }
+    for w in &report.warnings {
+        eprintln!("amilint: warning: {}", one_line(w.to_string()));
+    }
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::input::fetch::Progress;
+use crate::aws::connect::Progress;
 
 /// A running display; `finish` clears it.
 pub struct Display {

@@ -94,7 +94,7 @@ impl Policy {
     ) -> Result<Self, PolicyError> {
         // Read a little past the limit, so that `compile` says by how much.
         let text =
-            crate::input::file::read_text(path, 4 * MAX_SCRIPT_BYTES as u64).map_err(|source| {
+            crate::input::read_text(path, 4 * MAX_SCRIPT_BYTES as u64).map_err(|source| {
                 PolicyError::Io {
                     path: shown.to_string(),
                     source,

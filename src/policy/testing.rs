@@ -70,7 +70,7 @@ pub fn run(paths: &[PathBuf], limits: &Limits) -> Result<Vec<Outcome>, PolicyErr
         let shown = shown_path(&script);
         let tests = tests_path(&script);
         let tests_shown = shown_path(&tests);
-        let file = match crate::input::file::read_text(&tests, MAX_TESTS_BYTES) {
+        let file = match crate::input::read_text(&tests, MAX_TESTS_BYTES) {
             Ok(text) => Some(parse_tests(&text, &tests_shown)?),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => {

@@ -34,9 +34,9 @@ mod ami103_no_reboot;
 mod ami104_volume_parameters;
 mod ami105_deprecation_date;
 mod ami106_tag_resource_type;
-mod fix;
 
-pub use fix::{Action, Fix, Grant, Input, shell_word};
+/// Fixes are data of their own (`crate::remedy`); rules state them.
+pub use crate::remedy::{Action, Fix, Grant};
 
 /// Every built-in rule, in code order. Codes are public API: never renumber.
 pub static BUILTIN: &[&RuleMeta] = &[

@@ -5,7 +5,7 @@ use crate::common;
 
 use std::io::Write;
 
-use amilint::input::file::read_from;
+use amilint::input::read_from;
 use common::run;
 
 /// Each bad fixture and what its error says (file:line:column and why).

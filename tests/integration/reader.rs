@@ -10,7 +10,7 @@ use crate::common;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 
-use amilint::input::file::{ReadConfig, ShortReads, read_from_with};
+use amilint::input::{ReadConfig, ShortReads, read_from_with};
 use common::{finding_keys, located_findings};
 use serde_json::Value;
 

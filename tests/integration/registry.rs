@@ -93,7 +93,7 @@ fn every_rule_has_a_fixture_and_a_snapshot() {
 fn docs_rules_md_is_generated() {
     let on_disk = std::fs::read_to_string("docs/rules.md").expect("docs/rules.md exists");
     assert!(
-        on_disk == amilint::app::rules_markdown(amilint::rules::BUILTIN),
+        on_disk == amilint::output::catalogue::rules_markdown(amilint::rules::BUILTIN),
         "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
     );
 }

@@ -43,7 +43,7 @@ fn rules() {
         let rel = format!("fixtures/rules/{code}.json");
         let report = if rule.subject == amilint::rules::Subject::Request {
             let source = amilint::input::InputSource::new(&rel);
-            amilint::app::preflight_sources(&[source], &plan, None).expect("fixture reads")
+            amilint::engine::preflight_sources(&[source], &plan, None).expect("fixture reads")
         } else {
             common::scan(&[&rel], &plan)
         };

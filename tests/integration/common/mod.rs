@@ -3,10 +3,11 @@
 
 pub mod servers;
 
-use amilint::app::{ScanPlan, scan_sources};
+use amilint::engine::scan_sources;
 use amilint::finding::Report;
 use amilint::input::InputSource;
 use amilint::output::{self, Format};
+use amilint::plan::ScanPlan;
 use amilint::rules::RuleSettings;
 
 /// The fixed "now" of every test scan.

@@ -1,5 +1,70 @@
-//! Finds the line of a JSON pointer's target inside one image's raw JSON, so
-//! findings can point at the offending field, not only at the image.
+//! From a JSON pointer to the input line of the field it names: findings
+//! point at the offending field, not only at the image.
+
+use super::scanner::ESCAPED_KEY;
+use crate::model::Image;
+
+/// An image read from an input, with where its JSON object starts.
+#[derive(Debug, Clone)]
+pub struct LocatedImage<'a> {
+    pub image: Image,
+    /// The image's JSON object exactly as it appears in the input.
+    pub raw: &'a [u8],
+    pub line: u64,
+    pub column: u64,
+    /// The offsets of its top-level keys, when the reader recorded them.
+    pub keys: Option<&'a [u32]>,
+}
+
+impl LocatedImage<'_> {
+    /// The input line of the field `pointer` names, if the image has it.
+    pub fn line_of(&self, pointer: &crate::model::Pointer) -> Option<u64> {
+        FieldLines::new(self.raw, self.line, self.keys).of(pointer)
+    }
+}
+
+/// The input line of the field `pointer` names in `raw` (an image object that
+/// starts on `line`), if the image has that field.
+pub fn field_line(raw: &[u8], line: u64, pointer: &crate::model::Pointer) -> Option<u64> {
+    FieldLines::new(raw, line, None).of(pointer)
+}
+
+/// Finds the lines of an image's fields. With the offsets of its top-level
+/// keys (the reader records them for images of an `Images` array) a field is
+/// found without walking the image; otherwise one walk indexes its members,
+/// made only when a field is asked for.
+pub struct FieldLines<'a> {
+    raw: &'a [u8],
+    line: u64,
+    keys: Option<&'a [u32]>,
+    members: std::cell::OnceCell<Members<'a>>,
+}
+
+impl<'a> FieldLines<'a> {
+    /// `raw` is an image object that starts on `line`; `keys`, the offsets
+    /// of its top-level keys if the reader found them.
+    pub fn new(raw: &'a [u8], line: u64, keys: Option<&'a [u32]>) -> Self {
+        FieldLines {
+            raw,
+            line,
+            keys,
+            members: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The input line of the field `pointer` names, if the image has it.
+    pub fn of(&self, pointer: &crate::model::Pointer) -> Option<u64> {
+        let tokens = pointer.tokens();
+        let offset = match self.keys {
+            Some(keys) => line_at_keys(self.raw, keys, &tokens),
+            None => self
+                .members
+                .get_or_init(|| Members::new(self.raw))
+                .line_of(&tokens),
+        };
+        offset.map(|offset| self.line + offset)
+    }
+}
 
 /// The 0-based line offset, from the start of `json`, of the value `tokens`
 /// point at (the line of its key for object members); `None` if absent.
@@ -70,8 +135,8 @@ pub fn line_at_keys(json: &[u8], keys: &[u32], tokens: &[String]) -> Option<u64>
         None => 0,
         Some((first, rest)) => {
             let key_at = keys.iter().find_map(|&k| {
-                let at = (k & !super::file::ESCAPED_KEY) as usize;
-                let matches = if k & super::file::ESCAPED_KEY == 0 {
+                let at = (k & !ESCAPED_KEY) as usize;
+                let matches = if k & ESCAPED_KEY == 0 {
                     let raw = json.get(at + 1..).unwrap_or_default();
                     raw.starts_with(first.as_bytes()) && raw.get(first.len()) == Some(&b'"')
                 } else {

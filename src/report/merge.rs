@@ -17,9 +17,9 @@ use std::path::Path;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value, json};
 
-use crate::baseline::parse_fingerprint;
 use crate::error::InputError;
 use crate::output::sarif::FINGERPRINT_KEY;
+use crate::report::baseline::parse_fingerprint;
 use crate::rules::Severity;
 
 /// The kind of the reports being merged (all must be the same).
@@ -92,10 +92,12 @@ pub fn plan<'a>(paths: &[&'a Path]) -> Result<Plan<'a>, InputError> {
 
 /// Which kind of amilint report `path` is: checked whole, streaming.
 fn sniff_kind(path: &Path) -> Result<Kind, InputError> {
-    Ok(match crate::baseline::read_fingerprints(path, |_| {})? {
-        crate::baseline::ReportKind::Json => Kind::Json,
-        crate::baseline::ReportKind::Sarif => Kind::Sarif,
-    })
+    Ok(
+        match crate::report::baseline::read_fingerprints(path, |_| {})? {
+            crate::report::baseline::ReportKind::Json => Kind::Json,
+            crate::report::baseline::ReportKind::Sarif => Kind::Sarif,
+        },
+    )
 }
 
 /// Second pass: writes the merged report to `out`, each distinct finding once.

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::text::clean;
-use crate::fix::{CallRecord, Outcome, Plan};
+use crate::remedy::{CallRecord, Outcome, Plan};
 
 /// What the run did: `plan`, `dry run` or `apply`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

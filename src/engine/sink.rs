@@ -23,7 +23,7 @@ use anyhow::{Context, Result, bail};
 use crate::error::OutputError;
 
 /// Where one report goes while the run writes it.
-pub(super) enum Target {
+pub enum Target {
     File {
         out: BufWriter<File>,
         temp: tempfile::TempPath,
@@ -50,7 +50,7 @@ static STDOUT_START: std::sync::Mutex<Option<(File, u64)>> = std::sync::Mutex::n
 
 /// Has an interrupted run remove `path` (a temporary file of its own).
 #[cfg(feature = "aws")]
-pub(super) fn remove_on_interrupt(path: &Path) {
+pub fn remove_on_interrupt(path: &Path) {
     clean_up_on_interrupt();
     if let Ok(mut paths) = IN_PROGRESS.lock() {
         paths.push(path.to_path_buf());
@@ -59,7 +59,7 @@ pub(super) fn remove_on_interrupt(path: &Path) {
 
 /// Removes what an interrupted run leaves: its temporary files, and a report
 /// half-written in place on standard output.
-pub(super) fn clean_up_now() {
+pub fn clean_up_now() {
     if let Ok(paths) = IN_PROGRESS.lock() {
         for path in paths.iter() {
             let _ = fs::remove_file(path);
@@ -85,7 +85,7 @@ fn clean_up_on_interrupt() {
 }
 
 /// Cuts standard output (a regular file) back to `start` when dropped armed.
-pub(super) struct TruncateGuard {
+pub struct TruncateGuard {
     file: File,
     start: u64,
     armed: bool,
@@ -164,7 +164,7 @@ fn resolve(path: &Path) -> io::Result<PathBuf> {
 
 impl Target {
     /// The report for the output path `path`.
-    pub(super) fn file(path: &Path) -> Result<Target, OutputError> {
+    pub fn file(path: &Path) -> Result<Target, OutputError> {
         clean_up_on_interrupt();
         let err = |source| OutputError {
             path: path.to_path_buf(),
@@ -222,7 +222,7 @@ impl Target {
     }
 
     /// The report on standard output.
-    pub(super) fn stdout() -> Target {
+    pub fn stdout() -> Target {
         clean_up_on_interrupt();
         if let Some(file) = stdout_file()
             && let Ok(meta) = file.metadata()
@@ -253,7 +253,7 @@ impl Target {
         ))
     }
 
-    pub(super) fn writer(&mut self) -> &mut dyn Write {
+    pub fn writer(&mut self) -> &mut dyn Write {
         match self {
             Target::File { out, .. } => out,
             Target::Stream { out, .. } => out,
@@ -262,7 +262,7 @@ impl Target {
         }
     }
 
-    pub(super) fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Target::File { path, .. } => path.display().to_string(),
             Target::Stream { shown, .. } => shown.clone(),
@@ -313,7 +313,7 @@ enum Finished {
 /// Puts every report in place together, once each was written in full: the
 /// flushes first (any failure leaves no report: temporary files removed,
 /// standard output cut back), then standard output, then the renames.
-pub(super) fn commit_all(targets: Vec<Target>) -> Result<()> {
+pub fn commit_all(targets: Vec<Target>) -> Result<()> {
     let mut finished = Vec::new();
     for target in targets {
         let shown = target.describe();
@@ -381,7 +381,7 @@ pub(super) fn commit_all(targets: Vec<Target>) -> Result<()> {
 
 /// Writes a report to `path` (see `Target::file`): readers see the whole
 /// report or none.
-pub(super) fn write_atomically(
+pub fn write_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
@@ -416,7 +416,7 @@ fn regular_file(path: &Path) -> Option<(u64, u64)> {
 /// Refuses, before anything is read, a run whose reports would land on one of
 /// its inputs or on each other. `outputs` are (what, path) — `-o` files and
 /// `--save`; `stdout_report`, whether a report also goes to standard output.
-pub(super) fn check_paths(
+pub fn check_paths(
     outputs: &[(String, &Path)],
     inputs: &[&Path],
     stdin_input: bool,

@@ -17,12 +17,12 @@ use aws_sdk_ec2::types::{
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::{Call, Outcome};
-use crate::input::fetch::{
+use super::connect::{
     Connection, Progress, assume_role, caller_account, describe, ec2_client, sdk_config,
 };
 use crate::model::partition;
-use crate::rules::{Action, Grant};
+use crate::remedy::{Action, Grant};
+use crate::remedy::{Call, NOT_SENT_STOPPED, Outcome};
 
 /// How to reach the API, and how hard to try.
 #[derive(Debug, Clone)]
@@ -152,7 +152,7 @@ pub async fn send(
             for (i, call) in mine {
                 // Once stopped (Ctrl-C), calls in flight finish; no new one starts.
                 let outcome = if stop.load(Ordering::SeqCst) {
-                    Outcome::Held(super::NOT_SENT_STOPPED)
+                    Outcome::Held(NOT_SENT_STOPPED)
                 } else {
                     one(&client, &call, dry_run).await
                 };

@@ -1,8 +1,8 @@
 //! `amilint fix`: read a report, plan its calls, check them with DryRun or
 //! make them (after a confirmation), and log each change.
 
+use crate::status::Status;
 use std::io::{self, BufWriter, Write};
-use std::process::ExitCode;
 #[cfg(feature = "aws")]
 use std::{io::IsTerminal, sync::Arc, time::Duration};
 
@@ -13,9 +13,9 @@ use crate::cli::FixArgs;
 use crate::output;
 
 /// `amilint fix`: the report's fixes as a plan, checked with DryRun, or made.
-pub(super) fn fix(args: &FixArgs) -> Result<ExitCode> {
-    use crate::fix::{Outcome, Selection, read_report};
-    use crate::output::fix::Mode;
+pub(super) fn fix(args: &FixArgs) -> Result<Status> {
+    use crate::output::remedy::Mode;
+    use crate::remedy::{Outcome, Selection, read_report};
 
     let only = Selection {
         rules: args.rules.clone(),
@@ -50,29 +50,29 @@ pub(super) fn fix(args: &FixArgs) -> Result<ExitCode> {
     let interrupted = mode != Mode::Plan && send_fixes(args, mode, &mut plan, &mut outcomes)?;
     let mut out = BufWriter::new(io::stdout().lock());
     let written = match args.format {
-        crate::cli::FixFormat::Text => output::fix::write(mode, &plan, &outcomes, &mut out),
-        crate::cli::FixFormat::Json => output::fix::write_json(mode, &plan, &outcomes, &mut out),
+        crate::cli::FixFormat::Text => output::remedy::write(mode, &plan, &outcomes, &mut out),
+        crate::cli::FixFormat::Json => output::remedy::write_json(mode, &plan, &outcomes, &mut out),
     };
     written
         .and_then(|()| out.flush())
         .context("writing to stdout")?;
     Ok(if interrupted {
-        ExitCode::from(130)
+        Status::Interrupted
     } else if outcomes.iter().any(|o| matches!(o, Outcome::Failed(_))) {
-        ExitCode::from(2)
+        Status::Error
     } else if outcomes.iter().any(|o| matches!(o, Outcome::Denied(_))) {
-        ExitCode::from(1)
+        Status::Findings
     } else {
-        ExitCode::SUCCESS
+        Status::Clean
     })
 }
 
 #[cfg(not(feature = "aws"))]
 fn send_fixes(
     _: &FixArgs,
-    _: crate::output::fix::Mode,
-    _: &mut crate::fix::Plan,
-    _: &mut [crate::fix::Outcome],
+    _: crate::output::remedy::Mode,
+    _: &mut crate::remedy::Plan,
+    _: &mut [crate::remedy::Outcome],
 ) -> Result<bool> {
     bail!("--dry-run/--apply: this amilint was built without the AWS SDK (cargo feature `aws`)")
 }
@@ -83,13 +83,13 @@ fn send_fixes(
 #[cfg(feature = "aws")]
 fn send_fixes(
     args: &FixArgs,
-    mode: crate::output::fix::Mode,
-    plan: &mut crate::fix::Plan,
-    outcomes: &mut [crate::fix::Outcome],
+    mode: crate::output::remedy::Mode,
+    plan: &mut crate::remedy::Plan,
+    outcomes: &mut [crate::remedy::Outcome],
 ) -> Result<bool> {
-    use crate::fix::send::{SendOptions, default_region, send};
-    use crate::fix::{LogEntry, Outcome};
-    use crate::output::fix::Mode;
+    use crate::aws::send::{SendOptions, default_region, send};
+    use crate::output::remedy::Mode;
+    use crate::remedy::{LogEntry, Outcome};
 
     let apply = mode == Mode::Apply;
     let opts = SendOptions {
@@ -139,7 +139,7 @@ fn send_fixes(
         None
     };
     let run = Timestamp::now().to_string();
-    let calls: Vec<crate::fix::Call> = chosen.iter().map(|&i| plan.calls[i].clone()).collect();
+    let calls: Vec<crate::remedy::Call> = chosen.iter().map(|&i| plan.calls[i].clone()).collect();
     // Ctrl-C / SIGTERM: calls in flight finish and are logged; no new one starts.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = stop.clone();
@@ -152,7 +152,7 @@ fn send_fixes(
     // before its first change: the run's first line is written and synced
     // before any call.
     if let Some(log) = log.as_mut() {
-        crate::fix::RunStart::new(&run, calls.len())
+        crate::remedy::RunStart::new(&run, calls.len())
             .append(log)
             .with_context(|| {
                 format!(
@@ -179,14 +179,14 @@ fn send_fixes(
         outcomes[i] = outcome;
     }
     if let Some(log) = log {
-        crate::fix::sync(&log)
+        crate::remedy::sync(&log)
             .with_context(|| format!("writing the change log {}", args.log.display()))?;
         eprintln!("change log: {}", args.log.display());
     }
     if let Some(e) = log_error {
         let unsent = outcomes
             .iter()
-            .filter(|o| matches!(o, Outcome::Held(crate::fix::NOT_SENT_STOPPED)))
+            .filter(|o| matches!(o, Outcome::Held(crate::remedy::NOT_SENT_STOPPED)))
             .count();
         bail!(
             "writing the change log {}: {e} (the run stopped; {unsent} call(s) were not sent)",
@@ -198,7 +198,7 @@ fn send_fixes(
 
 /// Asks on the terminal before `--apply` changes anything.
 #[cfg(feature = "aws")]
-fn confirm(plan: &crate::fix::Plan, chosen: &[usize]) -> Result<()> {
+fn confirm(plan: &crate::remedy::Plan, chosen: &[usize]) -> Result<()> {
     if !io::stdin().is_terminal() {
         bail!("--apply asks for confirmation on a terminal; pass --yes to apply without asking");
     }

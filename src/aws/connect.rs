@@ -1,0 +1,334 @@
+//! The SDK set-up that fetch and send share: credentials, retries,
+//! timeouts, roles, clients, and the checks on every EC2 answer.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::config::interceptors::AfterDeserializationInterceptorContextRef;
+use aws_sdk_ec2::config::{ConfigBag, Intercept, Region, RuntimeComponents};
+use aws_sdk_ec2::error::BoxError;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+
+/// How to reach the API (for scans and fixes alike).
+pub struct Connection<'a> {
+    pub profile: Option<&'a str>,
+    pub endpoint_url: Option<&'a str>,
+    /// The region when none is set elsewhere; `None`: the profile's or AWS_REGION.
+    pub region: Option<&'a str>,
+    /// Attempts per API call (retries on throttling, 5xx, timeouts).
+    pub max_attempts: u32,
+    /// Time limit of one attempt of one API call.
+    pub attempt_timeout: Duration,
+}
+
+/// The SDK configuration: the standard credential chain, retries with
+/// adaptive backoff, and explicit timeouts (the SDK's default waits forever
+/// on a server that accepts and never answers).
+pub async fn sdk_config(c: &Connection<'_>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(
+            RetryConfig::adaptive()
+                .with_max_attempts(c.max_attempts.max(1))
+                .with_initial_backoff(Duration::from_millis(100)),
+        )
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .read_timeout(c.attempt_timeout)
+                .operation_attempt_timeout(c.attempt_timeout)
+                .operation_timeout(c.attempt_timeout * c.max_attempts.max(1) * 2)
+                .build(),
+        );
+    if let Some(profile) = c.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = c.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(region) = c.region {
+        loader = loader.region(Region::new(region.to_string()));
+    }
+    loader.load().await
+}
+
+/// `base` with the credentials of `role`, assumed through STS.
+pub async fn assume_role(base: &aws_config::SdkConfig, role: &str) -> aws_config::SdkConfig {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(role.to_string())
+        .session_name("amilint")
+        .configure(base)
+        .build()
+        .await;
+    base.to_builder()
+        .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
+            provider,
+        ))
+        .build()
+}
+
+/// An EC2 client for one region, refusing truncated answers.
+pub fn ec2_client(config: &aws_config::SdkConfig, region: &str) -> Client {
+    Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(config)
+            .region(Region::new(region.to_string()))
+            .interceptor(CompleteXml)
+            .build(),
+    )
+}
+
+/// The account of the base credentials (STS GetCallerIdentity).
+pub async fn caller_account(
+    config: &aws_config::SdkConfig,
+    progress: &Progress,
+) -> Result<String, String> {
+    progress.api_calls.fetch_add(1, Ordering::Relaxed);
+    let out = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| format!("STS GetCallerIdentity: {}", describe(&e)))?;
+    out.account()
+        .map(str::to_string)
+        .ok_or_else(|| "STS GetCallerIdentity returned no account".to_string())
+}
+
+/// `111122223333` from `arn:aws:iam::111122223333:role/Name`.
+pub(super) fn account_of_role(arn: &str) -> Result<String, String> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "iam", "", account, resource]
+            if crate::model::is_account_id(account) && resource.starts_with("role/") =>
+        {
+            Ok(account.to_string())
+        }
+        _ => Err(format!(
+            "`{arn}` is not an IAM role ARN (arn:aws:iam::111122223333:role/Name)"
+        )),
+    }
+}
+
+/// Refuses an EC2 answer whose XML document is not complete. The SDK's XML
+/// reader accepts a document cut short (unclosed elements at the end), which
+/// would make a truncated DescribeImages page look like a shorter list.
+#[derive(Debug)]
+struct CompleteXml;
+
+impl Intercept for CompleteXml {
+    fn name(&self) -> &'static str {
+        "amilint::CompleteXml"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if !context.response().status().is_success() {
+            return Ok(()); // error answers are the SDK's to read
+        }
+        let Some(body) = context.response().body().bytes() else {
+            return Ok(());
+        };
+        if !xml_is_complete(body) {
+            return Err(format!(
+                "truncated response: the XML document ends before its root element closes ({} bytes)",
+                body.len()
+            )
+            .into());
+        }
+        // The SDK's reader takes any root: another operation's answer would
+        // read as an empty list.
+        let operation = cfg
+            .load::<aws_smithy_runtime_api::client::orchestrator::Metadata>()
+            .map(|m| m.name().to_string());
+        if let (Some(operation), Some(root)) = (operation, xml_root(body))
+            && root != format!("{operation}Response")
+        {
+            return Err(format!("not a {operation} answer: its root element is <{root}>").into());
+        }
+        Ok(())
+    }
+}
+
+/// The name of the root element of a complete XML document.
+fn xml_root(body: &[u8]) -> Option<String> {
+    let mut rest = body.trim_ascii();
+    while let Some(after) = rest.strip_prefix(b"<?") {
+        let end = memchr::memmem::find(after, b"?>")?;
+        rest = after[end + 2..].trim_ascii_start();
+    }
+    let name = rest.strip_prefix(b"<")?;
+    let end = name
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/')?;
+    String::from_utf8(name[..end].to_vec()).ok()
+}
+
+/// Whether `body` is one complete XML element: every tag closed, in order,
+/// and nothing after the root. A page cut inside an item, with the closing
+/// root tag added back, is not complete: the SDK's reader would take it as a
+/// shorter list.
+fn xml_is_complete(body: &[u8]) -> bool {
+    let text = body.trim_ascii();
+    if text.is_empty() {
+        return true; // no body at all is the SDK's to judge
+    }
+    let mut open: Vec<&[u8]> = Vec::new();
+    let mut roots = 0;
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'<', &text[i..]) {
+        let tag = &text[i + at..];
+        let skip_to = |end: &[u8]| memchr::memmem::find(tag, end).map(|j| i + at + j + end.len());
+        let next = if tag.starts_with(b"<?") {
+            skip_to(b"?>")
+        } else if tag.starts_with(b"<!--") {
+            skip_to(b"-->")
+        } else if tag.starts_with(b"<![CDATA[") {
+            skip_to(b"]]>")
+        } else if tag.starts_with(b"<!") {
+            return false; // a DOCTYPE: an HTML page, never an EC2 answer
+        } else {
+            // The tag runs to the first `>` outside a quoted attribute value.
+            let mut quote = None;
+            let end = tag.iter().enumerate().skip(1).find_map(|(j, &b)| {
+                match (quote, b) {
+                    (None, b'"' | b'\'') => quote = Some(b),
+                    (Some(q), _) if b == q => quote = None,
+                    (None, b'>') => return Some(j),
+                    _ => {}
+                }
+                None
+            });
+            let Some(end) = end else {
+                return false;
+            };
+            let inner = &tag[1..end];
+            let name_of = |t: &'_ [u8]| -> usize {
+                t.iter()
+                    .position(|b| b.is_ascii_whitespace() || *b == b'/')
+                    .unwrap_or(t.len())
+            };
+            if let Some(closing) = inner.strip_prefix(b"/") {
+                let name = closing.trim_ascii();
+                if open.pop() != Some(name) {
+                    return false;
+                }
+            } else {
+                if open.is_empty() {
+                    roots += 1;
+                }
+                if !inner.ends_with(b"/") {
+                    open.push(&inner[..name_of(inner)]);
+                }
+            }
+            Some(i + at + end + 1)
+        };
+        let Some(next) = next else {
+            return false;
+        };
+        i = next;
+    }
+    open.is_empty() && roots == 1
+}
+
+/// Words for an SDK error: the service's code and message when it answered
+/// with an EC2 error, otherwise what went wrong on the way, in one line.
+pub fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if let (Some(code), message) = (err.code(), err.message()) {
+        return match message {
+            Some(message) => format!("{code}: {message}"),
+            None => code.to_string(),
+        };
+    }
+    match err {
+        SdkError::ServiceError(e) => format!(
+            "HTTP {} with a body that is not an EC2 error response",
+            e.raw().status().as_u16()
+        ),
+        SdkError::TimeoutError(_) => "timed out (see --api-timeout)".to_string(),
+        SdkError::DispatchFailure(_) => {
+            // Credentials (an AssumeRole, say) are loaded while the request is dispatched.
+            let why = causes(err);
+            if why.contains("loading credentials") {
+                format!("could not get credentials: {why}")
+            } else {
+                format!("could not reach the endpoint: {why}")
+            }
+        }
+        SdkError::ResponseError(_) => format!("unreadable response: {}", causes(err)),
+        _ => format!("{err}: {}", causes(err)),
+    }
+}
+
+/// The causes of an error, joined on one line.
+pub(super) fn causes(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_name_their_account() {
+        assert_eq!(
+            account_of_role("arn:aws:iam::111122223333:role/Audit").as_deref(),
+            Ok("111122223333")
+        );
+        assert!(account_of_role("arn:aws:iam::1111:role/Audit").is_err());
+        assert!(account_of_role("arn:aws:iam::111122223333:user/bob").is_err());
+        assert!(account_of_role("Audit").is_err());
+    }
+
+    #[test]
+    fn cut_xml_is_not_complete() {
+        let whole = r#"<?xml version="1.0" encoding="UTF-8"?>
+<DescribeImagesResponse xmlns="x"><imagesSet><item/></imagesSet></DescribeImagesResponse>
+"#;
+        assert!(xml_is_complete(whole.as_bytes()));
+        assert!(!xml_is_complete(&whole.as_bytes()[..70]));
+        assert!(xml_is_complete(b"<Response><Errors/></Response>"));
+        assert!(!xml_is_complete(b"<!doctype html><p>200</p>"));
+    }
+
+    #[test]
+    fn issue_16_a_page_cut_inside_an_item_with_its_root_closed_is_not_complete() {
+        let cut = r#"<?xml version="1.0"?><DescribeImagesResponse xmlns="x"><imagesSet><item><imageId>ami-1</imageId></item><item><imageId>ami-2</imageId></DescribeImagesResponse>"#;
+        assert!(!xml_is_complete(cut.as_bytes()));
+        let attr = r#"<R a="x>y"><b c='1'/><!-- <c> --><d><![CDATA[<e>]]></d></R>"#;
+        assert!(xml_is_complete(attr.as_bytes()));
+        assert!(!xml_is_complete(b"<R></R><R></R>"));
+        assert!(!xml_is_complete(b"<R><a></b></R>"));
+        assert_eq!(
+            xml_root(br#"<?xml version="1.0"?> <DescribeImagesResponse xmlns="x"/>"#).as_deref(),
+            Some("DescribeImagesResponse")
+        );
+    }
+}
+
+/// Counters a progress display can read while fetching.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub scopes_total: AtomicU64,
+    pub scopes_done: AtomicU64,
+    pub images: AtomicU64,
+    pub attribute_calls: AtomicU64,
+    pub api_calls: AtomicU64,
+}

@@ -1,0 +1,469 @@
+//! Live scans: images fetched through aws-sdk-ec2 (DescribeImages,
+//! DescribeImageAttribute, DescribeRegions), each leaving as our `Image`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::{Filter, ImageAttributeName};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::connect::*;
+use super::convert::to_model;
+use crate::model::{Image, LaunchPermission};
+
+/// What to fetch, and how hard to try.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Regions to scan; empty: the profile's or environment's region.
+    pub regions: Vec<String>,
+    /// Every region enabled for the account (DescribeRegions).
+    pub all_regions: bool,
+    pub profile: Option<String>,
+    /// DescribeImages `Owners` (`self`, `amazon`, account ids); empty: all the caller can see.
+    pub owners: Vec<String>,
+    pub image_ids: Vec<String>,
+    /// DescribeImages filters: (name, values).
+    pub filters: Vec<(String, Vec<String>)>,
+    pub endpoint_url: Option<String>,
+    /// Roles to assume (one scope set per account); empty: the base credentials.
+    pub roles: Vec<String>,
+    /// Scopes (account × region) fetched at once.
+    pub concurrency: usize,
+    /// Also call DescribeImageAttribute for each image.
+    pub attributes: bool,
+    /// DescribeImageAttribute calls in flight at once, across all scopes.
+    pub attribute_concurrency: usize,
+    /// Attempts per API call (retries on throttling, 5xx, timeouts).
+    pub max_attempts: u32,
+    /// Time limit of one attempt of one API call.
+    pub attempt_timeout: Duration,
+}
+
+/// One account × region.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Scope {
+    pub account_id: String,
+    pub region: String,
+}
+
+/// How a scope ended: its images, or why it failed.
+#[derive(Debug)]
+pub struct ScopeResult {
+    pub scope: Scope,
+    pub outcome: Result<Vec<Image>, String>,
+    /// Images whose attributes could not all be read: (image id, reason).
+    /// The image is still linted, without those attributes.
+    pub attribute_errors: Vec<(String, String)>,
+}
+
+/// Everything a live scan fetched, scopes in (account, region) order.
+#[derive(Debug)]
+pub struct Fetched {
+    pub scopes: Vec<ScopeResult>,
+    /// API operations called (each page and each attribute call counts once;
+    /// the SDK's retries are not counted).
+    pub api_calls: u64,
+}
+
+/// The most DescribeImages pages one scope may take (1,000 images a page on
+/// AWS): past it the scope fails rather than page forever.
+const MAX_PAGES: usize = 100_000;
+
+/// The attributes `--attributes` reads for every image.
+const ATTRIBUTES: [ImageAttributeName; 4] = [
+    ImageAttributeName::LaunchPermission,
+    ImageAttributeName::LastLaunchedTime,
+    ImageAttributeName::ImdsSupport,
+    ImageAttributeName::DeregistrationProtection,
+];
+
+/// Fetches every scope. Fails as a whole only when not even the base
+/// configuration can be set up (no region, say); a scope that fails is
+/// reported in its `ScopeResult`.
+pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetched, String> {
+    let base = base_config(opts).await;
+    let default_region = base
+        .region()
+        .map(|r| r.to_string())
+        .or_else(|| opts.regions.first().cloned())
+        .ok_or_else(|| {
+            "no AWS region: pass --region, or set AWS_REGION or a region in the profile".to_string()
+        })?;
+
+    // Accounts: (account id, config) per role, or the base credentials.
+    let mut failed: Vec<ScopeResult> = Vec::new();
+    let mut accounts: Vec<(Result<String, String>, aws_config::SdkConfig)> = Vec::new();
+    if opts.roles.is_empty() {
+        let account = caller_account(&base, &progress).await;
+        accounts.push((account, base.clone()));
+    } else {
+        // A role (an account) named twice is scanned once.
+        let mut roles = opts.roles.clone();
+        roles.sort();
+        roles.dedup();
+        for role in &roles {
+            let config = assume_role(&base, role).await;
+            let account = match account_of_role(role) {
+                Ok(id) => {
+                    // The role is assumed here, once, so that a refusal or a
+                    // stall is reported as AssumeRole's, not as the first
+                    // DescribeImages'.
+                    if let Err(why) = check_credentials(&config, opts).await {
+                        failed.push(ScopeResult {
+                            scope: Scope {
+                                account_id: id,
+                                region: default_region.clone(),
+                            },
+                            outcome: Err(format!("AssumeRole {role}: {why}")),
+                            attribute_errors: Vec::new(),
+                        });
+                        continue;
+                    }
+                    Ok(id)
+                }
+                Err(e) => Err(e),
+            };
+            accounts.push((account, config));
+        }
+    }
+
+    let attribute_limit = Arc::new(Semaphore::new(opts.attribute_concurrency.max(1)));
+    let scope_limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let mut results: Vec<ScopeResult> = failed;
+    let mut tasks = JoinSet::new();
+    for (account, config) in accounts {
+        let account_id = match account {
+            Ok(id) => id,
+            Err(reason) => {
+                results.push(ScopeResult {
+                    scope: Scope {
+                        account_id: "unknown".to_string(),
+                        region: default_region.clone(),
+                    },
+                    outcome: Err(reason),
+                    attribute_errors: Vec::new(),
+                });
+                continue;
+            }
+        };
+        let regions = if opts.all_regions {
+            match enabled_regions(&config, &default_region, &progress).await {
+                Ok(regions) => regions,
+                Err(reason) => {
+                    results.push(ScopeResult {
+                        scope: Scope {
+                            account_id,
+                            region: default_region.clone(),
+                        },
+                        outcome: Err(format!("DescribeRegions: {reason}")),
+                        attribute_errors: Vec::new(),
+                    });
+                    continue;
+                }
+            }
+        } else if opts.regions.is_empty() {
+            vec![default_region.clone()]
+        } else {
+            // A region named twice is scanned once.
+            let mut regions = opts.regions.clone();
+            regions.sort();
+            regions.dedup();
+            regions
+        };
+        for region in regions {
+            progress.scopes_total.fetch_add(1, Ordering::Relaxed);
+            let scope = Scope {
+                account_id: account_id.clone(),
+                region: region.clone(),
+            };
+            let client = ec2_client(&config, &region);
+            let opts = opts.clone();
+            let progress = progress.clone();
+            let attribute_limit = attribute_limit.clone();
+            let scope_limit = scope_limit.clone();
+            tasks.spawn(async move {
+                let _slot = scope_limit.acquire_owned().await;
+                let result = fetch_scope(scope, &client, &opts, &progress, &attribute_limit).await;
+                progress.scopes_done.fetch_add(1, Ordering::Relaxed);
+                result
+            });
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => results.push(result),
+            Err(e) => return Err(format!("a fetch task failed: {e}")),
+        }
+    }
+    results.sort_by(|a, b| a.scope.cmp(&b.scope));
+    Ok(Fetched {
+        scopes: results,
+        api_calls: progress.api_calls.load(Ordering::Relaxed),
+    })
+}
+
+async fn fetch_scope(
+    scope: Scope,
+    client: &Client,
+    opts: &FetchOptions,
+    progress: &Progress,
+    attribute_limit: &Arc<Semaphore>,
+) -> ScopeResult {
+    let mut images = Vec::new();
+    let mut next_token: Option<String> = None;
+    // A server that hands back a token it gave before would page forever.
+    let mut seen_tokens = std::collections::HashSet::new();
+    // DescribeImages lists an image once: a second time means a server that
+    // pages in circles with fresh tokens.
+    let mut seen_ids = std::collections::HashSet::new();
+    let mut pages = 0usize;
+    let fail = |scope: Scope, reason: String| ScopeResult {
+        scope,
+        outcome: Err(reason),
+        attribute_errors: Vec::new(),
+    };
+    loop {
+        pages += 1;
+        if pages > MAX_PAGES {
+            return fail(
+                scope,
+                format!(
+                    "DescribeImages: more than {MAX_PAGES} pages: stopped (a list that never ends)"
+                ),
+            );
+        }
+        let mut request = client
+            .describe_images()
+            .include_deprecated(true)
+            .include_disabled(true)
+            .set_next_token(next_token.take());
+        if opts.image_ids.is_empty() {
+            // MaxResults cannot be combined with ImageIds.
+            request = request.max_results(1000);
+        }
+        for owner in &opts.owners {
+            request = request.owners(owner);
+        }
+        for id in &opts.image_ids {
+            request = request.image_ids(id);
+        }
+        for (name, values) in &opts.filters {
+            request = request.filters(
+                Filter::builder()
+                    .name(name)
+                    .set_values(Some(values.clone()))
+                    .build(),
+            );
+        }
+        progress.api_calls.fetch_add(1, Ordering::Relaxed);
+        let page = match request.send().await {
+            Ok(page) => page,
+            Err(e) => {
+                return ScopeResult {
+                    scope,
+                    outcome: Err(format!("DescribeImages: {}", describe(&e))),
+                    attribute_errors: Vec::new(),
+                };
+            }
+        };
+        match page.next_token() {
+            Some(token) if !token.is_empty() => {
+                if !seen_tokens.insert(token.to_string()) {
+                    return fail(
+                        scope,
+                        format!(
+                            "DescribeImages: page {pages} returned a NextToken already seen: stopped (the list would never end)"
+                        ),
+                    );
+                }
+                next_token = Some(token.to_string());
+            }
+            _ => next_token = None,
+        }
+        for (item, sdk_image) in page.images().iter().enumerate() {
+            // An image without an id cannot be linted, fixed or reported: the
+            // scope fails (the others go on), never the run.
+            if sdk_image.image_id().is_none_or(|id| id.trim().is_empty()) {
+                return fail(
+                    scope,
+                    format!(
+                        "DescribeImages: page {pages}, item {}: an image without imageId",
+                        item + 1
+                    ),
+                );
+            }
+            let id = sdk_image.image_id().unwrap_or_default();
+            if !seen_ids.insert(id.to_string()) {
+                return fail(
+                    scope,
+                    format!(
+                        "DescribeImages: page {pages} lists {id} again: stopped (a list that goes in circles)"
+                    ),
+                );
+            }
+            images.push(to_model(sdk_image, &scope));
+        }
+        progress
+            .images
+            .fetch_add(page.images().len() as u64, Ordering::Relaxed);
+        if next_token.is_none() {
+            break;
+        }
+    }
+
+    let mut attribute_errors = Vec::new();
+    if opts.attributes {
+        let mut calls = JoinSet::new();
+        for (index, image) in images.iter().enumerate() {
+            for attribute in ATTRIBUTES {
+                let client = client.clone();
+                let id = image.id().to_string();
+                let limit = attribute_limit.clone();
+                calls.spawn(async move {
+                    let _slot = limit.acquire_owned().await;
+                    let out = client
+                        .describe_image_attribute()
+                        .image_id(&id)
+                        .attribute(attribute.clone())
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            format!(
+                                "DescribeImageAttribute {}: {}",
+                                attribute.as_str(),
+                                describe(&e)
+                            )
+                        });
+                    (index, id, out)
+                });
+            }
+        }
+        let mut failed: BTreeMap<usize, (String, Vec<String>)> = BTreeMap::new();
+        while let Some(joined) = calls.join_next().await {
+            progress.api_calls.fetch_add(1, Ordering::Relaxed);
+            progress.attribute_calls.fetch_add(1, Ordering::Relaxed);
+            let (index, id, out) = match joined {
+                Ok(v) => v,
+                Err(e) => {
+                    attribute_errors.push((String::new(), format!("attribute task failed: {e}")));
+                    continue;
+                }
+            };
+            match out {
+                Ok(out) => apply_attributes(&mut images[index], &out),
+                Err(reason) => failed
+                    .entry(index)
+                    .or_insert((id, Vec::new()))
+                    .1
+                    .push(reason),
+            }
+        }
+        attribute_errors.extend(
+            failed
+                .into_values()
+                .map(|(id, reasons)| (id, reasons.join("; "))),
+        );
+    }
+    ScopeResult {
+        scope,
+        outcome: Ok(images),
+        attribute_errors,
+    }
+}
+
+/// Adds what DescribeImageAttribute returned, under the describe-images keys.
+/// A value DescribeImages already gave is kept.
+fn apply_attributes(
+    image: &mut Image,
+    out: &aws_sdk_ec2::operation::describe_image_attribute::DescribeImageAttributeOutput,
+) {
+    let value = |v: Option<&aws_sdk_ec2::types::AttributeValue>| {
+        v.and_then(|v| v.value())
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    if let Some(launched) = value(out.last_launched_time()) {
+        image.last_launched_time.get_or_insert(launched);
+    }
+    if let Some(imds) = value(out.imds_support()) {
+        image.imds_support.get_or_insert(imds);
+    }
+    if let Some(protection) = value(out.deregistration_protection()) {
+        image.deregistration_protection.get_or_insert(protection);
+    }
+    // The response has launch permissions (maybe none) only when asked for them.
+    if let Some(permissions) = &out.launch_permissions {
+        image.launch_permissions = Some(
+            permissions
+                .iter()
+                .map(|p| LaunchPermission {
+                    group: p.group().map(|g| g.as_str().to_string()),
+                    user_id: p.user_id().map(str::to_string),
+                    organization_arn: p.organization_arn().map(str::to_string),
+                    organizational_unit_arn: p.organizational_unit_arn().map(str::to_string),
+                })
+                .collect(),
+        );
+    }
+}
+
+/// The shared SDK configuration: profile, endpoint, retries, timeouts.
+pub(super) async fn base_config(opts: &FetchOptions) -> aws_config::SdkConfig {
+    sdk_config(&Connection {
+        profile: opts.profile.as_deref(),
+        endpoint_url: opts.endpoint_url.as_deref(),
+        region: opts.regions.first().map(String::as_str),
+        max_attempts: opts.max_attempts,
+        attempt_timeout: opts.attempt_timeout,
+    })
+    .await
+}
+
+/// Loads the credentials of `config` once, within the API time limits.
+pub(super) async fn check_credentials(
+    config: &aws_config::SdkConfig,
+    opts: &FetchOptions,
+) -> Result<(), String> {
+    use aws_sdk_ec2::config::ProvideCredentials;
+    let Some(provider) = config.credentials_provider() else {
+        return Err("no credentials".to_string());
+    };
+    let limit = opts.attempt_timeout * opts.max_attempts.max(1);
+    match tokio::time::timeout(limit, provider.provide_credentials()).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!("could not get credentials: {}", causes(&e))),
+        Err(_) => Err(format!(
+            "timed out after {} s (see --api-timeout)",
+            limit.as_secs()
+        )),
+    }
+}
+
+pub(super) async fn enabled_regions(
+    config: &aws_config::SdkConfig,
+    region: &str,
+    progress: &Progress,
+) -> Result<Vec<String>, String> {
+    let client = ec2_client(config, region);
+    progress.api_calls.fetch_add(1, Ordering::Relaxed);
+    let out = client
+        .describe_regions()
+        .send()
+        .await
+        .map_err(|e| describe(&e))?;
+    let mut regions: Vec<String> = out
+        .regions()
+        .iter()
+        .filter_map(|r| r.region_name().map(str::to_string))
+        .collect();
+    regions.sort();
+    regions.dedup();
+    if regions.is_empty() {
+        return Err("no region in the answer: nothing would be scanned".to_string());
+    }
+    Ok(regions)
+}

@@ -1,0 +1,8 @@
+//! The only folder that names aws-sdk types (cargo feature `aws`): `connect`
+//! sets the SDK up, `fetch` reads images, `convert` turns them into our model,
+//! `send` makes the calls of `amilint fix`.
+
+pub mod connect;
+pub mod convert;
+pub mod fetch;
+pub mod send;

@@ -1,0 +1,63 @@
+//! `rules`, `explain`, `schema`, `man` and `completions`: what amilint knows,
+//! printed.
+
+use std::io::{self, Write};
+
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+
+use crate::cli::{Cli, PolicyArgs, RulesArgs, ShellArg};
+use crate::output;
+use crate::plan::load_policies;
+use crate::policy;
+use crate::rules;
+use crate::status::Status;
+
+pub(super) fn rules(args: &RulesArgs) -> Result<Status> {
+    let policies = load_policies(&args.policies, Timestamp::now())?;
+    output::catalogue::list_rules(args.format, &policy::catalogue(&policies))
+        .context("writing to stdout")?;
+    Ok(Status::Clean)
+}
+
+pub(super) fn explain(rule: &str, policies: &PolicyArgs) -> Result<Status> {
+    let policies = load_policies(policies, Timestamp::now())?;
+    let Some(meta) = rules::find(&policy::catalogue(&policies), rule) else {
+        bail!("unknown rule `{rule}` (see `amilint rules`)");
+    };
+    write_stdout(output::catalogue::explain(meta).as_bytes())
+}
+
+pub(super) fn schema() -> Result<Status> {
+    let mut text = serde_json::to_vec_pretty(&output::json::schema())?;
+    text.push(b'\n');
+    write_stdout(&text)
+}
+
+pub(super) fn man() -> Result<Status> {
+    write_stdout(include_bytes!(concat!(env!("OUT_DIR"), "/amilint.1")))
+}
+
+pub(super) fn completions(shell: ShellArg) -> Result<Status> {
+    use clap_complete::Shell;
+    let shell = match shell {
+        ShellArg::Bash => Shell::Bash,
+        ShellArg::Zsh => Shell::Zsh,
+        ShellArg::Fish => Shell::Fish,
+        ShellArg::Powershell => Shell::PowerShell,
+        ShellArg::Elvish => Shell::Elvish,
+    };
+    let mut command = <Cli as clap::CommandFactory>::command();
+    // Into memory first: clap_complete panics on a write error (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "amilint", &mut script);
+    write_stdout(&script)
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<Status> {
+    io::stdout()
+        .lock()
+        .write_all(bytes)
+        .context("writing to stdout")?;
+    Ok(Status::Clean)
+}

@@ -1,0 +1,34 @@
+//! `amilint merge`: several reports of one format into one, with one gate.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::engine::write_atomically;
+use crate::report::merge;
+use crate::status::Status;
+
+pub(super) fn merge(reports: &[PathBuf], output: Option<&Path>) -> Result<Status> {
+    let paths: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
+    // Read twice, as streams: checked and summed, then written.
+    let plan = merge::plan(&paths)?;
+    let write = |out: &mut dyn Write| merge::write(&plan, out);
+    match output {
+        Some(path) => write_atomically(path, write)?,
+        None => {
+            let mut out = BufWriter::new(io::stdout().lock());
+            write(&mut out)
+                .and_then(|()| out.flush())
+                .context("writing to stdout")?;
+        }
+    }
+    // The merged gate: incomplete wins, then any counting finding at or above fail_on.
+    Ok(if plan.incomplete {
+        Status::Error
+    } else if plan.failing {
+        Status::Findings
+    } else {
+        Status::Clean
+    })
+}

@@ -1,0 +1,36 @@
+//! One thin file per subcommand: each turns its arguments into a plan, runs
+//! it, and says how it ended as a `Status`.
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command, ConfigCommand, PolicyCommand};
+use crate::status::Status;
+
+mod catalogue;
+mod config;
+mod fix;
+#[cfg(feature = "aws")]
+mod live;
+mod merge;
+mod policy;
+mod preflight;
+mod scan;
+
+pub fn run(cli: Cli) -> Result<Status> {
+    match cli.command {
+        Command::Scan(args) => scan::scan(&args),
+        Command::Preflight(args) => preflight::preflight(&args),
+        Command::Fix(args) => fix::fix(&args),
+        Command::Merge { reports, output } => merge::merge(&reports, output.as_deref()),
+        Command::Rules(args) => catalogue::rules(&args),
+        Command::Explain { rule, policies } => catalogue::explain(&rule, &policies),
+        Command::Schema => catalogue::schema(),
+        Command::Man => catalogue::man(),
+        Command::Completions { shell } => catalogue::completions(shell),
+        Command::Policy(PolicyCommand::Test { paths, limits }) => policy::test(&paths, &limits),
+        Command::Init { force } => config::init(force),
+        Command::Config(ConfigCommand::Check { config, policies }) => {
+            config::check(config.as_deref(), &policies)
+        }
+    }
+}

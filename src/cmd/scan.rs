@@ -1,0 +1,137 @@
+//! `amilint scan`: an export, stdin, or live images (`--aws`) through the engine.
+
+use std::io::{self, IsTerminal};
+use std::path::Path;
+
+use anyhow::{Result, bail};
+
+use crate::cli::{ColorArg, FormatArg, ScanArgs};
+use crate::engine::{self, Target};
+use crate::finding::Report;
+use crate::input::InputSource;
+use crate::output::{self, Format};
+use crate::plan::{ScanPlan, plan};
+use crate::status::Status;
+
+#[cfg(feature = "aws")]
+use super::live::scan as live_scan;
+
+#[cfg(not(feature = "aws"))]
+fn live_scan(
+    _: &crate::cli::AwsArgs,
+    _: &ScanPlan,
+    _: Vec<(Format, output::Style, Target)>,
+    _: Option<(String, String)>,
+) -> Result<Report> {
+    bail!("--aws: this amilint was built without live scanning (cargo feature `aws`)")
+}
+
+pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
+    let plan = plan(args, false)?;
+    let (targets, asff_target) = outputs(args, &plan)?;
+    let report = if args.live.aws {
+        live_scan(&args.live, &plan, targets, asff_target)?
+    } else {
+        let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
+        if sources.iter().filter(|s| s.arg == "-").count() > 1 {
+            bail!("stdin (`-`) can be read only once");
+        }
+        let mut report = Report::new(
+            plan.settings.now,
+            sources.iter().map(|s| s.uri.clone()).collect(),
+            plan.rules.clone(),
+            plan.fail_on,
+        );
+        report.asff_target = asff_target;
+        engine::run_scan(&sources, &plan, report, targets, false)?
+    };
+    output::problems_to_stderr(&report);
+    Ok(Status::of_report(&report, args.exit_zero))
+}
+
+/// The reports to write (`--output` files, then stdout's), and the ASFF
+/// account and region.
+#[allow(clippy::type_complexity)]
+pub(super) fn outputs(
+    args: &ScanArgs,
+    plan: &ScanPlan,
+) -> Result<(
+    Vec<(Format, output::Style, Target)>,
+    Option<(String, String)>,
+)> {
+    let stdout_format = match args.format {
+        FormatArg::Text => Some(Format::Text),
+        FormatArg::Json => Some(Format::Json),
+        FormatArg::Sarif => Some(Format::Sarif),
+        FormatArg::Github => Some(Format::Github),
+        FormatArg::Markdown => Some(Format::Markdown),
+        FormatArg::Junit => Some(Format::Junit),
+        FormatArg::Asff => Some(Format::Asff),
+        FormatArg::Ocsf => Some(Format::Ocsf),
+        FormatArg::Html => Some(Format::Html),
+        FormatArg::None => None,
+    };
+    let asff_wanted = stdout_format == Some(Format::Asff)
+        || plan
+            .outputs
+            .iter()
+            .any(|(format, _)| *format == Format::Asff);
+    let asff_target = match (&args.asff_account, &args.asff_region) {
+        (Some(account), Some(region)) => {
+            if !crate::model::is_account_id(account) {
+                bail!("--asff-account: `{account}` is not a 12-digit AWS account id");
+            }
+            Some((account.clone(), region.clone()))
+        }
+        _ => None,
+    };
+    if asff_wanted && asff_target.is_none() && !args.live.aws {
+        bail!(
+            "the asff format needs --asff-account and --asff-region: the account and region \
+             whose Security Hub imports the findings (a live scan takes them from each image)"
+        );
+    }
+    // Before anything is read or opened: no report may land on an input, the
+    // config, the `--save` export, or another report.
+    let mut named: Vec<(String, &Path)> = plan
+        .outputs
+        .iter()
+        .map(|(format, path)| (format!("--output {}", format.name()), path.as_path()))
+        .collect();
+    if let Some(save) = &args.live.save {
+        named.insert(0, ("--save".to_string(), save.as_path()));
+    }
+    let mut inputs: Vec<&Path> = args
+        .inputs
+        .iter()
+        .filter(|a| *a != "-")
+        .map(Path::new)
+        .collect();
+    // Not `--baseline`: it is read whole before the scan, and replacing the
+    // last report with the new one is the usual ratchet.
+    inputs.extend(args.config.as_deref());
+    let stdin_input = args.inputs.iter().any(|a| a == "-");
+    engine::sink::check_paths(&named, &inputs, stdin_input, stdout_format.is_some())?;
+    let mut targets = Vec::new();
+    for (format, path) in &plan.outputs {
+        targets.push((*format, output::Style::default(), Target::file(path)?));
+    }
+    if let Some(format) = stdout_format {
+        let style = output::Style {
+            color: use_color(args.color),
+            fixes: args.show_fixes,
+        };
+        targets.push((format, style, Target::stdout()));
+    }
+    Ok((targets, asff_target))
+}
+
+fn use_color(arg: ColorArg) -> bool {
+    match arg {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! One image: its rules and policies, then scopes, into findings with locations.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::judge::{judge, tag_suppression};
+use crate::finding::{
+    ErrorKind, Finding, Location, ScanError, ScannedImage, SourceSpan, Suppression, SuppressionKind,
+};
+use crate::input::FieldLines;
+use crate::model::Image;
+use crate::plan::ScanPlan;
+use crate::policy;
+use crate::rules::{Cx, RawFinding, RuleMeta};
+
+/// A policy that fails on many images is listed this many times, then counted.
+const MAX_ERRORS_PER_POLICY: usize = 100;
+
+/// What checking one image gave: its findings, errors, and what judged them.
+#[derive(Default)]
+pub(super) struct Linted {
+    pub(super) image: Option<ScannedImage>,
+    pub(super) findings: Vec<Finding>,
+    pub(super) errors: Vec<ScanError>,
+    /// Waivers that covered a finding: (index, whether still active).
+    pub(super) waivers: Vec<(usize, bool)>,
+    /// Fingerprints of findings that the baseline has.
+    pub(super) in_baseline: Vec<u64>,
+    /// Each streaming output's text for this image.
+    pub(super) rendered: Vec<Vec<u8>>,
+}
+
+/// Where an image is in its input.
+pub(super) struct At<'a> {
+    pub(super) raw: &'a [u8],
+    /// Its top-level keys' offsets, when the reader recorded them.
+    pub(super) keys: Option<&'a [u32]>,
+    pub(super) line: u64,
+    pub(super) column: u64,
+    pub(super) uri: &'a Arc<str>,
+    pub(super) input_index: usize,
+}
+
+/// Runs every rule and policy of the plan on one image, then applies scopes,
+/// suppressions (tag, waivers) and the baseline to its findings.
+pub(super) fn check_image(image: &Image, at: &At<'_>, plan: &ScanPlan) -> Linted {
+    let mut cx = Cx::new(&plan.settings);
+    for rule in &plan.rules {
+        if let Some(check) = rule.builtin_check() {
+            check(image, &mut cx);
+        }
+    }
+    let mut raws = cx.take();
+    let image_id: Arc<str> = image.id().into();
+    let mut linted = Linted::default();
+    if plan.keep_images {
+        linted.image = Some(ScannedImage {
+            id: image_id.clone(),
+            name: image.name.as_deref().map(Into::into),
+        });
+    }
+    if !plan.policies.is_empty() {
+        run_policies(image, plan, &image_id, &mut raws, &mut linted.errors);
+    }
+    if !plan.scopes.is_empty() {
+        // A rule listed by scopes applies only to images in one of them.
+        raws.retain(|raw| {
+            let mut listing = plan
+                .scopes
+                .iter()
+                .filter(|s| s.lists(raw.rule.code))
+                .peekable();
+            listing.peek().is_none() || listing.any(|s| s.matches(image))
+        });
+    }
+    if raws.is_empty() {
+        return linted;
+    }
+    let tag_suppression = tag_suppression(image, plan);
+    // One shared copy of the name and scope for all of the image's findings.
+    let image_name: Option<Arc<str>> = image.name.as_deref().map(Into::into);
+    let scope = image.scope.clone().map(Arc::new);
+    let field_lines = (!plan.live_uris).then(|| FieldLines::new(at.raw, at.line, at.keys));
+    // A live scan without `--save` has no file to point at: each image gets
+    // a stable path of its own.
+    let (uri, line, column) = match (&scope, plan.live_uris) {
+        (Some(s), true) => (
+            Arc::from(format!(
+                "aws/{}/{}/{}.json",
+                s.account_id, s.region, image_id
+            )),
+            1,
+            1,
+        ),
+        (None, true) => (Arc::from(format!("aws/{image_id}.json")), 1, 1),
+        (_, false) => (at.uri.clone(), at.line, at.column),
+    };
+    linted.findings = raws
+        .into_iter()
+        .map(|raw| Finding {
+            fingerprint: Finding::fingerprint(raw.rule.code, &image_id, &raw.pointer),
+            fix: raw.fix,
+            rule: raw.rule,
+            severity: plan
+                .severities
+                .get(raw.rule.code)
+                .copied()
+                .or(raw.severity)
+                .unwrap_or(raw.rule.severity),
+            image_id: image_id.clone(),
+            image_name: image_name.clone(),
+            scope: scope.clone(),
+            message: raw.message,
+            location: Location {
+                uri: uri.clone(),
+                line,
+                column,
+                field_line: field_lines.as_ref().and_then(|l| l.of(&raw.pointer)),
+                pointer: raw.pointer,
+            },
+            input_index: at.input_index,
+            suppression: tag_suppression.as_ref().and_then(|(codes, why)| {
+                codes
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(raw.rule.code) || c == raw.rule.name)
+                    .then(|| Suppression {
+                        kind: SuppressionKind::Tag,
+                        justification: why.clone(),
+                    })
+            }),
+            baseline: None,
+        })
+        .collect();
+    linted
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    judge(&mut linted, plan);
+    linted
+}
+
+/// Converts the image for Rhai once, then runs every policy on it.
+pub(super) fn run_policies(
+    image: &Image,
+    plan: &ScanPlan,
+    image_id: &Arc<str>,
+    raws: &mut Vec<RawFinding>,
+    errors: &mut Vec<ScanError>,
+) {
+    let value = match policy::image_value(image) {
+        Ok(value) => value,
+        Err(message) => {
+            errors.push(ScanError {
+                kind: ErrorKind::Policy,
+                message: format!("cannot hand the image to policies: {message}"),
+                rule: None,
+                image_id: Some(image_id.clone()),
+                source: None,
+                scope: None,
+            });
+            return;
+        }
+    };
+    for policy in &plan.policies {
+        match policy.check(&value) {
+            Ok(found) => raws.extend(found.into_iter().map(|f| RawFinding {
+                fix: None,
+                rule: policy.meta,
+                pointer: f.pointer,
+                message: f.message,
+                severity: f.severity,
+            })),
+            Err(e) => errors.push(ScanError {
+                kind: ErrorKind::Policy,
+                message: e.message,
+                rule: Some(policy.meta),
+                image_id: Some(image_id.clone()),
+                source: policy.meta.script().map(|script| SourceSpan {
+                    uri: script.into(),
+                    line: e.line,
+                    column: e.column,
+                }),
+                scope: None,
+            }),
+        }
+    }
+}
+
+/// Keeps the first `MAX_ERRORS_PER_POLICY` errors of each policy and counts
+/// the rest, so a policy broken on every image does not drown the report.
+#[derive(Default)]
+pub(super) struct ErrorLog {
+    kept: Vec<ScanError>,
+    per_rule: BTreeMap<&'static str, (usize, &'static RuleMeta)>,
+}
+
+impl ErrorLog {
+    pub(super) fn extend(&mut self, errors: Vec<ScanError>) {
+        for e in errors {
+            if let Some(rule) = e.rule {
+                let (count, _) = self.per_rule.entry(rule.code).or_insert((0, rule));
+                *count += 1;
+                if *count > MAX_ERRORS_PER_POLICY {
+                    continue;
+                }
+            }
+            self.kept.push(e);
+        }
+    }
+
+    pub(super) fn finish(mut self) -> Vec<ScanError> {
+        for (count, rule) in self.per_rule.into_values() {
+            if count > MAX_ERRORS_PER_POLICY {
+                self.kept.push(ScanError {
+                    kind: ErrorKind::Policy,
+                    message: format!(
+                        "failed on {count} images in all; only the first {MAX_ERRORS_PER_POLICY} are listed"
+                    ),
+                    rule: Some(rule),
+                    image_id: None,
+                    source: rule.script().map(|script| SourceSpan {
+                        uri: script.into(),
+                        line: None,
+                        column: None,
+                    }),
+                    scope: None,
+                });
+            }
+        }
+        self.kept
+    }
+}

@@ -1,0 +1,318 @@
+//! The pipeline: one thread finds image objects, rayon checks them in
+//! batches, the outputs are written in input order.
+
+use std::io;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+
+use super::evaluate::{At, ErrorLog, Linted, check_image};
+use super::judge::waiver_warnings;
+use super::sink::{Target, commit_all};
+use crate::error::InputError;
+use crate::finding::Report;
+use crate::input::{InputSource, read_raw};
+use crate::output::{self, Format};
+use crate::plan::ScanPlan;
+
+/// One output of a running scan.
+pub(super) struct Sink {
+    emitter: output::Emitter,
+    target: Target,
+    /// Whether an image's findings have been written (separators go between).
+    wrote: bool,
+}
+
+impl Sink {
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.target
+            .writer()
+            .write_all(bytes)
+            .with_context(|| format!("writing the report to {}", self.target.describe()))
+    }
+}
+
+/// Images are checked in batches, in parallel; findings keep input order.
+pub(super) const BATCH: usize = 512;
+
+/// A batch is also sent once its images reach this many bytes, so memory is
+/// bounded by bytes in flight, not by image size times `BATCH`.
+pub(super) const BATCH_BYTES: usize = 4 << 20;
+
+/// An image of a batch: its end in `bytes`, line, column, and range in
+/// `keys` (`None` when the reader did not record its keys).
+type ImageSpan = (usize, u64, u64, Option<(usize, usize)>);
+
+/// Image objects found by the reader, not yet parsed.
+pub(super) struct Batch {
+    input_index: usize,
+    bytes: Vec<u8>,
+    images: Vec<ImageSpan>,
+    /// The offsets of the images' top-level keys, back to back.
+    keys: Vec<u32>,
+}
+
+/// What checking one image gave.
+pub(super) enum Checked {
+    /// Not a machine image (kernel, ramdisk): not linted.
+    Skipped,
+    /// The image's JSON is invalid: the scan stops.
+    Invalid(InputError),
+    Linted(Box<Linted>),
+}
+
+/// The scan: one thread finds the image objects of each source; rayon's
+/// threads parse and check batches of them and render their findings for each
+/// streaming output; the outputs are written in input order as batches finish
+/// (each batch is written while the next one is checked), then committed.
+/// Findings are kept when asked or when an output needs them all at the end.
+/// An input error stops the scan and leaves no report.
+pub fn run_scan(
+    sources: &[InputSource],
+    plan: &ScanPlan,
+    mut report: Report,
+    targets: Vec<(Format, output::Style, Target)>,
+    keep_findings: bool,
+) -> Result<Report> {
+    let mut sinks: Vec<Sink> = targets
+        .into_iter()
+        .map(|(format, color, target)| Sink {
+            emitter: output::Emitter::new(format, &report, color),
+            target,
+            wrote: false,
+        })
+        .collect();
+    let keep_findings = keep_findings || sinks.iter().any(|s| !s.emitter.streams());
+    // The rendering side's copy of the streaming outputs, in `sinks` order.
+    let streaming: Vec<output::Emitter> = sinks
+        .iter()
+        .filter(|s| s.emitter.streams())
+        .map(|s| s.emitter.clone())
+        .collect();
+    for sink in &mut sinks {
+        let mut head = Vec::new();
+        sink.emitter.head(&report, &mut head);
+        sink.write(&head)?;
+    }
+
+    let mut state = ScanState {
+        report: &mut report,
+        sinks: &mut sinks,
+        keep_findings,
+        keep_images: plan.keep_images,
+        errors: ErrorLog::default(),
+        waiver_used: vec![0; plan.waivers.len()],
+        waiver_expired: vec![0; plan.waivers.len()],
+        in_baseline: std::collections::HashSet::new(),
+    };
+    let outcome: Result<()> = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let reader = scope.spawn(move || read_batches(sources, tx));
+        let mut done: Option<Vec<Checked>> = None;
+        let mut result = Ok(());
+        for batch in rx.iter() {
+            let (checked, written) = rayon::join(
+                || check_batch(&batch, sources, plan, &streaming),
+                || done.take().map_or(Ok(()), |c| state.absorb(c)),
+            );
+            done = Some(checked);
+            if let Err(e) = written {
+                result = Err(e);
+                break;
+            }
+        }
+        if result.is_ok()
+            && let Some(checked) = done.take()
+        {
+            result = state.absorb(checked);
+        }
+        // Dropping the receiver stops a reader that is still going.
+        drop(rx);
+        let read = reader
+            .join()
+            .expect("invariant: the reader thread does not panic");
+        // An image the reader passed but that failed to parse comes first.
+        result?;
+        read?;
+        Ok(())
+    });
+    outcome?;
+    let ScanState {
+        errors,
+        waiver_used,
+        waiver_expired,
+        in_baseline,
+        ..
+    } = state;
+    report.errors.extend(errors.finish());
+    report
+        .warnings
+        .extend(waiver_warnings(plan, &waiver_used, &waiver_expired));
+    if let Some(baseline) = &plan.baseline {
+        report.baseline_absent = Some(baseline.fingerprints.len() - in_baseline.len());
+    }
+    let mut targets = Vec::new();
+    for mut sink in sinks {
+        let mut tail = Vec::new();
+        sink.emitter
+            .tail(&report, &mut tail)
+            .context("writing the report")?;
+        sink.write(&tail)?;
+        targets.push(sink.target);
+    }
+    commit_all(targets)?;
+    Ok(report)
+}
+
+/// What the writing side of a scan accumulates, batch after batch.
+pub(super) struct ScanState<'a> {
+    report: &'a mut Report,
+    sinks: &'a mut [Sink],
+    keep_findings: bool,
+    keep_images: bool,
+    errors: ErrorLog,
+    waiver_used: Vec<usize>,
+    waiver_expired: Vec<usize>,
+    in_baseline: std::collections::HashSet<u64>,
+}
+
+impl ScanState<'_> {
+    /// Counts, writes and keeps (as needed) one checked batch, in input order.
+    fn absorb(&mut self, checked: Vec<Checked>) -> Result<()> {
+        for c in checked {
+            let linted = match c {
+                Checked::Skipped => {
+                    self.report.images_skipped += 1;
+                    continue;
+                }
+                Checked::Invalid(e) => return Err(e.into()),
+                Checked::Linted(linted) => *linted,
+            };
+            self.report.images_scanned += 1;
+            if self.keep_images {
+                self.report.images.extend(linted.image);
+            }
+            for f in &linted.findings {
+                self.report.tally.add(f);
+            }
+            for (i, active) in linted.waivers {
+                if active {
+                    self.waiver_used[i] += 1;
+                } else {
+                    self.waiver_expired[i] += 1;
+                }
+            }
+            self.in_baseline.extend(linted.in_baseline);
+            self.errors.extend(linted.errors);
+            let mut rendered = linted.rendered.iter();
+            for sink in self.sinks.iter_mut().filter(|s| s.emitter.streams()) {
+                let text = rendered.next().map_or(&[][..], Vec::as_slice);
+                if text.is_empty() {
+                    continue;
+                }
+                if sink.wrote {
+                    sink.write(sink.emitter.separator())?;
+                }
+                sink.write(text)?;
+                sink.wrote = true;
+            }
+            if self.keep_findings {
+                self.report.findings.extend(linted.findings);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Finds the image objects of every source in order and sends them in
+/// batches. Stops early (quietly) when the scan has stopped listening.
+pub(super) fn read_batches(
+    sources: &[InputSource],
+    tx: std::sync::mpsc::SyncSender<Batch>,
+) -> Result<(), InputError> {
+    for (input_index, source) in sources.iter().enumerate() {
+        let new_batch = || Batch {
+            input_index,
+            bytes: Vec::with_capacity(BATCH * 2048),
+            images: Vec::with_capacity(BATCH),
+            keys: Vec::with_capacity(BATCH * 32),
+        };
+        let mut batch = new_batch();
+        let stopped = || InputError::Io {
+            path: source.name(),
+            source: io::Error::other("the scan stopped"),
+        };
+        read_raw(source, |bytes, line, column, keys| {
+            batch.bytes.extend_from_slice(bytes);
+            let key_range = keys.map(|keys| {
+                let start = batch.keys.len();
+                batch.keys.extend_from_slice(keys);
+                (start, batch.keys.len())
+            });
+            batch
+                .images
+                .push((batch.bytes.len(), line, column, key_range));
+            if batch.images.len() == BATCH || batch.bytes.len() >= BATCH_BYTES {
+                let full = std::mem::replace(&mut batch, new_batch());
+                tx.send(full).map_err(|_| stopped())?;
+            }
+            Ok(())
+        })
+        .inspect_err(|_| {
+            // The images before the error still count (and may hold an
+            // earlier error of their own).
+            let _ = tx.send(std::mem::replace(&mut batch, new_batch()));
+        })?;
+        if !batch.images.is_empty() {
+            tx.send(batch).map_err(|_| stopped())?;
+        }
+    }
+    Ok(())
+}
+
+/// Parses and checks one batch in parallel, in order.
+pub(super) fn check_batch(
+    batch: &Batch,
+    sources: &[InputSource],
+    plan: &ScanPlan,
+    streaming: &[output::Emitter],
+) -> Vec<Checked> {
+    let source = &sources[batch.input_index];
+    let name = source.name();
+    (0..batch.images.len())
+        .into_par_iter()
+        .map(|i| {
+            let start = i.checked_sub(1).map_or(0, |p| batch.images[p].0);
+            let (end, line, column, key_range) = batch.images[i];
+            let raw = &batch.bytes[start..end];
+            let keys = key_range.map(|(from, to)| &batch.keys[from..to]);
+            let image = match crate::input::parse_image(raw, line, column, &name) {
+                Ok(image) => image,
+                Err(e) => return Checked::Invalid(e),
+            };
+            if !image.is_linted_type() {
+                return Checked::Skipped;
+            }
+            let at = At {
+                raw,
+                keys,
+                line,
+                column,
+                uri: &source.uri,
+                input_index: batch.input_index,
+            };
+            let mut linted = check_image(&image, &at, plan);
+            linted.rendered = streaming
+                .iter()
+                .map(|emitter| {
+                    let mut out = Vec::with_capacity(linted.findings.len() * 768);
+                    if !linted.findings.is_empty() {
+                        emitter.image(&linted.findings, &mut out);
+                    }
+                    out
+                })
+                .collect();
+            Checked::Linted(Box::new(linted))
+        })
+        .collect()
+}

@@ -1,0 +1,269 @@
+//! Reads saved `aws ec2 describe-images` exports, streaming image by image.
+//!
+//! Accepted shapes, in any mix and any number back to back in one stream:
+//! - a page document `{"Images": [...], ...}` (AWS CLI v1/v2, boto3 dumps
+//!   with `ResponseMetadata`/`NextToken`; other top-level keys are ignored),
+//! - a bare JSON array of images (or of page documents),
+//! - a single image object (so JSON Lines of images or of pages works),
+//! - gzip-compressed files (detected by their magic bytes), and `-` for stdin.
+//!
+//! A small structural scanner finds each image object and its line; the image
+//! itself is then deserialised by serde_json from that slice. Only one image
+//! (plus the read buffer) is held at a time, so exports of any size stream.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::sync::Arc;
+
+use super::locate::LocatedImage;
+use super::scanner::{ReadConfig, Scanner, json_error, size_text};
+use crate::error::InputError;
+use crate::model::Image;
+
+/// One input named on the command line.
+#[derive(Debug, Clone)]
+pub struct InputSource {
+    /// What the user typed (`-` for stdin).
+    pub arg: String,
+    /// How findings refer to it: a relative path with `/` separators, or `stdin`.
+    pub uri: Arc<str>,
+}
+
+impl InputSource {
+    pub fn new(arg: &str) -> Self {
+        let uri = if arg == "-" {
+            "stdin".to_string()
+        } else {
+            display_uri(arg)
+        };
+        InputSource {
+            arg: arg.to_string(),
+            uri: uri.into(),
+        }
+    }
+
+    /// How errors name it.
+    pub fn name(&self) -> String {
+        if self.arg == "-" {
+            "<stdin>".to_string()
+        } else {
+            self.arg.clone()
+        }
+    }
+}
+
+/// A relative path stays as typed (with `/` separators); an absolute path under
+/// the working directory becomes relative to it, so SARIF uploads resolve.
+fn display_uri(arg: &str) -> String {
+    let path = std::path::Path::new(arg);
+    let rel = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path).to_path_buf(),
+        _ => path.to_path_buf(),
+    };
+    let text = rel.to_string_lossy().replace('\\', "/");
+    let text = text.strip_prefix("./").unwrap_or(&text).to_string();
+    if rel.is_absolute() {
+        format!("file://{}", text.replace(' ', "%20"))
+    } else {
+        text.replace(' ', "%20")
+    }
+}
+
+/// Opens `source` (a file, or stdin for `-`).
+pub(crate) fn open(source: &InputSource) -> Result<Box<dyn Read>, InputError> {
+    if source.arg == "-" {
+        return Ok(Box::new(io::stdin().lock()));
+    }
+    let file = File::open(&source.arg).map_err(|e| InputError::Io {
+        path: source.name(),
+        source: e,
+    })?;
+    Ok(Box::new(file))
+}
+
+/// Reads every image of `source`, calling `sink` for each in input order.
+pub fn read_images(
+    source: &InputSource,
+    sink: impl FnMut(LocatedImage<'_>),
+) -> Result<(), InputError> {
+    read_from(open(source)?, &source.name(), sink)
+}
+
+/// Finds every image object of `source` without parsing it, calling `sink`
+/// with its bytes, line and column in input order (parse them with
+/// `parse_image`). An error `sink` returns stops the reading.
+pub fn read_raw(
+    source: &InputSource,
+    sink: impl FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    scan_stream(open(source)?, &source.name(), ReadConfig::default(), sink)
+}
+
+/// Reads every image from `raw` (plain or gzip-compressed JSON), naming it
+/// `name` in errors. The whole reader, for any bytes: the fuzz target's entry.
+pub fn read_from(
+    raw: impl Read,
+    name: &str,
+    sink: impl FnMut(LocatedImage<'_>),
+) -> Result<(), InputError> {
+    read_from_with(raw, name, ReadConfig::default(), sink)
+}
+
+/// `read_from` with the reader's chunk size and value limit set.
+pub fn read_from_with(
+    raw: impl Read,
+    name: &str,
+    config: ReadConfig,
+    mut sink: impl FnMut(LocatedImage<'_>),
+) -> Result<(), InputError> {
+    scan_stream(raw, name, config, |bytes, line, column, keys| {
+        let image = parse_image(bytes, line, column, name)?;
+        sink(LocatedImage {
+            image,
+            raw: bytes,
+            line,
+            column,
+            keys,
+        });
+        Ok(())
+    })
+}
+
+/// Runs the scanner over `raw`, decompressing gzip first. The gzip magic and
+/// a UTF-8 byte-order mark are looked for in the first bytes of the stream,
+/// however few bytes each read returns.
+pub(crate) fn scan_stream(
+    raw: impl Read,
+    name: &str,
+    config: ReadConfig,
+    mut sink: impl FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    let io_err = |source| InputError::Io {
+        path: name.to_string(),
+        source,
+    };
+    let (head, raw) = sniff(raw, 2).map_err(io_err)?;
+    let reader: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
+        let compressed = BufReader::with_capacity(config.chunk.max(64), raw);
+        Box::new(flate2::read::MultiGzDecoder::new(compressed))
+    } else {
+        Box::new(raw)
+    };
+    let (head, reader) = sniff(reader, 3).map_err(io_err)?;
+    let reader: Box<dyn Read> = if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        Box::new(reader.take_head(3))
+    } else {
+        Box::new(reader)
+    };
+    let mut scanner = Scanner::new(reader, name.to_string(), config);
+    scanner.documents(&mut sink)
+}
+
+/// The first `n` bytes of `raw` (fewer only at its end), read however short
+/// its reads are, and a reader of the whole stream, those bytes included.
+fn sniff<R: Read>(mut raw: R, n: usize) -> io::Result<(Vec<u8>, Sniffed<R>)> {
+    let mut head = Vec::with_capacity(n);
+    (&mut raw).take(n as u64).read_to_end(&mut head)?;
+    Ok((
+        head.clone(),
+        Sniffed {
+            head,
+            at: 0,
+            rest: raw,
+        },
+    ))
+}
+
+/// A stream whose first bytes were read ahead (see `sniff`).
+struct Sniffed<R> {
+    head: Vec<u8>,
+    at: usize,
+    rest: R,
+}
+
+impl<R> Sniffed<R> {
+    /// The same stream without its first `n` bytes (already read ahead).
+    fn take_head(mut self, n: usize) -> Self {
+        self.at = n.min(self.head.len());
+        self
+    }
+}
+
+impl<R: Read> Read for Sniffed<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.at < self.head.len() {
+            let n = (self.head.len() - self.at).min(buf.len());
+            buf[..n].copy_from_slice(&self.head[self.at..self.at + n]);
+            self.at += n;
+            return Ok(n);
+        }
+        self.rest.read(buf)
+    }
+}
+
+/// Deserialises one image object, translating serde_json's positions (which
+/// are relative to the slice) into positions in the file.
+pub fn parse_image(bytes: &[u8], line: u64, column: u64, path: &str) -> Result<Image, InputError> {
+    let image: Image =
+        serde_json::from_slice(bytes).map_err(|e| json_error(&e, line, column, path))?;
+    match image.image_id.as_deref() {
+        Some(id) if !id.trim().is_empty() => Ok(image),
+        _ => Err(InputError::Syntax {
+            path: path.to_string(),
+            line,
+            column,
+            message: "image has no `ImageId`".to_string(),
+        }),
+    }
+}
+
+/// A reader that returns at most a few bytes per read, varying from 1 to
+/// `max` in a fixed pseudo-random pattern: a slow pipe, for tests and fuzz
+/// targets.
+pub struct ShortReads<R> {
+    inner: R,
+    max: u64,
+    state: u64,
+}
+
+impl<R> ShortReads<R> {
+    pub fn new(inner: R, max: u64) -> Self {
+        ShortReads {
+            inner,
+            max: max.max(1),
+            state: 0x9e37_79b9_7f4a_7c15,
+        }
+    }
+}
+
+impl<R: Read> Read for ShortReads<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // xorshift: cheap, deterministic, every length from 1 to `max`.
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        let n = (1 + self.state % self.max) as usize;
+        let n = n.min(buf.len());
+        self.inner.read(&mut buf[..n])
+    }
+}
+
+/// Reads a whole text file of at most `limit` bytes (a config, a policy, its
+/// tests): a larger file, or an endless one such as `/dev/zero`, is an error
+/// once `limit` is passed, never unbounded memory.
+pub fn read_text(path: &std::path::Path, limit: u64) -> io::Result<String> {
+    let mut text = String::new();
+    File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "larger than {} (is it the right file?)",
+                size_text(limit as usize)
+            ),
+        ));
+    }
+    Ok(text)
+}

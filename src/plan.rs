@@ -1,0 +1,395 @@
+//! Arguments + `amilint.toml` → a validated `ScanPlan`: every string of the
+//! command line and the config is parsed here, once.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use jiff::Timestamp;
+
+use crate::cli::{FailOn, FormatArg, LimitArgs, PolicyArgs, ScanArgs};
+use crate::config::{self, Config};
+use crate::output::Format;
+use crate::policy::{self, Limits, Policy};
+use crate::rules::{self, BUILTIN, RuleMeta, RuleSettings, Severity};
+
+pub fn limits(args: &LimitArgs) -> Limits {
+    let default = Limits::default();
+    Limits {
+        max_operations: args.policy_max_operations.unwrap_or(default.max_operations),
+        timeout: args
+            .policy_timeout_ms
+            .map_or(default.timeout, Duration::from_millis),
+        max_call_depth: args.policy_max_call_depth.unwrap_or(default.max_call_depth),
+        max_string_size: args
+            .policy_max_string_size
+            .unwrap_or(default.max_string_size),
+        max_array_size: args.policy_max_array_size.unwrap_or(default.max_array_size),
+        max_map_size: args.policy_max_map_size.unwrap_or(default.max_map_size),
+    }
+}
+
+pub fn load_policies(args: &PolicyArgs, now: Timestamp) -> Result<Vec<Arc<Policy>>> {
+    Ok(policy::load(&args.paths, &limits(&args.limits), now)?)
+}
+
+/// The validated scan configuration.
+#[derive(Debug, Clone)]
+pub struct ScanPlan {
+    /// The rules to run, in code order.
+    pub rules: Vec<&'static RuleMeta>,
+    /// `--severity` overrides by rule code.
+    pub severities: BTreeMap<&'static str, Severity>,
+    pub settings: RuleSettings,
+    /// `--output FORMAT=PATH` files.
+    pub outputs: Vec<(Format, PathBuf)>,
+    pub fail_on: Option<Severity>,
+    /// The policies to run (those of `rules` that are policies).
+    pub policies: Vec<Arc<Policy>>,
+    /// `[[scopes]]`: rules that apply only to matching images.
+    pub scopes: Vec<config::Scope>,
+    /// `[[waivers]]`: accepted exceptions.
+    pub waivers: Vec<config::Waiver>,
+    /// Whether an image's `amilint:ignore` tag may suppress findings.
+    pub allow_tag_suppression: bool,
+    /// The config file, for warnings that point into it.
+    pub config_uri: Option<Arc<str>>,
+    /// `--baseline`: the fingerprints of a previous report.
+    pub baseline: Option<crate::report::baseline::Baseline>,
+    /// Keep the list of linted images (an output, JUnit, needs it).
+    pub keep_images: bool,
+    /// A live scan without `--save`: findings point at
+    /// `aws/ACCOUNT/REGION/IMAGE_ID.json`, line 1, not into an export.
+    pub live_uris: bool,
+}
+
+impl ScanPlan {
+    /// The default plan: rules on by default, default limits, `--fail-on low`.
+    pub fn new(settings: RuleSettings) -> Self {
+        ScanPlan {
+            rules: BUILTIN
+                .iter()
+                .copied()
+                .filter(|r| r.default_enabled && r.subject.images())
+                .collect(),
+            severities: BTreeMap::new(),
+            settings,
+            outputs: Vec::new(),
+            fail_on: Some(Severity::Low),
+            policies: Vec::new(),
+            scopes: Vec::new(),
+            waivers: Vec::new(),
+            allow_tag_suppression: true,
+            config_uri: None,
+            baseline: None,
+            keep_images: false,
+            live_uris: false,
+        }
+    }
+}
+
+fn resolve_rules(
+    catalogue: &[&'static RuleMeta],
+    keys: &[String],
+    flag: &str,
+) -> Result<Vec<&'static RuleMeta>> {
+    let mut out = Vec::new();
+    for key in keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+        if key.eq_ignore_ascii_case("ALL") {
+            out.extend(catalogue.iter().copied());
+        } else {
+            match rules::find(catalogue, key) {
+                Some(rule) => out.push(rule),
+                None => bail!("{flag}: unknown rule `{key}` (see `amilint rules`)"),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The config file to use: `--config`, else `amilint.toml` here or in a
+/// parent folder, unless `--no-config`.
+pub fn config_path(explicit: Option<&Path>, no_config: bool) -> Option<PathBuf> {
+    if no_config {
+        return None;
+    }
+    explicit.map(Path::to_path_buf).or_else(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d))
+    })
+}
+
+/// Loads the config (if any) with the policies it and the command line name.
+pub fn config_and_policies(
+    path: Option<&Path>,
+    args: &PolicyArgs,
+    now: Timestamp,
+) -> Result<(Config, Vec<Arc<Policy>>)> {
+    let mut paths = match path {
+        Some(p) => config::policy_paths(p)?,
+        None => Vec::new(),
+    };
+    paths.extend(args.paths.iter().cloned());
+    let policies = policy::load(&paths, &limits(&args.limits), now)?;
+    let config = match path {
+        Some(p) => config::load(p, &policy::catalogue(&policies))?,
+        None => Config {
+            allow_tag_suppression: true,
+            ..Config::default()
+        },
+    };
+    Ok((config, policies))
+}
+
+/// The validated plan of a scan, or with `requests` of a preflight: only the
+/// rules that apply to images (or to requests) run.
+pub fn plan(args: &ScanArgs, requests: bool) -> Result<ScanPlan> {
+    let now = match &args.now {
+        Some(text) => text.parse::<Timestamp>().with_context(|| {
+            format!("--now: `{text}` is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)")
+        })?,
+        None => Timestamp::now(),
+    };
+    let path = config_path(args.config.as_deref(), args.no_config);
+    let (config, policies) = config_and_policies(path.as_deref(), &args.policies, now)?;
+    let catalogue = policy::catalogue(&policies);
+    let options = &config.options;
+
+    // Command line first, then the config file, then defaults.
+    let select: Vec<String> = if args.select.is_empty() {
+        config.select.clone().unwrap_or_default()
+    } else {
+        args.select.clone()
+    };
+    let mut ignore = args.ignore.clone();
+    ignore.extend(config.ignore.clone().unwrap_or_default());
+    ignore.extend(config.disabled.iter().cloned());
+    let selected = resolve_rules(&catalogue, &select, "--select")?;
+    let applies = |r: &RuleMeta| {
+        if requests {
+            r.subject.requests()
+        } else {
+            r.subject.images()
+        }
+    };
+    let explicit = select
+        .iter()
+        .filter(|k| !k.trim().eq_ignore_ascii_case("ALL"));
+    for key in explicit {
+        if let Some(rule) = rules::find(&catalogue, key.trim())
+            && !applies(rule)
+        {
+            bail!(
+                "--select: {} ({}) {}",
+                rule.code,
+                rule.name,
+                if requests {
+                    "lints images that exist: use `amilint scan`"
+                } else {
+                    "lints image requests: use `amilint preflight`"
+                }
+            );
+        }
+    }
+    let ignored = resolve_rules(&catalogue, &ignore, "--ignore")?;
+    // Rules off by default that the config configured are on.
+    let configured = |code: &str| match code {
+        "AMI007" => options.required_tags.is_some() || options.tag_values.is_some(),
+        "AMI017" => options.name_pattern.is_some(),
+        "AMI018" => options.allowed_kms_keys.is_some(),
+        _ => false,
+    };
+    let rules: Vec<&'static RuleMeta> = catalogue
+        .iter()
+        .copied()
+        .filter(|r| {
+            if select.is_empty() {
+                r.default_enabled || configured(r.code)
+            } else {
+                selected.iter().any(|s| s.code == r.code)
+            }
+        })
+        .filter(|r| !ignored.iter().any(|i| i.code == r.code))
+        .filter(|r| applies(r))
+        .collect();
+    let policies = policies
+        .into_iter()
+        .filter(|p| rules.iter().any(|r| r.code == p.meta.code))
+        .collect();
+
+    let mut severities: BTreeMap<&'static str, Severity> = BTreeMap::new();
+    for (code, level) in &config.severities {
+        if let Some(meta) = rules::find(&catalogue, code) {
+            severities.insert(meta.code, *level);
+        }
+    }
+    for pair in &args.severities {
+        let Some((rule, level)) = pair.split_once('=') else {
+            bail!("--severity: expected RULE=LEVEL, got `{pair}`");
+        };
+        let Some(meta) = rules::find(&catalogue, rule.trim()) else {
+            bail!("--severity: unknown rule `{rule}` (see `amilint rules`)");
+        };
+        let level: Severity = level
+            .trim()
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--severity: {e}"))?;
+        severities.insert(meta.code, level);
+    }
+
+    let mut settings = RuleSettings {
+        now,
+        ..RuleSettings::default()
+    };
+    options.apply(&mut settings);
+    if let Some(days) = args.max_age_days {
+        settings.max_age_days = days;
+    }
+    if let Some(days) = args.max_deprecation_days {
+        settings.max_deprecation_days = days;
+    }
+    if let Some(days) = args.max_unused_days {
+        settings.max_unused_days = days;
+    }
+    if !args.allow_accounts.is_empty() {
+        settings.allowed_accounts = args.allow_accounts.clone();
+    }
+    if !args.allow_orgs.is_empty() {
+        settings.allowed_organizations = args.allow_orgs.clone();
+    }
+    if settings.max_age_days < 0
+        || settings.max_deprecation_days < 0
+        || settings.max_unused_days < 0
+    {
+        bail!("--max-age-days, --max-deprecation-days and --max-unused-days must not be negative");
+    }
+    for account in &args.allow_accounts {
+        if !crate::model::is_account_id(account) {
+            bail!("--allow-account: `{account}` is not a 12-digit AWS account id");
+        }
+    }
+    for arn in &args.allow_orgs {
+        if !arn.starts_with("arn:") || !(arn.contains(":organization/") || arn.contains(":ou/")) {
+            bail!(
+                "--allow-org: `{arn}` is not an organization or OU ARN \
+                 (arn:aws:organizations::111122223333:organization/o-abc123)"
+            );
+        }
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Some(crate::report::baseline::load(path)?),
+        None => None,
+    };
+
+    let mut outputs = Vec::new();
+    for spec in &args.outputs {
+        let Some((format, path)) = spec.split_once('=') else {
+            bail!("--output: expected FORMAT=PATH (e.g. sarif=amilint.sarif), got `{spec}`");
+        };
+        let Some(format) = Format::parse(format.trim()) else {
+            let names: Vec<&str> = <Format as clap::ValueEnum>::value_variants()
+                .iter()
+                .map(|f| f.name())
+                .collect();
+            bail!(
+                "--output: unknown format `{format}` (expected one of: {})",
+                names.join(", ")
+            );
+        };
+        if path.is_empty() {
+            bail!("--output: no path given in `{spec}`");
+        }
+        // Fail before scanning, not after: the folder must exist.
+        if let Some(dir) = Path::new(path).parent()
+            && !dir.as_os_str().is_empty()
+            && !dir.is_dir()
+        {
+            bail!("--output: folder `{}` does not exist", dir.display());
+        }
+        outputs.push((format, PathBuf::from(path)));
+    }
+
+    let fail_on = match args.fail_on {
+        Some(FailOn::Info) => Some(Severity::Info),
+        Some(FailOn::Low) => Some(Severity::Low),
+        Some(FailOn::Medium) => Some(Severity::Medium),
+        Some(FailOn::High) => Some(Severity::High),
+        Some(FailOn::Critical) => Some(Severity::Critical),
+        Some(FailOn::Never) => None,
+        None => config.fail_on.unwrap_or(Some(Severity::Low)),
+    };
+
+    let keep_images = args.format == FormatArg::Junit
+        || outputs.iter().any(|(format, _)| *format == Format::Junit);
+    Ok(ScanPlan {
+        rules,
+        severities,
+        settings,
+        outputs,
+        fail_on,
+        policies,
+        scopes: config.scopes,
+        waivers: config.waivers,
+        allow_tag_suppression: config.allow_tag_suppression,
+        config_uri: path.map(|p| Arc::from(p.display().to_string())),
+        baseline,
+        keep_images,
+        live_uris: args.live.aws && args.live.save.is_none(),
+    })
+}
+
+/// The fetch options from the command line, checked.
+#[cfg(feature = "aws")]
+pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::FetchOptions> {
+    let mut filters = Vec::new();
+    for spec in &args.filters {
+        let parsed = spec
+            .strip_prefix("Name=")
+            .and_then(|rest| rest.split_once(",Values="))
+            .filter(|(name, values)| !name.is_empty() && !values.is_empty());
+        let Some((name, values)) = parsed else {
+            bail!(
+                "--filter: expected Name=NAME,Values=V1,V2 (e.g. Name=tag:Environment,Values=prod), got `{spec}`"
+            );
+        };
+        filters.push((
+            name.to_string(),
+            values.split(',').map(str::to_string).collect(),
+        ));
+    }
+    let mut roles = args.roles.clone();
+    if let Some(name) = &args.role_name {
+        for account in &args.accounts {
+            if !crate::model::is_account_id(account) {
+                bail!("--account: `{account}` is not a 12-digit AWS account id");
+            }
+            roles.push(format!("arn:aws:iam::{account}:role/{name}"));
+        }
+    }
+    if args.concurrency == 0 || args.attribute_concurrency == 0 || args.max_attempts == 0 {
+        bail!("--concurrency, --attribute-concurrency and --max-attempts must be at least 1");
+    }
+    Ok(crate::aws::fetch::FetchOptions {
+        regions: args.regions.clone(),
+        all_regions: args.all_regions,
+        profile: args.profile.clone(),
+        owners: args
+            .owners
+            .iter()
+            .filter(|o| !o.is_empty())
+            .cloned()
+            .collect(),
+        image_ids: args.image_ids.clone(),
+        filters,
+        endpoint_url: args.endpoint_url.clone(),
+        roles,
+        concurrency: args.concurrency,
+        attributes: args.attributes,
+        attribute_concurrency: args.attribute_concurrency,
+        max_attempts: args.max_attempts,
+        attempt_timeout: Duration::from_secs(args.api_timeout.max(1)),
+    })
+}

@@ -1,0 +1,249 @@
+//! The strict reader of an untrusted amilint JSON report: its findings'
+//! fixes into a plan, anything unexpected an error before any call is made.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use super::action::Action;
+use super::plan::{Call, Plan, Selection};
+use crate::error::json_message;
+
+/// Reads an amilint JSON report (`name` is for messages) into a plan.
+/// Anything unexpected is an error, before any call is made. The report is
+/// read as it is parsed, one finding at a time: a million images' report
+/// needs memory for its calls only.
+pub fn read_report(
+    input: impl std::io::Read,
+    name: &str,
+    only: &Selection,
+) -> Result<Plan, String> {
+    let mut builder = Builder {
+        only,
+        plan: Plan::default(),
+        index: HashMap::new(),
+        seen: 0,
+    };
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, input));
+    let top = ReportSeed(&mut builder)
+        .deserialize(&mut de)
+        .and_then(|top| de.end().map(|()| top))
+        .map_err(|e| match e.is_io() {
+            true => format!("{name}: {e}"),
+            false => format!("{name}:{}:{}: {}", e.line(), e.column(), json_message(&e)),
+        })?;
+    if top.sarif {
+        return Err(format!(
+            "{name}: a SARIF log; amilint fix reads JSON reports (`scan --format json` or `-o json=FILE`)"
+        ));
+    }
+    if top.schema_version != Some(Value::from(1)) {
+        return Err(format!(
+            "{name}: not an amilint JSON report (schema_version 1 expected)"
+        ));
+    }
+    if !top.findings {
+        return Err(format!("{name}: the report has no `findings` array"));
+    }
+    builder.plan.report_errors = top.errors;
+    Ok(builder.plan)
+}
+
+/// What a report's finding says that `fix` needs; the rest is skipped unread.
+#[derive(Deserialize)]
+struct ReportFinding {
+    #[serde(default)]
+    rule_id: String,
+    #[serde(default)]
+    image_id: String,
+    #[serde(default)]
+    account_id: Option<String>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    suppression: Option<IgnoredAny>,
+    #[serde(default)]
+    remediation: Option<ReportFix>,
+}
+
+#[derive(Deserialize)]
+struct ReportFix {
+    #[serde(default)]
+    actions: Option<Vec<ReportAction>>,
+}
+
+#[derive(Deserialize)]
+struct ReportAction {
+    #[serde(default)]
+    operation: String,
+    #[serde(default)]
+    input: Value,
+}
+
+/// The plan as the findings stream in.
+struct Builder<'a> {
+    only: &'a Selection,
+    plan: Plan,
+    /// Each distinct call's place in `plan.calls`.
+    index: HashMap<(Option<String>, Option<String>, String, Action), usize>,
+    /// Findings read so far.
+    seen: usize,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, f: ReportFinding) -> Result<(), String> {
+        self.seen += 1;
+        let at = || format!("finding {} ({} on {})", self.seen, f.rule_id, f.image_id);
+        let only = self.only;
+        if (!only.rules.is_empty()
+            && !only
+                .rules
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&f.rule_id)))
+            || (!only.image_ids.is_empty() && !only.image_ids.contains(&f.image_id))
+        {
+            return Ok(());
+        }
+        if f.suppression.is_some() {
+            self.plan.suppressed += 1;
+            return Ok(());
+        }
+        let Some(remediation) = &f.remediation else {
+            self.plan.without_fix += 1;
+            return Ok(());
+        };
+        let Some(actions) = &remediation.actions else {
+            return Err(format!(
+                "{}: its remediation has no `actions` (a report from an older amilint?): scan again",
+                at()
+            ));
+        };
+        for action in actions {
+            let (target, action) = Action::parse(&action.operation, &action.input)
+                .map_err(|e| format!("{}: {e}", at()))?;
+            // The finding's account and region also reach the call (and its
+            // command): checked like the action's own values.
+            action
+                .validate(&target, f.region.as_deref())
+                .map_err(|e| format!("{}: {e}", at()))?;
+            if let Some(account) = f.account_id.as_deref()
+                && !crate::model::is_account_id(account)
+            {
+                return Err(format!(
+                    "{}: the account id {account:?} is not one AWS forms",
+                    at()
+                ));
+            }
+            if target != f.image_id {
+                return Err(format!(
+                    "{}: the action is for image {target}, not the finding's",
+                    at()
+                ));
+            }
+            let key = (
+                f.account_id.clone(),
+                f.region.clone(),
+                f.image_id.clone(),
+                action,
+            );
+            match self.index.get(&key) {
+                Some(&existing) => {
+                    let rules = &mut self.plan.calls[existing].rules;
+                    if !rules.contains(&f.rule_id) {
+                        rules.push(f.rule_id.clone());
+                    }
+                }
+                None => {
+                    self.plan.calls.push(Call {
+                        image_id: key.2.clone(),
+                        account_id: key.0.clone(),
+                        region: key.1.clone(),
+                        action: key.3.clone(),
+                        rules: vec![f.rule_id.clone()],
+                    });
+                    self.index.insert(key, self.plan.calls.len() - 1);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The report's top level: which keys were there.
+#[derive(Default)]
+struct Top {
+    schema_version: Option<Value>,
+    findings: bool,
+    errors: usize,
+    sarif: bool,
+}
+
+/// Reads the top-level object, handing each finding to the builder.
+struct ReportSeed<'b, 'a>(&'b mut Builder<'a>);
+
+impl<'de> DeserializeSeed<'de> for ReportSeed<'_, '_> {
+    type Value = Top;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ReportSeed<'_, '_> {
+    type Value = Top;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an amilint JSON report (an object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
+        let mut top = Top::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "schema_version" => top.schema_version = Some(map.next_value()?),
+                "runs" => {
+                    top.sarif = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "findings" => {
+                    map.next_value_seed(FindingsSeed(&mut *self.0))?;
+                    top.findings = true;
+                }
+                "errors" => top.errors = map.next_value::<Vec<IgnoredAny>>()?.len(),
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(top)
+    }
+}
+
+/// Reads the findings array one finding at a time.
+struct FindingsSeed<'b, 'a>(&'b mut Builder<'a>);
+
+impl<'de> DeserializeSeed<'de> for FindingsSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FindingsSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of findings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(finding) = seq.next_element::<ReportFinding>()? {
+            self.0.add(finding).map_err(serde::de::Error::custom)?;
+        }
+        Ok(())
+    }
+}
