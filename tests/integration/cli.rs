@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
-const NOW: &str = "2026-11-22T00:00:00Z";
+use crate::common::NOW;
 const EXAMPLE: &str = "fixtures/examples/describe-images.json";
 
 use crate::common;
@@ -267,16 +267,16 @@ fn several_outputs_in_one_run() {
         &format!("json={}", json.display()),
     ]);
     assert_eq!(code, 1);
-    assert!(out.contains("Found 17 findings"), "{out}");
+    assert!(out.contains("Found 15 findings"), "{out}");
     let sarif: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&sarif).expect("sarif written")).expect("sarif json");
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
     assert_eq!(
         sarif["runs"][0]["results"].as_array().map(Vec::len),
-        Some(17)
+        Some(15)
     );
-    assert_eq!(json["summary"]["findings"], 17);
+    assert_eq!(json["summary"]["findings"], 15);
     // No temporary files are left behind.
     let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
     assert_eq!(left.len(), 2);
@@ -390,4 +390,28 @@ fn the_github_action_uses_flags_that_exist() {
             assert!(help.contains(format), "{command} {format}");
         }
     }
+}
+
+/// Exit codes are public API: the whole table, from the one place that has it.
+#[test]
+fn issue_17_the_exit_code_table_is_one_snapshot() {
+    use amilint::status::Status;
+    let table: String = Status::ALL
+        .iter()
+        .map(|s| format!("{:>3}  {s:?}\n", s.code()))
+        .collect();
+    insta::assert_snapshot!(table);
+    // And the table is what the binary does: 0, 1 and 2 here.
+    assert_eq!(
+        run(&["scan", EXAMPLE, "--now", NOW, "--fail-on", "never"]).0,
+        i32::from(Status::Clean.code())
+    );
+    assert_eq!(
+        run(&["scan", EXAMPLE, "--now", NOW]).0,
+        i32::from(Status::Findings.code())
+    );
+    assert_eq!(
+        run(&["scan", "no-such-file.json"]).0,
+        i32::from(Status::Error.code())
+    );
 }

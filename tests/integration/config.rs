@@ -10,7 +10,7 @@ use serde_json::Value;
 
 const EXAMPLE: &str = "fixtures/examples/describe-images.json";
 const GATE: &str = "fixtures/config/gate.toml";
-const NOW: &str = "2026-11-22T00:00:00Z";
+use crate::common::NOW;
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|e| panic!("JSON ({e}): {text}"))

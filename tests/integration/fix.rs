@@ -12,7 +12,7 @@ use std::process::Command;
 use common::servers::{Server, amilint_live, fixture_server, live_command, seed_moto, start_moto};
 use serde_json::{Value, json};
 
-const NOW: &str = "2026-11-22T00:00:00Z";
+use crate::common::NOW;
 
 /// One image with everything fixable wrong, and one clean image.
 fn images() -> Value {

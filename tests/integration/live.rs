@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const NOW: &str = "2026-11-22T00:00:00Z";
+use crate::common::NOW;
 const EXAMPLE: &str = "fixtures/examples/describe-images.json";
 
 /// A live scan of `server` in `regions`, as JSON.

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use common::run;
 use serde_json::Value;
 
-const NOW: &str = "2026-11-22T00:00:00Z";
+use crate::common::NOW;
 
 fn fingerprints(doc: &Value) -> BTreeSet<String> {
     doc["findings"]

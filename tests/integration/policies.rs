@@ -9,7 +9,7 @@ use common::{amilint, finding_keys, run};
 use serde_json::Value;
 
 const EXAMPLE: &str = "fixtures/examples/describe-images.json";
-const NOW: &str = "2026-11-22T00:00:00Z";
+use crate::common::NOW;
 
 fn json(text: &str) -> Value {
     serde_json::from_str(text).expect("a JSON report")

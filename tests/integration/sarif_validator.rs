@@ -38,7 +38,7 @@ fn run_and_validate(command: &str, inputs: &[&str], extra: &[&str], code: i32) {
         .args([
             command,
             "--now",
-            "2026-06-01T00:00:00Z",
+            crate::common::NOW,
             "--format",
             "none",
             "--select",
@@ -174,7 +174,7 @@ fn merged_sarif_of_sharded_scans_passes() {
             .args([
                 "scan",
                 "--now",
-                "2026-06-01T00:00:00Z",
+                crate::common::NOW,
                 "--format",
                 "none",
                 "--no-config",
