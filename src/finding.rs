@@ -174,6 +174,8 @@ pub struct Report {
     /// Things worth knowing that do not make the scan incomplete (an expired
     /// or stale waiver).
     pub warnings: Vec<Warning>,
+    /// Rules skipped on images that lack the data they need.
+    pub notes: Vec<Note>,
     /// With `--baseline`: findings of the baseline no longer present.
     pub baseline_absent: Option<usize>,
     /// Every linted image, in input order — kept only when an output needs
@@ -235,6 +237,7 @@ impl Report {
             scopes: Vec::new(),
             api_calls: None,
             warnings: Vec::new(),
+            notes: Vec::new(),
             baseline_absent: None,
             images: Vec::new(),
             fail_on,
@@ -372,6 +375,31 @@ impl std::fmt::Display for Warning {
             f.write_str(": ")?;
         }
         f.write_str(&self.message)
+    }
+}
+
+/// A rule that was skipped on some images because they lack the data it needs
+/// (`RuleMeta::needs`): said once per rule, with the count, never a silent zero.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub rule: &'static RuleMeta,
+    /// Images the rule was skipped on.
+    pub skipped: u64,
+    /// Images scanned in all.
+    pub images: u64,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} skipped on {} of {} images: needs {} — {}",
+            self.rule.code,
+            self.skipped,
+            self.images,
+            self.rule.needs.data(),
+            self.rule.needs.how()
+        )
     }
 }
 

@@ -26,9 +26,7 @@ fuzz_target!(|data: &[u8]| {
         images.push((located.image.id().to_string(), located.line, located.column));
         let mut cx = Cx::new(&settings);
         for rule in BUILTIN {
-            if let Some(check) = rule.builtin_check() {
-                check(&located.image, &mut cx);
-            }
+            cx.run(rule, &located.image);
         }
         for raw in cx.take() {
             let walked = field_line(located.raw, located.line, &raw.pointer);

@@ -10,7 +10,7 @@ use crate::plan::plan;
 use crate::rules::RequestKind;
 use crate::status::Status;
 
-use super::scan::outputs;
+use super::scan::{outputs, text_on_terminal};
 
 /// `amilint preflight`: each request document is read into our image model
 /// (its tags from `TagSpecifications` with `ResourceType: image`) and checked
@@ -44,6 +44,6 @@ pub(super) fn preflight(args: &PreflightArgs) -> Result<Status> {
         written.push(target);
     }
     commit_all(written)?;
-    output::problems_to_stderr(&report);
+    output::problems_to_stderr(&report, text_on_terminal(scan_args));
     Ok(Status::of_report(&report, scan_args.exit_zero))
 }

@@ -45,7 +45,7 @@ pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
         report.asff_target = asff_target;
         engine::run_scan(&sources, &plan, report, targets, false)?
     };
-    output::problems_to_stderr(&report);
+    output::problems_to_stderr(&report, text_on_terminal(args));
     Ok(Status::of_report(&report, args.exit_zero))
 }
 
@@ -124,6 +124,12 @@ pub(super) fn outputs(
         targets.push((format, style, Target::stdout()));
     }
     Ok((targets, asff_target))
+}
+
+/// Whether the text report goes to a terminal (which then shows the run's
+/// problems once, not twice).
+pub(super) fn text_on_terminal(args: &ScanArgs) -> bool {
+    args.format == FormatArg::Text && io::stdout().is_terminal()
 }
 
 fn use_color(arg: ColorArg) -> bool {

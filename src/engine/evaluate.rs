@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use super::judge::{judge, tag_suppression};
 use crate::finding::{
-    ErrorKind, Finding, Location, ScanError, ScannedImage, SourceSpan, Suppression, SuppressionKind,
+    ErrorKind, Finding, Location, Note, ScanError, ScannedImage, SourceSpan, Suppression,
+    SuppressionKind,
 };
 use crate::input::FieldLines;
 use crate::model::Image;
@@ -26,6 +27,8 @@ pub(super) struct Linted {
     pub(super) waivers: Vec<(usize, bool)>,
     /// Fingerprints of findings that the baseline has.
     pub(super) in_baseline: Vec<u64>,
+    /// Rules not run: the image lacks the data they need.
+    pub(super) skipped: Vec<&'static RuleMeta>,
     /// Each streaming output's text for this image.
     pub(super) rendered: Vec<Vec<u8>>,
 }
@@ -45,14 +48,14 @@ pub(super) struct At<'a> {
 /// suppressions (tag, waivers) and the baseline to its findings.
 pub(super) fn check_image(image: &Image, at: &At<'_>, plan: &ScanPlan) -> Linted {
     let mut cx = Cx::new(&plan.settings);
+    let mut linted = Linted::default();
     for rule in &plan.rules {
-        if let Some(check) = rule.builtin_check() {
-            check(image, &mut cx);
+        if !cx.run(rule, image) {
+            linted.skipped.push(rule);
         }
     }
     let mut raws = cx.take();
     let image_id: Arc<str> = image.id().into();
-    let mut linted = Linted::default();
     if plan.keep_images {
         linted.image = Some(ScannedImage {
             id: image_id.clone(),
@@ -227,5 +230,29 @@ impl ErrorLog {
             }
         }
         self.kept
+    }
+}
+
+/// How many images each rule was skipped on for lack of the data it needs.
+#[derive(Default)]
+pub(super) struct Skips(BTreeMap<&'static str, (u64, &'static RuleMeta)>);
+
+impl Skips {
+    pub(super) fn add(&mut self, rules: &[&'static RuleMeta]) {
+        for rule in rules {
+            self.0.entry(rule.code).or_insert((0, rule)).0 += 1;
+        }
+    }
+
+    /// One note per skipped rule, in code order.
+    pub(super) fn notes(self, images: u64) -> Vec<Note> {
+        self.0
+            .into_values()
+            .map(|(skipped, rule)| Note {
+                rule,
+                skipped,
+                images,
+            })
+            .collect()
     }
 }

@@ -6,7 +6,7 @@ use std::io;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::evaluate::{At, ErrorLog, Linted, check_image};
+use super::evaluate::{At, ErrorLog, Linted, Skips, check_image};
 use super::judge::waiver_warnings;
 use super::sink::{Target, commit_all};
 use crate::error::InputError;
@@ -104,6 +104,7 @@ pub fn run_scan(
         waiver_used: vec![0; plan.waivers.len()],
         waiver_expired: vec![0; plan.waivers.len()],
         in_baseline: std::collections::HashSet::new(),
+        skips: Skips::default(),
     };
     let outcome: Result<()> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
@@ -142,8 +143,10 @@ pub fn run_scan(
         waiver_used,
         waiver_expired,
         in_baseline,
+        skips,
         ..
     } = state;
+    report.notes = skips.notes(report.images_scanned);
     report.errors.extend(errors.finish());
     report
         .warnings
@@ -174,6 +177,7 @@ pub(super) struct ScanState<'a> {
     waiver_used: Vec<usize>,
     waiver_expired: Vec<usize>,
     in_baseline: std::collections::HashSet<u64>,
+    skips: Skips,
 }
 
 impl ScanState<'_> {
@@ -203,6 +207,7 @@ impl ScanState<'_> {
                 }
             }
             self.in_baseline.extend(linted.in_baseline);
+            self.skips.add(&linted.skipped);
             self.errors.extend(linted.errors);
             let mut rendered = linted.rendered.iter();
             for sink in self.sinks.iter_mut().filter(|s| s.emitter.streams()) {

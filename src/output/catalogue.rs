@@ -3,7 +3,7 @@
 use std::io::{self, BufWriter, Write};
 
 use crate::cli::RulesFormat;
-use crate::rules::{RuleMeta, Severity};
+use crate::rules::{Needs, RuleMeta, Severity};
 
 /// `amilint explain`: the rule's header and its docs.
 pub fn explain(rule: &RuleMeta) -> String {
@@ -46,12 +46,16 @@ pub fn rules_markdown(rules: &[&'static RuleMeta]) -> String {
         ));
     }
     for r in rules {
+        let needs = match r.needs {
+            Needs::Nothing => String::new(),
+            needs => format!(" · needs `{}` ({})", needs.data(), needs.how()),
+        };
         let docs = r.docs().replace("\n## ", "\n### ");
         let docs = docs
             .strip_prefix("## ")
             .map_or(docs.clone(), |d| format!("### {d}"));
         out.push_str(&format!(
-            "\n## {}\n\n`{}` · default severity **{}** · on by default: {}\n\n{}",
+            "\n## {}\n\n`{}` · default severity **{}** · on by default: {}{needs}\n\n{}",
             r.code,
             r.name,
             r.severity,
@@ -73,6 +77,10 @@ struct RuleJson {
     lints: &'static str,
     description: String,
     docs: String,
+    /// The data the rule needs that DescribeImages does not return (it is
+    /// skipped, with a note, on images without it); absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    needs: Option<&'static str>,
     /// The policy's script; absent for built-in rules.
     #[serde(skip_serializing_if = "Option::is_none")]
     script: Option<&'static str>,
@@ -107,6 +115,7 @@ pub fn list_rules(format: RulesFormat, rules: &[&'static RuleMeta]) -> io::Resul
                     lints: r.subject.as_str(),
                     description: r.description(),
                     docs: r.docs(),
+                    needs: (r.needs != Needs::Nothing).then(|| r.needs.data()),
                     script: r.script(),
                 })
                 .collect();

@@ -50,7 +50,7 @@ pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
     }
 }
 
-/// An annotation per error and warning.
+/// An annotation per error, warning and note.
 pub fn tail(report: &Report, out: &mut Vec<u8>) {
     for e in &report.errors {
         out.extend_from_slice(
@@ -60,6 +60,11 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
     for w in &report.warnings {
         out.extend_from_slice(
             format!("::warning title=amilint::{}\n", data(&w.to_string())).as_bytes(),
+        );
+    }
+    for n in &report.notes {
+        out.extend_from_slice(
+            format!("::notice title=amilint::{}\n", data(&n.to_string())).as_bytes(),
         );
     }
 }

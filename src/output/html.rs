@@ -49,6 +49,7 @@ struct HtmlReport<'a> {
     rules: Vec<HtmlRule>,
     errors: Vec<String>,
     warnings: Vec<String>,
+    notes: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -145,6 +146,7 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
                 .collect(),
             errors: report.errors.iter().map(ToString::to_string).collect(),
             warnings: report.warnings.iter().map(ToString::to_string).collect(),
+            notes: report.notes.iter().map(ToString::to_string).collect(),
         },
     );
     out.extend_from_slice(&PAGE.as_bytes()[report_at + REPORT.len()..]);

@@ -24,6 +24,8 @@ struct JsonReport<'a> {
     errors: Vec<JsonError<'a>>,
     /// Configuration warnings (expired or stale waivers); they do not change the exit code.
     warnings: Vec<JsonWarning<'a>>,
+    /// Rules skipped on images that lack the data they need, one entry per rule.
+    notes: Vec<JsonNote<'a>>,
     summary: Summary<'a>,
 }
 
@@ -33,6 +35,20 @@ struct JsonWarning<'a> {
     message: &'a str,
     file: Option<&'a str>,
     line: Option<u64>,
+}
+
+#[derive(Serialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+struct JsonNote<'a> {
+    rule_id: &'a str,
+    /// Images the rule was skipped on.
+    skipped: u64,
+    /// Images scanned in all.
+    images: u64,
+    /// The data the rule needs, as the describe-images key that holds it.
+    needs: &'a str,
+    /// The whole note, with how to get the data.
+    message: String,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -246,6 +262,20 @@ fn warnings(report: &Report) -> Vec<JsonWarning<'_>> {
         .collect()
 }
 
+fn notes(report: &Report) -> Vec<JsonNote<'_>> {
+    report
+        .notes
+        .iter()
+        .map(|n| JsonNote {
+            rule_id: n.rule.code,
+            skipped: n.skipped,
+            images: n.images,
+            needs: n.rule.needs.data(),
+            message: n.to_string(),
+        })
+        .collect()
+}
+
 /// The typed finding, for the tests that hold `line` to it.
 #[cfg(test)]
 fn finding(f: &Finding) -> JsonFinding<'_> {
@@ -373,6 +403,7 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
     });
     entry(out, "errors", &errors(report), false);
     entry(out, "warnings", &warnings(report), false);
+    entry(out, "notes", &notes(report), false);
     entry(out, "summary", &summary(report), true);
     out.extend_from_slice(b"}\n");
 }

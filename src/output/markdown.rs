@@ -143,6 +143,14 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    if !report.notes.is_empty() {
+        writeln!(out, "### Rules skipped for lack of data")?;
+        writeln!(out)?;
+        for n in &report.notes {
+            writeln!(out, "- {}", cell(&n.to_string()))?;
+        }
+        writeln!(out)?;
+    }
     Ok(())
 }
 

@@ -233,14 +233,21 @@ pub fn emit_styled(
     emitter.tail(report, out)
 }
 
-/// Every error and warning of a run, one line each on standard error, whatever
-/// the format: a red CI job always says why in its log.
-pub fn problems_to_stderr(report: &Report) {
+/// Every error, warning and note of a run, one line each on standard error,
+/// whatever the format: a red CI job always says why in its log. Not when the
+/// text report, which has the same lines, is on the same terminal.
+pub fn problems_to_stderr(report: &Report, text_on_terminal: bool) {
+    if text_on_terminal {
+        return;
+    }
     let one_line = |text: String| text::clean(&text.replace(['\n', '\r'], " "));
     for e in &report.errors {
         eprintln!("amilint: error: {}", one_line(e.to_string()));
     }
     for w in &report.warnings {
         eprintln!("amilint: warning: {}", one_line(w.to_string()));
+    }
+    for n in &report.notes {
+        eprintln!("amilint: note: {}", one_line(n.to_string()));
     }
 }

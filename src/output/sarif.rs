@@ -210,6 +210,21 @@ fn invocation(report: &Report) -> Invocation {
     if !warnings.is_empty() {
         invocation.tool_configuration_notifications = Some(warnings);
     }
+    let mut execution: Vec<Notification> = report
+        .notes
+        .iter()
+        .map(|n| {
+            let mut note = Notification::builder()
+                .message(text(n.to_string()))
+                .level(Value::String("note".to_string()))
+                .build();
+            note.associated_rule = Some(ReportingDescriptorReference {
+                id: Some(n.rule.code.to_string()),
+                ..Default::default()
+            });
+            note
+        })
+        .collect();
     if !report.errors.is_empty() {
         let notes: Vec<Notification> = report
             .errors
@@ -236,7 +251,10 @@ fn invocation(report: &Report) -> Invocation {
                 note
             })
             .collect();
-        invocation.tool_execution_notifications = Some(notes);
+        execution.extend(notes);
+    }
+    if !execution.is_empty() {
+        invocation.tool_execution_notifications = Some(execution);
     }
     invocation
 }

@@ -109,6 +109,14 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
             clean(&w.to_string())
         )?;
     }
+    for n in &report.notes {
+        writeln!(
+            out,
+            "{} {}",
+            paint.wrap("1;36", "note:"),
+            clean(&n.to_string())
+        )?;
+    }
     if let Some((new, unchanged)) = report.baseline_counts() {
         writeln!(
             out,

@@ -393,6 +393,7 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
         name: leak(&raw.name),
         severity,
         default_enabled: true,
+        needs: crate::rules::Needs::Nothing,
         summary: leak(summary),
         docs: leak(raw.help.trim()),
         origin: Origin::Policy {

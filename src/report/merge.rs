@@ -168,6 +168,7 @@ struct JsonParts {
     scopes: Vec<Value>,
     errors: Vec<Value>,
     warnings: Vec<Value>,
+    notes: Vec<Value>,
     scanned: u64,
     skipped: u64,
     api_calls: Option<u64>,
@@ -210,6 +211,7 @@ impl JsonParts {
         extend_unique(&mut self.scopes, array_at(&doc, "/scan/scopes"));
         extend_unique(&mut self.errors, array_at(&doc, "/errors"));
         extend_unique(&mut self.warnings, array_at(&doc, "/warnings"));
+        extend_unique(&mut self.notes, array_at(&doc, "/notes"));
         let count = |pointer: &str| doc.pointer(pointer).and_then(Value::as_u64).unwrap_or(0);
         self.scanned += count("/summary/images_scanned");
         self.skipped += count("/summary/images_skipped");
@@ -262,6 +264,7 @@ impl JsonParts {
             },
             "errors": self.errors,
             "warnings": self.warnings,
+            "notes": self.notes,
         });
         // The findings go last, written one at a time (see `write`).
         let text = pretty(&header);

@@ -40,7 +40,6 @@ declare_rule! {
 fn check(image: &Image, cx: &mut Cx<'_>) {
     if image.imds_support.as_deref() != Some("v2.0") {
         cx.report(
-            &IMDSV2_NOT_REQUIRED,
             ptr!["ImdsSupport"],
             format!(
                 "ImdsSupport is {}, not `v2.0`: instances from this image accept IMDSv1",

@@ -41,7 +41,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         .is_some_and(|t| !t.trim().is_empty());
     if !set {
         cx.report(
-            &NO_DEPRECATION_TIME,
             ptr!["DeprecationTime"],
             "DeprecationTime is not set: the image never reaches end of life",
         );

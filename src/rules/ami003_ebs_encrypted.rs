@@ -61,7 +61,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     }
     if let Some(i) = first {
         cx.report(
-            &UNENCRYPTED_EBS_MAPPING,
             ptr!["BlockDeviceMappings", i, "Ebs", "Encrypted"],
             format!("unencrypted EBS mapping: {}", devices.join(", ")),
         );

@@ -42,5 +42,5 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         }
         Some(_) => return,
     };
-    cx.report(&MISSING_BILLING_DETAILS, ptr!["PlatformDetails"], message);
+    cx.report(ptr!["PlatformDetails"], message);
 }

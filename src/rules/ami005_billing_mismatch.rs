@@ -204,7 +204,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
 
     if !reasons.is_empty() {
         cx.report(
-            &BILLING_PLATFORM_MISMATCH,
             ptr![field],
             format!(
                 "PlatformDetails `{details}` disagrees with the image: {}",

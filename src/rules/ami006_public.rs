@@ -38,7 +38,6 @@ declare_rule! {
 fn check(image: &Image, cx: &mut Cx<'_>) {
     if image.public == Some(true) {
         cx.report(
-            &PUBLIC_IMAGE,
             ptr!["Public"],
             "image is public: any AWS account can launch it",
         );

@@ -46,7 +46,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         .collect();
     if !missing.is_empty() {
         cx.report(
-            &MISSING_REQUIRED_TAGS,
             ptr!["Tags"],
             format!("missing required tag(s): {}", missing.join(", ")),
         );
@@ -57,7 +56,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             && !pattern.is_match(&tag.value)
         {
             cx.report(
-                &MISSING_REQUIRED_TAGS,
                 ptr!["Tags", i, "Value"],
                 format!(
                     "tag {key}=`{}` does not match `{}`",

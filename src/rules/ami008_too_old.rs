@@ -42,7 +42,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     let limit = cx.settings.max_age_days;
     if age > limit {
         cx.report(
-            &IMAGE_TOO_OLD,
             ptr!["CreationDate"],
             format!("image is {age} days old (limit {limit} days)"),
         );

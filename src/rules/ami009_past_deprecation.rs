@@ -43,7 +43,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     };
     if deprecated <= cx.settings.now {
         cx.report(
-            &PAST_DEPRECATION_DATE,
             ptr!["DeprecationTime"],
             format!(
                 "image was deprecated at {} and is still available",

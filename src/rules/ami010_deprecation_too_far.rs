@@ -45,7 +45,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     let limit = cx.settings.max_deprecation_days;
     if window > limit {
         cx.report(
-            &DEPRECATION_TOO_FAR,
             ptr!["DeprecationTime"],
             format!("deprecation is {window} days after creation (limit {limit} days)"),
         );

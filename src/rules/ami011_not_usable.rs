@@ -43,10 +43,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             .and_then(|r| r.message.as_deref().or(r.code.as_deref()))
             .map(|r| format!(" ({r})"))
             .unwrap_or_default();
-        cx.report(
-            &IMAGE_NOT_USABLE,
-            ptr!["State"],
-            format!("image state is `{state}`{reason}"),
-        );
+        cx.report(ptr!["State"], format!("image state is `{state}`{reason}"));
     }
 }

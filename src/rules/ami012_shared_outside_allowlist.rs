@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Action, Cx, Fix, Grant, Severity, declare_rule};
+use crate::rules::{Action, Cx, Fix, Grant, Needs, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -38,6 +38,7 @@ declare_rule! {
         severity: Severity::High,
         default_enabled: true,
         summary: "Image is shared with an account or organization outside the allowlist",
+        needs: Needs::LaunchPermissions,
         check: check,
     }
 }
@@ -58,6 +59,7 @@ fn org_allowed(arn: &str, allowed: &[String]) -> bool {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
+    // `needs: LaunchPermissions`: an image without them is not checked.
     let Some(permissions) = &image.launch_permissions else {
         return;
     };
@@ -94,7 +96,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         }
     }
     for (at, message, remove) in found {
-        cx.report(&SHARED_OUTSIDE_ALLOWLIST, at, message);
+        cx.report(at, message);
         cx.fix(Fix::new(
             image,
             vec![Action::RemoveLaunchPermission(remove)],

@@ -47,7 +47,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         let days = days_between(last, now);
         if days > limit {
             cx.report(
-                &UNUSED_IMAGE,
                 ptr!["LastLaunchedTime"],
                 format!("last launched {days} days ago (limit {limit})"),
             );
@@ -60,7 +59,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         let age = days_between(created, now);
         if age > limit {
             cx.report(
-                &UNUSED_IMAGE,
                 ptr!["LastLaunchedTime"],
                 format!(
                     "no launch recorded in the {age} days since it was created (limit {limit})"

@@ -37,7 +37,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     let protected = value.is_some_and(|v| !v.trim().is_empty() && !v.starts_with("disabled"));
     if !protected {
         cx.report(
-            &NO_DEREGISTRATION_PROTECTION,
             ptr!["DeregistrationProtection"],
             format!("DeregistrationProtection is {}", shown(value)),
         );

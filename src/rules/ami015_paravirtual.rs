@@ -33,7 +33,6 @@ declare_rule! {
 fn check(image: &Image, cx: &mut Cx<'_>) {
     if image.virtualization_type.as_deref() == Some("paravirtual") {
         cx.report(
-            &PARAVIRTUAL_IMAGE,
             ptr!["VirtualizationType"],
             "image is paravirtual: it runs only on previous-generation instance types",
         );

@@ -55,5 +55,5 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     } else {
         ptr!["BootMode"]
     };
-    cx.report(&NO_UEFI_TPM, pointer, reasons.join(", "));
+    cx.report(pointer, reasons.join(", "));
 }

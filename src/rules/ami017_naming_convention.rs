@@ -44,8 +44,8 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         Some(name) if pattern.is_match(name) => {}
         Some(name) => {
             let message = format!("name `{name}` does not match `{}`", pattern.as_str());
-            cx.report(&NAMING_CONVENTION, ptr!["Name"], message);
+            cx.report(ptr!["Name"], message);
         }
-        None => cx.report(&NAMING_CONVENTION, ptr!["Name"], "image has no name"),
+        None => cx.report(ptr!["Name"], "image has no name"),
     }
 }

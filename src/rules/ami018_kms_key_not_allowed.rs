@@ -65,6 +65,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         }
     }
     for (at, message) in found {
-        cx.report(&KMS_KEY_NOT_ALLOWED, at, message);
+        cx.report(at, message);
     }
 }

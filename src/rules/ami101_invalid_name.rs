@@ -60,5 +60,5 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             )
         }
     };
-    cx.report(&INVALID_IMAGE_NAME, ptr!["Name"], message);
+    cx.report(ptr!["Name"], message);
 }

@@ -39,9 +39,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     for (i, mapping) in image.block_device_mappings.iter().flatten().enumerate() {
         let Some(ebs) = &mapping.ebs else { continue };
         if let (Some(snapshot), Some(encrypted)) = (&ebs.snapshot_id, ebs.encrypted) {
-            cx.report(
-                &ENCRYPTED_ON_SNAPSHOT_MAPPING,
-                ptr!["BlockDeviceMappings", i, "Ebs", "Encrypted"],
+            cx.report(ptr!["BlockDeviceMappings", i, "Ebs", "Encrypted"],
                 format!(
                     "{} restores {snapshot} and sets Encrypted {encrypted}: EC2 refuses the request",
                     mapping.device_name.as_deref().unwrap_or("(no device name)")

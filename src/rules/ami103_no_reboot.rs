@@ -37,9 +37,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     if cx.settings.request == Some(RequestKind::Create)
         && image.extra.get("NoReboot").and_then(|v| v.as_bool()) == Some(true)
     {
-        cx.report(
-            &NO_REBOOT,
-            ptr!["NoReboot"],
+        cx.report(ptr!["NoReboot"],
             "NoReboot is true: the image is taken from a running instance, file-system integrity is not guaranteed",
         );
     }

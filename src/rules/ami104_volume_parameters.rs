@@ -130,7 +130,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         };
         let messages: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();
         cx.report(
-            &VOLUME_PARAMETERS,
             ptr!["BlockDeviceMappings", i, "Ebs", *field],
             format!(
                 "{}: {}",

@@ -47,5 +47,5 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         }
         Some(_) => return,
     };
-    cx.report(&DEPRECATION_DATE_OUT_OF_RANGE, ptr!["DeprecateAt"], message);
+    cx.report(ptr!["DeprecateAt"], message);
 }

@@ -48,7 +48,6 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             continue;
         }
         cx.report(
-            &TAG_RESOURCE_TYPE,
             ptr!["TagSpecifications", i, "ResourceType"],
             match kind {
                 Some(kind) => {

@@ -160,6 +160,47 @@ pub struct RuleMeta {
     /// What the rule lints: saved or live images (`scan`), image requests
     /// (`preflight`), or both.
     pub subject: Subject,
+    /// The data the check reads that an input may lack; without it the rule
+    /// is skipped on the image, and the report says so.
+    pub needs: Needs,
+}
+
+/// Data a rule needs that not every input has. An image without it is not
+/// checked by the rule (absent data is not a pass), and the report counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Everything the rule reads is in what DescribeImages returns (or its
+    /// absence means something the rule judges).
+    Nothing,
+    /// `LaunchPermissions`: DescribeImageAttribute `launchPermission`, which
+    /// DescribeImages never returns.
+    LaunchPermissions,
+}
+
+impl Needs {
+    /// Whether `image` has the data.
+    pub fn met_by(self, image: &Image) -> bool {
+        match self {
+            Needs::Nothing => true,
+            Needs::LaunchPermissions => image.launch_permissions.is_some(),
+        }
+    }
+
+    /// The data, as the describe-images key that holds it.
+    pub fn data(self) -> &'static str {
+        match self {
+            Needs::Nothing => "",
+            Needs::LaunchPermissions => "LaunchPermissions",
+        }
+    }
+
+    /// How to get the data.
+    pub fn how(self) -> &'static str {
+        match self {
+            Needs::Nothing => "",
+            Needs::LaunchPermissions => "scan with --aws --attributes",
+        }
+    }
 }
 
 /// What a rule looks at.
@@ -300,6 +341,7 @@ macro_rules! declare_rule {
             default_enabled: $enabled:expr,
             summary: $summary:literal,
             $(subject: $subject:expr,)?
+            $(needs: $needs:expr,)?
             check: $check:path $(,)?
         }
     ) => {
@@ -311,11 +353,12 @@ macro_rules! declare_rule {
             summary: $summary,
             docs: concat!($($doc, "\n"),+),
             origin: $crate::rules::Origin::Builtin($check),
-            subject: declare_rule!(@subject $($subject)?),
+            subject: declare_rule!(@or $crate::rules::Subject::Image $(, $subject)?),
+            needs: declare_rule!(@or $crate::rules::Needs::Nothing $(, $needs)?),
         };
     };
-    (@subject) => { $crate::rules::Subject::Image };
-    (@subject $subject:expr) => { $subject };
+    (@or $default:expr) => { $default };
+    (@or $default:expr, $given:expr) => { $given };
 }
 pub(crate) use declare_rule;
 
@@ -404,9 +447,11 @@ pub struct RawFinding {
     pub fix: Option<Fix>,
 }
 
-/// What a check sees besides the image: the settings, and a place to report.
+/// What a check sees besides the image: the settings, and a place to report
+/// that knows which rule is running.
 pub struct Cx<'a> {
     pub settings: &'a RuleSettings,
+    rule: Option<&'static RuleMeta>,
     findings: Vec<RawFinding>,
 }
 
@@ -414,17 +459,31 @@ impl<'a> Cx<'a> {
     pub fn new(settings: &'a RuleSettings) -> Self {
         Cx {
             settings,
+            rule: None,
             findings: Vec::new(),
         }
     }
 
-    /// Reports one finding of `rule` at `pointer` (the offending field).
-    pub fn report(
-        &mut self,
-        rule: &'static RuleMeta,
-        pointer: Pointer,
-        message: impl Into<String>,
-    ) {
+    /// Runs a built-in rule's check on `image`; its findings are stamped with
+    /// the rule. Returns `false`, without checking, when the image lacks the
+    /// data the rule needs (a policy is not run here either).
+    pub fn run(&mut self, rule: &'static RuleMeta, image: &Image) -> bool {
+        if !rule.needs.met_by(image) {
+            return false;
+        }
+        if let Some(check) = rule.builtin_check() {
+            self.rule = Some(rule);
+            check(image, self);
+            self.rule = None;
+        }
+        true
+    }
+
+    /// Reports one finding of the running rule at `pointer` (the offending field).
+    pub fn report(&mut self, pointer: Pointer, message: impl Into<String>) {
+        let rule = self
+            .rule
+            .expect("invariant: Cx::report is called from a check that Cx::run runs");
         self.findings.push(RawFinding {
             rule,
             pointer,

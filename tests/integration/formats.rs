@@ -178,8 +178,8 @@ fn github_and_markdown_escape_image_text() {
     let github = common::render(&report, Format::Github);
     assert_eq!(
         github.lines().count(),
-        report.findings.len(),
-        "one line per finding: {github}"
+        report.findings.len() + report.notes.len(),
+        "one line per finding and note: {github}"
     );
     assert!(!github.contains("\n::error file=a"), "{github}");
     let markdown = common::render(&report, Format::Markdown);

@@ -79,3 +79,58 @@ fn rules() {
         insta::assert_snapshot!(common::render(&report, Format::Text));
     });
 }
+
+/// A rule whose data the input lacks is skipped on those images, and every
+/// output says so once, with the count and how to get the data: never a
+/// silent zero.
+#[test]
+fn issue_17_a_rule_without_its_data_is_skipped_with_a_note_in_every_output() {
+    let args = [
+        "scan",
+        "--no-config",
+        "fixtures/examples/describe-images.json",
+        "--select",
+        "AMI012",
+    ];
+    let expected =
+        "AMI012 skipped on 6 of 6 images: needs LaunchPermissions — scan with --aws --attributes";
+    let (code, text, err) = common::run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains(&format!("note: {expected}")), "{text}");
+    assert!(err.contains(&format!("amilint: note: {expected}")), "{err}");
+
+    let json_args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
+    let json: serde_json::Value = serde_json::from_str(&common::run(&json_args).1).expect("json");
+    assert_eq!(
+        json["notes"],
+        serde_json::json!([{
+            "rule_id": "AMI012", "skipped": 6, "images": 6,
+            "needs": "LaunchPermissions", "message": expected
+        }])
+    );
+
+    let sarif_args: Vec<&str> = args.iter().copied().chain(["--format", "sarif"]).collect();
+    let sarif: serde_json::Value =
+        serde_json::from_str(&common::run(&sarif_args).1).expect("sarif");
+    let notes = &sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert_eq!(notes[0]["level"], "note");
+    assert_eq!(notes[0]["associatedRule"]["id"], "AMI012");
+    assert_eq!(notes[0]["message"]["text"], expected);
+
+    // With the data, the rule runs and there is no note.
+    let (_, text, _) = common::run(&[
+        "scan",
+        "--no-config",
+        "fixtures/rules/AMI012.json",
+        "--select",
+        "AMI012",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    assert_eq!(
+        json["notes"][0]["skipped"], 1,
+        "one fixture image has no LaunchPermissions"
+    );
+    assert!(json["summary"]["findings"].as_u64() > Some(0));
+}
