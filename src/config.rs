@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobMatcher;
 use jiff::civil::Date;
-use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
+use toml::de::DeTable;
 
 use crate::error::ConfigError;
-use crate::rules::{RuleMeta, Severity};
+use crate::rules::options::{OptionsError, Override};
+use crate::rules::{RuleMeta, RuleOptions, Severity};
 
 /// The file name looked for in the working directory and its parents.
 pub const FILE_NAME: &str = "amilint.toml";
@@ -33,21 +34,16 @@ struct RawConfig {
     waivers: Vec<Spanned<RawWaiver>>,
 }
 
+/// What every rule's table has; the rest of it is the rule's options
+/// (`rules::options`), checked by the rule's own type.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawRule {
     severity: Option<Spanned<String>>,
     disable: Option<bool>,
-    max_age_days: Option<Spanned<i64>>,
-    max_deprecation_days: Option<Spanned<i64>>,
-    max_unused_days: Option<Spanned<i64>>,
-    allowed_accounts: Option<Vec<Spanned<String>>>,
-    allowed_organizations: Option<Vec<Spanned<String>>>,
-    required_tags: Option<Vec<String>>,
-    tag_values: Option<BTreeMap<String, Spanned<String>>>,
-    pattern: Option<Spanned<String>>,
-    allowed_kms_keys: Option<Vec<Spanned<String>>>,
 }
+
+/// The keys every `[rules.CODE]` table may have besides the rule's options.
+const COMMON_RULE_KEYS: [&str; 2] = ["severity", "disable"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,56 +80,12 @@ pub struct Config {
     pub allow_tag_suppression: bool,
     pub severities: BTreeMap<String, Severity>,
     pub disabled: Vec<String>,
+    /// Every rule's options: the file's, the command line's, or the defaults.
     pub options: RuleOptions,
+    /// Rules whose options the file sets: configured, so on.
+    pub configured: Vec<&'static str>,
     pub scopes: Vec<Scope>,
     pub waivers: Vec<Waiver>,
-}
-
-/// Rule options from `[rules.CODE]` tables.
-#[derive(Debug, Default, Clone)]
-pub struct RuleOptions {
-    pub max_age_days: Option<i64>,
-    pub max_deprecation_days: Option<i64>,
-    pub max_unused_days: Option<i64>,
-    pub allowed_accounts: Option<Vec<String>>,
-    pub allowed_organizations: Option<Vec<String>>,
-    pub required_tags: Option<Vec<String>>,
-    pub tag_values: Option<Vec<(String, Regex)>>,
-    pub name_pattern: Option<Regex>,
-    pub allowed_kms_keys: Option<Vec<(String, GlobMatcher)>>,
-}
-
-impl RuleOptions {
-    /// Sets what the config file sets; the rest of `settings` stays.
-    pub fn apply(&self, settings: &mut crate::rules::RuleSettings) {
-        if let Some(days) = self.max_age_days {
-            settings.max_age_days = days;
-        }
-        if let Some(days) = self.max_deprecation_days {
-            settings.max_deprecation_days = days;
-        }
-        if let Some(days) = self.max_unused_days {
-            settings.max_unused_days = days;
-        }
-        if let Some(accounts) = &self.allowed_accounts {
-            settings.allowed_accounts = accounts.clone();
-        }
-        if let Some(orgs) = &self.allowed_organizations {
-            settings.allowed_organizations = orgs.clone();
-        }
-        if let Some(tags) = &self.required_tags {
-            settings.required_tags = tags.clone();
-        }
-        if let Some(values) = &self.tag_values {
-            settings.tag_values = values.clone();
-        }
-        if let Some(pattern) = &self.name_pattern {
-            settings.name_pattern = Some(pattern.clone());
-        }
-        if let Some(keys) = &self.allowed_kms_keys {
-            settings.allowed_kms_keys = keys.clone();
-        }
-    }
 }
 
 /// Rules that apply only to images matching every given condition.
@@ -163,19 +115,6 @@ pub enum ImageMatch {
     Name(GlobMatcher),
 }
 
-/// Which rule each option belongs to.
-const OPTION_RULES: &[(&str, &str)] = &[
-    ("max_age_days", "AMI008"),
-    ("max_deprecation_days", "AMI010"),
-    ("max_unused_days", "AMI013"),
-    ("allowed_accounts", "AMI012"),
-    ("allowed_organizations", "AMI012"),
-    ("required_tags", "AMI007"),
-    ("tag_values", "AMI007"),
-    ("pattern", "AMI017"),
-    ("allowed_kms_keys", "AMI018"),
-];
-
 /// Finds `amilint.toml` in `start` or the nearest parent that has one.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     start
@@ -197,17 +136,26 @@ const MAX_CONFIG_BYTES: u64 = 4 << 20;
 
 /// Reads and validates a config file. `known` is the rule catalogue
 /// (built-ins and, when loaded, policies) that codes are checked against.
-pub fn load(path: &Path, known: &[&'static RuleMeta]) -> Result<Config, ConfigError> {
+pub fn load(
+    path: &Path,
+    known: &[&'static RuleMeta],
+    overrides: &[Override],
+) -> Result<Config, ConfigError> {
     let text =
         crate::input::read_text(path, MAX_CONFIG_BYTES).map_err(|source| ConfigError::Io {
             path: path.display().to_string(),
             source,
         })?;
-    parse(&text, path, known)
+    parse(&text, path, known, overrides)
 }
 
 /// Validates config text (see `load`).
-pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Config, ConfigError> {
+pub fn parse(
+    text: &str,
+    path: &Path,
+    known: &[&'static RuleMeta],
+    overrides: &[Override],
+) -> Result<Config, ConfigError> {
     let shown = path.display().to_string();
     let at = |span: Range<usize>, key: &str, message: String| {
         let (line, column) = line_col(text, span.start);
@@ -299,94 +247,8 @@ pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Con
         if rule.disable == Some(true) {
             config.disabled.push(code.clone());
         }
-        let present = [
-            ("max_age_days", rule.max_age_days.is_some()),
-            ("max_deprecation_days", rule.max_deprecation_days.is_some()),
-            ("max_unused_days", rule.max_unused_days.is_some()),
-            ("allowed_accounts", rule.allowed_accounts.is_some()),
-            (
-                "allowed_organizations",
-                rule.allowed_organizations.is_some(),
-            ),
-            ("required_tags", rule.required_tags.is_some()),
-            ("tag_values", rule.tag_values.is_some()),
-            ("pattern", rule.pattern.is_some()),
-            ("allowed_kms_keys", rule.allowed_kms_keys.is_some()),
-        ];
-        for (option, given) in present {
-            let owner = OPTION_RULES
-                .iter()
-                .find(|(o, _)| *o == option)
-                .map(|(_, r)| *r)
-                .unwrap_or_default();
-            if given && owner != code {
-                return Err(at(
-                    table.span(),
-                    &format!("{key}.{option}"),
-                    format!("`{option}` is an option of {owner}, not of {code}"),
-                ));
-            }
-        }
-        let days = |v: &Option<Spanned<i64>>, option: &str| -> Result<Option<i64>, ConfigError> {
-            match v {
-                Some(d) if *d.get_ref() < 0 => Err(at(
-                    d.span(),
-                    &format!("{key}.{option}"),
-                    "must not be negative".to_string(),
-                )),
-                Some(d) => Ok(Some(*d.get_ref())),
-                None => Ok(None),
-            }
-        };
-        let opts = &mut config.options;
-        opts.max_age_days = days(&rule.max_age_days, "max_age_days")?.or(opts.max_age_days);
-        opts.max_deprecation_days =
-            days(&rule.max_deprecation_days, "max_deprecation_days")?.or(opts.max_deprecation_days);
-        opts.max_unused_days =
-            days(&rule.max_unused_days, "max_unused_days")?.or(opts.max_unused_days);
-        if let Some(accounts) = &rule.allowed_accounts {
-            for a in accounts {
-                if !crate::model::is_account_id(a.get_ref()) {
-                    return Err(at(
-                        a.span(),
-                        &format!("{key}.allowed_accounts"),
-                        format!("`{}` is not a 12-digit AWS account id", a.get_ref()),
-                    ));
-                }
-            }
-            opts.allowed_accounts = Some(accounts.iter().map(|a| a.get_ref().clone()).collect());
-        }
-        if let Some(orgs) = &rule.allowed_organizations {
-            opts.allowed_organizations = Some(orgs.iter().map(|a| a.get_ref().clone()).collect());
-        }
-        if let Some(tags) = &rule.required_tags {
-            opts.required_tags = Some(tags.clone());
-        }
-        if let Some(values) = &rule.tag_values {
-            let mut compiled = Vec::new();
-            for (tag, pattern) in values {
-                let re = crate::pattern::regex(pattern.get_ref())
-                    .map_err(|e| at(pattern.span(), &format!("{key}.tag_values.{tag}"), e))?;
-                compiled.push((tag.clone(), re));
-            }
-            opts.tag_values = Some(compiled);
-        }
-        if let Some(pattern) = &rule.pattern {
-            opts.name_pattern = Some(
-                crate::pattern::regex(pattern.get_ref())
-                    .map_err(|e| at(pattern.span(), &format!("{key}.pattern"), e))?,
-            );
-        }
-        if let Some(keys) = &rule.allowed_kms_keys {
-            let mut compiled = Vec::new();
-            for k in keys {
-                let glob = crate::pattern::glob(k.get_ref())
-                    .map_err(|e| at(k.span(), &format!("{key}.allowed_kms_keys"), e))?;
-                compiled.push((k.get_ref().clone(), glob));
-            }
-            opts.allowed_kms_keys = Some(compiled);
-        }
     }
+    (config.options, config.configured) = options(text, path, known, overrides)?;
 
     for scope in &raw.scopes {
         let s = scope.get_ref();
@@ -463,6 +325,80 @@ pub fn parse(text: &str, path: &Path, known: &[&'static RuleMeta]) -> Result<Con
     Ok(config)
 }
 
+/// Every rule's options: from its `[rules.CODE]` table in `text` (the config
+/// file at `path`; empty when there is none), with the command line's
+/// `overrides` winning, through the rule's own options type. Also the rules
+/// whose options the file sets (configured, so on).
+pub fn options(
+    text: &str,
+    path: &Path,
+    known: &[&'static RuleMeta],
+    overrides: &[Override],
+) -> Result<(RuleOptions, Vec<&'static str>), ConfigError> {
+    let shown = path.display().to_string();
+    let invalid = |span: Range<usize>, key: String, message: String| {
+        let (line, column) = line_col(text, span.start);
+        ConfigError::Invalid {
+            path: shown.clone(),
+            line,
+            column,
+            key,
+            message,
+        }
+    };
+    let doc = DeTable::parse(text).map_err(|e| {
+        invalid(
+            e.span().unwrap_or(0..0),
+            String::new(),
+            e.message().to_string(),
+        )
+    })?;
+    // Each rule's table without the keys every rule has: its options.
+    let mut tables: Vec<(&'static RuleMeta, Spanned<DeTable<'_>>)> = Vec::new();
+    if let Some(rules) = doc
+        .get_ref()
+        .get("rules")
+        .and_then(|r| r.get_ref().as_table())
+    {
+        for (name, table) in rules {
+            let Some(rule) = crate::rules::find(known, name.get_ref()) else {
+                continue; // `parse` has said so.
+            };
+            let Some(entries) = table.get_ref().as_table() else {
+                continue;
+            };
+            let mut own = entries.clone();
+            for key in COMMON_RULE_KEYS {
+                own.remove(key);
+            }
+            tables.push((rule, Spanned::new(table.span(), own)));
+        }
+    }
+    let mut options = RuleOptions::default();
+    let mut configured = Vec::new();
+    for rule in known {
+        let table = tables
+            .iter()
+            .find(|(r, _)| r.code == rule.code)
+            .map(|(_, t)| t);
+        let resolved =
+            crate::rules::options::resolve(rule, table, overrides).map_err(|e| match e {
+                OptionsError::Config { span, key, message } => invalid(span, key, message),
+                OptionsError::Flag { flag, message } => ConfigError::Flag {
+                    flag: flag.to_string(),
+                    message,
+                },
+            })?;
+        if let Some(resolved) = resolved {
+            options.set(rule.code, resolved);
+        }
+        if table.is_some_and(|t| !t.get_ref().is_empty()) {
+            configured.push(rule.code);
+        }
+    }
+    Ok((options, configured))
+}
+
 /// The file `amilint init` writes: every key, commented.
 pub const STARTER: &str = r#"# amilint configuration. Command-line flags override these settings.
 # Docs: https://github.com/amilint/amilint#configuration-amilinttoml
@@ -499,7 +435,7 @@ allow_tag_suppression = true
 
 # [rules.AMI012]
 # allowed_accounts = ["111122223333"]
-# allowed_organizations = ["arn:aws:organizations::111122223333:organization/o-abc123"]
+# allowed_organizations = ["arn:aws:organizations::111122223333:organization/o-exampleorgid"]
 
 # A rule applies only to images matching a scope that lists it.
 # [[scopes]]
@@ -539,7 +475,7 @@ pub fn policy_paths(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
                 .collect())
         }
         // Let the full validation describe what is wrong.
-        Err(_) => parse(&text, path, crate::rules::BUILTIN).map(|_| Vec::new()),
+        Err(_) => parse(&text, path, crate::rules::BUILTIN, &[]).map(|_| Vec::new()),
     }
 }
 

@@ -88,4 +88,7 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    /// A command-line flag that sets a rule option has a bad value.
+    #[error("{flag}: {message}")]
+    Flag { flag: String, message: String },
 }

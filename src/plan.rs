@@ -13,6 +13,7 @@ use crate::cli::{FailOn, FormatArg, LimitArgs, PolicyArgs, ScanArgs};
 use crate::config::{self, Config};
 use crate::output::Format;
 use crate::policy::{self, Limits, Policy};
+use crate::rules::options::Override;
 use crate::rules::{self, BUILTIN, RuleMeta, RuleSettings, Severity};
 
 pub fn limits(args: &LimitArgs) -> Limits {
@@ -126,6 +127,7 @@ pub fn config_path(explicit: Option<&Path>, no_config: bool) -> Option<PathBuf> 
 pub fn config_and_policies(
     path: Option<&Path>,
     args: &PolicyArgs,
+    overrides: &[Override],
     now: Timestamp,
 ) -> Result<(Config, Vec<Arc<Policy>>)> {
     let mut paths = match path {
@@ -134,14 +136,75 @@ pub fn config_and_policies(
     };
     paths.extend(args.paths.iter().cloned());
     let policies = policy::load(&paths, &limits(&args.limits), now)?;
+    let catalogue = policy::catalogue(&policies);
     let config = match path {
-        Some(p) => config::load(p, &policy::catalogue(&policies))?,
-        None => Config {
-            allow_tag_suppression: true,
-            ..Config::default()
-        },
+        Some(p) => config::load(p, &catalogue, overrides)?,
+        None => {
+            let (options, configured) = config::options("", Path::new(""), &catalogue, overrides)?;
+            Config {
+                allow_tag_suppression: true,
+                options,
+                configured,
+                ..Config::default()
+            }
+        }
     };
     Ok((config, policies))
+}
+
+/// The rule options the command line sets; they win over amilint.toml.
+fn overrides(args: &ScanArgs) -> Vec<Override> {
+    let days = |flag, code, key, days: Option<i64>| {
+        days.map(|d| Override {
+            code,
+            key,
+            value: toml::Value::Integer(d),
+            flag,
+        })
+    };
+    let list = |flag, code, key, items: &[String]| {
+        (!items.is_empty()).then(|| Override {
+            code,
+            key,
+            value: toml::Value::Array(items.iter().cloned().map(toml::Value::String).collect()),
+            flag,
+        })
+    };
+    [
+        days(
+            "--max-age-days",
+            "AMI008",
+            "max_age_days",
+            args.max_age_days,
+        ),
+        days(
+            "--max-deprecation-days",
+            "AMI010",
+            "max_deprecation_days",
+            args.max_deprecation_days,
+        ),
+        days(
+            "--max-unused-days",
+            "AMI013",
+            "max_unused_days",
+            args.max_unused_days,
+        ),
+        list(
+            "--allow-account",
+            "AMI012",
+            "allowed_accounts",
+            &args.allow_accounts,
+        ),
+        list(
+            "--allow-org",
+            "AMI012",
+            "allowed_organizations",
+            &args.allow_orgs,
+        ),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The validated plan of a scan, or with `requests` of a preflight: only the
@@ -154,9 +217,9 @@ pub fn plan(args: &ScanArgs, requests: bool) -> Result<ScanPlan> {
         None => Timestamp::now(),
     };
     let path = config_path(args.config.as_deref(), args.no_config);
-    let (config, policies) = config_and_policies(path.as_deref(), &args.policies, now)?;
+    let (config, policies) =
+        config_and_policies(path.as_deref(), &args.policies, &overrides(args), now)?;
     let catalogue = policy::catalogue(&policies);
-    let options = &config.options;
 
     // Command line first, then the config file, then defaults.
     let select: Vec<String> = if args.select.is_empty() {
@@ -195,13 +258,8 @@ pub fn plan(args: &ScanArgs, requests: bool) -> Result<ScanPlan> {
         }
     }
     let ignored = resolve_rules(&catalogue, &ignore, "--ignore")?;
-    // Rules off by default that the config configured are on.
-    let configured = |code: &str| match code {
-        "AMI007" => options.required_tags.is_some() || options.tag_values.is_some(),
-        "AMI017" => options.name_pattern.is_some(),
-        "AMI018" => options.allowed_kms_keys.is_some(),
-        _ => false,
-    };
+    // Rules off by default whose options the config sets are on.
+    let configured = |code: &str| config.configured.contains(&code);
     let rules: Vec<&'static RuleMeta> = catalogue
         .iter()
         .copied()
@@ -240,45 +298,11 @@ pub fn plan(args: &ScanArgs, requests: bool) -> Result<ScanPlan> {
         severities.insert(meta.code, level);
     }
 
-    let mut settings = RuleSettings {
+    let settings = RuleSettings {
         now,
+        options: config.options,
         ..RuleSettings::default()
     };
-    options.apply(&mut settings);
-    if let Some(days) = args.max_age_days {
-        settings.max_age_days = days;
-    }
-    if let Some(days) = args.max_deprecation_days {
-        settings.max_deprecation_days = days;
-    }
-    if let Some(days) = args.max_unused_days {
-        settings.max_unused_days = days;
-    }
-    if !args.allow_accounts.is_empty() {
-        settings.allowed_accounts = args.allow_accounts.clone();
-    }
-    if !args.allow_orgs.is_empty() {
-        settings.allowed_organizations = args.allow_orgs.clone();
-    }
-    if settings.max_age_days < 0
-        || settings.max_deprecation_days < 0
-        || settings.max_unused_days < 0
-    {
-        bail!("--max-age-days, --max-deprecation-days and --max-unused-days must not be negative");
-    }
-    for account in &args.allow_accounts {
-        if !crate::model::is_account_id(account) {
-            bail!("--allow-account: `{account}` is not a 12-digit AWS account id");
-        }
-    }
-    for arn in &args.allow_orgs {
-        if !arn.starts_with("arn:") || !(arn.contains(":organization/") || arn.contains(":ou/")) {
-            bail!(
-                "--allow-org: `{arn}` is not an organization or OU ARN \
-                 (arn:aws:organizations::111122223333:organization/o-abc123)"
-            );
-        }
-    }
     let baseline = match &args.baseline {
         Some(path) => Some(crate::report::baseline::load(path)?),
         None => None,

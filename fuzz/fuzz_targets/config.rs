@@ -7,6 +7,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = amilint::config::parse(text, Path::new("fuzz.toml"), amilint::rules::BUILTIN);
+        let _ = amilint::config::parse(text, Path::new("fuzz.toml"), amilint::rules::BUILTIN, &[]);
     }
 });

@@ -32,7 +32,7 @@ pub(super) fn check(explicit: Option<&Path>, policies: &PolicyArgs) -> Result<St
             config::FILE_NAME
         );
     };
-    let (config, policies) = config_and_policies(Some(&path), policies, Timestamp::now())?;
+    let (config, policies) = config_and_policies(Some(&path), policies, &[], Timestamp::now())?;
     writeln!(
         io::stdout().lock(),
         "{}: ok ({} scope(s), {} waiver(s), {} policy(ies))",

@@ -394,6 +394,7 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
         severity,
         default_enabled: true,
         needs: crate::rules::Needs::Nothing,
+        options: None,
         summary: leak(summary),
         docs: leak(raw.help.trim()),
         origin: Origin::Policy {

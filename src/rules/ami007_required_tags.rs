@@ -32,12 +32,24 @@ declare_rule! {
         default_enabled: false,
         summary: "Image lacks a required tag, or a tag value is not allowed",
         subject: Subject::Both,
+        options: Options,
         check: check,
     }
 }
 
+/// `[rules.AMI007]`: configuring it switches the rule on.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Tags every image must carry.
+    pub required_tags: Vec<String>,
+    /// Tag → pattern: when the tag is present, its value must match.
+    #[serde(deserialize_with = "crate::rules::options::regex_map")]
+    pub tag_values: Vec<(String, regex::Regex)>,
+}
+
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let settings = cx.settings;
+    let settings = cx.options::<Options>();
     let missing: Vec<&str> = settings
         .required_tags
         .iter()

@@ -30,7 +30,23 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: true,
         summary: "Image is older than the age limit",
+        options: Options,
         check: check,
+    }
+}
+
+/// `[rules.AMI008]` (and `--max-age-days`, which wins).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Images older than this many days are flagged.
+    #[serde(deserialize_with = "crate::rules::options::days")]
+    pub max_age_days: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { max_age_days: 365 }
     }
 }
 
@@ -39,7 +55,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         return;
     };
     let age = days_between(created, cx.settings.now);
-    let limit = cx.settings.max_age_days;
+    let limit = cx.options::<Options>().max_age_days;
     if age > limit {
         cx.report(
             ptr!["CreationDate"],

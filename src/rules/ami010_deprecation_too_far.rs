@@ -30,7 +30,25 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: true,
         summary: "Deprecation time is too far after creation",
+        options: Options,
         check: check,
+    }
+}
+
+/// `[rules.AMI010]` (and `--max-deprecation-days`, which wins).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Deprecation more than this many days after creation is flagged.
+    #[serde(deserialize_with = "crate::rules::options::days")]
+    pub max_deprecation_days: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_deprecation_days: 730,
+        }
     }
 }
 
@@ -42,7 +60,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         return;
     };
     let window = days_between(created, deprecated);
-    let limit = cx.settings.max_deprecation_days;
+    let limit = cx.options::<Options>().max_deprecation_days;
     if window > limit {
         cx.report(
             ptr!["DeprecationTime"],

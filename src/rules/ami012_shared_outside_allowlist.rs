@@ -39,8 +39,22 @@ declare_rule! {
         default_enabled: true,
         summary: "Image is shared with an account or organization outside the allowlist",
         needs: Needs::LaunchPermissions,
+        options: Options,
         check: check,
     }
+}
+
+/// `[rules.AMI012]` (and `--allow-account`, `--allow-org`, which win).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Accounts an image may be shared with (besides its owner).
+    #[serde(deserialize_with = "crate::rules::options::account_ids")]
+    pub allowed_accounts: Vec<String>,
+    /// Organization and OU ARNs an image may be shared with (an organization
+    /// allows its OUs).
+    #[serde(deserialize_with = "crate::rules::options::organization_arns")]
+    pub allowed_organizations: Vec<String>,
 }
 
 /// `o-abc123` from an organization ARN (`…:organization/o-abc123`) or an OU
@@ -63,7 +77,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     let Some(permissions) = &image.launch_permissions else {
         return;
     };
-    let settings = cx.settings;
+    let settings = cx.options::<Options>();
     let mut found = Vec::new();
     for (i, p) in permissions.iter().enumerate() {
         let at = ptr!["LaunchPermissions", i];

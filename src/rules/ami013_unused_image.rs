@@ -36,13 +36,31 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: false,
         summary: "Image has not been launched for a long time",
+        options: Options,
         check: check,
+    }
+}
+
+/// `[rules.AMI013]` (and `--max-unused-days`, which wins).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Images last launched more than this many days ago are flagged.
+    #[serde(deserialize_with = "crate::rules::options::days")]
+    pub max_unused_days: i64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_unused_days: 180,
+        }
     }
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
     let now = cx.settings.now;
-    let limit = cx.settings.max_unused_days;
+    let limit = cx.options::<Options>().max_unused_days;
     if let Some(last) = parse_time(image.last_launched_time.as_deref()) {
         let days = days_between(last, now);
         if days > limit {

@@ -32,12 +32,22 @@ declare_rule! {
         default_enabled: false,
         summary: "Image name does not follow the naming convention",
         subject: Subject::Both,
+        options: Options,
         check: check,
     }
 }
 
+/// `[rules.AMI017]`: configuring it switches the rule on.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// The pattern image names must match; none: the rule finds nothing.
+    #[serde(deserialize_with = "crate::rules::options::regex")]
+    pub pattern: Option<regex::Regex>,
+}
+
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let Some(pattern) = &cx.settings.name_pattern else {
+    let Some(pattern) = &cx.options::<Options>().pattern else {
         return;
     };
     match &image.name {

@@ -33,12 +33,22 @@ declare_rule! {
         severity: Severity::Medium,
         default_enabled: false,
         summary: "EBS snapshot is encrypted with a KMS key outside the allowlist",
+        options: Options,
         check: check,
     }
 }
 
+/// `[rules.AMI018]`: configuring it switches the rule on.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Options {
+    /// Globs of allowed KMS key ARNs, kept with their text.
+    #[serde(deserialize_with = "crate::rules::options::globs")]
+    pub allowed_kms_keys: Vec<(String, globset::GlobMatcher)>,
+}
+
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let allowed = &cx.settings.allowed_kms_keys;
+    let allowed = &cx.options::<Options>().allowed_kms_keys;
     if allowed.is_empty() {
         return;
     }

@@ -35,8 +35,11 @@ mod ami104_volume_parameters;
 mod ami105_deprecation_date;
 mod ami106_tag_resource_type;
 
+pub mod options;
+
 /// Fixes are data of their own (`crate::remedy`); rules state them.
 pub use crate::remedy::{Action, Fix, Grant};
+pub use options::{OptionsSpec, RuleOptions};
 
 /// Every built-in rule, in code order. Codes are public API: never renumber.
 pub static BUILTIN: &[&RuleMeta] = &[
@@ -163,6 +166,8 @@ pub struct RuleMeta {
     /// The data the check reads that an input may lack; without it the rule
     /// is skipped on the image, and the report says so.
     pub needs: Needs,
+    /// The rule's typed options (`[rules.CODE]` in amilint.toml), if it has any.
+    pub options: Option<&'static OptionsSpec>,
 }
 
 /// Data a rule needs that not every input has. An image without it is not
@@ -342,6 +347,7 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             $(subject: $subject:expr,)?
             $(needs: $needs:expr,)?
+            $(options: $options:ty,)?
             check: $check:path $(,)?
         }
     ) => {
@@ -355,37 +361,28 @@ macro_rules! declare_rule {
             origin: $crate::rules::Origin::Builtin($check),
             subject: declare_rule!(@or $crate::rules::Subject::Image $(, $subject)?),
             needs: declare_rule!(@or $crate::rules::Needs::Nothing $(, $needs)?),
+            options: declare_rule!(@options $($options)?),
         };
+    };
+    (@options) => { None };
+    (@options $options:ty) => {
+        Some(&$crate::rules::OptionsSpec {
+            parse: $crate::rules::options::parse::<$options>,
+            default: $crate::rules::options::default::<$options>,
+        })
     };
     (@or $default:expr) => { $default };
     (@or $default:expr, $given:expr) => { $given };
 }
 pub(crate) use declare_rule;
 
-/// Options that rules read, fixed for one scan.
+/// What rules read besides the image, fixed for one scan.
 #[derive(Debug, Clone)]
 pub struct RuleSettings {
     /// The scan's "now" (`--now`), so time-based rules are reproducible.
     pub now: Timestamp,
-    /// AMI008: images older than this many days are flagged.
-    pub max_age_days: i64,
-    /// AMI010: deprecation more than this many days after creation is flagged.
-    pub max_deprecation_days: i64,
-    /// AMI012: accounts an image may be shared with (besides its owner).
-    pub allowed_accounts: Vec<String>,
-    /// AMI012: organization and OU ARNs an image may be shared with (an
-    /// organization allows its OUs).
-    pub allowed_organizations: Vec<String>,
-    /// AMI013: images last launched more than this many days ago are flagged.
-    pub max_unused_days: i64,
-    /// AMI007: tags every image must carry.
-    pub required_tags: Vec<String>,
-    /// AMI007: (tag, pattern) pairs: when the tag is present, its value must match.
-    pub tag_values: Vec<(String, regex::Regex)>,
-    /// AMI017: the pattern image names must match.
-    pub name_pattern: Option<regex::Regex>,
-    /// AMI018: (as written, compiled) globs of allowed KMS key ARNs.
-    pub allowed_kms_keys: Vec<(String, globset::GlobMatcher)>,
+    /// Every rule's options (`cx.options()`).
+    pub options: RuleOptions,
     /// `amilint preflight`: the kind of request being linted (`None` when
     /// linting images).
     pub request: Option<RequestKind>,
@@ -420,15 +417,7 @@ impl Default for RuleSettings {
     fn default() -> Self {
         RuleSettings {
             now: Timestamp::now(),
-            max_age_days: 365,
-            max_deprecation_days: 730,
-            allowed_accounts: Vec::new(),
-            allowed_organizations: Vec::new(),
-            max_unused_days: 180,
-            required_tags: Vec::new(),
-            tag_values: Vec::new(),
-            name_pattern: None,
-            allowed_kms_keys: Vec::new(),
+            options: RuleOptions::default(),
             request: None,
             deprecate_at: std::sync::OnceLock::new(),
         }
@@ -477,6 +466,18 @@ impl<'a> Cx<'a> {
             self.rule = None;
         }
         true
+    }
+
+    /// The running rule's options (its `Options` type).
+    pub fn options<T: std::any::Any>(&self) -> &'a T {
+        let rule = self
+            .rule
+            .expect("invariant: Cx::options is called from a check that Cx::run runs");
+        self.settings
+            .options
+            .get(rule.code)
+            .and_then(|options| options.downcast_ref::<T>())
+            .expect("invariant: every rule with options has them, of its own type")
     }
 
     /// Reports one finding of the running rule at `pointer` (the offending field).

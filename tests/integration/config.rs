@@ -588,3 +588,70 @@ fn json_reports_match_the_committed_schema() {
         );
     }
 }
+
+/// A rule owns its options: its own type reads its table (unknown keys and bad
+/// values are errors at their line and column), configuring a rule switches
+/// it on, and the flags that set options win over the file.
+#[test]
+fn issue_17_rule_options_are_the_rules_own_typed_table() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "[rules.AMI008]\nmax_age = 30\n",
+            ":2:1: `rules.AMI008.max_age`: unknown field `max_age`, expected `max_age_days`",
+        ),
+        (
+            "[rules.AMI008]\nmax_age_days = -1\n",
+            ":2:16: `rules.AMI008.max_age_days`: must not be negative",
+        ),
+        (
+            "[rules.AMI008]\nmax_age_days = \"a year\"\n",
+            ":2:16: `rules.AMI008.max_age_days`: invalid type: string \"a year\", expected i64",
+        ),
+        (
+            "[rules.AMI012]\nallowed_accounts = [\"123\"]\n",
+            ":2:20: `rules.AMI012.allowed_accounts`: `123` is not a 12-digit AWS account id",
+        ),
+        (
+            "[rules.AMI008]\nallowed_kms_keys = [\"*\"]\n",
+            ":2:1: `rules.AMI008.allowed_kms_keys`: `allowed_kms_keys` is an option of AMI018, not of AMI008",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let path = write(dir.path(), &format!("c{i}.toml"), text);
+        let (code, out, err) = run(&["scan", EXAMPLE, "--config", &path]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(out.is_empty(), "{text}");
+        assert!(err.contains(&format!("{path}{want}")), "{text}: want {want} in {err}");
+    }
+
+    // Configured ⇒ on: AMI013 is off by default; its options switch it on.
+    let config = write(dir.path(), "on.toml", "[rules.AMI013]\nmax_unused_days = 30\n");
+    let (_, doc) = scan_json(&["--config", &config]);
+    assert!(rule_ids(&doc).contains("AMI013"), "{doc}");
+    let (_, doc) = scan_json(&["--no-config"]);
+    assert!(!rule_ids(&doc).contains("AMI013"));
+
+    // The flag wins over the file: a limit no image reaches, then one all do.
+    let config = write(dir.path(), "age.toml", "[rules.AMI008]\nmax_age_days = 1\n");
+    let (_, doc) = scan_json(&["--config", &config]);
+    let flagged = |doc: &Value| {
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule_id"] == "AMI008")
+            .count()
+    };
+    assert!(flagged(&doc) > 0);
+    let (_, doc) = scan_json(&["--config", &config, "--max-age-days", "100000"]);
+    assert_eq!(flagged(&doc), 0);
+
+    // A flag's bad value names the flag.
+    let (code, _, err) = run(&["scan", EXAMPLE, "--allow-account", "12"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--allow-account: `12` is not a 12-digit AWS account id"),
+        "{err}"
+    );
+}
