@@ -14,7 +14,7 @@ use crate::config::{self, Config};
 use crate::output::Format;
 use crate::policy::{self, Limits, Policy};
 use crate::rules::options::Override;
-use crate::rules::{self, BUILTIN, RuleMeta, RuleSettings, Severity};
+use crate::rules::{self, BUILTIN, RequestKind, RuleMeta, RuleSettings, Severity};
 
 pub fn limits(args: &LimitArgs) -> Limits {
     let default = Limits::default();
@@ -61,6 +61,8 @@ pub struct ScanPlan {
     pub baseline: Option<crate::report::baseline::Baseline>,
     /// Keep the list of linted images (an output, JUnit, needs it).
     pub keep_images: bool,
+    /// Images, or requests (preflight).
+    pub reading: Reading,
     /// A live scan without `--save`: findings point at
     /// `aws/ACCOUNT/REGION/IMAGE_ID.json`, line 1, not into an export.
     pub live_uris: bool,
@@ -86,6 +88,7 @@ impl ScanPlan {
             config_uri: None,
             baseline: None,
             keep_images: false,
+            reading: Reading::Images,
             live_uris: false,
         }
     }
@@ -207,9 +210,20 @@ fn overrides(args: &ScanArgs) -> Vec<Override> {
     .collect()
 }
 
-/// The validated plan of a scan, or with `requests` of a preflight: only the
-/// rules that apply to images (or to requests) run.
-pub fn plan(args: &ScanArgs, requests: bool) -> Result<ScanPlan> {
+/// What a scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Images (`amilint scan`): exports, stdin, live.
+    Images,
+    /// RegisterImage / CreateImage requests (`amilint preflight`), of this
+    /// kind, or of the kind their content says.
+    Requests(Option<RequestKind>),
+}
+
+/// The validated plan of a scan, or of a preflight: only the rules that apply
+/// to what is read run.
+pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
+    let requests = reading != Reading::Images;
     let now = match &args.now {
         Some(text) => text.parse::<Timestamp>().with_context(|| {
             format!("--now: `{text}` is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)")
@@ -361,6 +375,7 @@ pub fn plan(args: &ScanArgs, requests: bool) -> Result<ScanPlan> {
         config_uri: path.map(|p| Arc::from(p.display().to_string())),
         baseline,
         keep_images,
+        reading,
         live_uris: args.live.aws && args.live.save.is_none(),
     })
 }

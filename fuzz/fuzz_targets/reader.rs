@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let mut images = Vec::new();
     let whole: Read = read_from(data, "fuzz.json", |located| {
         images.push((located.image.id().to_string(), located.line, located.column));
-        let mut cx = Cx::new(&settings);
+        let mut cx = Cx::new(&settings, None);
         for rule in BUILTIN {
             cx.run(rule, &located.image);
         }

@@ -10,7 +10,7 @@ use crate::engine::{self, Target};
 use crate::finding::Report;
 use crate::input::InputSource;
 use crate::output::{self, Format};
-use crate::plan::{ScanPlan, plan};
+use crate::plan::{Reading, ScanPlan, plan};
 use crate::status::Status;
 
 #[cfg(feature = "aws")]
@@ -27,7 +27,7 @@ fn live_scan(
 }
 
 pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
-    let plan = plan(args, false)?;
+    let plan = plan(args, Reading::Images)?;
     let (targets, asff_target) = outputs(args, &plan)?;
     let report = if args.live.aws {
         live_scan(&args.live, &plan, targets, asff_target)?

@@ -12,7 +12,7 @@ use crate::input::FieldLines;
 use crate::model::Image;
 use crate::plan::ScanPlan;
 use crate::policy;
-use crate::rules::{Cx, RawFinding, RuleMeta};
+use crate::rules::{Cx, RawFinding, RequestKind, RuleMeta};
 
 /// A policy that fails on many images is listed this many times, then counted.
 const MAX_ERRORS_PER_POLICY: usize = 100;
@@ -46,8 +46,13 @@ pub(super) struct At<'a> {
 
 /// Runs every rule and policy of the plan on one image, then applies scopes,
 /// suppressions (tag, waivers) and the baseline to its findings.
-pub(super) fn check_image(image: &Image, at: &At<'_>, plan: &ScanPlan) -> Linted {
-    let mut cx = Cx::new(&plan.settings);
+pub(super) fn check_image(
+    image: &Image,
+    at: &At<'_>,
+    plan: &ScanPlan,
+    request: Option<RequestKind>,
+) -> Linted {
+    let mut cx = Cx::new(&plan.settings, request);
     let mut linted = Linted::default();
     for rule in &plan.rules {
         if !cx.run(rule, image) {

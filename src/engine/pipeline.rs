@@ -11,9 +11,12 @@ use super::judge::waiver_warnings;
 use super::sink::{Target, commit_all};
 use crate::error::InputError;
 use crate::finding::Report;
-use crate::input::{InputSource, read_raw};
+use crate::input::{
+    InputSource, ReadConfig, is_create_image, parse_image, parse_request, read_raw,
+};
 use crate::output::{self, Format};
-use crate::plan::ScanPlan;
+use crate::plan::{Reading, ScanPlan};
+use crate::rules::RequestKind;
 
 /// One output of a running scan.
 pub(super) struct Sink {
@@ -74,6 +77,7 @@ pub fn run_scan(
     targets: Vec<(Format, output::Style, Target)>,
     keep_findings: bool,
 ) -> Result<Report> {
+    report.requests = plan.reading != Reading::Images;
     let mut sinks: Vec<Sink> = targets
         .into_iter()
         .map(|(format, color, target)| Sink {
@@ -108,7 +112,7 @@ pub fn run_scan(
     };
     let outcome: Result<()> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
-        let reader = scope.spawn(move || read_batches(sources, tx));
+        let reader = scope.spawn(move || read_batches(sources, plan.reading, tx));
         let mut done: Option<Vec<Checked>> = None;
         let mut result = Ok(());
         for batch in rx.iter() {
@@ -229,12 +233,18 @@ impl ScanState<'_> {
     }
 }
 
-/// Finds the image objects of every source in order and sends them in
-/// batches. Stops early (quietly) when the scan has stopped listening.
+/// Finds the image objects (or request documents) of every source in order
+/// and sends them in batches. Stops early (quietly) when the scan has stopped
+/// listening.
 pub(super) fn read_batches(
     sources: &[InputSource],
+    reading: Reading,
     tx: std::sync::mpsc::SyncSender<Batch>,
 ) -> Result<(), InputError> {
+    let config = ReadConfig {
+        requests: reading != Reading::Images,
+        ..ReadConfig::default()
+    };
     for (input_index, source) in sources.iter().enumerate() {
         let new_batch = || Batch {
             input_index,
@@ -247,7 +257,7 @@ pub(super) fn read_batches(
             path: source.name(),
             source: io::Error::other("the scan stopped"),
         };
-        read_raw(source, |bytes, line, column, keys| {
+        read_raw(source, config, |bytes, line, column, keys| {
             batch.bytes.extend_from_slice(bytes);
             let key_range = keys.map(|keys| {
                 let start = batch.keys.len();
@@ -291,13 +301,26 @@ pub(super) fn check_batch(
             let (end, line, column, key_range) = batch.images[i];
             let raw = &batch.bytes[start..end];
             let keys = key_range.map(|(from, to)| &batch.keys[from..to]);
-            let image = match crate::input::parse_image(raw, line, column, &name) {
-                Ok(image) => image,
-                Err(e) => return Checked::Invalid(e),
+            let (image, request) = match plan.reading {
+                Reading::Images => match parse_image(raw, line, column, &name) {
+                    Ok(image) if image.is_linted_type() => (image, None),
+                    Ok(_) => return Checked::Skipped,
+                    Err(e) => return Checked::Invalid(e),
+                },
+                Reading::Requests(kind) => {
+                    match parse_request(raw, line, column, &name, &source.uri) {
+                        Ok(request) => {
+                            let told = if is_create_image(&request) {
+                                RequestKind::Create
+                            } else {
+                                RequestKind::Register
+                            };
+                            (request, Some(kind.unwrap_or(told)))
+                        }
+                        Err(e) => return Checked::Invalid(e),
+                    }
+                }
             };
-            if !image.is_linted_type() {
-                return Checked::Skipped;
-            }
             let at = At {
                 raw,
                 keys,
@@ -306,7 +329,7 @@ pub(super) fn check_batch(
                 uri: &source.uri,
                 input_index: batch.input_index,
             };
-            let mut linted = check_image(&image, &at, plan);
+            let mut linted = check_image(&image, &at, plan, request);
             linted.rendered = streaming
                 .iter()
                 .map(|emitter| {

@@ -158,29 +158,6 @@ pub fn line_at_keys(json: &[u8], keys: &[u32], tokens: &[String]) -> Option<u64>
     Some(memchr::memchr_iter(b'\n', &json[..at]).count() as u64)
 }
 
-/// The byte ranges of the elements of a top-level JSON array (`json` is
-/// valid JSON, already checked by serde_json).
-pub fn array_elements(json: &[u8]) -> Vec<(usize, usize)> {
-    let mut walker = Walker { json, pos: 0 };
-    let mut out = Vec::new();
-    if walker.skip_ws() != Some(b'[') {
-        return out;
-    }
-    walker.pos += 1;
-    while let Some(b) = walker.skip_ws() {
-        if b == b']' {
-            break;
-        }
-        let start = walker.pos;
-        walker.skip_value();
-        out.push((start, walker.pos));
-        if walker.skip_ws() == Some(b',') {
-            walker.pos += 1;
-        }
-    }
-    out
-}
-
 /// Whether a raw (still escaped) JSON key is `token`.
 fn key_is(raw: &[u8], token: &str) -> bool {
     if raw.contains(&b'\\') {
@@ -318,27 +295,6 @@ mod tests {
     fn line(json: &str, tokens: &[&str]) -> Option<u64> {
         let tokens: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
         pointer_line(json.as_bytes(), &tokens)
-    }
-
-    #[test]
-    fn array_elements_skip_brackets_in_strings() {
-        let json = br#" [ {"Name": "a]b", "X": ["}", {"y": "\"]"}]} ,
-            {"Name": "c"} , 7, "s,]" ] "#;
-        let parts: Vec<&str> = array_elements(json)
-            .into_iter()
-            .map(|(a, b)| std::str::from_utf8(&json[a..b]).expect("utf-8").trim())
-            .collect();
-        assert_eq!(
-            parts,
-            [
-                r#"{"Name": "a]b", "X": ["}", {"y": "\"]"}]}"#,
-                r#"{"Name": "c"}"#,
-                "7",
-                r#""s,]""#
-            ]
-        );
-        assert!(array_elements(b"[]").is_empty());
-        assert!(array_elements(b"{}").is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod source;
 mod tests;
 
 pub use locate::{FieldLines, LocatedImage, field_line};
-pub use requests::{Request, read_requests};
+pub use requests::{is_create_image, parse_request};
 pub use scanner::{MAX_IMAGE_BYTES, ReadConfig};
 pub use source::{
     InputSource, ShortReads, parse_image, read_from, read_from_with, read_images, read_raw,

@@ -21,6 +21,9 @@ pub struct ReadConfig {
     /// The most bytes one image object (or one top-level document that is not
     /// a page) may span; more is an error, not unbounded memory.
     pub max_value: usize,
+    /// Preflight: every top-level object (or object of a top-level array) is
+    /// one request document, never a page of images.
+    pub requests: bool,
 }
 
 /// The largest image object amilint reads: far beyond any image EC2 returns
@@ -33,6 +36,7 @@ impl Default for ReadConfig {
         ReadConfig {
             chunk: 1 << 18,
             max_value: MAX_IMAGE_BYTES,
+            requests: false,
         }
     }
 }
@@ -301,10 +305,10 @@ impl<R: Read> Scanner<R> {
                     // Reading only one of two `Images` arrays would drop images.
                     return Err(self.error("duplicate `Images` key in one page"));
                 }
-                if key == "Images" && keys.iter().any(|k| k == "ImageId") {
+                if key == "Images" && !self.config.requests && keys.iter().any(|k| k == "ImageId") {
                     return Err(self.both_page_and_image(line, column));
                 }
-                if key == "Images" {
+                if key == "Images" && !self.config.requests {
                     // A page: stop keeping the document, stream its images.
                     page = true;
                     self.doc_mark = None;
@@ -340,7 +344,7 @@ impl<R: Read> Scanner<R> {
         if page {
             return Ok(());
         }
-        if keys.iter().any(|k| k == "ImageId") {
+        if self.config.requests || keys.iter().any(|k| k == "ImageId") {
             let start = mark.expect("invariant: a non-page document keeps its mark");
             let bytes = self.buf[start..self.pos].to_vec();
             return emit(&bytes, line, column, None);

@@ -89,14 +89,16 @@ pub fn read_images(
     read_from(open(source)?, &source.name(), sink)
 }
 
-/// Finds every image object of `source` without parsing it, calling `sink`
-/// with its bytes, line and column in input order (parse them with
-/// `parse_image`). An error `sink` returns stops the reading.
+/// Finds every image object (or, with `config.requests`, request document)
+/// of `source` without parsing it, calling `sink` with its bytes, line and
+/// column in input order (parse them with `parse_image` or `parse_request`).
+/// An error `sink` returns stops the reading.
 pub fn read_raw(
     source: &InputSource,
+    config: ReadConfig,
     sink: impl FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
-    scan_stream(open(source)?, &source.name(), ReadConfig::default(), sink)
+    scan_stream(open(source)?, &source.name(), config, sink)
 }
 
 /// Reads every image from `raw` (plain or gzip-compressed JSON), naming it

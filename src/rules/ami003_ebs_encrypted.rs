@@ -47,7 +47,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     let mut devices = Vec::new();
     for (i, mapping) in image.block_device_mappings.iter().flatten().enumerate() {
         let Some(ebs) = &mapping.ebs else { continue };
-        let restores_snapshot = cx.settings.request.is_some() && ebs.snapshot_id.is_some();
+        let restores_snapshot = cx.request.is_some() && ebs.snapshot_id.is_some();
         if ebs.encrypted == Some(true) || restores_snapshot {
             continue;
         }

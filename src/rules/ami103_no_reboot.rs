@@ -34,7 +34,7 @@ declare_rule! {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    if cx.settings.request == Some(RequestKind::Create)
+    if cx.request == Some(RequestKind::Create)
         && image.extra.get("NoReboot").and_then(|v| v.as_bool()) == Some(true)
     {
         cx.report(ptr!["NoReboot"],

@@ -383,9 +383,6 @@ pub struct RuleSettings {
     pub now: Timestamp,
     /// Every rule's options (`cx.options()`).
     pub options: RuleOptions,
-    /// `amilint preflight`: the kind of request being linted (`None` when
-    /// linting images).
-    pub request: Option<RequestKind>,
     /// AMI002's suggested deprecation date, made once per scan.
     pub deprecate_at: std::sync::OnceLock<String>,
 }
@@ -418,7 +415,6 @@ impl Default for RuleSettings {
         RuleSettings {
             now: Timestamp::now(),
             options: RuleOptions::default(),
-            request: None,
             deprecate_at: std::sync::OnceLock::new(),
         }
     }
@@ -440,14 +436,18 @@ pub struct RawFinding {
 /// that knows which rule is running.
 pub struct Cx<'a> {
     pub settings: &'a RuleSettings,
+    /// `amilint preflight`: the kind of request being linted (`None` when
+    /// linting images).
+    pub request: Option<RequestKind>,
     rule: Option<&'static RuleMeta>,
     findings: Vec<RawFinding>,
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(settings: &'a RuleSettings) -> Self {
+    pub fn new(settings: &'a RuleSettings, request: Option<RequestKind>) -> Self {
         Cx {
             settings,
+            request,
             rule: None,
             findings: Vec::new(),
         }
@@ -497,7 +497,7 @@ impl<'a> Cx<'a> {
     /// Attaches the exact fix to the finding just reported. Requests
     /// (preflight) get none: there is no image yet to run it on.
     pub fn fix(&mut self, fix: Fix) {
-        if self.settings.request.is_some() {
+        if self.request.is_some() {
             return;
         }
         if let Some(last) = self.findings.last_mut() {

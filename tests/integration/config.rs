@@ -622,11 +622,18 @@ fn issue_17_rule_options_are_the_rules_own_typed_table() {
         let (code, out, err) = run(&["scan", EXAMPLE, "--config", &path]);
         assert_eq!(code, 2, "{text}: {err}");
         assert!(out.is_empty(), "{text}");
-        assert!(err.contains(&format!("{path}{want}")), "{text}: want {want} in {err}");
+        assert!(
+            err.contains(&format!("{path}{want}")),
+            "{text}: want {want} in {err}"
+        );
     }
 
     // Configured ⇒ on: AMI013 is off by default; its options switch it on.
-    let config = write(dir.path(), "on.toml", "[rules.AMI013]\nmax_unused_days = 30\n");
+    let config = write(
+        dir.path(),
+        "on.toml",
+        "[rules.AMI013]\nmax_unused_days = 30\n",
+    );
     let (_, doc) = scan_json(&["--config", &config]);
     assert!(rule_ids(&doc).contains("AMI013"), "{doc}");
     let (_, doc) = scan_json(&["--no-config"]);

@@ -317,3 +317,72 @@ fn issue_16_every_request_of_a_large_array_is_located() {
     let expected: Vec<u64> = (0..n as u64).map(|i| 2 + 2 * i).collect();
     assert_eq!(lines, expected);
 }
+
+/// Preflight runs through the scan engine: waivers are judged and counted
+/// (a stale one is a warning), gzip and stdin read like any export, and the
+/// report streams like a scan's.
+#[test]
+fn issue_17_preflight_goes_through_the_engine_waivers_gzip_and_all() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("amilint.toml");
+    std::fs::write(
+        &config,
+        "[[waivers]]\nrules = [\"AMI101\"]\nimages = [\"name:web*\"]\nreason = \"renamed at build\"\nexpires = \"2099-01-01\"\n\
+         [[waivers]]\nrules = [\"AMI104\"]\nimages = [\"name:nothing-*\"]\nreason = \"old\"\nexpires = \"2099-01-01\"\n",
+    )
+    .expect("write");
+    let out = common::amilint()
+        .args([
+            "preflight",
+            "--now",
+            common::NOW,
+            "--format",
+            "json",
+            "--config",
+        ])
+        .arg(&config)
+        .arg("fixtures/requests/register-image.json")
+        .output()
+        .expect("runs");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let waived: Vec<&Value> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule_id"] == "AMI101")
+        .collect();
+    assert_eq!(waived.len(), 1);
+    assert_eq!(waived[0]["suppression"]["kind"], "waiver");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("stale waiver (\"old\""),
+        "the unused waiver is reported: {err}"
+    );
+    assert_eq!(doc["warnings"].as_array().map(Vec::len), Some(1));
+
+    // gzip, from stdin, gives the same findings as the plain file.
+    let plain = std::fs::read("fixtures/requests/register-image.json").expect("read");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &plain).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let (_, from_file, _) =
+        preflight(&["--format", "json", "fixtures/requests/register-image.json"]);
+    let from_stdin = common::amilint()
+        .args([
+            "preflight",
+            "--no-config",
+            "--now",
+            common::NOW,
+            "--format",
+            "json",
+            "-",
+        ])
+        .write_stdin(gz)
+        .output()
+        .expect("runs");
+    let strip = |v: &Value| findings(&v.to_string());
+    let file_doc: Value = serde_json::from_str(&from_file).expect("json");
+    let stdin_doc: Value = serde_json::from_slice(&from_stdin.stdout).expect("json");
+    assert_eq!(strip(&file_doc), strip(&stdin_doc));
+    assert!(!strip(&file_doc).is_empty());
+}

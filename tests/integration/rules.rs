@@ -41,12 +41,10 @@ fn rules() {
             plan.settings.options = config.options;
         }
         let rel = format!("fixtures/rules/{code}.json");
-        let report = if rule.subject == amilint::rules::Subject::Request {
-            let source = amilint::input::InputSource::new(&rel);
-            amilint::engine::preflight_sources(&[source], &plan, None).expect("fixture reads")
-        } else {
-            common::scan(&[&rel], &plan)
-        };
+        if rule.subject == amilint::rules::Subject::Request {
+            plan.reading = amilint::plan::Reading::Requests(None);
+        }
+        let report = common::scan(&[&rel], &plan);
 
         let flagged: BTreeSet<&str> = report.findings.iter().map(|f| &*f.image_id).collect();
         let text = std::fs::read_to_string(path).expect("fixture readable");
