@@ -162,7 +162,7 @@ pub struct ScanArgs {
 
     /// Format of the report on standard output.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: FormatArg,
+    pub format: StdoutFormat,
 
     /// Also write a report to a file, as FORMAT=PATH (repeatable), e.g.
     /// `--output sarif=amilint.sarif`. Files are written whole or not at all.
@@ -361,27 +361,6 @@ pub struct RulesArgs {
     pub policies: PolicyArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
-    Text,
-    Json,
-    Sarif,
-    /// GitHub Actions annotations (workflow commands).
-    Github,
-    /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
-    Markdown,
-    /// JUnit XML: a test case per (image, rule).
-    Junit,
-    /// AWS Security Hub findings (ASFF) for `BatchImportFindings`.
-    Asff,
-    /// OCSF 1.5 Compliance Findings.
-    Ocsf,
-    /// One self-contained HTML page (charts, a filterable table, remediation).
-    Html,
-    /// No report on standard output (use with --output).
-    None,
-}
-
 #[derive(Debug, Args)]
 pub struct PreflightArgs {
     /// The request's API: `register` (RegisterImage) or `create` (CreateImage);
@@ -505,4 +484,51 @@ pub enum RulesFormat {
 /// that no count or size can overflow what uses it).
 fn ranged(min: u64, max: u64) -> clap::builder::RangedU64ValueParser<usize> {
     clap::builder::RangedU64ValueParser::<usize>::new().range(min..=max)
+}
+
+/// The report formats (what each needs and how it is written: `crate::output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    /// GitHub Actions annotations (workflow commands).
+    Github,
+    /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
+    Markdown,
+    /// JUnit XML: a test case per (image, rule).
+    Junit,
+    /// AWS Security Hub findings (ASFF) for `BatchImportFindings`.
+    Asff,
+    /// OCSF 1.5 Compliance Findings (class 2003).
+    Ocsf,
+    /// One self-contained HTML page (charts, a filterable table, remediation).
+    Html,
+}
+
+/// `--format`: a report on standard output, or `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StdoutFormat(pub Option<Format>);
+
+impl clap::ValueEnum for StdoutFormat {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: std::sync::LazyLock<Vec<StdoutFormat>> = std::sync::LazyLock::new(|| {
+            <Format as clap::ValueEnum>::value_variants()
+                .iter()
+                .map(|f| StdoutFormat(Some(*f)))
+                .chain([StdoutFormat(None)])
+                .collect()
+        });
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self.0 {
+            Some(format) => format.to_possible_value(),
+            None => Some(
+                clap::builder::PossibleValue::new("none")
+                    .help("No report on standard output (use with --output)"),
+            ),
+        }
+    }
 }

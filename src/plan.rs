@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
-use crate::cli::{FailOn, FormatArg, LimitArgs, PolicyArgs, ScanArgs};
+use crate::cli::{FailOn, LimitArgs, PolicyArgs, ScanArgs};
 use crate::config::{self, Config};
 use crate::output::Format;
 use crate::policy::{self, Limits, Policy};
@@ -69,6 +69,11 @@ pub struct ScanPlan {
 }
 
 impl ScanPlan {
+    /// Every report's format: the `--output` files', then standard output's.
+    pub fn formats(&self, stdout: Option<Format>) -> impl Iterator<Item = Format> + '_ {
+        self.outputs.iter().map(|(format, _)| *format).chain(stdout)
+    }
+
     /// The default plan: rules on by default, default limits, `--fail-on low`.
     pub fn new(settings: RuleSettings) -> Self {
         ScanPlan {
@@ -360,9 +365,7 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         None => config.fail_on.unwrap_or(Some(Severity::Low)),
     };
 
-    let keep_images = args.format == FormatArg::Junit
-        || outputs.iter().any(|(format, _)| *format == Format::Junit);
-    Ok(ScanPlan {
+    let mut plan = ScanPlan {
         rules,
         severities,
         settings,
@@ -374,10 +377,13 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         allow_tag_suppression: config.allow_tag_suppression,
         config_uri: path.map(|p| Arc::from(p.display().to_string())),
         baseline,
-        keep_images,
+        keep_images: false,
         reading,
         live_uris: args.live.aws && args.live.save.is_none(),
-    })
+    };
+    let keep_images = plan.formats(args.format.0).any(Format::needs_images);
+    plan.keep_images = keep_images;
+    Ok(plan)
 }
 
 /// The fetch options from the command line, checked.

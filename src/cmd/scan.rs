@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 
-use crate::cli::{ColorArg, FormatArg, ScanArgs};
+use crate::cli::{ColorArg, ScanArgs};
 use crate::engine::{self, Target};
 use crate::finding::Report;
 use crate::input::InputSource;
@@ -59,23 +59,8 @@ pub(super) fn outputs(
     Vec<(Format, output::Style, Target)>,
     Option<(String, String)>,
 )> {
-    let stdout_format = match args.format {
-        FormatArg::Text => Some(Format::Text),
-        FormatArg::Json => Some(Format::Json),
-        FormatArg::Sarif => Some(Format::Sarif),
-        FormatArg::Github => Some(Format::Github),
-        FormatArg::Markdown => Some(Format::Markdown),
-        FormatArg::Junit => Some(Format::Junit),
-        FormatArg::Asff => Some(Format::Asff),
-        FormatArg::Ocsf => Some(Format::Ocsf),
-        FormatArg::Html => Some(Format::Html),
-        FormatArg::None => None,
-    };
-    let asff_wanted = stdout_format == Some(Format::Asff)
-        || plan
-            .outputs
-            .iter()
-            .any(|(format, _)| *format == Format::Asff);
+    let stdout_format = args.format.0;
+    let needs_account = plan.formats(stdout_format).any(Format::needs_account);
     let asff_target = match (&args.asff_account, &args.asff_region) {
         (Some(account), Some(region)) => {
             if !crate::model::is_account_id(account) {
@@ -85,7 +70,7 @@ pub(super) fn outputs(
         }
         _ => None,
     };
-    if asff_wanted && asff_target.is_none() && !args.live.aws {
+    if needs_account && asff_target.is_none() && !args.live.aws {
         bail!(
             "the asff format needs --asff-account and --asff-region: the account and region \
              whose Security Hub imports the findings (a live scan takes them from each image)"
@@ -129,7 +114,7 @@ pub(super) fn outputs(
 /// Whether the text report goes to a terminal (which then shows the run's
 /// problems once, not twice).
 pub(super) fn text_on_terminal(args: &ScanArgs) -> bool {
-    args.format == FormatArg::Text && io::stdout().is_terminal()
+    args.format.0 == Some(Format::Text) && io::stdout().is_terminal()
 }
 
 fn use_color(arg: ColorArg) -> bool {

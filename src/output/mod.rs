@@ -22,25 +22,7 @@ use std::io::{self, Write};
 
 use crate::finding::{Finding, Report};
 
-/// The report formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Sarif,
-    /// GitHub Actions annotations (workflow commands).
-    Github,
-    /// A Markdown summary (for `$GITHUB_STEP_SUMMARY`).
-    Markdown,
-    /// JUnit XML: a test case per (image, rule).
-    Junit,
-    /// AWS Security Hub findings (ASFF), for `BatchImportFindings`.
-    Asff,
-    /// OCSF 1.5 Compliance Findings (class 2003).
-    Ocsf,
-    /// One self-contained HTML page for people.
-    Html,
-}
+pub use crate::cli::{Format, StdoutFormat};
 
 impl Format {
     pub fn parse(s: &str) -> Option<Format> {
@@ -60,6 +42,24 @@ impl Format {
             Format::Ocsf => "ocsf",
             Format::Html => "html",
         }
+    }
+
+    /// Written image by image while the scan runs; the others are written
+    /// from the whole report at the end (so the scan keeps every finding).
+    pub fn streams(self) -> bool {
+        !matches!(self, Format::Markdown | Format::Junit)
+    }
+
+    /// Needs the list of linted images (JUnit: a test case per image and rule).
+    pub fn needs_images(self) -> bool {
+        self == Format::Junit
+    }
+
+    /// Needs an AWS account and region for every finding (ASFF: the Security
+    /// Hub that imports it). A live scan has them; offline, the command line
+    /// must give them.
+    pub fn needs_account(self) -> bool {
+        self == Format::Asff
     }
 }
 
@@ -105,88 +105,99 @@ pub struct Style {
 }
 
 /// One output as the scan writes it: the formats that stream (text, JSON,
-/// SARIF, GitHub) get a head, then each image's findings in input order, then
-/// a tail with the counts; Markdown and JUnit need the whole report at the end.
+/// SARIF, GitHub, …) get a head, then each image's findings in input order,
+/// then a tail with the counts; Markdown and JUnit need the whole report at
+/// the end. Each format holds what it needs made once per report.
 #[derive(Clone)]
 pub struct Emitter {
     pub format: Format,
-    style: Style,
-    rule_index: HashMap<&'static str, usize>,
-    asff: Option<asff::Context>,
-    ocsf: Option<ocsf::Context>,
+    writer: Writer,
+}
+
+/// A format with its per-report context.
+#[derive(Clone)]
+enum Writer {
+    Text(Style),
+    Json,
+    /// Each rule's index in `tool.driver.rules`.
+    Sarif(HashMap<&'static str, usize>),
+    Github,
+    Markdown,
+    Junit,
+    Asff(asff::Context),
+    Ocsf(ocsf::Context),
+    Html,
 }
 
 impl Emitter {
     pub fn new(format: Format, report: &Report, style: Style) -> Self {
-        Emitter {
-            format,
-            style,
-            rule_index: match format {
-                Format::Sarif => sarif::rule_index(report),
-                _ => HashMap::new(),
-            },
-            asff: (format == Format::Asff).then(|| asff::Context::new(report)),
-            ocsf: (format == Format::Ocsf).then(|| ocsf::Context::new(report)),
-        }
+        let writer = match format {
+            Format::Text => Writer::Text(style),
+            Format::Json => Writer::Json,
+            Format::Sarif => Writer::Sarif(sarif::rule_index(report)),
+            Format::Github => Writer::Github,
+            Format::Markdown => Writer::Markdown,
+            Format::Junit => Writer::Junit,
+            Format::Asff => Writer::Asff(asff::Context::new(report)),
+            Format::Ocsf => Writer::Ocsf(ocsf::Context::new(report)),
+            Format::Html => Writer::Html,
+        };
+        Emitter { format, writer }
     }
 
     /// Whether the format is written image by image while the scan runs.
     pub fn streams(&self) -> bool {
-        !matches!(self.format, Format::Markdown | Format::Junit)
+        self.format.streams()
     }
 
     pub fn head(&self, report: &Report, out: &mut Vec<u8>) {
-        match self.format {
-            Format::Json => json::head(report, out),
-            Format::Sarif => sarif::head(report, out),
-            Format::Asff => asff::head(out),
-            Format::Ocsf => ocsf::head(out),
-            Format::Html => html::head(out),
-            Format::Text | Format::Github | Format::Markdown | Format::Junit => {}
+        match &self.writer {
+            Writer::Json => json::head(report, out),
+            Writer::Sarif(_) => sarif::head(report, out),
+            Writer::Asff(_) => asff::head(out),
+            Writer::Ocsf(_) => ocsf::head(out),
+            Writer::Html => html::head(out),
+            Writer::Text(_) | Writer::Github | Writer::Markdown | Writer::Junit => {}
         }
     }
 
     /// One image's findings, in report order.
     pub fn image(&self, findings: &[Finding], out: &mut Vec<u8>) {
-        match self.format {
-            Format::Json => json::image(findings, out),
-            Format::Sarif => sarif::image(findings, &self.rule_index, out),
-            Format::Text => text::image(findings, self.style, out),
-            Format::Github => github::image(findings, out),
-            Format::Asff => {
-                let cx = self.asff.as_ref().expect("invariant: set for ASFF");
-                asff::image(findings, cx, out);
-            }
-            Format::Ocsf => {
-                let cx = self.ocsf.as_ref().expect("invariant: set for OCSF");
-                ocsf::image(findings, cx, out);
-            }
-            Format::Html => html::image(findings, out),
-            Format::Markdown | Format::Junit => {}
+        match &self.writer {
+            Writer::Json => json::image(findings, out),
+            Writer::Sarif(index) => sarif::image(findings, index, out),
+            Writer::Text(style) => text::image(findings, *style, out),
+            Writer::Github => github::image(findings, out),
+            Writer::Asff(cx) => asff::image(findings, cx, out),
+            Writer::Ocsf(cx) => ocsf::image(findings, cx, out),
+            Writer::Html => html::image(findings, out),
+            Writer::Markdown | Writer::Junit => {}
         }
     }
 
     /// What goes between two images' (non-empty) findings.
     pub fn separator(&self) -> &'static [u8] {
-        match self.format {
-            Format::Json | Format::Sarif | Format::Asff | Format::Ocsf | Format::Html => b",",
-            _ => b"",
+        match self.writer {
+            Writer::Json | Writer::Sarif(_) | Writer::Asff(_) | Writer::Ocsf(_) | Writer::Html => {
+                b","
+            }
+            Writer::Text(_) | Writer::Github | Writer::Markdown | Writer::Junit => b"",
         }
     }
 
     /// The rest of the report, once every finding has been written.
     pub fn tail(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut buf = Vec::new();
-        match self.format {
-            Format::Json => json::tail(report, &mut buf),
-            Format::Sarif => sarif::tail(report, &mut buf),
-            Format::Text => text::tail(report, self.style.color, &mut buf),
-            Format::Github => github::tail(report, &mut buf),
-            Format::Asff => asff::tail(report, &mut buf),
-            Format::Ocsf => ocsf::tail(report, &mut buf),
-            Format::Html => html::tail(report, &mut buf),
-            Format::Markdown => markdown::emit(report, &mut buf)?,
-            Format::Junit => junit::emit(report, &mut buf)?,
+        match &self.writer {
+            Writer::Json => json::tail(report, &mut buf),
+            Writer::Sarif(_) => sarif::tail(report, &mut buf),
+            Writer::Text(style) => text::tail(report, style.color, &mut buf),
+            Writer::Github => github::tail(report, &mut buf),
+            Writer::Asff(_) => asff::tail(report, &mut buf),
+            Writer::Ocsf(_) => ocsf::tail(report, &mut buf),
+            Writer::Html => html::tail(report, &mut buf),
+            Writer::Markdown => markdown::emit(report, &mut buf)?,
+            Writer::Junit => junit::emit(report, &mut buf)?,
         }
         out.write_all(&buf)
     }

@@ -87,10 +87,16 @@ fn fixture_files() -> Vec<String> {
 fn a_live_scan_of_a_fixture_equals_an_offline_scan_of_it() {
     for file in fixture_files() {
         let server = fixture_server(&file, &["--page-size", "3"]);
-        let (code, live, err) =
-            live_json(&server, "eu-west-1", &["--attributes", "--select", "ALL"]);
+        // A rule's options come from its fixture's .toml, as in the rules test.
+        let options = file.replace(".json", ".toml");
+        let mut args = vec!["--select", "ALL"];
+        if std::path::Path::new(&options).exists() {
+            args.extend(["--config", &options]);
+        }
+        let live_args: Vec<&str> = ["--attributes"].into_iter().chain(args.clone()).collect();
+        let (code, live, err) = live_json(&server, "eu-west-1", &live_args);
         assert_ne!(code, 2, "{file}: {err}\n{}", live["errors"]);
-        let offline = offline_json(&file, &["--select", "ALL"]);
+        let offline = offline_json(&file, &args);
         assert_eq!(findings(&live), findings(&offline), "{file}");
         assert!(
             !findings(&live).is_empty(),
