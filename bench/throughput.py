@@ -3,6 +3,7 @@
 
     python3 bench/throughput.py                    # 10k, 100k and 1M images, 3 runs
     python3 bench/throughput.py --sizes 10000,100000 --runs 5
+    python3 bench/throughput.py --before /tmp/old/amilint   # a change, before and after
 
 What it does, in one go:
 - builds amilint and the baseline program (bench/parse_baseline.rs) in release,
@@ -16,6 +17,8 @@ What it does, in one go:
     jq           AMI001–AMI004 as a jq program (bench/peers/ami001-004.jq)
     cfn-guard    AMI001–AMI004 as Guard rules (bench/peers/ami001-004.guard)
     +policy      amilint plus policies/prod-required-tags.rhai (100k only)
+    before       with --before BIN: that binary, run exactly like `amilint`
+                 (a change's before/after, interleaved in the same run)
   Peers that are not installed are skipped with a note; jq and cfn-guard load
   the whole file into memory, so they run only on the sizes given by
   --jq-sizes and --guard-sizes;
@@ -90,6 +93,12 @@ def tools_for(n, args, out_dir):
         ("amilint", scan + ["-o", f"json={json_out}", "-o", f"sarif={sarif_out}"], (0,), json_out),
         ("amilint-4", scan + ["--select", ",".join(RULES4), "-o", f"json={four_out}"], (0,), four_out),
     ]
+    if args.before:
+        before_json = os.path.join(out_dir, f"before_{n}.json")
+        before_sarif = os.path.join(out_dir, f"before_{n}.sarif")
+        tools.insert(1, ("before", [args.before] + scan[1:] + ["-o", f"json={before_json}",
+                                                                "-o", f"sarif={before_sarif}"],
+                         (0,), before_json))
     if n == args.policy_size:
         # The default scan with both reports, plus one policy.
         tools.append(("+policy", scan + ["--policy", POLICY, "-o", f"json={policy_json}",
@@ -117,7 +126,7 @@ def check_counts(n, results):
     """amilint's AMI001–AMI004 counts and images scanned against the baseline's
     (and jq's) independent counts. A fast wrong answer does not count."""
     expected = json.loads(results["baseline"]["out"])
-    for name in ("amilint", "amilint-4", "+policy"):
+    for name in ("amilint", "before", "amilint-4", "+policy"):
         if name not in results:
             continue
         summary = summary_of(results[name]["report"])
@@ -159,6 +168,7 @@ def main():
     ap.add_argument("--out-dir", default="/dev/shm/amilint-bench" if os.path.isdir("/dev/shm")
                     else os.path.join(ROOT, "bench-data", "out"))
     ap.add_argument("--no-build", action="store_true", help="use the binaries already built")
+    ap.add_argument("--before", help="another amilint binary to run like `amilint` (before/after)")
     args = ap.parse_args()
 
     if not args.no_build:
@@ -209,6 +219,11 @@ def main():
     for n, name, med, lo, hi, peak, mbs, ips, ratio in rows:
         print(f"| {n:,} | {name} | {med:.2f} s | {lo:.2f}–{hi:.2f} | {peak:.0f} MiB "
               f"| {mbs:.0f} | {ips:,.0f} | {ratio} |")
+    for n in args.sizes if args.before else ():
+        after = next(r for r in rows if r[0] == n and r[1] == "amilint")
+        before = next(r for r in rows if r[0] == n and r[1] == "before")
+        print(f"\n{n:,} images: amilint {after[2]:.2f} s, before {before[2]:.2f} s: "
+              f"after/before = {after[2] / before[2]:.3f}; peak RSS {after[5]:.0f} vs {before[5]:.0f} MiB")
     policy = [r for r in rows if r[1] == "+policy"]
     if policy:
         n = policy[0][0]

@@ -99,7 +99,10 @@ impl BaselineState {
 impl Finding {
     /// Whether the gate counts it: not suppressed, and new if there is a baseline.
     pub fn counts(&self) -> bool {
-        self.suppression.is_none() && self.baseline != Some(BaselineState::Unchanged)
+        counts(
+            self.suppression.is_some(),
+            self.baseline == Some(BaselineState::Unchanged),
+        )
     }
 }
 
@@ -263,8 +266,7 @@ impl Report {
 
     /// Whether any finding the gate counts is at or above the `--fail-on` threshold.
     pub fn fails(&self) -> bool {
-        self.fail_on
-            .is_some_and(|threshold| self.tally.counting.range(threshold..).any(|(_, n)| *n > 0))
+        fails(&self.tally.counting, self.fail_on)
     }
 
     pub fn suppressed(&self) -> usize {
@@ -408,4 +410,15 @@ impl std::fmt::Display for Note {
 pub struct ScannedImage {
     pub id: Arc<str>,
     pub name: Option<Arc<str>>,
+}
+
+/// Whether the gate counts a finding: neither suppressed (waiver, tag) nor
+/// unchanged since the baseline. A scan and `merge` count with this.
+pub fn counts(suppressed: bool, unchanged: bool) -> bool {
+    !suppressed && !unchanged
+}
+
+/// Whether counting findings (by severity) fail the gate at `fail_on`.
+pub fn fails(counting: &BTreeMap<Severity, usize>, fail_on: Option<Severity>) -> bool {
+    fail_on.is_some_and(|threshold| counting.range(threshold..).any(|(_, n)| *n > 0))
 }

@@ -60,15 +60,6 @@ pub struct ScopeResult {
     pub attribute_errors: Vec<(String, String)>,
 }
 
-/// Everything a live scan fetched, scopes in (account, region) order.
-#[derive(Debug)]
-pub struct Fetched {
-    pub scopes: Vec<ScopeResult>,
-    /// API operations called (each page and each attribute call counts once;
-    /// the SDK's retries are not counted).
-    pub api_calls: u64,
-}
-
 /// The most DescribeImages pages one scope may take (1,000 images a page on
 /// AWS): past it the scope fails rather than page forever.
 const MAX_PAGES: usize = 100_000;
@@ -81,10 +72,18 @@ const ATTRIBUTES: [ImageAttributeName; 4] = [
     ImageAttributeName::DeregistrationProtection,
 ];
 
-/// Fetches every scope. Fails as a whole only when not even the base
-/// configuration can be set up (no region, say); a scope that fails is
-/// reported in its `ScopeResult`.
-pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetched, String> {
+/// Fetches every scope, handing each to `each` as soon as it and the scopes
+/// before it in (account, region) order are done: a scope's images are held
+/// only until `each` has taken them. `each` returns `false` to stop (the
+/// scopes still in flight are dropped). Returns the API operations called
+/// (each page and each attribute call counts once; the SDK's retries do not).
+/// Fails as a whole only when not even the base configuration can be set up
+/// (no region, say); a scope that fails is reported in its `ScopeResult`.
+pub async fn fetch(
+    opts: &FetchOptions,
+    progress: Arc<Progress>,
+    mut each: impl FnMut(ScopeResult) -> bool,
+) -> Result<u64, String> {
     let base = base_config(opts).await;
     let default_region = base
         .region()
@@ -133,20 +132,35 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
 
     let attribute_limit = Arc::new(Semaphore::new(opts.attribute_concurrency.max(1)));
     let scope_limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    let mut results: Vec<ScopeResult> = failed;
+    // Every scope, numbered as made (two failed accounts may share a name):
+    // those that failed before any call are done already.
+    let mut order: Vec<(Scope, usize)> = Vec::new();
+    let mut done: BTreeMap<(Scope, usize), ScopeResult> = BTreeMap::new();
+    let mut finish = |result: ScopeResult, order: &mut Vec<(Scope, usize)>| {
+        let key = (result.scope.clone(), order.len());
+        order.push(key.clone());
+        done.insert(key, result);
+    };
+    for result in failed {
+        finish(result, &mut order);
+    }
     let mut tasks = JoinSet::new();
     for (account, config) in accounts {
         let account_id = match account {
             Ok(id) => id,
             Err(reason) => {
-                results.push(ScopeResult {
-                    scope: Scope {
-                        account_id: "unknown".to_string(),
-                        region: default_region.clone(),
+                let scope = Scope {
+                    account_id: "unknown".to_string(),
+                    region: default_region.clone(),
+                };
+                finish(
+                    ScopeResult {
+                        scope,
+                        outcome: Err(reason),
+                        attribute_errors: Vec::new(),
                     },
-                    outcome: Err(reason),
-                    attribute_errors: Vec::new(),
-                });
+                    &mut order,
+                );
                 continue;
             }
         };
@@ -154,14 +168,18 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
             match enabled_regions(&config, &default_region, &progress).await {
                 Ok(regions) => regions,
                 Err(reason) => {
-                    results.push(ScopeResult {
-                        scope: Scope {
-                            account_id,
-                            region: default_region.clone(),
+                    let scope = Scope {
+                        account_id,
+                        region: default_region.clone(),
+                    };
+                    finish(
+                        ScopeResult {
+                            scope,
+                            outcome: Err(format!("DescribeRegions: {reason}")),
+                            attribute_errors: Vec::new(),
                         },
-                        outcome: Err(format!("DescribeRegions: {reason}")),
-                        attribute_errors: Vec::new(),
-                    });
+                        &mut order,
+                    );
                     continue;
                 }
             }
@@ -185,25 +203,43 @@ pub async fn fetch(opts: &FetchOptions, progress: Arc<Progress>) -> Result<Fetch
             let progress = progress.clone();
             let attribute_limit = attribute_limit.clone();
             let scope_limit = scope_limit.clone();
+            let index = order.len();
+            order.push((scope.clone(), index));
             tasks.spawn(async move {
                 let _slot = scope_limit.acquire_owned().await;
                 let result = fetch_scope(scope, &client, &opts, &progress, &attribute_limit).await;
                 progress.scopes_done.fetch_add(1, Ordering::Relaxed);
-                result
+                (index, result)
             });
         }
     }
+    // In (account, region) order: a scope is handed on once it and those
+    // before it are done; the ones after it wait.
+    order.sort();
+    let mut order = order.into_iter().peekable();
+    let mut hand_on = |done: &mut BTreeMap<(Scope, usize), ScopeResult>| {
+        while let Some(next) = order.peek() {
+            let Some(result) = done.remove(next) else {
+                return true;
+            };
+            order.next();
+            if !each(result) {
+                return false;
+            }
+        }
+        true
+    };
+    if !hand_on(&mut done) {
+        return Ok(progress.api_calls.load(Ordering::Relaxed));
+    }
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(result) => results.push(result),
-            Err(e) => return Err(format!("a fetch task failed: {e}")),
+        let (index, result) = joined.map_err(|e| format!("a fetch task failed: {e}"))?;
+        done.insert((result.scope.clone(), index), result);
+        if !hand_on(&mut done) {
+            break;
         }
     }
-    results.sort_by(|a, b| a.scope.cmp(&b.scope));
-    Ok(Fetched {
-        scopes: results,
-        api_calls: progress.api_calls.load(Ordering::Relaxed),
-    })
+    Ok(progress.api_calls.load(Ordering::Relaxed))
 }
 
 async fn fetch_scope(

@@ -1,123 +1,139 @@
-//! `amilint scan --aws`: live images through the engine.
+//! `amilint scan --aws`: live images through the engine. Without `--save`
+//! the fetched images flow into the pipeline scope by scope, as they arrive;
+//! with `--save` they are written as a describe-images export first, and the
+//! findings point into it.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
+use crate::aws::connect::Progress;
+use crate::aws::fetch::{self, FetchOptions, ScopeResult};
 use crate::cli::AwsArgs;
-use crate::engine::{self, Target};
-use crate::finding::{ErrorKind, Report, ScanError};
+use crate::engine::{self, Feed, Origin, Target};
+use crate::finding::{ErrorKind, Report, ScanError, ScopeStatus};
 use crate::input::InputSource;
 use crate::model::Image;
 use crate::output::{self, Format};
 use crate::plan::ScanPlan;
 
-/// `scan --aws`: fetch, write the fetched images as a describe-images export
-/// (the `--save` file, or a temporary one), then scan that exactly like an
-/// offline export, with the scopes' statuses in the report.
 pub(super) fn scan(
     args: &AwsArgs,
     plan: &ScanPlan,
     targets: Vec<(Format, output::Style, Target)>,
     asff_target: Option<(String, String)>,
 ) -> Result<Report> {
-    use crate::aws::{connect::Progress, fetch};
-
     let opts = crate::plan::fetch_options(args)?;
+    let Some(save) = &args.save else {
+        // Without a file to point at, findings name `aws/ACCOUNT/REGION/ID.json`.
+        let mut report = Report::new(
+            plan.settings.now,
+            vec![Arc::from("aws")],
+            plan.rules.clone(),
+            plan.fail_on,
+        );
+        report.asff_target = asff_target;
+        let produce = move |hand_on: &mut dyn FnMut(Vec<Image>) -> bool| {
+            fetch_all(&opts, |scope, origin| {
+                record(&scope, origin);
+                scope.outcome.map_or(true, &mut *hand_on)
+            })
+        };
+        return engine::run(
+            Feed::Images(Box::new(produce)),
+            plan,
+            report,
+            targets,
+            false,
+        );
+    };
+
+    // `--save`: every image into the export, then the export is scanned.
+    let mut images: Vec<Image> = Vec::new();
+    let origin = fetch_all(&opts, |scope, origin| {
+        record(&scope, origin);
+        images.extend(scope.outcome.unwrap_or_default());
+        true
+    })?;
+    engine::write_atomically(save, |out| write_export(&images, out))?;
+    drop(images);
+    let source = InputSource::new(&save.to_string_lossy());
+    let mut report = Report::new(
+        plan.settings.now,
+        vec![source.uri.clone()],
+        plan.rules.clone(),
+        plan.fail_on,
+    );
+    report.asff_target = asff_target;
+    report.scopes = origin.scopes;
+    report.errors = origin.errors;
+    report.api_calls = origin.api_calls;
+    engine::run_scan(std::slice::from_ref(&source), plan, report, targets, false)
+}
+
+/// Runs the fetch on its own runtime, with the progress line, handing each
+/// scope (in order) to `each`; `false` back stops it. A gate that scanned
+/// nothing must not pass: no scope at all is an error.
+fn fetch_all(
+    opts: &FetchOptions,
+    mut each: impl FnMut(ScopeResult, &mut Origin) -> bool,
+) -> Result<Origin> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     let progress = Arc::new(Progress::default());
-    let display = crate::output::progress::start(progress.clone());
-    let fetched = runtime.block_on(fetch::fetch(&opts, progress));
+    let display = output::progress::start(progress.clone());
+    let mut origin = Origin::default();
+    let fetched = runtime.block_on(fetch::fetch(opts, progress, |scope| {
+        each(scope, &mut origin)
+    }));
     display.finish();
-    let fetched = fetched.map_err(|e| anyhow::anyhow!("--aws: {e}"))?;
-    // A gate that scanned nothing must not pass.
-    if fetched.scopes.is_empty() {
+    let api_calls = fetched.map_err(|e| anyhow::anyhow!("--aws: {e}"))?;
+    if origin.scopes.is_empty() {
         bail!("--aws: no account and region to scan: nothing was scanned");
     }
+    origin.api_calls = Some(api_calls);
+    Ok(origin)
+}
 
-    let images: Vec<&Image> = fetched
-        .scopes
-        .iter()
-        .filter_map(|s| s.outcome.as_ref().ok())
-        .flatten()
-        .collect();
-    let mut temp = None;
-    let export_path = match &args.save {
-        Some(path) => {
-            engine::write_atomically(path, |out| write_export(&images, out))?;
-            path.clone()
-        }
-        None => {
-            let mut file = tempfile::NamedTempFile::new().context("creating a temporary file")?;
-            engine::sink::remove_on_interrupt(file.path());
-            {
-                let mut out = BufWriter::new(file.as_file_mut());
-                write_export(&images, &mut out)
-                    .and_then(|()| out.flush())
-                    .context("writing the temporary export")?;
-            }
-            let path = file.path().to_path_buf();
-            temp = Some(file);
-            path
-        }
+/// A scope's status, its failure and its images' attribute failures.
+fn record(scope: &ScopeResult, origin: &mut Origin) {
+    let (account, region) = (&scope.scope.account_id, &scope.scope.region);
+    let fetch_error = |message: String, image_id: Option<Arc<str>>| ScanError {
+        kind: ErrorKind::Fetch,
+        message,
+        rule: None,
+        image_id,
+        source: None,
+        scope: Some((account.clone(), region.clone())),
     };
-    let source = InputSource::new(&export_path.to_string_lossy());
-    // Without `--save` there is no file to point at (see `ScanPlan::live_uris`).
-    let inputs = if args.save.is_some() {
-        vec![source.uri.clone()]
-    } else {
-        vec![Arc::from("aws")]
-    };
-    let mut report = Report::new(plan.settings.now, inputs, plan.rules.clone(), plan.fail_on);
-    report.asff_target = asff_target;
-    for scope in &fetched.scopes {
-        let (account, region) = (&scope.scope.account_id, &scope.scope.region);
-        let fetch_error = |message: String, image_id: Option<Arc<str>>| ScanError {
-            kind: ErrorKind::Fetch,
-            message,
-            rule: None,
-            image_id,
-            source: None,
-            scope: Some((account.clone(), region.clone())),
-        };
-        match &scope.outcome {
-            Ok(images) => report.scopes.push(crate::finding::ScopeStatus {
-                account_id: account.clone(),
-                region: region.clone(),
-                outcome: Ok(images.len() as u64),
-            }),
-            Err(reason) => {
-                report.scopes.push(crate::finding::ScopeStatus {
-                    account_id: account.clone(),
-                    region: region.clone(),
-                    outcome: Err(reason.clone()),
-                });
-                report.errors.push(fetch_error(reason.clone(), None));
-            }
-        }
-        for (id, reason) in &scope.attribute_errors {
-            report
-                .errors
-                .push(fetch_error(reason.clone(), Some(Arc::from(id.as_str()))));
-        }
+    origin.scopes.push(ScopeStatus {
+        account_id: account.clone(),
+        region: region.clone(),
+        outcome: match &scope.outcome {
+            Ok(images) => Ok(images.len() as u64),
+            Err(reason) => Err(reason.clone()),
+        },
+    });
+    if let Err(reason) = &scope.outcome {
+        origin.errors.push(fetch_error(reason.clone(), None));
     }
-    report.api_calls = Some(fetched.api_calls);
-    let report = engine::run_scan(std::slice::from_ref(&source), plan, report, targets, false)?;
-    drop(temp);
-    Ok(report)
+    for (id, reason) in &scope.attribute_errors {
+        origin
+            .errors
+            .push(fetch_error(reason.clone(), Some(Arc::from(id.as_str()))));
+    }
 }
 
 /// Writes images as `{"Images": [...]}`, indented like the AWS CLI.
-fn write_export(images: &[&Image], out: &mut dyn Write) -> io::Result<()> {
+fn write_export(images: &[Image], out: &mut dyn Write) -> io::Result<()> {
     #[derive(serde::Serialize)]
     struct Export<'a> {
         #[serde(rename = "Images")]
-        images: &'a [&'a Image],
+        images: &'a [Image],
     }
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);

@@ -15,7 +15,7 @@ mod judge;
 pub mod pipeline;
 pub mod sink;
 
-pub use pipeline::run_scan;
+pub use pipeline::{Feed, Origin, run, run_scan};
 pub use sink::{Target, commit_all, write_atomically};
 
 /// Reads every source and runs the plan's rules and policies on each image,

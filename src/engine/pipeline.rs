@@ -2,6 +2,7 @@
 //! batches, the outputs are written in input order.
 
 use std::io;
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
@@ -10,10 +11,11 @@ use super::evaluate::{At, ErrorLog, Linted, Skips, check_image};
 use super::judge::waiver_warnings;
 use super::sink::{Target, commit_all};
 use crate::error::InputError;
-use crate::finding::Report;
+use crate::finding::{Report, ScanError, ScopeStatus};
 use crate::input::{
     InputSource, ReadConfig, is_create_image, parse_image, parse_request, read_raw,
 };
+use crate::model::Image;
 use crate::output::{self, Format};
 use crate::plan::{Reading, ScanPlan};
 use crate::rules::RequestKind;
@@ -46,13 +48,37 @@ pub(super) const BATCH_BYTES: usize = 4 << 20;
 /// `keys` (`None` when the reader did not record its keys).
 type ImageSpan = (usize, u64, u64, Option<(usize, usize)>);
 
-/// Image objects found by the reader, not yet parsed.
+/// Image objects found by the reader, not yet parsed; or images that came
+/// parsed (a live scan).
 pub(super) struct Batch {
     input_index: usize,
     bytes: Vec<u8>,
     images: Vec<ImageSpan>,
     /// The offsets of the images' top-level keys, back to back.
     keys: Vec<u32>,
+    parsed: Vec<Image>,
+}
+
+/// Where a scan's images come from.
+pub enum Feed<'a> {
+    /// Exports (or request files), read and parsed on the way.
+    Sources(&'a [InputSource]),
+    /// Images that come parsed (a live scan): the producer hands them on in
+    /// order (`false` back: the scan has stopped) and says at the end where
+    /// they came from.
+    Images(Box<Produce<'a>>),
+}
+
+/// A producer of parsed images (see `Feed::Images`).
+pub type Produce<'a> = dyn FnOnce(&mut dyn FnMut(Vec<Image>) -> bool) -> Result<Origin> + Send + 'a;
+
+/// What a feed of parsed images adds to the report: the live scan's scopes,
+/// its fetch errors and its API call count.
+#[derive(Debug, Default)]
+pub struct Origin {
+    pub scopes: Vec<ScopeStatus>,
+    pub errors: Vec<ScanError>,
+    pub api_calls: Option<u64>,
 }
 
 /// What checking one image gave.
@@ -73,10 +99,26 @@ pub(super) enum Checked {
 pub fn run_scan(
     sources: &[InputSource],
     plan: &ScanPlan,
+    report: Report,
+    targets: Vec<(Format, output::Style, Target)>,
+    keep_findings: bool,
+) -> Result<Report> {
+    run(Feed::Sources(sources), plan, report, targets, keep_findings)
+}
+
+/// `run_scan` for any feed: exports, or images that come parsed.
+pub fn run(
+    feed: Feed<'_>,
+    plan: &ScanPlan,
     mut report: Report,
     targets: Vec<(Format, output::Style, Target)>,
     keep_findings: bool,
 ) -> Result<Report> {
+    let sources = match &feed {
+        Feed::Sources(sources) => *sources,
+        Feed::Images(_) => &[],
+    };
+    let live_uri: Arc<str> = Arc::from("aws");
     report.requests = plan.reading != Reading::Images;
     let mut sinks: Vec<Sink> = targets
         .into_iter()
@@ -110,14 +152,35 @@ pub fn run_scan(
         in_baseline: std::collections::HashSet::new(),
         skips: Skips::default(),
     };
-    let outcome: Result<()> = std::thread::scope(|scope| {
+    let outcome: Result<Origin> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
-        let reader = scope.spawn(move || read_batches(sources, plan.reading, tx));
+        let reader = scope.spawn(move || match feed {
+            Feed::Sources(sources) => read_batches(sources, plan.reading, tx)
+                .map(|()| Origin::default())
+                .map_err(anyhow::Error::from),
+            Feed::Images(produce) => produce(&mut |mut images| {
+                while !images.is_empty() {
+                    let rest = images.split_off(images.len().min(BATCH));
+                    let batch = Batch {
+                        input_index: 0,
+                        bytes: Vec::new(),
+                        images: Vec::new(),
+                        keys: Vec::new(),
+                        parsed: images,
+                    };
+                    if tx.send(batch).is_err() {
+                        return false;
+                    }
+                    images = rest;
+                }
+                true
+            }),
+        });
         let mut done: Option<Vec<Checked>> = None;
         let mut result = Ok(());
         for batch in rx.iter() {
             let (checked, written) = rayon::join(
-                || check_batch(&batch, sources, plan, &streaming),
+                || check_batch(&batch, sources, &live_uri, plan, &streaming),
                 || done.take().map_or(Ok(()), |c| state.absorb(c)),
             );
             done = Some(checked);
@@ -138,10 +201,9 @@ pub fn run_scan(
             .expect("invariant: the reader thread does not panic");
         // An image the reader passed but that failed to parse comes first.
         result?;
-        read?;
-        Ok(())
+        read
     });
-    outcome?;
+    let origin = outcome?;
     let ScanState {
         errors,
         waiver_used,
@@ -150,6 +212,11 @@ pub fn run_scan(
         skips,
         ..
     } = state;
+    // Where the images came from first (a live scan's scopes and fetch
+    // errors), then what checking them found.
+    report.scopes.extend(origin.scopes);
+    report.errors.extend(origin.errors);
+    report.api_calls = report.api_calls.or(origin.api_calls);
     report.notes = skips.notes(report.images_scanned);
     report.errors.extend(errors.finish());
     report
@@ -251,6 +318,7 @@ pub(super) fn read_batches(
             bytes: Vec::with_capacity(BATCH * 2048),
             images: Vec::with_capacity(BATCH),
             keys: Vec::with_capacity(BATCH * 32),
+            parsed: Vec::new(),
         };
         let mut batch = new_batch();
         let stopped = || InputError::Io {
@@ -285,13 +353,35 @@ pub(super) fn read_batches(
     Ok(())
 }
 
-/// Parses and checks one batch in parallel, in order.
+/// Parses (as needed) and checks one batch in parallel, in order.
 pub(super) fn check_batch(
     batch: &Batch,
     sources: &[InputSource],
+    live_uri: &Arc<str>,
     plan: &ScanPlan,
     streaming: &[output::Emitter],
 ) -> Vec<Checked> {
+    if !batch.parsed.is_empty() {
+        // A live scan's images: no file to point into (`ScanPlan::live_uris`).
+        return batch
+            .parsed
+            .par_iter()
+            .map(|image| {
+                if !image.is_linted_type() {
+                    return Checked::Skipped;
+                }
+                let at = At {
+                    raw: &[],
+                    keys: None,
+                    line: 1,
+                    column: 1,
+                    uri: live_uri,
+                    input_index: 0,
+                };
+                rendered(check_image(image, &at, plan, None), streaming)
+            })
+            .collect();
+    }
     let source = &sources[batch.input_index];
     let name = source.name();
     (0..batch.images.len())
@@ -329,18 +419,22 @@ pub(super) fn check_batch(
                 uri: &source.uri,
                 input_index: batch.input_index,
             };
-            let mut linted = check_image(&image, &at, plan, request);
-            linted.rendered = streaming
-                .iter()
-                .map(|emitter| {
-                    let mut out = Vec::with_capacity(linted.findings.len() * 768);
-                    if !linted.findings.is_empty() {
-                        emitter.image(&linted.findings, &mut out);
-                    }
-                    out
-                })
-                .collect();
-            Checked::Linted(Box::new(linted))
+            rendered(check_image(&image, &at, plan, request), streaming)
         })
         .collect()
+}
+
+/// An image's findings rendered for each streaming output.
+fn rendered(mut linted: Linted, streaming: &[output::Emitter]) -> Checked {
+    linted.rendered = streaming
+        .iter()
+        .map(|emitter| {
+            let mut out = Vec::with_capacity(linted.findings.len() * 768);
+            if !linted.findings.is_empty() {
+                emitter.image(&linted.findings, &mut out);
+            }
+            out
+        })
+        .collect();
+    Checked::Linted(Box::new(linted))
 }

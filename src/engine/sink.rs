@@ -48,15 +48,6 @@ pub enum Target {
 static IN_PROGRESS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 static STDOUT_START: std::sync::Mutex<Option<(File, u64)>> = std::sync::Mutex::new(None);
 
-/// Has an interrupted run remove `path` (a temporary file of its own).
-#[cfg(feature = "aws")]
-pub fn remove_on_interrupt(path: &Path) {
-    clean_up_on_interrupt();
-    if let Ok(mut paths) = IN_PROGRESS.lock() {
-        paths.push(path.to_path_buf());
-    }
-}
-
 /// Removes what an interrupted run leaves: its temporary files, and a report
 /// half-written in place on standard output.
 pub fn clean_up_now() {

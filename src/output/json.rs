@@ -1,349 +1,16 @@
-//! The JSON report, version 1. Its shape is public API: change it only by
-//! adding fields, or by bumping `schema_version`.
+//! The JSON report: `crate::report::v1` defines it; this writes it from a
+//! scan's `Report`, streaming (findings through a fast line writer that a
+//! test holds equal to `v1::Finding`).
 
-use std::collections::BTreeMap;
-
-use schemars::JsonSchema;
-use serde::Serialize;
+use std::borrow::Cow::Borrowed;
 
 use super::line::Object;
 use crate::finding::{Finding, Report};
-use crate::remedy::Input;
-
-pub const SCHEMA_VERSION: u32 = 1;
-
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-#[allow(dead_code)] // Describes the report for its JSON Schema; `head`, `image` and `tail` write it.
-struct JsonReport<'a> {
-    schema_version: u32,
-    tool: Tool<'a>,
-    scan: Scan<'a>,
-    /// In input order: by input, then image, then rule.
-    findings: Vec<JsonFinding<'a>>,
-    errors: Vec<JsonError<'a>>,
-    /// Configuration warnings (expired or stale waivers); they do not change the exit code.
-    warnings: Vec<JsonWarning<'a>>,
-    /// Rules skipped on images that lack the data they need, one entry per rule.
-    notes: Vec<JsonNote<'a>>,
-    summary: Summary<'a>,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonWarning<'a> {
-    message: &'a str,
-    file: Option<&'a str>,
-    line: Option<u64>,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonNote<'a> {
-    rule_id: &'a str,
-    /// Images the rule was skipped on.
-    skipped: u64,
-    /// Images scanned in all.
-    images: u64,
-    /// The data the rule needs, as the describe-images key that holds it.
-    needs: &'a str,
-    /// The whole note, with how to get the data.
-    message: String,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonSuppression<'a> {
-    /// `waiver` or `tag`.
-    kind: &'a str,
-    justification: &'a str,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonBaseline {
-    new: usize,
-    unchanged: usize,
-    absent: usize,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct Tool<'a> {
-    name: &'a str,
-    version: &'a str,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct Scan<'a> {
-    now: String,
-    inputs: Vec<&'a str>,
-    rules: Vec<&'a str>,
-    fail_on: &'a str,
-    /// Live scans: every account × region and how it ended (empty offline).
-    scopes: Vec<JsonScope<'a>>,
-    /// Live scans: API operations called (null offline).
-    api_calls: Option<u64>,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonScope<'a> {
-    account_id: &'a str,
-    region: &'a str,
-    /// `scanned` or `failed`.
-    status: &'a str,
-    images: Option<u64>,
-    error: Option<&'a str>,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct Summary<'a> {
-    images_scanned: u64,
-    images_skipped: u64,
-    findings: usize,
-    by_severity: BTreeMap<&'a str, usize>,
-    by_rule: BTreeMap<&'a str, usize>,
-    /// Findings suppressed by a waiver or an image tag (counted in `findings`).
-    suppressed: usize,
-    /// With `--baseline`: findings new and unchanged, and baseline findings gone.
-    baseline: Option<JsonBaseline>,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonFinding<'a> {
-    rule_id: &'a str,
-    rule_name: &'a str,
-    severity: &'a str,
-    image_id: &'a str,
-    image_name: Option<&'a str>,
-    /// Live scans: where the image was found.
-    account_id: Option<&'a str>,
-    region: Option<&'a str>,
-    image_arn: Option<&'a str>,
-    message: &'a str,
-    location: JsonLocation<'a>,
-    fingerprint: &'a str,
-    suppression: Option<JsonSuppression<'a>>,
-    /// With `--baseline`: `new` or `unchanged`.
-    baseline_state: Option<&'a str>,
-    /// The exact fix for this image, when the rule knows one.
-    remediation: Option<JsonFix<'a>>,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonFix<'a> {
-    /// AWS CLI commands, shell-quoted, to run in order.
-    commands: &'a [String],
-    /// The same calls as data, what `amilint fix` reads: the EC2 operation and
-    /// its input document (the API's, as `aws ec2 … --cli-input-json` takes it).
-    actions: Vec<JsonAction<'a>>,
-    /// What to know before running them.
-    note: Option<&'a str>,
-    /// Whether the change can be undone (`false` for IMDSv2).
-    reversible: bool,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonAction<'a> {
-    /// `ModifyImageAttribute`, `EnableImageDeprecation`,
-    /// `EnableImageDeregistrationProtection` or `CopyImage`.
-    operation: &'a str,
-    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
-    input: Input<'a>,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonLocation<'a> {
-    uri: &'a str,
-    line: u64,
-    column: u64,
-    pointer: &'a str,
-    field_line: Option<u64>,
-}
-
-#[derive(Serialize, JsonSchema)]
-#[schemars(deny_unknown_fields)]
-struct JsonError<'a> {
-    /// `policy` (a policy failed on an image) or `fetch` (a live scan could
-    /// not read a scope or an image's attributes).
-    kind: &'a str,
-    message: &'a str,
-    rule_id: Option<&'a str>,
-    image_id: Option<&'a str>,
-    account_id: Option<&'a str>,
-    region: Option<&'a str>,
-    /// The policy script, with the position of the failure when known.
-    script: Option<&'a str>,
-    line: Option<u64>,
-    column: Option<u64>,
-}
-
-fn scan(report: &Report) -> Scan<'_> {
-    Scan {
-        now: report.now.to_string(),
-        inputs: report.inputs.iter().map(|i| &**i).collect(),
-        rules: report.rules.iter().map(|r| r.code).collect(),
-        fail_on: report.fail_on.map_or("never", |s| s.as_str()),
-        scopes: report
-            .scopes
-            .iter()
-            .map(|s| JsonScope {
-                account_id: &s.account_id,
-                region: &s.region,
-                status: if s.outcome.is_ok() {
-                    "scanned"
-                } else {
-                    "failed"
-                },
-                images: s.outcome.as_ref().ok().copied(),
-                error: s.outcome.as_ref().err().map(String::as_str),
-            })
-            .collect(),
-        api_calls: report.api_calls,
-    }
-}
-
-fn summary(report: &Report) -> Summary<'_> {
-    Summary {
-        images_scanned: report.images_scanned,
-        images_skipped: report.images_skipped,
-        findings: report.tally.findings,
-        by_severity: report
-            .count_by_severity()
-            .into_iter()
-            .map(|(s, n)| (s.as_str(), n))
-            .collect(),
-        by_rule: report.count_by_rule(),
-        suppressed: report.suppressed(),
-        baseline: report
-            .baseline_counts()
-            .map(|(new, unchanged)| JsonBaseline {
-                new,
-                unchanged,
-                absent: report.baseline_absent.unwrap_or(0),
-            }),
-    }
-}
-
-fn errors(report: &Report) -> Vec<JsonError<'_>> {
-    report
-        .errors
-        .iter()
-        .map(|e| JsonError {
-            kind: e.kind.as_str(),
-            message: &e.message,
-            rule_id: e.rule.map(|r| r.code),
-            image_id: e.image_id.as_deref(),
-            account_id: e.scope.as_ref().map(|s| s.0.as_str()),
-            region: e.scope.as_ref().map(|s| s.1.as_str()),
-            script: e.source.as_ref().map(|s| &*s.uri),
-            line: e.source.as_ref().and_then(|s| s.line),
-            column: e.source.as_ref().and_then(|s| s.column),
-        })
-        .collect()
-}
-
-fn warnings(report: &Report) -> Vec<JsonWarning<'_>> {
-    report
-        .warnings
-        .iter()
-        .map(|w| JsonWarning {
-            message: &w.message,
-            file: w.source.as_ref().map(|s| &*s.uri),
-            line: w.source.as_ref().and_then(|s| s.line),
-        })
-        .collect()
-}
-
-fn notes(report: &Report) -> Vec<JsonNote<'_>> {
-    report
-        .notes
-        .iter()
-        .map(|n| JsonNote {
-            rule_id: n.rule.code,
-            skipped: n.skipped,
-            images: n.images,
-            needs: n.rule.needs.data(),
-            message: n.to_string(),
-        })
-        .collect()
-}
-
-/// The typed finding, for the tests that hold `line` to it.
-#[cfg(test)]
-fn finding(f: &Finding) -> JsonFinding<'_> {
-    JsonFinding {
-        rule_id: f.rule.code,
-        rule_name: f.rule.name,
-        severity: f.severity.as_str(),
-        image_id: &f.image_id,
-        image_name: f.image_name.as_deref(),
-        account_id: f.scope.as_ref().map(|s| s.account_id.as_str()),
-        region: f.scope.as_ref().map(|s| s.region.as_str()),
-        image_arn: f.scope.as_ref().map(|s| s.image_arn.as_str()),
-        message: &f.message,
-        location: JsonLocation {
-            uri: &f.location.uri,
-            line: f.location.line,
-            column: f.location.column,
-            pointer: f.location.pointer.as_str(),
-            field_line: f.location.field_line,
-        },
-        fingerprint: &f.fingerprint,
-        suppression: f.suppression.as_ref().map(|s| JsonSuppression {
-            kind: s.kind.as_str(),
-            justification: &s.justification,
-        }),
-        baseline_state: f.baseline.map(|b| b.as_str()),
-        remediation: f.fix.as_ref().map(|x| JsonFix {
-            commands: &x.commands,
-            actions: x
-                .actions
-                .iter()
-                .map(|a| JsonAction {
-                    operation: a.operation(),
-                    input: a.input(&f.image_id),
-                })
-                .collect(),
-            note: x.note.as_deref(),
-            reversible: x.reversible,
-        }),
-    }
-}
-
-/// One `"key": value` member of the top-level object.
-fn entry(out: &mut Vec<u8>, key: &str, value: &impl Serialize, last: bool) {
-    out.extend_from_slice(format!("  \"{key}\": ").as_bytes());
-    super::pretty(out, value, "  ");
-    out.extend_from_slice(if last { b"\n" } else { b",\n" });
-}
-
-// The report is written in three parts so that findings stream: the head, the
-// findings one per line (compact) as the scan produces them, and the tail with
-// the counts. Everything else is indented as usual.
+use crate::report::v1;
 
 /// Everything before the first finding.
 pub fn head(report: &Report, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\n");
-    entry(out, "schema_version", &SCHEMA_VERSION, false);
-    entry(
-        out,
-        "tool",
-        &Tool {
-            name: "amilint",
-            version: report.tool_version,
-        },
-        false,
-    );
-    entry(out, "scan", &scan(report), false);
-    out.extend_from_slice(b"  \"findings\": [");
+    v1::head(&tool(report), out);
 }
 
 /// One image's findings, one per line; `,` separates images.
@@ -396,26 +63,146 @@ fn line(f: &Finding, out: &mut Vec<u8>) {
 
 /// Everything after the last finding.
 pub fn tail(report: &Report, out: &mut Vec<u8>) {
-    out.extend_from_slice(if report.tally.findings > 0 {
-        b"\n  ],\n"
-    } else {
-        b"],\n"
-    });
-    entry(out, "errors", &errors(report), false);
-    entry(out, "warnings", &warnings(report), false);
-    entry(out, "notes", &notes(report), false);
-    entry(out, "summary", &summary(report), true);
-    out.extend_from_slice(b"}\n");
+    v1::tail(&typed(report), report.tally.findings > 0, out);
 }
 
-/// The JSON Schema of the report (docs/report.schema.json is generated from it).
-pub fn schema() -> serde_json::Value {
-    let mut schema = schemars::schema_for!(JsonReport<'static>);
-    schema.insert(
-        "title".into(),
-        "amilint JSON report, schema_version 1".into(),
-    );
-    serde_json::to_value(schema).unwrap_or_default()
+fn tool(report: &Report) -> v1::Tool<'_> {
+    v1::Tool {
+        name: Borrowed("amilint"),
+        version: Borrowed(report.tool_version),
+    }
+}
+
+/// The report as v1 has it, without its findings (they were streamed).
+fn typed(report: &Report) -> v1::Report<'_> {
+    v1::Report {
+        schema_version: v1::SCHEMA_VERSION,
+        tool: tool(report),
+        findings: Vec::new(),
+        scan: v1::Scan {
+            now: report.now.to_string().into(),
+            inputs: report.inputs.iter().map(|i| Borrowed(&**i)).collect(),
+            rules: report.rules.iter().map(|r| Borrowed(r.code)).collect(),
+            fail_on: Borrowed(report.fail_on.map_or("never", |s| s.as_str())),
+            scopes: report
+                .scopes
+                .iter()
+                .map(|s| v1::Scope {
+                    account_id: Borrowed(&s.account_id),
+                    region: Borrowed(&s.region),
+                    status: Borrowed(if s.outcome.is_ok() {
+                        "scanned"
+                    } else {
+                        "failed"
+                    }),
+                    images: s.outcome.as_ref().ok().copied(),
+                    error: s.outcome.as_ref().err().map(|e| Borrowed(e.as_str())),
+                })
+                .collect(),
+            api_calls: report.api_calls,
+        },
+        errors: report
+            .errors
+            .iter()
+            .map(|e| v1::Error {
+                kind: Borrowed(e.kind.as_str()),
+                message: Borrowed(&e.message),
+                rule_id: e.rule.map(|r| Borrowed(r.code)),
+                image_id: e.image_id.as_deref().map(Borrowed),
+                account_id: e.scope.as_ref().map(|s| Borrowed(s.0.as_str())),
+                region: e.scope.as_ref().map(|s| Borrowed(s.1.as_str())),
+                script: e.source.as_ref().map(|s| Borrowed(&*s.uri)),
+                line: e.source.as_ref().and_then(|s| s.line),
+                column: e.source.as_ref().and_then(|s| s.column),
+            })
+            .collect(),
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| v1::Warning {
+                message: Borrowed(&w.message),
+                file: w.source.as_ref().map(|s| Borrowed(&*s.uri)),
+                line: w.source.as_ref().and_then(|s| s.line),
+            })
+            .collect(),
+        notes: report
+            .notes
+            .iter()
+            .map(|n| v1::Note {
+                rule_id: Borrowed(n.rule.code),
+                skipped: n.skipped,
+                images: n.images,
+                needs: Borrowed(n.rule.needs.data()),
+                message: n.to_string().into(),
+            })
+            .collect(),
+        summary: v1::Summary {
+            images_scanned: report.images_scanned,
+            images_skipped: report.images_skipped,
+            findings: report.tally.findings,
+            by_severity: report
+                .count_by_severity()
+                .into_iter()
+                .map(|(s, n)| (Borrowed(s.as_str()), n))
+                .collect(),
+            by_rule: report
+                .count_by_rule()
+                .into_iter()
+                .map(|(r, n)| (Borrowed(r), n))
+                .collect(),
+            suppressed: report.suppressed(),
+            baseline: report
+                .baseline_counts()
+                .map(|(new, unchanged)| v1::Baseline {
+                    new,
+                    unchanged,
+                    absent: report.baseline_absent.unwrap_or(0),
+                }),
+        },
+    }
+}
+
+/// The typed finding, for the tests that hold `line` to it.
+#[cfg(test)]
+fn finding(f: &Finding) -> v1::Finding<'_> {
+    v1::Finding {
+        rule_id: Borrowed(f.rule.code),
+        rule_name: Borrowed(f.rule.name),
+        severity: f.severity,
+        image_id: Borrowed(&f.image_id),
+        image_name: f.image_name.as_deref().map(Borrowed),
+        account_id: f.scope.as_ref().map(|s| Borrowed(s.account_id.as_str())),
+        region: f.scope.as_ref().map(|s| Borrowed(s.region.as_str())),
+        image_arn: f.scope.as_ref().map(|s| Borrowed(s.image_arn.as_str())),
+        message: Borrowed(&f.message),
+        location: v1::Location {
+            uri: Borrowed(&f.location.uri),
+            line: f.location.line,
+            column: f.location.column,
+            pointer: Borrowed(f.location.pointer.as_str()),
+            field_line: f.location.field_line,
+        },
+        fingerprint: Borrowed(&f.fingerprint),
+        suppression: f.suppression.as_ref().map(|s| v1::Suppression {
+            kind: Borrowed(s.kind.as_str()),
+            justification: Borrowed(&s.justification),
+        }),
+        baseline_state: f.baseline.map(|b| Borrowed(b.as_str())),
+        remediation: f.fix.as_ref().map(|x| v1::Fix {
+            commands: x.commands.iter().map(|c| Borrowed(c.as_str())).collect(),
+            actions: x
+                .actions
+                .iter()
+                .map(|a| v1::Action {
+                    operation: Borrowed(a.operation()),
+                    input: serde_json::to_value(a.input(&f.image_id))
+                        .expect("invariant: an action's input serialises"),
+                })
+                .collect(),
+            note: x.note.as_deref().map(Borrowed),
+            reversible: x.reversible,
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! Reading amilint's own reports back: `baseline` (the fingerprints of a
-//! previous report) and `merge` (several reports into one).
+//! amilint's own reports: `v1` (the JSON report's one definition), and
+//! reading them back: `baseline` (the fingerprints of a previous report) and
+//! `merge` (several reports into one).
 
 pub mod baseline;
 pub mod merge;
+pub mod v1;

@@ -86,7 +86,19 @@ pub fn find(catalogue: &[&'static RuleMeta], key: &str) -> Option<&'static RuleM
 }
 
 /// How serious a finding is. Ordered, so thresholds are plain comparisons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,

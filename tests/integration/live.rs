@@ -987,8 +987,9 @@ fn issue_16_an_interrupted_or_failed_live_scan_leaves_nothing_behind() {
     assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
     assert!(left(&tmp).is_empty(), "{:?}", left(&tmp));
 
-    // Interrupted in the scan phase (a slow policy keeps it busy), after the
-    // fetched images went to the temporary export: that file goes too.
+    // Interrupted in the scan phase (a slow policy keeps it busy), while the
+    // report's temporary file is being written: it goes too (and there is no
+    // temporary export: the images go straight to the checks).
     let fast = fixture_server(EXAMPLE, &[]);
     let fast_url = fast.url();
     let slow_args = [
@@ -1011,21 +1012,17 @@ fn issue_16_an_interrupted_or_failed_live_scan_leaves_nothing_behind() {
     ];
     interrupt_when(home.path(), &tmp, &slow_args, || {
         let started = Instant::now();
-        while left(&tmp).is_empty() {
+        while left(&out_dir).is_empty() {
             assert!(
                 started.elapsed() < Duration::from_secs(30),
-                "no temporary export"
+                "no temporary report"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
         std::thread::sleep(Duration::from_millis(300));
     });
     assert!(left(&out_dir).is_empty(), "{:?}", left(&out_dir));
-    assert!(
-        left(&tmp).is_empty(),
-        "the temporary export stayed: {:?}",
-        left(&tmp)
-    );
+    assert!(left(&tmp).is_empty(), "{:?}", left(&tmp));
 
     // A failed run (a policy that does not load) leaves nothing either.
     let (code, _, err) =
@@ -1085,4 +1082,36 @@ fn issue_16_resets_html_empty_answers_and_throttle_storms_fail_their_scope() {
             .contains("not a DescribeImages answer"),
         "{doc}"
     );
+}
+
+/// Without `--save`, fetched images flow into the checks as they arrive: no
+/// temporary export is written (a temporary folder that does not exist
+/// cannot stop the scan), and the findings are those of an offline scan.
+#[test]
+fn issue_17_a_live_scan_without_save_writes_no_temporary_export() {
+    let server = fixture_server(EXAMPLE, &["--page-size", "2"]);
+    let home = tempfile::tempdir().expect("temp home");
+    let url = server.url();
+    let out = common::servers::live_command(home.path())
+        .env("TMPDIR", home.path().join("no-such-folder"))
+        .args([
+            "scan",
+            "--aws",
+            "--endpoint-url",
+            &url,
+            "--region",
+            "eu-west-1",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(2), "{err}");
+    let live: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let offline = offline_json(EXAMPLE, &[]);
+    assert_eq!(findings(&live), findings(&offline));
+    assert_eq!(live["scan"]["scopes"][0]["status"], "scanned", "{live}");
 }

@@ -1,0 +1,251 @@
+//! The JSON report, version 1: its one definition. The JSON output writes
+//! it (findings through a fast line writer that a test holds equal to
+//! `Finding`), the schema (docs/report.schema.json) is generated from it, and
+//! every reader of our own reports (`fix`, `merge`, `--baseline`) reads it.
+//! Its shape is public API: change it only by adding fields, or by bumping
+//! `SCHEMA_VERSION`.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::rules::Severity;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Text borrowed when written, owned when read.
+pub type Text<'a> = Cow<'a, str>;
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Report<'a> {
+    pub schema_version: u32,
+    pub tool: Tool<'a>,
+    /// In input order: by input, then image, then rule.
+    pub findings: Vec<Finding<'a>>,
+    /// After the findings: a live scan knows its scopes only at the end.
+    pub scan: Scan<'a>,
+    pub errors: Vec<Error<'a>>,
+    /// Configuration warnings (expired or stale waivers); they do not change the exit code.
+    pub warnings: Vec<Warning<'a>>,
+    /// Rules skipped on images that lack the data they need, one entry per rule.
+    pub notes: Vec<Note<'a>>,
+    pub summary: Summary<'a>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tool<'a> {
+    pub name: Text<'a>,
+    pub version: Text<'a>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scan<'a> {
+    pub now: Text<'a>,
+    pub inputs: Vec<Text<'a>>,
+    pub rules: Vec<Text<'a>>,
+    /// A severity, or `never`.
+    pub fail_on: Text<'a>,
+    /// Live scans: every account × region and how it ended (empty offline).
+    pub scopes: Vec<Scope<'a>>,
+    /// Live scans: API operations called (null offline).
+    pub api_calls: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scope<'a> {
+    pub account_id: Text<'a>,
+    pub region: Text<'a>,
+    /// `scanned` or `failed`.
+    pub status: Text<'a>,
+    pub images: Option<u64>,
+    pub error: Option<Text<'a>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Summary<'a> {
+    pub images_scanned: u64,
+    pub images_skipped: u64,
+    pub findings: usize,
+    pub by_severity: BTreeMap<Text<'a>, usize>,
+    pub by_rule: BTreeMap<Text<'a>, usize>,
+    /// Findings suppressed by a waiver or an image tag (counted in `findings`).
+    pub suppressed: usize,
+    /// With `--baseline`: findings new and unchanged, and baseline findings gone.
+    pub baseline: Option<Baseline>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub new: usize,
+    pub unchanged: usize,
+    pub absent: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Finding<'a> {
+    pub rule_id: Text<'a>,
+    pub rule_name: Text<'a>,
+    pub severity: Severity,
+    pub image_id: Text<'a>,
+    pub image_name: Option<Text<'a>>,
+    /// Live scans: where the image was found.
+    pub account_id: Option<Text<'a>>,
+    pub region: Option<Text<'a>>,
+    pub image_arn: Option<Text<'a>>,
+    pub message: Text<'a>,
+    pub location: Location<'a>,
+    pub fingerprint: Text<'a>,
+    pub suppression: Option<Suppression<'a>>,
+    /// With `--baseline`: `new` or `unchanged`.
+    pub baseline_state: Option<Text<'a>>,
+    /// The exact fix for this image, when the rule knows one.
+    pub remediation: Option<Fix<'a>>,
+}
+
+impl Finding<'_> {
+    /// Whether the gate counts it: the same rule as a scan's (`finding::counts`).
+    pub fn counts(&self) -> bool {
+        crate::finding::counts(
+            self.suppression.is_some(),
+            self.baseline_state.as_deref() == Some("unchanged"),
+        )
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location<'a> {
+    pub uri: Text<'a>,
+    pub line: u64,
+    pub column: u64,
+    pub pointer: Text<'a>,
+    pub field_line: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression<'a> {
+    /// `waiver` or `tag`.
+    pub kind: Text<'a>,
+    pub justification: Text<'a>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fix<'a> {
+    /// AWS CLI commands, shell-quoted, to run in order.
+    pub commands: Vec<Text<'a>>,
+    /// The same calls as data, what `amilint fix` reads: the EC2 operation and
+    /// its input document (the API's, as `aws ec2 … --cli-input-json` takes it).
+    pub actions: Vec<Action<'a>>,
+    /// What to know before running them.
+    pub note: Option<Text<'a>>,
+    /// Whether the change can be undone (`false` for IMDSv2).
+    pub reversible: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Action<'a> {
+    /// `ModifyImageAttribute`, `EnableImageDeprecation`,
+    /// `EnableImageDeregistrationProtection` or `CopyImage`.
+    pub operation: Text<'a>,
+    #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
+    pub input: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Error<'a> {
+    /// `policy` (a policy failed on an image) or `fetch` (a live scan could
+    /// not read a scope or an image's attributes).
+    pub kind: Text<'a>,
+    pub message: Text<'a>,
+    pub rule_id: Option<Text<'a>>,
+    pub image_id: Option<Text<'a>>,
+    pub account_id: Option<Text<'a>>,
+    pub region: Option<Text<'a>>,
+    /// The policy script, with the position of the failure when known.
+    pub script: Option<Text<'a>>,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Warning<'a> {
+    pub message: Text<'a>,
+    pub file: Option<Text<'a>>,
+    pub line: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Note<'a> {
+    pub rule_id: Text<'a>,
+    /// Images the rule was skipped on.
+    pub skipped: u64,
+    /// Images scanned in all.
+    pub images: u64,
+    /// The data the rule needs, as the describe-images key that holds it.
+    pub needs: Text<'a>,
+    /// The whole note, with how to get the data.
+    pub message: Text<'a>,
+}
+
+// The report is written in two parts around its findings, so that they
+// stream: `head`, the findings one per line (compact), then `tail`. The rest
+// is indented as usual. The JSON output and `merge` both write it so.
+
+/// Everything before the first finding.
+pub fn head(tool: &Tool<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\n");
+    entry(out, "schema_version", &SCHEMA_VERSION, false);
+    entry(out, "tool", tool, false);
+    out.extend_from_slice(b"  \"findings\": [");
+}
+
+/// One finding's line (after the first, `,` goes before it).
+pub fn finding_line(first: bool, finding: &[u8], out: &mut Vec<u8>) {
+    out.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+    out.extend_from_slice(finding);
+}
+
+/// Everything after the last finding: `report`'s members but its findings
+/// (`any` says whether a finding was written).
+pub fn tail(report: &Report<'_>, any: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(if any { b"\n  ],\n" } else { b"],\n" });
+    entry(out, "scan", &report.scan, false);
+    entry(out, "errors", &report.errors, false);
+    entry(out, "warnings", &report.warnings, false);
+    entry(out, "notes", &report.notes, false);
+    entry(out, "summary", &report.summary, true);
+    out.extend_from_slice(b"}\n");
+}
+
+fn entry(out: &mut Vec<u8>, key: &str, value: &impl Serialize, last: bool) {
+    out.extend_from_slice(format!("  \"{key}\": ").as_bytes());
+    let text =
+        serde_json::to_string_pretty(value).expect("invariant: report values serialise to JSON");
+    out.extend_from_slice(text.replace('\n', "\n  ").as_bytes());
+    out.extend_from_slice(if last { b"\n" } else { b",\n" });
+}
+
+/// The JSON Schema of the report (docs/report.schema.json is generated from it).
+pub fn schema() -> serde_json::Value {
+    let mut schema = schemars::schema_for!(Report<'static>);
+    schema.insert(
+        "title".into(),
+        "amilint JSON report, schema_version 1".into(),
+    );
+    serde_json::to_value(schema).unwrap_or_default()
+}
