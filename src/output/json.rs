@@ -195,7 +195,7 @@ fn finding(f: &Finding) -> v1::Finding<'_> {
                 .iter()
                 .map(|a| v1::Action {
                     operation: Borrowed(a.operation()),
-                    input: serde_json::to_value(a.input(&f.image_id))
+                    input: serde_json::value::to_raw_value(&a.input(&f.image_id))
                         .expect("invariant: an action's input serialises"),
                 })
                 .collect(),

@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use super::action::Action;
 use super::plan::{Call, Plan, Selection};
 use crate::error::json_message;
+use crate::report::v1;
 
 /// Reads an amilint JSON report (`name` is for messages) into a plan.
 /// Anything unexpected is an error, before any call is made. The report is
@@ -52,37 +52,6 @@ pub fn read_report(
     Ok(builder.plan)
 }
 
-/// What a report's finding says that `fix` needs; the rest is skipped unread.
-#[derive(Deserialize)]
-struct ReportFinding {
-    #[serde(default)]
-    rule_id: String,
-    #[serde(default)]
-    image_id: String,
-    #[serde(default)]
-    account_id: Option<String>,
-    #[serde(default)]
-    region: Option<String>,
-    #[serde(default)]
-    suppression: Option<IgnoredAny>,
-    #[serde(default)]
-    remediation: Option<ReportFix>,
-}
-
-#[derive(Deserialize)]
-struct ReportFix {
-    #[serde(default)]
-    actions: Option<Vec<ReportAction>>,
-}
-
-#[derive(Deserialize)]
-struct ReportAction {
-    #[serde(default)]
-    operation: String,
-    #[serde(default)]
-    input: Value,
-}
-
 /// The plan as the findings stream in.
 struct Builder<'a> {
     only: &'a Selection,
@@ -94,7 +63,7 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn add(&mut self, f: ReportFinding) -> Result<(), String> {
+    fn add(&mut self, f: v1::Finding<'_>) -> Result<(), String> {
         self.seen += 1;
         let at = || format!("finding {} ({} on {})", self.seen, f.rule_id, f.image_id);
         let only = self.only;
@@ -103,7 +72,7 @@ impl Builder<'_> {
                 .rules
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(&f.rule_id)))
-            || (!only.image_ids.is_empty() && !only.image_ids.contains(&f.image_id))
+            || (!only.image_ids.is_empty() && !only.image_ids.iter().any(|i| *i == f.image_id))
         {
             return Ok(());
         }
@@ -115,15 +84,11 @@ impl Builder<'_> {
             self.plan.without_fix += 1;
             return Ok(());
         };
-        let Some(actions) = &remediation.actions else {
-            return Err(format!(
-                "{}: its remediation has no `actions` (a report from an older amilint?): scan again",
-                at()
-            ));
-        };
-        for action in actions {
-            let (target, action) = Action::parse(&action.operation, &action.input)
-                .map_err(|e| format!("{}: {e}", at()))?;
+        for action in &remediation.actions {
+            let input: Value =
+                serde_json::from_str(action.input.get()).map_err(|e| format!("{}: {e}", at()))?;
+            let (target, action) =
+                Action::parse(&action.operation, &input).map_err(|e| format!("{}: {e}", at()))?;
             // The finding's account and region also reach the call (and its
             // command): checked like the action's own values.
             action
@@ -137,23 +102,23 @@ impl Builder<'_> {
                     at()
                 ));
             }
-            if target != f.image_id {
+            if target != *f.image_id {
                 return Err(format!(
                     "{}: the action is for image {target}, not the finding's",
                     at()
                 ));
             }
             let key = (
-                f.account_id.clone(),
-                f.region.clone(),
-                f.image_id.clone(),
+                f.account_id.as_deref().map(str::to_string),
+                f.region.as_deref().map(str::to_string),
+                f.image_id.to_string(),
                 action,
             );
             match self.index.get(&key) {
                 Some(&existing) => {
                     let rules = &mut self.plan.calls[existing].rules;
-                    if !rules.contains(&f.rule_id) {
-                        rules.push(f.rule_id.clone());
+                    if !rules.iter().any(|r| *r == f.rule_id) {
+                        rules.push(f.rule_id.to_string());
                     }
                 }
                 None => {
@@ -162,7 +127,7 @@ impl Builder<'_> {
                         account_id: key.0.clone(),
                         region: key.1.clone(),
                         action: key.3.clone(),
-                        rules: vec![f.rule_id.clone()],
+                        rules: vec![f.rule_id.to_string()],
                     });
                     self.index.insert(key, self.plan.calls.len() - 1);
                 }
@@ -241,7 +206,8 @@ impl<'de> Visitor<'de> for FindingsSeed<'_, '_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(finding) = seq.next_element::<ReportFinding>()? {
+        // Each finding whole, as v1 defines it: anything else is an error.
+        while let Some(finding) = seq.next_element::<v1::Finding>()? {
             self.0.add(finding).map_err(serde::de::Error::custom)?;
         }
         Ok(())

@@ -213,12 +213,25 @@ fn report(findings: Value) -> Vec<u8> {
     .expect("serialises")
 }
 
-fn finding(rule: &str, image: &str, operation: &str, input: Value) -> Value {
+/// A whole v1 finding (what a report has), without a fix.
+fn finding_without_fix(rule: &str, image: &str) -> Value {
     serde_json::json!({
-        "rule_id": rule, "image_id": image, "region": "eu-west-1", "account_id": "111122223333",
-        "suppression": null,
-        "remediation": {"commands": [], "actions": [{"operation": operation, "input": input}]},
+        "rule_id": rule, "rule_name": "r", "severity": "high", "image_id": image,
+        "image_name": null, "account_id": "111122223333", "region": "eu-west-1",
+        "image_arn": null, "message": "m",
+        "location": {"uri": "a.json", "line": 1, "column": 1, "pointer": "", "field_line": null},
+        "fingerprint": "0000000000000001", "suppression": null, "baseline_state": null,
+        "remediation": null,
     })
+}
+
+fn finding(rule: &str, image: &str, operation: &str, input: Value) -> Value {
+    let mut f = finding_without_fix(rule, image);
+    f["remediation"] = serde_json::json!({
+        "commands": [], "actions": [{"operation": operation, "input": input}],
+        "note": null, "reversible": true,
+    });
+    f
 }
 
 #[test]
@@ -232,10 +245,15 @@ fn calls_are_distinct_and_name_their_rules() {
     );
     suppressed["suppression"] = serde_json::json!({"kind": "waiver", "justification": "x"});
     let bytes = report(serde_json::json!([
-        finding("AMI006", "ami-11111111", "ModifyImageAttribute", remove.clone()),
+        finding(
+            "AMI006",
+            "ami-11111111",
+            "ModifyImageAttribute",
+            remove.clone()
+        ),
         finding("X-PUBLIC", "ami-11111111", "ModifyImageAttribute", remove),
         suppressed,
-        {"rule_id": "AMI004", "image_id": "ami-11111111", "remediation": null},
+        finding_without_fix("AMI004", "ami-11111111"),
     ]));
     let plan = read_report(&bytes[..], "r.json", &Selection::default()).expect("reads");
     assert_eq!(plan.calls.len(), 1);

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::InputError;
+use crate::report::v1;
 
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
@@ -199,9 +200,9 @@ impl<'de> Visitor<'de> for Each<'_> {
         loop {
             index += 1;
             let more = match self.item {
-                Item::Finding => seq.next_element::<Finding>()?.map(|f| {
-                    fingerprint_of(f.fingerprint.as_deref(), index, "finding")
-                        .map(|p| (self.each)(p))
+                // A JSON report's finding is read whole, as v1 defines it.
+                Item::Finding => seq.next_element::<v1::Finding>()?.map(|f| {
+                    fingerprint_of(Some(&f.fingerprint), index, "finding").map(|p| (self.each)(p))
                 }),
                 Item::Result => seq.next_element::<SarifResult>()?.map(|r| {
                     let print = r
@@ -234,11 +235,6 @@ fn fingerprint_of(print: Option<&str>, index: usize, what: &str) -> Result<u64, 
             "{what} {index} has no amilint fingerprint: not an amilint report"
         )),
     }
-}
-
-#[derive(Deserialize)]
-struct Finding {
-    fingerprint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -319,38 +315,63 @@ mod tests {
             .map_err(|e| e.to_string())
     }
 
+    /// A whole v1 finding with this fingerprint.
+    fn finding(print: &str) -> String {
+        format!(
+            r#"{{"rule_id":"AMI001","rule_name":"imdsv2-not-required","severity":"high","image_id":"ami-1","image_name":null,"account_id":null,"region":null,"image_arn":null,"message":"m","location":{{"uri":"a.json","line":1,"column":1,"pointer":"/ImdsSupport","field_line":null}},"fingerprint":"{print}","suppression":null,"baseline_state":null,"remediation":null}}"#
+        )
+    }
+
     #[test]
     fn issue_16_reports_are_read_whole_or_refused() {
-        let ok =
-            r#"{"schema_version": 1, "findings": [{"fingerprint": "00000000000000ff", "x": [1]}]}"#;
-        assert_eq!(read(ok), Ok((ReportKind::Json, vec![255])));
-        for (bad, want) in [
+        let ok = format!(
+            r#"{{"schema_version": 1, "findings": [{}]}}"#,
+            finding("00000000000000ff")
+        );
+        assert_eq!(read(&ok), Ok((ReportKind::Json, vec![255])));
+        let bad_findings = [
             (
-                r#"{"schema_version": 1, "findings": [{"fingerprint": "00000000000000ff"}, {}]}"#,
-                "finding 2 has no amilint fingerprint",
+                format!(
+                    r#"{{"schema_version": 1, "findings": [{}, {{}}]}}"#,
+                    finding("00000000000000ff")
+                ),
+                "missing field `rule_id`",
             ),
             (
-                r#"{"schema_version": 1, "findings": {}}"#,
+                format!(
+                    r#"{{"schema_version": 1, "findings": [{}]}}"#,
+                    finding("00000000000000ff").replace("\"m\"", "\"m\",\"x\":[1]")
+                ),
+                "unknown field `x`",
+            ),
+            (
+                format!(
+                    r#"{{"schema_version": 1, "findings": [{}]}}"#,
+                    finding("xyz")
+                ),
+                "not an amilint fingerprint",
+            ),
+        ];
+        let others = [
+            (
+                r#"{"schema_version": 1, "findings": {}}"#.to_string(),
                 "expected an array",
             ),
             (
-                r#"{"schema_version": 2, "findings": []}"#,
+                r#"{"schema_version": 2, "findings": []}"#.to_string(),
                 "schema version 2",
             ),
             (
-                r#"{"runs": [{"tool": {"driver": {"name": "CodeQL"}}, "results": [{"partialFingerprints": {"primaryLocationLineHash": "x"}}]}]}"#,
+                r#"{"runs": [{"tool": {"driver": {"name": "CodeQL"}}, "results": [{"partialFingerprints": {"primaryLocationLineHash": "x"}}]}]}"#.to_string(),
                 "result 1 has no amilint fingerprint",
             ),
             (
-                r#"{"runs": [{"results": [], "tool": {"driver": {"name": "CodeQL"}}}]}"#,
+                r#"{"runs": [{"results": [], "tool": {"driver": {"name": "CodeQL"}}}]}"#.to_string(),
                 "not of amilint",
             ),
-            (r#"{"Images": []}"#, "not an amilint JSON report"),
-            (
-                r#"{"schema_version": 1, "findings": [{"fingerprint": "xyz"}]}"#,
-                "not an amilint fingerprint",
-            ),
-        ] {
+            (r#"{"Images": []}"#.to_string(), "not an amilint JSON report"),
+        ];
+        for (bad, want) in bad_findings.iter().chain(&others) {
             let err = read(bad).expect_err(bad);
             assert!(err.contains(want), "{bad}: {err}");
             assert!(err.starts_with("r.json:1:"), "{err}");

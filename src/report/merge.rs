@@ -15,11 +15,13 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::error::InputError;
 use crate::output::sarif::FINGERPRINT_KEY;
 use crate::report::baseline::parse_fingerprint;
+use crate::report::v1;
 use crate::rules::Severity;
 
 /// The kind of the reports being merged (all must be the same).
@@ -34,11 +36,8 @@ pub enum Kind {
 pub struct Plan<'a> {
     pub kind: Kind,
     paths: Vec<&'a Path>,
-    /// The merged report up to its list of findings (or results), and after.
-    prefix: String,
-    suffix: String,
-    /// SARIF: the merged rule list's ids, for each result's `ruleIndex`.
-    rule_ids: Vec<String>,
+    /// The merged report around its list of findings (or results).
+    finished: Finished,
     /// A shard was incomplete (an error, or an unsuccessful SARIF run).
     pub incomplete: bool,
     /// A finding that counts is at or above the shards' `fail_on`.
@@ -75,18 +74,16 @@ pub fn plan<'a>(paths: &[&'a Path]) -> Result<Plan<'a>, InputError> {
         }
     }
     let kind = kind.unwrap_or(Kind::Json);
-    let (prefix, suffix, rule_ids, incomplete, failing) = match kind {
+    let finished = match kind {
         Kind::Json => json.finish(),
         Kind::Sarif => sarif.finish(),
     };
     Ok(Plan {
         kind,
         paths: paths.to_vec(),
-        prefix,
-        suffix,
-        rule_ids,
-        incomplete,
-        failing,
+        incomplete: finished.incomplete,
+        failing: finished.failing,
+        finished,
     })
 }
 
@@ -103,31 +100,45 @@ fn sniff_kind(path: &Path) -> Result<Kind, InputError> {
 /// Second pass: writes the merged report to `out`, each distinct finding once.
 pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
     let items = path_of(plan.kind);
-    out.write_all(plan.prefix.as_bytes())?;
+    out.write_all(plan.finished.prefix.as_bytes())?;
     let mut seen = HashSet::new();
     let mut first = true;
     for path in &plan.paths {
         let mut failure = None;
-        stream(path, items, &mut |mut item| {
-            let print = fingerprint(plan.kind, &item);
+        stream(path, items, &mut |raw| {
+            let (print, line) = match plan.kind {
+                // As v1 writes it (the scan's line writer is held to it).
+                Kind::Json => {
+                    let f: v1::Finding =
+                        serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+                    (parse_fingerprint(&f.fingerprint), serde_json::to_vec(&f))
+                }
+                Kind::Sarif => {
+                    let mut result: Value =
+                        serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+                    let print = fingerprint(&result);
+                    if let Some(map) = result.as_object_mut() {
+                        let rule = map.get("ruleId").and_then(Value::as_str);
+                        match plan
+                            .finished
+                            .rule_ids
+                            .iter()
+                            .position(|id| Some(id.as_str()) == rule)
+                        {
+                            Some(i) => map.insert("ruleIndex".to_string(), json!(i)),
+                            None => map.remove("ruleIndex"),
+                        };
+                    }
+                    (print, serde_json::to_vec(&result))
+                }
+            };
             if !print.is_some_and(|p| seen.insert(p)) {
                 return Ok(());
             }
-            if plan.kind == Kind::Sarif
-                && let Some(map) = item.as_object_mut()
-            {
-                let index = plan
-                    .rule_ids
-                    .iter()
-                    .position(|id| Some(id.as_str()) == map.get("ruleId").and_then(Value::as_str));
-                match index {
-                    Some(i) => map.insert("ruleIndex".to_string(), json!(i)),
-                    None => map.remove("ruleIndex"),
-                };
-            }
-            let written = out
-                .write_all(if first { b"\n    " } else { b",\n    " })
-                .and_then(|()| serde_json::to_writer(&mut *out, &item).map_err(io::Error::from));
+            let written = line.map_err(io::Error::from).and_then(|line| {
+                out.write_all(if first { b"\n    " } else { b",\n    " })?;
+                out.write_all(&line)
+            });
             first = false;
             written.map_err(|e| {
                 let message = e.to_string();
@@ -141,145 +152,130 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
                 .unwrap_or_else(|| io::Error::other(e.to_string()))
         })?;
     }
-    if !first {
-        out.write_all(b"\n  ")?;
-    }
-    out.write_all(plan.suffix.as_bytes())
+    out.write_all(plan.finished.suffix[usize::from(!first)].as_bytes())
 }
 
-/// A finding's (or result's) amilint fingerprint.
-fn fingerprint(kind: Kind, item: &Value) -> Option<u64> {
-    let text = match kind {
-        Kind::Json => item.get("fingerprint"),
-        Kind::Sarif => item
-            .get("partialFingerprints")
-            .and_then(|p| p.get(FINGERPRINT_KEY)),
-    };
-    text.and_then(Value::as_str).and_then(parse_fingerprint)
+/// A SARIF result's amilint fingerprint.
+fn fingerprint(result: &Value) -> Option<u64> {
+    result
+        .get("partialFingerprints")
+        .and_then(|p| p.get(FINGERPRINT_KEY))
+        .and_then(Value::as_str)
+        .and_then(parse_fingerprint)
 }
 
-/// What a JSON report's header contributes, summed over the shards.
+/// What JSON reports contribute, read as `v1` defines them and summed over
+/// the shards; the gate counts like a scan (`finding::counts`, `finding::fails`).
 #[derive(Default)]
 struct JsonParts {
-    first: Option<Map<String, Value>>,
+    /// The merged report but its findings, the first shard's tool, time and
+    /// threshold.
+    merged: Option<v1::Report<'static>>,
     seen: HashSet<u64>,
-    inputs: Vec<Value>,
-    rules: Vec<Value>,
-    scopes: Vec<Value>,
-    errors: Vec<Value>,
-    warnings: Vec<Value>,
-    notes: Vec<Value>,
-    scanned: u64,
-    skipped: u64,
-    api_calls: Option<u64>,
-    by_severity: BTreeMap<String, u64>,
-    by_rule: BTreeMap<String, u64>,
-    findings: u64,
-    suppressed: u64,
-    /// The highest severity among findings that count for the gate.
-    worst_counting: Option<Severity>,
+    by_severity: BTreeMap<Severity, usize>,
+    by_rule: BTreeMap<String, usize>,
+    findings: usize,
+    suppressed: usize,
+    /// Findings that count for the gate, by severity.
+    counting: BTreeMap<Severity, usize>,
 }
 
 impl JsonParts {
     fn add(&mut self, path: &Path) -> Result<(), InputError> {
-        let mut members = stream(path, &["findings"], &mut |f| {
-            let Some(print) = fingerprint(Kind::Json, &f) else {
-                return Err("a finding without an amilint fingerprint".to_string());
+        let members = stream(path, &["findings"], &mut |f| {
+            let f: v1::Finding = serde_json::from_str(f.get()).map_err(|e| e.to_string())?;
+            let Some(print) = parse_fingerprint(&f.fingerprint) else {
+                return Err(format!("`{}` is not an amilint fingerprint", f.fingerprint));
             };
             if !self.seen.insert(print) {
                 return Ok(());
             }
-            let severity = f["severity"].as_str().unwrap_or("info");
-            *self.by_severity.entry(severity.to_string()).or_default() += 1;
-            *self
-                .by_rule
-                .entry(f["rule_id"].as_str().unwrap_or_default().to_string())
-                .or_default() += 1;
+            *self.by_severity.entry(f.severity).or_default() += 1;
+            *self.by_rule.entry(f.rule_id.to_string()).or_default() += 1;
             self.findings += 1;
-            if !f["suppression"].is_null() {
-                self.suppressed += 1;
-            } else if f["baseline_state"] != "unchanged"
-                && let Ok(s) = severity.parse::<Severity>()
-            {
-                self.worst_counting = self.worst_counting.max(Some(s));
+            self.suppressed += usize::from(f.suppression.is_some());
+            if f.counts() {
+                *self.counting.entry(f.severity).or_default() += 1;
             }
             Ok(())
         })?;
-        let doc = Value::Object(members.top.clone());
-        extend_unique(&mut self.inputs, array_at(&doc, "/scan/inputs"));
-        extend_unique(&mut self.rules, array_at(&doc, "/scan/rules"));
-        extend_unique(&mut self.scopes, array_at(&doc, "/scan/scopes"));
-        extend_unique(&mut self.errors, array_at(&doc, "/errors"));
-        extend_unique(&mut self.warnings, array_at(&doc, "/warnings"));
-        extend_unique(&mut self.notes, array_at(&doc, "/notes"));
-        let count = |pointer: &str| doc.pointer(pointer).and_then(Value::as_u64).unwrap_or(0);
-        self.scanned += count("/summary/images_scanned");
-        self.skipped += count("/summary/images_skipped");
-        if let Some(n) = doc.pointer("/scan/api_calls").and_then(Value::as_u64) {
-            *self.api_calls.get_or_insert(0) += n;
+        let mut top = members.top;
+        top.insert("findings".to_string(), Value::Array(Vec::new()));
+        let shard: v1::Report<'static> =
+            serde_json::from_value(Value::Object(top)).map_err(|e| InputError::Syntax {
+                path: path.display().to_string(),
+                line: 1,
+                column: 1,
+                message: format!("not an amilint JSON report of schema version 1: {e}"),
+            })?;
+        let Some(merged) = &mut self.merged else {
+            self.merged = Some(shard);
+            return Ok(());
+        };
+        let scan = &mut merged.scan;
+        extend_unique(&mut scan.inputs, shard.scan.inputs);
+        extend_unique(&mut scan.rules, shard.scan.rules);
+        extend_unique(&mut scan.scopes, shard.scan.scopes);
+        if let Some(n) = shard.scan.api_calls {
+            *scan.api_calls.get_or_insert(0) += n;
         }
-        self.first
-            .get_or_insert_with(|| std::mem::take(&mut members.top));
+        extend_unique(&mut merged.errors, shard.errors);
+        extend_unique(&mut merged.warnings, shard.warnings);
+        extend_unique(&mut merged.notes, shard.notes);
+        merged.summary.images_scanned += shard.summary.images_scanned;
+        merged.summary.images_skipped += shard.summary.images_skipped;
         Ok(())
     }
 
-    fn finish(mut self) -> (String, String, Vec<String>, bool, bool) {
-        let first = Value::Object(self.first.take().unwrap_or_default());
-        self.rules.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-        let mut by_severity: BTreeMap<String, u64> = ["critical", "high", "medium", "low", "info"]
+    fn finish(self) -> Finished {
+        let Some(mut merged) = self.merged else {
+            return Finished::default();
+        };
+        merged.scan.rules.sort();
+        let mut by_rule: BTreeMap<v1::Text<'static>, usize> =
+            merged.scan.rules.iter().map(|r| (r.clone(), 0)).collect();
+        by_rule.extend(self.by_rule.into_iter().map(|(r, n)| (r.into(), n)));
+        let summary = &mut merged.summary;
+        summary.findings = self.findings;
+        summary.by_severity = Severity::ALL
             .iter()
-            .map(|s| (s.to_string(), 0))
+            .map(|s| {
+                (
+                    s.as_str().into(),
+                    self.by_severity.get(s).copied().unwrap_or(0),
+                )
+            })
             .collect();
-        by_severity.extend(self.by_severity);
-        let mut by_rule: BTreeMap<String, u64> = self
-            .rules
-            .iter()
-            .filter_map(|r| r.as_str().map(|r| (r.to_string(), 0)))
-            .collect();
-        by_rule.extend(self.by_rule);
-        let fail_on = first["scan"]["fail_on"]
-            .as_str()
-            .and_then(|s| s.parse::<Severity>().ok());
-        let failing = fail_on.is_some_and(|t| self.worst_counting >= Some(t));
-        let incomplete = !self.errors.is_empty();
-        let header = json!({
-            "schema_version": 1,
-            "tool": first["tool"],
-            "scan": {
-                "now": first["scan"]["now"],
-                "inputs": self.inputs,
-                "rules": self.rules,
-                "fail_on": first["scan"]["fail_on"],
-                "scopes": self.scopes,
-                "api_calls": self.api_calls,
-            },
-            "summary": {
-                "images_scanned": self.scanned,
-                "images_skipped": self.skipped,
-                "findings": self.findings,
-                "by_severity": by_severity,
-                "by_rule": by_rule,
-                "suppressed": self.suppressed,
-                "baseline": Value::Null,
-            },
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "notes": self.notes,
-        });
-        // The findings go last, written one at a time (see `write`).
-        let text = pretty(&header);
-        let prefix = format!(
-            "{},\n  \"findings\": [",
-            text.trim_end().trim_end_matches('}').trim_end()
-        );
-        (
-            prefix,
-            "]\n}\n".to_string(),
-            Vec::new(),
-            incomplete,
-            failing,
-        )
+        summary.by_rule = by_rule;
+        summary.suppressed = self.suppressed;
+        summary.baseline = None;
+        let fail_on = merged.scan.fail_on.parse::<Severity>().ok();
+        let mut head = Vec::new();
+        v1::head(&merged.tool, &mut head);
+        let tail = |any| {
+            let mut out = Vec::new();
+            v1::tail(&merged, any, &mut out);
+            String::from_utf8(out).expect("invariant: JSON is UTF-8")
+        };
+        Finished {
+            prefix: String::from_utf8(head).expect("invariant: JSON is UTF-8"),
+            suffix: [tail(false), tail(true)],
+            rule_ids: Vec::new(),
+            incomplete: !merged.errors.is_empty(),
+            failing: crate::finding::fails(&self.counting, fail_on),
+        }
     }
+}
+
+/// What a first pass gives the second: the merged report around its list.
+#[derive(Default)]
+struct Finished {
+    prefix: String,
+    /// After the list: when it is empty, and when it is not.
+    suffix: [String; 2],
+    rule_ids: Vec<String>,
+    incomplete: bool,
+    failing: bool,
 }
 
 /// What SARIF logs contribute: one run, rules and notifications merged.
@@ -330,7 +326,7 @@ impl SarifParts {
         Ok(())
     }
 
-    fn finish(mut self) -> (String, String, Vec<String>, bool, bool) {
+    fn finish(mut self) -> Finished {
         self.rules
             .sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
         let (schema, version, mut driver) = self.first.unwrap_or_default();
@@ -355,8 +351,13 @@ impl SarifParts {
             pretty(&json!({ "driver": driver })),
             pretty(&json!([invocation])),
         );
-        let incomplete = self.any && !self.successful;
-        (prefix, "]}]\n}\n".to_string(), rule_ids, incomplete, false)
+        Finished {
+            prefix,
+            suffix: ["]}]\n}\n".to_string(), "\n  ]}]\n}\n".to_string()],
+            rule_ids,
+            incomplete: self.any && !self.successful,
+            failing: false,
+        }
     }
 }
 
@@ -374,7 +375,7 @@ fn pretty(value: &Value) -> String {
 }
 
 /// Appends `items` to `out`, skipping exact duplicates.
-fn extend_unique(out: &mut Vec<Value>, items: Vec<Value>) {
+fn extend_unique<T: PartialEq>(out: &mut Vec<T>, items: Vec<T>) {
     for item in items {
         if !out.contains(&item) {
             out.push(item);
@@ -390,7 +391,8 @@ struct Members {
     children: Vec<Map<String, Value>>,
 }
 
-type Each<'a> = dyn FnMut(Value) -> Result<(), String> + 'a;
+/// Receives each item of the list exactly as written.
+type Each<'a> = dyn FnMut(Box<RawValue>) -> Result<(), String> + 'a;
 
 /// Reads the report at `path`, passing each element of the list at `path`
 /// (`["findings"]`, or `["runs", "results"]`: each run's results) to `each`
@@ -493,7 +495,7 @@ impl<'de> Visitor<'de> for List<'_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         if self.items.is_empty() {
-            while let Some(item) = seq.next_element::<Value>()? {
+            while let Some(item) = seq.next_element::<Box<RawValue>>()? {
                 (self.each)(item).map_err(de::Error::custom)?;
             }
         } else {

@@ -159,8 +159,9 @@ pub struct Action<'a> {
     /// `ModifyImageAttribute`, `EnableImageDeprecation`,
     /// `EnableImageDeregistrationProtection` or `CopyImage`.
     pub operation: Text<'a>,
+    /// Kept as written (its members in the API's order) when read back.
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
-    pub input: serde_json::Value,
+    pub input: Box<serde_json::value::RawValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -178,7 +178,8 @@ fn issue_16_reports_that_are_not_amilints_are_refused_not_dropped() {
         (
             "no-prints.json",
             no_prints.as_str(),
-            "has no amilint fingerprint",
+            // Read as v1 defines a finding: the fingerprint is required.
+            "missing field `fingerprint`",
         ),
         ("object.json", object.as_str(), "expected an array"),
         ("codeql.sarif", codeql, "amilint fingerprint"),
@@ -205,5 +206,49 @@ fn issue_16_reports_that_are_not_amilints_are_refused_not_dropped() {
             "{name}: a line and column: {err}"
         );
         assert!(!out_path.exists(), "{name}");
+    }
+}
+
+/// One JSON v1 definition: a merged report is what a scan writes, member
+/// for member and line for line (findings as the scan's line writer has them),
+/// and its gate counts like the scan's.
+#[test]
+fn issue_17_a_merged_report_reads_and_writes_as_v1() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, whole, _) = run(&[
+        "scan",
+        "fixtures/formats/mixed.json",
+        "--no-config",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    let path = dir.path().join("whole.json");
+    std::fs::write(&path, &whole).expect("write");
+    let (merged_code, merged, err) = run(&["merge", path.to_str().expect("utf-8")]);
+    assert_eq!(merged_code, code, "the same gate: {err}");
+    let lines = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("    {\"rule_id\""))
+            .map(|l| l.trim_end_matches(',').to_string())
+            .collect()
+    };
+    assert!(!lines(&whole).is_empty());
+    assert_eq!(lines(&merged), lines(&whole), "findings byte for byte");
+    let (a, b): (Value, Value) = (
+        serde_json::from_str(&whole).expect("json"),
+        serde_json::from_str(&merged).expect("json"),
+    );
+    for key in [
+        "schema_version",
+        "tool",
+        "findings",
+        "errors",
+        "warnings",
+        "notes",
+        "summary",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
     }
 }
