@@ -92,3 +92,50 @@ pub enum ConfigError {
     #[error("{flag}: {message}")]
     Flag { flag: String, message: String },
 }
+
+/// A live-scan call that failed: where (account and region, when known),
+/// which operation, and the error code AWS sent, if it sent one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", if operation.is_empty() { String::new() } else { format!("{operation}: ") })]
+pub struct FetchError {
+    pub account_id: Option<String>,
+    pub region: Option<String>,
+    /// `DescribeImages`, `AssumeRole arn:…`, `DescribeImageAttribute launchPermission`;
+    /// empty when no call was made (no region configured, say).
+    pub operation: String,
+    /// AWS's error code (`UnauthorizedOperation`, `RequestLimitExceeded`).
+    pub code: Option<String>,
+    /// What went wrong, as people read it (the code and AWS's message).
+    pub message: String,
+}
+
+impl FetchError {
+    /// A failure of `operation` that AWS did not describe with a code.
+    pub fn new(operation: impl Into<String>, message: impl Into<String>) -> Self {
+        FetchError {
+            account_id: None,
+            region: None,
+            operation: operation.into(),
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    /// The same failure, in an account and region.
+    pub fn in_scope(mut self, account_id: &str, region: &str) -> Self {
+        self.account_id = Some(account_id.to_string());
+        self.region = Some(region.to_string());
+        self
+    }
+}
+
+/// A fix action that amilint will not render or send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    /// A value the call would carry is not one AWS forms (shown cut at 80).
+    #[error("the {what} {value:?} is not one AWS forms")]
+    Value { what: &'static str, value: String },
+    /// A report's action is not one amilint writes.
+    #[error("{operation}: {message}")]
+    Shape { operation: String, message: String },
+}

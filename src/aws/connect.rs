@@ -14,6 +14,8 @@ use aws_sdk_ec2::config::{ConfigBag, Intercept, Region, RuntimeComponents};
 use aws_sdk_ec2::error::BoxError;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
+use crate::error::FetchError;
+
 /// How to reach the API (for scans and fixes alike).
 pub struct Connection<'a> {
     pub profile: Option<&'a str>,
@@ -84,20 +86,21 @@ pub fn ec2_client(config: &aws_config::SdkConfig, region: &str) -> Client {
 pub async fn caller_account(
     config: &aws_config::SdkConfig,
     progress: &Progress,
-) -> Result<String, String> {
+) -> Result<String, FetchError> {
+    const OPERATION: &str = "STS GetCallerIdentity";
     progress.api_calls.fetch_add(1, Ordering::Relaxed);
     let out = aws_sdk_sts::Client::new(config)
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| format!("STS GetCallerIdentity: {}", describe(&e)))?;
+        .map_err(|e| failure(OPERATION, &e))?;
     out.account()
         .map(str::to_string)
-        .ok_or_else(|| "STS GetCallerIdentity returned no account".to_string())
+        .ok_or_else(|| FetchError::new(OPERATION, "returned no account"))
 }
 
 /// `111122223333` from `arn:aws:iam::111122223333:role/Name`.
-pub(super) fn account_of_role(arn: &str) -> Result<String, String> {
+pub(super) fn account_of_role(arn: &str) -> Result<String, FetchError> {
     let parts: Vec<&str> = arn.split(':').collect();
     match parts.as_slice() {
         ["arn", _, "iam", "", account, resource]
@@ -105,8 +108,9 @@ pub(super) fn account_of_role(arn: &str) -> Result<String, String> {
         {
             Ok(account.to_string())
         }
-        _ => Err(format!(
-            "`{arn}` is not an IAM role ARN (arn:aws:iam::111122223333:role/Name)"
+        _ => Err(FetchError::new(
+            "AssumeRole",
+            format!("`{arn}` is not an IAM role ARN (arn:aws:iam::111122223333:role/Name)"),
         )),
     }
 }
@@ -238,6 +242,17 @@ fn xml_is_complete(body: &[u8]) -> bool {
 
 /// Words for an SDK error: the service's code and message when it answered
 /// with an EC2 error, otherwise what went wrong on the way, in one line.
+/// A failed call of `operation` as a typed error: AWS's code, and `describe`.
+pub fn failure<E>(operation: impl Into<String>, err: &SdkError<E, HttpResponse>) -> FetchError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    FetchError {
+        code: err.code().map(str::to_string),
+        ..FetchError::new(operation, describe(err))
+    }
+}
+
 pub fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use super::connect::*;
 use super::convert::to_model;
+use crate::error::FetchError;
 use crate::model::{Image, LaunchPermission};
 
 /// What to fetch, and how hard to try.
@@ -54,10 +55,10 @@ pub struct Scope {
 #[derive(Debug)]
 pub struct ScopeResult {
     pub scope: Scope,
-    pub outcome: Result<Vec<Image>, String>,
-    /// Images whose attributes could not all be read: (image id, reason).
+    pub outcome: Result<Vec<Image>, FetchError>,
+    /// Images whose attributes could not all be read: (image id, why).
     /// The image is still linted, without those attributes.
-    pub attribute_errors: Vec<(String, String)>,
+    pub attribute_errors: Vec<(String, FetchError)>,
 }
 
 /// The most DescribeImages pages one scope may take (1,000 images a page on
@@ -83,19 +84,22 @@ pub async fn fetch(
     opts: &FetchOptions,
     progress: Arc<Progress>,
     mut each: impl FnMut(ScopeResult) -> bool,
-) -> Result<u64, String> {
+) -> Result<u64, FetchError> {
     let base = base_config(opts).await;
     let default_region = base
         .region()
         .map(|r| r.to_string())
         .or_else(|| opts.regions.first().cloned())
         .ok_or_else(|| {
-            "no AWS region: pass --region, or set AWS_REGION or a region in the profile".to_string()
+            FetchError::new(
+                "",
+                "no AWS region: pass --region, or set AWS_REGION or a region in the profile",
+            )
         })?;
 
     // Accounts: (account id, config) per role, or the base credentials.
     let mut failed: Vec<ScopeResult> = Vec::new();
-    let mut accounts: Vec<(Result<String, String>, aws_config::SdkConfig)> = Vec::new();
+    let mut accounts: Vec<(Result<String, FetchError>, aws_config::SdkConfig)> = Vec::new();
     if opts.roles.is_empty() {
         let account = caller_account(&base, &progress).await;
         accounts.push((account, base.clone()));
@@ -112,12 +116,14 @@ pub async fn fetch(
                     // stall is reported as AssumeRole's, not as the first
                     // DescribeImages'.
                     if let Err(why) = check_credentials(&config, opts).await {
+                        let error = FetchError::new(format!("AssumeRole {role}"), why)
+                            .in_scope(&id, &default_region);
                         failed.push(ScopeResult {
                             scope: Scope {
                                 account_id: id,
                                 region: default_region.clone(),
                             },
-                            outcome: Err(format!("AssumeRole {role}: {why}")),
+                            outcome: Err(error),
                             attribute_errors: Vec::new(),
                         });
                         continue;
@@ -168,6 +174,7 @@ pub async fn fetch(
             match enabled_regions(&config, &default_region, &progress).await {
                 Ok(regions) => regions,
                 Err(reason) => {
+                    let outcome = Err(reason.in_scope(&account_id, &default_region));
                     let scope = Scope {
                         account_id,
                         region: default_region.clone(),
@@ -175,7 +182,7 @@ pub async fn fetch(
                     finish(
                         ScopeResult {
                             scope,
-                            outcome: Err(format!("DescribeRegions: {reason}")),
+                            outcome,
                             attribute_errors: Vec::new(),
                         },
                         &mut order,
@@ -233,7 +240,8 @@ pub async fn fetch(
         return Ok(progress.api_calls.load(Ordering::Relaxed));
     }
     while let Some(joined) = tasks.join_next().await {
-        let (index, result) = joined.map_err(|e| format!("a fetch task failed: {e}"))?;
+        let (index, result) =
+            joined.map_err(|e| FetchError::new("", format!("a fetch task failed: {e}")))?;
         done.insert((result.scope.clone(), index), result);
         if !hand_on(&mut done) {
             break;
@@ -257,9 +265,9 @@ async fn fetch_scope(
     // pages in circles with fresh tokens.
     let mut seen_ids = std::collections::HashSet::new();
     let mut pages = 0usize;
-    let fail = |scope: Scope, reason: String| ScopeResult {
+    let fail = |scope: Scope, reason: FetchError| ScopeResult {
+        outcome: Err(reason.in_scope(&scope.account_id, &scope.region)),
         scope,
-        outcome: Err(reason),
         attribute_errors: Vec::new(),
     };
     loop {
@@ -267,8 +275,9 @@ async fn fetch_scope(
         if pages > MAX_PAGES {
             return fail(
                 scope,
-                format!(
-                    "DescribeImages: more than {MAX_PAGES} pages: stopped (a list that never ends)"
+                FetchError::new(
+                    "DescribeImages",
+                    format!("more than {MAX_PAGES} pages: stopped (a list that never ends)"),
                 ),
             );
         }
@@ -298,21 +307,18 @@ async fn fetch_scope(
         progress.api_calls.fetch_add(1, Ordering::Relaxed);
         let page = match request.send().await {
             Ok(page) => page,
-            Err(e) => {
-                return ScopeResult {
-                    scope,
-                    outcome: Err(format!("DescribeImages: {}", describe(&e))),
-                    attribute_errors: Vec::new(),
-                };
-            }
+            Err(e) => return fail(scope, failure("DescribeImages", &e)),
         };
         match page.next_token() {
             Some(token) if !token.is_empty() => {
                 if !seen_tokens.insert(token.to_string()) {
                     return fail(
                         scope,
-                        format!(
-                            "DescribeImages: page {pages} returned a NextToken already seen: stopped (the list would never end)"
+                        FetchError::new(
+                            "DescribeImages",
+                            format!(
+                                "page {pages} returned a NextToken already seen: stopped (the list would never end)"
+                            ),
                         ),
                     );
                 }
@@ -326,9 +332,9 @@ async fn fetch_scope(
             if sdk_image.image_id().is_none_or(|id| id.trim().is_empty()) {
                 return fail(
                     scope,
-                    format!(
-                        "DescribeImages: page {pages}, item {}: an image without imageId",
-                        item + 1
+                    FetchError::new(
+                        "DescribeImages",
+                        format!("page {pages}, item {}: an image without imageId", item + 1),
                     ),
                 );
             }
@@ -336,8 +342,11 @@ async fn fetch_scope(
             if !seen_ids.insert(id.to_string()) {
                 return fail(
                     scope,
-                    format!(
-                        "DescribeImages: page {pages} lists {id} again: stopped (a list that goes in circles)"
+                    FetchError::new(
+                        "DescribeImages",
+                        format!(
+                            "page {pages} lists {id} again: stopped (a list that goes in circles)"
+                        ),
                     ),
                 );
             }
@@ -368,24 +377,22 @@ async fn fetch_scope(
                         .send()
                         .await
                         .map_err(|e| {
-                            format!(
-                                "DescribeImageAttribute {}: {}",
-                                attribute.as_str(),
-                                describe(&e)
-                            )
+                            failure(format!("DescribeImageAttribute {}", attribute.as_str()), &e)
                         });
                     (index, id, out)
                 });
             }
         }
-        let mut failed: BTreeMap<usize, (String, Vec<String>)> = BTreeMap::new();
+        let mut failed: BTreeMap<usize, (String, Vec<FetchError>)> = BTreeMap::new();
         while let Some(joined) = calls.join_next().await {
             progress.api_calls.fetch_add(1, Ordering::Relaxed);
             progress.attribute_calls.fetch_add(1, Ordering::Relaxed);
             let (index, id, out) = match joined {
                 Ok(v) => v,
                 Err(e) => {
-                    attribute_errors.push((String::new(), format!("attribute task failed: {e}")));
+                    let why =
+                        FetchError::new("DescribeImageAttribute", format!("task failed: {e}"));
+                    attribute_errors.push((String::new(), why));
                     continue;
                 }
             };
@@ -398,11 +405,24 @@ async fn fetch_scope(
                     .push(reason),
             }
         }
-        attribute_errors.extend(
-            failed
-                .into_values()
-                .map(|(id, reasons)| (id, reasons.join("; "))),
-        );
+        // One error per image, whatever number of its calls failed.
+        attribute_errors.extend(failed.into_values().map(|(id, mut reasons)| {
+            let why = match reasons.len() {
+                1 => reasons.remove(0),
+                _ => FetchError {
+                    code: reasons.iter().find_map(|r| r.code.clone()),
+                    ..FetchError::new(
+                        "",
+                        reasons
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
+                },
+            };
+            (id, why.in_scope(&scope.account_id, &scope.region))
+        }));
     }
     ScopeResult {
         scope,
@@ -483,14 +503,14 @@ pub(super) async fn enabled_regions(
     config: &aws_config::SdkConfig,
     region: &str,
     progress: &Progress,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, FetchError> {
     let client = ec2_client(config, region);
     progress.api_calls.fetch_add(1, Ordering::Relaxed);
     let out = client
         .describe_regions()
         .send()
         .await
-        .map_err(|e| describe(&e))?;
+        .map_err(|e| failure("DescribeRegions", &e))?;
     let mut regions: Vec<String> = out
         .regions()
         .iter()
@@ -499,7 +519,10 @@ pub(super) async fn enabled_regions(
     regions.sort();
     regions.dedup();
     if regions.is_empty() {
-        return Err("no region in the answer: nothing would be scanned".to_string());
+        return Err(FetchError::new(
+            "DescribeRegions",
+            "no region in the answer: nothing would be scanned",
+        ));
     }
     Ok(regions)
 }

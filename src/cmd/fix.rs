@@ -28,7 +28,7 @@ pub(super) fn fix(args: &FixArgs) -> Result<Status> {
             .with_context(|| format!("reading {}", args.report))?;
         read_report(file, &args.report, &only)
     };
-    let mut plan = read.map_err(anyhow::Error::msg)?;
+    let mut plan = read?;
     let mode = if args.apply {
         Mode::Apply
     } else if args.dry_run {

@@ -115,16 +115,17 @@ fn record(scope: &ScopeResult, origin: &mut Origin) {
         region: region.clone(),
         outcome: match &scope.outcome {
             Ok(images) => Ok(images.len() as u64),
-            Err(reason) => Err(reason.clone()),
+            Err(reason) => Err(reason.to_string()),
         },
     });
     if let Err(reason) = &scope.outcome {
-        origin.errors.push(fetch_error(reason.clone(), None));
+        origin.errors.push(fetch_error(reason.to_string(), None));
     }
     for (id, reason) in &scope.attribute_errors {
-        origin
-            .errors
-            .push(fetch_error(reason.clone(), Some(Arc::from(id.as_str()))));
+        origin.errors.push(fetch_error(
+            reason.to_string(),
+            Some(Arc::from(id.as_str())),
+        ));
     }
 }
 

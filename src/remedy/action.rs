@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::valid::*;
+use crate::error::ActionError;
 use crate::model::{Image, is_account_id};
 
 /// The exact fix for one finding.
@@ -135,7 +136,7 @@ impl Action {
     /// Organizations forms them, regions as AWS names them, image names as
     /// CopyImage allows (3–128 characters of its set), a time for
     /// `DeprecateAt`. Only checked values reach a command or an API call.
-    pub fn validate(&self, image_id: &str, region: Option<&str>) -> Result<(), String> {
+    pub fn validate(&self, image_id: &str, region: Option<&str>) -> Result<(), ActionError> {
         check("image id", image_id, is_image_id)?;
         if let Some(region) = region {
             check("region", region, is_region)?;
@@ -167,37 +168,39 @@ impl Action {
     /// Reads an action back from a JSON report: (image id, action). Only the
     /// exact shapes amilint writes are accepted, so a tampered report cannot
     /// make `amilint fix` send anything else.
-    pub fn parse(operation: &str, input: &Value) -> Result<(String, Action), String> {
+    pub fn parse(operation: &str, input: &Value) -> Result<(String, Action), ActionError> {
         let Some(members) = input.as_object() else {
-            return Err(format!("{operation}: the input is not an object"));
+            return Err(shape(operation, "the input is not an object".to_string()));
         };
-        let only = |allowed: &[&str]| -> Result<(), String> {
+        let only = |allowed: &[&str]| -> Result<(), ActionError> {
             match members.keys().find(|k| !allowed.contains(&k.as_str())) {
-                Some(k) => Err(format!(
-                    "{operation}: `{k}` is not a parameter amilint fix sends"
+                Some(k) => Err(shape(
+                    operation,
+                    format!("`{k}` is not a parameter amilint fix sends"),
                 )),
                 None => Ok(()),
             }
         };
-        let text = |key: &str| -> Result<String, String> {
+        let text = |key: &str| -> Result<String, ActionError> {
             members
                 .get(key)
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .ok_or_else(|| format!("{operation}: `{key}` is missing or not a string"))
+                .ok_or_else(|| shape(operation, format!("`{key}` is missing or not a string")))
         };
-        let is_true = |key: &str| -> Result<(), String> {
+        let is_true = |key: &str| -> Result<(), ActionError> {
             match members.get(key) {
                 Some(Value::Bool(true)) => Ok(()),
-                _ => Err(format!("{operation}: `{key}` must be true")),
+                _ => Err(shape(operation, format!("`{key}` must be true"))),
             }
         };
         let action = match operation {
             "ModifyImageAttribute" if members.contains_key("ImdsSupport") => {
                 only(&["ImageId", "ImdsSupport"])?;
                 if members["ImdsSupport"] != serde_json::json!({"Value": "v2.0"}) {
-                    return Err(format!(
-                        "{operation}: ImdsSupport must be {{\"Value\": \"v2.0\"}}"
+                    return Err(shape(
+                        operation,
+                        "ImdsSupport must be {\"Value\": \"v2.0\"}".to_string(),
                     ));
                 }
                 Action::RequireImdsV2
@@ -227,8 +230,10 @@ impl Action {
                         Action::RemoveLaunchPermission(Grant::OrganizationalUnitArn(v))
                     }
                     _ => {
-                        return Err(format!(
-                            "{operation}: expected ImdsSupport, or LaunchPermission.Remove of one grantee"
+                        return Err(shape(
+                            operation,
+                            "expected ImdsSupport, or LaunchPermission.Remove of one grantee"
+                                .to_string(),
                         ));
                     }
                 }
@@ -237,7 +242,10 @@ impl Action {
                 only(&["ImageId", "DeprecateAt"])?;
                 let at = text("DeprecateAt")?;
                 if at.parse::<jiff::Timestamp>().is_err() {
-                    return Err(format!("{operation}: DeprecateAt `{at}` is not a time"));
+                    return Err(shape(
+                        operation,
+                        format!("DeprecateAt `{at}` is not a time"),
+                    ));
                 }
                 Action::EnableDeprecation { deprecate_at: at }
             }
@@ -260,19 +268,29 @@ impl Action {
                 };
                 action
                     .validate(&id, None)
-                    .map_err(|why| format!("{operation}: {why}"))?;
+                    .map_err(|why| shape(operation, format!("{why}")))?;
                 return Ok((id, action));
             }
             other => {
-                return Err(format!(
-                    "`{other}` is not an operation amilint fix makes (it never deregisters or deletes)"
+                return Err(shape(
+                    other,
+                    "not an operation amilint fix makes (it never deregisters or deletes)"
+                        .to_string(),
                 ));
             }
         };
         let id = text("ImageId")?;
         action
             .validate(&id, None)
-            .map_err(|why| format!("{operation}: {why}"))?;
+            .map_err(|why| shape(operation, format!("{why}")))?;
         Ok((id, action))
+    }
+}
+
+/// A report's action that is not one amilint writes.
+fn shape(operation: &str, message: String) -> ActionError {
+    ActionError::Shape {
+        operation: operation.to_string(),
+        message,
     }
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::action::Action;
 use super::plan::{Call, Plan, Selection};
-use crate::error::json_message;
+use crate::error::{InputError, json_message};
 use crate::report::v1;
 
 /// Reads an amilint JSON report (`name` is for messages) into a plan.
@@ -19,7 +19,7 @@ pub fn read_report(
     input: impl std::io::Read,
     name: &str,
     only: &Selection,
-) -> Result<Plan, String> {
+) -> Result<Plan, InputError> {
     let mut builder = Builder {
         only,
         plan: Plan::default(),
@@ -28,25 +28,39 @@ pub fn read_report(
     };
     let mut de =
         serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, input));
+    let whole = |message: &str| InputError::Syntax {
+        path: name.to_string(),
+        line: 1,
+        column: 1,
+        message: message.to_string(),
+    };
     let top = ReportSeed(&mut builder)
         .deserialize(&mut de)
         .and_then(|top| de.end().map(|()| top))
-        .map_err(|e| match e.is_io() {
-            true => format!("{name}: {e}"),
-            false => format!("{name}:{}:{}: {}", e.line(), e.column(), json_message(&e)),
+        .map_err(|e| match e.io_error_kind() {
+            Some(kind) => InputError::Io {
+                path: name.to_string(),
+                source: std::io::Error::new(kind, e.to_string()),
+            },
+            None => InputError::Syntax {
+                path: name.to_string(),
+                line: e.line() as u64,
+                column: e.column() as u64,
+                message: json_message(&e),
+            },
         })?;
     if top.sarif {
-        return Err(format!(
-            "{name}: a SARIF log; amilint fix reads JSON reports (`scan --format json` or `-o json=FILE`)"
+        return Err(whole(
+            "a SARIF log; amilint fix reads JSON reports (`scan --format json` or `-o json=FILE`)",
         ));
     }
     if top.schema_version != Some(Value::from(1)) {
-        return Err(format!(
-            "{name}: not an amilint JSON report (schema_version 1 expected)"
+        return Err(whole(
+            "not an amilint JSON report (schema_version 1 expected)",
         ));
     }
     if !top.findings {
-        return Err(format!("{name}: the report has no `findings` array"));
+        return Err(whole("the report has no `findings` array"));
     }
     builder.plan.report_errors = top.errors;
     Ok(builder.plan)

@@ -1,15 +1,22 @@
 //! What an action's values may be: the checks that keep a crafted report
 //! from becoming a call or a command.
 
+use crate::error::ActionError;
 use crate::model::is_account_id;
 
 /// `Ok` when `ok(value)`, else why, with the value quoted and escaped.
-pub(crate) fn check(what: &str, value: &str, ok: impl Fn(&str) -> bool) -> Result<(), String> {
+pub(crate) fn check(
+    what: &'static str,
+    value: &str,
+    ok: impl Fn(&str) -> bool,
+) -> Result<(), ActionError> {
     if ok(value) {
         Ok(())
     } else {
-        let shown: String = value.chars().take(80).collect();
-        Err(format!("the {what} {shown:?} is not one AWS forms"))
+        Err(ActionError::Value {
+            what,
+            value: value.chars().take(80).collect(),
+        })
     }
 }
 
