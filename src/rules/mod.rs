@@ -28,6 +28,7 @@ mod ami015_paravirtual;
 mod ami016_uefi_tpm;
 mod ami017_naming_convention;
 mod ami018_kms_key_not_allowed;
+mod ami019_no_ena_support;
 mod ami101_invalid_name;
 mod ami102_encrypted_on_snapshot;
 mod ami103_no_reboot;
@@ -61,6 +62,7 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami016_uefi_tpm::NO_UEFI_TPM,
     &ami017_naming_convention::NAMING_CONVENTION,
     &ami018_kms_key_not_allowed::KMS_KEY_NOT_ALLOWED,
+    &ami019_no_ena_support::NO_ENA_SUPPORT,
     &ami101_invalid_name::INVALID_IMAGE_NAME,
     &ami102_encrypted_on_snapshot::ENCRYPTED_ON_SNAPSHOT_MAPPING,
     &ami103_no_reboot::NO_REBOOT,
