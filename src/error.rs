@@ -22,6 +22,25 @@ pub enum InputError {
     },
 }
 
+impl InputError {
+    /// A JSON document of `path` that could not be read (an I/O error) or
+    /// parsed (at serde_json's line and column).
+    pub fn json(path: &str, e: &serde_json::Error) -> Self {
+        match e.io_error_kind() {
+            Some(kind) => InputError::Io {
+                path: path.to_string(),
+                source: std::io::Error::new(kind, e.to_string()),
+            },
+            None => InputError::Syntax {
+                path: path.to_string(),
+                line: e.line() as u64,
+                column: e.column() as u64,
+                message: json_message(e),
+            },
+        }
+    }
+}
+
 /// serde_json's message without the " at line L column C" it appends
 /// (amilint prints positions itself).
 pub fn json_message(e: &serde_json::Error) -> String {

@@ -106,6 +106,10 @@ impl Finding {
     }
 }
 
+/// The key under which SARIF results carry amilint's fingerprint
+/// (`partialFingerprints`).
+pub const FINGERPRINT_KEY: &str = "amilint/v1";
+
 impl Finding {
     /// A stable identity for a finding: the same rule, image and field give
     /// the same fingerprint whatever file, line or tool version reported it.

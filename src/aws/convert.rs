@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::fetch::Scope;
 use crate::model::{
     BlockDeviceMapping, Ebs, Image, ImageScope, ProductCode, StateReason, Tag, image_arn,
 };
@@ -20,7 +19,7 @@ fn text<T: AsRef<str>>(v: Option<&T>) -> Option<String> {
 
 /// Our model of one SDK image. Fields the model has no slot for go to `extra`
 /// under their describe-images key.
-pub fn to_model(i: &aws_sdk_ec2::types::Image, scope: &Scope) -> Image {
+pub fn to_model(i: &aws_sdk_ec2::types::Image, account_id: &str, region: &str) -> Image {
     let mut extra = BTreeMap::new();
     let mut put = |key: &str, value: Option<Value>| {
         if let Some(v) = value {
@@ -123,9 +122,9 @@ pub fn to_model(i: &aws_sdk_ec2::types::Image, scope: &Scope) -> Image {
         }),
         launch_permissions: None,
         scope: Some(ImageScope {
-            account_id: scope.account_id.clone(),
-            region: scope.region.clone(),
-            image_arn: image_arn(&scope.region, id),
+            account_id: account_id.to_string(),
+            region: region.to_string(),
+            image_arn: image_arn(region, id),
         }),
         extra,
     }

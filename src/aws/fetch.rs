@@ -350,7 +350,7 @@ async fn fetch_scope(
                     ),
                 );
             }
-            images.push(to_model(sdk_image, &scope));
+            images.push(to_model(sdk_image, &scope.account_id, &scope.region));
         }
         progress
             .images

@@ -4,15 +4,12 @@
 use anyhow::{Result, bail};
 
 use crate::cli::{KindArg, PreflightArgs};
-use crate::engine;
-use crate::finding::Report;
-use crate::input::InputSource;
 use crate::output;
 use crate::plan::{Reading, plan};
 use crate::rules::RequestKind;
 use crate::status::Status;
 
-use super::scan::{outputs, text_on_terminal};
+use super::scan::{outputs, scan_files, text_on_terminal};
 
 /// Each request document is read into our image model (its tags from
 /// `TagSpecifications` with `ResourceType: image`) and checked like an image,
@@ -29,22 +26,7 @@ pub(super) fn preflight(args: &PreflightArgs) -> Result<Status> {
     });
     let plan = plan(scan_args, Reading::Requests(kind))?;
     let (targets, asff_target) = outputs(scan_args, &plan)?;
-    let sources: Vec<InputSource> = scan_args
-        .inputs
-        .iter()
-        .map(|a| InputSource::new(a))
-        .collect();
-    if sources.iter().filter(|s| s.arg == "-").count() > 1 {
-        bail!("stdin (`-`) can be read only once");
-    }
-    let mut report = Report::new(
-        plan.settings.now,
-        sources.iter().map(|s| s.uri.clone()).collect(),
-        plan.rules.clone(),
-        plan.fail_on,
-    );
-    report.asff_target = asff_target;
-    let report = engine::run_scan(&sources, &plan, report, targets, false)?;
+    let report = scan_files(scan_args, &plan, targets, asff_target)?;
     output::problems_to_stderr(&report, text_on_terminal(scan_args));
     Ok(Status::of_report(&report, scan_args.exit_zero))
 }

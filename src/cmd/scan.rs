@@ -32,18 +32,7 @@ pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
     let report = if args.live.aws {
         live_scan(&args.live, &plan, targets, asff_target)?
     } else {
-        let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
-        if sources.iter().filter(|s| s.arg == "-").count() > 1 {
-            bail!("stdin (`-`) can be read only once");
-        }
-        let mut report = Report::new(
-            plan.settings.now,
-            sources.iter().map(|s| s.uri.clone()).collect(),
-            plan.rules.clone(),
-            plan.fail_on,
-        );
-        report.asff_target = asff_target;
-        engine::run_scan(&sources, &plan, report, targets, false)?
+        scan_files(args, &plan, targets, asff_target)?
     };
     output::problems_to_stderr(&report, text_on_terminal(args));
     Ok(Status::of_report(&report, args.exit_zero))
@@ -109,6 +98,27 @@ pub(super) fn outputs(
         targets.push((format, style, Target::stdout()));
     }
     Ok((targets, asff_target))
+}
+
+/// Scans the input files (or stdin) of `args` with `plan`, writing `targets`.
+pub(super) fn scan_files(
+    args: &ScanArgs,
+    plan: &ScanPlan,
+    targets: Vec<(Format, output::Style, Target)>,
+    asff_target: Option<(String, String)>,
+) -> Result<Report> {
+    let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
+    if sources.iter().filter(|s| s.arg == "-").count() > 1 {
+        bail!("stdin (`-`) can be read only once");
+    }
+    let mut report = Report::new(
+        plan.settings.now,
+        sources.iter().map(|s| s.uri.clone()).collect(),
+        plan.rules.clone(),
+        plan.fail_on,
+    );
+    report.asff_target = asff_target;
+    engine::run_scan(&sources, plan, report, targets, false)
 }
 
 /// Whether the text report goes to a terminal (which then shows the run's

@@ -1,8 +1,7 @@
 //! What counts: tag suppression, waivers and the baseline, and the warnings
 //! about waivers once the scan is done.
 
-use super::evaluate::Linted;
-use crate::finding::{BaselineState, SourceSpan, Suppression, SuppressionKind, Warning};
+use crate::finding::{BaselineState, Finding, SourceSpan, Suppression, SuppressionKind, Warning};
 use crate::model::Image;
 use crate::plan::ScanPlan;
 
@@ -25,11 +24,20 @@ pub(super) fn tag_suppression(image: &Image, plan: &ScanPlan) -> Option<(Vec<Str
     Some((codes, why))
 }
 
+/// What judging an image's findings used: waivers that covered one (index,
+/// whether still active) and the baseline fingerprints it found.
+#[derive(Default)]
+pub(super) struct Judged {
+    pub(super) waivers: Vec<(usize, bool)>,
+    pub(super) in_baseline: Vec<u64>,
+}
+
 /// Waivers, then the baseline, for one image's findings. The gate then counts
 /// only what is neither suppressed nor old.
-pub(super) fn judge(linted: &mut Linted, plan: &ScanPlan) {
+pub(super) fn judge(findings: &mut [Finding], plan: &ScanPlan) -> Judged {
+    let mut judged = Judged::default();
     let today = plan.settings.now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    for f in &mut linted.findings {
+    for f in findings.iter_mut() {
         if f.suppression.is_some() {
             continue;
         }
@@ -42,7 +50,7 @@ pub(super) fn judge(linted: &mut Linted, plan: &ScanPlan) {
         };
         if let Some((i, waiver)) = covering(true).or_else(|| covering(false)) {
             let active = waiver.expires >= today;
-            linted.waivers.push((i, active));
+            judged.waivers.push((i, active));
             if active {
                 f.suppression = Some(Suppression {
                     kind: SuppressionKind::Waiver,
@@ -52,11 +60,11 @@ pub(super) fn judge(linted: &mut Linted, plan: &ScanPlan) {
         }
     }
     if let Some(baseline) = &plan.baseline {
-        for f in &mut linted.findings {
+        for f in findings.iter_mut() {
             let print = crate::report::baseline::parse_fingerprint(&f.fingerprint);
             f.baseline = Some(
                 if let Some(print) = print.filter(|p| baseline.fingerprints.contains(p)) {
-                    linted.in_baseline.push(print);
+                    judged.in_baseline.push(print);
                     BaselineState::Unchanged
                 } else {
                     BaselineState::New
@@ -64,6 +72,7 @@ pub(super) fn judge(linted: &mut Linted, plan: &ScanPlan) {
             );
         }
     }
+    judged
 }
 
 /// After the scan: a warning for each expired waiver and each waiver that

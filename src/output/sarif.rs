@@ -17,12 +17,10 @@ use serde_sarif::sarif::{
 };
 
 use super::line::Object;
-use crate::finding::{Finding, Report, SourceSpan, SuppressionKind};
+use crate::finding::{FINGERPRINT_KEY, Finding, Report, SourceSpan, SuppressionKind};
 use crate::rules::{RuleMeta, Severity};
 
 const INFORMATION_URI: &str = "https://github.com/amilint/amilint";
-/// The key under which results carry amilint's fingerprint.
-pub const FINGERPRINT_KEY: &str = "amilint/v1";
 
 fn level(severity: Severity) -> ResultLevel {
     match severity {

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::action::Action;
 use super::plan::{Call, Plan, Selection};
-use crate::error::{InputError, json_message};
+use crate::error::InputError;
 use crate::report::v1;
 
 /// Reads an amilint JSON report (`name` is for messages) into a plan.
@@ -37,18 +37,7 @@ pub fn read_report(
     let top = ReportSeed(&mut builder)
         .deserialize(&mut de)
         .and_then(|top| de.end().map(|()| top))
-        .map_err(|e| match e.io_error_kind() {
-            Some(kind) => InputError::Io {
-                path: name.to_string(),
-                source: std::io::Error::new(kind, e.to_string()),
-            },
-            None => InputError::Syntax {
-                path: name.to_string(),
-                line: e.line() as u64,
-                column: e.column() as u64,
-                message: json_message(&e),
-            },
-        })?;
+        .map_err(|e| InputError::json(name, &e))?;
     if top.sarif {
         return Err(whole(
             "a SARIF log; amilint fix reads JSON reports (`scan --format json` or `-o json=FILE`)",

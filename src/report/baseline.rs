@@ -81,13 +81,7 @@ pub fn read_fingerprints_from(
     let top = Top { each: &mut each }
         .deserialize(&mut de)
         .and_then(|top| de.end().map(|()| top))
-        .map_err(|e| match e.io_error_kind() {
-            Some(kind) => InputError::Io {
-                path: shown.to_string(),
-                source: std::io::Error::new(kind, e.to_string()),
-            },
-            None => error(e.line(), e.column(), crate::error::json_message(&e)),
-        })?;
+        .map_err(|e| InputError::json(shown, &e))?;
     match top {
         Shape {
             findings: true,

@@ -19,7 +19,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::error::InputError;
-use crate::output::sarif::FINGERPRINT_KEY;
+use crate::finding::FINGERPRINT_KEY;
 use crate::report::baseline::parse_fingerprint;
 use crate::report::v1;
 use crate::rules::Severity;
@@ -415,18 +415,7 @@ fn stream(path: &Path, items: &[&str], each: &mut Each<'_>) -> Result<Members, I
     }
     .deserialize(&mut de)
     .and_then(|()| de.end())
-    .map_err(|e| match e.io_error_kind() {
-        Some(kind) => InputError::Io {
-            path: shown.clone(),
-            source: io::Error::new(kind, e.to_string()),
-        },
-        None => InputError::Syntax {
-            path: shown.clone(),
-            line: e.line() as u64,
-            column: e.column() as u64,
-            message: crate::error::json_message(&e),
-        },
-    })?;
+    .map_err(|e| InputError::json(&shown, &e))?;
     Ok(members)
 }
 
