@@ -28,7 +28,9 @@ pub(super) struct Linted {
     /// Fingerprints of findings that the baseline has.
     pub(super) in_baseline: Vec<u64>,
     /// Rules not run: the image lacks the data they need.
-    pub(super) skipped: Vec<&'static RuleMeta>,
+    /// Rules not run on it for lack of data: bit `i` is `plan.rules[i]`
+    /// (a mask, not a list: on a large export every image may skip one).
+    pub(super) skipped: u128,
     /// Each streaming output's text for this image.
     pub(super) rendered: Vec<Vec<u8>>,
 }
@@ -54,9 +56,10 @@ pub(super) fn check_image(
 ) -> Linted {
     let mut cx = Cx::new(&plan.settings, request);
     let mut linted = Linted::default();
-    for rule in &plan.rules {
+    for (i, rule) in plan.rules.iter().enumerate() {
         if !cx.run(rule, image) {
-            linted.skipped.push(rule);
+            // Only built-in rules need data, and they come first (< 128).
+            linted.skipped |= 1u128.checked_shl(i as u32).unwrap_or(0);
         }
     }
     let mut raws = cx.take();
@@ -240,26 +243,38 @@ impl ErrorLog {
     }
 }
 
-/// How many images each rule was skipped on for lack of the data it needs.
-#[derive(Default)]
-pub(super) struct Skips(BTreeMap<&'static str, (u64, &'static RuleMeta)>);
+/// How many images each rule of the plan was skipped on for lack of the
+/// data it needs (by the rule's place in `plan.rules`).
+pub(super) struct Skips([u64; 128]);
+
+impl Default for Skips {
+    fn default() -> Self {
+        Skips([0; 128])
+    }
+}
 
 impl Skips {
-    pub(super) fn add(&mut self, rules: &[&'static RuleMeta]) {
-        for rule in rules {
-            self.0.entry(rule.code).or_insert((0, rule)).0 += 1;
+    pub(super) fn add(&mut self, mut mask: u128) {
+        while mask != 0 {
+            let i = mask.trailing_zeros() as usize;
+            self.0[i] += 1;
+            mask &= mask - 1;
         }
     }
 
     /// One note per skipped rule, in code order.
-    pub(super) fn notes(self, images: u64) -> Vec<Note> {
-        self.0
-            .into_values()
-            .map(|(skipped, rule)| Note {
+    pub(super) fn notes(&self, rules: &[&'static RuleMeta], images: u64) -> Vec<Note> {
+        let mut notes: Vec<Note> = rules
+            .iter()
+            .zip(self.0)
+            .filter(|(_, skipped)| *skipped > 0)
+            .map(|(rule, skipped)| Note {
                 rule,
                 skipped,
                 images,
             })
-            .collect()
+            .collect();
+        notes.sort_by_key(|n| n.rule.code);
+        notes
     }
 }

@@ -217,7 +217,7 @@ pub fn run(
     report.scopes.extend(origin.scopes);
     report.errors.extend(origin.errors);
     report.api_calls = report.api_calls.or(origin.api_calls);
-    report.notes = skips.notes(report.images_scanned);
+    report.notes = skips.notes(&plan.rules, report.images_scanned);
     report.errors.extend(errors.finish());
     report
         .warnings
@@ -278,7 +278,7 @@ impl ScanState<'_> {
                 }
             }
             self.in_baseline.extend(linted.in_baseline);
-            self.skips.add(&linted.skipped);
+            self.skips.add(linted.skipped);
             self.errors.extend(linted.errors);
             let mut rendered = linted.rendered.iter();
             for sink in self.sinks.iter_mut().filter(|s| s.emitter.streams()) {
