@@ -143,11 +143,16 @@ fn every_fixture_reads_the_same_through_every_read_pattern() {
 /// A JSON report of the binary scanning `args`, with `stdin` piped in
 /// `piece`-byte writes (each delivered by the pipe as it is written).
 fn scan_json(args: &[&str], stdin: Option<(&[u8], usize)>) -> (i32, String, String) {
+    json_of("scan", args, stdin)
+}
+
+/// `scan_json` for any command that reads inputs (`scan`, `preflight`).
+fn json_of(command: &str, args: &[&str], stdin: Option<(&[u8], usize)>) -> (i32, String, String) {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("amilint"));
     cmd.env_clear()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
-            "scan",
+            command,
             "--no-config",
             "--now",
             common::NOW,
@@ -343,4 +348,66 @@ fn issue_15_stdin_short_first_read_still_finds_gzip() {
     let (code2, piped, err) = scan_json(&["-"], Some((&gzip(&[&text]), 1)));
     assert_eq!((code, code2), (1, 1), "{err}");
     assert_eq!(finding_keys(&piped), finding_keys(&from_file));
+}
+
+/// Preflight reads request files with the same reader as exports: a request
+/// file of several MB (past every chunk boundary) gives the same findings,
+/// lines included, from a file, a pipe, a trickle, gzip, and as JSON Lines
+/// (lines aside).
+#[test]
+fn issue_17_a_several_mb_request_file_preflights_the_same_through_every_read_pattern() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let request: Value =
+        serde_json::from_slice(&read("fixtures/requests/register-image.json")).expect("json");
+    let mut requests = Vec::new();
+    let mut i = 0;
+    while requests.len() * 700 < 3 << 20 {
+        let mut r = request.clone();
+        r["Name"] = Value::from(format!("web:2024-05-01-{i}"));
+        requests.push(r);
+        i += 1;
+    }
+    let text = pretty(&requests, 4);
+    // `pretty` wraps images in a page; requests are a bare array.
+    let text = {
+        let doc: Value = serde_json::from_slice(&text).expect("json");
+        let mut out = serde_json::to_vec_pretty(&doc["Images"]).expect("json");
+        out.push(b'\n');
+        out
+    };
+    assert!(text.len() > 3 << 20, "{}", text.len());
+    let file = dir.path().join("requests.json");
+    std::fs::write(&file, &text).expect("write");
+    let gz_file = dir.path().join("requests.json.gz");
+    std::fs::write(&gz_file, gzip(&[&text])).expect("write");
+    let (code, from_file, err) = json_of("preflight", &[file.to_str().expect("utf-8")], None);
+    assert_eq!(code, 1, "{err}");
+    let expected = located_findings(&from_file);
+    assert!(
+        expected.len() >= requests.len(),
+        "every request has findings"
+    );
+    for (what, (code, out, err)) in [
+        ("pipe", json_of("preflight", &["-"], Some((&text, 1 << 20)))),
+        ("trickle", json_of("preflight", &["-"], Some((&text, 4093)))),
+        (
+            "gzip file",
+            json_of("preflight", &[gz_file.to_str().expect("utf-8")], None),
+        ),
+        (
+            "gzip pipe",
+            json_of("preflight", &["-"], Some((&gzip(&[&text]), 1000))),
+        ),
+    ] {
+        assert_eq!(code, 1, "{what}: {err}");
+        assert_eq!(located_findings(&out), expected, "{what}");
+    }
+    let mut lines = Vec::new();
+    for r in &requests {
+        lines.extend(serde_json::to_vec(r).expect("serialise"));
+        lines.push(b'\n');
+    }
+    let (code, out, err) = json_of("preflight", &["-"], Some((&lines, 65_537)));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(finding_keys(&out), finding_keys(&from_file), "JSON Lines");
 }
