@@ -1,5 +1,6 @@
-//! The pipeline: one thread finds image objects, rayon checks them in
-//! batches, the outputs are written in input order.
+//! The pipeline: one thread finds image objects (or request documents, or
+//! takes a live scan's parsed images), rayon checks them in batches, the
+//! outputs are written in input order.
 
 use std::io;
 use std::sync::Arc;
