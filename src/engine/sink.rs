@@ -61,7 +61,8 @@ pub fn clean_up_now() {
     }
 }
 
-/// Installs the handler that does that (once per process), exiting 130.
+/// Installs the handler that does that (once per process), exiting with
+/// `Status::Interrupted`'s code.
 fn clean_up_on_interrupt() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
@@ -70,7 +71,7 @@ fn clean_up_on_interrupt() {
         let _ = ctrlc::set_handler(|| {
             clean_up_now();
             eprintln!("amilint: interrupted; no report written");
-            std::process::exit(130);
+            std::process::exit(i32::from(crate::status::Status::Interrupted.code()));
         });
     });
 }
