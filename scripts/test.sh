@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
 # (Microsoft's SARIF validator and playwright-core from npm; Debian's Chromium;
-# moto's EC2 server, botocore's Security Hub model and the OCSF models from
-# PyPI), then runs every Rust test.
+# moto's EC2 server, botocore's Security Hub model, the OCSF models, zizmor and
+# check-jsonschema from PyPI), then runs every Rust test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +20,7 @@ if ! command -v chromium >/dev/null; then
 fi
 (cd tests/html && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "==> installing moto, botocore and py-ocsf-models (tests/live/.venv, pinned)"
+echo "==> installing moto, botocore, py-ocsf-models, zizmor and check-jsonschema (tests/live/.venv, pinned)"
 if [ ! -x tests/live/.venv/bin/python ]; then
     python3 -m venv tests/live/.venv
 fi

@@ -1,6 +1,7 @@
 //! The integration tests: one binary (one link of the AWS SDK), a module per
 //! area, helpers in `common`.
 
+mod action;
 mod cli;
 mod common;
 mod config;
