@@ -204,6 +204,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub exit_zero: bool,
 
+    /// The SARIF run's category (`runs[].automationDetails.id` = NAME/), so that several
+    /// amilint runs of one workflow (a scan and a preflight, one per account) keep their own
+    /// results in GitHub code scanning.
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+
     /// Run only these rules (codes or names, comma-separated, repeatable);
     /// `ALL` selects every rule, including those off by default.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]

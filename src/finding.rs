@@ -195,6 +195,8 @@ pub struct Report {
     pub asff_target: Option<(String, String)>,
     /// A preflight: what was linted were requests, not images.
     pub requests: bool,
+    /// `--category`: the SARIF run's category.
+    pub category: Option<String>,
 }
 
 /// Counts over all findings, updated as each is reported.
@@ -250,6 +252,7 @@ impl Report {
             fail_on,
             asff_target: None,
             requests: false,
+            category: None,
         }
     }
 

@@ -63,6 +63,8 @@ pub struct ScanPlan {
     pub keep_images: bool,
     /// Images, or requests (preflight).
     pub reading: Reading,
+    /// `--category`: the SARIF run's category (checked: one printable line).
+    pub category: Option<String>,
     /// A live scan without `--save`: findings point at
     /// `aws/ACCOUNT/REGION/IMAGE_ID.json`, line 1, not into an export.
     pub live_uris: bool,
@@ -94,6 +96,7 @@ impl ScanPlan {
             baseline: None,
             keep_images: false,
             reading: Reading::Images,
+            category: None,
             live_uris: false,
         }
     }
@@ -223,6 +226,17 @@ pub enum Reading {
     /// RegisterImage / CreateImage requests (`amilint preflight`), of this
     /// kind, or of the kind their content says.
     Requests(Option<RequestKind>),
+}
+
+/// `--category`, checked: GitHub keys analyses by it.
+fn category(text: Option<&str>) -> Result<Option<String>> {
+    let Some(text) = text.map(str::trim) else {
+        return Ok(None);
+    };
+    if text.is_empty() || text.len() > 200 || text.chars().any(char::is_control) {
+        bail!("--category: expected a name of 1 to 200 printable characters, got `{text}`");
+    }
+    Ok(Some(text.trim_end_matches('/').to_string()))
 }
 
 /// The validated plan of a scan, or of a preflight: only the rules that apply
@@ -379,6 +393,7 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         baseline,
         keep_images: false,
         reading,
+        category: category(args.category.as_deref())?,
         live_uris: args.live.aws && args.live.save.is_none(),
     };
     let keep_images = plan.formats(args.format.0).any(Format::needs_images);

@@ -121,6 +121,7 @@ pub fn run(
     };
     let live_uri: Arc<str> = Arc::from("aws");
     report.requests = plan.reading != Reading::Images;
+    report.category.clone_from(&plan.category);
     let mut sinks: Vec<Sink> = targets
         .into_iter()
         .map(|(format, color, target)| Sink {

@@ -61,13 +61,37 @@ fn display_uri(arg: &str) -> String {
         _ => path.to_path_buf(),
     };
     let text = rel.to_string_lossy().replace('\\', "/");
-    let text = text.strip_prefix("./").unwrap_or(&text).to_string();
+    let text = text.strip_prefix("./").unwrap_or(&text);
+    let encoded = percent_encoding::utf8_percent_encode(text, PATH_SEGMENTS).to_string();
     if rel.is_absolute() {
-        format!("file://{}", text.replace(' ', "%20"))
+        format!("file://{encoded}")
     } else {
-        text.replace(' ', "%20")
+        encoded
     }
 }
+
+/// What a URI path (RFC 3986 `path`, `/`-separated `pchar`s) keeps as it is:
+/// letters, digits, `-._~`, the sub-delimiters and `@`. Everything else is
+/// percent-encoded as UTF-8 (spaces, `%`, `#`, `?`, `[`, `]`, non-ASCII), and
+/// so is `:`, which would make a relative path's first segment look like a scheme.
+const PATH_SEGMENTS: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b'@');
 
 /// Opens `source` (a file, or stdin for `-`).
 pub(crate) fn open(source: &InputSource) -> Result<Box<dyn Read>, InputError> {

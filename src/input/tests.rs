@@ -214,3 +214,17 @@ fn issue_15_indented_export_cut_anywhere_is_an_error_inside_what_was_read() {
         }
     }
 }
+
+#[test]
+fn issue_21_input_uris_are_percent_encoded_as_rfc_3986_paths() {
+    let uri = |arg: &str| InputSource::new(arg).uri.to_string();
+    assert_eq!(uri("exports/a b.json"), "exports/a%20b.json");
+    assert_eq!(uri("./exports/images.json"), "exports/images.json");
+    assert_eq!(
+        uri("x/100%#1 [eu]?.json"),
+        "x/100%25%231%20%5Beu%5D%3F.json"
+    );
+    assert_eq!(uri("étiquettes/ü.json"), "%C3%A9tiquettes/%C3%BC.json");
+    assert_eq!(uri("a:b/c@d+e.json"), "a%3Ab/c@d+e.json");
+    assert_eq!(uri("-"), "stdin");
+}

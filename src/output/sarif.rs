@@ -12,8 +12,8 @@ use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, ReportingDescriptorReference, Result, ResultLevel, Run, Sarif,
-    Suppression, Tool, ToolComponent,
+    ReportingDescriptor, ReportingDescriptorReference, Result, ResultLevel, Run,
+    RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
 };
 
 use super::line::Object;
@@ -265,16 +265,26 @@ pub fn build(report: &Report) -> Sarif {
         .iter()
         .map(|f| result(f, index.get(f.rule.code).copied()))
         .collect();
-    let run = Run::builder()
+    let mut run = Run::builder()
         .tool(tool(report))
         .invocations(vec![invocation(report)])
         .results(results)
         .build();
+    run.automation_details = automation(report);
     Sarif::builder()
         .schema(SCHEMA_URI)
         .version(Value::String(VERSION.to_string()))
         .runs(vec![run])
         .build()
+}
+
+/// `--category` as the run's identity: `NAME/` (GitHub's form for a category).
+fn automation(report: &Report) -> Option<RunAutomationDetails> {
+    report.category.as_ref().map(|name| {
+        RunAutomationDetails::builder()
+            .id(format!("{name}/"))
+            .build()
+    })
 }
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -293,6 +303,10 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
             .as_bytes(),
     );
     super::pretty(out, &tool(report), "      ");
+    if let Some(details) = automation(report) {
+        out.extend_from_slice(b",\n      \"automationDetails\": ");
+        super::pretty(out, &details, "      ");
+    }
     out.extend_from_slice(b",\n      \"results\": [");
 }
 

@@ -229,3 +229,39 @@ fn preflight_sarif_passes() {
         1,
     );
 }
+
+/// `--category` gives the run its identity (`automationDetails.id`, GitHub's
+/// `NAME/` form), and the log still passes; an input path with characters a URI
+/// must encode becomes a valid URI reference.
+#[test]
+fn issue_21_a_categorised_log_with_odd_input_paths_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let odd = dir.path().join("exports #1 [eu] 100% é.json");
+    std::fs::copy("fixtures/examples/describe-images.json", &odd).expect("copy");
+    let sarif = dir.path().join("amilint.sarif");
+    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            "scan",
+            "--no-config",
+            "--now",
+            crate::common::NOW,
+            "--format",
+            "none",
+        ])
+        .args(["--category", "images-prod", "--output"])
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("exports #1 [eu] 100% é.json")
+        .current_dir(dir.path())
+        .status()
+        .expect("amilint runs");
+    assert_eq!(status.code(), Some(1));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
+    assert_eq!(doc["runs"][0]["automationDetails"]["id"], "images-prod/");
+    let uri = doc["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"]
+        .as_str()
+        .expect("uri");
+    assert_eq!(uri, "exports%20%231%20%5Beu%5D%20100%25%20%C3%A9.json");
+    check(&sarif);
+}
