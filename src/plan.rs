@@ -71,6 +71,11 @@ pub struct ScanPlan {
 }
 
 impl ScanPlan {
+    /// An empty report of a scan of `inputs` by this plan.
+    pub fn report(&self, inputs: Vec<Arc<str>>) -> crate::finding::Report {
+        crate::finding::Report::new(self.settings.now, inputs, self.rules.clone(), self.fail_on)
+    }
+
     /// Every report's format: the `--output` files', then standard output's.
     pub fn formats(&self, stdout: Option<Format>) -> impl Iterator<Item = Format> + '_ {
         self.outputs.iter().map(|(format, _)| *format).chain(stdout)

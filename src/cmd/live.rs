@@ -27,12 +27,7 @@ pub(super) fn scan(
     let opts = crate::plan::fetch_options(args)?;
     let Some(save) = &args.save else {
         // Without a file to point at, findings name `aws/ACCOUNT/REGION/ID.json`.
-        let mut report = Report::new(
-            plan.settings.now,
-            vec![Arc::from("aws")],
-            plan.rules.clone(),
-            plan.fail_on,
-        );
+        let mut report = plan.report(vec![Arc::from("aws")]);
         report.asff_target = asff_target;
         let produce = move |hand_on: &mut dyn FnMut(Vec<Image>) -> bool| {
             fetch_all(&opts, |scope, origin| {
@@ -59,12 +54,7 @@ pub(super) fn scan(
     engine::write_atomically(save, |out| write_export(&images, out))?;
     drop(images);
     let source = InputSource::new(&save.to_string_lossy());
-    let mut report = Report::new(
-        plan.settings.now,
-        vec![source.uri.clone()],
-        plan.rules.clone(),
-        plan.fail_on,
-    );
+    let mut report = plan.report(vec![source.uri.clone()]);
     report.asff_target = asff_target;
     report.scopes = origin.scopes;
     report.errors = origin.errors;

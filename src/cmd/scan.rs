@@ -111,12 +111,7 @@ pub(super) fn scan_files(
     if sources.iter().filter(|s| s.arg == "-").count() > 1 {
         bail!("stdin (`-`) can be read only once");
     }
-    let mut report = Report::new(
-        plan.settings.now,
-        sources.iter().map(|s| s.uri.clone()).collect(),
-        plan.rules.clone(),
-        plan.fail_on,
-    );
+    let mut report = plan.report(sources.iter().map(|s| s.uri.clone()).collect());
     report.asff_target = asff_target;
     engine::run_scan(&sources, plan, report, targets, false)
 }

@@ -21,11 +21,6 @@ pub use sink::{Target, commit_all, write_atomically};
 /// Reads every source and runs the plan's rules and policies on each image,
 /// keeping every finding in the report (no outputs written).
 pub fn scan_sources(sources: &[InputSource], plan: &ScanPlan) -> Result<Report> {
-    let report = Report::new(
-        plan.settings.now,
-        sources.iter().map(|s| s.uri.clone()).collect(),
-        plan.rules.clone(),
-        plan.fail_on,
-    );
+    let report = plan.report(sources.iter().map(|s| s.uri.clone()).collect());
     run_scan(sources, plan, report, Vec::new(), true)
 }
