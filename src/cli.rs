@@ -249,6 +249,14 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DAYS")]
     pub max_unused_days: Option<i64>,
 
+    /// Saved snapshot data for the scanned images (repeatable): `aws ec2 describe-snapshots`
+    /// output and `aws ec2 describe-snapshot-attribute --attribute createVolumePermission`
+    /// answers, in any mix; `-` and gzip as for images. Joined to each EBS mapping by
+    /// SnapshotId: the data of AMI018, AMI020, AMI021 and AMI022. Not with --aws (use
+    /// --snapshots there).
+    #[arg(long = "snapshots-file", value_name = "FILE", conflicts_with = "aws")]
+    pub snapshots_files: Vec<String>,
+
     /// Colour in text output: auto (only on a terminal, honouring NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
@@ -339,7 +347,13 @@ pub struct AwsArgs {
     #[arg(long, requires = "aws")]
     pub attributes: bool,
 
-    /// DescribeImageAttribute calls in flight at once.
+    /// Also read the snapshot behind each EBS mapping (DescribeSnapshots, and
+    /// DescribeSnapshotAttribute createVolumePermission for snapshots the scanned account
+    /// owns); enables AMI018, AMI020, AMI021 and AMI022's data.
+    #[arg(long, requires = "aws")]
+    pub snapshots: bool,
+
+    /// DescribeImageAttribute and DescribeSnapshotAttribute calls in flight at once.
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = ranged(1, 256))]
     pub attribute_concurrency: usize,
 

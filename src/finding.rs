@@ -22,12 +22,18 @@ pub struct Location {
     /// The line of the offending field itself, when the image has that field
     /// (an absent field, e.g. no `ImdsSupport`, has no line of its own).
     pub field_line: Option<u64>,
+    /// The file `field_line` is in when it is not the image's: the
+    /// `--snapshots-file` that held the snapshot a finding is about.
+    pub field_uri: Option<Arc<str>>,
 }
 
 impl Location {
-    /// The most precise line: the field's, else the image's.
-    pub fn best_line(&self) -> u64 {
-        self.field_line.unwrap_or(self.line)
+    /// The most precise place: the field's file and line, else the image's.
+    pub fn best(&self) -> (&Arc<str>, u64) {
+        (
+            self.field_uri.as_ref().unwrap_or(&self.uri),
+            self.field_line.unwrap_or(self.line),
+        )
     }
 }
 

@@ -68,6 +68,8 @@ pub struct ScanPlan {
     /// A live scan without `--save`: findings point at
     /// `aws/ACCOUNT/REGION/IMAGE_ID.json`, line 1, not into an export.
     pub live_uris: bool,
+    /// `--snapshots-file`: the snapshots each EBS mapping is joined to.
+    pub snapshots: Option<Arc<crate::input::SnapshotIndex>>,
 }
 
 impl ScanPlan {
@@ -103,6 +105,7 @@ impl ScanPlan {
             reading: Reading::Images,
             category: None,
             live_uris: false,
+            snapshots: None,
         }
     }
 }
@@ -400,10 +403,38 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         reading,
         category: category(args.category.as_deref())?,
         live_uris: args.live.aws && args.live.save.is_none(),
+        snapshots: snapshot_index(args, requests)?,
     };
     let keep_images = plan.formats(args.format.0).any(Format::needs_images);
     plan.keep_images = keep_images;
     Ok(plan)
+}
+
+/// `--snapshots-file`: every file read into one index, before the scan.
+fn snapshot_index(
+    args: &ScanArgs,
+    requests: bool,
+) -> Result<Option<Arc<crate::input::SnapshotIndex>>> {
+    if args.snapshots_files.is_empty() {
+        return Ok(None);
+    }
+    if requests {
+        bail!("--snapshots-file: a preflight lints requests, which have no snapshots to join");
+    }
+    let stdin = |arg: &String| arg == "-";
+    if args.snapshots_files.iter().filter(|a| stdin(a)).count()
+        + args.inputs.iter().filter(|a| stdin(a)).count()
+        > 1
+    {
+        bail!("--snapshots-file: standard input (`-`) can be read only once");
+    }
+    let sources: Vec<_> = args
+        .snapshots_files
+        .iter()
+        .map(|a| crate::input::InputSource::new(a))
+        .collect();
+    let index = crate::input::SnapshotIndex::read(&sources, crate::input::ReadConfig::default())?;
+    Ok(Some(Arc::new(index)))
 }
 
 /// The fetch options from the command line, checked.
@@ -453,6 +484,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
         roles,
         concurrency: args.concurrency,
         attributes: args.attributes,
+        snapshots: args.snapshots,
         attribute_concurrency: args.attribute_concurrency,
         max_attempts: args.max_attempts,
         attempt_timeout: Duration::from_secs(args.api_timeout.max(1)),

@@ -1,4 +1,8 @@
 //! SDK images into our model: everything the SDK gives, nothing it does not.
+//! Fields the model does not name go to `extra` under their describe-images
+//! keys, as the offline reader keeps them; a test lists the SDK's fields from
+//! its own Debug output and fails on any this file does not convert, so an
+//! SDK upgrade cannot drop a field silently.
 
 use std::collections::BTreeMap;
 
@@ -15,6 +19,25 @@ fn owned(v: Option<&str>) -> Option<String> {
 /// SDK enums keep unknown values as `Unknown(..)`: always go through `as_str`.
 fn text<T: AsRef<str>>(v: Option<&T>) -> Option<String> {
     v.map(|v| v.as_ref().to_string())
+}
+
+/// A JSON object of the members that are present.
+fn object<const N: usize>(members: [(&str, Option<Value>); N]) -> Value {
+    Value::Object(
+        members
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v?)))
+            .collect(),
+    )
+}
+
+/// A time as the AWS CLI prints it (RFC 3339, UTC).
+fn time(t: Option<&aws_sdk_ec2::primitives::DateTime>) -> Option<Value> {
+    t.and_then(|t| {
+        t.fmt(aws_sdk_ec2::primitives::DateTimeFormat::DateTime)
+            .ok()
+    })
+    .map(Value::from)
 }
 
 /// Our model of one SDK image. Fields the model has no slot for go to `extra`
@@ -36,6 +59,79 @@ pub fn to_model(i: &aws_sdk_ec2::types::Image, account_id: &str, region: &str) -
     put(
         "PublicSsmParameterName",
         i.public_ssm_parameter_name().map(Value::from),
+    );
+    put(
+        "ImageWatermarks",
+        i.image_watermarks.as_ref().map(|marks| {
+            marks
+                .iter()
+                .map(|w| {
+                    object([
+                        ("WatermarkKey", w.watermark_key().map(Value::from)),
+                        (
+                            "SourceImageRegion",
+                            w.source_image_region().map(Value::from),
+                        ),
+                        ("SourceImageId", w.source_image_id().map(Value::from)),
+                        (
+                            "SourceImageCreationTime",
+                            time(w.source_image_creation_time()),
+                        ),
+                        ("WatermarkCreationTime", time(w.watermark_creation_time())),
+                    ])
+                })
+                .collect()
+        }),
+    );
+    put(
+        "ScanResults",
+        i.scan_results().map(|r| {
+            object([
+                (
+                    "HighestFindingSeverityLabel",
+                    r.highest_finding_severity_label()
+                        .map(|l| Value::from(l.as_str())),
+                ),
+                ("FindingScanDate", time(r.finding_scan_date())),
+                (
+                    "InformationalFixAvailableSince",
+                    time(r.informational_fix_available_since()),
+                ),
+                ("LowFixAvailableSince", time(r.low_fix_available_since())),
+                (
+                    "MediumFixAvailableSince",
+                    time(r.medium_fix_available_since()),
+                ),
+                ("HighFixAvailableSince", time(r.high_fix_available_since())),
+                (
+                    "CriticalFixAvailableSince",
+                    time(r.critical_fix_available_since()),
+                ),
+            ])
+        }),
+    );
+    put(
+        "InstanceTypeSpecification",
+        i.instance_type_specification().map(|spec| {
+            let types = |items: Option<&Vec<aws_sdk_ec2::types::InstanceTypeItem>>| {
+                items.map(|items| {
+                    items
+                        .iter()
+                        .map(|t| object([("InstanceType", t.instance_type().map(Value::from))]))
+                        .collect()
+                })
+            };
+            object([
+                (
+                    "SupportedInstanceTypes",
+                    types(spec.supported_instance_types.as_ref()),
+                ),
+                (
+                    "UnsupportedInstanceTypes",
+                    types(spec.unsupported_instance_types.as_ref()),
+                ),
+            ])
+        }),
     );
     let id = i.image_id().unwrap_or_default();
     Image {
@@ -93,8 +189,22 @@ pub fn to_model(i: &aws_sdk_ec2::types::Image, account_id: &str, region: &str) -
                         if let Some(az) = e.availability_zone() {
                             extra.insert("AvailabilityZone".to_string(), Value::from(az));
                         }
-                        if let Some(arn) = e.outpost_arn() {
-                            extra.insert("OutpostArn".to_string(), Value::from(arn));
+                        let more = [
+                            ("OutpostArn", e.outpost_arn().map(Value::from)),
+                            (
+                                "AvailabilityZoneId",
+                                e.availability_zone_id().map(Value::from),
+                            ),
+                            (
+                                "VolumeInitializationRate",
+                                e.volume_initialization_rate().map(Value::from),
+                            ),
+                            ("EbsCardIndex", e.ebs_card_index().map(Value::from)),
+                        ];
+                        for (key, value) in more {
+                            if let Some(value) = value {
+                                extra.insert(key.to_string(), value);
+                            }
                         }
                         Ebs {
                             encrypted: e.encrypted(),
@@ -105,6 +215,7 @@ pub fn to_model(i: &aws_sdk_ec2::types::Image, account_id: &str, region: &str) -
                             delete_on_termination: e.delete_on_termination(),
                             iops: e.iops().map(i64::from),
                             throughput: e.throughput().map(i64::from),
+                            snapshot: None,
                             extra,
                         }
                     }),
@@ -132,7 +243,180 @@ pub fn to_model(i: &aws_sdk_ec2::types::Image, account_id: &str, region: &str) -
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_ec2::primitives::DateTime;
+    use aws_sdk_ec2::types::*;
+    use serde_json::Value;
+
+    use super::to_model;
     use crate::model::image_arn;
+
+    /// The field names of an SDK struct, read from the Debug text of one
+    /// built with nothing set (`Name { a: None, b: None }`): every field the
+    /// SDK has, including those a newer SDK adds.
+    fn sdk_fields(debug: &str) -> Vec<String> {
+        debug
+            .split(['{', ','])
+            .filter_map(|part| part.trim().strip_suffix(": None"))
+            .map(|name| {
+                name.split('_')
+                    .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Every SDK field missing from `value`'s keys.
+    fn dropped(debug: &str, value: &Value) -> Vec<String> {
+        let object = value.as_object().expect("an object");
+        sdk_fields(debug)
+            .into_iter()
+            .filter(|key| !object.contains_key(key))
+            .collect()
+    }
+
+    #[test]
+    fn issue_18_every_field_the_sdk_returns_reaches_the_model() {
+        let at = DateTime::from_secs(1_767_225_600);
+        let ebs = EbsBlockDevice::builder()
+            .delete_on_termination(true)
+            .iops(3000)
+            .snapshot_id("snap-0123456789abcdef0")
+            .volume_size(8)
+            .volume_type(VolumeType::Gp3)
+            .kms_key_id("arn:aws:kms:eu-west-1:111122223333:key/k")
+            .throughput(125)
+            .outpost_arn("arn:aws:outposts:eu-west-1:111122223333:outpost/op-1")
+            .availability_zone("eu-west-1a")
+            .encrypted(true)
+            .volume_initialization_rate(100)
+            .availability_zone_id("euw1-az1")
+            .ebs_card_index(0)
+            .build();
+        let mapping = BlockDeviceMapping::builder()
+            .ebs(ebs)
+            .no_device("")
+            .device_name("/dev/xvda")
+            .virtual_name("ephemeral0")
+            .build();
+        let watermark = ImageWatermark::builder()
+            .watermark_key("111122223333:approved")
+            .source_image_region("eu-west-1")
+            .source_image_id("ami-0123456789abcdef0")
+            .source_image_creation_time(at)
+            .watermark_creation_time(at)
+            .build();
+        let scan = ScanResults::builder()
+            .highest_finding_severity_label(SeverityLabel::from("high"))
+            .finding_scan_date(at)
+            .informational_fix_available_since(at)
+            .low_fix_available_since(at)
+            .medium_fix_available_since(at)
+            .high_fix_available_since(at)
+            .critical_fix_available_since(at)
+            .build();
+        let spec = InstanceTypeSpecification::builder()
+            .supported_instance_types(InstanceTypeItem::builder().instance_type("t3.*").build())
+            .unsupported_instance_types(InstanceTypeItem::builder().instance_type("t2.*").build())
+            .build();
+        let image = Image::builder()
+            .platform_details("Linux/UNIX")
+            .usage_operation("RunInstances")
+            .block_device_mappings(mapping)
+            .description("d")
+            .ena_support(true)
+            .hypervisor(HypervisorType::Xen)
+            .image_owner_alias("amazon")
+            .name("n")
+            .root_device_name("/dev/xvda")
+            .root_device_type(DeviceType::Ebs)
+            .sriov_net_support("simple")
+            .state_reason(StateReason::builder().code("c").message("m").build())
+            .tags(Tag::builder().key("k").value("v").build())
+            .virtualization_type(VirtualizationType::Hvm)
+            .boot_mode(BootModeValues::Uefi)
+            .tpm_support(TpmSupportValues::V20)
+            .deprecation_time("2027-01-01T00:00:00.000Z")
+            .imds_support(ImdsSupportValues::V20)
+            .source_instance_id("i-0123456789abcdef0")
+            .deregistration_protection("enabled")
+            .last_launched_time("2026-01-01T00:00:00Z")
+            .image_allowed(true)
+            .source_image_id("ami-0123456789abcdef1")
+            .source_image_region("eu-west-1")
+            .free_tier_eligible(false)
+            .public_ssm_parameter_name("/aws/service/x")
+            .image_watermarks(watermark)
+            .scan_results(scan)
+            .instance_type_specification(spec)
+            .image_id("ami-0123456789abcdef0")
+            .image_location("111122223333/n")
+            .state(ImageState::Available)
+            .owner_id("111122223333")
+            .creation_date("2026-01-01T00:00:00.000Z")
+            .public(false)
+            .product_codes(
+                ProductCode::builder()
+                    .product_code_id("p")
+                    .product_code_type(ProductCodeValues::Marketplace)
+                    .build(),
+            )
+            .architecture(ArchitectureValues::X8664)
+            .image_type(ImageTypeValues::Machine)
+            .kernel_id("aki-1")
+            .ramdisk_id("ari-1")
+            .platform(PlatformValues::Windows)
+            .build();
+        let model = serde_json::to_value(to_model(&image, "111122223333", "eu-west-1"))
+            .expect("serialises");
+        let m = &model["BlockDeviceMappings"][0];
+        let checks = [
+            (format!("{:?}", Image::builder().build()), &model),
+            (format!("{:?}", BlockDeviceMapping::builder().build()), m),
+            (
+                format!("{:?}", EbsBlockDevice::builder().build()),
+                &m["Ebs"],
+            ),
+            (
+                format!("{:?}", ImageWatermark::builder().build()),
+                &model["ImageWatermarks"][0],
+            ),
+            (
+                format!("{:?}", ScanResults::builder().build()),
+                &model["ScanResults"],
+            ),
+            (
+                format!("{:?}", InstanceTypeSpecification::builder().build()),
+                &model["InstanceTypeSpecification"],
+            ),
+            (
+                format!("{:?}", InstanceTypeItem::builder().build()),
+                &model["InstanceTypeSpecification"]["SupportedInstanceTypes"][0],
+            ),
+            (
+                format!("{:?}", ProductCode::builder().build()),
+                &model["ProductCodes"][0],
+            ),
+            (
+                format!("{:?}", StateReason::builder().build()),
+                &model["StateReason"],
+            ),
+            (format!("{:?}", Tag::builder().build()), &model["Tags"][0]),
+        ];
+        for (debug, value) in checks {
+            assert!(sdk_fields(&debug).len() >= 2, "no fields read from {debug}");
+            assert_eq!(
+                dropped(&debug, value),
+                Vec::<String>::new(),
+                "SDK fields that a live scan would drop (convert them in aws/convert.rs): {debug}"
+            );
+        }
+        assert_eq!(model["ScanResults"]["HighestFindingSeverityLabel"], "high");
+        assert_eq!(
+            model["ScanResults"]["FindingScanDate"],
+            "2026-01-01T00:00:00Z"
+        );
+        assert_eq!(model["Architecture"], "x86_64");
+    }
 
     #[test]
     fn image_arns_follow_the_partition() {

@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use super::connect::*;
 use super::convert::to_model;
+use super::snapshots;
 use crate::error::FetchError;
 use crate::model::{Image, LaunchPermission};
 
@@ -36,6 +37,9 @@ pub struct FetchOptions {
     pub concurrency: usize,
     /// Also call DescribeImageAttribute for each image.
     pub attributes: bool,
+    /// Also read the snapshot behind each EBS mapping (DescribeSnapshots, and
+    /// DescribeSnapshotAttribute for the scanned account's snapshots).
+    pub snapshots: bool,
     /// DescribeImageAttribute calls in flight at once, across all scopes.
     pub attribute_concurrency: usize,
     /// Attempts per API call (retries on throttling, 5xx, timeouts).
@@ -59,6 +63,9 @@ pub struct ScopeResult {
     /// Images whose attributes could not all be read: (image id, why).
     /// The image is still linted, without those attributes.
     pub attribute_errors: Vec<(String, FetchError)>,
+    /// Snapshot calls that failed: the snapshots they asked about have no
+    /// data (their rules are skipped on those images, and say so).
+    pub snapshot_errors: Vec<FetchError>,
 }
 
 /// The most DescribeImages pages one scope may take (1,000 images a page on
@@ -125,6 +132,7 @@ pub async fn fetch(
                             },
                             outcome: Err(error),
                             attribute_errors: Vec::new(),
+                            snapshot_errors: Vec::new(),
                         });
                         continue;
                     }
@@ -164,6 +172,7 @@ pub async fn fetch(
                         scope,
                         outcome: Err(reason),
                         attribute_errors: Vec::new(),
+                        snapshot_errors: Vec::new(),
                     },
                     &mut order,
                 );
@@ -184,6 +193,7 @@ pub async fn fetch(
                             scope,
                             outcome,
                             attribute_errors: Vec::new(),
+                            snapshot_errors: Vec::new(),
                         },
                         &mut order,
                     );
@@ -269,6 +279,7 @@ async fn fetch_scope(
         outcome: Err(reason.in_scope(&scope.account_id, &scope.region)),
         scope,
         attribute_errors: Vec::new(),
+        snapshot_errors: Vec::new(),
     };
     loop {
         pages += 1;
@@ -424,10 +435,16 @@ async fn fetch_scope(
             (id, why.in_scope(&scope.account_id, &scope.region))
         }));
     }
+    let snapshot_errors = if opts.snapshots {
+        snapshots::fetch(&mut images, client, &scope, progress, attribute_limit).await
+    } else {
+        Vec::new()
+    };
     ScopeResult {
         scope,
         outcome: Ok(images),
         attribute_errors,
+        snapshot_errors,
     }
 }
 

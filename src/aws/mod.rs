@@ -6,3 +6,4 @@ pub mod connect;
 pub mod convert;
 pub mod fetch;
 pub mod send;
+pub mod snapshots;

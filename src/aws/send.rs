@@ -12,7 +12,8 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::RequestId;
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ec2::types::{
-    AttributeValue, LaunchPermission, LaunchPermissionModifications, PermissionGroup,
+    AttributeValue, CreateVolumePermission, CreateVolumePermissionModifications, LaunchPermission,
+    LaunchPermissionModifications, OperationType, PermissionGroup, SnapshotAttributeName,
 };
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -253,6 +254,33 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
             .await
             .map(|out| out.request_id().map(str::to_string))
             .map_err(refusal),
+        Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
+            let permission = CreateVolumePermission::builder();
+            let permission = match grant {
+                Grant::Group(group) => permission.group(PermissionGroup::from(group.as_str())),
+                Grant::UserId(user) => permission.user_id(user),
+                Grant::OrganizationArn(_) | Grant::OrganizationalUnitArn(_) => {
+                    return Outcome::Failed(
+                        "a snapshot's create-volume permission names only accounts".to_string(),
+                    );
+                }
+            };
+            client
+                .modify_snapshot_attribute()
+                .snapshot_id(snapshot_id)
+                .attribute(SnapshotAttributeName::CreateVolumePermission)
+                .operation_type(OperationType::Remove)
+                .create_volume_permission(
+                    CreateVolumePermissionModifications::builder()
+                        .remove(permission.build())
+                        .build(),
+                )
+                .dry_run(dry_run)
+                .send()
+                .await
+                .map(|out| out.request_id().map(str::to_string))
+                .map_err(refusal)
+        }
         Action::CopyEncrypted { .. } => {
             return Outcome::Failed("CopyImage is not a call amilint fix makes".to_string());
         }

@@ -9,7 +9,7 @@ use crate::finding::{
     SuppressionKind,
 };
 use crate::input::FieldLines;
-use crate::model::Image;
+use crate::model::{Image, Pointer};
 use crate::plan::ScanPlan;
 use crate::policy;
 use crate::rules::{Cx, RawFinding, RequestKind, RuleMeta};
@@ -108,38 +108,46 @@ pub(super) fn check_image(
     };
     linted.findings = raws
         .into_iter()
-        .map(|raw| Finding {
-            fingerprint: Finding::fingerprint(raw.rule.code, &image_id, &raw.pointer),
-            fix: raw.fix,
-            rule: raw.rule,
-            severity: plan
-                .severities
-                .get(raw.rule.code)
-                .copied()
-                .or(raw.severity)
-                .unwrap_or(raw.rule.severity),
-            image_id: image_id.clone(),
-            image_name: image_name.clone(),
-            scope: scope.clone(),
-            message: raw.message,
-            location: Location {
-                uri: uri.clone(),
-                line,
-                column,
-                field_line: field_lines.as_ref().and_then(|l| l.of(&raw.pointer)),
-                pointer: raw.pointer,
-            },
-            input_index: at.input_index,
-            suppression: tag_suppression.as_ref().and_then(|(codes, why)| {
-                codes
-                    .iter()
-                    .any(|c| c.eq_ignore_ascii_case(raw.rule.code) || c == raw.rule.name)
-                    .then(|| Suppression {
-                        kind: SuppressionKind::Tag,
-                        justification: why.clone(),
-                    })
-            }),
-            baseline: None,
+        .map(|raw| {
+            // A finding about a snapshot from --snapshots-file points into that file.
+            let (field_uri, field_line) = match snapshot_position(image, &raw.pointer) {
+                Some((uri, line)) => (Some(uri), Some(line)),
+                None => (None, field_lines.as_ref().and_then(|l| l.of(&raw.pointer))),
+            };
+            Finding {
+                fingerprint: Finding::fingerprint(raw.rule.code, &image_id, &raw.pointer),
+                fix: raw.fix,
+                rule: raw.rule,
+                severity: plan
+                    .severities
+                    .get(raw.rule.code)
+                    .copied()
+                    .or(raw.severity)
+                    .unwrap_or(raw.rule.severity),
+                image_id: image_id.clone(),
+                image_name: image_name.clone(),
+                scope: scope.clone(),
+                message: raw.message,
+                location: Location {
+                    uri: uri.clone(),
+                    line,
+                    column,
+                    field_line,
+                    field_uri,
+                    pointer: raw.pointer,
+                },
+                input_index: at.input_index,
+                suppression: tag_suppression.as_ref().and_then(|(codes, why)| {
+                    codes
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(raw.rule.code) || c == raw.rule.name)
+                        .then(|| Suppression {
+                            kind: SuppressionKind::Tag,
+                            justification: why.clone(),
+                        })
+                }),
+                baseline: None,
+            }
         })
         .collect();
     linted
@@ -149,6 +157,44 @@ pub(super) fn check_image(
     linted.waivers = judged.waivers;
     linted.in_baseline = judged.in_baseline;
     linted
+}
+
+/// Where the snapshot files hold what `pointer` names, when it points into a
+/// mapping's `AmilintSnapshot` that came from `--snapshots-file`: the file and
+/// the field's line (the item's, when the field has none). A permission
+/// points into the describe-snapshot-attribute answer, everything else into
+/// the describe-snapshots item.
+fn snapshot_position(image: &Image, pointer: &Pointer) -> Option<(Arc<str>, u64)> {
+    if !pointer.as_str().contains("/AmilintSnapshot") {
+        return None;
+    }
+    let tokens = pointer.tokens();
+    let [mappings, i, ebs, snapshot, rest @ ..] = tokens.as_slice() else {
+        return None;
+    };
+    if (mappings.as_str(), ebs.as_str(), snapshot.as_str())
+        != ("BlockDeviceMappings", "Ebs", "AmilintSnapshot")
+    {
+        return None;
+    }
+    let mapping = image
+        .block_device_mappings
+        .as_ref()?
+        .get(i.parse::<usize>().ok()?)?;
+    let origin = mapping.ebs.as_ref()?.snapshot.as_ref()?.origin.as_ref()?;
+    let (at, field_line) = match rest {
+        [first, grant, ..] if first == "CreateVolumePermissions" => {
+            let line = grant
+                .parse::<usize>()
+                .ok()
+                .and_then(|g| origin.permission_lines.get(g).copied());
+            (origin.permissions.as_ref()?, line)
+        }
+        [first] if first == "CreateVolumePermissions" => (origin.permissions.as_ref()?, None),
+        [first] if first == "KmsKeyId" => (origin.snapshot.as_ref()?, origin.kms_key_line),
+        _ => (origin.snapshot.as_ref()?, None),
+    };
+    Some((at.uri.clone(), field_line.unwrap_or(at.line)))
 }
 
 /// Converts the image for Rhai once, then runs every policy on it.

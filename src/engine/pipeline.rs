@@ -395,7 +395,12 @@ pub(super) fn check_batch(
             let keys = key_range.map(|(from, to)| &batch.keys[from..to]);
             let (image, request) = match plan.reading {
                 Reading::Images => match parse_image(raw, line, column, &name) {
-                    Ok(image) if image.is_linted_type() => (image, None),
+                    Ok(mut image) if image.is_linted_type() => {
+                        if let Some(index) = &plan.snapshots {
+                            index.join(&mut image);
+                        }
+                        (image, None)
+                    }
                     Ok(_) => return Checked::Skipped,
                     Err(e) => return Checked::Invalid(e),
                 },

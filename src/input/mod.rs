@@ -5,13 +5,15 @@
 pub mod locate;
 pub mod requests;
 pub mod scanner;
+pub mod snapshots;
 pub mod source;
 #[cfg(test)]
 mod tests;
 
 pub use locate::{FieldLines, LocatedImage, field_line};
 pub use requests::{is_create_image, parse_request};
-pub use scanner::{MAX_IMAGE_BYTES, ReadConfig};
+pub use scanner::{Items, MAX_IMAGE_BYTES, ReadConfig};
+pub use snapshots::SnapshotIndex;
 pub use source::{
     InputSource, ShortReads, parse_image, read_from, read_from_with, read_images, read_raw,
     read_text,

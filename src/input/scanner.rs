@@ -24,6 +24,39 @@ pub struct ReadConfig {
     /// Preflight: every top-level object (or object of a top-level array) is
     /// one request document, never a page of images.
     pub requests: bool,
+    /// What the documents list: images (describe-images) or snapshots
+    /// (describe-snapshots).
+    pub items: Items,
+}
+
+/// What an export lists: the key of a page's array, the key every item has,
+/// and the words for errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Items {
+    /// `Images`: the array of a page.
+    pub array: &'static str,
+    /// `ImageId`: the key that makes a top-level object one item.
+    pub id: &'static str,
+    pub noun: &'static str,
+    /// `describe-images`: the AWS CLI command whose output this is.
+    pub export: &'static str,
+}
+
+impl Items {
+    pub const IMAGES: Items = Items {
+        array: "Images",
+        id: "ImageId",
+        noun: "image",
+        export: "describe-images",
+    };
+    /// describe-snapshots pages, and describe-snapshot-attribute answers
+    /// (objects with a `SnapshotId`) as single items.
+    pub const SNAPSHOTS: Items = Items {
+        array: "Snapshots",
+        id: "SnapshotId",
+        noun: "snapshot",
+        export: "describe-snapshots",
+    };
 }
 
 /// The largest image object amilint reads: far beyond any image EC2 returns
@@ -37,6 +70,7 @@ impl Default for ReadConfig {
             chunk: 1 << 18,
             max_value: MAX_IMAGE_BYTES,
             requests: false,
+            items: Items::IMAGES,
         }
     }
 }
@@ -156,9 +190,11 @@ impl<R: Read> Scanner<R> {
         }
         // What is left is kept for a value still open: bound it.
         if self.end > self.config.max_value {
+            let Items { noun, export, .. } = self.config.items;
             return Err(self.error(format!(
-                "a JSON value of more than {} (an image is a few KB): not a describe-images export",
-                size_text(self.config.max_value)
+                "a JSON value of more than {} ({} is a few KB): not a {export} export",
+                size_text(self.config.max_value),
+                article(noun)
             )));
         }
         let chunk = self.config.chunk;
@@ -246,13 +282,17 @@ impl<R: Read> Scanner<R> {
                 Some(b'{') => self.object_document(emit)?,
                 Some(b'[') => self.array_document(emit)?,
                 found => {
-                    return Err(self.unexpected(found, "a describe-images document (`{` or `[`)"));
+                    let expected = format!("a {} document (`{{` or `[`)", self.config.items.export);
+                    return Err(self.unexpected(found, &expected));
                 }
             }
             documents += 1;
         }
         if documents == 0 {
-            return Err(self.error("empty input: expected a describe-images document"));
+            return Err(self.error(format!(
+                "empty input: expected a {} document",
+                self.config.items.export
+            )));
         }
         Ok(())
     }
@@ -267,7 +307,10 @@ impl<R: Read> Scanner<R> {
         loop {
             match self.skip_ws()? {
                 Some(b'{') => self.object_document(emit)?,
-                found => return Err(self.unexpected(found, "an image object")),
+                found => {
+                    let expected = format!("{} object", article(self.config.items.noun));
+                    return Err(self.unexpected(found, &expected));
+                }
             }
             match self.skip_ws()? {
                 Some(b',') => self.bump(),
@@ -301,24 +344,30 @@ impl<R: Read> Scanner<R> {
                     found => return Err(self.unexpected(found, "`:`")),
                 }
                 let value = self.skip_ws()?;
-                if key == "Images" && page {
-                    // Reading only one of two `Images` arrays would drop images.
-                    return Err(self.error("duplicate `Images` key in one page"));
+                let Items {
+                    array, id, noun, ..
+                } = self.config.items;
+                if key == array && page {
+                    // Reading only one of two arrays would drop items.
+                    return Err(self.error(format!("duplicate `{array}` key in one page")));
                 }
-                if key == "Images" && !self.config.requests && keys.iter().any(|k| k == "ImageId") {
+                if key == array && !self.config.requests && keys.iter().any(|k| k == id) {
                     return Err(self.both_page_and_image(line, column));
                 }
-                if key == "Images" && !self.config.requests {
-                    // A page: stop keeping the document, stream its images.
+                if key == array && !self.config.requests {
+                    // A page: stop keeping the document, stream its items.
                     page = true;
                     self.doc_mark = None;
                     match value {
                         Some(b'[') => self.images_array(emit)?,
                         Some(b'n') => {
-                            return Err(self.error("`Images` is null, expected an array of images"));
+                            return Err(self.error(format!(
+                                "`{array}` is null, expected an array of {noun}s"
+                            )));
                         }
                         found => {
-                            return Err(self.unexpected(found, "an array of images after `Images`"));
+                            let expected = format!("an array of {noun}s after `{array}`");
+                            return Err(self.unexpected(found, &expected));
                         }
                     }
                 } else {
@@ -338,13 +387,16 @@ impl<R: Read> Scanner<R> {
             }
         }
         let mark = self.doc_mark.take();
-        if page && keys.iter().any(|k| k == "ImageId") {
+        let Items {
+            array, id, export, ..
+        } = self.config.items;
+        if page && keys.iter().any(|k| k == id) {
             return Err(self.both_page_and_image(line, column));
         }
         if page {
             return Ok(());
         }
-        if self.config.requests || keys.iter().any(|k| k == "ImageId") {
+        if self.config.requests || keys.iter().any(|k| k == id) {
             let start = mark.expect("invariant: a non-page document keeps its mark");
             let bytes = self.buf[start..self.pos].to_vec();
             return emit(&bytes, line, column, None);
@@ -355,7 +407,7 @@ impl<R: Read> Scanner<R> {
             line,
             column,
             format!(
-                "no `Images` array in this document (is it describe-images output?); top-level keys: [{}]",
+                "no `{array}` array in this document (is it {export} output?); top-level keys: [{}]",
                 shown.join(", ")
             ),
         ))
@@ -364,10 +416,15 @@ impl<R: Read> Scanner<R> {
     /// A document with both an `Images` array and an `ImageId`: reading it as
     /// either a page or an image would drop the other.
     fn both_page_and_image(&self, line: u64, column: u64) -> InputError {
+        let Items {
+            array, id, noun, ..
+        } = self.config.items;
         self.error_at(
             line,
             column,
-            "this document has both `Images` and `ImageId`: it is neither one page nor one image",
+            format!(
+                "this document has both `{array}` and `{id}`: it is neither one page nor one {noun}"
+            ),
         )
     }
 
@@ -381,7 +438,11 @@ impl<R: Read> Scanner<R> {
         loop {
             match self.skip_ws()? {
                 Some(b'{') => {}
-                found => return Err(self.unexpected(found, "an image object in `Images`")),
+                found => {
+                    let Items { array, noun, .. } = self.config.items;
+                    let expected = format!("{} object in `{array}`", article(noun));
+                    return Err(self.unexpected(found, &expected));
+                }
             }
             let (start, line, column) = self.capture(Self::scan_value)?;
             emit(&self.buf[start..self.pos], line, column, Some(&self.keys))?;
@@ -391,7 +452,10 @@ impl<R: Read> Scanner<R> {
                     self.bump();
                     return Ok(());
                 }
-                found => return Err(self.unexpected(found, "`,` or `]` in `Images`")),
+                found => {
+                    let expected = format!("`,` or `]` in `{}`", self.config.items.array);
+                    return Err(self.unexpected(found, &expected));
+                }
             }
         }
     }
@@ -424,6 +488,14 @@ pub(crate) fn size_text(n: usize) -> String {
         format!("{} MiB", n >> 20)
     } else {
         format!("{n} bytes")
+    }
+}
+
+/// `an image`, `a snapshot`.
+fn article(noun: &str) -> String {
+    match noun.as_bytes().first() {
+        Some(b'a' | b'e' | b'i' | b'o' | b'u') => format!("an {noun}"),
+        _ => format!("a {noun}"),
     }
 }
 

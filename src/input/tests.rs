@@ -161,7 +161,7 @@ fn issue_15_a_value_past_the_limit_is_an_error_not_memory() {
     let config = ReadConfig {
         chunk: 64,
         max_value: 4096,
-        requests: false,
+        ..ReadConfig::default()
     };
     let padded = format!(
         "{{\"Images\": [{{\"ImageId\": \"ami-1\",{}\"Name\": \"a\"}}]}}",

@@ -128,8 +128,85 @@ pub struct Ebs {
     pub iops: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput: Option<i64>,
+    /// What amilint learnt about the snapshot behind the mapping
+    /// (`scan --aws --snapshots`, or `--snapshots-file`). Not an AWS field:
+    /// DescribeImages says nothing of the snapshot but its id.
+    #[serde(rename = "AmilintSnapshot", skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<SnapshotFacts>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+/// The snapshot behind an EBS mapping, as DescribeSnapshots and
+/// DescribeSnapshotAttribute `createVolumePermission` give it (same keys).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SnapshotFacts {
+    /// Whether the snapshot was seen: `found`, `not-found` (its owner's
+    /// account does not have it: deleted, or never readable) or
+    /// `not-visible` (another account's snapshot that is not shared with
+    /// the scanning account).
+    pub status: SnapshotStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypted: Option<bool>,
+    /// The ARN of the KMS key of an encrypted snapshot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume_size: Option<i64>,
+    /// `pending`, `completed`, `error`, `recoverable`, `recovering`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// Who may create a volume from it; present only when read (the
+    /// snapshot's owner can read it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_volume_permissions: Option<Vec<CreateVolumePermission>>,
+    /// Where a `--snapshots-file` held the snapshot (not serialised).
+    #[serde(skip)]
+    pub origin: Option<std::sync::Arc<SnapshotOrigin>>,
+}
+
+/// Whether a mapping's snapshot was seen.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SnapshotStatus {
+    #[default]
+    Found,
+    NotFound,
+    NotVisible,
+}
+
+/// One create-volume permission: `Group` `all` (public) or a `UserId`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateVolumePermission {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+/// Where the snapshot files held a snapshot: its describe-snapshots item and
+/// its describe-snapshot-attribute answer (1-based line and column of each
+/// object's `{`, and the line of each permission).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotOrigin {
+    pub snapshot: Option<FilePosition>,
+    pub permissions: Option<FilePosition>,
+    /// The line of each `CreateVolumePermissions` item, in order.
+    pub permission_lines: Vec<u64>,
+    /// The line of `KmsKeyId` in the snapshot's item.
+    pub kms_key_line: Option<u64>,
+}
+
+/// A position in an input file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePosition {
+    pub uri: std::sync::Arc<str>,
+    pub line: u64,
+    pub column: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -134,7 +134,7 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
     product_fields.insert("amilint/Pointer", f.location.pointer.to_string());
     product_fields.insert(
         "amilint/Location",
-        format!("{}:{}", f.location.uri, f.location.best_line()),
+        format!("{}:{}", f.location.best().0, f.location.best().1),
     );
     product_fields.insert("amilint/Fingerprint", f.fingerprint.clone());
     if let Some(s) = &f.suppression {

@@ -41,8 +41,8 @@ pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
         let line = format!(
             "::{} file={},line={},title={}::{}\n",
             command(f.severity),
-            property(&f.location.uri),
-            f.location.best_line(),
+            property(f.location.best().0),
+            f.location.best().1,
             property(&format!("{} {} ({})", f.rule.code, f.rule.name, f.severity)),
             data(&format!("{}: {}", f.image_id, f.message))
         );

@@ -42,6 +42,9 @@ fn line(f: &Finding, out: &mut Vec<u8>) {
             o.num("column", f.location.column);
             o.str("pointer", f.location.pointer.as_str());
             o.opt_num("field_line", f.location.field_line);
+            if let Some(uri) = &f.location.field_uri {
+                o.str("field_uri", uri);
+            }
         });
         o.str("fingerprint", &f.fingerprint);
         o.opt_object("suppression", f.suppression.as_ref(), |o, s| {
@@ -181,6 +184,7 @@ fn finding(f: &Finding) -> v1::Finding<'_> {
             column: f.location.column,
             pointer: Borrowed(f.location.pointer.as_str()),
             field_line: f.location.field_line,
+            field_uri: f.location.field_uri.as_deref().map(Borrowed),
         },
         fingerprint: Borrowed(&f.fingerprint),
         suppression: f.suppression.as_ref().map(|s| v1::Suppression {
@@ -227,6 +231,7 @@ pub(crate) mod tests {
                 column: 9,
                 pointer: crate::ptr!["ImdsSupport"],
                 field_line: None,
+                field_uri: None,
             },
             input_index: 0,
             suppression: None,
@@ -244,6 +249,7 @@ pub(crate) mod tests {
         full.message = "tab\there \"quoted\" </script>".to_string();
         full.location.pointer = crate::ptr!["Tags", 0, "a/b~c"];
         full.location.field_line = Some(12);
+        full.location.field_uri = Some("snapshots/a \"b\".json".into());
         full.suppression = Some(Suppression {
             kind: SuppressionKind::Waiver,
             justification: "accepted \\ until 2027".to_string(),

@@ -95,8 +95,8 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                                     "{} {} at {}:{}",
                                     f.severity,
                                     f.message,
-                                    f.location.uri,
-                                    f.location.best_line()
+                                    f.location.best().0,
+                                    f.location.best().1
                                 )
                             })
                             .collect();

@@ -218,7 +218,7 @@ fn event<'a>(f: &'a Finding, cx: &'a Context) -> Event<'a> {
         unmapped: Unmapped {
             rule_name: f.rule.name,
             pointer: f.location.pointer.as_str(),
-            location: format!("{}:{}", f.location.uri, f.location.best_line()),
+            location: format!("{}:{}", f.location.best().0, f.location.best().1),
         },
     }
 }

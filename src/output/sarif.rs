@@ -108,11 +108,11 @@ fn result_properties(f: &Finding) -> Vec<(&'static str, Value)> {
 fn result(f: &Finding, rule_index: Option<usize>) -> Result {
     let physical = PhysicalLocation {
         artifact_location: Some(ArtifactLocation {
-            uri: Some(f.location.uri.to_string()),
+            uri: Some(f.location.best().0.to_string()),
             ..Default::default()
         }),
         region: Some(Region {
-            start_line: Some(f.location.best_line() as i64),
+            start_line: Some(f.location.best().1 as i64),
             ..Default::default()
         }),
         ..Default::default()
@@ -346,8 +346,9 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
                 o.str("name", &f.image_id);
             });
             o.object("physicalLocation", |o| {
-                o.object("artifactLocation", |o| o.str("uri", &f.location.uri));
-                o.object("region", |o| o.num("startLine", f.location.best_line()));
+                let (uri, line) = f.location.best();
+                o.object("artifactLocation", |o| o.str("uri", uri));
+                o.object("region", |o| o.num("startLine", line));
             });
         });
         o.object("message", |o| {

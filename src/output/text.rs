@@ -64,6 +64,11 @@ pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
         if let Some(s) = &f.suppression {
             marks.push_str(&format!(" (suppressed: {})", clean(&s.justification)));
         }
+        if let Some(uri) = &f.location.field_uri {
+            // The snapshot file that holds what the finding is about.
+            let (_, line) = f.location.best();
+            marks.push_str(&format!(" (at {}:{line})", clean(uri)));
+        }
         text.push_str(&format!(
             "  {} {}[{}] {}{}\n",
             paint.severity(f.severity),

@@ -101,6 +101,9 @@ pub enum Action {
     RemoveLaunchPermission(Grant),
     /// EnableImageDeregistrationProtection with the 24-hour cooldown.
     EnableDeregistrationProtection,
+    /// ModifySnapshotAttribute `createVolumePermission` `remove` of one
+    /// grantee (`Group` `all` or a `UserId`) of a snapshot behind the image.
+    RemoveCreateVolumePermission { snapshot_id: String, grant: Grant },
     /// CopyImage with `Encrypted=true`: makes a new image, so `amilint fix`
     /// only shows it; moving users to the copy is a person's job.
     CopyEncrypted {
@@ -117,6 +120,7 @@ impl Action {
             Action::EnableDeprecation { .. } => "EnableImageDeprecation",
             Action::EnableDeregistrationProtection => "EnableImageDeregistrationProtection",
             Action::CopyEncrypted { .. } => "CopyImage",
+            Action::RemoveCreateVolumePermission { .. } => "ModifySnapshotAttribute",
         }
     }
 
@@ -152,6 +156,16 @@ impl Action {
                 Grant::OrganizationArn(v) => check("organization ARN", v, is_organization_arn),
                 Grant::OrganizationalUnitArn(v) => check("OU ARN", v, is_ou_arn),
             },
+            Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
+                check("snapshot id", snapshot_id, is_snapshot_id)?;
+                match grant {
+                    Grant::Group(v) => check("create volume permission group", v, |v| v == "all"),
+                    Grant::UserId(v) => check("account id", v, is_account_id),
+                    Grant::OrganizationArn(v) | Grant::OrganizationalUnitArn(v) => {
+                        check("create volume permission grantee", v, |_| false)
+                    }
+                }
+            }
             Action::CopyEncrypted {
                 name,
                 source_region,
@@ -236,6 +250,48 @@ impl Action {
                                 .to_string(),
                         ));
                     }
+                }
+            }
+            "ModifySnapshotAttribute" => {
+                only(&[
+                    "ImageId",
+                    "SnapshotId",
+                    "Attribute",
+                    "OperationType",
+                    "GroupNames",
+                    "UserIds",
+                ])?;
+                if text("Attribute")? != "createVolumePermission"
+                    || text("OperationType")? != "remove"
+                {
+                    return Err(shape(
+                        operation,
+                        "only Attribute createVolumePermission with OperationType remove"
+                            .to_string(),
+                    ));
+                }
+                let one = |key: &str| {
+                    members
+                        .get(key)
+                        .and_then(Value::as_array)
+                        .filter(|values| values.len() == 1)
+                        .and_then(|values| values[0].as_str())
+                        .map(str::to_string)
+                };
+                let grant = match (one("GroupNames"), one("UserIds")) {
+                    (Some(group), None) if members.len() == 5 => Grant::Group(group),
+                    (None, Some(user)) if members.len() == 5 => Grant::UserId(user),
+                    _ => {
+                        return Err(shape(
+                            operation,
+                            "expected exactly one of GroupNames or UserIds, with one value"
+                                .to_string(),
+                        ));
+                    }
+                };
+                Action::RemoveCreateVolumePermission {
+                    snapshot_id: text("SnapshotId")?,
+                    grant,
                 }
             }
             "EnableImageDeprecation" => {

@@ -37,6 +37,9 @@ impl Action {
                 &["--with-cooldown"],
                 region,
             ),
+            Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
+                snapshot_command("remove", snapshot_id, grant, region)
+            }
             Action::CopyEncrypted {
                 name,
                 source_region,
@@ -64,6 +67,9 @@ impl Action {
                 &["--launch-permission", &shorthand("Add", grant)],
                 region,
             )),
+            Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
+                Some(snapshot_command("add", snapshot_id, grant, region))
+            }
             Action::EnableDeregistrationProtection => Some(ec2(
                 "disable-image-deregistration-protection",
                 image_id,
@@ -110,6 +116,19 @@ impl Serialize for Input<'_> {
                 map.serialize_entry("ImageId", id)?;
                 map.serialize_entry("WithCooldown", &true)?;
             }
+            Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
+                // The image is not a parameter of the call: it says which
+                // finding the change fixes.
+                map.serialize_entry("ImageId", id)?;
+                map.serialize_entry("SnapshotId", snapshot_id)?;
+                map.serialize_entry("Attribute", "createVolumePermission")?;
+                map.serialize_entry("OperationType", "remove")?;
+                let key = match grant {
+                    Grant::Group(_) => "GroupNames",
+                    _ => "UserIds",
+                };
+                map.serialize_entry(key, &[grant.value()])?;
+            }
             Action::CopyEncrypted {
                 name,
                 source_region,
@@ -140,6 +159,29 @@ impl<T: Serialize> Serialize for One<'_, T> {
 /// The CLI's shorthand for one launch-permission change: `Remove=[{Group=all}]`.
 pub(crate) fn shorthand(verb: &str, grant: &Grant) -> String {
     format!("{verb}=[{{{}={}}}]", grant.key(), grant.value())
+}
+
+/// `aws ec2 modify-snapshot-attribute --snapshot-id ID --attribute
+/// createVolumePermission --operation-type VERB --group-names all` (or
+/// `--user-ids ACCOUNT`).
+fn snapshot_command(verb: &str, snapshot_id: &str, grant: &Grant, region: Option<&str>) -> String {
+    let who = match grant {
+        Grant::Group(_) => "--group-names",
+        _ => "--user-ids",
+    };
+    cli(
+        "modify-snapshot-attribute",
+        ("--snapshot-id", snapshot_id),
+        &[
+            "--attribute",
+            "createVolumePermission",
+            "--operation-type",
+            verb,
+            who,
+            grant.value(),
+        ],
+        region,
+    )
 }
 
 /// `aws ec2 OPERATION --image-id ID ARGS… [--region R]`, every word shell-quoted.

@@ -36,6 +36,14 @@ pub fn is_image_id(id: &str) -> bool {
     })
 }
 
+/// `snap-` and 8 or 17 lowercase hex digits.
+pub fn is_snapshot_id(id: &str) -> bool {
+    id.strip_prefix("snap-").is_some_and(|hex| {
+        matches!(hex.len(), 8 | 17)
+            && all(hex, |b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// `eu-west-1`, `us-gov-west-1`, `ap-southeast-4`: lowercase words joined by
 /// `-`, ending in a number.
 pub fn is_region(region: &str) -> bool {

@@ -128,7 +128,12 @@ pub struct Location<'a> {
     pub line: u64,
     pub column: u64,
     pub pointer: Text<'a>,
+    /// The line of the offending field, when it has one.
     pub field_line: Option<u64>,
+    /// The file of `field_line` when it is not `uri`: the `--snapshots-file`
+    /// that held the snapshot the finding is about. Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_uri: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -1,4 +1,4 @@
-use crate::model::Image;
+use crate::model::{Image, SnapshotStatus};
 use crate::ptr;
 use crate::rules::{Action, Cx, Fix, Severity, Subject, declare_rule};
 
@@ -7,6 +7,9 @@ declare_rule! {
     /// Flags images with any block-device mapping that has `Ebs` whose `Encrypted` is
     /// not `true` (absent included). Mappings without `Ebs` (instance store volumes,
     /// `NoDevice`) are ignored. One finding per image names every offending device.
+    /// When the image does not say (`Encrypted` absent) and snapshot data does
+    /// (`AmilintSnapshot.Encrypted`, from `--snapshots` or `--snapshots-file`), the
+    /// snapshot's answer counts: one problem, one finding, under this rule.
     ///
     /// In a RegisterImage/CreateImage request (`amilint preflight`) only new volumes
     /// count: a mapping that restores a snapshot takes the snapshot's encryption
@@ -48,14 +51,22 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     for (i, mapping) in image.block_device_mappings.iter().flatten().enumerate() {
         let Some(ebs) = &mapping.ebs else { continue };
         let restores_snapshot = cx.request.is_some() && ebs.snapshot_id.is_some();
-        if ebs.encrypted == Some(true) || restores_snapshot {
+        // The image's word first; the snapshot's when the image is silent.
+        let from_snapshot = ebs
+            .snapshot
+            .as_ref()
+            .filter(|s| s.status == SnapshotStatus::Found)
+            .and_then(|s| s.encrypted);
+        let encrypted = ebs.encrypted.or(from_snapshot);
+        if encrypted == Some(true) || restores_snapshot {
             continue;
         }
         first.get_or_insert(i);
         let device = mapping.device_name.as_deref().unwrap_or("(no device name)");
-        let state = match ebs.encrypted {
-            Some(_) => "false",
-            None => "absent",
+        let state = match (ebs.encrypted, from_snapshot) {
+            (Some(_), _) => "false",
+            (None, Some(_)) => "absent; the snapshot is not encrypted",
+            (None, None) => "absent",
         };
         devices.push(format!("{device} (Encrypted {state})"));
     }

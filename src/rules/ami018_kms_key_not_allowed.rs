@@ -1,23 +1,29 @@
-use crate::model::Image;
+use crate::model::{Image, SnapshotStatus};
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule};
+use crate::rules::{Cx, Needs, Severity, declare_rule, snapshots};
 
 declare_rule! {
     /// ## What it does
-    /// Flags encrypted EBS mappings whose `KmsKeyId` matches none of the `allowed_kms_keys`
-    /// globs (`[rules.AMI018]` in `amilint.toml`; `*` matches anything, `/` included), and
-    /// encrypted mappings with no `KmsKeyId` at all (the AWS managed key). Unencrypted
-    /// mappings are AMI003's business. Off until configured.
+    /// Flags EBS mappings whose snapshot is encrypted with a KMS key that matches none of
+    /// the `allowed_kms_keys` globs (`[rules.AMI018]` in `amilint.toml`; `*` matches
+    /// anything, `/` included). The key comes from the snapshot (`AmilintSnapshot.KmsKeyId`,
+    /// from DescribeSnapshots: `scan --aws --snapshots` or `--snapshots-file`):
+    /// DescribeImages never returns a mapping's key. Without snapshot data the rule is not
+    /// run on the image (the report says so); a snapshot without a key, or one that is not
+    /// visible, is not judged. Unencrypted mappings are AMI003's business. Off until
+    /// configured.
     ///
     /// ## Why is this bad?
-    /// The AWS managed `aws/ebs` key cannot be shared, so such images cannot be shared or
-    /// copied across accounts; a key in an account you do not control can be disabled by
-    /// someone else, which makes the image unlaunchable.
+    /// An image whose snapshot is encrypted with the AWS managed `aws/ebs` key cannot be
+    /// shared or copied across accounts; a key in an account you do not control can be
+    /// disabled by someone else, which makes the image unlaunchable.
     ///
     /// ## Example
     /// ```json
     /// { "ImageId": "ami-0abc", "BlockDeviceMappings": [ { "DeviceName": "/dev/xvda",
-    ///   "Ebs": { "Encrypted": true, "KmsKeyId": "arn:aws:kms:us-east-1:999999999999:key/abc" } } ] }
+    ///   "Ebs": { "Encrypted": true, "SnapshotId": "snap-0abc", "AmilintSnapshot": {
+    ///     "Status": "found", "Encrypted": true,
+    ///     "KmsKeyId": "arn:aws:kms:us-east-1:999999999999:key/abc" } } } ] }
     /// ```
     ///
     /// ## Remediation
@@ -26,13 +32,15 @@ declare_rule! {
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/AMIEncryption.html
-    /// - https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html
+    /// - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EbsBlockDevice.html
+    /// - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Snapshot.html
     pub(crate) static KMS_KEY_NOT_ALLOWED = {
         code: "AMI018",
         name: "kms-key-not-allowed",
         severity: Severity::Medium,
         default_enabled: false,
         summary: "EBS snapshot is encrypted with a KMS key outside the allowlist",
+        needs: Needs::SnapshotData,
         options: Options,
         check: check,
     }
@@ -52,26 +60,32 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     if allowed.is_empty() {
         return;
     }
-    let Some(mappings) = &image.block_device_mappings else {
-        return;
-    };
+    let mappings = image.block_device_mappings.as_deref().unwrap_or_default();
     let mut found = Vec::new();
-    for (i, mapping) in mappings.iter().enumerate() {
-        let Some(ebs) = &mapping.ebs else { continue };
-        if ebs.encrypted != Some(true) {
+    for (i, facts) in snapshots(image) {
+        let Some(facts) = facts.filter(|f| f.status == SnapshotStatus::Found) else {
             continue;
-        }
-        let device = mapping.device_name.as_deref().unwrap_or("?");
-        match &ebs.kms_key_id {
-            Some(key) if allowed.iter().any(|(_, glob)| glob.is_match(key)) => {}
-            Some(key) => found.push((
-                ptr!["BlockDeviceMappings", i, "Ebs", "KmsKeyId"],
-                format!("{device}: KMS key {key} is not on the allowlist"),
-            )),
-            None => found.push((
-                ptr!["BlockDeviceMappings", i, "Ebs"],
-                format!("{device}: encrypted without a KmsKeyId (the AWS managed key)"),
-            )),
+        };
+        // Only a key the snapshot names is judged: an absent key is no claim.
+        let Some(key) = facts
+            .kms_key_id
+            .as_deref()
+            .filter(|_| facts.encrypted == Some(true))
+        else {
+            continue;
+        };
+        if !allowed.iter().any(|(_, glob)| glob.is_match(key)) {
+            let device = mappings[i].device_name.as_deref().unwrap_or("?");
+            found.push((
+                ptr![
+                    "BlockDeviceMappings",
+                    i,
+                    "Ebs",
+                    "AmilintSnapshot",
+                    "KmsKeyId"
+                ],
+                format!("{device}: the snapshot's KMS key {key} is not on the allowlist"),
+            ));
         }
     }
     for (at, message) in found {

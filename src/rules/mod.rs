@@ -8,7 +8,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Image, Pointer};
+use crate::model::{Image, Pointer, SnapshotFacts, SnapshotStatus};
 
 mod ami001_imdsv2;
 mod ami002_deprecation_time;
@@ -29,6 +29,9 @@ mod ami016_uefi_tpm;
 mod ami017_naming_convention;
 mod ami018_kms_key_not_allowed;
 mod ami019_no_ena_support;
+mod ami020_public_snapshot;
+mod ami021_snapshot_shared_outside_allowlist;
+mod ami022_missing_snapshot;
 mod ami101_invalid_name;
 mod ami102_encrypted_on_snapshot;
 mod ami103_no_reboot;
@@ -63,6 +66,9 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami017_naming_convention::NAMING_CONVENTION,
     &ami018_kms_key_not_allowed::KMS_KEY_NOT_ALLOWED,
     &ami019_no_ena_support::NO_ENA_SUPPORT,
+    &ami020_public_snapshot::PUBLIC_SNAPSHOT,
+    &ami021_snapshot_shared_outside_allowlist::SNAPSHOT_SHARED_OUTSIDE_ALLOWLIST,
+    &ami022_missing_snapshot::MISSING_SNAPSHOT,
     &ami101_invalid_name::INVALID_IMAGE_NAME,
     &ami102_encrypted_on_snapshot::ENCRYPTED_ON_SNAPSHOT_MAPPING,
     &ami103_no_reboot::NO_REBOOT,
@@ -194,6 +200,13 @@ pub enum Needs {
     /// `LaunchPermissions`: DescribeImageAttribute `launchPermission`, which
     /// DescribeImages never returns.
     LaunchPermissions,
+    /// `AmilintSnapshot` on every EBS mapping with a `SnapshotId`: what
+    /// DescribeSnapshots said of it (DescribeImages gives only the id).
+    SnapshotData,
+    /// As `SnapshotData`, plus the `CreateVolumePermissions` of every found
+    /// snapshot that the image's owner also owns (DescribeSnapshotAttribute,
+    /// which only a snapshot's owner can call).
+    SnapshotPermissions,
 }
 
 impl Needs {
@@ -202,6 +215,15 @@ impl Needs {
         match self {
             Needs::Nothing => true,
             Needs::LaunchPermissions => image.launch_permissions.is_some(),
+            Needs::SnapshotData => snapshots(image).all(|(_, facts)| facts.is_some()),
+            Needs::SnapshotPermissions => snapshots(image).all(|(_, facts)| {
+                facts.is_some_and(|f| {
+                    let owners_own = f.status == SnapshotStatus::Found
+                        && f.owner_id.is_some()
+                        && f.owner_id == image.owner_id;
+                    !owners_own || f.create_volume_permissions.is_some()
+                })
+            }),
         }
     }
 
@@ -210,6 +232,10 @@ impl Needs {
         match self {
             Needs::Nothing => "",
             Needs::LaunchPermissions => "LaunchPermissions",
+            Needs::SnapshotData => "snapshot data (AmilintSnapshot)",
+            Needs::SnapshotPermissions => {
+                "snapshot permissions (AmilintSnapshot.CreateVolumePermissions)"
+            }
         }
     }
 
@@ -218,8 +244,27 @@ impl Needs {
         match self {
             Needs::Nothing => "",
             Needs::LaunchPermissions => "scan with --aws --attributes",
+            Needs::SnapshotData => "scan with --aws --snapshots, or give --snapshots-file",
+            Needs::SnapshotPermissions => {
+                "scan with --aws --snapshots as the owner, or give --snapshots-file with describe-snapshot-attribute answers"
+            }
         }
     }
+}
+
+/// Every EBS mapping of `image` that names a snapshot: (its index, what is
+/// known of the snapshot).
+pub fn snapshots(image: &Image) -> impl Iterator<Item = (usize, Option<&SnapshotFacts>)> {
+    image
+        .block_device_mappings
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, m)| {
+            let ebs = m.ebs.as_ref()?;
+            ebs.snapshot_id.as_ref()?;
+            Some((i, ebs.snapshot.as_ref()))
+        })
 }
 
 /// What a rule looks at.
@@ -490,6 +535,16 @@ impl<'a> Cx<'a> {
         self.settings
             .options
             .get(rule.code)
+            .and_then(|options| options.downcast_ref::<T>())
+            .expect("invariant: every rule with options has them, of its own type")
+    }
+
+    /// Another rule's options: rules that share one setting (AMI021 reads
+    /// AMI012's allowlist) read it from the rule that owns it.
+    pub fn options_of<T: std::any::Any>(&self, owner: &'static RuleMeta) -> &'a T {
+        self.settings
+            .options
+            .get(owner.code)
             .and_then(|options| options.downcast_ref::<T>())
             .expect("invariant: every rule with options has them, of its own type")
     }
