@@ -5,6 +5,7 @@
 //! snapshot id before the scan, and the scan joins each EBS mapping to it.
 
 use std::collections::HashMap;
+use std::io::Read;
 use std::collections::hash_map::Entry as Slot;
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use serde::Deserialize;
 
 use super::locate::field_line;
 use super::scanner::{Items, ReadConfig, json_error};
-use super::source::{InputSource, read_raw};
+use super::source::{InputSource, open, scan_stream};
 use crate::error::InputError;
 use crate::model::{
     CreateVolumePermission, FilePosition, Image, SnapshotFacts, SnapshotOrigin, SnapshotStatus,
@@ -21,8 +22,9 @@ use crate::model::{
 use crate::ptr;
 use crate::remedy::valid::is_snapshot_id;
 
-/// Items parsed together (in parallel) while the reader goes on.
-const BATCH_BYTES: usize = 4 << 20;
+/// Items parsed together (in parallel), in read chunks: 16 × the default
+/// 256 KiB is 4 MiB; tests that shrink the chunk shrink the batch with it.
+const BATCH_CHUNKS: usize = 16;
 
 /// Every snapshot the files describe, by id.
 #[derive(Debug, Default)]
@@ -109,40 +111,51 @@ impl SnapshotIndex {
     /// anything but snapshots and attribute answers, is an error at its
     /// line and column; so is a snapshot described twice.
     pub fn read(sources: &[InputSource], config: ReadConfig) -> Result<Self, InputError> {
+        let mut index = SnapshotIndex::default();
+        for source in sources {
+            index.read_stream(open(source)?, source.uri.clone(), &source.name(), config)?;
+        }
+        Ok(index)
+    }
+
+    /// Adds one stream (plain or gzip), named `uri` in findings and `name`
+    /// in errors. Tests shrink `config.chunk` to cross every boundary.
+    pub fn read_stream(
+        &mut self,
+        raw: impl Read,
+        uri: Arc<str>,
+        name: &str,
+        config: ReadConfig,
+    ) -> Result<(), InputError> {
         let config = ReadConfig {
             items: Items::SNAPSHOTS,
             requests: false,
             ..config
         };
-        let mut index = SnapshotIndex::default();
-        for source in sources {
-            let file = index.files.len() as u32;
-            let name: Arc<str> = source.name().into();
-            index.files.push(source.uri.clone());
-            let mut batch: Vec<u8> = Vec::new();
-            let mut items: Vec<(usize, u64, u64)> = Vec::new();
-            let scanned = read_raw(source, config, |bytes, line, column, _| {
-                batch.extend_from_slice(bytes);
-                items.push((batch.len(), line, column));
-                if batch.len() >= BATCH_BYTES {
-                    index.add(parse_batch(&batch, &items, file, &name)?)?;
-                    batch.clear();
-                    items.clear();
-                }
-                Ok(())
-            });
-            let rest = parse_batch(&batch, &items, file, &name);
-            // The items before a reading error come first: an error of
-            // theirs is the earlier one.
-            match scanned {
-                Ok(()) => index.add(rest?)?,
-                Err(e) => {
-                    rest?;
-                    return Err(e);
-                }
+        let file = self.files.len() as u32;
+        self.files.push(uri);
+        let mut batch: Vec<u8> = Vec::new();
+        let mut items: Vec<(usize, u64, u64)> = Vec::new();
+        let scanned = scan_stream(raw, name, config, |bytes, line, column, _| {
+            batch.extend_from_slice(bytes);
+            items.push((batch.len(), line, column));
+            if batch.len() >= config.chunk.saturating_mul(BATCH_CHUNKS) {
+                self.add(parse_batch(&batch, &items, file, name)?)?;
+                batch.clear();
+                items.clear();
+            }
+            Ok(())
+        });
+        let rest = parse_batch(&batch, &items, file, name);
+        // The items before a reading error come first: an error of theirs
+        // is the earlier one.
+        match scanned {
+            Ok(()) => self.add(rest?),
+            Err(e) => {
+                rest?;
+                Err(e)
             }
         }
-        Ok(index)
     }
 
     /// How many snapshots the files describe or give permissions of.

@@ -228,3 +228,181 @@ fn issue_21_input_uris_are_percent_encoded_as_rfc_3986_paths() {
     assert_eq!(uri("a:b/c@d+e.json"), "a%3Ab/c@d+e.json");
     assert_eq!(uri("-"), "stdin");
 }
+
+/// A describe-snapshots export of `n` snapshots (every third public, every
+/// fifth shared, every seventh without a key), its attribute answers in
+/// between, indented like the AWS CLI.
+fn snapshot_export(n: usize) -> String {
+    let mut out = String::new();
+    for page in 0..2 {
+        out.push_str("{\n    \"Snapshots\": [\n");
+        let ids: Vec<usize> = (0..n).filter(|i| i % 2 == page).collect();
+        for (k, i) in ids.iter().enumerate() {
+            let key = if i % 7 == 0 {
+                String::new()
+            } else {
+                format!("            \"KmsKeyId\": \"arn:aws:kms:eu-west-1:111122223333:key/k{i}\",\n")
+            };
+            out.push_str(&format!(
+                "        {{\n            \"Description\": \"snapshot {i} \\\"quoted\\\" {{[\",\n            \"Encrypted\": {},\n{key}            \"OwnerId\": \"111122223333\",\n            \"SnapshotId\": \"snap-{i:017x}\",\n            \"State\": \"completed\",\n            \"VolumeSize\": {}\n        }}{}\n",
+                i % 7 != 0,
+                8 + i % 3,
+                if k + 1 < ids.len() { "," } else { "" }
+            ));
+        }
+        out.push_str("    ],\n    \"NextToken\": \"t\"\n}\n");
+        for i in (0..n).filter(|i| i % 2 == page && (i % 3 == 0 || i % 5 == 0)) {
+            let grant = if i % 3 == 0 {
+                "{\"Group\": \"all\"}".to_string()
+            } else {
+                format!("{{\"UserId\": \"{:012}\"}}", 999_988_887_777u64)
+            };
+            out.push_str(&format!(
+                "{{\n    \"CreateVolumePermissions\": [\n        {grant}\n    ],\n    \"SnapshotId\": \"snap-{i:017x}\"\n}}\n"
+            ));
+        }
+    }
+    out
+}
+
+/// What an index gives an image that names snapshots 0..n, as text.
+fn joined(index: &super::SnapshotIndex, n: usize) -> String {
+    use crate::model::{BlockDeviceMapping, Ebs, Image};
+    let mut image = Image {
+        block_device_mappings: Some(
+            (0..n)
+                .map(|i| BlockDeviceMapping {
+                    ebs: Some(Ebs {
+                        snapshot_id: Some(format!("snap-{i:017x}")),
+                        ..Ebs::default()
+                    }),
+                    ..BlockDeviceMapping::default()
+                })
+                .collect(),
+        ),
+        ..Image::default()
+    };
+    index.join(&mut image);
+    image
+        .block_device_mappings
+        .iter()
+        .flatten()
+        .map(|m| {
+            let facts = m.ebs.as_ref().and_then(|e| e.snapshot.as_ref());
+            format!(
+                "{} {:?}\n",
+                serde_json::to_string(&facts).expect("json"),
+                facts.and_then(|f| f.origin.clone())
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn issue_18_snapshot_files_read_the_same_at_every_chunk_size_short_read_and_gzip() {
+    use std::io::Write;
+    use std::sync::Arc;
+    let n = 1200;
+    let text = snapshot_export(n);
+    assert!(text.len() > ReadConfig::default().chunk, "past one read buffer");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let read = |raw: &mut dyn Read, chunk: usize| {
+        let mut index = super::SnapshotIndex::default();
+        let config = ReadConfig {
+            chunk,
+            ..ReadConfig::default()
+        };
+        index
+            .read_stream(raw, Arc::from("s.json"), "s.json", config)
+            .expect("reads");
+        index
+    };
+    let whole = read(&mut text.as_bytes(), ReadConfig::default().chunk);
+    assert_eq!(whole.len(), n);
+    let expected = joined(&whole, n);
+    assert_eq!(expected.matches("\"Group\":\"all\"").count(), n.div_ceil(3));
+    // An answer's permission points at the grant's line, two below its `{`.
+    let first = text.find("{\n    \"CreateVolumePermissions\"").expect("an answer");
+    let line = text[..first].matches('\n').count() + 1;
+    assert!(
+        expected.contains(&format!(
+            "line: {line}, column: 1 }}), permission_lines: [{}]",
+            line + 2
+        )),
+        "attribute answers point at their lines"
+    );
+    for chunk in [1, 7, 64, 4096] {
+        let plain = read(&mut text.as_bytes(), chunk);
+        assert_eq!(joined(&plain, n), expected, "chunk {chunk}");
+        let short = read(&mut ShortReads::new(text.as_bytes(), 7), chunk);
+        assert_eq!(joined(&short, n), expected, "chunk {chunk}, short reads");
+        let zipped = read(&mut ShortReads::new(&gz[..], 5), chunk);
+        assert_eq!(joined(&zipped, n), expected, "chunk {chunk}, gzip");
+    }
+    // JSON Lines (one item or answer a line, as `jq -c '.Snapshots[]'`
+    // makes): the same facts, at other lines.
+    let mut jsonl = String::new();
+    for doc in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>() {
+        let doc = doc.expect("json");
+        match doc.get("Snapshots").and_then(|s| s.as_array()) {
+            Some(items) => {
+                for item in items {
+                    jsonl.push_str(&format!("{item}\n"));
+                }
+            }
+            None => jsonl.push_str(&format!("{doc}\n")),
+        }
+    }
+    let facts = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(|l| l.split(" Some(SnapshotOrigin").next().unwrap_or(l).to_string())
+            .collect()
+    };
+    let from_lines = read(&mut ShortReads::new(jsonl.as_bytes(), 3), 64);
+    assert_eq!(facts(&joined(&from_lines, n)), facts(&expected));
+    assert_ne!(joined(&from_lines, n), expected, "the positions are the lines'");
+}
+
+#[test]
+fn issue_18_bad_snapshot_files_are_errors_at_their_line_and_column() {
+    use std::sync::Arc;
+    let read = |text: &str| {
+        let mut index = super::SnapshotIndex::default();
+        index
+            .read_stream(text.as_bytes(), Arc::from("s.json"), "s.json", ReadConfig::default())
+            .map_err(|e| e.to_string())
+    };
+    let item = |id: &str, extra: &str| {
+        format!("{{\"SnapshotId\": \"{id}\", \"OwnerId\": \"111122223333\"{extra}}}")
+    };
+    let ok = item("snap-0123456789abcdef0", "");
+    assert!(read(&format!("{{\"Snapshots\": [{ok}]}}")).is_ok());
+    for (text, expected) in [
+        (
+            format!("{{\"Snapshots\": [\n{ok},\n{}]}}", item("snap-0123456789abcdef1", ", \"Encrypted\": \"yes\"")),
+            "s.json:3:",
+        ),
+        (
+            format!("{{\"Snapshots\": [{ok},\n  {ok}]}}"),
+            "s.json:2:3: snapshot snap-0123456789abcdef0 has a describe-snapshots item twice (first at s.json:1:16)",
+        ),
+        (
+            format!("{{\"Snapshots\": [\n{}]}}", item("snap-1; rm -rf /", "")),
+            "s.json:2:1: `SnapshotId` \"snap-1; rm -rf /\" is not a snapshot id",
+        ),
+        (
+            "{\"SnapshotId\": \"snap-0123456789abcdef0\"}".to_string(),
+            "s.json:1:1: snap-0123456789abcdef0 is neither a describe-snapshots item",
+        ),
+        (
+            "{\"Images\": []}".to_string(),
+            "s.json:1:1: no `Snapshots` array in this document (is it describe-snapshots output?)",
+        ),
+        (format!("{{\"Snapshots\": [{ok}"), "s.json:1:"),
+    ] {
+        let err = read(&text).expect_err(&text);
+        assert!(err.starts_with(expected), "{text}\n→ {err}");
+    }
+}

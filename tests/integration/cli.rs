@@ -116,7 +116,7 @@ fn bad_input_exits_2_naming_file_line_and_column_and_writes_no_report() {
         ),
         (
             "no-image-id.json",
-            "fixtures/bad/no-image-id.json:59:9: image has no `ImageId`",
+            "fixtures/bad/no-image-id.json:58:9: image has no `ImageId`",
         ),
         (
             "images-null.json",
@@ -128,7 +128,7 @@ fn bad_input_exits_2_naming_file_line_and_column_and_writes_no_report() {
         ),
         (
             "truncated.json",
-            "fixtures/bad/truncated.json:55:18: unexpected end of input",
+            "fixtures/bad/truncated.json:54:18: unexpected end of input",
         ),
         (
             "wrong-type.json",

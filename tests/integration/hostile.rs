@@ -81,7 +81,7 @@ const BAD: &[(&str, &str)] = &[
         ":1:41: invalid JSON: invalid type: map, expected a sequence",
     ),
     ("trailing-comma.json", "trailing comma"),
-    ("truncated.json", ":55:18: unexpected end of input"),
+    ("truncated.json", ":54:18: unexpected end of input"),
     (
         "unterminated-string.json",
         ":1:31: unexpected end of input inside a string",

@@ -45,23 +45,28 @@ XML_NAMES = {
 }
 # Keys served only through DescribeImageAttribute, never in DescribeImages.
 ATTRIBUTE_ONLY = {"LaunchPermissions"}
-# Keys that are amilint's own, not AWS's.
-NOT_AWS = {"AmilintScope"}
+# Keys that are amilint's own, not AWS's: never served as they are.
+NOT_AWS = {"AmilintScope", "AmilintSnapshot"}
 
 
-def xml_name(key):
-    return XML_NAMES.get(key, key[:1].lower() + key[1:])
+# describe-snapshots JSON keys whose XML element differs (botocore's ec2
+# service model: Snapshot.State is `status`, StateMessage `statusMessage`).
+SNAPSHOT_XML_NAMES = {"State": "status", "StateMessage": "statusMessage", "Tags": "tagSet"}
 
 
-def to_xml(value):
+def xml_name(key, names=XML_NAMES):
+    return names.get(key, key[:1].lower() + key[1:])
+
+
+def to_xml(value, names=XML_NAMES):
     if isinstance(value, dict):
         return "".join(
-            f"<{xml_name(k)}>{to_xml(v)}</{xml_name(k)}>"
+            f"<{xml_name(k, names)}>{to_xml(v, names)}</{xml_name(k, names)}>"
             for k, v in value.items()
             if k not in ATTRIBUTE_ONLY and k not in NOT_AWS
         )
     if isinstance(value, list):
-        return "".join(f"<item>{to_xml(v)}</item>" for v in value)
+        return "".join(f"<item>{to_xml(v, names)}</item>" for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return escape(str(value))
@@ -103,6 +108,38 @@ def modify_image_attribute(image, params, dry_run):
     return "true"
 
 
+def modify_snapshot_attribute(snapshot, params, dry_run):
+    """ModifySnapshotAttribute createVolumePermission: `CreateVolumePermission.Remove.N.Group`
+    / `.UserId` (the SDK's form), or the flat `OperationType` with `UserId.N` / `UserGroup.N`."""
+    if params.get("Attribute") != "createVolumePermission":
+        return f"Attribute {params.get('Attribute')!r} is not valid"
+    found = {}
+    for key, value in params.items():
+        m = re.fullmatch(r"CreateVolumePermission\.(Add|Remove)\.(\d+)\.(\w+)", key)
+        if m:
+            found.setdefault((m.group(1), int(m.group(2))), {})[m.group(3)] = value
+    operation = params.get("OperationType")
+    for key, value in params.items():
+        m = re.fullmatch(r"(UserId|UserGroup)\.(\d+)", key)
+        if m and operation in ("add", "remove"):
+            member = "UserId" if m.group(1) == "UserId" else "Group"
+            found.setdefault((operation.capitalize(), 1000 + int(m.group(2))), {})[member] = value
+    if not found:
+        return "ModifySnapshotAttribute: no permission to change"
+    for (verb, _), grant in found.items():
+        if grant.get("Group", "all") != "all":
+            return f"group {grant['Group']!r} is not valid"
+    if dry_run:
+        return None
+    permissions = snapshot.setdefault("CreateVolumePermissions", [])
+    for (verb, _), grant in sorted(found.items()):
+        if verb == "Remove":
+            permissions[:] = [p for p in permissions if p != grant]
+        elif grant not in permissions:
+            permissions.append(grant)
+    return "true"
+
+
 def enable_image_deprecation(image, params, dry_run):
     at = params.get("DeprecateAt", "")
     if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", at):
@@ -128,6 +165,7 @@ CHANGES = {
     "ModifyImageAttribute": modify_image_attribute,
     "EnableImageDeprecation": enable_image_deprecation,
     "EnableImageDeregistrationProtection": enable_image_deregistration_protection,
+    "ModifySnapshotAttribute": modify_snapshot_attribute,
 }
 
 
@@ -138,6 +176,38 @@ class State:
             doc = json.load(f)
         self.images = doc["Images"] if isinstance(doc, dict) else doc
         self.by_id = {i.get("ImageId"): i for i in self.images}
+        # Snapshots: describe-snapshots items by id; their create-volume
+        # permissions (describe-snapshot-attribute answers) kept beside them.
+        self.snapshots = {}
+        self.permissions = {}
+        if opts.snapshots:
+            with open(opts.snapshots) as f:
+                for s in json.load(f)["Snapshots"]:
+                    self.snapshots[s["SnapshotId"]] = s
+        # A saved live scan (or a rule fixture) carries what amilint learnt of
+        # each snapshot (`AmilintSnapshot`): serve it back as DescribeSnapshots
+        # and DescribeSnapshotAttribute answers (only AWS's keys of each).
+        for image in self.images:
+            for mapping in image.get("BlockDeviceMappings") or []:
+                ebs = mapping.get("Ebs") or {}
+                facts, snapshot_id = ebs.get("AmilintSnapshot"), ebs.get("SnapshotId")
+                if not facts or not snapshot_id or facts.get("Status") != "found":
+                    continue
+                item = {"SnapshotId": snapshot_id}
+                for key in ("OwnerId", "Encrypted", "KmsKeyId", "VolumeSize", "State"):
+                    if key in facts:
+                        item[key] = facts[key]
+                self.snapshots[snapshot_id] = item
+                if "CreateVolumePermissions" in facts:
+                    self.permissions[snapshot_id] = list(facts["CreateVolumePermissions"])
+        if opts.snapshot_permissions:
+            with open(opts.snapshot_permissions) as f:
+                text, at = f.read(), 0
+            decoder = json.JSONDecoder()
+            while text[at:].strip():
+                at += len(text[at:]) - len(text[at:].lstrip())
+                answer, at = decoder.raw_decode(text, at)
+                self.permissions[answer["SnapshotId"]] = answer["CreateVolumePermissions"]
         self.lock = threading.Lock()
         self.stats = {}
         self.ec2_calls = {}
@@ -267,6 +337,10 @@ class Handler(BaseHTTPRequestHandler):
             self.describe_images(params, region)
         elif action == "DescribeImageAttribute":
             self.describe_image_attribute(params)
+        elif action == "DescribeSnapshots":
+            self.describe_snapshots(params, account)
+        elif action == "DescribeSnapshotAttribute":
+            self.describe_snapshot_attribute(params, account)
         elif action in CHANGES:
             self.change(action, params, account, region)
         elif action == "DescribeRegions":
@@ -286,6 +360,8 @@ class Handler(BaseHTTPRequestHandler):
         (DryRunOperation, nothing changed), then the change itself."""
         opts = self.state.opts
         image_id = params.get("ImageId")
+        if action == "ModifySnapshotAttribute":
+            image_id = params.get("SnapshotId")
         if action in opts.deny_action:
             self.reply(403, ec2_error(
                 "UnauthorizedOperation",
@@ -294,7 +370,15 @@ class Handler(BaseHTTPRequestHandler):
                 f"because no identity-based policy allows the ec2:{action} action."))
             return
         with self.state.lock:
-            image = self.state.by_id.get(image_id)
+            if action == "ModifySnapshotAttribute":
+                snapshot = self.state.snapshots.get(image_id)
+                if snapshot is None or snapshot.get("OwnerId") != account:
+                    self.reply(400, ec2_error("InvalidSnapshot.NotFound", f"The snapshot '{image_id}' does not exist."))
+                    return
+                # The permissions live beside the snapshot (they are another operation's answer).
+                image = {"CreateVolumePermissions": self.state.permissions.setdefault(image_id, [])}
+            else:
+                image = self.state.by_id.get(image_id)
             if image is None:
                 self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist"))
                 return
@@ -370,6 +454,60 @@ class Handler(BaseHTTPRequestHandler):
             body = body[: len(body) // 2]
         self.reply(200, body)
 
+    def visible(self, snapshot, account):
+        """DescribeSnapshots without owner parameters lists what the caller may
+        create volumes from: its own, public and shared snapshots."""
+        grants = self.state.permissions.get(snapshot["SnapshotId"], [])
+        return (snapshot.get("OwnerId") == account or {"Group": "all"} in grants
+                or {"UserId": account} in grants)
+
+    def describe_snapshots(self, params, account):
+        ids = [v for k, v in params.items() if re.fullmatch(r"SnapshotId\.\d+", k)]
+        filtered = None
+        for key, name in params.items():
+            m = re.fullmatch(r"Filter\.(\d+)\.Name", key)
+            if m and name == "snapshot-id":
+                n = m.group(1)
+                filtered = {v for k, v in params.items() if re.fullmatch(rf"Filter\.{n}\.Value\.\d+", k)}
+        if len(filtered or ()) > 200:
+            self.reply(400, ec2_error("InvalidParameterValue", "too many filter values"))
+            return
+        with self.state.lock:
+            snapshots = [s for s in self.state.snapshots.values() if self.visible(s, account)]
+        missing = [i for i in ids if i not in {s["SnapshotId"] for s in snapshots}]
+        if missing:
+            # With SnapshotIds, one absent id fails the whole call.
+            self.reply(400, ec2_error("InvalidSnapshot.NotFound", f"The snapshot '{missing[0]}' does not exist."))
+            return
+        snapshots = [s for s in snapshots if (not ids or s["SnapshotId"] in ids)
+                     and (filtered is None or s["SnapshotId"] in filtered)]
+        snapshots.sort(key=lambda s: s["SnapshotId"])
+        size = min(int(params.get("MaxResults", "1000")), self.state.opts.page_size)
+        token_in = params.get("NextToken", "0") or "0"
+        start = int(token_in) if token_in.isdigit() else 0
+        page = snapshots[start:start + size]
+        token = f"<nextToken>{start + size}</nextToken>" if start + size < len(snapshots) else ""
+        self.reply(200, f'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeSnapshotsResponse xmlns="{EC2_NS}">'
+                        f"<requestId>{uuid.uuid4()}</requestId><snapshotSet>{to_xml(page, SNAPSHOT_XML_NAMES)}"
+                        f"</snapshotSet>{token}</DescribeSnapshotsResponse>")
+
+    def describe_snapshot_attribute(self, params, account):
+        snapshot_id = params.get("SnapshotId")
+        with self.state.lock:
+            snapshot = self.state.snapshots.get(snapshot_id)
+            grants = list(self.state.permissions.get(snapshot_id, []))
+        if snapshot is None or snapshot.get("OwnerId") != account:
+            # Only the owner may read a snapshot's attributes.
+            self.reply(400, ec2_error("InvalidSnapshot.NotFound", f"The snapshot '{snapshot_id}' does not exist."))
+            return
+        if params.get("Attribute") != "createVolumePermission":
+            self.reply(400, ec2_error("InvalidParameterValue", f"unsupported attribute {params.get('Attribute')}"))
+            return
+        self.reply(200, f'<DescribeSnapshotAttributeResponse xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
+                        f"<snapshotId>{snapshot_id}</snapshotId>"
+                        f"<createVolumePermission>{to_xml(grants)}</createVolumePermission>"
+                        f"</DescribeSnapshotAttributeResponse>")
+
     def describe_image_attribute(self, params):
         image_id = params.get("ImageId")
         attribute = params.get("Attribute")
@@ -392,6 +530,9 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", required=True, help="describe-images JSON to serve")
+    ap.add_argument("--snapshots", help="describe-snapshots JSON to serve (DescribeSnapshots)")
+    ap.add_argument("--snapshot-permissions",
+                    help="describe-snapshot-attribute createVolumePermission answers, back to back")
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--account", default="111122223333", help="account of the base credentials")
     ap.add_argument("--regions", default="eu-west-1,us-east-1", help="DescribeRegions answer")
