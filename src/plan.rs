@@ -251,6 +251,7 @@ fn category(text: Option<&str>) -> Result<Option<String>> {
 /// to what is read run.
 pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
     let requests = reading != Reading::Images;
+    check_live_flags(&args.live)?;
     let now = match &args.now {
         Some(text) => text.parse::<Timestamp>().with_context(|| {
             format!("--now: `{text}` is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)")
@@ -408,6 +409,31 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
     let keep_images = plan.formats(args.format.0).any(Format::needs_images);
     plan.keep_images = keep_images;
     Ok(plan)
+}
+
+/// Live-scan flags without `--aws` would be ignored in silence (clap counts
+/// the default of `--aws` as given, so `requires = "aws"` lets them through).
+fn check_live_flags(live: &crate::cli::AwsArgs) -> Result<()> {
+    if live.aws {
+        return Ok(());
+    }
+    let given = [
+        ("--region", !live.regions.is_empty()),
+        ("--all-regions", live.all_regions),
+        ("--profile", live.profile.is_some()),
+        ("--image-ids", !live.image_ids.is_empty()),
+        ("--filter", !live.filters.is_empty()),
+        ("--endpoint-url", live.endpoint_url.is_some()),
+        ("--role", !live.roles.is_empty()),
+        ("--account", !live.accounts.is_empty()),
+        ("--attributes", live.attributes),
+        ("--snapshots", live.snapshots),
+        ("--save", live.save.is_some()),
+    ];
+    match given.iter().find(|(_, given)| *given) {
+        Some((flag, _)) => bail!("{flag} is for live scans: it needs --aws"),
+        None => Ok(()),
+    }
 }
 
 /// `--snapshots-file`: every file read into one index, before the scan.

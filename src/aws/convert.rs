@@ -256,7 +256,11 @@ mod tests {
     fn sdk_fields(debug: &str) -> Vec<String> {
         debug
             .split(['{', ','])
-            .filter_map(|part| part.trim_end_matches([' ', '}']).trim().strip_suffix(": None"))
+            .filter_map(|part| {
+                part.trim_end_matches([' ', '}'])
+                    .trim()
+                    .strip_suffix(": None")
+            })
             .map(|name| {
                 name.split('_')
                     .map(|w| w[..1].to_ascii_uppercase() + &w[1..])
@@ -403,7 +407,10 @@ mod tests {
             (format!("{:?}", Tag::builder().build()), &model["Tags"][0]),
         ];
         for (debug, value) in checks {
-            assert!(!sdk_fields(&debug).is_empty(), "no fields read from {debug}");
+            assert!(
+                !sdk_fields(&debug).is_empty(),
+                "no fields read from {debug}"
+            );
             assert_eq!(
                 dropped(&debug, value),
                 Vec::<String>::new(),

@@ -12,8 +12,8 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::RequestId;
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ec2::types::{
-    AttributeValue, CreateVolumePermission, CreateVolumePermissionModifications, LaunchPermission,
-    LaunchPermissionModifications, OperationType, PermissionGroup, SnapshotAttributeName,
+    AttributeValue, LaunchPermission, LaunchPermissionModifications, OperationType,
+    PermissionGroup, SnapshotAttributeName,
 };
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -255,26 +255,23 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
             .map(|out| out.request_id().map(str::to_string))
             .map_err(refusal),
         Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
-            let permission = CreateVolumePermission::builder();
-            let permission = match grant {
-                Grant::Group(group) => permission.group(PermissionGroup::from(group.as_str())),
-                Grant::UserId(user) => permission.user_id(user),
+            // The form `aws ec2 modify-snapshot-attribute --operation-type
+            // remove --group-names all` (or `--user-ids`) sends, as the report shows.
+            let request = client
+                .modify_snapshot_attribute()
+                .snapshot_id(snapshot_id)
+                .attribute(SnapshotAttributeName::CreateVolumePermission)
+                .operation_type(OperationType::Remove);
+            let request = match grant {
+                Grant::Group(group) => request.group_names(group),
+                Grant::UserId(user) => request.user_ids(user),
                 Grant::OrganizationArn(_) | Grant::OrganizationalUnitArn(_) => {
                     return Outcome::Failed(
                         "a snapshot's create-volume permission names only accounts".to_string(),
                     );
                 }
             };
-            client
-                .modify_snapshot_attribute()
-                .snapshot_id(snapshot_id)
-                .attribute(SnapshotAttributeName::CreateVolumePermission)
-                .operation_type(OperationType::Remove)
-                .create_volume_permission(
-                    CreateVolumePermissionModifications::builder()
-                        .remove(permission.build())
-                        .build(),
-                )
+            request
                 .dry_run(dry_run)
                 .send()
                 .await

@@ -5,8 +5,8 @@
 //! snapshot id before the scan, and the scan joins each EBS mapping to it.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::collections::hash_map::Entry as Slot;
+use std::io::Read;
 use std::sync::Arc;
 
 use rayon::prelude::*;

@@ -241,7 +241,9 @@ fn snapshot_export(n: usize) -> String {
             let key = if i % 7 == 0 {
                 String::new()
             } else {
-                format!("            \"KmsKeyId\": \"arn:aws:kms:eu-west-1:111122223333:key/k{i}\",\n")
+                format!(
+                    "            \"KmsKeyId\": \"arn:aws:kms:eu-west-1:111122223333:key/k{i}\",\n"
+                )
             };
             out.push_str(&format!(
                 "        {{\n            \"Description\": \"snapshot {i} \\\"quoted\\\" {{[\",\n            \"Encrypted\": {},\n{key}            \"OwnerId\": \"111122223333\",\n            \"SnapshotId\": \"snap-{i:017x}\",\n            \"State\": \"completed\",\n            \"VolumeSize\": {}\n        }}{}\n",
@@ -304,7 +306,10 @@ fn issue_18_snapshot_files_read_the_same_at_every_chunk_size_short_read_and_gzip
     use std::sync::Arc;
     let n = 1200;
     let text = snapshot_export(n);
-    assert!(text.len() > ReadConfig::default().chunk, "past one read buffer");
+    assert!(
+        text.len() > ReadConfig::default().chunk,
+        "past one read buffer"
+    );
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(text.as_bytes()).expect("gzip");
     let gz = gz.finish().expect("gzip");
@@ -324,7 +329,9 @@ fn issue_18_snapshot_files_read_the_same_at_every_chunk_size_short_read_and_gzip
     let expected = joined(&whole, n);
     assert_eq!(expected.matches("\"Group\":\"all\"").count(), n.div_ceil(3));
     // An answer's permission points at the grant's line, two below its `{`.
-    let first = text.find("{\n    \"CreateVolumePermissions\"").expect("an answer");
+    let first = text
+        .find("{\n    \"CreateVolumePermissions\"")
+        .expect("an answer");
     let line = text[..first].matches('\n').count() + 1;
     assert!(
         expected.contains(&format!(
@@ -357,12 +364,21 @@ fn issue_18_snapshot_files_read_the_same_at_every_chunk_size_short_read_and_gzip
     }
     let facts = |text: &str| -> Vec<String> {
         text.lines()
-            .map(|l| l.split(" Some(SnapshotOrigin").next().unwrap_or(l).to_string())
+            .map(|l| {
+                l.split(" Some(SnapshotOrigin")
+                    .next()
+                    .unwrap_or(l)
+                    .to_string()
+            })
             .collect()
     };
     let from_lines = read(&mut ShortReads::new(jsonl.as_bytes(), 3), 64);
     assert_eq!(facts(&joined(&from_lines, n)), facts(&expected));
-    assert_ne!(joined(&from_lines, n), expected, "the positions are the lines'");
+    assert_ne!(
+        joined(&from_lines, n),
+        expected,
+        "the positions are the lines'"
+    );
 }
 
 #[test]
@@ -371,7 +387,12 @@ fn issue_18_bad_snapshot_files_are_errors_at_their_line_and_column() {
     let read = |text: &str| {
         let mut index = super::SnapshotIndex::default();
         index
-            .read_stream(text.as_bytes(), Arc::from("s.json"), "s.json", ReadConfig::default())
+            .read_stream(
+                text.as_bytes(),
+                Arc::from("s.json"),
+                "s.json",
+                ReadConfig::default(),
+            )
             .map_err(|e| e.to_string())
     };
     let item = |id: &str, extra: &str| {
@@ -381,7 +402,10 @@ fn issue_18_bad_snapshot_files_are_errors_at_their_line_and_column() {
     assert!(read(&format!("{{\"Snapshots\": [{ok}]}}")).is_ok());
     for (text, expected) in [
         (
-            format!("{{\"Snapshots\": [\n{ok},\n{}]}}", item("snap-0123456789abcdef1", ", \"Encrypted\": \"yes\"")),
+            format!(
+                "{{\"Snapshots\": [\n{ok},\n{}]}}",
+                item("snap-0123456789abcdef1", ", \"Encrypted\": \"yes\"")
+            ),
             "s.json:3:",
         ),
         (

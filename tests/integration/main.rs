@@ -19,3 +19,4 @@ mod reader;
 mod registry;
 mod rules;
 mod sarif_validator;
+mod snapshots;

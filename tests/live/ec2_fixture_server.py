@@ -3,9 +3,19 @@
 amilint's live-scan tests. It serves a describe-images JSON fixture with every
 field (moto does not return ImdsSupport, DeprecationTime, Ebs.Encrypted, …),
 paginates with NextToken, answers DescribeImageAttribute from the fixture,
-makes the changes `amilint fix` sends (ModifyImageAttribute,
-EnableImageDeprecation, EnableImageDeregistrationProtection) with EC2's DryRun
+answers DescribeSnapshots and DescribeSnapshotAttribute (createVolumePermission)
+from a describe-snapshots file and describe-snapshot-attribute answers (or the
+`AmilintSnapshot` data a saved scan carries), makes the changes `amilint fix`
+sends (ModifyImageAttribute, EnableImageDeprecation,
+EnableImageDeregistrationProtection, ModifySnapshotAttribute) with EC2's DryRun
 and permission answers, and injects faults on request.
+
+Every element it answers is one the EC2 API reference gives for that
+operation's response: DescribeImages' `Image`, DescribeSnapshots' `Snapshot`
+(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_Snapshot.html; XML
+names as botocore's ec2 model has them: State is `status`),
+DescribeSnapshotAttribute's `createVolumePermission` list of `group`/`userId`
+(https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeSnapshotAttribute.html).
 
     python3 tests/live/ec2_fixture_server.py --images fixtures/examples/describe-images.json
 
@@ -298,6 +308,10 @@ class Handler(BaseHTTPRequestHandler):
             if used >= opts.expire_after:
                 self.reply(400, ec2_error("ExpiredToken", "The security token included in the request is expired"))
                 return
+        if action in opts.fail_action:
+            self.reply(403, ec2_error("UnauthorizedOperation",
+                                      f"You are not authorized to perform this operation (ec2:{action})."))
+            return
         if region in opts.auth_fail_region:
             self.reply(401, ec2_error("AuthFailure", "AWS was not able to validate the provided access credentials"))
             return
@@ -565,6 +579,8 @@ def main():
                     help="in this region, a page is cut inside its second item and its root closed")
     ap.add_argument("--deny-action", action="append", default=[],
                     help="answer this EC2 action (ModifyImageAttribute, …) with UnauthorizedOperation")
+    ap.add_argument("--fail-action", action="append", default=[],
+                    help="answer every call of this EC2 action (DescribeSnapshots, …) with UnauthorizedOperation")
     ap.add_argument("--expire-after", type=int, default=None,
                     help="assumed-role credentials expire after this many EC2 calls (ExpiredToken)")
     opts = ap.parse_args()
