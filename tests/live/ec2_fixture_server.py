@@ -213,9 +213,11 @@ class State:
         if opts.snapshot_permissions:
             with open(opts.snapshot_permissions) as f:
                 text, at = f.read(), 0
-            decoder = json.JSONDecoder()
-            while text[at:].strip():
-                at += len(text[at:]) - len(text[at:].lstrip())
+            decoder, space = json.JSONDecoder(), re.compile(r"\s*")
+            while True:
+                at = space.match(text, at).end()
+                if at == len(text):
+                    break
                 answer, at = decoder.raw_decode(text, at)
                 self.permissions[answer["SnapshotId"]] = answer["CreateVolumePermissions"]
         self.lock = threading.Lock()
