@@ -26,49 +26,69 @@ use crate::remedy::valid::is_snapshot_id;
 /// 256 KiB is 4 MiB; tests that shrink the chunk shrink the batch with it.
 const BATCH_CHUNKS: usize = 16;
 
-/// Every snapshot the files describe, by id.
+/// Every snapshot the files describe, by id. Kept small (the files of a
+/// large organisation hold millions of snapshots): ids packed into a `u128`,
+/// repeated texts (owners, keys, states) stored once and named by number,
+/// lines as offsets from their item's.
 #[derive(Debug, Default)]
 pub struct SnapshotIndex {
     files: Vec<Arc<str>>,
-    by_id: HashMap<Box<str>, Known>,
-    /// One copy of each owner id, key ARN and state: a million snapshots
-    /// share a handful.
-    strings: std::collections::HashSet<Arc<str>>,
+    by_id: HashMap<u128, Known>,
+    /// Each owner id, key ARN and state once; `NONE` is absent.
+    texts: Vec<Arc<str>>,
+    text_ids: HashMap<Arc<str>, u32>,
 }
+
+/// An absent text, or an absent line offset.
+const NONE: u32 = u32::MAX;
 
 /// What the files say of one snapshot.
 #[derive(Debug, Default)]
 struct Known {
     /// From a describe-snapshots item.
     described: Option<Described>,
-    /// From a describe-snapshot-attribute answer.
-    permissions: Option<Permissions>,
+    /// From a describe-snapshot-attribute answer (boxed: most snapshots of
+    /// an export have none).
+    permissions: Option<Box<Permissions>>,
 }
 
 #[derive(Debug)]
 struct Described {
-    owner_id: Option<Arc<str>>,
-    encrypted: Option<bool>,
-    kms_key_id: Option<Arc<str>>,
-    volume_size: Option<i64>,
-    state: Option<Arc<str>>,
     at: Position,
-    kms_key_line: Option<u64>,
+    volume_size: Option<i64>,
+    owner_id: u32,
+    kms_key_id: u32,
+    state: u32,
+    /// The line of `KmsKeyId`, as an offset from `at.line`.
+    kms_key_line: u32,
+    encrypted: Option<bool>,
 }
 
 #[derive(Debug)]
 struct Permissions {
     grants: Box<[CreateVolumePermission]>,
     at: Position,
-    lines: Box<[u64]>,
+    /// Each grant's line, as an offset from `at.line`.
+    lines: Box<[u32]>,
 }
 
 /// Where an item starts: the file (an index into `files`), line and column.
 #[derive(Debug, Clone, Copy)]
 struct Position {
-    file: u32,
     line: u64,
-    column: u64,
+    column: u32,
+    file: u32,
+}
+
+/// `snap-` and 8 or 17 lowercase hex digits as one number (the digits, and
+/// their count above them); `None` for anything else.
+fn pack(id: &str) -> Option<u128> {
+    let hex = id.strip_prefix("snap-")?;
+    if !is_snapshot_id(id) {
+        return None;
+    }
+    let digits = u128::from_str_radix(hex, 16).ok()?;
+    Some(digits | ((hex.len() as u128) << 72))
 }
 
 /// One item as the files hold it: a describe-snapshots `Snapshot` (other
@@ -98,12 +118,24 @@ impl Item {
     }
 }
 
-/// An item read, with the lines its findings point at.
+/// Items found by the reader thread: their bytes back to back, and where
+/// each ends with its line and column.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    items: Vec<(usize, u64, u64)>,
+}
+
+/// What the scanner hands each item to.
+type Sink<'a> = dyn FnMut(&[u8], u64, u64, Option<&[u32]>) -> Result<(), InputError> + 'a;
+
+/// An item read, with the lines its findings point at (offsets from its own).
 struct Parsed {
     item: Item,
+    key: u128,
     at: Position,
-    kms_key_line: Option<u64>,
-    permission_lines: Box<[u64]>,
+    kms_key_line: u32,
+    permission_lines: Box<[u32]>,
 }
 
 impl SnapshotIndex {
@@ -113,7 +145,10 @@ impl SnapshotIndex {
     pub fn read(sources: &[InputSource], config: ReadConfig) -> Result<Self, InputError> {
         let mut index = SnapshotIndex::default();
         for source in sources {
-            index.read_stream(open(source)?, source.uri.clone(), &source.name(), config)?;
+            let name = source.name();
+            let scan =
+                |config, sink: &mut Sink<'_>| scan_stream(open(source)?, &name, config, sink);
+            index.read_with(scan, source.uri.clone(), &name, config)?;
         }
         Ok(index)
     }
@@ -122,7 +157,22 @@ impl SnapshotIndex {
     /// in errors. Tests shrink `config.chunk` to cross every boundary.
     pub fn read_stream(
         &mut self,
-        raw: impl Read,
+        raw: impl Read + Send,
+        uri: Arc<str>,
+        name: &str,
+        config: ReadConfig,
+    ) -> Result<(), InputError> {
+        let scan = |config, sink: &mut Sink<'_>| scan_stream(raw, name, config, sink);
+        self.read_with(scan, uri, name, config)
+    }
+
+    /// Runs `scan` (with the reader's settings for snapshot files) on a
+    /// thread of its own, which finds the items and sends
+    /// them in batches, while this one parses each batch (in parallel) and
+    /// adds it, in order.
+    fn read_with(
+        &mut self,
+        scan: impl FnOnce(ReadConfig, &mut Sink<'_>) -> Result<(), InputError> + Send,
         uri: Arc<str>,
         name: &str,
         config: ReadConfig,
@@ -134,28 +184,45 @@ impl SnapshotIndex {
         };
         let file = self.files.len() as u32;
         self.files.push(uri);
-        let mut batch: Vec<u8> = Vec::new();
-        let mut items: Vec<(usize, u64, u64)> = Vec::new();
-        let scanned = scan_stream(raw, name, config, |bytes, line, column, _| {
-            batch.extend_from_slice(bytes);
-            items.push((batch.len(), line, column));
-            if batch.len() >= config.chunk.saturating_mul(BATCH_CHUNKS) {
-                self.add(parse_batch(&batch, &items, file, name)?)?;
-                batch.clear();
-                items.clear();
+        let batch_bytes = config.chunk.saturating_mul(BATCH_CHUNKS);
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let reader = scope.spawn(move || {
+                let mut batch = Batch::default();
+                let scanned = scan(config, &mut |bytes, line, column, _| {
+                    batch.bytes.extend_from_slice(bytes);
+                    batch.items.push((batch.bytes.len(), line, column));
+                    if batch.bytes.len() >= batch_bytes {
+                        tx.send(std::mem::take(&mut batch))
+                            .map_err(|_| InputError::Io {
+                                path: name.to_string(),
+                                source: std::io::Error::other("the reading stopped"),
+                            })?;
+                    }
+                    Ok(())
+                });
+                // The items before a reading error come first: an error of
+                // theirs is the earlier one.
+                let _ = tx.send(batch);
+                scanned
+            });
+            let mut failed = None;
+            for batch in rx {
+                let added = parse_batch(&batch.bytes, &batch.items, file, name)
+                    .and_then(|parsed| self.add(parsed));
+                if let Err(e) = added {
+                    failed = Some(e);
+                    break; // dropping the receiver stops the reader
+                }
             }
-            Ok(())
-        });
-        let rest = parse_batch(&batch, &items, file, name);
-        // The items before a reading error come first: an error of theirs
-        // is the earlier one.
-        match scanned {
-            Ok(()) => self.add(rest?),
-            Err(e) => {
-                rest?;
-                Err(e)
+            let scanned = reader
+                .join()
+                .expect("invariant: the reader thread does not panic");
+            match failed {
+                Some(e) => Err(e),
+                None => scanned,
             }
-        }
+        })
     }
 
     /// How many snapshots the files describe or give permissions of.
@@ -167,20 +234,27 @@ impl SnapshotIndex {
         self.by_id.is_empty()
     }
 
-    fn intern(&mut self, text: Option<String>) -> Option<Arc<str>> {
-        let text = text?;
-        if let Some(known) = self.strings.get(text.as_str()) {
-            return Some(known.clone());
+    fn intern(&mut self, text: Option<String>) -> u32 {
+        let Some(text) = text else { return NONE };
+        if let Some(&id) = self.text_ids.get(text.as_str()) {
+            return id;
         }
+        let id = self.texts.len() as u32;
         let shared: Arc<str> = text.into();
-        self.strings.insert(shared.clone());
-        Some(shared)
+        self.texts.push(shared.clone());
+        self.text_ids.insert(shared, id);
+        id
+    }
+
+    fn text(&self, id: u32) -> Option<String> {
+        (id != NONE).then(|| self.texts[id as usize].to_string())
     }
 
     fn add(&mut self, parsed: Vec<Parsed>) -> Result<(), InputError> {
         for p in parsed {
             let Parsed {
                 item,
+                key,
                 at,
                 kms_key_line,
                 permission_lines,
@@ -194,21 +268,23 @@ impl SnapshotIndex {
                 at,
                 kms_key_line,
             });
-            let permissions = item.create_volume_permissions.map(|grants| Permissions {
-                grants: grants.into_boxed_slice(),
-                at,
-                lines: permission_lines,
+            let permissions = item.create_volume_permissions.map(|grants| {
+                Box::new(Permissions {
+                    grants: grants.into_boxed_slice(),
+                    at,
+                    lines: permission_lines,
+                })
             });
             let twice = |first: Position, what: &str| InputError::Syntax {
                 path: self.files[at.file as usize].to_string(),
                 line: at.line,
-                column: at.column,
+                column: u64::from(at.column),
                 message: format!(
                     "snapshot {} has {what} twice (first at {}:{}:{}): give each once",
                     item.snapshot_id, self.files[first.file as usize], first.line, first.column
                 ),
             };
-            let known = match self.by_id.entry(item.snapshot_id.clone().into_boxed_str()) {
+            let known = match self.by_id.entry(key) {
                 Slot::Occupied(slot) => slot.into_mut(),
                 Slot::Vacant(slot) => slot.insert(Known::default()),
             };
@@ -237,23 +313,29 @@ impl SnapshotIndex {
             let Some(ebs) = &mut mapping.ebs else {
                 continue;
             };
-            let Some(known) = ebs.snapshot_id.as_deref().and_then(|id| self.by_id.get(id)) else {
+            let Some(known) = ebs
+                .snapshot_id
+                .as_deref()
+                .and_then(pack)
+                .and_then(|key| self.by_id.get(&key))
+            else {
                 continue;
             };
             let position = |at: Position| FilePosition {
                 uri: self.files[at.file as usize].clone(),
                 line: at.line,
-                column: at.column,
+                column: u64::from(at.column),
             };
-            let text = |v: &Option<Arc<str>>| v.as_deref().map(str::to_string);
+            let line =
+                |at: Position, offset: u32| (offset != NONE).then(|| at.line + u64::from(offset));
             let mut facts = match &known.described {
                 Some(d) => SnapshotFacts {
                     status: SnapshotStatus::Found,
-                    owner_id: text(&d.owner_id),
+                    owner_id: self.text(d.owner_id),
                     encrypted: d.encrypted,
-                    kms_key_id: text(&d.kms_key_id),
+                    kms_key_id: self.text(d.kms_key_id),
                     volume_size: d.volume_size,
-                    state: text(&d.state),
+                    state: self.text(d.state),
                     ..SnapshotFacts::default()
                 },
                 // Permissions without a description: what the snapshot holds
@@ -262,13 +344,20 @@ impl SnapshotIndex {
             };
             let mut origin = SnapshotOrigin {
                 snapshot: known.described.as_ref().map(|d| position(d.at)),
-                kms_key_line: known.described.as_ref().and_then(|d| d.kms_key_line),
+                kms_key_line: known
+                    .described
+                    .as_ref()
+                    .and_then(|d| line(d.at, d.kms_key_line)),
                 ..SnapshotOrigin::default()
             };
             if let Some(p) = &known.permissions {
                 facts.create_volume_permissions = Some(p.grants.to_vec());
                 origin.permissions = Some(position(p.at));
-                origin.permission_lines = p.lines.to_vec();
+                origin.permission_lines = p
+                    .lines
+                    .iter()
+                    .map(|&offset| line(p.at, offset).unwrap_or(p.at.line))
+                    .collect();
             } else if known.described.is_some() {
                 // Keep permissions a saved export carried.
                 facts.create_volume_permissions = ebs
@@ -279,25 +368,6 @@ impl SnapshotIndex {
             facts.origin = Some(Arc::new(origin));
             ebs.snapshot = Some(facts);
         }
-    }
-
-    /// Bytes the index holds per snapshot, roughly (for the benchmarks).
-    pub fn approximate_bytes(&self) -> usize {
-        let per_entry = std::mem::size_of::<(Box<str>, Known)>()
-            + std::mem::size_of::<Described>()
-            + 24 // the id's text
-            + 16; // the hash table's control bytes and slack, roughly
-        let permissions: usize = self
-            .by_id
-            .values()
-            .filter_map(|k| k.permissions.as_ref())
-            .map(|p| {
-                std::mem::size_of::<Permissions>()
-                    + p.grants.len() * (std::mem::size_of::<CreateVolumePermission>() + 16)
-                    + p.lines.len() * 8
-            })
-            .sum();
-        self.by_id.len() * per_entry + permissions
     }
 }
 
@@ -332,35 +402,60 @@ fn parse_item(
         column,
         message,
     };
-    if !is_snapshot_id(&item.snapshot_id) {
+    let Some(key) = pack(&item.snapshot_id) else {
         return Err(error(format!(
             "`SnapshotId` {:?} is not a snapshot id (snap- and 8 or 17 hex digits)",
             item.snapshot_id
         )));
-    }
+    };
     if !item.describes() && item.create_volume_permissions.is_none() {
         return Err(error(format!(
             "{} is neither a describe-snapshots item (no OwnerId, Encrypted, State …) nor a describe-snapshot-attribute answer (no CreateVolumePermissions)",
             item.snapshot_id
         )));
     }
-    let kms_key_line = item
-        .kms_key_id
-        .as_ref()
-        .and_then(|_| field_line(raw, line, &ptr!["KmsKeyId"]));
+    // Lines as offsets from the item's (an item is at most 32 MiB: they fit).
+    let offset = |pointer| {
+        field_line(raw, line, &pointer)
+            .and_then(|l| u32::try_from(l - line).ok())
+            .unwrap_or(NONE)
+    };
+    let kms_key_line = match item.kms_key_id {
+        Some(_) => key_line(raw).unwrap_or_else(|| offset(ptr!["KmsKeyId"])),
+        None => NONE,
+    };
     let permission_lines = item
         .create_volume_permissions
         .as_ref()
         .map(|grants| {
             (0..grants.len())
-                .map(|i| field_line(raw, line, &ptr!["CreateVolumePermissions", i]).unwrap_or(line))
+                .map(|i| offset(ptr!["CreateVolumePermissions", i]))
                 .collect()
         })
         .unwrap_or_default();
     Ok(Parsed {
         item,
-        at: Position { file, line, column },
+        key,
+        at: Position {
+            line,
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+            file,
+        },
         kms_key_line,
         permission_lines,
     })
+}
+
+/// The line offset of the `KmsKeyId` key in an item, found by searching for
+/// it (a describe-snapshots item has it once, at the top level; the text
+/// cannot hold it inside a string, where its quotes would be escaped). More
+/// than one (a nested object with that key) is left to the exact walk.
+fn key_line(raw: &[u8]) -> Option<u32> {
+    const KEY: &[u8] = b"\"KmsKeyId\"";
+    let mut found = memchr::memmem::find_iter(raw, KEY);
+    let at = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    u32::try_from(memchr::memchr_iter(b'\n', &raw[..at]).count()).ok()
 }

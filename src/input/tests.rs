@@ -313,7 +313,7 @@ fn issue_18_snapshot_files_read_the_same_at_every_chunk_size_short_read_and_gzip
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(text.as_bytes()).expect("gzip");
     let gz = gz.finish().expect("gzip");
-    let read = |raw: &mut dyn Read, chunk: usize| {
+    let read = |raw: &mut (dyn Read + Send), chunk: usize| {
         let mut index = super::SnapshotIndex::default();
         let config = ReadConfig {
             chunk,

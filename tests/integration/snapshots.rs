@@ -314,11 +314,18 @@ fn issue_18_big_snapshot_exports_give_the_same_findings_from_a_file_a_pipe_and_g
     assert_eq!(keys(&from_gzip), found, "gzip");
     // Through a pipe, a few bytes at a time.
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_amilint"));
-    cmd.args(["scan", images.as_str(), "--snapshots-file", "-", "--now", NOW])
-        .args(rules)
-        .args(["--format", "json"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped());
+    cmd.args([
+        "scan",
+        images.as_str(),
+        "--snapshots-file",
+        "-",
+        "--now",
+        NOW,
+    ])
+    .args(rules)
+    .args(["--format", "json"])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("spawn");
     let mut stdin = child.stdin.take().expect("stdin");
     let bytes = std::fs::read(&snapshots).expect("read");
