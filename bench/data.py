@@ -108,3 +108,24 @@ def owned_images(n):
         with open(path, "w", encoding="utf-8") as out:
             json.dump({"Images": images}, out, indent=4)
     return path
+
+
+def fixture_server(*args):
+    """Starts tests/live/ec2_fixture_server.py (127.0.0.1 only) with `args`:
+    (the process, its port)."""
+    server = subprocess.Popen(
+        [sys.executable, os.path.join(ROOT, "tests", "live", "ec2_fixture_server.py"), *args],
+        stdout=subprocess.PIPE, text=True)
+    return server, int(server.stdout.readline().split()[1])
+
+
+def fake_aws_env():
+    """The environment of a live scan against a local endpoint: fake keys, no
+    AWS config files, no instance metadata."""
+    import tempfile
+
+    home = tempfile.mkdtemp()
+    return dict(os.environ, HOME=home, AWS_ACCESS_KEY_ID="AKIDBENCH",
+                AWS_SECRET_ACCESS_KEY="bench", AWS_CONFIG_FILE=os.path.join(home, "config"),
+                AWS_SHARED_CREDENTIALS_FILE=os.path.join(home, "credentials"),
+                AWS_EC2_METADATA_DISABLED="true")

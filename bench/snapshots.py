@@ -31,11 +31,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
-from data import data_file, owned_images, snapshots_for
+from data import data_file, fake_aws_env, fixture_server, owned_images, snapshots_for
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -61,18 +60,11 @@ def live(args):
     binary = os.path.join(TARGET, "debug" if args.debug else "release", "amilint")
     images = owned_images(args.images)
     snapshots, permissions = snapshots_for(images)
-    server = subprocess.Popen(
-        [sys.executable, os.path.join(ROOT, "tests", "live", "ec2_fixture_server.py"),
-         "--images", images, "--snapshots", snapshots, "--snapshot-permissions", permissions,
-         "--latency-ms", str(args.latency_ms)],
-        stdout=subprocess.PIPE, text=True)
+    server, port = fixture_server(
+        "--images", images, "--snapshots", snapshots, "--snapshot-permissions", permissions,
+        "--latency-ms", str(args.latency_ms))
     try:
-        port = int(server.stdout.readline().split()[1])
-        home = tempfile.mkdtemp()
-        env = dict(os.environ, HOME=home, AWS_ACCESS_KEY_ID="AKIDBENCH",
-                   AWS_SECRET_ACCESS_KEY="bench", AWS_CONFIG_FILE=os.path.join(home, "config"),
-                   AWS_SHARED_CREDENTIALS_FILE=os.path.join(home, "credentials"),
-                   AWS_EC2_METADATA_DISABLED="true")
+        env = fake_aws_env()
         cmd = [binary, "scan", "--aws", "--endpoint-url", f"http://127.0.0.1:{port}",
                "--region", "eu-west-1", "--snapshots",
                "--attribute-concurrency", str(args.concurrency),

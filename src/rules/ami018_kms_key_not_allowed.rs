@@ -1,5 +1,4 @@
-use crate::model::{Image, SnapshotStatus};
-use crate::ptr;
+use crate::model::Image;
 use crate::rules::{Cx, Needs, Severity, declare_rule, snapshots};
 
 declare_rule! {
@@ -60,35 +59,21 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     if allowed.is_empty() {
         return;
     }
-    let mappings = image.block_device_mappings.as_deref().unwrap_or_default();
-    let mut found = Vec::new();
-    for (i, facts) in snapshots(image) {
-        let Some(facts) = facts.filter(|f| f.status == SnapshotStatus::Found) else {
-            continue;
-        };
-        // Only a key the snapshot names is judged: an absent key is no claim.
-        let Some(key) = facts
-            .kms_key_id
-            .as_deref()
-            .filter(|_| facts.encrypted == Some(true))
-        else {
-            continue;
-        };
-        if !allowed.iter().any(|(_, glob)| glob.is_match(key)) {
-            let device = mappings[i].device_name.as_deref().unwrap_or("?");
-            found.push((
-                ptr![
-                    "BlockDeviceMappings",
-                    i,
-                    "Ebs",
-                    "AmilintSnapshot",
-                    "KmsKeyId"
-                ],
-                format!("{device}: the snapshot's KMS key {key} is not on the allowlist"),
-            ));
-        }
-    }
-    for (at, message) in found {
-        cx.report(at, message);
+    let outside: Vec<_> = snapshots(image)
+        .filter_map(|m| {
+            let facts = m.found().filter(|f| f.encrypted == Some(true))?;
+            // Only a key the snapshot names is judged: an absent key is no claim.
+            let key = facts.kms_key_id.as_deref()?;
+            (!allowed.iter().any(|(_, glob)| glob.is_match(key))).then(|| (m, key.to_string()))
+        })
+        .collect();
+    for (m, key) in outside {
+        cx.report(
+            m.pointer().push("KmsKeyId"),
+            format!(
+                "{}: the snapshot's KMS key {key} is not on the allowlist",
+                m.device
+            ),
+        );
     }
 }

@@ -1,6 +1,7 @@
-use crate::model::{Image, SnapshotStatus};
-use crate::ptr;
-use crate::rules::{Action, Cx, Fix, Grant, Needs, Severity, declare_rule, snapshots};
+use crate::model::Image;
+use crate::rules::{
+    Action, Cx, Fix, Grant, Needs, Severity, SnapshotMapping, declare_rule, snapshots,
+};
 
 declare_rule! {
     /// ## What it does
@@ -44,47 +45,41 @@ declare_rule! {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let mut found = Vec::new();
-    for (i, facts) in snapshots(image) {
-        let Some(facts) = facts.filter(|f| f.status == SnapshotStatus::Found) else {
-            continue;
-        };
-        let Some(grants) = &facts.create_volume_permissions else {
-            continue;
-        };
-        if let Some(g) = grants
-            .iter()
-            .position(|g| g.group.as_deref() == Some("all"))
-        {
-            found.push((i, g));
-        }
-    }
-    for (i, g) in found {
-        let mappings = image.block_device_mappings.as_deref().unwrap_or_default();
-        let device = mappings[i].device_name.as_deref().unwrap_or("?");
-        let snapshot = mappings[i]
-            .ebs
-            .as_ref()
-            .and_then(|e| e.snapshot_id.clone())
-            .unwrap_or_default();
-        cx.report(
-            ptr![
-                "BlockDeviceMappings",
-                i,
-                "Ebs",
-                "AmilintSnapshot",
-                "CreateVolumePermissions",
-                g
-            ],
-            format!("{device}: snapshot {snapshot} is public: any AWS account can create a volume from it and read the disk"),
+    let public: Vec<_> = snapshots(image)
+        .filter_map(|m| {
+            let grants = m.found()?.create_volume_permissions.as_ref()?;
+            let g = grants
+                .iter()
+                .position(|g| g.group.as_deref() == Some("all"))?;
+            Some((m, g))
+        })
+        .collect();
+    for (m, g) in public {
+        let message = format!(
+            "{}: snapshot {} is public: any AWS account can create a volume from it and read the disk",
+            m.device, m.snapshot_id
         );
-        cx.fix(Fix::new(
-            image,
-            vec![Action::RemoveCreateVolumePermission {
-                snapshot_id: snapshot,
-                grant: Grant::Group("all".to_string()),
-            }],
-            None,
-        ));
+        report_grant(cx, image, &m, g, message, Grant::Group("all".to_string()));
     }
+}
+
+/// Reports the create-volume permission `g` of the mapping's snapshot, with
+/// the fix that removes exactly that grant (AMI020, AMI021).
+pub(super) fn report_grant(
+    cx: &mut Cx<'_>,
+    image: &Image,
+    m: &SnapshotMapping<'_>,
+    g: usize,
+    message: String,
+    grant: Grant,
+) {
+    cx.report(m.pointer().push("CreateVolumePermissions").push(g), message);
+    cx.fix(Fix::new(
+        image,
+        vec![Action::RemoveCreateVolumePermission {
+            snapshot_id: m.snapshot_id.to_string(),
+            grant,
+        }],
+        None,
+    ));
 }

@@ -1,7 +1,7 @@
 use super::ami012_shared_outside_allowlist::{Options, SHARED_OUTSIDE_ALLOWLIST};
-use crate::model::{Image, SnapshotStatus};
-use crate::ptr;
-use crate::rules::{Action, Cx, Fix, Grant, Needs, Severity, declare_rule, snapshots};
+use super::ami020_public_snapshot::report_grant;
+use crate::model::Image;
+use crate::rules::{Cx, Grant, Needs, Severity, declare_rule, snapshots};
 
 declare_rule! {
     /// ## What it does
@@ -47,49 +47,25 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     let allowed = &cx
         .options_of::<Options>(&SHARED_OUTSIDE_ALLOWLIST)
         .allowed_accounts;
-    let mappings = image.block_device_mappings.as_deref().unwrap_or_default();
-    let mut found = Vec::new();
-    for (i, facts) in snapshots(image) {
-        let Some(facts) = facts.filter(|f| f.status == SnapshotStatus::Found) else {
-            continue;
-        };
+    let mut shared = Vec::new();
+    for m in snapshots(image) {
+        let Some(facts) = m.found() else { continue };
         for (g, grant) in facts.create_volume_permissions.iter().flatten().enumerate() {
-            let Some(account) = &grant.user_id else {
-                continue;
-            };
-            if facts.owner_id.as_ref() == Some(account) || allowed.contains(account) {
-                continue;
+            match &grant.user_id {
+                Some(account)
+                    if facts.owner_id.as_ref() != Some(account) && !allowed.contains(account) =>
+                {
+                    shared.push((g, account.clone()));
+                }
+                _ => {}
             }
-            found.push((i, g, account.clone()));
         }
-    }
-    for (i, g, account) in found {
-        let device = mappings[i].device_name.as_deref().unwrap_or("?");
-        let snapshot = mappings[i]
-            .ebs
-            .as_ref()
-            .and_then(|e| e.snapshot_id.clone())
-            .unwrap_or_default();
-        cx.report(
-            ptr![
-                "BlockDeviceMappings",
-                i,
-                "Ebs",
-                "AmilintSnapshot",
-                "CreateVolumePermissions",
-                g
-            ],
-            format!(
-                "{device}: snapshot {snapshot} is shared with account {account}, which is not on the allowlist"
-            ),
-        );
-        cx.fix(Fix::new(
-            image,
-            vec![Action::RemoveCreateVolumePermission {
-                snapshot_id: snapshot,
-                grant: Grant::UserId(account),
-            }],
-            None,
-        ));
+        for (g, account) in shared.drain(..) {
+            let message = format!(
+                "{}: snapshot {} is shared with account {account}, which is not on the allowlist",
+                m.device, m.snapshot_id
+            );
+            report_grant(cx, image, &m, g, message, Grant::UserId(account));
+        }
     }
 }

@@ -1,5 +1,4 @@
 use crate::model::{Image, SnapshotStatus};
-use crate::ptr;
 use crate::rules::{Cx, Needs, Severity, declare_rule, snapshots};
 
 declare_rule! {
@@ -42,21 +41,19 @@ declare_rule! {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let mappings = image.block_device_mappings.as_deref().unwrap_or_default();
-    let missing: Vec<usize> = snapshots(image)
-        .filter(|(_, f)| f.is_some_and(|f| f.status == SnapshotStatus::NotFound))
-        .map(|(i, _)| i)
+    let missing: Vec<_> = snapshots(image)
+        .filter(|m| {
+            m.facts
+                .is_some_and(|f| f.status == SnapshotStatus::NotFound)
+        })
         .collect();
-    for i in missing {
-        let device = mappings[i].device_name.as_deref().unwrap_or("?");
-        let snapshot = mappings[i]
-            .ebs
-            .as_ref()
-            .and_then(|e| e.snapshot_id.as_deref())
-            .unwrap_or("?");
+    for m in missing {
         cx.report(
-            ptr!["BlockDeviceMappings", i, "Ebs", "AmilintSnapshot", "Status"],
-            format!("{device}: snapshot {snapshot} does not exist in the image owner's account: the image cannot be launched"),
+            m.pointer().push("Status"),
+            format!(
+                "{}: snapshot {} does not exist in the image owner's account: the image cannot be launched",
+                m.device, m.snapshot_id
+            ),
         );
     }
 }

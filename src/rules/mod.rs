@@ -215,9 +215,9 @@ impl Needs {
         match self {
             Needs::Nothing => true,
             Needs::LaunchPermissions => image.launch_permissions.is_some(),
-            Needs::SnapshotData => snapshots(image).all(|(_, facts)| facts.is_some()),
-            Needs::SnapshotPermissions => snapshots(image).all(|(_, facts)| {
-                facts.is_some_and(|f| {
+            Needs::SnapshotData => snapshots(image).all(|m| m.facts.is_some()),
+            Needs::SnapshotPermissions => snapshots(image).all(|m| {
+                m.facts.is_some_and(|f| {
                     let owners_own = f.status == SnapshotStatus::Found
                         && f.owner_id.is_some()
                         && f.owner_id == image.owner_id;
@@ -252,18 +252,44 @@ impl Needs {
     }
 }
 
-/// Every EBS mapping of `image` that names a snapshot: (its index, what is
-/// known of the snapshot).
-pub fn snapshots(image: &Image) -> impl Iterator<Item = (usize, Option<&SnapshotFacts>)> {
+/// An EBS mapping that names a snapshot, with what is known of the snapshot.
+pub struct SnapshotMapping<'a> {
+    /// Its place in `BlockDeviceMappings`.
+    pub index: usize,
+    /// Its `DeviceName` (`?` when absent), for messages.
+    pub device: &'a str,
+    pub snapshot_id: &'a str,
+    /// `AmilintSnapshot`, when the input has it.
+    pub facts: Option<&'a SnapshotFacts>,
+}
+
+impl<'a> SnapshotMapping<'a> {
+    /// The snapshot's data, when it was found.
+    pub fn found(&self) -> Option<&'a SnapshotFacts> {
+        self.facts.filter(|f| f.status == SnapshotStatus::Found)
+    }
+
+    /// A pointer into the mapping's `AmilintSnapshot`.
+    pub fn pointer(&self) -> Pointer {
+        crate::ptr!["BlockDeviceMappings", self.index, "Ebs", "AmilintSnapshot"]
+    }
+}
+
+/// Every EBS mapping of `image` that names a snapshot, in order.
+pub fn snapshots(image: &Image) -> impl Iterator<Item = SnapshotMapping<'_>> {
     image
         .block_device_mappings
         .iter()
         .flatten()
         .enumerate()
-        .filter_map(|(i, m)| {
+        .filter_map(|(index, m)| {
             let ebs = m.ebs.as_ref()?;
-            ebs.snapshot_id.as_ref()?;
-            Some((i, ebs.snapshot.as_ref()))
+            Some(SnapshotMapping {
+                index,
+                device: m.device_name.as_deref().unwrap_or("?"),
+                snapshot_id: ebs.snapshot_id.as_deref()?,
+                facts: ebs.snapshot.as_ref(),
+            })
         })
 }
 

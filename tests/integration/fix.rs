@@ -99,7 +99,7 @@ fn read_json(path: &Path) -> Value {
 }
 
 /// `amilint fix REPORT ARGS…` against `server`, run in `dir` (the change log's home).
-fn fix(server: &Server, dir: &Path, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn fix(server: &Server, dir: &Path, args: &[&str]) -> (i32, String, String) {
     let url = server.url();
     let report = dir.join("report.json");
     let log = dir.join("amilint-fix.log");

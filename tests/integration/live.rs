@@ -16,7 +16,7 @@ use crate::common::NOW;
 const EXAMPLE: &str = "fixtures/examples/describe-images.json";
 
 /// A live scan of `server` in `regions`, as JSON.
-fn live_json(server: &Server, regions: &str, extra: &[&str]) -> (i32, Value, String) {
+pub(crate) fn live_json(server: &Server, regions: &str, extra: &[&str]) -> (i32, Value, String) {
     let url = server.url();
     let mut args = vec![
         "scan",

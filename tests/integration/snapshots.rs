@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::common::servers::{Server, amilint_live, fixture_server, start_moto, venv_bin};
+use crate::common::servers::{Server, fixture_server, start_moto, venv_bin};
 use crate::common::{self, NOW};
 
 const EXAMPLE: &str = "fixtures/examples/describe-images.json";
@@ -57,6 +57,22 @@ fn key(image: &str, rule: &str, pointer: &str) -> (String, String, String) {
     (image.to_string(), rule.to_string(), pointer.to_string())
 }
 
+/// What the example's snapshot data shows, offline or live: the golden
+/// image's snapshot shared outside the allowlist and on another key
+/// (`kms_config`), the payments image's snapshot public.
+fn example_findings() -> [(String, String, String); 3] {
+    let permission = "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/CreateVolumePermissions/0";
+    [
+        key(GOLDEN, "AMI021", permission),
+        key(
+            GOLDEN,
+            "AMI018",
+            "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/KmsKeyId",
+        ),
+        key(PAYMENTS, "AMI020", permission),
+    ]
+}
+
 #[test]
 fn issue_18_snapshot_files_join_to_images_and_findings_point_into_them() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -79,16 +95,8 @@ fn issue_18_snapshot_files_join_to_images_and_findings_point_into_them() {
     assert_eq!(code, 1, "{err}");
     let found = keys(&doc);
     let permission = "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/CreateVolumePermissions/0";
-    for expected in [
-        key(GOLDEN, "AMI021", permission),
-        key(
-            GOLDEN,
-            "AMI018",
-            "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/KmsKeyId",
-        ),
-        key(PAYMENTS, "AMI020", permission),
-        key(PAYMENTS, "AMI003", "/BlockDeviceMappings/0/Ebs/Encrypted"),
-    ] {
+    let also = key(PAYMENTS, "AMI003", "/BlockDeviceMappings/0/Ebs/Encrypted");
+    for expected in example_findings().into_iter().chain([also]) {
         assert!(found.contains(&expected), "{expected:?} in {found:?}");
     }
     assert!(
@@ -427,26 +435,11 @@ fn serve(extra: &[&str]) -> Server {
     fixture_server(EXAMPLE, &args)
 }
 
+/// `scan --aws --snapshots` in eu-west-1, one attempt a call, as JSON.
 fn live(server: &Server, extra: &[&str]) -> (i32, Value, String) {
-    let url = server.url();
-    let mut args = vec![
-        "scan",
-        "--aws",
-        "--snapshots",
-        "--endpoint-url",
-        &url,
-        "--region",
-        "eu-west-1",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--max-attempts",
-        "1",
-    ];
+    let mut args = vec!["--snapshots", "--max-attempts", "1"];
     args.extend_from_slice(extra);
-    let (code, out, err) = amilint_live(&args);
-    (code, report(&out, &err), err)
+    crate::live::live_json(server, "eu-west-1", &args)
 }
 
 /// Calls the endpoint counted for `action` (any region).
@@ -481,21 +474,12 @@ fn issue_18_live_snapshots_equal_the_saved_export_and_the_snapshot_files() {
     );
     assert_eq!(code, 1, "{err}");
     let found = keys(&doc);
-    let permission = "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/CreateVolumePermissions/0";
-    for expected in [
-        key(GOLDEN, "AMI021", permission),
-        key(
-            GOLDEN,
-            "AMI018",
-            "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/KmsKeyId",
-        ),
-        key(PAYMENTS, "AMI020", permission),
-        key(
-            CI_RUNNER,
-            "AMI022",
-            "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/Status",
-        ),
-    ] {
+    let gone = key(
+        CI_RUNNER,
+        "AMI022",
+        "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/Status",
+    );
+    for expected in example_findings().into_iter().chain([gone]) {
         assert!(found.contains(&expected), "{expected:?} in {found:?}");
     }
     // Calls: one page per visible snapshot (page size 1) plus the last, and
@@ -582,24 +566,11 @@ fn issue_18_a_failing_snapshot_call_is_an_error_and_its_snapshots_stay_unknown()
 fn issue_18_snapshot_fixes_are_planned_dry_run_and_applied_on_the_fixture_endpoint() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = serve(&[]);
-    let report_path = dir.path().join("report.json");
-    let report_arg = format!("json={}", report_path.display());
+    // The report where `fix::fix` reads it.
+    let report_arg = format!("json={}", dir.path().join("report.json").display());
     let (code, _, err) = live(&server, &["--select", "AMI020,AMI021", "-o", &report_arg]);
     assert_eq!(code, 1, "{err}");
-    let fix = |args: &[&str]| {
-        let url = server.url();
-        let log = dir.path().join("fix.log");
-        let mut all = vec![
-            "fix",
-            report_path.to_str().expect("utf-8"),
-            "--endpoint-url",
-            &url,
-            "--log",
-            log.to_str().expect("utf-8"),
-        ];
-        all.extend_from_slice(args);
-        amilint_live(&all)
-    };
+    let fix = |args: &[&str]| crate::fix::fix(&server, dir.path(), args);
     let (code, out, err) = fix(&["--dry-run"]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
@@ -637,7 +608,7 @@ fn issue_18_snapshot_fixes_are_planned_dry_run_and_applied_on_the_fixture_endpoi
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .into()
     );
-    let log = std::fs::read_to_string(dir.path().join("fix.log")).expect("log");
+    let log = std::fs::read_to_string(dir.path().join("amilint-fix.log")).expect("log");
     assert!(
         log.contains("--operation-type add --group-names all"),
         "the log says how to undo: {log}"
@@ -668,8 +639,7 @@ fn issue_18_snapshot_permissions_are_found_and_removed_on_moto() {
     let made: Value = serde_json::from_slice(&seed.stdout).expect("seed output");
     let image = |case: &str| made["images"][case].as_str().expect("id").to_string();
     let dir = tempfile::tempdir().expect("temp dir");
-    let report_path = dir.path().join("report.json");
-    let report_arg = format!("json={}", report_path.display());
+    let report_arg = format!("json={}", dir.path().join("report.json").display());
     let scan = || {
         let (code, doc, err) = live(
             &moto,
@@ -688,20 +658,7 @@ fn issue_18_snapshot_permissions_are_found_and_removed_on_moto() {
             .map(|(i, r)| (i, r.to_string()))
             .into()
     );
-    let url = moto.url();
-    let log = dir.path().join("fix.log");
-    let fix = |mode: &[&str]| {
-        let mut args = vec![
-            "fix",
-            report_path.to_str().expect("utf-8"),
-            "--endpoint-url",
-            &url,
-            "--log",
-            log.to_str().expect("utf-8"),
-        ];
-        args.extend_from_slice(mode);
-        amilint_live(&args)
-    };
+    let fix = |args: &[&str]| crate::fix::fix(&moto, dir.path(), args);
     let (code, out, err) = fix(&["--dry-run"]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
