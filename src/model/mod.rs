@@ -114,6 +114,8 @@ pub struct BlockDeviceMapping {
 pub struct Ebs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encrypted: Option<bool>,
+    /// Only in requests (RegisterImage, RunInstances): DescribeImages never
+    /// returns it. An image's key is its snapshot's, `AmilintSnapshot.KmsKeyId`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
