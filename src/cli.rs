@@ -353,6 +353,17 @@ pub struct AwsArgs {
     #[arg(long, requires = "aws")]
     pub snapshots: bool,
 
+    /// Also read what uses each image (DescribeImageReferences, ten images a call: instances,
+    /// launch templates, SSM parameters, Image Builder recipes); AMI013 counts a referenced
+    /// image as used.
+    #[arg(long, requires = "aws")]
+    pub references: bool,
+
+    /// Also read where each image comes from (GetImageAncestry, one call an image); the data
+    /// of AMI025.
+    #[arg(long, requires = "aws")]
+    pub ancestry: bool,
+
     /// DescribeImageAttribute and DescribeSnapshotAttribute calls in flight at once.
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = ranged(1, 256))]
     pub attribute_concurrency: usize,

@@ -428,6 +428,8 @@ fn check_live_flags(live: &crate::cli::AwsArgs) -> Result<()> {
         ("--account", !live.accounts.is_empty()),
         ("--attributes", live.attributes),
         ("--snapshots", live.snapshots),
+        ("--references", live.references),
+        ("--ancestry", live.ancestry),
         ("--save", live.save.is_some()),
     ];
     match given.iter().find(|(_, given)| *given) {
@@ -511,6 +513,8 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
         concurrency: args.concurrency,
         attributes: args.attributes,
         snapshots: args.snapshots,
+        references: args.references,
+        ancestry: args.ancestry,
         attribute_concurrency: args.attribute_concurrency,
         max_attempts: args.max_attempts,
         attempt_timeout: Duration::from_secs(args.api_timeout.max(1)),

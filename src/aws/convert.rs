@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::model::{
-    BlockDeviceMapping, Ebs, Image, ImageScope, ProductCode, StateReason, Tag, image_arn,
+    BlockDeviceMapping, Ebs, Image, ImageScope, ProductCode, ScanResults, StateReason, Tag,
+    image_arn,
 };
 
 fn owned(v: Option<&str>) -> Option<String> {
@@ -31,13 +32,15 @@ fn object<const N: usize>(members: [(&str, Option<Value>); N]) -> Value {
     )
 }
 
-/// A time as the AWS CLI prints it (RFC 3339, UTC).
+/// A time as the AWS CLI prints a timestamp (`2026-05-01T00:00:00.000Z`), so
+/// that a live scan's values read as an export's.
+pub(super) fn cli_time(t: &aws_sdk_ec2::primitives::DateTime) -> Option<String> {
+    let at = jiff::Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()?;
+    Some(at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
 fn time(t: Option<&aws_sdk_ec2::primitives::DateTime>) -> Option<Value> {
-    t.and_then(|t| {
-        t.fmt(aws_sdk_ec2::primitives::DateTimeFormat::DateTime)
-            .ok()
-    })
-    .map(Value::from)
+    t.and_then(cli_time).map(Value::from)
 }
 
 /// Our model of one SDK image. Fields the model has no slot for go to `extra`
@@ -81,33 +84,6 @@ pub fn to_model(i: &aws_sdk_ec2::types::Image, account_id: &str, region: &str) -
                     ])
                 })
                 .collect()
-        }),
-    );
-    put(
-        "ScanResults",
-        i.scan_results().map(|r| {
-            object([
-                (
-                    "HighestFindingSeverityLabel",
-                    r.highest_finding_severity_label()
-                        .map(|l| Value::from(l.as_str())),
-                ),
-                ("FindingScanDate", time(r.finding_scan_date())),
-                (
-                    "InformationalFixAvailableSince",
-                    time(r.informational_fix_available_since()),
-                ),
-                ("LowFixAvailableSince", time(r.low_fix_available_since())),
-                (
-                    "MediumFixAvailableSince",
-                    time(r.medium_fix_available_since()),
-                ),
-                ("HighFixAvailableSince", time(r.high_fix_available_since())),
-                (
-                    "CriticalFixAvailableSince",
-                    time(r.critical_fix_available_since()),
-                ),
-            ])
         }),
     );
     put(
@@ -232,6 +208,23 @@ pub fn to_model(i: &aws_sdk_ec2::types::Image, account_id: &str, region: &str) -
                 .collect()
         }),
         launch_permissions: None,
+        scan_results: i.scan_results().map(|r| {
+            let time = |t: Option<&_>| t.and_then(cli_time);
+            ScanResults {
+                highest_finding_severity_label: r
+                    .highest_finding_severity_label()
+                    .map(|l| l.as_str().to_string()),
+                finding_scan_date: time(r.finding_scan_date()),
+                informational_fix_available_since: time(r.informational_fix_available_since()),
+                low_fix_available_since: time(r.low_fix_available_since()),
+                medium_fix_available_since: time(r.medium_fix_available_since()),
+                high_fix_available_since: time(r.high_fix_available_since()),
+                critical_fix_available_since: time(r.critical_fix_available_since()),
+                extra: BTreeMap::new(),
+            }
+        }),
+        references: None,
+        ancestry: None,
         scope: Some(ImageScope {
             account_id: account_id.to_string(),
             region: region.to_string(),
@@ -420,7 +413,7 @@ mod tests {
         assert_eq!(model["ScanResults"]["HighestFindingSeverityLabel"], "high");
         assert_eq!(
             model["ScanResults"]["FindingScanDate"],
-            "2026-01-01T00:00:00Z"
+            "2026-01-01T00:00:00.000Z"
         );
         assert_eq!(model["Architecture"], "x86_64");
     }

@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use super::connect::*;
 use super::convert::to_model;
-use super::snapshots;
+use super::{snapshots, usage};
 use crate::error::FetchError;
 use crate::model::{Image, LaunchPermission};
 
@@ -40,6 +40,10 @@ pub struct FetchOptions {
     /// Also read the snapshot behind each EBS mapping (DescribeSnapshots, and
     /// DescribeSnapshotAttribute for the scanned account's snapshots).
     pub snapshots: bool,
+    /// Also call DescribeImageReferences for the images (who uses them).
+    pub references: bool,
+    /// Also call GetImageAncestry for each image (where it comes from).
+    pub ancestry: bool,
     /// DescribeImageAttribute calls in flight at once, across all scopes.
     pub attribute_concurrency: usize,
     /// Attempts per API call (retries on throttling, 5xx, timeouts).
@@ -63,8 +67,8 @@ pub struct ScopeResult {
     /// Images whose attributes could not all be read: (image id, why).
     /// The image is still linted, without those attributes.
     pub attribute_errors: Vec<(String, FetchError)>,
-    /// Snapshot calls that failed: the snapshots they asked about have no
-    /// data (their rules are skipped on those images, and say so).
+    /// Snapshot and reference calls that failed: what they asked about has
+    /// no data (the rules that need it are skipped, and say so).
     pub snapshot_errors: Vec<FetchError>,
 }
 
@@ -435,11 +439,19 @@ async fn fetch_scope(
             (id, why.in_scope(&scope.account_id, &scope.region))
         }));
     }
-    let snapshot_errors = if opts.snapshots {
+    let mut snapshot_errors = if opts.snapshots {
         snapshots::fetch(&mut images, client, &scope, progress, attribute_limit).await
     } else {
         Vec::new()
     };
+    if opts.references {
+        let failed = usage::references(&mut images, client, &scope, progress, attribute_limit);
+        snapshot_errors.extend(failed.await);
+    }
+    if opts.ancestry {
+        let failed = usage::ancestry(&mut images, client, &scope, progress, attribute_limit);
+        attribute_errors.extend(failed.await);
+    }
     ScopeResult {
         scope,
         outcome: Ok(images),

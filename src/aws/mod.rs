@@ -7,3 +7,4 @@ pub mod convert;
 pub mod fetch;
 pub mod send;
 pub mod snapshots;
+pub mod usage;

@@ -77,6 +77,20 @@ pub struct Image {
     /// `aws ec2 describe-image-attribute --attribute launchPermission`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub launch_permissions: Option<Vec<LaunchPermission>>,
+    /// Amazon Inspector's latest scan of the image (DescribeImages `ScanResults`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scan_results: Option<ScanResults>,
+    /// What references the image (DescribeImageReferences, `scan --aws
+    /// --references`): instances, launch templates, SSM parameters, Image
+    /// Builder recipes. `[]` is known unused; absent is unknown. Not an AWS
+    /// field of the image: amilint writes it into `--save` exports.
+    #[serde(rename = "AmilintReferences", skip_serializing_if = "Option::is_none")]
+    pub references: Option<Vec<ImageReference>>,
+    /// The images this one was copied or created from, itself first
+    /// (GetImageAncestry, `scan --aws --ancestry`). Not an AWS field of the
+    /// image: amilint writes it into `--save` exports.
+    #[serde(rename = "AmilintAncestry", skip_serializing_if = "Option::is_none")]
+    pub ancestry: Option<Vec<AncestryEntry>>,
     /// Where a live scan found the image (account, region, ARN). Not an AWS
     /// field: amilint writes it into `--save` exports.
     #[serde(rename = "AmilintScope", skip_serializing_if = "Option::is_none")]
@@ -228,6 +242,60 @@ pub struct ImageScope {
     pub region: String,
     /// `arn:aws:ec2:REGION::image/IMAGE_ID` (partition from the region).
     pub image_arn: String,
+}
+
+/// DescribeImages `ScanResults`: Inspector's highest finding severity and,
+/// per severity, since when a fix has been available (RFC 3339 times).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ScanResults {
+    /// `informational`, `low`, `medium`, `high`, `critical` (present only
+    /// when the image has a finding).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub highest_finding_severity_label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding_scan_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub informational_fix_available_since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_fix_available_since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medium_fix_available_since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub high_fix_available_since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub critical_fix_available_since: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// One resource that references an image (DescribeImageReferences'
+/// `ImageReference` without its `ImageId`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageReference {
+    /// `ec2:Instance`, `ec2:LaunchTemplate`, `ssm:Parameter`,
+    /// `imagebuilder:ImageRecipe`, `imagebuilder:ContainerRecipe`.
+    #[serde(default)]
+    pub resource_type: String,
+    #[serde(default)]
+    pub arn: String,
+}
+
+/// One image of an ancestry (GetImageAncestry's `ImageAncestryEntry`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AncestryEntry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_image_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_image_region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_owner_alias: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<String>,
 }
 
 /// One launch permission: exactly one of the fields is set.

@@ -11,6 +11,11 @@ declare_rule! {
     /// `LastLaunchedTime` comes from DescribeImages, or from DescribeImageAttribute with
     /// `scan --aws --attributes`; AWS records launches since 2017.
     ///
+    /// An image that anything references (`AmilintReferences`, from `scan --aws
+    /// --references`: an instance, a launch template, an SSM parameter, an Image Builder
+    /// recipe) is in use whatever `LastLaunchedTime` says, and is never flagged; when the
+    /// references are known and empty, the message says so.
+    ///
     /// ## Why is this bad?
     /// Unused images still cost snapshot storage, still appear in launch menus and
     /// automation, and age without patches: the next person to launch one gets a stale
@@ -59,6 +64,14 @@ impl Default for Options {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
+    // Something still uses it: a launch template launches it tomorrow.
+    if image.references.as_ref().is_some_and(|r| !r.is_empty()) {
+        return;
+    }
+    let unreferenced = match image.references {
+        Some(_) => "; nothing references it (DescribeImageReferences)",
+        None => "",
+    };
     let now = cx.settings.now;
     let limit = cx.options::<Options>().max_unused_days;
     if let Some(last) = parse_time(image.last_launched_time.as_deref()) {
@@ -66,7 +79,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         if days > limit {
             cx.report(
                 ptr!["LastLaunchedTime"],
-                format!("last launched {days} days ago (limit {limit})"),
+                format!("last launched {days} days ago (limit {limit}){unreferenced}"),
             );
         }
         return;
@@ -79,7 +92,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             cx.report(
                 ptr!["LastLaunchedTime"],
                 format!(
-                    "no launch recorded in the {age} days since it was created (limit {limit})"
+                    "no launch recorded in the {age} days since it was created (limit {limit}){unreferenced}"
                 ),
             );
         }

@@ -32,6 +32,9 @@ mod ami019_no_ena_support;
 mod ami020_public_snapshot;
 mod ami021_snapshot_shared_outside_allowlist;
 mod ami022_missing_snapshot;
+mod ami023_inspector_fix_overdue;
+mod ami024_inspector_scan_stale;
+mod ami025_unapproved_ancestry;
 mod ami101_invalid_name;
 mod ami102_encrypted_on_snapshot;
 mod ami103_no_reboot;
@@ -69,6 +72,9 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami020_public_snapshot::PUBLIC_SNAPSHOT,
     &ami021_snapshot_shared_outside_allowlist::SNAPSHOT_SHARED_OUTSIDE_ALLOWLIST,
     &ami022_missing_snapshot::MISSING_SNAPSHOT,
+    &ami023_inspector_fix_overdue::INSPECTOR_FIX_OVERDUE,
+    &ami024_inspector_scan_stale::INSPECTOR_SCAN_STALE,
+    &ami025_unapproved_ancestry::UNAPPROVED_ANCESTRY,
     &ami101_invalid_name::INVALID_IMAGE_NAME,
     &ami102_encrypted_on_snapshot::ENCRYPTED_ON_SNAPSHOT_MAPPING,
     &ami103_no_reboot::NO_REBOOT,
@@ -207,6 +213,8 @@ pub enum Needs {
     /// snapshot that the image's owner also owns (DescribeSnapshotAttribute,
     /// which only a snapshot's owner can call).
     SnapshotPermissions,
+    /// `AmilintAncestry`: GetImageAncestry's chain.
+    Ancestry,
 }
 
 impl Needs {
@@ -215,6 +223,7 @@ impl Needs {
         match self {
             Needs::Nothing => true,
             Needs::LaunchPermissions => image.launch_permissions.is_some(),
+            Needs::Ancestry => image.ancestry.is_some(),
             Needs::SnapshotData => snapshots(image).all(|m| m.facts.is_some()),
             Needs::SnapshotPermissions => snapshots(image).all(|m| {
                 m.facts.is_some_and(|f| {
@@ -232,6 +241,7 @@ impl Needs {
         match self {
             Needs::Nothing => "",
             Needs::LaunchPermissions => "LaunchPermissions",
+            Needs::Ancestry => "the image's ancestry (AmilintAncestry)",
             Needs::SnapshotData => "snapshot data (AmilintSnapshot)",
             Needs::SnapshotPermissions => {
                 "snapshot permissions (AmilintSnapshot.CreateVolumePermissions)"
@@ -244,6 +254,7 @@ impl Needs {
         match self {
             Needs::Nothing => "",
             Needs::LaunchPermissions => "scan with --aws --attributes",
+            Needs::Ancestry => "scan with --aws --ancestry",
             Needs::SnapshotData => "scan with --aws --snapshots, or give --snapshots-file",
             Needs::SnapshotPermissions => {
                 "scan with --aws --snapshots as the owner, or give --snapshots-file with describe-snapshot-attribute answers"

@@ -229,6 +229,11 @@ pub fn days<'de, D: Deserializer<'de>>(de: D) -> Result<i64, D::Error> {
     Ok(days)
 }
 
+/// A number of days, given: the option is set (an absent one keeps its default).
+pub fn some_days<'de, D: Deserializer<'de>>(de: D) -> Result<Option<i64>, D::Error> {
+    days(de).map(Some)
+}
+
 /// 12-digit AWS account ids.
 pub fn account_ids<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
     let ids = Vec::<String>::deserialize(de)?;

@@ -96,8 +96,14 @@ fn a_live_scan_of_a_fixture_equals_an_offline_scan_of_it() {
         let mut live_args: Vec<&str> = ["--attributes"].into_iter().chain(args.clone()).collect();
         // A fixture with snapshot data: the endpoint serves it as DescribeSnapshots answers.
         let text = std::fs::read_to_string(&file).expect("fixture");
-        if text.contains("\"AmilintSnapshot\"") {
-            live_args.push("--snapshots");
+        for (key, flag) in [
+            ("\"AmilintSnapshot\"", "--snapshots"),
+            ("\"AmilintReferences\"", "--references"),
+            ("\"AmilintAncestry\"", "--ancestry"),
+        ] {
+            if text.contains(key) {
+                live_args.push(flag);
+            }
         }
         let (code, live, err) = live_json(&server, "eu-west-1", &live_args);
         assert_ne!(code, 2, "{file}: {err}\n{}", live["errors"]);

@@ -56,7 +56,7 @@ XML_NAMES = {
 # Keys served only through DescribeImageAttribute, never in DescribeImages.
 ATTRIBUTE_ONLY = {"LaunchPermissions"}
 # Keys that are amilint's own, not AWS's: never served as they are.
-NOT_AWS = {"AmilintScope", "AmilintSnapshot"}
+NOT_AWS = {"AmilintScope", "AmilintSnapshot", "AmilintReferences", "AmilintAncestry"}
 
 
 # describe-snapshots JSON keys whose XML element differs (botocore's ec2
@@ -353,6 +353,10 @@ class Handler(BaseHTTPRequestHandler):
             self.describe_images(params, region)
         elif action == "DescribeImageAttribute":
             self.describe_image_attribute(params)
+        elif action == "DescribeImageReferences":
+            self.describe_image_references(params)
+        elif action == "GetImageAncestry":
+            self.get_image_ancestry(params)
         elif action == "DescribeSnapshots":
             self.describe_snapshots(params, account)
         elif action == "DescribeSnapshotAttribute":
@@ -469,6 +473,47 @@ class Handler(BaseHTTPRequestHandler):
         if self.state.take_fault("truncate"):
             body = body[: len(body) // 2]
         self.reply(200, body)
+
+    def describe_image_references(self, params):
+        """DescribeImageReferences (API_DescribeImageReferences): 1 to 10 `ImageId.N`,
+        `IncludeAllResourceTypes` or `ResourceTypes`, MaxResults/NextToken; answers
+        `imageReferenceSet` items of imageId, resourceType, arn (API_ImageReference), from
+        the images' `AmilintReferences`."""
+        ids = [v for k, v in params.items() if re.fullmatch(r"ImageId\.\d+", k)]
+        if not 1 <= len(ids) <= 10:
+            self.reply(400, ec2_error("InvalidParameterValue", f"ImageId: 1 to 10 images, not {len(ids)}"))
+            return
+        if params.get("IncludeAllResourceTypes") != "true" and not any(k.startswith("ResourceType.") for k in params):
+            self.reply(400, ec2_error("MissingParameter", "Either IncludeAllResourceTypes or ResourceTypes must be specified."))
+            return
+        missing = [i for i in ids if i not in self.state.by_id]
+        if missing:
+            self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{missing[0]}]' does not exist"))
+            return
+        references = [{"ImageId": i, **r} for i in ids for r in self.state.by_id[i].get("AmilintReferences") or []]
+        size = min(int(params.get("MaxResults", "1000")), self.state.opts.page_size)
+        token_in = params.get("NextToken", "0") or "0"
+        start = int(token_in) if token_in.isdigit() else 0
+        page = references[start:start + size]
+        token = f"<nextToken>{start + size}</nextToken>" if start + size < len(references) else ""
+        self.reply(200, f'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImageReferencesResponse xmlns="{EC2_NS}">'
+                        f"<requestId>{uuid.uuid4()}</requestId><imageReferenceSet>{to_xml(page)}</imageReferenceSet>"
+                        f"{token}</DescribeImageReferencesResponse>")
+
+    def get_image_ancestry(self, params):
+        """GetImageAncestry (API_GetImageAncestry): `imageAncestryEntrySet` items of
+        creationDate, imageId, imageOwnerAlias, sourceImageId, sourceImageRegion
+        (API_ImageAncestryEntry), from the image's `AmilintAncestry`; an image without one
+        is an image of its own making: itself."""
+        image_id = params.get("ImageId")
+        image = self.state.by_id.get(image_id)
+        if image is None:
+            self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist"))
+            return
+        entries = image.get("AmilintAncestry") or [{"ImageId": image_id, "CreationDate": image.get("CreationDate")}]
+        self.reply(200, f'<?xml version="1.0" encoding="UTF-8"?>\n<GetImageAncestryResponse xmlns="{EC2_NS}">'
+                        f"<requestId>{uuid.uuid4()}</requestId><imageAncestryEntrySet>{to_xml(entries)}"
+                        f"</imageAncestryEntrySet></GetImageAncestryResponse>")
 
     def visible(self, snapshot, account):
         """DescribeSnapshots without owner parameters lists what the caller may

@@ -1,0 +1,191 @@
+//! `scan --aws --references` and `--ancestry`: who uses each image
+//! (DescribeImageReferences, ten images a call, pages followed) and where it
+//! comes from (GetImageAncestry, one call an image), on the bounded path the
+//! attribute calls use.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use aws_sdk_ec2::Client;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use super::connect::{Progress, failure};
+use super::convert::cli_time;
+use super::fetch::Scope;
+use crate::error::FetchError;
+use crate::model::{AncestryEntry, Image, ImageReference};
+
+/// Images per DescribeImageReferences call: the API takes 1 to 10
+/// (API_DescribeImageReferences, `ImageId.N`).
+pub const BATCH: usize = 10;
+
+/// The most pages one batch may take before it is taken for a list that
+/// never ends.
+const MAX_PAGES: u64 = 10_000;
+
+/// Gives every image its references (`[]` when nothing uses it). Images of
+/// a batch whose call failed keep none (unknown), and the failure is returned.
+pub(super) async fn references(
+    images: &mut [Image],
+    client: &Client,
+    scope: &Scope,
+    progress: &Progress,
+    limit: &Arc<Semaphore>,
+) -> Vec<FetchError> {
+    let ids: Vec<String> = images.iter().map(|i| i.id().to_string()).collect();
+    let mut calls = JoinSet::new();
+    for batch in ids.chunks(BATCH) {
+        let (client, limit, batch) = (client.clone(), limit.clone(), batch.to_vec());
+        calls.spawn(async move {
+            let _slot = limit.acquire_owned().await;
+            let out = describe_references(&client, &batch).await;
+            (batch, out)
+        });
+    }
+    let mut found: BTreeMap<String, Vec<ImageReference>> = BTreeMap::new();
+    let mut errors = Vec::new();
+    while let Some(joined) = calls.join_next().await {
+        let (batch, (pages, out)) = match joined {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(FetchError::new(
+                    "DescribeImageReferences",
+                    format!("task failed: {e}"),
+                ));
+                continue;
+            }
+        };
+        progress.api_calls.fetch_add(pages, Ordering::Relaxed);
+        match out {
+            Ok(references) => {
+                for id in batch {
+                    found.entry(id).or_default();
+                }
+                for (id, reference) in references {
+                    found.entry(id).or_default().push(reference);
+                }
+            }
+            Err(reason) => errors.push(reason),
+        }
+    }
+    for image in images.iter_mut() {
+        image.references = found.remove(image.id());
+    }
+    errors
+        .into_iter()
+        .map(|e| e.in_scope(&scope.account_id, &scope.region))
+        .collect()
+}
+
+/// DescribeImageReferences for one batch, every page: (pages asked, the
+/// references found as (image id, reference)).
+async fn describe_references(
+    client: &Client,
+    ids: &[String],
+) -> (u64, Result<Vec<(String, ImageReference)>, FetchError>) {
+    let mut found = Vec::new();
+    let mut next_token: Option<String> = None;
+    let mut seen_tokens = HashSet::new();
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        if pages > MAX_PAGES {
+            let why = format!("more than {MAX_PAGES} pages: stopped");
+            return (
+                pages - 1,
+                Err(FetchError::new("DescribeImageReferences", why)),
+            );
+        }
+        let page = client
+            .describe_image_references()
+            .set_image_ids(Some(ids.to_vec()))
+            .include_all_resource_types(true)
+            .max_results(1000)
+            .set_next_token(next_token.take())
+            .send()
+            .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(e) => return (pages, Err(failure("DescribeImageReferences", &e))),
+        };
+        for r in page.image_references() {
+            let Some(id) = r.image_id() else { continue };
+            found.push((
+                id.to_string(),
+                ImageReference {
+                    resource_type: r
+                        .resource_type()
+                        .map(|t| t.as_str().to_string())
+                        .unwrap_or_default(),
+                    arn: r.arn().unwrap_or_default().to_string(),
+                },
+            ));
+        }
+        match page.next_token() {
+            Some(token) if !token.is_empty() => {
+                if !seen_tokens.insert(token.to_string()) {
+                    let why = format!("page {pages} returned a NextToken already seen: stopped");
+                    return (pages, Err(FetchError::new("DescribeImageReferences", why)));
+                }
+                next_token = Some(token.to_string());
+            }
+            _ => return (pages, Ok(found)),
+        }
+    }
+}
+
+/// Gives every image its ancestry (GetImageAncestry). An image whose call
+/// failed keeps none (unknown), and the failure is returned with its id.
+pub(super) async fn ancestry(
+    images: &mut [Image],
+    client: &Client,
+    scope: &Scope,
+    progress: &Progress,
+    limit: &Arc<Semaphore>,
+) -> Vec<(String, FetchError)> {
+    let mut calls = JoinSet::new();
+    for (index, image) in images.iter().enumerate() {
+        let (client, limit, id) = (client.clone(), limit.clone(), image.id().to_string());
+        calls.spawn(async move {
+            let _slot = limit.acquire_owned().await;
+            let out = client.get_image_ancestry().image_id(&id).send().await;
+            (index, id, out)
+        });
+    }
+    let mut errors = Vec::new();
+    while let Some(joined) = calls.join_next().await {
+        progress.api_calls.fetch_add(1, Ordering::Relaxed);
+        progress.attribute_calls.fetch_add(1, Ordering::Relaxed);
+        let (index, id, out) = match joined {
+            Ok(v) => v,
+            Err(e) => {
+                let why = FetchError::new("GetImageAncestry", format!("task failed: {e}"));
+                errors.push((String::new(), why));
+                continue;
+            }
+        };
+        match out {
+            Ok(out) => {
+                images[index].ancestry = Some(
+                    out.image_ancestry_entries()
+                        .iter()
+                        .map(|e| AncestryEntry {
+                            image_id: e.image_id().map(str::to_string),
+                            source_image_id: e.source_image_id().map(str::to_string),
+                            source_image_region: e.source_image_region().map(str::to_string),
+                            image_owner_alias: e.image_owner_alias().map(str::to_string),
+                            creation_date: e.creation_date().and_then(cli_time),
+                        })
+                        .collect(),
+                );
+            }
+            Err(e) => errors.push((id, failure("GetImageAncestry", &e))),
+        }
+    }
+    errors
+        .into_iter()
+        .map(|(id, e)| (id, e.in_scope(&scope.account_id, &scope.region)))
+        .collect()
+}
