@@ -200,6 +200,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_fixes: bool,
 
+    /// Raise the severity of findings on images that something references (instances,
+    /// launch templates, …; `scan --aws --references`): `one-level`, or a level they are
+    /// raised to at least [default: the config's raise_in_use, else none].
+    #[arg(long, value_name = "one-level|LEVEL")]
+    pub raise_in_use: Option<String>,
+
     /// Exit 0 even when findings are at or above --fail-on (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,

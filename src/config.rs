@@ -22,6 +22,7 @@ pub const FILE_NAME: &str = "amilint.toml";
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     fail_on: Option<Spanned<String>>,
+    raise_in_use: Option<Spanned<String>>,
     select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     policies: Option<Vec<String>>,
@@ -73,6 +74,8 @@ pub struct Config {
     /// The file it came from (for messages and relative paths).
     pub path: PathBuf,
     pub fail_on: Option<Option<Severity>>,
+    /// Findings on images something references get this severity raise.
+    pub raise_in_use: Option<crate::rules::Raise>,
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     /// Policy paths, resolved against the file's folder.
@@ -218,6 +221,14 @@ pub fn parse(
                     .map_err(|e| at(fail_on.span(), "fail_on", format!("{e}, or never")))?,
             )
         });
+    }
+    if let Some(raise) = &raw.raise_in_use {
+        config.raise_in_use = Some(
+            raise
+                .get_ref()
+                .parse()
+                .map_err(|e: String| at(raise.span(), "raise_in_use", e))?,
+        );
     }
     if let Some(select) = &raw.select {
         config.select = Some(rule_list(select, "select")?);

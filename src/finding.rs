@@ -60,6 +60,48 @@ pub struct Finding {
     pub fingerprint: String,
     /// The exact fix (AWS CLI commands for this image), when the rule knows one.
     pub fix: Option<crate::remedy::Fix>,
+    /// What uses the image (`scan --aws --references`); `None` when unknown.
+    pub usage: Option<Arc<Usage>>,
+}
+
+/// The resources that reference an image, for every finding on it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Usage {
+    pub total: usize,
+    /// How many of each resource type (`ec2:Instance`, …), by type.
+    pub by_type: BTreeMap<String, usize>,
+    /// The first `USAGE_LISTED` ARNs, in the order EC2 gave them.
+    pub resources: Vec<String>,
+}
+
+/// How many referencing resources a finding lists by ARN (the total is always given).
+pub const USAGE_LISTED: usize = 10;
+
+impl Usage {
+    pub fn of(references: &[crate::model::ImageReference]) -> Usage {
+        let mut by_type = BTreeMap::new();
+        for r in references {
+            *by_type.entry(r.resource_type.clone()).or_insert(0) += 1;
+        }
+        Usage {
+            total: references.len(),
+            by_type,
+            resources: references
+                .iter()
+                .take(USAGE_LISTED)
+                .map(|r| r.arn.clone())
+                .collect(),
+        }
+    }
+
+    /// `3 ec2:Instance, 1 ec2:LaunchTemplate`.
+    pub fn summary(&self) -> String {
+        self.by_type
+            .iter()
+            .map(|(kind, n)| format!("{n} {kind}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Why a finding is suppressed.

@@ -70,6 +70,8 @@ pub struct ScanPlan {
     pub live_uris: bool,
     /// `--snapshots-file`: the snapshots each EBS mapping is joined to.
     pub snapshots: Option<Arc<crate::input::SnapshotIndex>>,
+    /// `--raise-in-use` (or the config's): findings on images in use are raised.
+    pub raise_in_use: Option<crate::rules::Raise>,
 }
 
 impl ScanPlan {
@@ -106,6 +108,7 @@ impl ScanPlan {
             category: None,
             live_uris: false,
             snapshots: None,
+            raise_in_use: None,
         }
     }
 }
@@ -405,6 +408,13 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         category: category(args.category.as_deref())?,
         live_uris: args.live.aws && args.live.save.is_none(),
         snapshots: snapshot_index(args, requests)?,
+        raise_in_use: match &args.raise_in_use {
+            Some(text) => Some(
+                text.parse()
+                    .map_err(|e: String| anyhow::anyhow!("--raise-in-use: {e}"))?,
+            ),
+            None => config.raise_in_use,
+        },
     };
     let keep_images = plan.formats(args.format.0).any(Format::needs_images);
     plan.keep_images = keep_images;

@@ -91,6 +91,16 @@ pub(super) fn check_image(
     // One shared copy of the name and scope for all of the image's findings.
     let image_name: Option<Arc<str>> = image.name.as_deref().map(Into::into);
     let scope = image.scope.clone().map(Arc::new);
+    let usage = image
+        .references
+        .as_deref()
+        .map(|r| Arc::new(crate::finding::Usage::of(r)));
+    // `raise_in_use`: findings on an image something references weigh more.
+    let in_use = usage.as_ref().is_some_and(|u| u.total > 0);
+    let raised = |severity| match plan.raise_in_use {
+        Some(raise) if in_use => raise.apply(severity),
+        _ => severity,
+    };
     let field_lines = (!plan.live_uris).then(|| FieldLines::new(at.raw, at.line, at.keys));
     // A live scan without `--save` has no file to point at: each image gets
     // a stable path of its own.
@@ -118,15 +128,17 @@ pub(super) fn check_image(
                 fingerprint: Finding::fingerprint(raw.rule.code, &image_id, &raw.pointer),
                 fix: raw.fix,
                 rule: raw.rule,
-                severity: plan
-                    .severities
-                    .get(raw.rule.code)
-                    .copied()
-                    .or(raw.severity)
-                    .unwrap_or(raw.rule.severity),
+                severity: raised(
+                    plan.severities
+                        .get(raw.rule.code)
+                        .copied()
+                        .or(raw.severity)
+                        .unwrap_or(raw.rule.severity),
+                ),
                 image_id: image_id.clone(),
                 image_name: image_name.clone(),
                 scope: scope.clone(),
+                usage: usage.clone(),
                 message: raw.message,
                 location: Location {
                     uri: uri.clone(),

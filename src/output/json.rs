@@ -61,6 +61,15 @@ fn line(f: &Finding, out: &mut Vec<u8>) {
             o.opt_str("note", x.note.as_deref());
             o.bool("reversible", x.reversible);
         });
+        o.opt_object("usage", f.usage.as_deref(), |o, u| {
+            o.num("total", u.total as u64);
+            o.object("by_type", |o| {
+                for (kind, n) in &u.by_type {
+                    o.num(kind, *n as u64);
+                }
+            });
+            o.strings("resources", &u.resources);
+        });
     });
 }
 
@@ -206,6 +215,15 @@ fn finding(f: &Finding) -> v1::Finding<'_> {
             note: x.note.as_deref().map(Borrowed),
             reversible: x.reversible,
         }),
+        usage: f.usage.as_deref().map(|u| v1::Usage {
+            total: u.total as u64,
+            by_type: u
+                .by_type
+                .iter()
+                .map(|(k, n)| (Borrowed(k.as_str()), *n as u64))
+                .collect(),
+            resources: u.resources.iter().map(|r| Borrowed(r.as_str())).collect(),
+        }),
     }
 }
 
@@ -238,6 +256,7 @@ pub(crate) mod tests {
             baseline: None,
             fingerprint: "0123456789abcdef".to_string(),
             fix: None,
+            usage: None,
         };
         let mut full = plain.clone();
         full.image_name = Some("n\"a\\me\n\u{1}é☃".into());
@@ -255,6 +274,16 @@ pub(crate) mod tests {
             justification: "accepted \\ until 2027".to_string(),
         });
         full.baseline = Some(BaselineState::New);
+        full.usage = Some(Arc::new(crate::finding::Usage::of(&[
+            crate::model::ImageReference {
+                resource_type: "ec2:Instance".to_string(),
+                arn: "arn:aws:ec2:eu-west-1:111122223333:instance/i-1".to_string(),
+            },
+            crate::model::ImageReference {
+                resource_type: "ssm:Parameter".to_string(),
+                arn: "arn:aws:ssm:eu-west-1:111122223333:parameter/\"golden\"".to_string(),
+            },
+        ])));
         let image = crate::model::Image {
             image_id: Some("ami-0abc; rm".to_string()),
             ..Default::default()

@@ -102,6 +102,16 @@ fn result_properties(f: &Finding) -> Vec<(&'static str, Value)> {
             }),
         ));
     }
+    if let Some(usage) = f.usage.as_deref() {
+        props.push((
+            "usage",
+            serde_json::json!({
+                "byType": usage.by_type,
+                "resources": usage.resources,
+                "total": usage.total,
+            }),
+        ));
+    }
     props
 }
 
@@ -376,6 +386,17 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
                 });
             }
             o.str("severity", f.severity.as_str());
+            if let Some(usage) = f.usage.as_deref() {
+                o.object("usage", |o| {
+                    o.object("byType", |o| {
+                        for (kind, n) in &usage.by_type {
+                            o.num(kind, *n as u64);
+                        }
+                    });
+                    o.strings("resources", &usage.resources);
+                    o.num("total", usage.total as u64);
+                });
+            }
         });
         o.str("ruleId", f.rule.code);
         if let Some(index) = rule_index {

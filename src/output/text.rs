@@ -44,6 +44,10 @@ pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
     if let Some(scope) = &f.scope {
         name.push_str(&format!(" [{} {}]", scope.account_id, scope.region));
     }
+    if let Some(usage) = f.usage.as_deref().filter(|u| u.total > 0) {
+        name.push_str(&format!(" (in use: {})", clean(&usage.summary())));
+    }
+
     let mut text = format!(
         "{} {}{}\n",
         paint.wrap(

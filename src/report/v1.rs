@@ -109,6 +109,21 @@ pub struct Finding<'a> {
     pub baseline_state: Option<Text<'a>>,
     /// The exact fix for this image, when the rule knows one.
     pub remediation: Option<Fix<'a>>,
+    /// What uses the image (`scan --aws --references`); `null` when unknown.
+    #[serde(default)]
+    pub usage: Option<Usage<'a>>,
+}
+
+/// The resources that reference the image.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Usage<'a> {
+    pub total: u64,
+    /// How many of each resource type (`ec2:Instance`, `ec2:LaunchTemplate`,
+    /// `ssm:Parameter`, `imagebuilder:ImageRecipe`, `imagebuilder:ContainerRecipe`).
+    pub by_type: std::collections::BTreeMap<Text<'a>, u64>,
+    /// The first ten resources' ARNs.
+    pub resources: Vec<Text<'a>>,
 }
 
 impl Finding<'_> {

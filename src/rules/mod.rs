@@ -171,6 +171,38 @@ impl FromStr for Severity {
     }
 }
 
+/// How the severity of findings on images in use is raised (`raise_in_use`
+/// in amilint.toml, `--raise-in-use`): by one level, or to at least a level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Raise {
+    OneLevel,
+    AtLeast(Severity),
+}
+
+impl Raise {
+    pub fn apply(self, severity: Severity) -> Severity {
+        match self {
+            Raise::OneLevel => Severity::ALL
+                .into_iter()
+                .find(|s| *s > severity)
+                .unwrap_or(severity),
+            Raise::AtLeast(level) => severity.max(level),
+        }
+    }
+}
+
+impl FromStr for Raise {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("one-level") {
+            return Ok(Raise::OneLevel);
+        }
+        s.parse::<Severity>()
+            .map(Raise::AtLeast)
+            .map_err(|e| format!("{e}, or one-level"))
+    }
+}
+
 /// A rule's check: pure, no I/O; absent data it needs means no finding.
 pub type CheckFn = fn(&Image, &mut Cx<'_>);
 
@@ -638,5 +670,22 @@ pub fn shown(value: Option<&str>) -> String {
     match value {
         Some(v) => format!("`{v}`"),
         None => "absent".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_20_raise_in_use_goes_one_level_up_or_to_at_least_a_level() {
+        let one: Raise = "one-level".parse().expect("parses");
+        assert_eq!(one.apply(Severity::Info), Severity::Low);
+        assert_eq!(one.apply(Severity::High), Severity::Critical);
+        assert_eq!(one.apply(Severity::Critical), Severity::Critical);
+        let high: Raise = "HIGH".parse().expect("parses");
+        assert_eq!(high.apply(Severity::Low), Severity::High);
+        assert_eq!(high.apply(Severity::Critical), Severity::Critical);
+        assert!("two-levels".parse::<Raise>().is_err());
     }
 }

@@ -16,6 +16,7 @@ mod outputs;
 mod policies;
 mod preflight;
 mod reader;
+mod references;
 mod registry;
 mod rules;
 mod sarif_validator;

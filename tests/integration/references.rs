@@ -1,0 +1,284 @@
+//! Issue 20: who uses each image (DescribeImageReferences) and where it comes
+//! from (GetImageAncestry), live against the fixture endpoint, and what the
+//! findings say of it.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::common::servers::{Server, fixture_server};
+use crate::live::live_json;
+
+const KINDS: [(&str, &str); 5] = [
+    (
+        "ec2:Instance",
+        "arn:aws:ec2:eu-west-1:111122223333:instance/i-",
+    ),
+    (
+        "ec2:LaunchTemplate",
+        "arn:aws:ec2:eu-west-1:111122223333:launch-template/lt-",
+    ),
+    (
+        "ssm:Parameter",
+        "arn:aws:ssm:eu-west-1:111122223333:parameter/golden-",
+    ),
+    (
+        "imagebuilder:ImageRecipe",
+        "arn:aws:imagebuilder:eu-west-1:111122223333:image-recipe/r-",
+    ),
+    (
+        "imagebuilder:ContainerRecipe",
+        "arn:aws:imagebuilder:eu-west-1:111122223333:container-recipe/c-",
+    ),
+];
+
+/// 25 images without IMDSv2 (AMI001, high): image 0 referenced 1,000 times
+/// across the five resource types, image 1 once, the rest by nothing; and
+/// ancestries of 1 to 5 images, one ending at a parent EC2 no longer knows.
+fn export(dir: &std::path::Path) -> String {
+    let images: Vec<Value> = (0..25)
+        .map(|i| {
+            let references: Vec<Value> = match i {
+                0 => (0..1000)
+                    .map(|n| {
+                        let (kind, arn) = KINDS[n % 5];
+                        json!({"ResourceType": kind, "Arn": format!("{arn}{n:05}")})
+                    })
+                    .collect(),
+                1 => vec![json!({"ResourceType": KINDS[1].0, "Arn": format!("{}1", KINDS[1].1)})],
+                _ => vec![],
+            };
+            let id = format!("ami-{i:017x}");
+            // Ancestry of length 1 + i % 5: this image, then parents up to an Amazon root.
+            let depth = 1 + i % 5;
+            let mut chain: Vec<Value> = (0..depth)
+                .map(|d| {
+                    let me = if d == 0 {
+                        id.clone()
+                    } else {
+                        format!("ami-{i:09x}{d:08x}")
+                    };
+                    let mut entry =
+                        json!({"CreationDate": "2026-01-01T00:00:00.000Z", "ImageId": me});
+                    if d + 1 < depth {
+                        entry["SourceImageId"] = json!(format!("ami-{i:09x}{:08x}", d + 1));
+                        entry["SourceImageRegion"] = json!("eu-west-1");
+                    }
+                    entry
+                })
+                .collect();
+            let last = chain.len() - 1;
+            if i == 7 {
+                // The oldest image's source is gone.
+                chain[last]["SourceImageId"] = json!("ami-0deadbeefdeadbeef");
+                chain[last]["SourceImageRegion"] = json!("eu-west-1");
+            } else if depth > 1 {
+                chain[last]["ImageOwnerAlias"] = json!(if i % 2 == 0 {
+                    "amazon"
+                } else {
+                    "aws-marketplace"
+                });
+            }
+            json!({"ImageId": id, "Name": format!("img-{i}"), "OwnerId": "111122223333",
+                "State": "available", "CreationDate": "2025-01-01T00:00:00.000Z",
+                "AmilintReferences": references, "AmilintAncestry": chain})
+        })
+        .collect();
+    let path = dir.join("images.json");
+    std::fs::write(&path, json!({"Images": images}).to_string()).expect("write");
+    path.to_string_lossy().into_owned()
+}
+
+fn calls(server: &Server, action: &str) -> u64 {
+    server
+        .stats()
+        .as_object()
+        .expect("stats")
+        .iter()
+        .filter(|(k, _)| k.split(' ').next() == Some(action))
+        .map(|(_, v)| v.as_u64().unwrap_or_default())
+        .sum()
+}
+
+/// The findings of `doc` by image: (rule, severity, usage).
+fn by_image(doc: &Value) -> BTreeMap<String, Vec<(String, String, Value)>> {
+    let mut out: BTreeMap<String, Vec<(String, String, Value)>> = BTreeMap::new();
+    for f in doc["findings"].as_array().expect("findings") {
+        out.entry(f["image_id"].as_str().unwrap_or_default().to_string())
+            .or_default()
+            .push((
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+                f["usage"].clone(),
+            ));
+    }
+    out
+}
+
+#[test]
+fn issue_20_references_are_read_in_batches_and_every_finding_says_what_uses_its_image() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let images = export(dir.path());
+    let server = fixture_server(&images, &["--page-size", "100"]);
+    let (code, doc, err) = live_json(
+        &server,
+        "eu-west-1",
+        &[
+            "--references",
+            "--select",
+            "AMI001,AMI013",
+            "--raise-in-use",
+            "one-level",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    // 25 images, 10 a call: 3 batches; the first batch's 1,001 references take 11 pages of 100.
+    assert_eq!(
+        calls(&server, "DescribeImageReferences"),
+        11 + 1 + 1,
+        "{}",
+        server.stats()
+    );
+    let found = by_image(&doc);
+    let first = &found[&format!("ami-{:017x}", 0)];
+    let usage = &first[0].2;
+    assert_eq!(usage["total"], 1000);
+    assert_eq!(
+        usage["by_type"],
+        json!({"ec2:Instance": 200, "ec2:LaunchTemplate": 200, "imagebuilder:ContainerRecipe": 200,
+               "imagebuilder:ImageRecipe": 200, "ssm:Parameter": 200})
+    );
+    assert_eq!(usage["resources"].as_array().map(Vec::len), Some(10));
+    // Raised one level on images in use only; AMI013 never flags them.
+    assert_eq!(
+        (first[0].0.as_str(), first[0].1.as_str()),
+        ("AMI001", "critical")
+    );
+    assert_eq!(first.len(), 1, "{first:?}");
+    let second = &found[&format!("ami-{:017x}", 1)];
+    assert_eq!(second[0].1, "critical");
+    assert_eq!(second[0].2["total"], 1);
+    let unused = &found[&format!("ami-{:017x}", 2)];
+    assert_eq!(
+        unused
+            .iter()
+            .map(|(r, s, u)| (r.as_str(), s.as_str(), u["total"].clone()))
+            .collect::<Vec<_>>(),
+        vec![("AMI001", "high", json!(0)), ("AMI013", "low", json!(0))]
+    );
+    assert_eq!(doc["scan"]["api_calls"], 1 + 1 + 13);
+    // Text says it on the image's line; SARIF in the result's properties.
+    let url = server.url();
+    let sarif = dir.path().join("r.sarif");
+    let sarif_arg = format!("sarif={}", sarif.display());
+    let (_, out, _) = crate::common::servers::amilint_live(&[
+        "scan",
+        "--aws",
+        "--references",
+        "--endpoint-url",
+        &url,
+        "--region",
+        "eu-west-1",
+        "--select",
+        "AMI001",
+        "-o",
+        &sarif_arg,
+    ]);
+    assert!(
+        out.contains("(in use: 200 ec2:Instance, 200 ec2:LaunchTemplate, 200 imagebuilder:ContainerRecipe, 200 imagebuilder:ImageRecipe, 200 ssm:Parameter)"),
+        "{out}"
+    );
+    let log: Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["properties"]["usage"]["total"], 1000, "{result}");
+}
+
+#[test]
+fn issue_20_a_failing_reference_call_is_an_error_and_usage_stays_unknown() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let images = export(dir.path());
+    let server = fixture_server(&images, &["--fail-action", "DescribeImageReferences"]);
+    let (code, doc, err) = live_json(
+        &server,
+        "eu-west-1",
+        &["--references", "--select", "AMI001"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("DescribeImageReferences"), "{err}");
+    assert!(
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .all(|f| f["usage"].is_null()),
+        "unknown, never zero"
+    );
+}
+
+#[test]
+fn issue_20_ancestries_of_one_to_five_images_and_a_missing_parent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let images = export(dir.path());
+    let config = dir.path().join("amilint.toml");
+    std::fs::write(
+        &config,
+        "[rules.AMI025]\nallowed_root_owner_aliases = [\"amazon\"]\n",
+    )
+    .expect("config");
+    let server = fixture_server(&images, &[]);
+    let saved = dir.path().join("saved.json");
+    let (code, doc, err) = live_json(
+        &server,
+        "eu-west-1",
+        &[
+            "--ancestry",
+            "--select",
+            "AMI025",
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--save",
+            saved.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(calls(&server, "GetImageAncestry"), 25);
+    let flagged: BTreeMap<String, String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["image_id"].as_str().unwrap_or_default().to_string(),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    for i in 0..25usize {
+        let id = format!("ami-{i:017x}");
+        let depth = 1 + i % 5;
+        // Approved: an Amazon root (even i, depth > 1). A chain of one image
+        // is its own root, owned by nobody on the list.
+        let approved = i != 7 && depth > 1 && i % 2 == 0;
+        assert_eq!(!flagged.contains_key(&id), approved, "{id}: {flagged:?}");
+    }
+    assert!(
+        flagged[&format!("ami-{:017x}", 7)]
+            .contains("ami-0deadbeefdeadbeef is not known to EC2 any more")
+    );
+    // The saved export gives the same findings offline.
+    let (_, out, _) = crate::common::run(&[
+        "scan",
+        saved.to_str().expect("utf-8"),
+        "--select",
+        "AMI025",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--format",
+        "json",
+    ]);
+    let offline: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        crate::common::finding_keys(&offline.to_string()),
+        crate::common::finding_keys(&doc.to_string())
+    );
+}
