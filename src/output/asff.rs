@@ -50,7 +50,8 @@ struct AsffFinding<'a> {
     description: String,
     remediation: Remediation,
     product_fields: BTreeMap<&'static str, String>,
-    resources: [Resource<'a>; 1],
+    /// The image, then the resources that use it (`--references`, at most ten).
+    resources: Vec<Resource<'a>>,
     compliance: Status,
     workflow: Status,
     record_state: &'static str,
@@ -85,7 +86,8 @@ struct Resource<'a> {
     id: String,
     partition: &'static str,
     region: &'a str,
-    details: Details<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<Details<'a>>,
 }
 
 #[derive(Serialize)]
@@ -173,13 +175,23 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
             },
         },
         product_fields,
-        resources: [Resource {
+        resources: std::iter::once(Resource {
             kind: "Other",
             id: image_arn,
             partition,
             region,
-            details: Details { other },
-        }],
+            details: Some(Details { other }),
+        })
+        .chain(f.usage.iter().flat_map(|u| {
+            u.resources.iter().map(move |arn| Resource {
+                kind: asff_type(arn),
+                id: arn.clone(),
+                partition,
+                region,
+                details: None,
+            })
+        }))
+        .collect(),
         compliance: Status { status: "FAILED" },
         workflow: Status {
             status: if f.suppression.is_some() {
@@ -190,6 +202,18 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
         },
         record_state: "ACTIVE",
     })
+}
+
+/// The ASFF resource type of a resource that references an image, from its
+/// ARN (ASFF names instances and launch templates; the rest are `Other`).
+fn asff_type(arn: &str) -> &'static str {
+    if arn.contains(":instance/") {
+        "AwsEc2Instance"
+    } else if arn.contains(":launch-template/") {
+        "AwsEc2LaunchTemplate"
+    } else {
+        "Other"
+    }
 }
 
 pub fn head(out: &mut Vec<u8>) {

@@ -31,6 +31,16 @@ struct HtmlFinding<'a> {
     baseline: Option<&'a str>,
     /// The exact fix commands for this image.
     fix: Option<&'a [String]>,
+    /// What uses the image (`--references`); `null` when unknown.
+    usage: Option<HtmlUsage<'a>>,
+}
+
+#[derive(Serialize)]
+struct HtmlUsage<'a> {
+    total: usize,
+    /// `3 ec2:Instance, 1 ec2:LaunchTemplate`.
+    summary: String,
+    resources: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -103,6 +113,11 @@ pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
                 suppressed: f.suppression.as_ref().map(|s| s.justification.as_str()),
                 baseline: f.baseline.map(|b| b.as_str()),
                 fix: f.fix.as_ref().map(|x| x.commands.as_slice()),
+                usage: f.usage.as_deref().map(|u| HtmlUsage {
+                    total: u.total,
+                    summary: u.summary(),
+                    resources: &u.resources,
+                }),
             },
         );
     }

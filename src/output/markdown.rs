@@ -97,17 +97,26 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
 
     let mut top: Vec<_> = report.findings.iter().filter(|f| f.counts()).collect();
-    top.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    // Most severe first; among equals, images more in use first.
+    top.sort_by_key(|f| {
+        (
+            std::cmp::Reverse(f.severity),
+            std::cmp::Reverse(f.usage.as_ref().map_or(0, |u| u.total)),
+        )
+    });
     if !top.is_empty() {
         writeln!(out, "### Top findings")?;
         writeln!(out)?;
         writeln!(out, "| severity | rule | image | message |")?;
         writeln!(out, "|---|---|---|---|")?;
         for f in top.iter().take(TOP) {
-            let image = match &f.image_name {
+            let mut image = match &f.image_name {
                 Some(name) => format!("{} ({})", cell(&f.image_id), cell(name)),
                 None => cell(&f.image_id),
             };
+            if let Some(usage) = f.usage.as_deref().filter(|u| u.total > 0) {
+                image.push_str(&format!(" — in use: {}", cell(&usage.summary())));
+            }
             writeln!(
                 out,
                 "| {} | {} | {image} | {} |",

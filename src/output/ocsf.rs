@@ -54,7 +54,8 @@ struct Event<'a> {
     finding_info: FindingInfo<'a>,
     compliance: Compliance<'a>,
     remediation: Remediation,
-    resources: [Resource<'a>; 1],
+    /// The image, then the resources that use it (`--references`, at most ten).
+    resources: Vec<Resource<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cloud: Option<Cloud<'a>>,
     unmapped: Unmapped<'a>,
@@ -110,6 +111,20 @@ struct Resource<'a> {
     region: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cloud_partition: Option<&'static str>,
+}
+
+/// The CloudFormation type of a resource that references an image, from its ARN.
+fn cloudformation_type(arn: &str) -> &'static str {
+    [
+        (":instance/", "AWS::EC2::Instance"),
+        (":launch-template/", "AWS::EC2::LaunchTemplate"),
+        (":parameter/", "AWS::SSM::Parameter"),
+        (":image-recipe/", "AWS::ImageBuilder::ImageRecipe"),
+        (":container-recipe/", "AWS::ImageBuilder::ContainerRecipe"),
+    ]
+    .into_iter()
+    .find(|(part, _)| arn.contains(part))
+    .map_or("Other", |(_, kind)| kind)
 }
 
 #[derive(Serialize)]
@@ -198,13 +213,23 @@ fn event<'a>(f: &'a Finding, cx: &'a Context) -> Event<'a> {
             desc: remediation.to_string(),
             references: help_uri.map(str::to_string).into_iter().collect(),
         },
-        resources: [Resource {
+        resources: std::iter::once(Resource {
             uid: scope.map_or(&*f.image_id, |s| s.image_arn.as_str()),
             kind: "AWS::EC2::Image",
             name: f.image_name.as_deref(),
             region: scope.map(|s| s.region.as_str()),
             cloud_partition: scope.map(|s| crate::model::partition(&s.region)),
-        }],
+        })
+        .chain(f.usage.iter().flat_map(|u| {
+            u.resources.iter().map(move |arn| Resource {
+                uid: arn,
+                kind: cloudformation_type(arn),
+                name: None,
+                region: scope.map(|s| s.region.as_str()),
+                cloud_partition: scope.map(|s| crate::model::partition(&s.region)),
+            })
+        }))
+        .collect(),
         cloud: scope.map(|s| Cloud {
             provider: "AWS",
             region: &s.region,

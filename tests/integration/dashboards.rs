@@ -49,7 +49,11 @@ fn inputs(dir: &Path) -> Vec<String> {
   {{"ImageId": "ami-1", "Public": true, "Name": "a\"/><script>alert(1)</script>&\u0001{long}",
     "Tags": [{{"Key": "amilint:ignore", "Value": "AMI002"}}, {{"Key": "amilint:ignore-reason", "Value": "<b>legacy</b>"}}]}},
   {{"ImageId": "ami-2", "Public": true,
-    "AmilintScope": {{"AccountId": "444455556666", "Region": "cn-north-1", "ImageArn": "arn:aws-cn:ec2:cn-north-1::image/ami-2"}}}}
+    "AmilintScope": {{"AccountId": "444455556666", "Region": "cn-north-1", "ImageArn": "arn:aws-cn:ec2:cn-north-1::image/ami-2"}},
+    "AmilintReferences": [
+      {{"ResourceType": "ec2:Instance", "Arn": "arn:aws-cn:ec2:cn-north-1:444455556666:instance/i-0123456789abcdef0"}},
+      {{"ResourceType": "ec2:LaunchTemplate", "Arn": "arn:aws-cn:ec2:cn-north-1:444455556666:launch-template/lt-0123456789abcdef0"}},
+      {{"ResourceType": "ssm:Parameter", "Arn": "arn:aws-cn:ssm:cn-north-1:444455556666:parameter/golden"}}]}}
 ]}}"#
         ),
     )
@@ -122,6 +126,17 @@ fn asff_is_what_security_hub_accepts() {
         .expect("ami-2");
     assert_eq!(scoped["AwsAccountId"], "444455556666");
     assert_eq!(scoped["Resources"][0]["Partition"], "aws-cn");
+    // Issue 20: the resources that use the image follow it.
+    let kinds: Vec<&str> = scoped["Resources"]
+        .as_array()
+        .expect("Resources")
+        .iter()
+        .filter_map(|r| r["Type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["Other", "AwsEc2Instance", "AwsEc2LaunchTemplate", "Other"]
+    );
     assert_eq!(
         scoped["ProductArn"],
         "arn:aws-cn:securityhub:cn-north-1:444455556666:product/444455556666/default"
@@ -186,4 +201,20 @@ fn ocsf_is_a_valid_compliance_finding() {
         .expect("ami-2 by its ARN");
     assert_eq!(scoped["cloud"]["account"]["uid"], "444455556666");
     assert_eq!(scoped["resources"][0]["cloud_partition"], "aws-cn");
+    // Issue 20: the resources that use the image follow it.
+    let kinds: Vec<&str> = scoped["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .filter_map(|r| r["type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "AWS::EC2::Image",
+            "AWS::EC2::Instance",
+            "AWS::EC2::LaunchTemplate",
+            "AWS::SSM::Parameter"
+        ]
+    );
 }

@@ -191,6 +191,39 @@ fn issue_20_references_are_read_in_batches_and_every_finding_says_what_uses_its_
     let log: Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
     let result = &log["runs"][0]["results"][0];
     assert_eq!(result["properties"]["usage"]["total"], 1000, "{result}");
+    // Markdown names the use beside the image; HTML carries it for its column and panel.
+    let md = dir.path().join("r.md");
+    let html = dir.path().join("r.html");
+    let (md_arg, html_arg) = (
+        format!("markdown={}", md.display()),
+        format!("html={}", html.display()),
+    );
+    crate::common::servers::amilint_live(&[
+        "scan",
+        "--aws",
+        "--references",
+        "--endpoint-url",
+        &url,
+        "--region",
+        "eu-west-1",
+        "--select",
+        "AMI001",
+        "-o",
+        &md_arg,
+        "-o",
+        &html_arg,
+    ]);
+    let md = std::fs::read_to_string(&md).expect("markdown");
+    assert!(
+        md.contains("— in use: 200 ec2:Instance, 200 ec2:LaunchTemplate"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(&html).expect("html");
+    assert!(
+        html.contains(r#""usage":{"total":1000,"summary":"200 ec2:Instance"#),
+        "html data"
+    );
+    assert!(html.contains("only images in use"));
 }
 
 #[test]
