@@ -206,6 +206,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "one-level|LEVEL")]
     pub raise_in_use: Option<String>,
 
+    /// Count for the gate only findings on images that are not known to be unused: with
+    /// `scan --aws --references`, an image nothing references does not fail the gate (its
+    /// findings are still reported). Without reference data every finding counts.
+    #[arg(long)]
+    pub gate_in_use: bool,
+
     /// Exit 0 even when findings are at or above --fail-on (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,

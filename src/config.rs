@@ -23,6 +23,7 @@ pub const FILE_NAME: &str = "amilint.toml";
 struct RawConfig {
     fail_on: Option<Spanned<String>>,
     raise_in_use: Option<Spanned<String>>,
+    gate_in_use: Option<bool>,
     select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     policies: Option<Vec<String>>,
@@ -76,6 +77,8 @@ pub struct Config {
     pub fail_on: Option<Option<Severity>>,
     /// Findings on images something references get this severity raise.
     pub raise_in_use: Option<crate::rules::Raise>,
+    /// Findings on images known to be unused do not count for the gate.
+    pub gate_in_use: bool,
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     /// Policy paths, resolved against the file's folder.
@@ -208,6 +211,7 @@ pub fn parse(
     let mut config = Config {
         path: path.to_path_buf(),
         allow_tag_suppression: raw.allow_tag_suppression.unwrap_or(true),
+        gate_in_use: raw.gate_in_use.unwrap_or(false),
         ..Config::default()
     };
     if let Some(fail_on) = &raw.fail_on {

@@ -62,6 +62,8 @@ pub struct Finding {
     pub fix: Option<crate::remedy::Fix>,
     /// What uses the image (`scan --aws --references`); `None` when unknown.
     pub usage: Option<Arc<Usage>>,
+    /// `gate_in_use`, and the image is known unused: the gate does not count it.
+    pub outside_gate: bool,
 }
 
 /// The resources that reference an image, for every finding on it.
@@ -145,12 +147,13 @@ impl BaselineState {
 }
 
 impl Finding {
-    /// Whether the gate counts it: not suppressed, and new if there is a baseline.
+    /// Whether the gate counts it: not suppressed, new if there is a
+    /// baseline, and (with `gate_in_use`) not on an image known to be unused.
     pub fn counts(&self) -> bool {
         counts(
             self.suppression.is_some(),
             self.baseline == Some(BaselineState::Unchanged),
-        )
+        ) && !self.outside_gate
     }
 }
 
@@ -238,6 +241,8 @@ pub struct Report {
     pub images: Vec<ScannedImage>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
+    /// `gate_in_use`: findings on images known to be unused do not count.
+    pub gate_in_use: bool,
     /// `--asff-account`, `--asff-region`: where Security Hub findings go
     /// when a finding has no live-scan scope of its own.
     pub asff_target: Option<(String, String)>,
@@ -298,6 +303,7 @@ impl Report {
             baseline_absent: None,
             images: Vec::new(),
             fail_on,
+            gate_in_use: false,
             asff_target: None,
             requests: false,
             category: None,

@@ -72,12 +72,22 @@ pub struct ScanPlan {
     pub snapshots: Option<Arc<crate::input::SnapshotIndex>>,
     /// `--raise-in-use` (or the config's): findings on images in use are raised.
     pub raise_in_use: Option<crate::rules::Raise>,
+    /// `--gate-in-use` (or the config's): findings on images known to be
+    /// unused do not count for the gate.
+    pub gate_in_use: bool,
 }
 
 impl ScanPlan {
     /// An empty report of a scan of `inputs` by this plan.
     pub fn report(&self, inputs: Vec<Arc<str>>) -> crate::finding::Report {
-        crate::finding::Report::new(self.settings.now, inputs, self.rules.clone(), self.fail_on)
+        let mut report = crate::finding::Report::new(
+            self.settings.now,
+            inputs,
+            self.rules.clone(),
+            self.fail_on,
+        );
+        report.gate_in_use = self.gate_in_use;
+        report
     }
 
     /// Every report's format: the `--output` files', then standard output's.
@@ -109,6 +119,7 @@ impl ScanPlan {
             live_uris: false,
             snapshots: None,
             raise_in_use: None,
+            gate_in_use: false,
         }
     }
 }
@@ -415,6 +426,7 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
             ),
             None => config.raise_in_use,
         },
+        gate_in_use: args.gate_in_use || config.gate_in_use,
     };
     let keep_images = plan.formats(args.format.0).any(Format::needs_images);
     plan.keep_images = keep_images;

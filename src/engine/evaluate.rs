@@ -139,6 +139,7 @@ pub(super) fn check_image(
                 image_name: image_name.clone(),
                 scope: scope.clone(),
                 usage: usage.clone(),
+                outside_gate: plan.gate_in_use && usage.as_ref().is_some_and(|u| u.total == 0),
                 message: raw.message,
                 location: Location {
                     uri: uri.clone(),

@@ -96,6 +96,7 @@ fn typed(report: &Report) -> v1::Report<'_> {
             inputs: report.inputs.iter().map(|i| Borrowed(&**i)).collect(),
             rules: report.rules.iter().map(|r| Borrowed(r.code)).collect(),
             fail_on: Borrowed(report.fail_on.map_or("never", |s| s.as_str())),
+            gate_in_use: report.gate_in_use,
             scopes: report
                 .scopes
                 .iter()
@@ -257,6 +258,7 @@ pub(crate) mod tests {
             fingerprint: "0123456789abcdef".to_string(),
             fix: None,
             usage: None,
+            outside_gate: false,
         };
         let mut full = plain.clone();
         full.image_name = Some("n\"a\\me\n\u{1}é☃".into());

@@ -178,6 +178,8 @@ struct JsonParts {
     suppressed: usize,
     /// Findings that count for the gate, by severity.
     counting: BTreeMap<Severity, usize>,
+    /// The same, leaving out images known to be unused (for `gate_in_use`).
+    counting_in_use: BTreeMap<Severity, usize>,
 }
 
 impl JsonParts {
@@ -196,6 +198,9 @@ impl JsonParts {
             self.suppressed += usize::from(f.suppression.is_some());
             if f.counts() {
                 *self.counting.entry(f.severity).or_default() += 1;
+                if !f.known_unused() {
+                    *self.counting_in_use.entry(f.severity).or_default() += 1;
+                }
             }
             Ok(())
         })?;
@@ -262,7 +267,14 @@ impl JsonParts {
             suffix: [tail(false), tail(true)],
             rule_ids: Vec::new(),
             incomplete: !merged.errors.is_empty(),
-            failing: crate::finding::fails(&self.counting, fail_on),
+            failing: crate::finding::fails(
+                if merged.scan.gate_in_use {
+                    &self.counting_in_use
+                } else {
+                    &self.counting
+                },
+                fail_on,
+            ),
         }
     }
 }

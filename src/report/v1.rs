@@ -50,6 +50,10 @@ pub struct Scan<'a> {
     pub rules: Vec<Text<'a>>,
     /// A severity, or `never`.
     pub fail_on: Text<'a>,
+    /// Whether findings on images known to be unused count for the gate
+    /// (`gate_in_use`): `false`, every finding counts.
+    #[serde(default)]
+    pub gate_in_use: bool,
     /// Live scans: every account × region and how it ended (empty offline).
     pub scopes: Vec<Scope<'a>>,
     /// Live scans: API operations called (null offline).
@@ -133,6 +137,11 @@ impl Finding<'_> {
             self.suppression.is_some(),
             self.baseline_state.as_deref() == Some("unchanged"),
         )
+    }
+
+    /// Whether its image is known to be unused (`gate_in_use` leaves it out).
+    pub fn known_unused(&self) -> bool {
+        self.usage.as_ref().is_some_and(|u| u.total == 0)
     }
 }
 

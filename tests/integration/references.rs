@@ -227,6 +227,32 @@ fn issue_20_references_are_read_in_batches_and_every_finding_says_what_uses_its_
 }
 
 #[test]
+fn issue_20_the_gate_can_leave_out_images_known_to_be_unused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let images = export(dir.path());
+    let server = fixture_server(&images, &[]);
+    // AMI013 flags only the 23 unused images: with --gate-in-use none counts.
+    let gate = |extra: &[&str]| {
+        let mut args = vec!["--select", "AMI013", "--fail-on", "low"];
+        args.extend_from_slice(extra);
+        live_json(&server, "eu-west-1", &args)
+    };
+    let (code, doc, err) = gate(&["--references", "--gate-in-use"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        doc["findings"].as_array().map(Vec::len),
+        Some(23),
+        "still reported"
+    );
+    assert_eq!(doc["scan"]["gate_in_use"], true);
+    let (code, _, err) = gate(&["--references"]);
+    assert_eq!(code, 1, "without --gate-in-use they count: {err}");
+    // Without reference data nothing is known unused: every finding counts.
+    let (code, _, err) = gate(&["--gate-in-use"]);
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
 fn issue_20_a_failing_reference_call_is_an_error_and_usage_stays_unknown() {
     let dir = tempfile::tempdir().expect("temp dir");
     let images = export(dir.path());
