@@ -3,7 +3,7 @@
 //! comes from (GetImageAncestry, one call an image), on the bounded path the
 //! attribute calls use.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -177,6 +177,8 @@ pub(super) async fn ancestry(
                             source_image_region: e.source_image_region().map(str::to_string),
                             image_owner_alias: e.image_owner_alias().map(str::to_string),
                             creation_date: e.creation_date().and_then(cli_time),
+                            owner_id: None,
+                            name: None,
                         })
                         .collect(),
                 );
@@ -184,8 +186,87 @@ pub(super) async fn ancestry(
             Err(e) => errors.push((id, failure("GetImageAncestry", &e))),
         }
     }
+    if let Err(e) = describe_roots(images, client, scope, progress).await {
+        errors.push((String::new(), e));
+    }
     errors
         .into_iter()
         .map(|(id, e)| (id, e.in_scope(&scope.account_id, &scope.region)))
         .collect()
 }
+
+/// Adds the owner and name of each chain's root (an entry with no source)
+/// from DescribeImages in the root's region (an `image-id` filter, so an
+/// image it cannot see is simply not returned). A root it cannot see keeps
+/// only what GetImageAncestry gave.
+async fn describe_roots(
+    images: &mut [Image],
+    client: &Client,
+    scope: &Scope,
+    progress: &Progress,
+) -> Result<(), FetchError> {
+    let mut by_region: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for chain in images.iter().filter_map(|i| i.ancestry.as_deref()) {
+        let Some((root, before)) = chain.split_last() else {
+            continue;
+        };
+        let (Some(id), None) = (&root.image_id, &root.source_image_id) else {
+            continue;
+        };
+        let region = before
+            .last()
+            .and_then(|e| e.source_image_region.clone())
+            .unwrap_or_else(|| scope.region.clone());
+        by_region.entry(region).or_default().insert(id.clone());
+    }
+    let mut known: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+    for (region, ids) in by_region {
+        let regional = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .region(aws_sdk_ec2::config::Region::new(region))
+                .build(),
+        );
+        let ids: Vec<String> = ids.into_iter().collect();
+        for batch in ids.chunks(ROOT_BATCH) {
+            progress.api_calls.fetch_add(1, Ordering::Relaxed);
+            let out = regional
+                .describe_images()
+                .filters(
+                    aws_sdk_ec2::types::Filter::builder()
+                        .name("image-id")
+                        .set_values(Some(batch.to_vec()))
+                        .build(),
+                )
+                .include_deprecated(true)
+                .include_disabled(true)
+                .send()
+                .await
+                .map_err(|e| failure("DescribeImages (ancestry roots)", &e))?;
+            for image in out.images() {
+                if let Some(id) = image.image_id() {
+                    known.insert(
+                        id.to_string(),
+                        (
+                            image.owner_id().map(str::to_string),
+                            image.name().map(str::to_string),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for chain in images.iter_mut().filter_map(|i| i.ancestry.as_mut()) {
+        if let Some(root) = chain.last_mut()
+            && let Some((owner, name)) = root.image_id.as_ref().and_then(|id| known.get(id))
+        {
+            root.owner_id = owner.clone();
+            root.name = name.clone();
+        }
+    }
+    Ok(())
+}
+
+/// Root images per DescribeImages call (an `image-id` filter's values).
+const ROOT_BATCH: usize = 200;

@@ -296,6 +296,12 @@ pub struct AncestryEntry {
     pub image_owner_alias: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_date: Option<String>,
+    /// The root image's owner and name, which GetImageAncestry does not give:
+    /// amilint adds them from DescribeImages when the root is visible to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// One launch permission: exactly one of the fields is set.

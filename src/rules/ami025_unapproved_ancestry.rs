@@ -7,8 +7,11 @@ declare_rule! {
     /// Flags images whose ancestry (GetImageAncestry: the images it was copied or created
     /// from, `scan --aws --ancestry`, kept as `AmilintAncestry`) does not start from an
     /// approved source: the oldest image of the chain must be owned by one of
-    /// `allowed_root_owner_aliases` (e.g. `amazon`) or match one of `allowed_root_images`
-    /// (image id globs). A chain that stops at an image whose source EC2 no longer knows
+    /// `allowed_root_owners` (account ids, or owner aliases such as `amazon`), or have a
+    /// name matching one of `allowed_root_names`, or an id matching one of
+    /// `allowed_root_images` (globs). The root's owner id and name come from DescribeImages
+    /// (GetImageAncestry gives only an alias): a root amilint cannot see is judged by its
+    /// alias and id alone. A chain that stops at an image whose source EC2 no longer knows
     /// (a deregistered or unshared parent) has no known root and is flagged. Off until
     /// configured; without ancestry data the rule is skipped (the report says so).
     ///
@@ -46,9 +49,13 @@ declare_rule! {
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Options {
-    /// Owner aliases an ancestry may start from (`amazon`, `aws-marketplace`, …).
-    pub allowed_root_owner_aliases: Vec<String>,
-    /// Globs of image ids an ancestry may start from (your golden images).
+    /// Owners an ancestry may start from: account ids, or aliases (`amazon`,
+    /// `aws-marketplace`, …).
+    pub allowed_root_owners: Vec<String>,
+    /// Globs of image names an ancestry may start from (`golden-base-*`).
+    #[serde(deserialize_with = "crate::rules::options::globs")]
+    pub allowed_root_names: Vec<(String, globset::GlobMatcher)>,
+    /// Globs of image ids an ancestry may start from.
     #[serde(deserialize_with = "crate::rules::options::globs")]
     pub allowed_root_images: Vec<(String, globset::GlobMatcher)>,
 }
@@ -58,7 +65,10 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         return;
     };
     let options = cx.options::<Options>();
-    if options.allowed_root_owner_aliases.is_empty() && options.allowed_root_images.is_empty() {
+    if options.allowed_root_owners.is_empty()
+        && options.allowed_root_names.is_empty()
+        && options.allowed_root_images.is_empty()
+    {
         return;
     }
     let last = chain.len() - 1;
@@ -73,20 +83,37 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         );
         return;
     }
-    let by_alias = root
-        .image_owner_alias
-        .as_ref()
-        .is_some_and(|a| options.allowed_root_owner_aliases.contains(a));
+    let by_owner = [&root.image_owner_alias, &root.owner_id]
+        .into_iter()
+        .flatten()
+        .any(|owner| options.allowed_root_owners.contains(owner));
+    let by_name = root.name.as_deref().is_some_and(|name| {
+        options
+            .allowed_root_names
+            .iter()
+            .any(|(_, glob)| glob.is_match(name))
+    });
     let by_id = options
         .allowed_root_images
         .iter()
         .any(|(_, glob)| glob.is_match(root_id));
-    if !by_alias && !by_id {
-        let owner = root
-            .image_owner_alias
-            .as_deref()
-            .map(|a| format!(" (owner alias {a})"))
-            .unwrap_or_default();
+    if !by_owner && !by_name && !by_id {
+        let owner = [
+            root.image_owner_alias
+                .as_deref()
+                .map(|a| format!("owner alias {a}")),
+            root.owner_id.as_deref().map(|o| format!("owner {o}")),
+            root.name.as_deref().map(|n| format!("name {n}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let owner = if owner.is_empty() {
+            String::new()
+        } else {
+            format!(" ({owner})")
+        };
         cx.report(
             ptr!["AmilintAncestry", last],
             format!(

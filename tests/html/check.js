@@ -40,6 +40,15 @@ const { chromium } = require("playwright-core");
   await page.selectOption("#severity", "critical");
   seen.critical = (await rows()).length;
   await page.selectOption("#severity", "");
+  // What uses each image: the card, the filter, the column's sort.
+  seen.inUseCard = (await page.$("#in-use b")) ? Number(await page.textContent("#in-use b")) : null;
+  await page.check("#only-in-use");
+  seen.inUse = await rows();
+  await page.uncheck("#only-in-use");
+  await page.click("th[data-key=in_use]");
+  await page.click("th[data-key=in_use]");
+  seen.mostUsedFirst = (await rows())[0]?.image ?? null;
+  await page.click("th[data-key=severity]"); // back to most severe first
   await page.click("th[data-key=severity]");
   seen.reversedFirst = (await rows())[0]?.severity ?? null;
   await page.click(`#findings tbody tr[data-image="${needle}"] td.image`);

@@ -22,7 +22,10 @@ fn the_html_report_works_in_a_browser() {
         &evil,
         r#"{"Images": [{"ImageId": "ami-e", "Public": true,
             "Name": "</script><img src=x onerror=alert(1)><script>alert(2)</script>",
-            "Tags": [{"Key": "amilint:ignore", "Value": "AMI002"}]}]}"#,
+            "Tags": [{"Key": "amilint:ignore", "Value": "AMI002"}],
+            "AmilintReferences": [
+              {"ResourceType": "ec2:Instance", "Arn": "arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0"},
+              {"ResourceType": "ec2:LaunchTemplate", "Arn": "arn:aws:ec2:eu-west-1:111122223333:launch-template/lt-0123456789abcdef0\"><img src=x>"}]}]}"#,
     )
     .expect("write");
     let html = dir.path().join("report.html");
@@ -130,6 +133,17 @@ fn the_html_report_works_in_a_browser() {
         .filter(|f| f["severity"] == "critical")
         .count();
     assert_eq!(seen["critical"].as_u64(), Some(critical as u64));
+    // Issue 20: the image in use (ami-e) is counted, filtered and sorted on.
+    let in_use = findings
+        .iter()
+        .filter(|f| f["usage"]["total"].as_u64().unwrap_or(0) > 0)
+        .count();
+    assert!(in_use > 0);
+    assert_eq!(seen["inUseCard"].as_u64(), Some(in_use as u64));
+    let rows = seen["inUse"].as_array().expect("in-use rows");
+    assert_eq!(rows.len(), in_use);
+    assert!(rows.iter().all(|r| r["image"] == "ami-e"));
+    assert_eq!(seen["mostUsedFirst"], "ami-e", "sorted by use, most first");
 
     assert!(
         seen["detailHeading"]

@@ -256,22 +256,35 @@ fn issue_20_the_gate_can_leave_out_images_known_to_be_unused() {
 fn issue_20_a_failing_reference_call_is_an_error_and_usage_stays_unknown() {
     let dir = tempfile::tempdir().expect("temp dir");
     let images = export(dir.path());
-    let server = fixture_server(&images, &["--fail-action", "DescribeImageReferences"]);
+    // The call fails in one region of two: that scope's images have no
+    // usage (unknown, never zero); the other scope's have theirs.
+    let server = fixture_server(
+        &images,
+        &["--fail-action", "DescribeImageReferences@us-east-1"],
+    );
     let (code, doc, err) = live_json(
         &server,
-        "eu-west-1",
+        "eu-west-1,us-east-1",
         &["--references", "--select", "AMI001"],
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("DescribeImageReferences"), "{err}");
     assert!(
+        err.contains("us-east-1") && err.contains("DescribeImageReferences"),
+        "{err}"
+    );
+    let usage_by_region = |region: &str| -> Vec<Value> {
         doc["findings"]
             .as_array()
             .expect("findings")
             .iter()
-            .all(|f| f["usage"].is_null()),
-        "unknown, never zero"
-    );
+            .filter(|f| f["region"] == region)
+            .map(|f| f["usage"].clone())
+            .collect()
+    };
+    let failed = usage_by_region("us-east-1");
+    assert!(!failed.is_empty() && failed.iter().all(Value::is_null));
+    let fine = usage_by_region("eu-west-1");
+    assert!(!fine.is_empty() && fine.iter().all(|u| u["total"].is_u64()));
 }
 
 #[test]
@@ -281,7 +294,7 @@ fn issue_20_ancestries_of_one_to_five_images_and_a_missing_parent() {
     let config = dir.path().join("amilint.toml");
     std::fs::write(
         &config,
-        "[rules.AMI025]\nallowed_root_owner_aliases = [\"amazon\"]\n",
+        "[rules.AMI025]\nallowed_root_owners = [\"amazon\"]\n",
     )
     .expect("config");
     let server = fixture_server(&images, &[]);
@@ -339,5 +352,76 @@ fn issue_20_ancestries_of_one_to_five_images_and_a_missing_parent() {
     assert_eq!(
         crate::common::finding_keys(&offline.to_string()),
         crate::common::finding_keys(&doc.to_string())
+    );
+}
+
+#[test]
+fn issue_20_ancestry_roots_are_judged_by_owner_and_name_from_describe_images() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chain = |me: &str, root: &str| {
+        json!([
+            {"CreationDate": "2026-01-01T00:00:00.000Z", "ImageId": me, "SourceImageId": root, "SourceImageRegion": "eu-west-1"},
+            {"CreationDate": "2025-01-01T00:00:00.000Z", "ImageId": root}
+        ])
+    };
+    let image = |id: &str, name: &str, owner: &str, ancestry: Option<Value>| {
+        let mut image =
+            json!({"ImageId": id, "Name": name, "OwnerId": owner, "State": "available"});
+        if let Some(chain) = ancestry {
+            image["AmilintAncestry"] = chain;
+        }
+        image
+    };
+    let images = json!({"Images": [
+        image("ami-0aaaaaaaaaaaaaaa1", "app-1", "111122223333", Some(chain("ami-0aaaaaaaaaaaaaaa1", "ami-0ffffffffffffff01"))),
+        image("ami-0aaaaaaaaaaaaaaa2", "app-2", "111122223333", Some(chain("ami-0aaaaaaaaaaaaaaa2", "ami-0ffffffffffffff02"))),
+        image("ami-0ffffffffffffff01", "golden-base-2026", "999988887777", None),
+        image("ami-0ffffffffffffff02", "hand-made", "444455556666", None),
+    ]});
+    let path = dir.path().join("images.json");
+    std::fs::write(&path, images.to_string()).expect("write");
+    let server = fixture_server(path.to_str().expect("utf-8"), &[]);
+    let flagged = |toml: &str| {
+        let config = dir.path().join("amilint.toml");
+        std::fs::write(&config, toml).expect("config");
+        let (_, doc, err) = live_json(
+            &server,
+            "eu-west-1",
+            &[
+                "--ancestry",
+                "--select",
+                "AMI025",
+                "--config",
+                config.to_str().expect("utf-8"),
+            ],
+        );
+        let found: BTreeMap<String, String> = doc["findings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{err}"))
+            .iter()
+            .map(|f| {
+                (
+                    f["image_id"].as_str().unwrap_or_default().to_string(),
+                    f["message"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        found
+    };
+    let by_name = flagged("[rules.AMI025]\nallowed_root_names = [\"golden-*\"]\n");
+    assert!(
+        !by_name.contains_key("ami-0aaaaaaaaaaaaaaa1"),
+        "{by_name:?}"
+    );
+    assert!(
+        by_name["ami-0aaaaaaaaaaaaaaa2"].contains("(owner 444455556666, name hand-made)"),
+        "{by_name:?}"
+    );
+    let by_owner =
+        flagged("[rules.AMI025]\nallowed_root_owners = [\"999988887777\", \"444455556666\"]\n");
+    assert!(
+        !by_owner.contains_key("ami-0aaaaaaaaaaaaaaa1")
+            && !by_owner.contains_key("ami-0aaaaaaaaaaaaaaa2"),
+        "{by_owner:?}"
     );
 }

@@ -186,6 +186,7 @@ class State:
             doc = json.load(f)
         self.images = doc["Images"] if isinstance(doc, dict) else doc
         self.by_id = {i.get("ImageId"): i for i in self.images}
+        self.xml = {}
         # Snapshots: describe-snapshots items by id; their create-volume
         # permissions (describe-snapshot-attribute answers) kept beside them.
         self.snapshots = {}
@@ -229,6 +230,13 @@ class State:
             "error500": opts.error500_first,
             "truncate": opts.truncate_first,
         }
+
+    def image_xml(self, image):
+        with self.lock:
+            key = id(image)
+            if key not in self.xml:
+                self.xml[key] = to_xml(image)
+            return self.xml[key]
 
     def count(self, key):
         with self.lock:
@@ -310,7 +318,7 @@ class Handler(BaseHTTPRequestHandler):
             if used >= opts.expire_after:
                 self.reply(400, ec2_error("ExpiredToken", "The security token included in the request is expired"))
                 return
-        if action in opts.fail_action:
+        if action in opts.fail_action or f"{action}@{region}" in opts.fail_action:
             self.reply(403, ec2_error("UnauthorizedOperation",
                                       f"You are not authorized to perform this operation (ec2:{action})."))
             return
@@ -410,6 +418,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(412, ec2_error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
                 return
             result = CHANGES[action](image, params, dry_run=False)
+            self.state.xml.pop(id(image), None)
             self.state.changes.append({"action": action, "image": image_id, "params": params})
         self.reply(200, f'<{action}Response xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
                         f"<return>{escape(result)}</return></{action}Response>")
@@ -441,6 +450,12 @@ class Handler(BaseHTTPRequestHandler):
     def describe_images(self, params, region):
         ids = [v for k, v in params.items() if k.startswith("ImageId.")]
         images = [i for i in self.state.images if not ids or i.get("ImageId") in ids]
+        # The `image-id` filter: only those, and an unknown id is no error.
+        for key, name in params.items():
+            m = re.fullmatch(r"Filter\.(\d+)\.Name", key)
+            if m and name == "image-id":
+                wanted = {v for k, v in params.items() if re.fullmatch(rf"Filter\.{m.group(1)}\.Value\.\d+", k)}
+                images = [i for i in images if i.get("ImageId") in wanted]
         missing = [i for i in ids if i not in {img.get("ImageId") for img in images}]
         if missing:
             self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{missing[0]}]' does not exist"))
@@ -457,7 +472,8 @@ class Handler(BaseHTTPRequestHandler):
         if region in opts.circle_region:
             # Fault: the first page again, with a fresh token each time.
             page, token = images[:size], f"<nextToken>circle-{uuid.uuid4()}</nextToken>"
-        items = to_xml(page)
+        # Each image's XML is made once (changes made by `fix` drop it).
+        items = "".join(f"<item>{self.state.image_xml(i)}</item>" for i in page)
         if region in opts.no_id_region and len(page) > 1:
             # Fault: the second image has no imageId element.
             second = to_xml(page[1:2])
@@ -511,6 +527,9 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{image_id}]' does not exist"))
             return
         entries = image.get("AmilintAncestry") or [{"ImageId": image_id, "CreationDate": image.get("CreationDate")}]
+        # Only GetImageAncestry's members (a saved scan adds the root's OwnerId and Name).
+        members = ("CreationDate", "ImageId", "ImageOwnerAlias", "SourceImageId", "SourceImageRegion")
+        entries = [{k: v for k, v in e.items() if k in members} for e in entries]
         self.reply(200, f'<?xml version="1.0" encoding="UTF-8"?>\n<GetImageAncestryResponse xmlns="{EC2_NS}">'
                         f"<requestId>{uuid.uuid4()}</requestId><imageAncestryEntrySet>{to_xml(entries)}"
                         f"</imageAncestryEntrySet></GetImageAncestryResponse>")
@@ -627,7 +646,8 @@ def main():
     ap.add_argument("--deny-action", action="append", default=[],
                     help="answer this EC2 action (ModifyImageAttribute, …) with UnauthorizedOperation")
     ap.add_argument("--fail-action", action="append", default=[],
-                    help="answer every call of this EC2 action (DescribeSnapshots, …) with UnauthorizedOperation")
+                    help="answer every call of this EC2 action (DescribeSnapshots, …) with UnauthorizedOperation; "
+                         "ACTION@REGION: only in that region")
     ap.add_argument("--expire-after", type=int, default=None,
                     help="assumed-role credentials expire after this many EC2 calls (ExpiredToken)")
     opts = ap.parse_args()
