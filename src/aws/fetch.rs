@@ -277,6 +277,7 @@ async fn fetch_scope(
     let mut seen_tokens = std::collections::HashSet::new();
     // DescribeImages lists an image once: a second time means a server that
     // pages in circles with fresh tokens.
+    let mut reference_calls = JoinSet::new();
     let mut seen_ids = std::collections::HashSet::new();
     let mut pages = 0usize;
     let fail = |scope: Scope, reason: FetchError| ScopeResult {
@@ -370,6 +371,13 @@ async fn fetch_scope(
         progress
             .images
             .fetch_add(page.images().len() as u64, Ordering::Relaxed);
+        if opts.references {
+            // A page's references are asked for while the next page comes.
+            let ids = images[images.len() - page.images().len()..]
+                .iter()
+                .map(|i| i.id().to_string());
+            usage::ask_references(ids, client, attribute_limit, &mut reference_calls);
+        }
         if next_token.is_none() {
             break;
         }
@@ -445,7 +453,7 @@ async fn fetch_scope(
         Vec::new()
     };
     if opts.references {
-        let failed = usage::references(&mut images, client, &scope, progress, attribute_limit);
+        let failed = usage::references(&mut images, reference_calls, &scope, progress);
         snapshot_errors.extend(failed.await);
     }
     if opts.ancestry {

@@ -25,17 +25,22 @@ pub const BATCH: usize = 10;
 /// never ends.
 const MAX_PAGES: u64 = 10_000;
 
-/// Gives every image its references (`[]` when nothing uses it). Images of
-/// a batch whose call failed keep none (unknown), and the failure is returned.
-pub(super) async fn references(
-    images: &mut [Image],
+/// The reference calls of a scope in flight: each gives its batch of image
+/// ids, the pages it took, and what it found.
+pub(super) type ReferenceCalls = JoinSet<(
+    Vec<String>,
+    (u64, Result<Vec<(String, ImageReference)>, FetchError>),
+)>;
+
+/// Starts DescribeImageReferences for `ids`, `BATCH` a call, on the
+/// attribute path's limit (called per page, so they overlap the listing).
+pub(super) fn ask_references(
+    ids: impl Iterator<Item = String>,
     client: &Client,
-    scope: &Scope,
-    progress: &Progress,
     limit: &Arc<Semaphore>,
-) -> Vec<FetchError> {
-    let ids: Vec<String> = images.iter().map(|i| i.id().to_string()).collect();
-    let mut calls = JoinSet::new();
+    calls: &mut ReferenceCalls,
+) {
+    let ids: Vec<String> = ids.collect();
     for batch in ids.chunks(BATCH) {
         let (client, limit, batch) = (client.clone(), limit.clone(), batch.to_vec());
         calls.spawn(async move {
@@ -44,6 +49,17 @@ pub(super) async fn references(
             (batch, out)
         });
     }
+}
+
+/// Gives every image its references (`[]` when nothing uses it), once the
+/// calls have ended. Images of a batch whose call failed keep none
+/// (unknown), and the failure is returned.
+pub(super) async fn references(
+    images: &mut [Image],
+    mut calls: ReferenceCalls,
+    scope: &Scope,
+    progress: &Progress,
+) -> Vec<FetchError> {
     let mut found: BTreeMap<String, Vec<ImageReference>> = BTreeMap::new();
     let mut errors = Vec::new();
     while let Some(joined) = calls.join_next().await {
