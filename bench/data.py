@@ -129,3 +129,16 @@ def fake_aws_env():
                 AWS_SECRET_ACCESS_KEY="bench", AWS_CONFIG_FILE=os.path.join(home, "config"),
                 AWS_SHARED_CREDENTIALS_FILE=os.path.join(home, "credentials"),
                 AWS_EC2_METADATA_DISABLED="true")
+
+
+def stats(port):
+    """The fixture endpoint's requests counted, by "ACTION REGION"."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats") as r:
+        return json.load(r)
+
+
+def calls(snapshot, action):
+    """Requests of `action` in a stats snapshot, in every region."""
+    return sum(n for key, n in snapshot.items() if key.split()[0] == action)

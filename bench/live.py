@@ -20,27 +20,18 @@ and XML parsing cost enough CPU to show (1.23 against 1.11 here).
 """
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import time
-import urllib.request
 
-from data import data_file, fake_aws_env, fixture_server
+from data import calls, data_file, fake_aws_env, fixture_server, stats
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
 
-def stats(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats") as r:
-        return json.load(r)
 
-
-def calls(snapshot, action):
-    """Requests of `action` in a /__stats snapshot (keys are "ACTION REGION")."""
-    return sum(n for key, n in snapshot.items() if key.split()[0] == action)
 
 
 def main():

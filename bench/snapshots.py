@@ -26,28 +26,21 @@ release without the SDK.
 """
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 
-from data import data_file, fake_aws_env, fixture_server, owned_images, snapshots_for
+from data import (calls, data_file, fake_aws_env, fixture_server, owned_images, snapshots_for,
+                  stats)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 NOW = "2026-11-22T00:00:00Z"
 
 
-def stats(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats") as r:
-        return json.load(r)
 
-
-def calls(snapshot, action):
-    return sum(n for key, n in snapshot.items() if key.split()[0] == action)
 
 
 def ceil_div(a, b):

@@ -22,9 +22,8 @@ import os
 import statistics
 import subprocess
 import time
-import urllib.request
 
-from data import ROOT, fake_aws_env, fixture_server
+from data import ROOT, calls, fake_aws_env, fixture_server, stats
 
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 
@@ -59,13 +58,7 @@ def images_file(n):
     return path
 
 
-def stats(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats") as r:
-        return json.load(r)
 
-
-def calls(snapshot, action):
-    return sum(n for key, n in snapshot.items() if key.split()[0] == action)
 
 
 def main():

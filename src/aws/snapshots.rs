@@ -14,7 +14,7 @@ use aws_sdk_ec2::types::{Filter, SnapshotAttributeName};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::connect::{Progress, failure};
+use super::connect::{Progress, every_page, failure};
 use super::fetch::Scope;
 use crate::error::FetchError;
 use crate::model::{CreateVolumePermission, Image, SnapshotFacts, SnapshotStatus};
@@ -25,7 +25,7 @@ pub const BATCH: usize = 200;
 
 /// The most pages one batch may take before it is taken for a list that
 /// never ends.
-const MAX_PAGES: usize = 1_000;
+const MAX_PAGES: u64 = 1_000;
 
 /// Gives every EBS mapping of `images` what was learnt of its snapshot.
 /// Returns the calls that failed; the snapshots they asked about keep no
@@ -172,16 +172,7 @@ async fn describe(
     client: &Client,
     ids: &[String],
 ) -> (u64, Result<Vec<(String, SnapshotFacts)>, FetchError>) {
-    let mut found = Vec::new();
-    let mut next_token: Option<String> = None;
-    let mut seen_tokens = HashSet::new();
-    let mut pages = 0u64;
-    loop {
-        pages += 1;
-        if pages as usize > MAX_PAGES {
-            let why = format!("more than {MAX_PAGES} pages for {} ids: stopped", ids.len());
-            return (pages - 1, Err(FetchError::new("DescribeSnapshots", why)));
-        }
+    every_page("DescribeSnapshots", MAX_PAGES, |token| async move {
         let page = client
             .describe_snapshots()
             .filters(
@@ -191,18 +182,15 @@ async fn describe(
                     .build(),
             )
             .max_results(1000)
-            .set_next_token(next_token.take())
+            .set_next_token(token)
             .send()
-            .await;
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => return (pages, Err(failure("DescribeSnapshots", &e))),
-        };
-        for s in page.snapshots() {
-            let Some(id) = s.snapshot_id() else { continue };
-            found.push((
-                id.to_string(),
-                SnapshotFacts {
+            .await
+            .map_err(|e| failure("DescribeSnapshots", &e))?;
+        let found = page
+            .snapshots()
+            .iter()
+            .filter_map(|s| {
+                let facts = SnapshotFacts {
                     status: SnapshotStatus::Found,
                     owner_id: s.owner_id().map(str::to_string),
                     encrypted: s.encrypted(),
@@ -211,18 +199,11 @@ async fn describe(
                     state: s.state().map(|v| v.as_str().to_string()),
                     create_volume_permissions: None,
                     origin: None,
-                },
-            ));
-        }
-        match page.next_token() {
-            Some(token) if !token.is_empty() => {
-                if !seen_tokens.insert(token.to_string()) {
-                    let why = format!("page {pages} returned a NextToken already seen: stopped");
-                    return (pages, Err(FetchError::new("DescribeSnapshots", why)));
-                }
-                next_token = Some(token.to_string());
-            }
-            _ => return (pages, Ok(found)),
-        }
-    }
+                };
+                Some((s.snapshot_id()?.to_string(), facts))
+            })
+            .collect();
+        Ok((found, page.next_token().map(str::to_string)))
+    })
+    .await
 }

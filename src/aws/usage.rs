@@ -3,7 +3,7 @@
 //! comes from (GetImageAncestry, one call an image), on the bounded path the
 //! attribute calls use.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -11,7 +11,7 @@ use aws_sdk_ec2::Client;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::connect::{Progress, failure};
+use super::connect::{Progress, every_page, failure};
 use super::convert::cli_time;
 use super::fetch::Scope;
 use crate::error::FetchError;
@@ -101,55 +101,33 @@ async fn describe_references(
     client: &Client,
     ids: &[String],
 ) -> (u64, Result<Vec<(String, ImageReference)>, FetchError>) {
-    let mut found = Vec::new();
-    let mut next_token: Option<String> = None;
-    let mut seen_tokens = HashSet::new();
-    let mut pages = 0;
-    loop {
-        pages += 1;
-        if pages > MAX_PAGES {
-            let why = format!("more than {MAX_PAGES} pages: stopped");
-            return (
-                pages - 1,
-                Err(FetchError::new("DescribeImageReferences", why)),
-            );
-        }
+    every_page("DescribeImageReferences", MAX_PAGES, |token| async move {
         let page = client
             .describe_image_references()
             .set_image_ids(Some(ids.to_vec()))
             .include_all_resource_types(true)
             .max_results(1000)
-            .set_next_token(next_token.take())
+            .set_next_token(token)
             .send()
-            .await;
-        let page = match page {
-            Ok(page) => page,
-            Err(e) => return (pages, Err(failure("DescribeImageReferences", &e))),
-        };
-        for r in page.image_references() {
-            let Some(id) = r.image_id() else { continue };
-            found.push((
-                id.to_string(),
-                ImageReference {
+            .await
+            .map_err(|e| failure("DescribeImageReferences", &e))?;
+        let found = page
+            .image_references()
+            .iter()
+            .filter_map(|r| {
+                let reference = ImageReference {
                     resource_type: r
                         .resource_type()
                         .map(|t| t.as_str().to_string())
                         .unwrap_or_default(),
                     arn: r.arn().unwrap_or_default().to_string(),
-                },
-            ));
-        }
-        match page.next_token() {
-            Some(token) if !token.is_empty() => {
-                if !seen_tokens.insert(token.to_string()) {
-                    let why = format!("page {pages} returned a NextToken already seen: stopped");
-                    return (pages, Err(FetchError::new("DescribeImageReferences", why)));
-                }
-                next_token = Some(token.to_string());
-            }
-            _ => return (pages, Ok(found)),
-        }
-    }
+                };
+                Some((r.image_id()?.to_string(), reference))
+            })
+            .collect();
+        Ok((found, page.next_token().map(str::to_string)))
+    })
+    .await
 }
 
 /// Gives every image its ancestry (GetImageAncestry). An image whose call

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::common::servers::{Server, fixture_server};
+use crate::common::servers::fixture_server;
 use crate::live::live_json;
 
 const KINDS: [(&str, &str); 5] = [
@@ -89,17 +89,6 @@ fn export(dir: &std::path::Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-fn calls(server: &Server, action: &str) -> u64 {
-    server
-        .stats()
-        .as_object()
-        .expect("stats")
-        .iter()
-        .filter(|(k, _)| k.split(' ').next() == Some(action))
-        .map(|(_, v)| v.as_u64().unwrap_or_default())
-        .sum()
-}
-
 /// The findings of `doc` by image: (rule, severity, usage).
 fn by_image(doc: &Value) -> BTreeMap<String, Vec<(String, String, Value)>> {
     let mut out: BTreeMap<String, Vec<(String, String, Value)>> = BTreeMap::new();
@@ -134,7 +123,7 @@ fn issue_20_references_are_read_in_batches_and_every_finding_says_what_uses_its_
     assert_eq!(code, 1, "{err}");
     // 25 images, 10 a call: 3 batches; the first batch's 1,001 references take 11 pages of 100.
     assert_eq!(
-        calls(&server, "DescribeImageReferences"),
+        server.calls("DescribeImageReferences"),
         11 + 1 + 1,
         "{}",
         server.stats()
@@ -313,7 +302,7 @@ fn issue_20_ancestries_of_one_to_five_images_and_a_missing_parent() {
         ],
     );
     assert_eq!(code, 1, "{err}");
-    assert_eq!(calls(&server, "GetImageAncestry"), 25);
+    assert_eq!(server.calls("GetImageAncestry"), 25);
     let flagged: BTreeMap<String, String> = doc["findings"]
         .as_array()
         .expect("findings")

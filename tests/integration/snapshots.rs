@@ -442,18 +442,6 @@ fn live(server: &Server, extra: &[&str]) -> (i32, Value, String) {
     crate::live::live_json(server, "eu-west-1", &args)
 }
 
-/// Calls the endpoint counted for `action` (any region).
-fn calls(server: &Server, action: &str) -> u64 {
-    server
-        .stats()
-        .as_object()
-        .expect("stats")
-        .iter()
-        .filter(|(k, _)| k.split(' ').next() == Some(action))
-        .map(|(_, v)| v.as_u64().unwrap_or_default())
-        .sum()
-}
-
 #[test]
 fn issue_18_live_snapshots_equal_the_saved_export_and_the_snapshot_files() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -484,8 +472,8 @@ fn issue_18_live_snapshots_equal_the_saved_export_and_the_snapshot_files() {
     }
     // Calls: one page per visible snapshot (page size 1) plus the last, and
     // one attribute call per snapshot the account owns; counted in the report.
-    let describe = calls(&server, "DescribeSnapshots");
-    let attribute = calls(&server, "DescribeSnapshotAttribute");
+    let describe = server.calls("DescribeSnapshots");
+    let attribute = server.calls("DescribeSnapshotAttribute");
     assert_eq!((describe, attribute), (2, 2), "{}", server.stats());
     let all: u64 = server
         .stats()

@@ -35,6 +35,17 @@ impl Server {
         self.get("/__stats")
     }
 
+    /// The fixture server's requests of `action`, in every region.
+    pub fn calls(&self, action: &str) -> u64 {
+        self.stats()
+            .as_object()
+            .expect("stats")
+            .iter()
+            .filter(|(k, _)| k.split(' ').next() == Some(action))
+            .map(|(_, v)| v.as_u64().unwrap_or_default())
+            .sum()
+    }
+
     /// The fixture server's JSON answer to `GET path`.
     pub fn get(&self, path: &str) -> Value {
         let out = Command::new("python3")
