@@ -69,7 +69,7 @@ pub struct ScopeResult {
     pub attribute_errors: Vec<(String, FetchError)>,
     /// Snapshot and reference calls that failed: what they asked about has
     /// no data (the rules that need it are skipped, and say so).
-    pub snapshot_errors: Vec<FetchError>,
+    pub enrichment_errors: Vec<FetchError>,
 }
 
 /// The most DescribeImages pages one scope may take (1,000 images a page on
@@ -136,7 +136,7 @@ pub async fn fetch(
                             },
                             outcome: Err(error),
                             attribute_errors: Vec::new(),
-                            snapshot_errors: Vec::new(),
+                            enrichment_errors: Vec::new(),
                         });
                         continue;
                     }
@@ -176,7 +176,7 @@ pub async fn fetch(
                         scope,
                         outcome: Err(reason),
                         attribute_errors: Vec::new(),
-                        snapshot_errors: Vec::new(),
+                        enrichment_errors: Vec::new(),
                     },
                     &mut order,
                 );
@@ -197,7 +197,7 @@ pub async fn fetch(
                             scope,
                             outcome,
                             attribute_errors: Vec::new(),
-                            snapshot_errors: Vec::new(),
+                            enrichment_errors: Vec::new(),
                         },
                         &mut order,
                     );
@@ -284,7 +284,7 @@ async fn fetch_scope(
         outcome: Err(reason.in_scope(&scope.account_id, &scope.region)),
         scope,
         attribute_errors: Vec::new(),
-        snapshot_errors: Vec::new(),
+        enrichment_errors: Vec::new(),
     };
     loop {
         pages += 1;
@@ -447,14 +447,14 @@ async fn fetch_scope(
             (id, why.in_scope(&scope.account_id, &scope.region))
         }));
     }
-    let mut snapshot_errors = if opts.snapshots {
+    let mut enrichment_errors = if opts.snapshots {
         snapshots::fetch(&mut images, client, &scope, progress, attribute_limit).await
     } else {
         Vec::new()
     };
     if opts.references {
         let failed = usage::references(&mut images, reference_calls, &scope, progress);
-        snapshot_errors.extend(failed.await);
+        enrichment_errors.extend(failed.await);
     }
     if opts.ancestry {
         let failed = usage::ancestry(&mut images, client, &scope, progress, attribute_limit);
@@ -464,7 +464,7 @@ async fn fetch_scope(
         scope,
         outcome: Ok(images),
         attribute_errors,
-        snapshot_errors,
+        enrichment_errors,
     }
 }
 

@@ -111,7 +111,7 @@ fn record(scope: &ScopeResult, origin: &mut Origin) {
     if let Err(reason) = &scope.outcome {
         origin.errors.push(fetch_error(reason.to_string(), None));
     }
-    for reason in &scope.snapshot_errors {
+    for reason in &scope.enrichment_errors {
         origin.errors.push(fetch_error(reason.to_string(), None));
     }
     for (id, reason) in &scope.attribute_errors {
