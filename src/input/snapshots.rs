@@ -208,8 +208,7 @@ impl SnapshotIndex {
             });
             let mut failed = None;
             for batch in rx {
-                let added = parse_batch(&batch.bytes, &batch.items, file, name)
-                    .and_then(|parsed| self.add(parsed));
+                let added = self.add(parse_batch(&batch.bytes, &batch.items, file, name));
                 if let Err(e) = added {
                     failed = Some(e);
                     break; // dropping the receiver stops the reader
@@ -250,7 +249,7 @@ impl SnapshotIndex {
         (id != NONE).then(|| self.texts[id as usize].to_string())
     }
 
-    fn add(&mut self, parsed: Vec<Parsed>) -> Result<(), InputError> {
+    fn add(&mut self, parsed: Vec<Result<Parsed, InputError>>) -> Result<(), InputError> {
         for p in parsed {
             let Parsed {
                 item,
@@ -258,7 +257,7 @@ impl SnapshotIndex {
                 at,
                 kms_key_line,
                 permission_lines,
-            } = p;
+            } = p?;
             let described = item.describes().then(|| Described {
                 owner_id: self.intern(item.owner_id),
                 encrypted: item.encrypted,
@@ -371,13 +370,15 @@ impl SnapshotIndex {
     }
 }
 
-/// Parses one batch of items in parallel, in order.
+/// Parses one batch of items in parallel; each item's outcome, in order (so
+/// that the first error, of parsing or of adding, is the first in the file
+/// however the items were batched).
 fn parse_batch(
     bytes: &[u8],
     items: &[(usize, u64, u64)],
     file: u32,
     name: &str,
-) -> Result<Vec<Parsed>, InputError> {
+) -> Vec<Result<Parsed, InputError>> {
     (0..items.len())
         .into_par_iter()
         .map(|i| {

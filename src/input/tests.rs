@@ -429,4 +429,28 @@ fn issue_18_bad_snapshot_files_are_errors_at_their_line_and_column() {
         let err = read(&text).expect_err(&text);
         assert!(err.starts_with(expected), "{text}\n→ {err}");
     }
+    // The first error in the file wins, however the items fall into batches:
+    // a snapshot given twice (line 4) before a bad type (line 5).
+    let text = format!(
+        "{{\"Snapshots\": [\n{ok},\n{},\n{ok},\n{}]}}",
+        item("snap-0123456789abcdef1", ""),
+        item("snap-0123456789abcdef2", ", \"Encrypted\": \"yes\"")
+    );
+    for chunk in [1, 16, 64, ReadConfig::default().chunk] {
+        let mut index = super::SnapshotIndex::default();
+        let config = ReadConfig {
+            chunk,
+            ..ReadConfig::default()
+        };
+        let err = index
+            .read_stream(text.as_bytes(), Arc::from("s.json"), "s.json", config)
+            .expect_err("bad")
+            .to_string();
+        assert!(
+            err.starts_with(
+                "s.json:4:1: snapshot snap-0123456789abcdef0 has a describe-snapshots item twice"
+            ),
+            "chunk {chunk}: {err}"
+        );
+    }
 }
