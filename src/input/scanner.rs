@@ -273,6 +273,11 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// The stream, for a look past where the scan stopped.
+    pub(crate) fn into_reader(self) -> R {
+        self.reader
+    }
+
     /// The whole stream: documents back to back, separated by whitespace.
     pub(crate) fn documents(&mut self, emit: &mut Emit<'_>) -> Result<(), InputError> {
         let mut documents = 0;

@@ -169,7 +169,8 @@ pub(crate) fn scan_stream(
         source,
     };
     let (head, raw) = sniff(raw, 2).map_err(io_err)?;
-    let reader: Box<dyn Read> = if head.starts_with(&[0x1f, 0x8b]) {
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read> = if gzip {
         let compressed = BufReader::with_capacity(config.chunk.max(64), raw);
         Box::new(flate2::read::MultiGzDecoder::new(compressed))
     } else {
@@ -182,8 +183,22 @@ pub(crate) fn scan_stream(
         Box::new(reader)
     };
     let mut scanner = Scanner::new(reader, name.to_string(), config);
-    scanner.documents(&mut sink)
+    let scanned = scanner.documents(&mut sink);
+    if scanned.is_err() && gzip {
+        // A corrupt gzip stream may yield a few garbage bytes before the
+        // decoder notices, depending on how much it was given per read: when
+        // the stream breaks just past where the scan stopped, the broken
+        // stream is the error, whatever the read sizes.
+        let mut rest = scanner.into_reader().take(GZIP_LOOKAHEAD);
+        if let Err(source) = io::copy(&mut rest, &mut io::sink()) {
+            return Err(io_err(source));
+        }
+    }
+    scanned
 }
+
+/// How far past a scan error a gzip stream is read to see whether it is corrupt.
+const GZIP_LOOKAHEAD: u64 = 64 << 10;
 
 /// The first `n` bytes of `raw` (fewer only at its end), read however short
 /// its reads are, and a reader of the whole stream, those bytes included.

@@ -454,3 +454,24 @@ fn issue_18_bad_snapshot_files_are_errors_at_their_line_and_column() {
         );
     }
 }
+
+#[test]
+fn a_corrupt_gzip_stream_is_the_error_whatever_the_read_sizes() {
+    // Found by the reader fuzz target: read 3 bytes at a time, the decoder
+    // gave a byte before it noticed the corrupt stream, and the error was
+    // that byte's ("expected a describe-images document"), not the stream's.
+    let data: &[u8] = &[
+        0x1f, 0x8b, 0x08, 0x08, 0x20, 0x20, 0x42, 0xe2, 0x98, 0x00, 0x4e, 0x3e, 0xb9, 0x14, 0x02,
+        0x00, 0x22, 0x22, 0x65, 0x22, 0x22, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b,
+        0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x7b, 0x02, 0x00, 0x7b, 0x7b,
+        0x7b, 0x7b, 0x7b, 0x7b, 0x20, 0x21, 0x7b, 0x7b, 0x7b,
+    ];
+    let whole = scan_with(data, ReadConfig::default()).expect_err("corrupt");
+    let config = ReadConfig {
+        chunk: 22,
+        ..ReadConfig::default()
+    };
+    let trickled = scan_with(ShortReads::new(data, 3), config).expect_err("corrupt");
+    assert_eq!(whole, trickled);
+    assert!(whole.contains("corrupt deflate stream"), "{whole}");
+}
