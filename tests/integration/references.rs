@@ -157,9 +157,18 @@ fn issue_20_references_are_read_in_batches_and_every_finding_says_what_uses_its_
     );
     assert_eq!(doc["scan"]["api_calls"], 1 + 1 + 13);
     // Text says it on the image's line; SARIF in the result's properties.
+    // One run: text on stdout, SARIF, Markdown and HTML to files.
     let url = server.url();
-    let sarif = dir.path().join("r.sarif");
-    let sarif_arg = format!("sarif={}", sarif.display());
+    let (sarif, md, html) = (
+        dir.path().join("r.sarif"),
+        dir.path().join("r.md"),
+        dir.path().join("r.html"),
+    );
+    let outputs = [
+        format!("sarif={}", sarif.display()),
+        format!("markdown={}", md.display()),
+        format!("html={}", html.display()),
+    ];
     let (_, out, _) = crate::common::servers::amilint_live(&[
         "scan",
         "--aws",
@@ -171,7 +180,11 @@ fn issue_20_references_are_read_in_batches_and_every_finding_says_what_uses_its_
         "--select",
         "AMI001",
         "-o",
-        &sarif_arg,
+        &outputs[0],
+        "-o",
+        &outputs[1],
+        "-o",
+        &outputs[2],
     ]);
     assert!(
         out.contains("(in use: 200 ec2:Instance, 200 ec2:LaunchTemplate, 200 imagebuilder:ContainerRecipe, 200 imagebuilder:ImageRecipe, 200 ssm:Parameter)"),
@@ -181,27 +194,6 @@ fn issue_20_references_are_read_in_batches_and_every_finding_says_what_uses_its_
     let result = &log["runs"][0]["results"][0];
     assert_eq!(result["properties"]["usage"]["total"], 1000, "{result}");
     // Markdown names the use beside the image; HTML carries it for its column and panel.
-    let md = dir.path().join("r.md");
-    let html = dir.path().join("r.html");
-    let (md_arg, html_arg) = (
-        format!("markdown={}", md.display()),
-        format!("html={}", html.display()),
-    );
-    crate::common::servers::amilint_live(&[
-        "scan",
-        "--aws",
-        "--references",
-        "--endpoint-url",
-        &url,
-        "--region",
-        "eu-west-1",
-        "--select",
-        "AMI001",
-        "-o",
-        &md_arg,
-        "-o",
-        &html_arg,
-    ]);
     let md = std::fs::read_to_string(&md).expect("markdown");
     assert!(
         md.contains("— in use: 200 ec2:Instance, 200 ec2:LaunchTemplate"),

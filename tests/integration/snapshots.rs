@@ -53,6 +53,23 @@ fn offline(args: &[&str]) -> (i32, Value, String) {
     (code, report(&out, &err), err)
 }
 
+/// The example offline with both snapshot files, the snapshot rules and `config`.
+fn offline_with_snapshot_files(config: &str, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec![
+        EXAMPLE,
+        "--snapshots-file",
+        SNAPSHOTS,
+        "--snapshots-file",
+        PERMISSIONS,
+        "--select",
+        SNAPSHOT_RULES,
+        "--config",
+        config,
+    ];
+    args.extend_from_slice(extra);
+    offline(&args)
+}
+
 fn key(image: &str, rule: &str, pointer: &str) -> (String, String, String) {
     (image.to_string(), rule.to_string(), pointer.to_string())
 }
@@ -79,19 +96,7 @@ fn issue_18_snapshot_files_join_to_images_and_findings_point_into_them() {
     let config = kms_config(dir.path());
     let sarif = dir.path().join("r.sarif");
     let sarif_arg = format!("sarif={}", sarif.display());
-    let (code, doc, err) = offline(&[
-        EXAMPLE,
-        "--snapshots-file",
-        SNAPSHOTS,
-        "--snapshots-file",
-        PERMISSIONS,
-        "--select",
-        SNAPSHOT_RULES,
-        "--config",
-        &config,
-        "-o",
-        &sarif_arg,
-    ]);
+    let (code, doc, err) = offline_with_snapshot_files(&config, &["-o", &sarif_arg]);
     assert_eq!(code, 1, "{err}");
     let found = keys(&doc);
     let permission = "/BlockDeviceMappings/0/Ebs/AmilintSnapshot/CreateVolumePermissions/0";
@@ -514,17 +519,7 @@ fn issue_18_live_snapshots_equal_the_saved_export_and_the_snapshot_files() {
     assert_eq!(keys(&from_save), found, "the saved export");
     // The snapshot files say the same, but for what only the owner's live
     // account can say: a snapshot that is gone.
-    let (_, from_files, _) = offline(&[
-        EXAMPLE,
-        "--snapshots-file",
-        SNAPSHOTS,
-        "--snapshots-file",
-        PERMISSIONS,
-        "--select",
-        SNAPSHOT_RULES,
-        "--config",
-        &config,
-    ]);
+    let (_, from_files, _) = offline_with_snapshot_files(&config, &[]);
     assert_eq!(keys(&from_files), without(&found, "AMI022"));
 }
 

@@ -490,6 +490,15 @@ class Handler(BaseHTTPRequestHandler):
             body = body[: len(body) // 2]
         self.reply(200, body)
 
+    def page_of(self, items, params):
+        """The page of `items` that MaxResults and NextToken ask for (at most
+        --page-size), and the next token's element ("" on the last page)."""
+        size = min(int(params.get("MaxResults", "1000")), self.state.opts.page_size)
+        token_in = params.get("NextToken", "0") or "0"
+        start = int(token_in) if token_in.isdigit() else 0
+        token = f"<nextToken>{start + size}</nextToken>" if start + size < len(items) else ""
+        return items[start:start + size], token
+
     def describe_image_references(self, params):
         """DescribeImageReferences (API_DescribeImageReferences): 1 to 10 `ImageId.N`,
         `IncludeAllResourceTypes` or `ResourceTypes`, MaxResults/NextToken; answers
@@ -507,11 +516,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(400, ec2_error("InvalidAMIID.NotFound", f"The image id '[{missing[0]}]' does not exist"))
             return
         references = [{"ImageId": i, **r} for i in ids for r in self.state.by_id[i].get("AmilintReferences") or []]
-        size = min(int(params.get("MaxResults", "1000")), self.state.opts.page_size)
-        token_in = params.get("NextToken", "0") or "0"
-        start = int(token_in) if token_in.isdigit() else 0
-        page = references[start:start + size]
-        token = f"<nextToken>{start + size}</nextToken>" if start + size < len(references) else ""
+        page, token = self.page_of(references, params)
         self.reply(200, f'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeImageReferencesResponse xmlns="{EC2_NS}">'
                         f"<requestId>{uuid.uuid4()}</requestId><imageReferenceSet>{to_xml(page)}</imageReferenceSet>"
                         f"{token}</DescribeImageReferencesResponse>")
@@ -562,11 +567,7 @@ class Handler(BaseHTTPRequestHandler):
         snapshots = [s for s in snapshots if (not ids or s["SnapshotId"] in ids)
                      and (filtered is None or s["SnapshotId"] in filtered)]
         snapshots.sort(key=lambda s: s["SnapshotId"])
-        size = min(int(params.get("MaxResults", "1000")), self.state.opts.page_size)
-        token_in = params.get("NextToken", "0") or "0"
-        start = int(token_in) if token_in.isdigit() else 0
-        page = snapshots[start:start + size]
-        token = f"<nextToken>{start + size}</nextToken>" if start + size < len(snapshots) else ""
+        page, token = self.page_of(snapshots, params)
         self.reply(200, f'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeSnapshotsResponse xmlns="{EC2_NS}">'
                         f"<requestId>{uuid.uuid4()}</requestId><snapshotSet>{to_xml(page, SNAPSHOT_XML_NAMES)}"
                         f"</snapshotSet>{token}</DescribeSnapshotsResponse>")
