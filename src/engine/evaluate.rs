@@ -97,6 +97,8 @@ pub(super) fn check_image(
         .map(|r| Arc::new(crate::finding::Usage::of(r)));
     // `raise_in_use`: findings on an image something references weigh more.
     let in_use = usage.as_ref().is_some_and(|u| u.total > 0);
+    // `gate_in_use`: findings on an image known to be unused do not count.
+    let outside_gate = plan.gate_in_use && usage.as_ref().is_some_and(|u| u.total == 0);
     let raised = |severity| match plan.raise_in_use {
         Some(raise) if in_use => raise.apply(severity),
         _ => severity,
@@ -139,7 +141,7 @@ pub(super) fn check_image(
                 image_name: image_name.clone(),
                 scope: scope.clone(),
                 usage: usage.clone(),
-                outside_gate: plan.gate_in_use && usage.as_ref().is_some_and(|u| u.total == 0),
+                outside_gate,
                 message: raw.message,
                 location: Location {
                     uri: uri.clone(),
