@@ -346,9 +346,41 @@ pub struct AwsArgs {
     )]
     pub accounts: Vec<String>,
 
-    /// The role assumed in each --account.
-    #[arg(long, value_name = "NAME", requires = "accounts")]
+    /// The role assumed in each --account, and in each account --org finds.
+    #[arg(long, value_name = "NAME")]
     pub role_name: Option<String>,
+
+    /// Scan every ACTIVE account of the AWS Organization (Organizations ListAccounts, from
+    /// the management or a delegated administrator account), assuming --role-name in each.
+    #[arg(long, requires = "role_name")]
+    pub org: bool,
+
+    /// With --org: only the accounts under this organizational unit (`ou-…`, or a root
+    /// `r-…`), its child OUs included (repeatable, comma-separated).
+    #[arg(
+        long = "org-unit",
+        value_delimiter = ',',
+        value_name = "ID",
+        requires = "org"
+    )]
+    pub org_units: Vec<String>,
+
+    /// Accounts not to scan, whether named by --account, --role or found by --org
+    /// (comma-separated, repeatable).
+    #[arg(long = "exclude-account", value_delimiter = ',', value_name = "ID")]
+    pub exclude_accounts: Vec<String>,
+
+    /// Scan only shard K of N (`K/N`, 1 ≤ K ≤ N): the accounts, in account-id order, whose
+    /// position modulo N is K − 1. The shards of one N cover every account once; `amilint
+    /// merge` joins their reports. See --plan-shards.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+
+    /// Print the accounts and scopes (as found by --org, --account, --role) split into N
+    /// shards, as a GitHub Actions matrix (`{"include": [{"shard": "1/N", …}]}`), and exit
+    /// without scanning. Each shard is then scanned with `--shard K/N`.
+    #[arg(long, value_name = "N", value_parser = ranged(1, 256), conflicts_with = "shard")]
+    pub plan_shards: Option<usize>,
 
     /// Scopes (account × region) fetched at once.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = ranged(1, 256))]

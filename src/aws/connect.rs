@@ -67,9 +67,53 @@ pub async fn assume_role(base: &aws_config::SdkConfig, role: &str) -> aws_config
         .await;
     base.to_builder()
         .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
-            provider,
+            Primed {
+                first: std::sync::Mutex::new(None),
+                inner: provider,
+            },
         ))
         .build()
+}
+
+/// A role's credentials: the first ones asked for (by the check that
+/// assumes the role once, up front) are kept and handed to the SDK's cache,
+/// so the role is not assumed a second time; after they come within five
+/// minutes of expiring, the role is assumed again.
+#[derive(Debug)]
+struct Primed {
+    first: std::sync::Mutex<Option<aws_credential_types::Credentials>>,
+    inner: aws_config::sts::AssumeRoleProvider,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for Primed {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let fresh = |c: &aws_credential_types::Credentials| {
+                c.expiry()
+                    .is_none_or(|at| at > std::time::SystemTime::now() + Duration::from_secs(300))
+            };
+            if let Some(kept) = self
+                .first
+                .lock()
+                .expect("invariant: no panic while holding the lock")
+                .clone()
+                .filter(fresh)
+            {
+                return Ok(kept);
+            }
+            let credentials = self.inner.provide_credentials().await?;
+            *self
+                .first
+                .lock()
+                .expect("invariant: no panic while holding the lock") = Some(credentials.clone());
+            Ok(credentials)
+        })
+    }
 }
 
 /// An EC2 client for one region, refusing truncated answers.

@@ -33,6 +33,12 @@ pub struct FetchOptions {
     pub endpoint_url: Option<String>,
     /// Roles to assume (one scope set per account); empty: the base credentials.
     pub roles: Vec<String>,
+    /// `--org`: also every ACTIVE account of the organisation.
+    pub org: Option<OrgOptions>,
+    /// Accounts left out, however they were named.
+    pub exclude_accounts: Vec<String>,
+    /// `--shard K/N`: only the accounts at positions ≡ K − 1 (mod N).
+    pub shard: Option<(usize, usize)>,
     /// Scopes (account × region) fetched at once.
     pub concurrency: usize,
     /// Also call DescribeImageAttribute for each image.
@@ -50,6 +56,14 @@ pub struct FetchOptions {
     pub max_attempts: u32,
     /// Time limit of one attempt of one API call.
     pub attempt_timeout: Duration,
+}
+
+/// `--org`: where in the organisation to look, and the role to assume.
+#[derive(Debug, Clone)]
+pub struct OrgOptions {
+    /// OUs (or roots) whose accounts to scan, sub-OUs included; empty: all.
+    pub units: Vec<String>,
+    pub role_name: String,
 }
 
 /// One account × region.
@@ -108,48 +122,52 @@ pub async fn fetch(
             )
         })?;
 
-    // Accounts: (account id, config) per role, or the base credentials.
     let mut failed: Vec<ScopeResult> = Vec::new();
-    let mut accounts: Vec<(Result<String, FetchError>, aws_config::SdkConfig)> = Vec::new();
-    if opts.roles.is_empty() {
-        let account = caller_account(&base, &progress).await;
-        accounts.push((account, base.clone()));
-    } else {
-        // A role (an account) named twice is scanned once.
-        let mut roles = opts.roles.clone();
-        roles.sort();
-        roles.dedup();
-        for role in &roles {
-            let config = assume_role(&base, role).await;
-            let account = match account_of_role(role) {
-                Ok(id) => {
-                    // The role is assumed here, once, so that a refusal or a
-                    // stall is reported as AssumeRole's, not as the first
-                    // DescribeImages'.
-                    if let Err(why) = check_credentials(&config, opts).await {
-                        let error = FetchError::new(format!("AssumeRole {role}"), why)
-                            .in_scope(&id, &default_region);
-                        failed.push(ScopeResult {
-                            scope: Scope {
-                                account_id: id,
-                                region: default_region.clone(),
-                            },
-                            outcome: Err(error),
-                            attribute_errors: Vec::new(),
-                            enrichment_errors: Vec::new(),
-                        });
-                        continue;
-                    }
-                    Ok(id)
-                }
-                Err(e) => Err(e),
+    let roles = match roles(opts, &base, &default_region, &progress).await {
+        Ok(roles) => roles,
+        Err(reason) => {
+            // The organisation could not be listed: a failed scope (exit 2),
+            // and the accounts named otherwise are still scanned.
+            let scope = Scope {
+                account_id: "organization".to_string(),
+                region: default_region.clone(),
             };
-            accounts.push((account, config));
+            failed.push(ScopeResult::failed(scope, reason));
+            opts.roles.clone()
         }
+    };
+    let roles = select(roles, opts);
+
+    // Each account entered (role assumed, regions listed) at once, up to
+    // --concurrency; in account order after.
+    let scope_limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let mut entering = JoinSet::new();
+    let entries: Vec<Option<String>> = if opts.roles.is_empty() && opts.org.is_none() {
+        // The base credentials' account: shard 1 of any N (as --plan-shards has it).
+        match opts.shard {
+            Some((k, _)) if k != 1 => Vec::new(),
+            _ => vec![None],
+        }
+    } else {
+        roles.into_iter().map(Some).collect()
+    };
+    let accounts_total = entries.len();
+    for (index, role) in entries.into_iter().enumerate() {
+        let (base, opts, progress) = (base.clone(), opts.clone(), progress.clone());
+        let (default_region, limit) = (default_region.clone(), scope_limit.clone());
+        entering.spawn(async move {
+            let _slot = limit.acquire_owned().await;
+            let entered = enter(role.as_deref(), &base, &opts, &default_region, &progress).await;
+            (index, entered)
+        });
     }
+    let mut accounts = Vec::with_capacity(accounts_total);
+    while let Some(joined) = entering.join_next().await {
+        accounts.push(joined.map_err(|e| FetchError::new("", format!("a task failed: {e}")))?);
+    }
+    accounts.sort_by_key(|(index, _)| *index);
 
     let attribute_limit = Arc::new(Semaphore::new(opts.attribute_concurrency.max(1)));
-    let scope_limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
     // Every scope, numbered as made (two failed accounts may share a name):
     // those that failed before any call are done already.
     let mut order: Vec<(Scope, usize)> = Vec::new();
@@ -162,56 +180,29 @@ pub async fn fetch(
     for result in failed {
         finish(result, &mut order);
     }
+    let scopes_total: usize = accounts
+        .iter()
+        .map(|(_, a)| a.as_ref().map_or(1, |(_, _, regions)| regions.len()))
+        .sum();
+    if opts.org.is_some() || opts.shard.is_some() {
+        let shard = opts
+            .shard
+            .map(|(k, n)| format!(" (shard {k}/{n})"))
+            .unwrap_or_default();
+        eprintln!(
+            "amilint: scanning {accounts_total} account{}{shard}: {scopes_total} scope{} (account × region)",
+            plural(accounts_total),
+            plural(scopes_total),
+        );
+    }
     let mut tasks = JoinSet::new();
-    for (account, config) in accounts {
-        let account_id = match account {
-            Ok(id) => id,
-            Err(reason) => {
-                let scope = Scope {
-                    account_id: "unknown".to_string(),
-                    region: default_region.clone(),
-                };
-                finish(
-                    ScopeResult {
-                        scope,
-                        outcome: Err(reason),
-                        attribute_errors: Vec::new(),
-                        enrichment_errors: Vec::new(),
-                    },
-                    &mut order,
-                );
+    for (_, entered) in accounts {
+        let (account_id, config, regions) = match entered {
+            Ok(entered) => entered,
+            Err(failure) => {
+                finish(*failure, &mut order);
                 continue;
             }
-        };
-        let regions = if opts.all_regions {
-            match enabled_regions(&config, &default_region, &progress).await {
-                Ok(regions) => regions,
-                Err(reason) => {
-                    let outcome = Err(reason.in_scope(&account_id, &default_region));
-                    let scope = Scope {
-                        account_id,
-                        region: default_region.clone(),
-                    };
-                    finish(
-                        ScopeResult {
-                            scope,
-                            outcome,
-                            attribute_errors: Vec::new(),
-                            enrichment_errors: Vec::new(),
-                        },
-                        &mut order,
-                    );
-                    continue;
-                }
-            }
-        } else if opts.regions.is_empty() {
-            vec![default_region.clone()]
-        } else {
-            // A region named twice is scanned once.
-            let mut regions = opts.regions.clone();
-            regions.sort();
-            regions.dedup();
-            regions
         };
         for region in regions {
             progress.scopes_total.fetch_add(1, Ordering::Relaxed);
@@ -262,6 +253,166 @@ pub async fn fetch(
         }
     }
     Ok(progress.api_calls.load(Ordering::Relaxed))
+}
+
+/// `--plan-shards N`: the accounts a run would scan (as `--org`,
+/// `--account`, `--role` and `--exclude-account` name them), split as
+/// `--shard K/N` splits them: shard K's account ids, for each K.
+pub async fn plan_shards(
+    opts: &FetchOptions,
+    shards: usize,
+    progress: Arc<Progress>,
+) -> Result<Vec<Vec<String>>, FetchError> {
+    let base = base_config(opts).await;
+    let region = base
+        .region()
+        .map(|r| r.to_string())
+        .or_else(|| opts.regions.first().cloned())
+        .ok_or_else(|| FetchError::new("", "no AWS region: pass --region, or set AWS_REGION"))?;
+    let mut roles = roles(opts, &base, &region, &progress).await?;
+    if roles.is_empty() {
+        roles.push(crate::plan::role_arn(
+            &caller_account(&base, &progress).await?,
+            "-",
+        ));
+    }
+    let mut split = vec![Vec::new(); shards];
+    for k in 1..=shards {
+        let opts = FetchOptions {
+            shard: Some((k, shards)),
+            ..opts.clone()
+        };
+        for role in select(roles.clone(), &opts) {
+            split[k - 1].push(account_of_role(&role).unwrap_or(role));
+        }
+    }
+    Ok(split)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The roles to assume: those named, and one per account `--org` finds
+/// (`--role-name` in each). Fails only when the organisation cannot be listed.
+async fn roles(
+    opts: &FetchOptions,
+    base: &aws_config::SdkConfig,
+    region: &str,
+    progress: &Progress,
+) -> Result<Vec<String>, FetchError> {
+    let mut roles = opts.roles.clone();
+    if let Some(org) = &opts.org {
+        let accounts = super::org::active_accounts(base, region, &org.units, progress).await?;
+        if accounts.is_empty() {
+            return Err(FetchError::new(
+                "Organizations ListAccounts",
+                "no ACTIVE account found: nothing would be scanned",
+            ));
+        }
+        roles.extend(
+            accounts
+                .iter()
+                .map(|id| crate::plan::role_arn(id, &org.role_name)),
+        );
+    }
+    Ok(roles)
+}
+
+/// The roles left after `--exclude-account`, each account once (the first
+/// role named for it), in account-id order, then the shard's share of them.
+fn select(roles: Vec<String>, opts: &FetchOptions) -> Vec<String> {
+    let mut by_account: BTreeMap<String, String> = BTreeMap::new();
+    let mut unparsed = Vec::new();
+    for role in roles {
+        match account_of_role(&role) {
+            Ok(account) if opts.exclude_accounts.contains(&account) => {}
+            Ok(account) => {
+                by_account.entry(account).or_insert(role);
+            }
+            // Reported as a failed scope when entered.
+            Err(_) => unparsed.push(role),
+        }
+    }
+    unparsed.sort();
+    unparsed.dedup();
+    let all = by_account.into_values().chain(unparsed);
+    match opts.shard {
+        Some((k, n)) => all
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, r)| r)
+            .collect(),
+        None => all.collect(),
+    }
+}
+
+/// An account ready to scan: its id, its SDK configuration (the role
+/// assumed, checked once) and its regions. `role` `None`: the base
+/// credentials. A failure is the account's failed scope.
+type Entered = Result<(String, aws_config::SdkConfig, Vec<String>), Box<ScopeResult>>;
+
+async fn enter(
+    role: Option<&str>,
+    base: &aws_config::SdkConfig,
+    opts: &FetchOptions,
+    default_region: &str,
+    progress: &Progress,
+) -> Entered {
+    let failed = |account: &str, reason: FetchError| {
+        let scope = Scope {
+            account_id: account.to_string(),
+            region: default_region.to_string(),
+        };
+        Box::new(ScopeResult::failed(scope, reason))
+    };
+    let (account_id, config) = match role {
+        None => match caller_account(base, progress).await {
+            Ok(id) => (id, base.clone()),
+            Err(reason) => return Err(failed("unknown", reason)),
+        },
+        Some(role) => {
+            let id = account_of_role(role).map_err(|reason| failed("unknown", reason))?;
+            let config = assume_role(base, role).await;
+            // The role is assumed here, once, so that a refusal or a stall is
+            // reported as AssumeRole's, not as the first DescribeImages'.
+            progress.api_calls.fetch_add(1, Ordering::Relaxed);
+            if let Err(why) = check_credentials(&config, opts).await {
+                return Err(failed(
+                    &id,
+                    FetchError::new(format!("AssumeRole {role}"), why),
+                ));
+            }
+            (id, config)
+        }
+    };
+    let regions = if opts.all_regions {
+        match enabled_regions(&config, default_region, progress).await {
+            Ok(regions) => regions,
+            Err(reason) => return Err(failed(&account_id, reason)),
+        }
+    } else if opts.regions.is_empty() {
+        vec![default_region.to_string()]
+    } else {
+        // A region named twice is scanned once.
+        let mut regions = opts.regions.clone();
+        regions.sort();
+        regions.dedup();
+        regions
+    };
+    Ok((account_id, config, regions))
+}
+
+impl ScopeResult {
+    /// A scope that failed before any of its images was read.
+    pub(super) fn failed(scope: Scope, reason: FetchError) -> ScopeResult {
+        ScopeResult {
+            outcome: Err(reason.in_scope(&scope.account_id, &scope.region)),
+            scope,
+            attribute_errors: Vec::new(),
+            enrichment_errors: Vec::new(),
+        }
+    }
 }
 
 async fn fetch_scope(

@@ -5,6 +5,7 @@
 pub mod connect;
 pub mod convert;
 pub mod fetch;
+pub mod org;
 pub mod send;
 pub mod snapshots;
 pub mod usage;

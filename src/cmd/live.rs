@@ -62,6 +62,56 @@ pub(super) fn scan(
     engine::run_scan(std::slice::from_ref(&source), plan, report, targets, false)
 }
 
+/// `scan --aws --plan-shards N`: prints the shards as a GitHub Actions
+/// matrix, `{"include": [{"shard": "K/N", "accounts": [...], "scopes": S}]}`
+/// (empty shards left out; `scopes` is null with --all-regions, where each
+/// account's regions are known only inside it), and scans nothing.
+pub(super) fn plan_shards(args: &AwsArgs, shards: usize) -> Result<()> {
+    let opts = crate::plan::fetch_options(args)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let split = runtime
+        .block_on(fetch::plan_shards(
+            &opts,
+            shards,
+            Arc::new(Progress::default()),
+        ))
+        .map_err(|e| anyhow::anyhow!("--plan-shards: {e}"))?;
+    let regions = if args.all_regions {
+        None
+    } else {
+        let mut regions = args.regions.clone();
+        regions.sort();
+        regions.dedup();
+        Some(regions.len().max(1))
+    };
+    let include: Vec<serde_json::Value> = split
+        .iter()
+        .enumerate()
+        .filter(|(_, accounts)| !accounts.is_empty())
+        .map(|(i, accounts)| {
+            serde_json::json!({
+                "shard": format!("{}/{shards}", i + 1),
+                "accounts": accounts,
+                "scopes": regions.map(|r| r * accounts.len()),
+            })
+        })
+        .collect();
+    let total: usize = split.iter().map(Vec::len).sum();
+    eprintln!(
+        "amilint: {total} account{} in {} non-empty shard{} of {shards}",
+        if total == 1 { "" } else { "s" },
+        include.len(),
+        if include.len() == 1 { "" } else { "s" },
+    );
+    let mut out = io::stdout().lock();
+    serde_json::to_writer(&mut out, &serde_json::json!({ "include": include }))?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Runs the fetch on its own runtime, with the progress line, handing each
 /// scope (in order) to `each`; `false` back stops it. A gate that scanned
 /// nothing must not pass: no scope at all is an error.

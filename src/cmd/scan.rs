@@ -28,6 +28,11 @@ fn live_scan(
 
 pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
     let plan = plan(args, Reading::Images)?;
+    #[cfg(feature = "aws")]
+    if let Some(shards) = args.live.plan_shards {
+        super::live::plan_shards(&args.live, shards)?;
+        return Ok(Status::Clean);
+    }
     let (targets, asff_target) = outputs(args, &plan)?;
     let report = if args.live.aws {
         live_scan(&args.live, &plan, targets, asff_target)?

@@ -12,6 +12,7 @@ mod hostile;
 mod html;
 mod live;
 mod merge;
+mod org;
 mod outputs;
 mod policies;
 mod preflight;

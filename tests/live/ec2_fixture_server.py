@@ -26,6 +26,8 @@ killed. `GET /__stats` returns the requests counted per action and region;
 Region and account of a request come from its SigV4 signature: the region
 from the credential scope, the account from the access key (`ASIA<account>`
 keys are handed out by AssumeRole; any other key is the base account).
+With `--upstream URL` (a loopback moto server), requests of other services
+(AWS Organizations) pass through to it unchanged.
 """
 
 import argparse
@@ -37,7 +39,8 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+import http.client
+from urllib.parse import parse_qs, urlparse
 from xml.sax.saxutils import escape
 
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -288,7 +291,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
-        params = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        raw = self.rfile.read(length)
+        params = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         auth = self.headers.get("Authorization", "")
         scope = re.search(r"Credential=([^/]+)/\d+/([^/]+)/([^/]+)/aws4_request", auth)
         if not scope:
@@ -297,8 +301,30 @@ class Handler(BaseHTTPRequestHandler):
         key, region, service = scope.groups()
         account = key[4:] if key.startswith("ASIA") else self.state.opts.account
         action = params.get("Action", "")
+        if service not in ("ec2", "sts"):
+            # A JSON-protocol service (Organizations): its action is in X-Amz-Target.
+            action = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
         self.state.count(f"{action} {region}")
         opts = self.state.opts
+        if service not in ("ec2", "sts"):
+            if action in opts.fail_action:
+                # Organizations' error for a caller that is neither the management
+                # account nor a delegated administrator (API_ListAccounts, Errors:
+                # AccessDeniedException, HTTP 400; JSON protocol).
+                body = json.dumps({"__type": "AccessDeniedException",
+                                   "Message": "You don't have permissions to access this resource."})
+                data = body.encode()
+                self.send_response(400)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            elif opts.upstream:
+                self.forward(raw)
+            else:
+                self.reply(400, ec2_error("InvalidAction", f"no {service} here: start with --upstream"))
+            return
 
         if opts.latency_ms:
             time.sleep(opts.latency_ms / 1000)
@@ -422,6 +448,24 @@ class Handler(BaseHTTPRequestHandler):
             self.state.changes.append({"action": action, "image": image_id, "params": params})
         self.reply(200, f'<{action}Response xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
                         f"<return>{escape(result)}</return></{action}Response>")
+
+    def forward(self, raw):
+        """Passes a request this endpoint does not serve (another service's)
+        to `--upstream` (moto) unchanged, and its answer back."""
+        url = urlparse(self.state.opts.upstream)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        conn.request("POST", self.path, body=raw, headers=headers)
+        answer = conn.getresponse()
+        data = answer.read()
+        self.send_response(answer.status)
+        for key, value in answer.getheaders():
+            if key.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        conn.close()
 
     def sts(self, action, params, account):
         meta = f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
@@ -651,7 +695,10 @@ def main():
                          "ACTION@REGION: only in that region")
     ap.add_argument("--expire-after", type=int, default=None,
                     help="assumed-role credentials expire after this many EC2 calls (ExpiredToken)")
+    ap.add_argument("--upstream", help="pass other services' requests (Organizations) to this loopback URL (moto)")
     opts = ap.parse_args()
+    if opts.upstream and urlparse(opts.upstream).hostname not in ("127.0.0.1", "localhost"):
+        ap.error("--upstream must be a loopback URL")
 
     Handler.state = State(opts)
     server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
