@@ -269,6 +269,13 @@ pub struct ScanArgs {
     #[arg(long = "snapshots-file", value_name = "FILE", conflicts_with = "aws")]
     pub snapshots_files: Vec<String>,
 
+    /// Saved account guardrails (repeatable): the `{"AccountSettings": [...]}` file a live
+    /// scan's --save-settings writes; `-` and gzip as for images. Each account × region is
+    /// linted by the account rules (AMI201–AMI206), and joined to the images of its account
+    /// and region by their AmilintScope (AMI026). Not with --aws.
+    #[arg(long = "settings-file", value_name = "FILE", conflicts_with = "aws")]
+    pub settings_files: Vec<String>,
+
     /// Colour in text output: auto (only on a terminal, honouring NO_COLOR), always, never.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub color: ColorArg,
@@ -424,6 +431,17 @@ pub struct AwsArgs {
     /// then point at its lines, and an offline scan of it gives the same findings.
     #[arg(long, value_name = "FILE", requires = "aws")]
     pub save: Option<PathBuf>,
+
+    /// Write the account settings read (the guardrails of each account × region) as a
+    /// settings file, for `--settings-file` in an offline scan.
+    #[arg(long, value_name = "FILE", requires = "aws")]
+    pub save_settings: Option<PathBuf>,
+
+    /// Do not read the accounts' guardrails (six EC2 Get… calls per account × region:
+    /// block public access for AMIs and snapshots, EBS encryption by default and its key,
+    /// Allowed AMIs, instance metadata defaults); the account rules and AMI026 do not run.
+    #[arg(long, requires = "aws", conflicts_with = "save_settings")]
+    pub no_guardrails: bool,
 }
 
 #[derive(Debug, Args)]

@@ -192,6 +192,29 @@ impl Finding {
     }
 
     /// The deterministic report order: input, position in it, then rule.
+    /// Whether the finding is about an account's guardrails in a region
+    /// (its `image_id` is then `ACCOUNT/REGION`), not an image.
+    pub fn about_account(&self) -> bool {
+        self.rule.subject == crate::rules::Subject::Account
+    }
+
+    /// What the finding is about, as reports name it: `account`, `request`
+    /// (a preflight's), or `image`.
+    pub fn subject(&self, requests: bool) -> &'static str {
+        if self.about_account() {
+            "account"
+        } else if requests {
+            "request"
+        } else {
+            "image"
+        }
+    }
+
+    /// The image's ARN from `scope`; `None` for an account's finding.
+    pub fn image_arn_of<'s>(&self, scope: &'s ImageScope) -> Option<&'s str> {
+        (!self.about_account()).then_some(scope.image_arn.as_str())
+    }
+
     pub fn sort_key(&self) -> (usize, u64, u64, &'static str, &str) {
         (
             self.input_index,
@@ -219,6 +242,8 @@ pub struct Report {
     pub rules: Vec<&'static RuleMeta>,
     pub images_scanned: u64,
     pub images_skipped: u64,
+    /// Accounts × regions whose guardrails were linted.
+    pub accounts_scanned: u64,
     /// In report order (`Finding::sort_key`), when kept (see above).
     pub findings: Vec<Finding>,
     /// Counts over every finding of the scan, kept or not.
@@ -292,6 +317,7 @@ impl Report {
             inputs,
             rules,
             images_scanned: 0,
+            accounts_scanned: 0,
             images_skipped: 0,
             findings: Vec::new(),
             tally: Tally::default(),

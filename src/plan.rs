@@ -70,6 +70,9 @@ pub struct ScanPlan {
     pub live_uris: bool,
     /// `--snapshots-file`: the snapshots each EBS mapping is joined to.
     pub snapshots: Option<Arc<crate::input::SnapshotIndex>>,
+    /// `--settings-file` (or a `--save` live scan's): accounts × regions to
+    /// lint, and to join to their images.
+    pub account_settings: Option<Arc<crate::input::SettingsIndex>>,
     /// `--raise-in-use` (or the config's): findings on images in use are raised.
     pub raise_in_use: Option<crate::rules::Raise>,
     /// `--gate-in-use` (or the config's): findings on images known to be
@@ -101,7 +104,7 @@ impl ScanPlan {
             rules: BUILTIN
                 .iter()
                 .copied()
-                .filter(|r| r.default_enabled && r.subject.images())
+                .filter(|r| r.default_enabled && r.subject.scans())
                 .collect(),
             severities: BTreeMap::new(),
             settings,
@@ -118,6 +121,7 @@ impl ScanPlan {
             category: None,
             live_uris: false,
             snapshots: None,
+            account_settings: None,
             raise_in_use: None,
             gate_in_use: false,
         }
@@ -291,7 +295,7 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         if requests {
             r.subject.requests()
         } else {
-            r.subject.images()
+            r.subject.scans()
         }
     };
     let explicit = select
@@ -419,6 +423,7 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         category: category(args.category.as_deref())?,
         live_uris: args.live.aws && args.live.save.is_none(),
         snapshots: snapshot_index(args, requests)?,
+        account_settings: settings_index(args, requests)?,
         raise_in_use: match &args.raise_in_use {
             Some(text) => Some(
                 text.parse()
@@ -459,11 +464,43 @@ fn check_live_flags(live: &crate::cli::AwsArgs) -> Result<()> {
         ("--references", live.references),
         ("--ancestry", live.ancestry),
         ("--save", live.save.is_some()),
+        ("--save-settings", live.save_settings.is_some()),
+        ("--no-guardrails", live.no_guardrails),
     ];
     match given.iter().find(|(_, given)| *given) {
         Some((flag, _)) => bail!("{flag} is for live scans: it needs --aws"),
         None => Ok(()),
     }
+}
+
+/// `--settings-file`: every file read into one index, before the scan.
+fn settings_index(
+    args: &ScanArgs,
+    requests: bool,
+) -> Result<Option<Arc<crate::input::SettingsIndex>>> {
+    if args.settings_files.is_empty() {
+        return Ok(None);
+    }
+    if requests {
+        bail!("--settings-file: a preflight lints requests, not accounts");
+    }
+    if args.live.aws {
+        bail!("--settings-file is for offline scans: a live scan reads the settings itself");
+    }
+    let stdin = |arg: &String| arg == "-";
+    if args.settings_files.iter().filter(|a| stdin(a)).count()
+        + args.snapshots_files.iter().filter(|a| stdin(a)).count()
+        + args.inputs.iter().filter(|a| stdin(a)).count()
+        > 1
+    {
+        bail!("--settings-file: standard input (`-`) can be read only once");
+    }
+    let sources: Vec<_> = args
+        .settings_files
+        .iter()
+        .map(|a| crate::input::InputSource::new(a))
+        .collect();
+    Ok(Some(Arc::new(crate::input::SettingsIndex::read(&sources)?)))
 }
 
 /// `--snapshots-file`: every file read into one index, before the scan.
@@ -572,6 +609,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
         concurrency: args.concurrency,
         attributes: args.attributes,
         snapshots: args.snapshots,
+        guardrails: !args.no_guardrails,
         references: args.references,
         ancestry: args.ancestry,
         attribute_concurrency: args.attribute_concurrency,

@@ -230,6 +230,7 @@ pub fn to_model(i: &aws_sdk_ec2::types::Image, account_id: &str, region: &str) -
             region: region.to_string(),
             image_arn: image_arn(region, id),
         }),
+        account_settings: None,
         extra,
     }
 }

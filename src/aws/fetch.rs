@@ -13,9 +13,9 @@ use tokio::task::JoinSet;
 
 use super::connect::*;
 use super::convert::to_model;
-use super::{snapshots, usage};
+use super::{settings, snapshots, usage};
 use crate::error::FetchError;
-use crate::model::{Image, LaunchPermission};
+use crate::model::{AccountSettings, Image, LaunchPermission};
 
 /// What to fetch, and how hard to try.
 #[derive(Debug, Clone)]
@@ -46,6 +46,9 @@ pub struct FetchOptions {
     /// Also read the snapshot behind each EBS mapping (DescribeSnapshots, and
     /// DescribeSnapshotAttribute for the scanned account's snapshots).
     pub snapshots: bool,
+    /// Also read each scope's account settings (the guardrails: six EC2
+    /// `Get…` calls).
+    pub guardrails: bool,
     /// Also call DescribeImageReferences for the images (who uses them).
     pub references: bool,
     /// Also call GetImageAncestry for each image (where it comes from).
@@ -84,6 +87,8 @@ pub struct ScopeResult {
     /// Snapshot and reference calls that failed: what they asked about has
     /// no data (the rules that need it are skipped, and say so).
     pub enrichment_errors: Vec<FetchError>,
+    /// The account's guardrails in the region (`None`: not read).
+    pub settings: Option<AccountSettings>,
 }
 
 /// The most DescribeImages pages one scope may take (1,000 images a page on
@@ -411,6 +416,7 @@ impl ScopeResult {
             scope,
             attribute_errors: Vec::new(),
             enrichment_errors: Vec::new(),
+            settings: None,
         }
     }
 }
@@ -431,12 +437,7 @@ async fn fetch_scope(
     let mut reference_calls = JoinSet::new();
     let mut seen_ids = std::collections::HashSet::new();
     let mut pages = 0usize;
-    let fail = |scope: Scope, reason: FetchError| ScopeResult {
-        outcome: Err(reason.in_scope(&scope.account_id, &scope.region)),
-        scope,
-        attribute_errors: Vec::new(),
-        enrichment_errors: Vec::new(),
-    };
+    let fail = ScopeResult::failed;
     loop {
         pages += 1;
         if pages > MAX_PAGES {
@@ -611,11 +612,19 @@ async fn fetch_scope(
         let failed = usage::ancestry(&mut images, client, &scope, progress, attribute_limit);
         attribute_errors.extend(failed.await);
     }
+    let settings = if opts.guardrails {
+        let (settings, failed) = settings::fetch(client, &scope, progress).await;
+        enrichment_errors.extend(failed);
+        Some(settings)
+    } else {
+        None
+    };
     ScopeResult {
         scope,
         outcome: Ok(images),
         attribute_errors,
         enrichment_errors,
+        settings,
     }
 }
 

@@ -7,5 +7,6 @@ pub mod convert;
 pub mod fetch;
 pub mod org;
 pub mod send;
+pub mod settings;
 pub mod snapshots;
 pub mod usage;

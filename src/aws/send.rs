@@ -12,8 +12,9 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::RequestId;
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ec2::types::{
-    AttributeValue, LaunchPermission, LaunchPermissionModifications, OperationType,
-    PermissionGroup, SnapshotAttributeName,
+    AllowedImagesSettingsEnabledState, AttributeValue, ImageBlockPublicAccessEnabledState,
+    LaunchPermission, LaunchPermissionModifications, MetadataDefaultHttpTokensState, OperationType,
+    PermissionGroup, SnapshotAttributeName, SnapshotBlockPublicAccessState,
 };
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -281,6 +282,50 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
         Action::CopyEncrypted { .. } => {
             return Outcome::Failed("CopyImage is not a call amilint fix makes".to_string());
         }
+        // The account's settings, in the client's region.
+        Action::EnableImageBlockPublicAccess => client
+            .enable_image_block_public_access()
+            .image_block_public_access_state(ImageBlockPublicAccessEnabledState::from(
+                "block-new-sharing",
+            ))
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|out| out.request_id().map(str::to_string))
+            .map_err(refusal),
+        Action::EnableSnapshotBlockPublicAccess => client
+            .enable_snapshot_block_public_access()
+            .state(SnapshotBlockPublicAccessState::from("block-all-sharing"))
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|out| out.request_id().map(str::to_string))
+            .map_err(refusal),
+        Action::EnableEbsEncryptionByDefault => client
+            .enable_ebs_encryption_by_default()
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|out| out.request_id().map(str::to_string))
+            .map_err(refusal),
+        Action::EnableAllowedImages { audit_mode } => client
+            .enable_allowed_images_settings()
+            .allowed_images_settings_state(AllowedImagesSettingsEnabledState::from(
+                if *audit_mode { "audit-mode" } else { "enabled" },
+            ))
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|out| out.request_id().map(str::to_string))
+            .map_err(refusal),
+        Action::RequireImdsV2ByDefault => client
+            .modify_instance_metadata_defaults()
+            .http_tokens(MetadataDefaultHttpTokensState::from("required"))
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|out| out.request_id().map(str::to_string))
+            .map_err(refusal),
     };
     match (answer, dry_run) {
         (Ok(request_id), false) => Outcome::Applied { request_id },

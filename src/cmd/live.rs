@@ -14,7 +14,8 @@ use crate::cli::AwsArgs;
 use crate::engine::{self, Feed, Origin, Target};
 use crate::finding::{ErrorKind, Report, ScanError, ScopeStatus};
 use crate::input::InputSource;
-use crate::model::Image;
+use crate::input::SettingsIndex;
+use crate::model::{AccountSettings, Image, SettingsFile};
 use crate::output::{self, Format};
 use crate::plan::ScanPlan;
 
@@ -29,12 +30,25 @@ pub(super) fn scan(
         // Without a file to point at, findings name `aws/ACCOUNT/REGION/ID.json`.
         let mut report = plan.report(vec![Arc::from("aws")]);
         report.asff_target = asff_target;
-        let produce = move |hand_on: &mut dyn FnMut(Vec<Image>) -> bool| {
-            fetch_all(&opts, |scope, origin| {
-                record(&scope, origin);
-                scope.outcome.map_or(true, &mut *hand_on)
-            })
-        };
+        let save_settings = args.save_settings.clone();
+        let produce =
+            move |hand_on: &mut dyn FnMut(Vec<Image>, Option<AccountSettings>) -> bool| {
+                let mut saved = Vec::new();
+                let origin = fetch_all(&opts, |scope, origin| {
+                    record(&scope, origin);
+                    if save_settings.is_some() {
+                        saved.extend(scope.settings.clone());
+                    }
+                    match scope.outcome {
+                        Ok(images) => hand_on(images, scope.settings),
+                        Err(_) => true,
+                    }
+                })?;
+                if let Some(path) = &save_settings {
+                    engine::write_atomically(path, |out| write_settings(saved, out))?;
+                }
+                Ok(origin)
+            };
         return engine::run(
             Feed::Images(Box::new(produce)),
             plan,
@@ -46,20 +60,48 @@ pub(super) fn scan(
 
     // `--save`: every image into the export, then the export is scanned.
     let mut images: Vec<Image> = Vec::new();
+    let mut settings: Vec<AccountSettings> = Vec::new();
     let origin = fetch_all(&opts, |scope, origin| {
         record(&scope, origin);
+        if scope.outcome.is_ok() {
+            settings.extend(scope.settings);
+        }
         images.extend(scope.outcome.unwrap_or_default());
         true
     })?;
     engine::write_atomically(save, |out| write_export(&images, out))?;
     drop(images);
+    // The settings go with the export: read back from their file (findings
+    // point into it), or kept as read.
+    let index = match &args.save_settings {
+        Some(path) => {
+            engine::write_atomically(path, |out| write_settings(settings, out))?;
+            SettingsIndex::read(&[InputSource::new(&path.to_string_lossy())])?
+        }
+        None => SettingsIndex::of(settings),
+    };
+    let plan = ScanPlan {
+        account_settings: Some(Arc::new(index)),
+        ..plan.clone()
+    };
     let source = InputSource::new(&save.to_string_lossy());
     let mut report = plan.report(vec![source.uri.clone()]);
     report.asff_target = asff_target;
     report.scopes = origin.scopes;
     report.errors = origin.errors;
     report.api_calls = origin.api_calls;
-    engine::run_scan(std::slice::from_ref(&source), plan, report, targets, false)
+    engine::run_scan(std::slice::from_ref(&source), &plan, report, targets, false)
+}
+
+/// Writes account settings as a settings file, indented like the AWS CLI.
+fn write_settings(settings: Vec<AccountSettings>, out: &mut dyn Write) -> io::Result<()> {
+    let file = SettingsFile {
+        account_settings: settings,
+    };
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
+    serde::Serialize::serialize(&file, &mut ser)?;
+    writeln!(out)
 }
 
 /// `scan --aws --plan-shards N`: prints the shards as a GitHub Actions

@@ -9,10 +9,10 @@ use crate::finding::{
     SuppressionKind,
 };
 use crate::input::FieldLines;
-use crate::model::{Image, Pointer};
+use crate::model::{AccountSettings, Image, ImageScope, Pointer};
 use crate::plan::ScanPlan;
 use crate::policy;
-use crate::rules::{Cx, RawFinding, RequestKind, RuleMeta};
+use crate::rules::{Cx, RawFinding, RequestKind, RuleMeta, Subject};
 
 /// A policy that fails on many images is listed this many times, then counted.
 const MAX_ERRORS_PER_POLICY: usize = 100;
@@ -168,6 +168,73 @@ pub(super) fn check_image(
     linted
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let judged = judge(&mut linted.findings, plan);
+    linted.waivers = judged.waivers;
+    linted.in_baseline = judged.in_baseline;
+    linted
+}
+
+/// Runs the plan's account rules on one account × region's guardrails, then
+/// waivers and the baseline. A finding points into the settings file that
+/// held the entry, or (live) at `aws/ACCOUNT/REGION/account-settings.json`.
+pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Linted {
+    let mut cx = Cx::new(&plan.settings, None);
+    for rule in plan.rules.iter().filter(|r| r.subject == Subject::Account) {
+        cx.run_account(rule, settings);
+    }
+    let subject: Arc<str> = settings.id().into();
+    let scope = Arc::new(ImageScope {
+        account_id: settings.account_id.clone(),
+        region: settings.region.clone(),
+        image_arn: String::new(),
+    });
+    let (uri, line, column): (Arc<str>, u64, u64) = match &settings.origin {
+        Some((uri, line, column)) => (uri.clone(), *line, *column),
+        None => (
+            format!(
+                "aws/{}/{}/account-settings.json",
+                settings.account_id, settings.region
+            )
+            .into(),
+            1,
+            1,
+        ),
+    };
+    let findings = cx
+        .take()
+        .into_iter()
+        .map(|raw| Finding {
+            fingerprint: Finding::fingerprint(raw.rule.code, &subject, &raw.pointer),
+            fix: raw.fix,
+            rule: raw.rule,
+            severity: plan
+                .severities
+                .get(raw.rule.code)
+                .copied()
+                .unwrap_or(raw.rule.severity),
+            image_id: subject.clone(),
+            image_name: None,
+            scope: Some(scope.clone()),
+            usage: None,
+            outside_gate: false,
+            message: raw.message,
+            location: Location {
+                uri: uri.clone(),
+                line,
+                column,
+                field_line: None,
+                field_uri: None,
+                pointer: raw.pointer,
+            },
+            input_index: 0,
+            suppression: None,
+            baseline: None,
+        })
+        .collect();
+    let mut linted = Linted {
+        findings,
+        ..Linted::default()
+    };
     let judged = judge(&mut linted.findings, plan);
     linted.waivers = judged.waivers;
     linted.in_baseline = judged.in_baseline;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::evaluate::{At, ErrorLog, Linted, Skips, check_image};
+use super::evaluate::{At, ErrorLog, Linted, Skips, check_image, check_settings};
 use super::judge::waiver_warnings;
 use super::sink::{Target, commit_all};
 use crate::error::InputError;
@@ -16,7 +16,7 @@ use crate::finding::{Report, ScanError, ScopeStatus};
 use crate::input::{
     InputSource, ReadConfig, is_create_image, parse_image, parse_request, read_raw,
 };
-use crate::model::Image;
+use crate::model::{AccountSettings, Image};
 use crate::output::{self, Format};
 use crate::plan::{Reading, ScanPlan};
 use crate::rules::RequestKind;
@@ -58,6 +58,8 @@ pub(super) struct Batch {
     /// The offsets of the images' top-level keys, back to back.
     keys: Vec<u32>,
     parsed: Vec<Image>,
+    /// Accounts × regions to lint (a live scope's, or the settings files').
+    settings: Vec<Arc<AccountSettings>>,
 }
 
 /// Where a scan's images come from.
@@ -65,13 +67,15 @@ pub enum Feed<'a> {
     /// Exports (or request files), read and parsed on the way.
     Sources(&'a [InputSource]),
     /// Images that come parsed (a live scan): the producer hands them on in
-    /// order (`false` back: the scan has stopped) and says at the end where
-    /// they came from.
+    /// order, each scope's with its account settings when read (`false`
+    /// back: the scan has stopped), and says at the end where they came from.
     Images(Box<Produce<'a>>),
 }
 
 /// A producer of parsed images (see `Feed::Images`).
-pub type Produce<'a> = dyn FnOnce(&mut dyn FnMut(Vec<Image>) -> bool) -> Result<Origin> + Send + 'a;
+pub type Produce<'a> = dyn FnOnce(&mut dyn FnMut(Vec<Image>, Option<AccountSettings>) -> bool) -> Result<Origin>
+    + Send
+    + 'a;
 
 /// What a feed of parsed images adds to the report: the live scan's scopes,
 /// its fetch errors and its API call count.
@@ -89,6 +93,8 @@ pub(super) enum Checked {
     /// The image's JSON is invalid: the scan stops.
     Invalid(InputError),
     Linted(Box<Linted>),
+    /// An account × region's guardrails, linted.
+    Account(Box<Linted>),
 }
 
 /// The scan: one thread finds the image objects of each source; rayon's
@@ -157,20 +163,31 @@ pub fn run(
     let outcome: Result<Origin> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
         let reader = scope.spawn(move || match feed {
-            Feed::Sources(sources) => read_batches(sources, plan.reading, tx)
-                .map(|()| Origin::default())
-                .map_err(anyhow::Error::from),
-            Feed::Images(produce) => produce(&mut |mut images| {
+            Feed::Sources(sources) => {
+                // The settings files' accounts first, then the exports.
+                let settings = plan.account_settings.as_ref().map(|s| s.entries.clone());
+                if let Some(settings) = settings.filter(|s| !s.is_empty())
+                    && tx.send(Batch::of(Vec::new(), settings)).is_err()
+                {
+                    return Ok(Origin::default());
+                }
+                read_batches(sources, plan.reading, tx)
+                    .map(|()| Origin::default())
+                    .map_err(anyhow::Error::from)
+            }
+            Feed::Images(produce) => produce(&mut |mut images, settings| {
+                if let Some(settings) = settings {
+                    let settings = Arc::new(settings);
+                    for image in &mut images {
+                        image.account_settings = Some(settings.clone());
+                    }
+                    if tx.send(Batch::of(Vec::new(), vec![settings])).is_err() {
+                        return false;
+                    }
+                }
                 while !images.is_empty() {
                     let rest = images.split_off(images.len().min(BATCH));
-                    let batch = Batch {
-                        input_index: 0,
-                        bytes: Vec::new(),
-                        images: Vec::new(),
-                        keys: Vec::new(),
-                        parsed: images,
-                    };
-                    if tx.send(batch).is_err() {
+                    if tx.send(Batch::of(images, Vec::new())).is_err() {
                         return false;
                     }
                     images = rest;
@@ -263,9 +280,15 @@ impl ScanState<'_> {
                     continue;
                 }
                 Checked::Invalid(e) => return Err(e.into()),
-                Checked::Linted(linted) => *linted,
+                Checked::Linted(linted) => {
+                    self.report.images_scanned += 1;
+                    *linted
+                }
+                Checked::Account(linted) => {
+                    self.report.accounts_scanned += 1;
+                    *linted
+                }
             };
-            self.report.images_scanned += 1;
             if self.keep_images {
                 self.report.images.extend(linted.image);
             }
@@ -321,6 +344,7 @@ pub(super) fn read_batches(
             images: Vec::with_capacity(BATCH),
             keys: Vec::with_capacity(BATCH * 32),
             parsed: Vec::new(),
+            settings: Vec::new(),
         };
         let mut batch = new_batch();
         let stopped = || InputError::Io {
@@ -355,6 +379,20 @@ pub(super) fn read_batches(
     Ok(())
 }
 
+impl Batch {
+    /// A batch of parsed images, or of account settings.
+    fn of(parsed: Vec<Image>, settings: Vec<Arc<AccountSettings>>) -> Batch {
+        Batch {
+            input_index: 0,
+            bytes: Vec::new(),
+            images: Vec::new(),
+            keys: Vec::new(),
+            parsed,
+            settings,
+        }
+    }
+}
+
 /// Parses (as needed) and checks one batch in parallel, in order.
 pub(super) fn check_batch(
     batch: &Batch,
@@ -363,6 +401,18 @@ pub(super) fn check_batch(
     plan: &ScanPlan,
     streaming: &[output::Emitter],
 ) -> Vec<Checked> {
+    if !batch.settings.is_empty() {
+        return batch
+            .settings
+            .iter()
+            .map(
+                |settings| match rendered(check_settings(settings, plan), streaming) {
+                    Checked::Linted(linted) => Checked::Account(linted),
+                    other => other,
+                },
+            )
+            .collect();
+    }
     if !batch.parsed.is_empty() {
         // A live scan's images: no file to point into (`ScanPlan::live_uris`).
         return batch
@@ -397,6 +447,9 @@ pub(super) fn check_batch(
                 Reading::Images => match parse_image(raw, line, column, &name) {
                     Ok(mut image) if image.is_linted_type() => {
                         if let Some(index) = &plan.snapshots {
+                            index.join(&mut image);
+                        }
+                        if let Some(index) = &plan.account_settings {
                             index.join(&mut image);
                         }
                         (image, None)

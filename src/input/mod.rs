@@ -5,6 +5,7 @@
 pub mod locate;
 pub mod requests;
 pub mod scanner;
+pub mod settings;
 pub mod snapshots;
 pub mod source;
 #[cfg(test)]
@@ -13,6 +14,7 @@ mod tests;
 pub use locate::{FieldLines, LocatedImage, field_line};
 pub use requests::{is_create_image, parse_request};
 pub use scanner::{Items, MAX_IMAGE_BYTES, ReadConfig};
+pub use settings::SettingsIndex;
 pub use snapshots::SnapshotIndex;
 pub use source::{
     InputSource, ShortReads, parse_image, read_from, read_from_with, read_images, read_raw,

@@ -93,6 +93,30 @@ const PATH_SEGMENTS: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
     .remove(b'=')
     .remove(b'@');
 
+/// The text of a raw stream: gunzipped when it starts like gzip (read in
+/// `chunk`-sized pieces), without a UTF-8 byte order mark. Says whether it
+/// was gzip.
+pub(crate) fn decoded<'r>(
+    raw: impl Read + 'r,
+    chunk: usize,
+) -> io::Result<(bool, Box<dyn Read + 'r>)> {
+    let (head, raw) = sniff(raw, 2)?;
+    let gzip = head.starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn Read + 'r> = if gzip {
+        let compressed = BufReader::with_capacity(chunk.max(64), raw);
+        Box::new(flate2::read::MultiGzDecoder::new(compressed))
+    } else {
+        Box::new(raw)
+    };
+    let (head, reader) = sniff(reader, 3)?;
+    let reader: Box<dyn Read + 'r> = if head.starts_with(&[0xef, 0xbb, 0xbf]) {
+        Box::new(reader.take_head(3))
+    } else {
+        Box::new(reader)
+    };
+    Ok((gzip, reader))
+}
+
 /// Opens `source` (a file, or stdin for `-`).
 pub(crate) fn open(source: &InputSource) -> Result<Box<dyn Read>, InputError> {
     if source.arg == "-" {
@@ -168,20 +192,7 @@ pub(crate) fn scan_stream(
         path: name.to_string(),
         source,
     };
-    let (head, raw) = sniff(raw, 2).map_err(io_err)?;
-    let gzip = head.starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn Read> = if gzip {
-        let compressed = BufReader::with_capacity(config.chunk.max(64), raw);
-        Box::new(flate2::read::MultiGzDecoder::new(compressed))
-    } else {
-        Box::new(raw)
-    };
-    let (head, reader) = sniff(reader, 3).map_err(io_err)?;
-    let reader: Box<dyn Read> = if head.starts_with(&[0xef, 0xbb, 0xbf]) {
-        Box::new(reader.take_head(3))
-    } else {
-        Box::new(reader)
-    };
+    let (gzip, reader) = decoded(raw, config.chunk).map_err(io_err)?;
     let mut scanner = Scanner::new(reader, name.to_string(), config);
     let scanned = scanner.documents(&mut sink);
     if scanned.is_err() && gzip {

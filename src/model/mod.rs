@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod settings;
+pub use settings::{AccountSettings, InstanceMetadataDefaults, SettingsFile};
+
 /// One image as returned by `DescribeImages` (plus the attributes a live scan adds).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -95,6 +98,11 @@ pub struct Image {
     /// field: amilint writes it into `--save` exports.
     #[serde(rename = "AmilintScope", skip_serializing_if = "Option::is_none")]
     pub scope: Option<ImageScope>,
+    /// The guardrails of the account and region the image was found in
+    /// (live, or joined from `--settings-file` by `AmilintScope`). Not
+    /// serialized: a `--save-settings` file holds them.
+    #[serde(skip)]
+    pub account_settings: Option<std::sync::Arc<AccountSettings>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_instance_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -175,12 +175,23 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
             },
         },
         product_fields,
-        resources: std::iter::once(Resource {
-            kind: "Other",
-            id: image_arn,
-            partition,
-            region,
-            details: Some(Details { other }),
+        resources: std::iter::once(if f.about_account() {
+            // Security Hub's resource for an account (its own controls use it).
+            Resource {
+                kind: "AwsAccount",
+                id: format!("AWS::::Account:{account}"),
+                partition,
+                region,
+                details: None,
+            }
+        } else {
+            Resource {
+                kind: "Other",
+                id: image_arn,
+                partition,
+                region,
+                details: Some(Details { other }),
+            }
         })
         .chain(f.usage.iter().flat_map(|u| {
             u.resources.iter().map(move |arn| Resource {

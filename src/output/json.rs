@@ -14,27 +14,28 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
 }
 
 /// One image's findings, one per line; `,` separates images.
-pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
+pub fn image(findings: &[Finding], requests: bool, out: &mut Vec<u8>) {
     for (i, f) in findings.iter().enumerate() {
         out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-        line(f, out);
+        line(f, requests, out);
     }
 }
 
 /// One finding as compact JSON, exactly `JsonFinding` serialised (a test
 /// holds them together), written directly because a large scan writes
 /// millions of them.
-fn line(f: &Finding, out: &mut Vec<u8>) {
+fn line(f: &Finding, requests: bool, out: &mut Vec<u8>) {
     Object::write(out, |o| {
         o.str("rule_id", f.rule.code);
         o.str("rule_name", f.rule.name);
         o.str("severity", f.severity.as_str());
+        o.str("subject", f.subject(requests));
         o.str("image_id", &f.image_id);
         o.opt_str("image_name", f.image_name.as_deref());
         let scope = f.scope.as_deref();
         o.opt_str("account_id", scope.map(|s| s.account_id.as_str()));
         o.opt_str("region", scope.map(|s| s.region.as_str()));
-        o.opt_str("image_arn", scope.map(|s| s.image_arn.as_str()));
+        o.opt_str("image_arn", scope.and_then(|s| f.image_arn_of(s)));
         o.str("message", &f.message);
         o.object("location", |o| {
             o.str("uri", &f.location.uri);
@@ -152,6 +153,7 @@ fn typed(report: &Report) -> v1::Report<'_> {
         summary: v1::Summary {
             images_scanned: report.images_scanned,
             images_skipped: report.images_skipped,
+            accounts_scanned: report.accounts_scanned,
             findings: report.tally.findings,
             by_severity: report
                 .count_by_severity()
@@ -182,11 +184,16 @@ fn finding(f: &Finding) -> v1::Finding<'_> {
         rule_id: Borrowed(f.rule.code),
         rule_name: Borrowed(f.rule.name),
         severity: f.severity,
+        subject: Borrowed(f.subject(false)),
         image_id: Borrowed(&f.image_id),
         image_name: f.image_name.as_deref().map(Borrowed),
         account_id: f.scope.as_ref().map(|s| Borrowed(s.account_id.as_str())),
         region: f.scope.as_ref().map(|s| Borrowed(s.region.as_str())),
-        image_arn: f.scope.as_ref().map(|s| Borrowed(s.image_arn.as_str())),
+        image_arn: f
+            .scope
+            .as_deref()
+            .and_then(|s| f.image_arn_of(s))
+            .map(Borrowed),
         message: Borrowed(&f.message),
         location: v1::Location {
             uri: Borrowed(&f.location.uri),
@@ -307,7 +314,7 @@ pub(crate) mod tests {
     fn lines_are_the_typed_finding() {
         for f in samples() {
             let mut out = Vec::new();
-            line(&f, &mut out);
+            line(&f, false, &mut out);
             let expected = serde_json::to_string(&finding(&f)).expect("serialises");
             assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
         }

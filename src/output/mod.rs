@@ -118,7 +118,8 @@ pub struct Emitter {
 #[derive(Clone)]
 enum Writer {
     Text(Style),
-    Json,
+    /// Whether the findings are about requests (a preflight).
+    Json(bool),
     /// Each rule's index in `tool.driver.rules`.
     Sarif(HashMap<&'static str, usize>),
     Github,
@@ -133,7 +134,7 @@ impl Emitter {
     pub fn new(format: Format, report: &Report, style: Style) -> Self {
         let writer = match format {
             Format::Text => Writer::Text(style),
-            Format::Json => Writer::Json,
+            Format::Json => Writer::Json(report.requests),
             Format::Sarif => Writer::Sarif(sarif::rule_index(report)),
             Format::Github => Writer::Github,
             Format::Markdown => Writer::Markdown,
@@ -152,7 +153,7 @@ impl Emitter {
 
     pub fn head(&self, report: &Report, out: &mut Vec<u8>) {
         match &self.writer {
-            Writer::Json => json::head(report, out),
+            Writer::Json(_) => json::head(report, out),
             Writer::Sarif(_) => sarif::head(report, out),
             Writer::Asff(_) => asff::head(out),
             Writer::Ocsf(_) => ocsf::head(out),
@@ -164,7 +165,7 @@ impl Emitter {
     /// One image's findings, in report order.
     pub fn image(&self, findings: &[Finding], out: &mut Vec<u8>) {
         match &self.writer {
-            Writer::Json => json::image(findings, out),
+            Writer::Json(requests) => json::image(findings, *requests, out),
             Writer::Sarif(index) => sarif::image(findings, index, out),
             Writer::Text(style) => text::image(findings, *style, out),
             Writer::Github => github::image(findings, out),
@@ -178,9 +179,11 @@ impl Emitter {
     /// What goes between two images' (non-empty) findings.
     pub fn separator(&self) -> &'static [u8] {
         match self.writer {
-            Writer::Json | Writer::Sarif(_) | Writer::Asff(_) | Writer::Ocsf(_) | Writer::Html => {
-                b","
-            }
+            Writer::Json(_)
+            | Writer::Sarif(_)
+            | Writer::Asff(_)
+            | Writer::Ocsf(_)
+            | Writer::Html => b",",
             Writer::Text(_) | Writer::Github | Writer::Markdown | Writer::Junit => b"",
         }
     }
@@ -189,7 +192,7 @@ impl Emitter {
     pub fn tail(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut buf = Vec::new();
         match &self.writer {
-            Writer::Json => json::tail(report, &mut buf),
+            Writer::Json(_) => json::tail(report, &mut buf),
             Writer::Sarif(_) => sarif::tail(report, &mut buf),
             Writer::Text(style) => text::tail(report, style.color, &mut buf),
             Writer::Github => github::tail(report, &mut buf),

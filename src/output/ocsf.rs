@@ -214,8 +214,17 @@ fn event<'a>(f: &'a Finding, cx: &'a Context) -> Event<'a> {
             references: help_uri.map(str::to_string).into_iter().collect(),
         },
         resources: std::iter::once(Resource {
-            uid: scope.map_or(&*f.image_id, |s| s.image_arn.as_str()),
-            kind: "AWS::EC2::Image",
+            // An account's guardrails: the account is the resource.
+            uid: match scope {
+                Some(s) if f.about_account() => s.account_id.as_str(),
+                Some(s) => s.image_arn.as_str(),
+                None => &f.image_id,
+            },
+            kind: if f.about_account() {
+                "AWS::::Account"
+            } else {
+                "AWS::EC2::Image"
+            },
             name: f.image_name.as_deref(),
             region: scope.map(|s| s.region.as_str()),
             cloud_partition: scope.map(|s| crate::model::partition(&s.region)),

@@ -90,7 +90,9 @@ fn result_properties(f: &Finding) -> Vec<(&'static str, Value)> {
     if let Some(scope) = &f.scope {
         props.push(("accountId", Value::String(scope.account_id.clone())));
         props.push(("region", Value::String(scope.region.clone())));
-        props.push(("imageArn", Value::String(scope.image_arn.clone())));
+        if let Some(arn) = f.image_arn_of(scope) {
+            props.push(("imageArn", Value::String(arn.to_string())));
+        }
     }
     if let Some(fix) = &f.fix {
         props.push((
@@ -371,7 +373,9 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
             let scope = f.scope.as_deref();
             if let Some(scope) = scope {
                 o.str("accountId", &scope.account_id);
-                o.str("imageArn", &scope.image_arn);
+                if let Some(arn) = f.image_arn_of(scope) {
+                    o.str("imageArn", arn);
+                }
             }
             o.str("imageId", &f.image_id);
             o.str("pointer", f.location.pointer.as_str());

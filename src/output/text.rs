@@ -41,9 +41,16 @@ pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
         .filter(|n| *n != &*f.image_id)
         .map(|n| format!(" ({})", clean(n)))
         .unwrap_or_default();
-    if let Some(scope) = &f.scope {
+    if let Some(scope) = &f.scope
+        && !f.about_account()
+    {
         name.push_str(&format!(" [{} {}]", scope.account_id, scope.region));
     }
+    // An account's guardrails: `account 111122223333, region eu-west-1`.
+    let subject = match f.scope.as_deref().filter(|_| f.about_account()) {
+        Some(scope) => format!("account {}, region {}", scope.account_id, scope.region),
+        None => clean(&f.image_id),
+    };
     if let Some(usage) = f.usage.as_deref().filter(|u| u.total > 0) {
         name.push_str(&format!(" (in use: {})", clean(&usage.summary())));
     }
@@ -57,7 +64,7 @@ pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
                 f.location.uri, f.location.line, f.location.column
             )
         ),
-        paint.wrap("1", &clean(&f.image_id)),
+        paint.wrap("1", &subject),
         name
     );
     for f in findings {
@@ -159,7 +166,7 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
     let n = report.tally.findings;
     writeln!(
         out,
-        "{} {} ({}) in {} scanned, {} skipped{}",
+        "{} {} ({}) in {}{} scanned, {} skipped{}",
         paint.wrap("1", "Found"),
         plural(n, "finding"),
         by_sev.join(", "),
@@ -167,6 +174,10 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
             report.images_scanned as usize,
             if report.requests { "request" } else { "image" }
         ),
+        match report.accounts_scanned {
+            0 => String::new(),
+            k => format!(" and {}", plural(k as usize, "account-region")),
+        },
         report.images_skipped,
         match report.suppressed() {
             0 => String::new(),

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::valid::*;
 use crate::error::ActionError;
-use crate::model::{Image, is_account_id};
+use crate::model::{AccountSettings, Image, is_account_id};
 
 /// The exact fix for one finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,10 +33,27 @@ impl Fix {
     /// note says why there is no fix.
     pub fn new(image: &Image, actions: Vec<Action>, note: Option<Cow<'static, str>>) -> Fix {
         let region = image.scope.as_ref().map(|s| s.region.as_str());
-        if let Some(why) = actions
-            .iter()
-            .find_map(|a| a.validate(image.id(), region).err())
-        {
+        Fix::of(image.id(), region, actions, note)
+    }
+
+    /// The fix made of `actions` for an account's settings in one region.
+    pub fn for_account(
+        settings: &AccountSettings,
+        actions: Vec<Action>,
+        note: Option<Cow<'static, str>>,
+    ) -> Fix {
+        Fix::of(&settings.id(), Some(&settings.region), actions, note)
+    }
+
+    /// The fix made of `actions` for the subject `id` (an image id, or
+    /// `ACCOUNT/REGION`) in `region`.
+    fn of(
+        id: &str,
+        region: Option<&str>,
+        actions: Vec<Action>,
+        note: Option<Cow<'static, str>>,
+    ) -> Fix {
+        if let Some(why) = actions.iter().find_map(|a| a.validate(id, region).err()) {
             return Fix {
                 actions: Vec::new(),
                 commands: Vec::new(),
@@ -44,10 +61,7 @@ impl Fix {
                 reversible: false,
             };
         }
-        let commands = actions
-            .iter()
-            .map(|a| a.command(image.id(), region))
-            .collect();
+        let commands = actions.iter().map(|a| a.command(id, region)).collect();
         let reversible = actions.iter().all(Action::reversible);
         Fix {
             actions,
@@ -110,6 +124,19 @@ pub enum Action {
         name: String,
         source_region: Option<String>,
     },
+    // The account's guardrails in one region: the subject is `ACCOUNT/REGION`.
+    /// EnableImageBlockPublicAccess `block-new-sharing`.
+    EnableImageBlockPublicAccess,
+    /// EnableSnapshotBlockPublicAccess `block-all-sharing`.
+    EnableSnapshotBlockPublicAccess,
+    /// EnableEbsEncryptionByDefault.
+    EnableEbsEncryptionByDefault,
+    /// EnableAllowedImagesSettings: `audit-mode` (from `disabled`: nothing is
+    /// blocked yet, ImageAllowed shows what would be) or `enabled` (from
+    /// `audit-mode`).
+    EnableAllowedImages { audit_mode: bool },
+    /// ModifyInstanceMetadataDefaults `HttpTokens=required`.
+    RequireImdsV2ByDefault,
 }
 
 impl Action {
@@ -121,7 +148,25 @@ impl Action {
             Action::EnableDeregistrationProtection => "EnableImageDeregistrationProtection",
             Action::CopyEncrypted { .. } => "CopyImage",
             Action::RemoveCreateVolumePermission { .. } => "ModifySnapshotAttribute",
+            Action::EnableImageBlockPublicAccess => "EnableImageBlockPublicAccess",
+            Action::EnableSnapshotBlockPublicAccess => "EnableSnapshotBlockPublicAccess",
+            Action::EnableEbsEncryptionByDefault => "EnableEbsEncryptionByDefault",
+            Action::EnableAllowedImages { .. } => "EnableAllowedImagesSettings",
+            Action::RequireImdsV2ByDefault => "ModifyInstanceMetadataDefaults",
         }
+    }
+
+    /// Whether the call changes an account's setting in a region (its
+    /// subject is `ACCOUNT/REGION`), not an image.
+    pub fn on_account(&self) -> bool {
+        matches!(
+            self,
+            Action::EnableImageBlockPublicAccess
+                | Action::EnableSnapshotBlockPublicAccess
+                | Action::EnableEbsEncryptionByDefault
+                | Action::EnableAllowedImages { .. }
+                | Action::RequireImdsV2ByDefault
+        )
     }
 
     pub fn reversible(&self) -> bool {
@@ -141,12 +186,27 @@ impl Action {
     /// CopyImage allows (3–128 characters of its set), a time for
     /// `DeprecateAt`. Only checked values reach a command or an API call.
     pub fn validate(&self, image_id: &str, region: Option<&str>) -> Result<(), ActionError> {
+        if self.on_account() {
+            // `ACCOUNT/REGION`, and the call goes to that region.
+            let region = region.unwrap_or_default();
+            check("region", region, is_region)?;
+            return check("account and region", image_id, |subject| {
+                subject
+                    .split_once('/')
+                    .is_some_and(|(account, r)| is_account_id(account) && r == region)
+            });
+        }
         check("image id", image_id, is_image_id)?;
         if let Some(region) = region {
             check("region", region, is_region)?;
         }
         match self {
             Action::RequireImdsV2 | Action::EnableDeregistrationProtection => Ok(()),
+            Action::EnableImageBlockPublicAccess
+            | Action::EnableSnapshotBlockPublicAccess
+            | Action::EnableEbsEncryptionByDefault
+            | Action::EnableAllowedImages { .. }
+            | Action::RequireImdsV2ByDefault => Ok(()),
             Action::EnableDeprecation { deprecate_at } => check("DeprecateAt", deprecate_at, |t| {
                 t.parse::<jiff::Timestamp>().is_ok()
             }),
@@ -179,10 +239,11 @@ impl Action {
         }
     }
 
-    /// Reads an action back from a JSON report: (image id, action). Only the
-    /// exact shapes amilint writes are accepted, so a tampered report cannot
-    /// make `amilint fix` send anything else.
-    pub fn parse(operation: &str, input: &Value) -> Result<(String, Action), ActionError> {
+    /// Reads an action back from a JSON report: (image id, action); the id
+    /// is `None` for an account's setting (the finding names the account and
+    /// region). Only the exact shapes amilint writes are accepted, so a
+    /// tampered report cannot make `amilint fix` send anything else.
+    pub fn parse(operation: &str, input: &Value) -> Result<(Option<String>, Action), ActionError> {
         let Some(members) = input.as_object() else {
             return Err(shape(operation, "the input is not an object".to_string()));
         };
@@ -208,6 +269,49 @@ impl Action {
                 _ => Err(shape(operation, format!("`{key}` must be true"))),
             }
         };
+        let exactly = |key: &str, value: &str| -> Result<(), ActionError> {
+            only(&[key])?;
+            match members.get(key).and_then(Value::as_str) {
+                Some(v) if v == value => Ok(()),
+                _ => Err(shape(operation, format!("`{key}` must be `{value}`"))),
+            }
+        };
+        let account_action = match operation {
+            "EnableImageBlockPublicAccess" => {
+                exactly("ImageBlockPublicAccessState", "block-new-sharing")?;
+                Some(Action::EnableImageBlockPublicAccess)
+            }
+            "EnableSnapshotBlockPublicAccess" => {
+                exactly("State", "block-all-sharing")?;
+                Some(Action::EnableSnapshotBlockPublicAccess)
+            }
+            "EnableEbsEncryptionByDefault" => {
+                only(&[])?;
+                Some(Action::EnableEbsEncryptionByDefault)
+            }
+            "EnableAllowedImagesSettings" => {
+                only(&["AllowedImagesSettingsState"])?;
+                match text("AllowedImagesSettingsState")?.as_str() {
+                    "audit-mode" => Some(Action::EnableAllowedImages { audit_mode: true }),
+                    "enabled" => Some(Action::EnableAllowedImages { audit_mode: false }),
+                    _ => {
+                        return Err(shape(
+                            operation,
+                            "`AllowedImagesSettingsState` must be `audit-mode` or `enabled`"
+                                .to_string(),
+                        ));
+                    }
+                }
+            }
+            "ModifyInstanceMetadataDefaults" => {
+                exactly("HttpTokens", "required")?;
+                Some(Action::RequireImdsV2ByDefault)
+            }
+            _ => None,
+        };
+        if let Some(action) = account_action {
+            return Ok((None, action));
+        }
         let action = match operation {
             "ModifyImageAttribute" if members.contains_key("ImdsSupport") => {
                 only(&["ImageId", "ImdsSupport"])?;
@@ -325,7 +429,7 @@ impl Action {
                 action
                     .validate(&id, None)
                     .map_err(|why| shape(operation, format!("{why}")))?;
-                return Ok((id, action));
+                return Ok((Some(id), action));
             }
             other => {
                 return Err(shape(
@@ -339,7 +443,7 @@ impl Action {
         action
             .validate(&id, None)
             .map_err(|why| shape(operation, format!("{why}")))?;
-        Ok((id, action))
+        Ok((Some(id), action))
     }
 }
 

@@ -19,3 +19,4 @@ pub use log::{CallRecord, LogEntry, NOT_SENT_STOPPED, Outcome, RunStart, sync};
 pub use parse::read_report;
 pub use plan::{Call, Plan, Selection};
 pub use render::{Input, shell_word};
+pub use valid::is_region;

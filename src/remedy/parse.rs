@@ -92,6 +92,21 @@ impl Builder<'_> {
                 serde_json::from_str(action.input.get()).map_err(|e| format!("{}: {e}", at()))?;
             let (target, action) =
                 Action::parse(&action.operation, &input).map_err(|e| format!("{}: {e}", at()))?;
+            // An account's setting: the finding's subject, `ACCOUNT/REGION`,
+            // whose account must be the finding's own.
+            let target = match target {
+                Some(image) => image,
+                None => {
+                    let subject = f.image_id.to_string();
+                    if f.account_id.as_deref() != subject.split_once('/').map(|(a, _)| a) {
+                        return Err(format!(
+                            "{}: the action changes an account's setting, and the finding's subject {subject:?} is not its account and region",
+                            at()
+                        ));
+                    }
+                    subject
+                }
+            };
             // The finding's account and region also reach the call (and its
             // command): checked like the action's own values.
             action

@@ -40,6 +40,32 @@ impl Action {
             Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
                 snapshot_command("remove", snapshot_id, grant, region)
             }
+            Action::EnableImageBlockPublicAccess => account_cli(
+                "enable-image-block-public-access",
+                &["--image-block-public-access-state", "block-new-sharing"],
+                region,
+            ),
+            Action::EnableSnapshotBlockPublicAccess => account_cli(
+                "enable-snapshot-block-public-access",
+                &["--state", "block-all-sharing"],
+                region,
+            ),
+            Action::EnableEbsEncryptionByDefault => {
+                account_cli("enable-ebs-encryption-by-default", &[], region)
+            }
+            Action::EnableAllowedImages { audit_mode } => account_cli(
+                "enable-allowed-images-settings",
+                &[
+                    "--allowed-images-settings-state",
+                    if *audit_mode { "audit-mode" } else { "enabled" },
+                ],
+                region,
+            ),
+            Action::RequireImdsV2ByDefault => account_cli(
+                "modify-instance-metadata-defaults",
+                &["--http-tokens", "required"],
+                region,
+            ),
             Action::CopyEncrypted {
                 name,
                 source_region,
@@ -74,6 +100,34 @@ impl Action {
                 "disable-image-deregistration-protection",
                 image_id,
                 &[],
+                region,
+            )),
+            Action::EnableImageBlockPublicAccess => Some(account_cli(
+                "disable-image-block-public-access",
+                &[],
+                region,
+            )),
+            Action::EnableSnapshotBlockPublicAccess => Some(account_cli(
+                "disable-snapshot-block-public-access",
+                &[],
+                region,
+            )),
+            Action::EnableEbsEncryptionByDefault => Some(account_cli(
+                "disable-ebs-encryption-by-default",
+                &[],
+                region,
+            )),
+            Action::EnableAllowedImages { audit_mode: true } => {
+                Some(account_cli("disable-allowed-images-settings", &[], region))
+            }
+            Action::EnableAllowedImages { audit_mode: false } => Some(account_cli(
+                "enable-allowed-images-settings",
+                &["--allowed-images-settings-state", "audit-mode"],
+                region,
+            )),
+            Action::RequireImdsV2ByDefault => Some(account_cli(
+                "modify-instance-metadata-defaults",
+                &["--http-tokens", "no-preference"],
                 region,
             )),
         }
@@ -129,6 +183,20 @@ impl Serialize for Input<'_> {
                 };
                 map.serialize_entry(key, &[grant.value()])?;
             }
+            Action::EnableImageBlockPublicAccess => {
+                map.serialize_entry("ImageBlockPublicAccessState", "block-new-sharing")?;
+            }
+            Action::EnableSnapshotBlockPublicAccess => {
+                map.serialize_entry("State", "block-all-sharing")?;
+            }
+            Action::EnableEbsEncryptionByDefault => {}
+            Action::EnableAllowedImages { audit_mode } => {
+                let state = if *audit_mode { "audit-mode" } else { "enabled" };
+                map.serialize_entry("AllowedImagesSettingsState", state)?;
+            }
+            Action::RequireImdsV2ByDefault => {
+                map.serialize_entry("HttpTokens", "required")?;
+            }
             Action::CopyEncrypted {
                 name,
                 source_region,
@@ -182,6 +250,21 @@ fn snapshot_command(verb: &str, snapshot_id: &str, grant: &Grant, region: Option
         ],
         region,
     )
+}
+
+/// `aws ec2 OPERATION ARGS… [--region R]`: a call on the account's setting
+/// in the region (the credentials say which account).
+fn account_cli(operation: &str, args: &[&str], region: Option<&str>) -> String {
+    let mut command = format!("aws ec2 {operation}");
+    for arg in args
+        .iter()
+        .copied()
+        .chain(region.map(|r| ["--region", r]).into_iter().flatten())
+    {
+        command.push(' ');
+        command.push_str(&shell_word(arg));
+    }
+    command
 }
 
 /// `aws ec2 OPERATION --image-id ID ARGS… [--region R]`, every word shell-quoted.

@@ -229,6 +229,7 @@ impl JsonParts {
         extend_unique(&mut merged.notes, shard.notes);
         merged.summary.images_scanned += shard.summary.images_scanned;
         merged.summary.images_skipped += shard.summary.images_skipped;
+        merged.summary.accounts_scanned += shard.summary.accounts_scanned;
         Ok(())
     }
 

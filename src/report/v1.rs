@@ -76,6 +76,9 @@ pub struct Scope<'a> {
 pub struct Summary<'a> {
     pub images_scanned: u64,
     pub images_skipped: u64,
+    /// Accounts × regions whose guardrails were linted (live, or `--settings-file`).
+    #[serde(default)]
+    pub accounts_scanned: u64,
     pub findings: usize,
     pub by_severity: BTreeMap<Text<'a>, usize>,
     pub by_rule: BTreeMap<Text<'a>, usize>,
@@ -99,6 +102,11 @@ pub struct Finding<'a> {
     pub rule_id: Text<'a>,
     pub rule_name: Text<'a>,
     pub severity: Severity,
+    /// What the finding is about: `image` (or a preflight's `request`), or
+    /// `account` (an account's guardrails in a region).
+    #[serde(default = "image_subject")]
+    pub subject: Text<'a>,
+    /// The subject's id: an image id, a request's name, or `ACCOUNT/REGION`.
     pub image_id: Text<'a>,
     pub image_name: Option<Text<'a>>,
     /// Live scans: where the image was found.
@@ -116,6 +124,10 @@ pub struct Finding<'a> {
     /// What uses the image (`scan --aws --references`); `null` when unknown.
     #[serde(default)]
     pub usage: Option<Usage<'a>>,
+}
+
+fn image_subject() -> Text<'static> {
+    std::borrow::Cow::Borrowed("image")
 }
 
 /// The resources that reference the image.

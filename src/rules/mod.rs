@@ -8,7 +8,7 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Image, Pointer, SnapshotFacts, SnapshotStatus};
+use crate::model::{AccountSettings, Image, Pointer, SnapshotFacts, SnapshotStatus};
 
 mod ami001_imdsv2;
 mod ami002_deprecation_time;
@@ -35,12 +35,19 @@ mod ami022_missing_snapshot;
 mod ami023_inspector_fix_overdue;
 mod ami024_inspector_scan_stale;
 mod ami025_unapproved_ancestry;
+mod ami026_image_not_allowed;
 mod ami101_invalid_name;
 mod ami102_encrypted_on_snapshot;
 mod ami103_no_reboot;
 mod ami104_volume_parameters;
 mod ami105_deprecation_date;
 mod ami106_tag_resource_type;
+mod ami201_image_block_public_access_off;
+mod ami202_snapshot_block_public_access_off;
+mod ami203_ebs_encryption_by_default_off;
+mod ami204_ebs_default_key_not_allowed;
+mod ami205_allowed_amis_not_enabled;
+mod ami206_imds_default_not_required;
 
 pub mod options;
 
@@ -75,12 +82,19 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami023_inspector_fix_overdue::INSPECTOR_FIX_OVERDUE,
     &ami024_inspector_scan_stale::INSPECTOR_SCAN_STALE,
     &ami025_unapproved_ancestry::UNAPPROVED_ANCESTRY,
+    &ami026_image_not_allowed::IMAGE_NOT_ALLOWED,
     &ami101_invalid_name::INVALID_IMAGE_NAME,
     &ami102_encrypted_on_snapshot::ENCRYPTED_ON_SNAPSHOT_MAPPING,
     &ami103_no_reboot::NO_REBOOT,
     &ami104_volume_parameters::VOLUME_PARAMETERS,
     &ami105_deprecation_date::DEPRECATION_DATE_OUT_OF_RANGE,
     &ami106_tag_resource_type::TAG_RESOURCE_TYPE,
+    &ami201_image_block_public_access_off::IMAGE_BLOCK_PUBLIC_ACCESS_OFF,
+    &ami202_snapshot_block_public_access_off::SNAPSHOT_BLOCK_PUBLIC_ACCESS_OFF,
+    &ami203_ebs_encryption_by_default_off::EBS_ENCRYPTION_BY_DEFAULT_OFF,
+    &ami204_ebs_default_key_not_allowed::EBS_DEFAULT_KEY_NOT_ALLOWED,
+    &ami205_allowed_amis_not_enabled::ALLOWED_AMIS_NOT_ENABLED,
+    &ami206_imds_default_not_required::IMDS_DEFAULT_NOT_REQUIRED,
 ];
 
 /// Codes reserved for rules that later work adds; never give them to another rule.
@@ -206,6 +220,16 @@ impl FromStr for Raise {
 /// A rule's check: pure, no I/O; absent data it needs means no finding.
 pub type CheckFn = fn(&Image, &mut Cx<'_>);
 
+/// An account rule's check, on one account × region's guardrails.
+pub type AccountCheckFn = fn(&AccountSettings, &mut Cx<'_>);
+
+/// A built-in rule's check, by what it looks at.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    Image(CheckFn),
+    Account(AccountCheckFn),
+}
+
 /// Everything amilint knows about a rule. Declared once per rule.
 #[derive(Debug)]
 pub struct RuleMeta {
@@ -247,6 +271,9 @@ pub enum Needs {
     SnapshotPermissions,
     /// `AmilintAncestry`: GetImageAncestry's chain.
     Ancestry,
+    /// The Allowed AMIs state of the account and region the image was found
+    /// in (GetAllowedImagesSettings, joined by `AmilintScope`).
+    AllowedImagesState,
 }
 
 impl Needs {
@@ -256,6 +283,14 @@ impl Needs {
             Needs::Nothing => true,
             Needs::LaunchPermissions => image.launch_permissions.is_some(),
             Needs::Ancestry => image.ancestry.is_some(),
+            // Only an image that says it is not allowed needs the setting.
+            Needs::AllowedImagesState => {
+                image.extra.get("ImageAllowed").and_then(|v| v.as_bool()) != Some(false)
+                    || image
+                        .account_settings
+                        .as_ref()
+                        .is_some_and(|s| s.allowed_images_settings_state.is_some())
+            }
             Needs::SnapshotData => snapshots(image).all(|m| m.facts.is_some()),
             Needs::SnapshotPermissions => snapshots(image).all(|m| {
                 m.facts.is_some_and(|f| {
@@ -274,6 +309,9 @@ impl Needs {
             Needs::Nothing => "",
             Needs::LaunchPermissions => "LaunchPermissions",
             Needs::Ancestry => "the image's ancestry (AmilintAncestry)",
+            Needs::AllowedImagesState => {
+                "the Allowed AMIs state of the image's account and region (GetAllowedImagesSettings)"
+            }
             Needs::SnapshotData => "snapshot data (AmilintSnapshot)",
             Needs::SnapshotPermissions => {
                 "snapshot permissions (AmilintSnapshot.CreateVolumePermissions)"
@@ -287,6 +325,9 @@ impl Needs {
             Needs::Nothing => "",
             Needs::LaunchPermissions => "scan with --aws --attributes",
             Needs::Ancestry => "scan with --aws --ancestry",
+            Needs::AllowedImagesState => {
+                "scan with --aws, or give --settings-file with a --save export (its AmilintScope)"
+            }
             Needs::SnapshotData => "scan with --aws --snapshots, or give --snapshots-file",
             Needs::SnapshotPermissions => {
                 "scan with --aws --snapshots as the owner, or give --snapshots-file with describe-snapshot-attribute answers"
@@ -345,11 +386,19 @@ pub enum Subject {
     Request,
     /// Both: the request decides the image's property.
     Both,
+    /// An account's guardrails in one region (`amilint scan`, live or
+    /// `--settings-file`).
+    Account,
 }
 
 impl Subject {
     pub fn images(self) -> bool {
         matches!(self, Subject::Image | Subject::Both)
+    }
+
+    /// Whether `amilint scan` runs the rule (on images or on accounts).
+    pub fn scans(self) -> bool {
+        !matches!(self, Subject::Request)
     }
 
     pub fn requests(self) -> bool {
@@ -361,6 +410,7 @@ impl Subject {
             Subject::Image => "images",
             Subject::Request => "requests",
             Subject::Both => "both",
+            Subject::Account => "accounts",
         }
     }
 }
@@ -369,7 +419,7 @@ impl Subject {
 #[derive(Debug, Clone, Copy)]
 pub enum Origin {
     /// Compiled into amilint; its check is a plain function.
-    Builtin(CheckFn),
+    Builtin(Check),
     /// A Rhai policy (`--policy`), run by `policy::PolicySet`. The path is
     /// the script as the user gave it.
     Policy { script: &'static str },
@@ -449,8 +499,16 @@ impl RuleMeta {
     /// The check of a built-in rule; `None` for a policy.
     pub fn builtin_check(&self) -> Option<CheckFn> {
         match self.origin {
-            Origin::Builtin(check) => Some(check),
-            Origin::Policy { .. } => None,
+            Origin::Builtin(Check::Image(check)) => Some(check),
+            _ => None,
+        }
+    }
+
+    /// The check of a built-in account rule; `None` otherwise.
+    pub fn account_check(&self) -> Option<AccountCheckFn> {
+        match self.origin {
+            Origin::Builtin(Check::Account(check)) => Some(check),
+            _ => None,
         }
     }
 
@@ -476,7 +534,8 @@ macro_rules! declare_rule {
             $(subject: $subject:expr,)?
             $(needs: $needs:expr,)?
             $(options: $options:ty,)?
-            check: $check:path $(,)?
+            $(check: $check:ident)?
+            $(account_check: $account_check:ident)? $(,)?
         }
     ) => {
         $vis static $ident: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
@@ -486,12 +545,16 @@ macro_rules! declare_rule {
             default_enabled: $enabled,
             summary: $summary,
             docs: concat!($($doc, "\n"),+),
-            origin: $crate::rules::Origin::Builtin($check),
+            origin: $crate::rules::Origin::Builtin(
+                declare_rule!(@check $(image $check)? $(account $account_check)?)
+            ),
             subject: declare_rule!(@or $crate::rules::Subject::Image $(, $subject)?),
             needs: declare_rule!(@or $crate::rules::Needs::Nothing $(, $needs)?),
             options: declare_rule!(@options $($options)?),
         };
     };
+    (@check image $check:ident) => { $crate::rules::Check::Image($check) };
+    (@check account $check:ident) => { $crate::rules::Check::Account($check) };
     (@options) => { None };
     (@options $options:ty) => {
         Some(&$crate::rules::OptionsSpec {
@@ -594,6 +657,15 @@ impl<'a> Cx<'a> {
             self.rule = None;
         }
         true
+    }
+
+    /// Runs a built-in account rule's check on one account × region.
+    pub fn run_account(&mut self, rule: &'static RuleMeta, settings: &AccountSettings) {
+        if let Some(check) = rule.account_check() {
+            self.rule = Some(rule);
+            check(settings, self);
+            self.rule = None;
+        }
     }
 
     /// The running rule's options (its `Options` type).

@@ -67,6 +67,7 @@ fn scan(
     let mut args = vec![
         "scan",
         "--aws",
+        "--no-guardrails",
         "--attributes",
         "--endpoint-url",
         &url,

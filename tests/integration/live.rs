@@ -21,6 +21,7 @@ pub(crate) fn live_json(server: &Server, regions: &str, extra: &[&str]) -> (i32,
     let mut args = vec![
         "scan",
         "--aws",
+        "--no-guardrails",
         "--endpoint-url",
         &url,
         "--region",
@@ -342,6 +343,7 @@ fn a_failing_region_is_reported_and_the_others_are_still_written() {
     let (code, text, _) = amilint_live(&[
         "scan",
         "--aws",
+        "--no-guardrails",
         "--endpoint-url",
         &url,
         "--region",
@@ -367,6 +369,7 @@ fn all_regions_come_from_describe_regions() {
     let (code, out, err) = amilint_live(&[
         "scan",
         "--aws",
+        "--no-guardrails",
         "--endpoint-url",
         &url,
         "--all-regions",
@@ -387,6 +390,7 @@ fn all_regions_come_from_describe_regions() {
         .args([
             "scan",
             "--aws",
+            "--no-guardrails",
             "--endpoint-url",
             &url,
             "--all-regions",
@@ -524,6 +528,7 @@ fn bad_arguments_fail_before_any_call() {
         let mut all = vec![
             "scan",
             "--aws",
+            "--no-guardrails",
             "--endpoint-url",
             "http://127.0.0.1:9",
             "--region",
@@ -701,6 +706,7 @@ fn no_secret_reaches_any_output() {
         .args([
             "scan",
             "--aws",
+            "--no-guardrails",
             "--endpoint-url",
             &url,
             "--region",
@@ -844,6 +850,7 @@ fn issue_16_all_regions_answering_none_is_an_error_not_a_green_gate() {
         .args([
             "scan",
             "--aws",
+            "--no-guardrails",
             "--endpoint-url",
             &server.url(),
             "--all-regions",
@@ -886,9 +893,21 @@ fn issue_16_a_stalled_assume_role_is_reported_as_assume_role() {
 #[test]
 fn issue_16_numeric_flags_out_of_range_are_usage_errors_not_panics() {
     for args in [
-        &["scan", "--aws", "--api-timeout", "10000000000000000000"][..],
-        &["scan", "--aws", "--concurrency", "18446744073709551615"],
-        &["scan", "--aws", "--concurrency", "0"],
+        &[
+            "scan",
+            "--aws",
+            "--no-guardrails",
+            "--api-timeout",
+            "10000000000000000000",
+        ][..],
+        &[
+            "scan",
+            "--aws",
+            "--no-guardrails",
+            "--concurrency",
+            "18446744073709551615",
+        ],
+        &["scan", "--aws", "--no-guardrails", "--concurrency", "0"],
         &["fix", "-", "--api-timeout", "10000000000000000000"],
         &["fix", "-", "--concurrency", "18446744073709551615"],
         &[
@@ -913,6 +932,7 @@ fn issue_16_save_and_a_report_on_one_path_is_a_usage_error() {
     let (code, _, err) = amilint_live(&[
         "scan",
         "--aws",
+        "--no-guardrails",
         "--region",
         "eu-west-1",
         "--endpoint-url",
@@ -975,6 +995,7 @@ fn issue_16_an_interrupted_or_failed_live_scan_leaves_nothing_behind() {
     let args = [
         "scan",
         "--aws",
+        "--no-guardrails",
         "--endpoint-url",
         &url,
         "--region",
@@ -1006,6 +1027,7 @@ fn issue_16_an_interrupted_or_failed_live_scan_leaves_nothing_behind() {
     let slow_args = [
         "scan",
         "--aws",
+        "--no-guardrails",
         "--endpoint-url",
         &fast_url,
         "--region",
@@ -1108,6 +1130,7 @@ fn issue_17_a_live_scan_without_save_writes_no_temporary_export() {
         .args([
             "scan",
             "--aws",
+            "--no-guardrails",
             "--endpoint-url",
             &url,
             "--region",

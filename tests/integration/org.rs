@@ -34,6 +34,7 @@ fn org_scan(url: &str, extra: &[&str]) -> (i32, Value, String) {
     let mut args = vec![
         "scan",
         "--aws",
+        "--no-guardrails",
         "--endpoint-url",
         url,
         "--region",
@@ -139,6 +140,7 @@ fn the_organisation_s_active_accounts_are_scanned_under_the_ous_asked_for() {
     let (code, _, err) = amilint_live(&[
         "scan",
         "--aws",
+        "--no-guardrails",
         "--endpoint-url",
         &url,
         "--region",
@@ -187,6 +189,7 @@ fn a_refused_list_accounts_is_a_failed_scope_in_every_format() {
         let (code, out, err) = amilint_live(&[
             "scan",
             "--aws",
+            "--no-guardrails",
             "--endpoint-url",
             &url,
             "--region",
@@ -253,6 +256,7 @@ fn shards_from_plan_shards_scan_every_account_once_and_merge_into_the_whole_run(
     let base = [
         "scan",
         "--aws",
+        "--no-guardrails",
         "--endpoint-url",
         &url,
         "--region",

@@ -172,6 +172,7 @@ fn issue_20_references_are_read_in_batches_and_every_finding_says_what_uses_its_
     let (_, out, _) = crate::common::servers::amilint_live(&[
         "scan",
         "--aws",
+        "--no-guardrails",
         "--references",
         "--endpoint-url",
         &url,

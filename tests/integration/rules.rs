@@ -2,6 +2,9 @@
 //! only that rule enabled, and the text output is the snapshot. Fixtures of
 //! request rules (AMI1xx) are JSON arrays of request documents, run through
 //! preflight; their labels are in `Description` (`ok: …`, `bad: …`).
+//! Fixtures of account rules (AMI2xx) are settings files (`--settings-file`):
+//! entries of accounts `9…` must be flagged, the others not. An image rule
+//! that reads account settings finds them in `<CODE>.settings.json`.
 
 use crate::common;
 
@@ -30,6 +33,9 @@ fn rules() {
             .file_stem()
             .and_then(|s| s.to_str())
             .expect("file stem");
+        if code.contains('.') {
+            return; // `<CODE>.settings.json`: another fixture's data
+        }
         let rule = amilint::rules::lookup(code).unwrap_or_else(|| panic!("{code} is not a rule"));
         let mut plan = common::plan();
         plan.rules = vec![rule];
@@ -43,6 +49,31 @@ fn rules() {
         let rel = format!("fixtures/rules/{code}.json");
         if rule.subject == amilint::rules::Subject::Request {
             plan.reading = amilint::plan::Reading::Requests(None);
+        }
+        let settings = |file: &str| {
+            let source = amilint::input::InputSource::new(file);
+            amilint::input::SettingsIndex::read(&[source]).unwrap_or_else(|e| panic!("{e}"))
+        };
+        if rule.subject == amilint::rules::Subject::Account {
+            let index = settings(&rel);
+            let ids: Vec<(String, bool)> = index
+                .entries
+                .iter()
+                .map(|e| (e.id(), e.account_id.starts_with('9')))
+                .collect();
+            plan.account_settings = Some(std::sync::Arc::new(index));
+            let report = common::scan(&[], &plan);
+            let flagged: BTreeSet<&str> = report.findings.iter().map(|f| &*f.image_id).collect();
+            for (id, bad) in &ids {
+                assert_eq!(flagged.contains(id.as_str()), *bad, "{code}: {id}");
+            }
+            assert!(ids.iter().any(|(_, bad)| *bad), "{code}: no bad entry");
+            insta::assert_snapshot!(common::render(&report, Format::Text));
+            return;
+        }
+        let joined = format!("fixtures/rules/{code}.settings.json");
+        if std::path::Path::new(&joined).exists() {
+            plan.account_settings = Some(std::sync::Arc::new(settings(&joined)));
         }
         let report = common::scan(&[&rel], &plan);
 

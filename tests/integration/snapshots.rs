@@ -397,7 +397,13 @@ fn issue_18_bad_snapshot_files_and_misuse_fail_before_any_report() {
             "standard input (`-`) can be read only once".to_string(),
         ),
         (
-            vec!["scan", "--aws", "--snapshots-file", SNAPSHOTS],
+            vec![
+                "scan",
+                "--aws",
+                "--no-guardrails",
+                "--snapshots-file",
+                SNAPSHOTS,
+            ],
             "cannot be used with".to_string(),
         ),
         (

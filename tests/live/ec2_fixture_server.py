@@ -182,6 +182,101 @@ CHANGES = {
 }
 
 
+# The account's guardrails in a region (GET_SETTINGS: the Get… operations,
+# SET_SETTINGS: the changes `amilint fix` makes), kept per (account, region)
+# in amilint's settings-file form (`AccountSettings` keys). Response elements
+# as the EC2 API reference names them:
+#   API_GetImageBlockPublicAccessState: imageBlockPublicAccessState, managedBy
+#   API_GetSnapshotBlockPublicAccessState: state, managedBy
+#   API_GetEbsEncryptionByDefault: ebsEncryptionByDefault, sseType
+#   API_GetEbsDefaultKmsKeyId: kmsKeyId
+#   API_GetAllowedImagesSettings: state, imageCriterionSet, managedBy
+#   API_GetInstanceMetadataDefaults: accountLevel (InstanceMetadataDefaultsResponse:
+#     httpTokens, httpPutResponseHopLimit, httpEndpoint, instanceMetadataTags,
+#     httpTokensEnforced, managedBy)
+# Defaults where --settings says nothing: those of an account that never
+# changed them (unblocked, encryption off with the AWS managed key, Allowed
+# AMIs disabled, no IMDS default).
+SETTINGS_DEFAULTS = {
+    "ImageBlockPublicAccessState": "unblocked",
+    "SnapshotBlockPublicAccessState": "unblocked",
+    "EbsEncryptionByDefault": False,
+    "EbsDefaultKmsKeyId": "alias/aws/ebs",
+    "AllowedImagesSettingsState": "disabled",
+    "InstanceMetadataDefaults": {},
+}
+
+
+def settings_answer(action, s):
+    """The Get… answer's elements for settings `s`."""
+    bool_text = lambda v: "true" if v else "false"
+    if action == "GetImageBlockPublicAccessState":
+        return (f"<imageBlockPublicAccessState>{escape(s['ImageBlockPublicAccessState'])}</imageBlockPublicAccessState>"
+                "<managedBy>account</managedBy>")
+    if action == "GetSnapshotBlockPublicAccessState":
+        return f"<state>{escape(s['SnapshotBlockPublicAccessState'])}</state><managedBy>account</managedBy>"
+    if action == "GetEbsEncryptionByDefault":
+        return f"<ebsEncryptionByDefault>{bool_text(s['EbsEncryptionByDefault'])}</ebsEncryptionByDefault><sseType>sse-ebs</sseType>"
+    if action == "GetEbsDefaultKmsKeyId":
+        return f"<kmsKeyId>{escape(s['EbsDefaultKmsKeyId'])}</kmsKeyId>"
+    if action == "GetAllowedImagesSettings":
+        return f"<state>{escape(s['AllowedImagesSettingsState'])}</state><imageCriterionSet/><managedBy>account</managedBy>"
+    if action == "GetInstanceMetadataDefaults":
+        names = {"HttpTokens": "httpTokens", "HttpPutResponseHopLimit": "httpPutResponseHopLimit",
+                 "HttpEndpoint": "httpEndpoint", "InstanceMetadataTags": "instanceMetadataTags",
+                 "HttpTokensEnforced": "httpTokensEnforced", "ManagedBy": "managedBy"}
+        inner = "".join(f"<{names[k]}>{escape(str(v))}</{names[k]}>"
+                        for k, v in s["InstanceMetadataDefaults"].items())
+        return f"<accountLevel>{inner}</accountLevel>"
+    raise KeyError(action)
+
+
+GET_SETTINGS = {"GetImageBlockPublicAccessState", "GetSnapshotBlockPublicAccessState", "GetEbsEncryptionByDefault",
+                "GetEbsDefaultKmsKeyId", "GetAllowedImagesSettings", "GetInstanceMetadataDefaults"}
+
+
+def set_settings(action, params, s):
+    """Makes a change of `amilint fix` on settings `s`; returns its answer's
+    elements (API_EnableImageBlockPublicAccess: imageBlockPublicAccessState;
+    API_EnableSnapshotBlockPublicAccess: state; API_EnableEbsEncryptionByDefault:
+    ebsEncryptionByDefault; API_EnableAllowedImagesSettings:
+    allowedImagesSettingsState; API_ModifyInstanceMetadataDefaults: return),
+    or raises ValueError for a value EC2 refuses."""
+    if action == "EnableImageBlockPublicAccess":
+        if params.get("ImageBlockPublicAccessState") != "block-new-sharing":
+            raise ValueError("ImageBlockPublicAccessState must be block-new-sharing")
+        s["ImageBlockPublicAccessState"] = "block-new-sharing"
+        return "<imageBlockPublicAccessState>block-new-sharing</imageBlockPublicAccessState>"
+    if action == "EnableSnapshotBlockPublicAccess":
+        if params.get("State") not in ("block-all-sharing", "block-new-sharing"):
+            raise ValueError("State must be block-all-sharing or block-new-sharing")
+        s["SnapshotBlockPublicAccessState"] = params["State"]
+        return f"<state>{params['State']}</state>"
+    if action == "EnableEbsEncryptionByDefault":
+        s["EbsEncryptionByDefault"] = True
+        return "<ebsEncryptionByDefault>true</ebsEncryptionByDefault>"
+    if action == "EnableAllowedImagesSettings":
+        if params.get("AllowedImagesSettingsState") not in ("enabled", "audit-mode"):
+            raise ValueError("AllowedImagesSettingsState must be enabled or audit-mode")
+        s["AllowedImagesSettingsState"] = params["AllowedImagesSettingsState"]
+        return f"<allowedImagesSettingsState>{s['AllowedImagesSettingsState']}</allowedImagesSettingsState>"
+    if action == "ModifyInstanceMetadataDefaults":
+        tokens = params.get("HttpTokens")
+        if tokens not in ("optional", "required", "no-preference"):
+            raise ValueError("HttpTokens must be optional, required or no-preference")
+        defaults = dict(s["InstanceMetadataDefaults"])
+        defaults.pop("HttpTokens", None)
+        if tokens != "no-preference":
+            defaults["HttpTokens"] = tokens
+        s["InstanceMetadataDefaults"] = defaults
+        return "<return>true</return>"
+    raise KeyError(action)
+
+
+SET_SETTINGS = {"EnableImageBlockPublicAccess", "EnableSnapshotBlockPublicAccess", "EnableEbsEncryptionByDefault",
+                "EnableAllowedImagesSettings", "ModifyInstanceMetadataDefaults"}
+
+
 class State:
     def __init__(self, opts):
         self.opts = opts
@@ -224,6 +319,13 @@ class State:
                     break
                 answer, at = decoder.raw_decode(text, at)
                 self.permissions[answer["SnapshotId"]] = answer["CreateVolumePermissions"]
+        # Guardrails by (account, region), from --settings (a settings file).
+        self.settings = {}
+        if opts.settings:
+            with open(opts.settings) as f:
+                for entry in json.load(f)["AccountSettings"]:
+                    key = (entry.pop("AccountId"), entry.pop("Region"))
+                    self.settings[key] = {**SETTINGS_DEFAULTS, **entry}
         self.lock = threading.Lock()
         self.stats = {}
         self.ec2_calls = {}
@@ -397,6 +499,14 @@ class Handler(BaseHTTPRequestHandler):
             self.describe_snapshot_attribute(params, account)
         elif action in CHANGES:
             self.change(action, params, account, region)
+        elif action in GET_SETTINGS:
+            with self.state.lock:
+                s = self.state.settings.setdefault((account, region), dict(SETTINGS_DEFAULTS))
+                body = settings_answer(action, s)
+            self.reply(200, f'<{action}Response xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
+                            f"{body}</{action}Response>")
+        elif action in SET_SETTINGS:
+            self.set_settings(action, params, account, region)
         elif action == "DescribeRegions":
             items = "".join(
                 f"<item><regionName>{r}</regionName><regionEndpoint>ec2.{r}.amazonaws.com</regionEndpoint>"
@@ -448,6 +558,30 @@ class Handler(BaseHTTPRequestHandler):
             self.state.changes.append({"action": action, "image": image_id, "params": params})
         self.reply(200, f'<{action}Response xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
                         f"<return>{escape(result)}</return></{action}Response>")
+
+    def set_settings(self, action, params, account, region):
+        """A change of an account's guardrail: permission, then DryRun, then
+        the change (as `change` does for images)."""
+        if action in self.state.opts.deny_action:
+            self.reply(403, ec2_error(
+                "UnauthorizedOperation",
+                f"You are not authorized to perform this operation. User: arn:aws:iam::{account}:user/amilint-test "
+                f"is not authorized to perform: ec2:{action} because no identity-based policy allows the ec2:{action} action."))
+            return
+        with self.state.lock:
+            s = self.state.settings.setdefault((account, region), dict(SETTINGS_DEFAULTS))
+            try:
+                set_settings(action, params, dict(s))
+            except ValueError as e:
+                self.reply(400, ec2_error("InvalidParameterValue", str(e)))
+                return
+            if params.get("DryRun") == "true":
+                self.reply(412, ec2_error("DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
+                return
+            body = set_settings(action, params, s)
+            self.state.changes.append({"action": action, "account": account, "region": region, "params": params})
+        self.reply(200, f'<{action}Response xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
+                        f"{body}</{action}Response>")
 
     def forward(self, raw):
         """Passes a request this endpoint does not serve (another service's)
@@ -695,6 +829,7 @@ def main():
                          "ACTION@REGION: only in that region")
     ap.add_argument("--expire-after", type=int, default=None,
                     help="assumed-role credentials expire after this many EC2 calls (ExpiredToken)")
+    ap.add_argument("--settings", help="account guardrails to serve: an amilint settings file ({\"AccountSettings\": [...]})")
     ap.add_argument("--upstream", help="pass other services' requests (Organizations) to this loopback URL (moto)")
     opts = ap.parse_args()
     if opts.upstream and urlparse(opts.upstream).hostname not in ("127.0.0.1", "localhost"):

@@ -1,0 +1,83 @@
+//! The account's guardrails in one region: six EC2 `Get…` calls, at once.
+//! Each answer's value is kept as the API gives it; a call that fails leaves
+//! its value unread (`None`) and is reported.
+
+use std::sync::atomic::Ordering;
+
+use aws_sdk_ec2::Client;
+
+use super::connect::{Progress, failure};
+use super::fetch::Scope;
+use crate::error::FetchError;
+use crate::model::{AccountSettings, InstanceMetadataDefaults};
+
+/// The calls made per account × region.
+pub const CALLS: u64 = 6;
+
+/// Reads the guardrails of `scope`: the settings (what could be read) and
+/// the calls that failed.
+pub async fn fetch(
+    client: &Client,
+    scope: &Scope,
+    progress: &Progress,
+) -> (AccountSettings, Vec<FetchError>) {
+    progress.api_calls.fetch_add(CALLS, Ordering::Relaxed);
+    let (image_bpa, snapshot_bpa, encryption, key, allowed, imds) = tokio::join!(
+        client.get_image_block_public_access_state().send(),
+        client.get_snapshot_block_public_access_state().send(),
+        client.get_ebs_encryption_by_default().send(),
+        client.get_ebs_default_kms_key_id().send(),
+        client.get_allowed_images_settings().send(),
+        client.get_instance_metadata_defaults().send(),
+    );
+    let mut failed = Vec::new();
+    let mut settings = AccountSettings {
+        account_id: scope.account_id.clone(),
+        region: scope.region.clone(),
+        ..AccountSettings::default()
+    };
+    let mut fail = |e: FetchError| failed.push(e.in_scope(&scope.account_id, &scope.region));
+    match image_bpa {
+        Ok(out) => settings.image_block_public_access_state = out.image_block_public_access_state,
+        Err(e) => fail(failure("GetImageBlockPublicAccessState", &e)),
+    }
+    match snapshot_bpa {
+        Ok(out) => {
+            settings.snapshot_block_public_access_state = out.state.map(|s| s.as_str().to_string())
+        }
+        Err(e) => fail(failure("GetSnapshotBlockPublicAccessState", &e)),
+    }
+    match encryption {
+        Ok(out) => settings.ebs_encryption_by_default = out.ebs_encryption_by_default,
+        Err(e) => fail(failure("GetEbsEncryptionByDefault", &e)),
+    }
+    match key {
+        Ok(out) => settings.ebs_default_kms_key_id = out.kms_key_id,
+        Err(e) => fail(failure("GetEbsDefaultKmsKeyId", &e)),
+    }
+    match allowed {
+        Ok(out) => settings.allowed_images_settings_state = out.state,
+        Err(e) => fail(failure("GetAllowedImagesSettings", &e)),
+    }
+    match imds {
+        // An answer without AccountLevel: no default is set (an empty object).
+        Ok(out) => {
+            let level = out.account_level;
+            settings.instance_metadata_defaults = Some(match level {
+                Some(l) => InstanceMetadataDefaults {
+                    http_tokens: l.http_tokens.map(|v| v.as_str().to_string()),
+                    http_put_response_hop_limit: l.http_put_response_hop_limit.map(i64::from),
+                    http_endpoint: l.http_endpoint.map(|v| v.as_str().to_string()),
+                    instance_metadata_tags: l
+                        .instance_metadata_tags
+                        .map(|v| v.as_str().to_string()),
+                    http_tokens_enforced: l.http_tokens_enforced.map(|v| v.as_str().to_string()),
+                    managed_by: l.managed_by.map(|v| v.as_str().to_string()),
+                },
+                None => InstanceMetadataDefaults::default(),
+            })
+        }
+        Err(e) => fail(failure("GetInstanceMetadataDefaults", &e)),
+    }
+    (settings, failed)
+}

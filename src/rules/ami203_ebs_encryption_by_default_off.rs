@@ -1,0 +1,57 @@
+use crate::model::AccountSettings;
+use crate::ptr;
+use crate::rules::{Action, Cx, Fix, Severity, Subject, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an account × region where EBS encryption by default is off
+    /// (GetEbsEncryptionByDefault `EbsEncryptionByDefault` is `false`).
+    ///
+    /// ## Why is this bad?
+    /// Without it, a volume made from an unencrypted snapshot — and so every instance of an
+    /// unencrypted image, and every image made from such an instance — is unencrypted
+    /// unless each launch asks otherwise. With it on, new volumes are always encrypted
+    /// (AMI003 finds the images that are not).
+    ///
+    /// ## Example
+    /// ```json
+    /// { "AccountId": "111122223333", "Region": "eu-west-1",
+    ///   "EbsEncryptionByDefault": false }
+    /// ```
+    ///
+    /// ## Remediation
+    /// `aws ec2 enable-ebs-encryption-by-default --region eu-west-1`; choose the key with
+    /// `aws ec2 modify-ebs-default-kms-key-id` (AMI204 checks it).
+    ///
+    /// ## References
+    /// - https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html
+    /// - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_GetEbsEncryptionByDefault.html
+    /// - https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableEbsEncryptionByDefault.html
+    pub(crate) static EBS_ENCRYPTION_BY_DEFAULT_OFF = {
+        code: "AMI203",
+        name: "ebs-encryption-by-default-off",
+        severity: Severity::Medium,
+        default_enabled: true,
+        summary: "EBS encryption by default is off in the region",
+        subject: Subject::Account,
+        account_check: check,
+    }
+}
+
+fn check(settings: &AccountSettings, cx: &mut Cx<'_>) {
+    if settings.ebs_encryption_by_default != Some(false) {
+        return;
+    }
+    cx.report(
+        ptr!["EbsEncryptionByDefault"],
+        format!(
+            "EBS encryption by default is off in {}: volumes from unencrypted snapshots are unencrypted",
+            settings.region
+        ),
+    );
+    cx.fix(Fix::for_account(
+        settings,
+        vec![Action::EnableEbsEncryptionByDefault],
+        None,
+    ));
+}
