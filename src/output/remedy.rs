@@ -48,7 +48,14 @@ pub fn write_json(
     for o in outcomes {
         *by_outcome.entry(o.word()).or_insert(0) += 1;
     }
-    let images: BTreeSet<&str> = plan.calls.iter().map(|c| c.image_id.as_str()).collect();
+    let subjects = |account: bool| -> BTreeSet<&str> {
+        plan.calls
+            .iter()
+            .filter(|c| c.action.on_account() == account)
+            .map(|c| c.image_id.as_str())
+            .collect()
+    };
+    let (images, accounts) = (subjects(false), subjects(true));
     let result = JsonResult {
         schema_version: 1,
         mode,
@@ -101,9 +108,13 @@ pub fn write(mode: Mode, plan: &Plan, outcomes: &[Outcome], out: &mut dyn Write)
     };
     writeln!(
         out,
-        "\n{what}: {} call(s) for {} image(s){}{}",
+        "\n{what}: {} call(s) for {} image(s){}{}{}",
         plan.calls.len(),
         images.len(),
+        match accounts.len() {
+            0 => String::new(),
+            n => format!(" and {n} account-region(s)"),
+        },
         if counts.is_empty() { "" } else { ": " },
         counts.join(", ")
     )?;

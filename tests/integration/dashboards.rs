@@ -75,6 +75,8 @@ fn scan(dir: &Path, format: &str, extra: &[&str]) -> (Value, Value) {
     args.extend(inputs(dir));
     for a in [
         "--no-config",
+        "--settings-file",
+        &format!("{ROOT}/fixtures/formats/settings.json"),
         "--now",
         common::NOW,
         "--select",
@@ -156,6 +158,17 @@ fn asff_is_what_security_hub_accepts() {
         suppressed["ProductFields"]["amilint/Suppression"],
         "<b>legacy</b>"
     );
+    // An account's guardrails: the account is the resource, in its region.
+    let account = findings
+        .iter()
+        .find(|f| {
+            f["GeneratorId"] == "amilint/AMI202" && f["Resources"][0]["Region"] == "cn-north-1"
+        })
+        .expect("AMI202 in cn-north-1");
+    assert_eq!(account["AwsAccountId"], "444455556666");
+    assert_eq!(account["Resources"][0]["Type"], "AwsAccount");
+    assert_eq!(account["Resources"][0]["Id"], "AWS::::Account:444455556666");
+    assert_eq!(account["Resources"][0]["Partition"], "aws-cn");
     // The 2,000-character name is cut to Security Hub's limits, on a character.
     assert!(evil.iter().all(|f| {
         f["Description"]
@@ -201,6 +214,14 @@ fn ocsf_is_a_valid_compliance_finding() {
         .expect("ami-2 by its ARN");
     assert_eq!(scoped["cloud"]["account"]["uid"], "444455556666");
     assert_eq!(scoped["resources"][0]["cloud_partition"], "aws-cn");
+    // An account's guardrails: the account is the resource.
+    let account = events
+        .iter()
+        .find(|e| e["compliance"]["control"] == "AMI201")
+        .expect("AMI201");
+    assert_eq!(account["resources"][0]["uid"], "444455556666");
+    assert_eq!(account["resources"][0]["type"], "AWS::::Account");
+    assert_eq!(account["cloud"]["region"], "eu-west-1");
     // Issue 20: the resources that use the image follow it.
     let kinds: Vec<&str> = scoped["resources"]
         .as_array()

@@ -8,6 +8,7 @@ mod config;
 mod dashboards;
 mod fix;
 mod formats;
+mod guardrails;
 mod hostile;
 mod html;
 mod live;

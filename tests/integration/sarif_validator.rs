@@ -110,7 +110,12 @@ fn sarif_passes_microsofts_validator() {
 fn sarif_of_every_rule_fixture_passes() {
     let fixtures = common::image_rule_fixtures();
     let refs: Vec<&str> = fixtures.iter().map(String::as_str).collect();
-    validate(&refs);
+    // With account findings (AMI2xx) from a settings file.
+    validate_with(
+        &refs,
+        &["--settings-file", "fixtures/formats/settings.json"],
+        1,
+    );
 }
 
 #[test]
