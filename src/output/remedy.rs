@@ -31,10 +31,22 @@ struct JsonResult<'a> {
 struct JsonSummary {
     calls: usize,
     images: usize,
+    /// Accounts × regions whose settings the calls change.
+    account_regions: usize,
     by_outcome: BTreeMap<&'static str, usize>,
     suppressed: usize,
     without_fix: usize,
     report_errors: usize,
+}
+
+/// The distinct subjects of the plan's calls: images, or (`account`)
+/// accounts × regions.
+fn subjects(plan: &Plan, account: bool) -> BTreeSet<&str> {
+    plan.calls
+        .iter()
+        .filter(|c| c.action.on_account() == account)
+        .map(|c| c.image_id.as_str())
+        .collect()
 }
 
 /// The same as one JSON document.
@@ -48,14 +60,7 @@ pub fn write_json(
     for o in outcomes {
         *by_outcome.entry(o.word()).or_insert(0) += 1;
     }
-    let subjects = |account: bool| -> BTreeSet<&str> {
-        plan.calls
-            .iter()
-            .filter(|c| c.action.on_account() == account)
-            .map(|c| c.image_id.as_str())
-            .collect()
-    };
-    let (images, accounts) = (subjects(false), subjects(true));
+    let (images, accounts) = (subjects(plan, false), subjects(plan, true));
     let result = JsonResult {
         schema_version: 1,
         mode,
@@ -68,6 +73,7 @@ pub fn write_json(
         summary: JsonSummary {
             calls: plan.calls.len(),
             images: images.len(),
+            account_regions: accounts.len(),
             by_outcome,
             suppressed: plan.suppressed,
             without_fix: plan.without_fix,
@@ -92,7 +98,7 @@ pub fn write(mode: Mode, plan: &Plan, outcomes: &[Outcome], out: &mut dyn Write)
             writeln!(out, "{:<9}  {:<15}  ^ {}", "", "", clean(detail))?;
         }
     }
-    let images: BTreeSet<&str> = plan.calls.iter().map(|c| c.image_id.as_str()).collect();
+    let (images, accounts) = (subjects(plan, false), subjects(plan, true));
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for outcome in outcomes {
         match counts.iter_mut().find(|(w, _)| *w == outcome.word()) {
