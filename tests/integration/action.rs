@@ -32,6 +32,40 @@ fn the_action_passes_zizmor_and_the_github_action_schema() {
     );
 }
 
+/// Issue 19: the example organisation workflow (discovery → shard matrix →
+/// merge, upload, gate) passes zizmor, pedantic persona included, and
+/// GitHub's workflow schema. Its three amilint steps run end to end in
+/// `org::shards_from_plan_shards_scan_every_account_once_and_merge_into_the_whole_run`.
+#[test]
+fn the_example_org_workflow_passes_zizmor_and_the_github_workflow_schema() {
+    let workflow = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/org-scan.yml");
+    let zizmor = Command::new(venv_bin("zizmor"))
+        .args([
+            "--offline",
+            "--no-progress",
+            "--persona",
+            "pedantic",
+            workflow,
+        ])
+        .output()
+        .expect("zizmor runs");
+    assert!(
+        zizmor.status.success(),
+        "zizmor: {}{}",
+        String::from_utf8_lossy(&zizmor.stdout),
+        String::from_utf8_lossy(&zizmor.stderr)
+    );
+    let schema = Command::new(venv_bin("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.github-workflows", workflow])
+        .output()
+        .expect("check-jsonschema runs");
+    assert!(
+        schema.status.success(),
+        "schema: {}",
+        String::from_utf8_lossy(&schema.stdout)
+    );
+}
+
 /// The `run:` script of the action's step `name`.
 fn step_script(name: &str) -> String {
     let out = Command::new(venv_bin("python"))
