@@ -389,9 +389,14 @@ pub struct AwsArgs {
     #[arg(long, value_name = "N", value_parser = ranged(1, 256), conflicts_with = "shard")]
     pub plan_shards: Option<usize>,
 
-    /// Scopes (account × region) fetched at once.
+    /// Scopes (account × region) fetched at once, across all accounts.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = ranged(1, 256))]
     pub concurrency: usize,
+
+    /// Scopes of one account fetched at once (its regions; each region has its own EC2
+    /// request quota, the account's STS and settings calls share one).
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = ranged(1, 256))]
+    pub account_concurrency: usize,
 
     /// Also read each image's attributes (DescribeImageAttribute: launchPermission,
     /// lastLaunchedTime, imdsSupport, deregistrationProtection); enables AMI012 and AMI013's data.

@@ -607,6 +607,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
         exclude_accounts: args.exclude_accounts.clone(),
         shard,
         concurrency: args.concurrency,
+        account_concurrency: args.account_concurrency,
         attributes: args.attributes,
         snapshots: args.snapshots,
         guardrails: !args.no_guardrails,

@@ -46,6 +46,7 @@ pub async fn sdk_config(c: &Connection<'_>) -> aws_config::SdkConfig {
                 .operation_timeout(c.attempt_timeout * c.max_attempts.max(1) * 2)
                 .build(),
         );
+    loader = loader.http_client(shared_http_client());
     if let Some(profile) = c.profile {
         loader = loader.profile_name(profile);
     }
@@ -56,6 +57,27 @@ pub async fn sdk_config(c: &Connection<'_>) -> aws_config::SdkConfig {
         loader = loader.region(Region::new(region.to_string()));
     }
     loader.load().await
+}
+
+/// One HTTP client for every SDK client made from the configuration: left
+/// to itself, the SDK gives each service client its own (a TLS setup with
+/// every root certificate parsed, and a connection pool of its own), which an
+/// organisation scan makes thousands of. Built as the SDK's default is:
+/// rustls with aws-lc, proxies from the environment.
+fn shared_http_client() -> aws_sdk_ec2::config::SharedHttpClient {
+    use aws_smithy_http_client::proxy::ProxyConfig;
+    use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+    use aws_smithy_http_client::{Builder, ConnectorBuilder};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 /// `base` with the credentials of `role`, assumed through STS.

@@ -41,6 +41,8 @@ pub struct FetchOptions {
     pub shard: Option<(usize, usize)>,
     /// Scopes (account × region) fetched at once.
     pub concurrency: usize,
+    /// Scopes of one account fetched at once.
+    pub account_concurrency: usize,
     /// Also call DescribeImageAttribute for each image.
     pub attributes: bool,
     /// Also read the snapshot behind each EBS mapping (DescribeSnapshots, and
@@ -142,11 +144,6 @@ pub async fn fetch(
         }
     };
     let roles = select(roles, opts);
-
-    // Each account entered (role assumed, regions listed) at once, up to
-    // --concurrency; in account order after.
-    let scope_limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    let mut entering = JoinSet::new();
     let entries: Vec<Option<String>> = if opts.roles.is_empty() && opts.org.is_none() {
         // The base credentials' account: shard 1 of any N (as --plan-shards has it).
         match opts.shard {
@@ -156,108 +153,150 @@ pub async fn fetch(
     } else {
         roles.into_iter().map(Some).collect()
     };
-    let accounts_total = entries.len();
-    for (index, role) in entries.into_iter().enumerate() {
-        let (base, opts, progress) = (base.clone(), opts.clone(), progress.clone());
-        let (default_region, limit) = (default_region.clone(), scope_limit.clone());
-        entering.spawn(async move {
-            let _slot = limit.acquire_owned().await;
-            let entered = enter(role.as_deref(), &base, &opts, &default_region, &progress).await;
-            (index, entered)
-        });
-    }
-    let mut accounts = Vec::with_capacity(accounts_total);
-    while let Some(joined) = entering.join_next().await {
-        accounts.push(joined.map_err(|e| FetchError::new("", format!("a task failed: {e}")))?);
-    }
-    accounts.sort_by_key(|(index, _)| *index);
-
-    let attribute_limit = Arc::new(Semaphore::new(opts.attribute_concurrency.max(1)));
-    // Every scope, numbered as made (two failed accounts may share a name):
-    // those that failed before any call are done already.
-    let mut order: Vec<(Scope, usize)> = Vec::new();
-    let mut done: BTreeMap<(Scope, usize), ScopeResult> = BTreeMap::new();
-    let mut finish = |result: ScopeResult, order: &mut Vec<(Scope, usize)>| {
-        let key = (result.scope.clone(), order.len());
-        order.push(key.clone());
-        done.insert(key, result);
-    };
-    for result in failed {
-        finish(result, &mut order);
-    }
-    let scopes_total: usize = accounts
-        .iter()
-        .map(|(_, a)| a.as_ref().map_or(1, |(_, _, regions)| regions.len()))
-        .sum();
     if opts.org.is_some() || opts.shard.is_some() {
-        let shard = opts
-            .shard
-            .map(|(k, n)| format!(" (shard {k}/{n})"))
-            .unwrap_or_default();
-        eprintln!(
-            "amilint: scanning {accounts_total} account{}{shard}: {scopes_total} scope{} (account × region)",
-            plural(accounts_total),
-            plural(scopes_total),
-        );
+        announce(entries.len(), opts);
     }
-    let mut tasks = JoinSet::new();
-    for (_, entered) in accounts {
-        let (account_id, config, regions) = match entered {
-            Ok(entered) => entered,
-            Err(failure) => {
-                finish(*failure, &mut order);
-                continue;
-            }
-        };
-        for region in regions {
-            progress.scopes_total.fetch_add(1, Ordering::Relaxed);
-            let scope = Scope {
-                account_id: account_id.clone(),
-                region: region.clone(),
-            };
-            let client = ec2_client(&config, &region);
-            let opts = opts.clone();
-            let progress = progress.clone();
-            let attribute_limit = attribute_limit.clone();
-            let scope_limit = scope_limit.clone();
-            let index = order.len();
-            order.push((scope.clone(), index));
-            tasks.spawn(async move {
-                let _slot = scope_limit.acquire_owned().await;
-                let result = fetch_scope(scope, &client, &opts, &progress, &attribute_limit).await;
-                progress.scopes_done.fetch_add(1, Ordering::Relaxed);
-                (index, result)
-            });
+    for result in failed {
+        if !each(result) {
+            return Ok(progress.api_calls.load(Ordering::Relaxed));
         }
     }
-    // In (account, region) order: a scope is handed on once it and those
-    // before it are done; the ones after it wait.
-    order.sort();
-    let mut order = order.into_iter().peekable();
-    let mut hand_on = |done: &mut BTreeMap<(Scope, usize), ScopeResult>| {
-        while let Some(next) = order.peek() {
-            let Some(result) = done.remove(next) else {
-                return true;
-            };
-            order.next();
-            if !each(result) {
-                return false;
-            }
-        }
-        true
+
+    // Accounts are entered and scanned a window at a time, handed on in
+    // order: at most --concurrency accounts in flight, and no more than
+    // WINDOW × --concurrency ahead of the first not yet handed on, so memory
+    // stays flat however many accounts the organisation has.
+    let concurrency = opts.concurrency.max(1);
+    let limits = Limits {
+        scopes: Arc::new(Semaphore::new(concurrency)),
+        attributes: Arc::new(Semaphore::new(opts.attribute_concurrency.max(1))),
     };
-    if !hand_on(&mut done) {
-        return Ok(progress.api_calls.load(Ordering::Relaxed));
-    }
-    while let Some(joined) = tasks.join_next().await {
-        let (index, result) =
-            joined.map_err(|e| FetchError::new("", format!("a fetch task failed: {e}")))?;
-        done.insert((result.scope.clone(), index), result);
-        if !hand_on(&mut done) {
+    let mut running = JoinSet::new();
+    let mut done: BTreeMap<usize, Vec<ScopeResult>> = BTreeMap::new();
+    let (mut next, mut handed) = (0, 0);
+    let mut entries = entries.into_iter();
+    loop {
+        while running.len() < concurrency && next < handed + WINDOW * concurrency {
+            let Some(role) = entries.next() else { break };
+            let (base, opts, progress) = (base.clone(), opts.clone(), progress.clone());
+            let (default_region, limits) = (default_region.clone(), limits.clone());
+            let index = next;
+            running.spawn(async move {
+                let scanned =
+                    scan_account(role, &base, &opts, &default_region, &progress, &limits).await;
+                (index, scanned)
+            });
+            next += 1;
+        }
+        let Some(joined) = running.join_next().await else {
             break;
+        };
+        let (index, scanned) =
+            joined.map_err(|e| FetchError::new("", format!("a fetch task failed: {e}")))?;
+        done.insert(index, scanned);
+        while let Some(results) = done.remove(&handed) {
+            handed += 1;
+            for result in results {
+                if !each(result) {
+                    return Ok(progress.api_calls.load(Ordering::Relaxed));
+                }
+            }
         }
     }
     Ok(progress.api_calls.load(Ordering::Relaxed))
+}
+
+/// How many times --concurrency accounts may be done ahead of the first one
+/// not yet handed on (a slow account holds the others' results until then).
+const WINDOW: usize = 4;
+
+/// The semaphores every account's scopes share.
+#[derive(Clone)]
+struct Limits {
+    /// Scopes fetched at once (--concurrency); an AssumeRole takes one too.
+    scopes: Arc<Semaphore>,
+    /// DescribeImageAttribute and other per-image calls at once.
+    attributes: Arc<Semaphore>,
+}
+
+/// Tells the user, once, what the run covers.
+fn announce(accounts: usize, opts: &FetchOptions) {
+    let shard = opts
+        .shard
+        .map(|(k, n)| format!(" (shard {k}/{n})"))
+        .unwrap_or_default();
+    let scopes = if opts.all_regions {
+        "each in every region enabled for it".to_string()
+    } else {
+        let mut regions = opts.regions.clone();
+        regions.sort();
+        regions.dedup();
+        let n = accounts * regions.len().max(1);
+        format!("{n} scope{} (account × region)", plural(n))
+    };
+    eprintln!(
+        "amilint: scanning {accounts} account{}{shard}: {scopes}",
+        plural(accounts)
+    );
+}
+
+/// One account: entered (`role` assumed, or the base credentials), then its
+/// regions scanned, up to --account-concurrency at once; its scopes in
+/// region order. An account that cannot be entered is one failed scope.
+async fn scan_account(
+    role: Option<String>,
+    base: &aws_config::SdkConfig,
+    opts: &FetchOptions,
+    default_region: &str,
+    progress: &Arc<Progress>,
+    limits: &Limits,
+) -> Vec<ScopeResult> {
+    let entered = {
+        let _slot = limits.scopes.acquire().await;
+        enter(role.as_deref(), base, opts, default_region, progress).await
+    };
+    let (account_id, config, regions) = match entered {
+        Ok(entered) => entered,
+        Err(failure) => return vec![*failure],
+    };
+    progress
+        .scopes_total
+        .fetch_add(regions.len() as u64, Ordering::Relaxed);
+    let per_account = Arc::new(Semaphore::new(opts.account_concurrency.max(1)));
+    let mut scopes = JoinSet::new();
+    for (index, region) in regions.into_iter().enumerate() {
+        let scope = Scope {
+            account_id: account_id.clone(),
+            region,
+        };
+        let (config, opts, progress) = (config.clone(), opts.clone(), progress.clone());
+        let (limits, per_account) = (limits.clone(), per_account.clone());
+        scopes.spawn(async move {
+            let _account_slot = per_account.acquire_owned().await;
+            let _slot = limits.scopes.acquire_owned().await;
+            // The client is made when the scope starts: none waits built.
+            let client = ec2_client(&config, &scope.region);
+            let result = fetch_scope(scope, &client, &opts, &progress, &limits.attributes).await;
+            progress.scopes_done.fetch_add(1, Ordering::Relaxed);
+            (index, result)
+        });
+    }
+    let mut results: Vec<(usize, ScopeResult)> = Vec::new();
+    while let Some(joined) = scopes.join_next().await {
+        match joined {
+            Ok(done) => results.push(done),
+            Err(e) => {
+                let scope = Scope {
+                    account_id: account_id.clone(),
+                    region: default_region.to_string(),
+                };
+                let why = FetchError::new("", format!("a fetch task failed: {e}"));
+                results.push((usize::MAX, ScopeResult::failed(scope, why)));
+            }
+        }
+    }
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// `--plan-shards N`: the accounts a run would scan (as `--org`,

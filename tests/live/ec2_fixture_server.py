@@ -409,7 +409,9 @@ class Handler(BaseHTTPRequestHandler):
         self.state.count(f"{action} {region}")
         opts = self.state.opts
         if service not in ("ec2", "sts"):
-            if action in opts.fail_action:
+            if opts.org_accounts and action == "ListAccounts":
+                self.list_accounts(raw)
+            elif action in opts.fail_action:
                 # Organizations' error for a caller that is neither the management
                 # account nor a delegated administrator (API_ListAccounts, Errors:
                 # AccessDeniedException, HTTP 400; JSON protocol).
@@ -582,6 +584,32 @@ class Handler(BaseHTTPRequestHandler):
             self.state.changes.append({"action": action, "account": account, "region": region, "params": params})
         self.reply(200, f'<{action}Response xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
                         f"{body}</{action}Response>")
+
+    def list_accounts(self, raw):
+        """Organizations ListAccounts for `--org-accounts N` synthetic ACTIVE
+        accounts (ids 100000000000 + i), 20 a page as AWS's default MaxResults
+        (API_ListAccounts: Accounts of Id, Arn, Email, Name, Status, State,
+        JoinedMethod, JoinedTimestamp; NextToken)."""
+        request = json.loads(raw or b"{}")
+        start = int(request.get("NextToken") or 0)
+        size = min(int(request.get("MaxResults") or 20), 20)
+        ids = range(start, min(start + size, self.state.opts.org_accounts))
+        accounts = [{
+            "Id": str(100000000000 + i),
+            "Arn": f"arn:aws:organizations::{self.state.opts.account}:account/o-amilint0000/{100000000000 + i}",
+            "Email": f"member-{i}@example.com", "Name": f"member-{i}", "Status": "ACTIVE", "State": "ACTIVE",
+            "JoinedMethod": "CREATED", "JoinedTimestamp": 1700000000.0,
+        } for i in ids]
+        answer = {"Accounts": accounts}
+        if start + size < self.state.opts.org_accounts:
+            answer["NextToken"] = str(start + size)
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def forward(self, raw):
         """Passes a request this endpoint does not serve (another service's)
@@ -830,12 +858,17 @@ def main():
     ap.add_argument("--expire-after", type=int, default=None,
                     help="assumed-role credentials expire after this many EC2 calls (ExpiredToken)")
     ap.add_argument("--settings", help="account guardrails to serve: an amilint settings file ({\"AccountSettings\": [...]})")
+    ap.add_argument("--org-accounts", type=int, default=0,
+                    help="answer Organizations ListAccounts with this many synthetic ACTIVE accounts (benchmarks)")
     ap.add_argument("--upstream", help="pass other services' requests (Organizations) to this loopback URL (moto)")
     opts = ap.parse_args()
     if opts.upstream and urlparse(opts.upstream).hostname not in ("127.0.0.1", "localhost"):
         ap.error("--upstream must be a loopback URL")
 
     Handler.state = State(opts)
+    # A deep accept queue: a client that opens a hundred connections at once
+    # must not wait for SYN retries (socketserver's default backlog is 5).
+    ThreadingHTTPServer.request_queue_size = 1024
     server = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
     server.daemon_threads = True
     print(f"PORT {server.server_address[1]}", flush=True)
