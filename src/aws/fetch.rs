@@ -118,16 +118,7 @@ pub async fn fetch(
     mut each: impl FnMut(ScopeResult) -> bool,
 ) -> Result<u64, FetchError> {
     let base = base_config(opts).await;
-    let default_region = base
-        .region()
-        .map(|r| r.to_string())
-        .or_else(|| opts.regions.first().cloned())
-        .ok_or_else(|| {
-            FetchError::new(
-                "",
-                "no AWS region: pass --region, or set AWS_REGION or a region in the profile",
-            )
-        })?;
+    let default_region = home_region(&base, opts)?;
 
     let mut failed: Vec<ScopeResult> = Vec::new();
     let roles = match roles(opts, &base, &default_region, &progress).await {
@@ -308,29 +299,38 @@ pub async fn plan_shards(
     progress: Arc<Progress>,
 ) -> Result<Vec<Vec<String>>, FetchError> {
     let base = base_config(opts).await;
-    let region = base
-        .region()
-        .map(|r| r.to_string())
-        .or_else(|| opts.regions.first().cloned())
-        .ok_or_else(|| FetchError::new("", "no AWS region: pass --region, or set AWS_REGION"))?;
-    let mut roles = roles(opts, &base, &region, &progress).await?;
-    if roles.is_empty() {
-        roles.push(crate::plan::role_arn(
-            &caller_account(&base, &progress).await?,
-            "-",
-        ));
-    }
+    let region = home_region(&base, opts)?;
+    let roles = roles(opts, &base, &region, &progress).await?;
     let mut split = vec![Vec::new(); shards];
-    for k in 1..=shards {
+    if roles.is_empty() {
+        // The base credentials' account: shard 1 (as `fetch` has it).
+        split[0].push(caller_account(&base, &progress).await?);
+        return Ok(split);
+    }
+    for (k, accounts) in split.iter_mut().enumerate() {
         let opts = FetchOptions {
-            shard: Some((k, shards)),
+            shard: Some((k + 1, shards)),
             ..opts.clone()
         };
         for role in select(roles.clone(), &opts) {
-            split[k - 1].push(account_of_role(&role).unwrap_or(role));
+            accounts.push(account_of_role(&role).unwrap_or(role));
         }
     }
     Ok(split)
+}
+
+/// The region of calls that need one before any scope: the profile's or
+/// environment's, else the first `--region`.
+fn home_region(base: &aws_config::SdkConfig, opts: &FetchOptions) -> Result<String, FetchError> {
+    base.region()
+        .map(|r| r.to_string())
+        .or_else(|| opts.regions.first().cloned())
+        .ok_or_else(|| {
+            FetchError::new(
+                "",
+                "no AWS region: pass --region, or set AWS_REGION or a region in the profile",
+            )
+        })
 }
 
 fn plural(n: usize) -> &'static str {
