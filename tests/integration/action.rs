@@ -9,10 +9,13 @@ use crate::common::servers::venv_bin;
 
 const ACTION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml");
 
-#[test]
-fn the_action_passes_zizmor_and_the_github_action_schema() {
+/// zizmor (offline, with `extra` flags) and check-jsonschema's vendored
+/// GitHub `schema` both pass on `file`.
+fn audited(file: &str, extra: &[&str], schema: &str) {
     let zizmor = Command::new(venv_bin("zizmor"))
-        .args(["--offline", "--no-progress", ACTION])
+        .args(["--offline", "--no-progress"])
+        .args(extra)
+        .arg(file)
         .output()
         .expect("zizmor runs");
     assert!(
@@ -21,15 +24,20 @@ fn the_action_passes_zizmor_and_the_github_action_schema() {
         String::from_utf8_lossy(&zizmor.stdout),
         String::from_utf8_lossy(&zizmor.stderr)
     );
-    let schema = Command::new(venv_bin("check-jsonschema"))
-        .args(["--builtin-schema", "vendor.github-actions", ACTION])
+    let checked = Command::new(venv_bin("check-jsonschema"))
+        .args(["--builtin-schema", schema, file])
         .output()
         .expect("check-jsonschema runs");
     assert!(
-        schema.status.success(),
+        checked.status.success(),
         "schema: {}",
-        String::from_utf8_lossy(&schema.stdout)
+        String::from_utf8_lossy(&checked.stdout)
     );
+}
+
+#[test]
+fn the_action_passes_zizmor_and_the_github_action_schema() {
+    audited(ACTION, &[], "vendor.github-actions");
 }
 
 /// Issue 19: the example organisation workflow (discovery → shard matrix →
@@ -38,31 +46,10 @@ fn the_action_passes_zizmor_and_the_github_action_schema() {
 /// `org::shards_from_plan_shards_scan_every_account_once_and_merge_into_the_whole_run`.
 #[test]
 fn the_example_org_workflow_passes_zizmor_and_the_github_workflow_schema() {
-    let workflow = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/org-scan.yml");
-    let zizmor = Command::new(venv_bin("zizmor"))
-        .args([
-            "--offline",
-            "--no-progress",
-            "--persona",
-            "pedantic",
-            workflow,
-        ])
-        .output()
-        .expect("zizmor runs");
-    assert!(
-        zizmor.status.success(),
-        "zizmor: {}{}",
-        String::from_utf8_lossy(&zizmor.stdout),
-        String::from_utf8_lossy(&zizmor.stderr)
-    );
-    let schema = Command::new(venv_bin("check-jsonschema"))
-        .args(["--builtin-schema", "vendor.github-workflows", workflow])
-        .output()
-        .expect("check-jsonschema runs");
-    assert!(
-        schema.status.success(),
-        "schema: {}",
-        String::from_utf8_lossy(&schema.stdout)
+    audited(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/org-scan.yml"),
+        &["--persona", "pedantic"],
+        "vendor.github-workflows",
     );
 }
 
