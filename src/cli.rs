@@ -393,8 +393,7 @@ pub struct AwsArgs {
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = ranged(1, 256))]
     pub concurrency: usize,
 
-    /// Scopes of one account fetched at once (its regions; each region has its own EC2
-    /// request quota, the account's STS and settings calls share one).
+    /// Scopes of one account fetched at once (its regions), within --concurrency.
     #[arg(long, default_value_t = 8, value_name = "N", value_parser = ranged(1, 256))]
     pub account_concurrency: usize,
 
