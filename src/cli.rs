@@ -222,6 +222,13 @@ pub struct ScanArgs {
     #[arg(long, value_name = "NAME")]
     pub category: Option<String>,
 
+    /// SARIF reports: at most this many results (GitHub code scanning keeps 5,000 a run and
+    /// refuses more than 25,000). Past it, findings are summarised: one result per rule and
+    /// input file, with a count and the first 100 images; the JSON report lists them all.
+    /// 0: no limit.
+    #[arg(long, default_value_t = 5000, value_name = "N")]
+    pub sarif_max_results: usize,
+
     /// Run only these rules (codes or names, comma-separated, repeatable);
     /// `ALL` selects every rule, including those off by default.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]

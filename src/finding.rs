@@ -275,6 +275,9 @@ pub struct Report {
     pub requests: bool,
     /// `--category`: the SARIF run's category.
     pub category: Option<String>,
+    /// How a report had to be written, for the user's attention (a SARIF
+    /// report that summarised findings past its limit): printed on stderr.
+    pub notices: Vec<String>,
 }
 
 /// Counts over all findings, updated as each is reported.
@@ -333,6 +336,7 @@ impl Report {
             asff_target: None,
             requests: false,
             category: None,
+            notices: Vec::new(),
         }
     }
 

@@ -65,6 +65,8 @@ pub struct ScanPlan {
     pub reading: Reading,
     /// `--category`: the SARIF run's category (checked: one printable line).
     pub category: Option<String>,
+    /// `--sarif-max-results`: results a SARIF report holds at most (0: no limit).
+    pub sarif_max_results: usize,
     /// A live scan without `--save`: findings point at
     /// `aws/ACCOUNT/REGION/IMAGE_ID.json`, line 1, not into an export.
     pub live_uris: bool,
@@ -119,6 +121,7 @@ impl ScanPlan {
             keep_images: false,
             reading: Reading::Images,
             category: None,
+            sarif_max_results: 5000,
             live_uris: false,
             snapshots: None,
             account_settings: None,
@@ -421,6 +424,14 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         keep_images: false,
         reading,
         category: category(args.category.as_deref())?,
+        sarif_max_results: match args.sarif_max_results {
+            0 => 0,
+            n if n <= crate::output::sarif::SUMMARY_ROOM => bail!(
+                "--sarif-max-results: at least {} (room for the summaries), or 0 for no limit",
+                crate::output::sarif::SUMMARY_ROOM + 1
+            ),
+            n => n,
+        },
         live_uris: args.live.aws && args.live.save.is_none(),
         snapshots: snapshot_index(args, requests)?,
         account_settings: settings_index(args, requests)?,

@@ -27,6 +27,8 @@ pub(super) struct Sink {
     target: Target,
     /// Whether an image's findings have been written (separators go between).
     wrote: bool,
+    /// A SARIF report's limit: the findings past it, summarised.
+    summary: Option<output::sarif::Summary>,
 }
 
 impl Sink {
@@ -134,6 +136,8 @@ pub fn run(
             emitter: output::Emitter::new(format, &report, color),
             target,
             wrote: false,
+            summary: (format == Format::Sarif && plan.sarif_max_results > 0)
+                .then(|| output::sarif::Summary::new(plan.sarif_max_results)),
         })
         .collect();
     let keep_findings = keep_findings || sinks.iter().any(|s| !s.emitter.streams());
@@ -244,11 +248,16 @@ pub fn run(
     if let Some(baseline) = &plan.baseline {
         report.baseline_absent = Some(baseline.fingerprints.len() - in_baseline.len());
     }
+    for summary in sinks.iter().filter_map(|s| s.summary.as_ref()) {
+        if summary.findings > 0 {
+            report.notices.push(summary.notice());
+        }
+    }
     let mut targets = Vec::new();
     for mut sink in sinks {
         let mut tail = Vec::new();
         sink.emitter
-            .tail(&report, &mut tail)
+            .tail(&report, sink.summary.as_ref(), &mut tail)
             .context("writing the report")?;
         sink.write(&tail)?;
         targets.push(sink.target);
@@ -309,6 +318,12 @@ impl ScanState<'_> {
             for sink in self.sinks.iter_mut().filter(|s| s.emitter.streams()) {
                 let text = rendered.next().map_or(&[][..], Vec::as_slice);
                 if text.is_empty() {
+                    continue;
+                }
+                if let Some(summary) = &mut sink.summary
+                    && !summary.admit(linted.findings.len())
+                {
+                    summary.add(&linted.findings);
                     continue;
                 }
                 if sink.wrote {

@@ -188,12 +188,18 @@ impl Emitter {
         }
     }
 
-    /// The rest of the report, once every finding has been written.
-    pub fn tail(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    /// The rest of the report, once every finding has been written; a SARIF
+    /// report's `summary` holds the findings past its limit.
+    pub fn tail(
+        &self,
+        report: &Report,
+        summary: Option<&sarif::Summary>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         let mut buf = Vec::new();
         match &self.writer {
             Writer::Json(_) => json::tail(report, &mut buf),
-            Writer::Sarif(_) => sarif::tail(report, &mut buf),
+            Writer::Sarif(index) => sarif::tail(report, summary, index, &mut buf),
             Writer::Text(style) => text::tail(report, style.color, &mut buf),
             Writer::Github => github::tail(report, &mut buf),
             Writer::Asff(_) => asff::tail(report, &mut buf),
@@ -244,7 +250,7 @@ pub fn emit_styled(
         }
     }
     out.write_all(&buf)?;
-    emitter.tail(report, out)
+    emitter.tail(report, None, out)
 }
 
 /// Every error, warning and note of a run, one line each on standard error,
@@ -263,5 +269,8 @@ pub fn problems_to_stderr(report: &Report, text_on_terminal: bool) {
     }
     for n in &report.notes {
         eprintln!("amilint: note: {}", one_line(n.to_string()));
+    }
+    for n in &report.notices {
+        eprintln!("amilint: warning: {}", one_line(n.clone()));
     }
 }

@@ -7,6 +7,7 @@
 //! offending field) and `partialFingerprints`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 use serde_sarif::sarif::{
@@ -426,15 +427,238 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
     });
 }
 
-/// Everything after the last result.
-pub fn tail(report: &Report, out: &mut Vec<u8>) {
+/// Everything after the last result: the summaries of the findings past the
+/// limit (`summary`), then the invocation.
+pub fn tail(
+    report: &Report,
+    summary: Option<&Summary>,
+    rule_index: &HashMap<&str, usize>,
+    out: &mut Vec<u8>,
+) {
+    let summary = summary.filter(|s| s.findings > 0);
+    if let Some(summary) = summary {
+        for (i, group) in summary.groups().iter().enumerate() {
+            out.extend_from_slice(if i == 0 && summary.written == 0 {
+                b"\n        "
+            } else {
+                b",\n        "
+            });
+            let result = group.result(rule_index.get(group.rule.code).copied());
+            out.extend_from_slice(&serde_json::to_vec(&result).unwrap_or_default());
+        }
+    }
     out.extend_from_slice(if report.tally.findings > 0 {
         b"\n      ],\n      \"invocations\": [\n        "
     } else {
         b"],\n      \"invocations\": [\n        "
     });
-    super::pretty(out, &invocation(report), "        ");
+    let mut invocation = invocation(report);
+    if let Some(summary) = summary {
+        let note = Notification::builder()
+            .message(text(summary.notice()))
+            .level(Value::String("warning".to_string()))
+            .build();
+        invocation
+            .tool_execution_notifications
+            .get_or_insert_with(Vec::new)
+            .push(note);
+    }
+    super::pretty(out, &invocation, "        ");
     out.extend_from_slice(b"\n      ]\n    }\n  ]\n}\n");
+}
+
+/// Results kept free under `--sarif-max-results` for the summaries.
+pub const SUMMARY_ROOM: usize = 200;
+
+/// Summaries of one rule and input file at most, then of one rule.
+const SUMMARY_GROUPS: usize = 100;
+
+/// Images listed by a summary (GitHub shows 100 locations of a result).
+const SUMMARY_IMAGES: usize = 100;
+
+/// The findings a SARIF report did not list one by one (past
+/// `--sarif-max-results`): counted per rule and input file, with the first
+/// images of each, for one summary result each.
+#[derive(Debug)]
+pub struct Summary {
+    /// Results listed one by one, at most `limit`.
+    pub written: usize,
+    pub limit: usize,
+    /// Findings summarised.
+    pub findings: usize,
+    groups: std::collections::BTreeMap<(&'static str, Arc<str>), Group>,
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    rule: &'static RuleMeta,
+    severity: Severity,
+    count: usize,
+    /// The input file (`None` when summarised over every file).
+    uri: Option<Arc<str>>,
+    /// (image id, file, line, message) of the first images.
+    images: Vec<(Arc<str>, Arc<str>, u64, String)>,
+}
+
+impl Summary {
+    /// A summary for a report of at most `max_results` results.
+    pub fn new(max_results: usize) -> Summary {
+        Summary {
+            written: 0,
+            limit: max_results.saturating_sub(SUMMARY_ROOM),
+            findings: 0,
+            groups: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Whether one image's `n` results still go one by one (once one image
+    /// did not fit, none after it does: the listed results are the first).
+    pub fn admit(&mut self, n: usize) -> bool {
+        if self.findings == 0 && self.written + n <= self.limit {
+            self.written += n;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Counts an image's findings into the summaries.
+    pub fn add(&mut self, findings: &[Finding]) {
+        for f in findings {
+            self.findings += 1;
+            let (uri, line) = f.location.best();
+            let group = self
+                .groups
+                .entry((f.rule.code, uri.clone()))
+                .or_insert_with(|| Group {
+                    rule: f.rule,
+                    severity: f.severity,
+                    count: 0,
+                    uri: Some(uri.clone()),
+                    images: Vec::new(),
+                });
+            group.count += 1;
+            group.severity = group.severity.max(f.severity);
+            if group.images.len() < SUMMARY_IMAGES {
+                let message = format!("{}: {}", f.image_id, f.message);
+                group
+                    .images
+                    .push((f.image_id.clone(), uri.clone(), line, message));
+            }
+        }
+    }
+
+    /// One summary per rule and input file; per rule only when there
+    /// would be more than `SUMMARY_GROUPS` (the images of the first files).
+    fn groups(&self) -> Vec<Group> {
+        if self.groups.len() <= SUMMARY_GROUPS {
+            return self.groups.values().cloned().collect();
+        }
+        let mut by_rule: std::collections::BTreeMap<&'static str, Group> =
+            std::collections::BTreeMap::new();
+        for group in self.groups.values() {
+            let merged = by_rule.entry(group.rule.code).or_insert_with(|| Group {
+                uri: None,
+                count: 0,
+                images: Vec::new(),
+                ..group.clone()
+            });
+            merged.count += group.count;
+            merged.severity = merged.severity.max(group.severity);
+            let room = SUMMARY_IMAGES - merged.images.len();
+            merged
+                .images
+                .extend(group.images.iter().take(room).cloned());
+        }
+        by_rule.into_values().collect()
+    }
+
+    /// What the report left out, and where it is.
+    pub fn notice(&self) -> String {
+        format!(
+            "this SARIF report lists {} results one by one (--sarif-max-results {}); the other {} findings are summarised in {} results, one per rule and input file, each with its count and first {} images: the JSON report (`-o json=FILE`) lists every finding",
+            self.written,
+            self.limit + SUMMARY_ROOM,
+            self.findings,
+            self.groups().len(),
+            SUMMARY_IMAGES,
+        )
+    }
+}
+
+impl Group {
+    fn result(&self, rule_index: Option<usize>) -> Result {
+        let file = self.uri.as_deref().unwrap_or("every input");
+        let first = &self.images[0];
+        let mut fingerprints = BTreeMap::new();
+        fingerprints.insert(
+            FINGERPRINT_KEY.to_string(),
+            Finding::fingerprint(self.rule.code, file, &crate::model::Pointer::root()),
+        );
+        let related: Vec<Location> = self
+            .images
+            .iter()
+            .enumerate()
+            .map(|(i, (_, uri, line, message))| Location {
+                id: Some(i as i64),
+                physical_location: Some(PhysicalLocation {
+                    artifact_location: Some(ArtifactLocation {
+                        uri: Some(uri.to_string()),
+                        ..Default::default()
+                    }),
+                    region: Some(Region {
+                        start_line: Some(*line as i64),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                message: Some(text(message.clone())),
+                ..Default::default()
+            })
+            .collect();
+        let mut result = Result::builder()
+            .rule_id(self.rule.code)
+            .level(level(self.severity))
+            .message(text(format!(
+                "{} more {} findings in {file}, summarised (the report's --sarif-max-results): {} of them listed as related locations; the JSON report lists all",
+                self.count,
+                self.rule.code,
+                self.images.len()
+            )))
+            .locations(vec![Location {
+                physical_location: Some(PhysicalLocation {
+                    artifact_location: Some(ArtifactLocation {
+                        uri: Some(first.1.to_string()),
+                        ..Default::default()
+                    }),
+                    region: Some(Region {
+                        start_line: Some(first.2 as i64),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }])
+            .related_locations(related)
+            .partial_fingerprints(fingerprints)
+            .properties(properties(vec![
+                ("summarised", Value::Bool(true)),
+                ("count", Value::from(self.count)),
+                ("severity", Value::String(self.severity.to_string())),
+                (
+                    "imageIds",
+                    Value::Array(
+                        self.images
+                            .iter()
+                            .map(|(id, ..)| Value::String(id.to_string()))
+                            .collect(),
+                    ),
+                ),
+            ]))
+            .build();
+        result.rule_index = rule_index.map(|i| i as i64);
+        result
+    }
 }
 
 /// Each rule's place in the tool's `rules`, as results' `ruleIndex`.
@@ -450,6 +674,39 @@ pub fn rule_index(report: &Report) -> HashMap<&'static str, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_21_past_the_limit_findings_are_summarised_per_rule_and_file_then_per_rule() {
+        let sample = crate::output::json::tests::samples().remove(0);
+        let at = |file: usize| {
+            let mut f = sample.clone();
+            f.location.uri = format!("in-{file}.json").into();
+            f.location.field_uri = None;
+            f
+        };
+        let mut summary = Summary::new(SUMMARY_ROOM + 2);
+        assert!(summary.admit(2));
+        assert!(!summary.admit(1), "the limit is reached");
+        summary.add(&[at(0), at(0), at(1)]);
+        let groups = summary.groups();
+        assert_eq!(groups.len(), 2, "one per rule and file");
+        assert_eq!(groups[0].count, 2);
+        // Past SUMMARY_GROUPS files: one summary per rule, its first images.
+        let many: Vec<Finding> = (0..150).map(at).collect();
+        summary.add(&many);
+        let groups = summary.groups();
+        assert_eq!(groups.len(), 1);
+        assert_eq!(groups[0].count, 153);
+        assert_eq!(groups[0].images.len(), SUMMARY_IMAGES);
+        assert!(groups[0].uri.is_none());
+        assert!(!summary.admit(0), "once summarising, never back to listing");
+        let result = serde_json::to_value(groups[0].result(Some(0))).expect("serialises");
+        assert_eq!(result["properties"]["count"], 153);
+        assert_eq!(
+            result["relatedLocations"].as_array().map(Vec::len),
+            Some(100)
+        );
+    }
 
     #[test]
     fn lines_are_the_typed_result() {

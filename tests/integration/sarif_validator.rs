@@ -270,3 +270,122 @@ fn issue_21_a_categorised_log_with_odd_input_paths_passes() {
     assert_eq!(uri, "exports%20%231%20%5Beu%5D%20100%25%20%C3%A9.json");
     check(&sarif);
 }
+
+/// Issue 21: a 100,000-image scan (over 400,000 findings) gives SARIF that
+/// GitHub code scanning accepts by its documented limits — one run, at most
+/// 5,000 results (it keeps 5,000, refuses over 25,000), at most 1,000
+/// locations a result (it shows 100), under 10 MB gzipped — with nothing
+/// lost: the findings past the limit are summarised per rule and file with
+/// their counts, and the run says so on stderr and in a notification. The
+/// log passes Microsoft's validator. `--sarif-max-results 0` lists all.
+#[test]
+fn issue_21_sarif_of_a_100k_image_scan_stays_within_githubs_limits() {
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let export = dir.path().join("images.json");
+    let mut text = String::from("{\"Images\": [\n");
+    for i in 0..100_000u64 {
+        // Public, no ImdsSupport, no DeprecationTime, no PlatformDetails: four findings.
+        text.push_str(&format!(
+            "{}{{\"ImageId\": \"ami-{i:017x}\", \"Name\": \"img-{i}\", \"State\": \"available\", \"ImageType\": \"machine\", \"Public\": true}}\n",
+            if i == 0 { "" } else { "," }
+        ));
+    }
+    text.push_str("]}\n");
+    std::fs::write(&export, text).expect("write");
+    let sarif = dir.path().join("amilint.sarif");
+    let json = dir.path().join("amilint.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            "scan",
+            "--no-config",
+            "--now",
+            crate::common::NOW,
+            "--format",
+            "none",
+        ])
+        .arg(&export)
+        .arg("-o")
+        .arg(format!("sarif={}", sarif.display()))
+        .arg("-o")
+        .arg(format!("json={}", json.display()))
+        .output()
+        .expect("amilint runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("amilint: warning: this SARIF report lists") && err.contains("summarised"),
+        "{err}"
+    );
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("SARIF");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json")).expect("JSON");
+    let total = report["summary"]["findings"].as_u64().expect("count");
+    assert!(total >= 400_000, "{total}");
+
+    let runs = log["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 1, "GitHub takes 20 runs a file");
+    let results = runs[0]["results"].as_array().expect("results");
+    assert!(results.len() <= 5_000, "{} results", results.len());
+    let mut listed = 0;
+    let mut summarised = 0;
+    for r in results {
+        let locations = r["locations"].as_array().map_or(0, Vec::len)
+            + r["relatedLocations"].as_array().map_or(0, Vec::len);
+        assert!(locations <= 1_000, "{r}");
+        match r["properties"]["summarised"].as_bool() {
+            Some(true) => {
+                let count = r["properties"]["count"].as_u64().expect("count");
+                assert!(r["relatedLocations"].as_array().map_or(0, Vec::len) <= 100);
+                summarised += count;
+            }
+            _ => listed += 1,
+        }
+    }
+    assert_eq!(
+        listed + summarised,
+        total,
+        "every finding listed or counted"
+    );
+    let notes = runs[0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert!(notes.iter().any(|n| {
+        n["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains(&format!("the other {summarised} findings are summarised")))
+    }));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(&sarif).expect("sarif"))
+        .expect("gzip");
+    let gzipped = gz.finish().expect("gzip").len();
+    assert!(gzipped < 10 * 1024 * 1024, "{gzipped} bytes gzipped");
+    check(&sarif);
+
+    // No limit: every finding one by one.
+    let all = dir.path().join("all.sarif");
+    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args([
+            "scan",
+            "--no-config",
+            "--now",
+            crate::common::NOW,
+            "--format",
+            "none",
+        ])
+        .args(["--sarif-max-results", "0"])
+        .arg(&export)
+        .arg("-o")
+        .arg(format!("sarif={}", all.display()))
+        .status()
+        .expect("amilint runs");
+    assert_eq!(status.code(), Some(1));
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&all).expect("sarif")).expect("SARIF");
+    assert_eq!(
+        log["runs"][0]["results"].as_array().map(|r| r.len() as u64),
+        Some(total)
+    );
+}
