@@ -11,7 +11,7 @@ const ACTION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml");
 
 /// zizmor (offline, with `extra` flags) and check-jsonschema's vendored
 /// GitHub `schema` both pass on `file`.
-fn audited(file: &str, extra: &[&str], schema: &str) {
+pub(crate) fn audited(file: &str, extra: &[&str], schema: &str) {
     let zizmor = Command::new(venv_bin("zizmor"))
         .args(["--offline", "--no-progress"])
         .args(extra)
@@ -143,4 +143,132 @@ fn the_scan_step_takes_its_inputs_as_data() {
     );
     assert_eq!(output.trim(), "exit-code=2", "no such input files");
     assert!(!marker.exists(), "an input ran as shell");
+}
+
+/// Runs the Action's install step with `env` (version, release URL, runner OS
+/// and arch): (exit code, GITHUB_OUTPUT, stdout and stderr).
+fn install_step(dir: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
+    let output = dir.join("github-output");
+    let _ = std::fs::remove_file(&output);
+    let out = Command::new("bash")
+        .args(["-e", "-c", &step_script("Install amilint")])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("RUNNER_TOOL_CACHE", dir.join("tool-cache"))
+        .env("GITHUB_OUTPUT", &output)
+        .env("AMILINT_FROM_SOURCE", "false")
+        .envs(env.iter().copied())
+        .output()
+        .expect("bash runs");
+    (
+        out.status.code().unwrap_or(-1),
+        std::fs::read_to_string(&output).unwrap_or_default(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// A release folder as GitHub serves it: `VERSION/amilint-VERSION-TARGET.tar.gz`
+/// (this build's binary) and its `.sha256` (as `sha256sum` writes it, or `sum`).
+fn fake_release(root: &Path, version: &str, target: &str, sum: Option<&str>) {
+    let folder = root.join(version);
+    let stage = root.join(format!("stage-{version}"));
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    std::fs::create_dir_all(&stage).expect("mkdir");
+    std::fs::copy(env!("CARGO_BIN_EXE_amilint"), stage.join("amilint")).expect("copy");
+    let archive = format!("amilint-{version}-{target}.tar.gz");
+    let tar = Command::new("tar")
+        .args(["-czf"])
+        .arg(folder.join(&archive))
+        .args(["-C"])
+        .arg(&stage)
+        .arg("amilint")
+        .status()
+        .expect("tar runs");
+    assert!(tar.success());
+    let line = match sum {
+        Some(sum) => format!("{sum}  {archive}\n"),
+        None => {
+            let out = Command::new("sha256sum")
+                .arg(&archive)
+                .current_dir(&folder)
+                .output()
+                .expect("sha256sum runs");
+            String::from_utf8(out.stdout).expect("utf-8")
+        }
+    };
+    std::fs::write(folder.join(format!("{archive}.sha256")), line).expect("write");
+}
+
+/// Issue 21: the Action installs a released binary for the runner, checks its
+/// SHA-256 against the release's checksum file (a tampered archive is refused
+/// and nothing is installed), keeps it in the tool cache, and refuses a
+/// version that is not a release tag or a runner it has no binary for.
+#[test]
+fn the_install_step_downloads_checks_and_caches_a_release() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let releases = dir.path().join("releases");
+    let target = "x86_64-unknown-linux-musl";
+    fake_release(&releases, "v9.9.9", target, None);
+    let url = format!("file://{}", releases.display());
+    let linux = [
+        ("AMILINT_RELEASES", url.as_str()),
+        ("RUNNER_OS", "Linux"),
+        ("RUNNER_ARCH", "X64"),
+    ];
+    let with = |version: &'static str| {
+        let mut env = linux.to_vec();
+        env.push(("AMILINT_VERSION", version));
+        env
+    };
+    let (code, output, log) = install_step(dir.path(), &with("v9.9.9"));
+    assert_eq!(code, 0, "{log}");
+    let bin = output
+        .trim()
+        .strip_prefix("bin=")
+        .unwrap_or_else(|| panic!("{output}"))
+        .to_string();
+    assert!(
+        bin.ends_with(&format!("tool-cache/amilint/v9.9.9/{target}/amilint")),
+        "{bin}"
+    );
+    let version = Command::new(&bin).arg("--version").output().expect("runs");
+    assert!(String::from_utf8_lossy(&version.stdout).starts_with("amilint "));
+
+    // From the tool cache the second time: the release is not asked again.
+    std::fs::remove_dir_all(releases.join("v9.9.9")).expect("rm");
+    let (code, output, log) = install_step(dir.path(), &with("v9.9.9"));
+    assert_eq!(code, 0, "{log}");
+    assert_eq!(output.trim(), format!("bin={bin}"));
+
+    // A checksum that does not match: refused, nothing installed.
+    fake_release(&releases, "v9.9.8", target, Some(&"0".repeat(64)));
+    let (code, output, log) = install_step(dir.path(), &with("v9.9.8"));
+    assert_eq!(code, 2, "{log}");
+    assert!(
+        log.contains("SHA-256") && log.contains("not installed"),
+        "{log}"
+    );
+    assert!(output.is_empty());
+    assert!(
+        !dir.path()
+            .join(format!("tool-cache/amilint/v9.9.8/{target}/.installed"))
+            .exists()
+    );
+
+    // Not a release tag (a branch, a SHA, a shell word): refused before any download.
+    for version in ["main", "v1.0.0;touch${IFS}pwned", ""] {
+        let (code, _, log) = install_step(dir.path(), &with(version));
+        assert_eq!(code, 2, "{version}: {log}");
+    }
+    assert!(!dir.path().join("pwned").exists());
+    // A runner there is no binary for.
+    let mut env = with("v9.9.9");
+    env[2] = ("RUNNER_ARCH", "ARM");
+    let (code, _, log) = install_step(dir.path(), &env);
+    assert_eq!(code, 2);
+    assert!(log.contains("install-from-source"), "{log}");
 }

@@ -20,6 +20,7 @@ mod preflight;
 mod reader;
 mod references;
 mod registry;
+mod release;
 mod rules;
 mod sarif_validator;
 mod snapshots;
