@@ -141,7 +141,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> Result {
     let mut result = Result::builder()
         .rule_id(f.rule.code)
         .level(level(f.severity))
-        .message(text(format!("{}: {}", f.image_id, f.message)))
+        .message(text(message_text(f)))
         .locations(vec![Location {
             physical_location: Some(physical),
             logical_locations: Some(vec![logical]),
@@ -364,8 +364,9 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
                 o.object("region", |o| o.num("startLine", line));
             });
         });
-        o.object("message", |o| {
-            o.concat("text", &[&f.image_id, ": ", &f.message]);
+        o.object("message", |o| match cut_message(f) {
+            None => o.concat("text", &[&f.image_id, ": ", &f.message]),
+            Some(cut) => o.str("text", &cut),
         });
         o.object("partialFingerprints", |o| {
             o.str(FINGERPRINT_KEY, &f.fingerprint.clone());
@@ -467,6 +468,29 @@ pub fn tail(
     out.extend_from_slice(b"\n      ]\n    }\n  ]\n}\n");
 }
 
+/// The most characters of a result's message: `IMAGE: message` from an
+/// export or a policy can be any length, and a log of 5,000 results must stay
+/// under GitHub's 10 MB (gzipped).
+const MAX_MESSAGE_CHARS: usize = 2_000;
+
+/// A result's message, `IMAGE: message`, at most `MAX_MESSAGE_CHARS`.
+fn message_text(f: &Finding) -> String {
+    cut_message(f).unwrap_or_else(|| format!("{}: {}", f.image_id, f.message))
+}
+
+/// `IMAGE: message` cut to `MAX_MESSAGE_CHARS` characters (the last one
+/// `…`); `None` when it fits (the line writer then writes the pieces
+/// without a copy).
+fn cut_message(f: &Finding) -> Option<String> {
+    // Bytes ≥ characters: under the limit in bytes, it fits.
+    if f.image_id.len() + 2 + f.message.len() <= MAX_MESSAGE_CHARS {
+        return None;
+    }
+    let whole = format!("{}: {}", f.image_id, f.message);
+    let (end, _) = whole.char_indices().nth(MAX_MESSAGE_CHARS - 1)?;
+    Some(format!("{}…", &whole[..end]))
+}
+
 /// Results kept free under `--sarif-max-results` for the summaries.
 pub const SUMMARY_ROOM: usize = 200;
 
@@ -540,7 +564,7 @@ impl Summary {
             group.count += 1;
             group.severity = group.severity.max(f.severity);
             if group.images.len() < SUMMARY_IMAGES {
-                let message = format!("{}: {}", f.image_id, f.message);
+                let message = message_text(f);
                 group
                     .images
                     .push((f.image_id.clone(), uri.clone(), line, message));
@@ -705,6 +729,24 @@ mod tests {
         assert_eq!(
             result["relatedLocations"].as_array().map(Vec::len),
             Some(100)
+        );
+    }
+
+    #[test]
+    fn issue_21_long_messages_are_cut_alike_in_both_writers() {
+        let mut f = crate::output::json::tests::samples().remove(0);
+        f.message = "é".repeat(5_000);
+        let cut = message_text(&f);
+        assert_eq!(cut.chars().count(), MAX_MESSAGE_CHARS);
+        assert!(cut.ends_with('…'));
+        let mut out = Vec::new();
+        line(&f, None, &mut out);
+        let written: Value = serde_json::from_slice(&out).expect("parses");
+        assert_eq!(written["message"]["text"], cut);
+        let short = crate::output::json::tests::samples().remove(0);
+        assert_eq!(
+            message_text(&short),
+            format!("{}: {}", short.image_id, short.message)
         );
     }
 
