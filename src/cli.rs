@@ -161,7 +161,7 @@ pub struct ScanArgs {
     pub inputs: Vec<String>,
 
     /// Format of the report on standard output.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "text")]
     pub format: StdoutFormat,
 
     /// Also write a report to a file, as FORMAT=PATH (repeatable), e.g.
@@ -193,7 +193,7 @@ pub struct ScanArgs {
 
     /// Exit 1 when a finding (not suppressed, new with --baseline) is at or above this
     /// severity [default: low, or the config's fail_on].
-    #[arg(long, value_enum, value_name = "LEVEL")]
+    #[arg(long, value_enum, ignore_case = true, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
 
     /// Text output: print each finding's exact fix (AWS CLI commands for that image).
@@ -284,7 +284,13 @@ pub struct ScanArgs {
     pub settings_files: Vec<String>,
 
     /// Colour in text output: auto (only on a terminal, honouring NO_COLOR), always, never.
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    #[arg(
+        long,
+        value_enum,
+        ignore_case = true,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
     pub color: ColorArg,
 
     #[command(flatten)]
@@ -458,7 +464,7 @@ pub struct AwsArgs {
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "text")]
     pub format: RulesFormat,
 
     #[command(flatten)]
@@ -469,7 +475,7 @@ pub struct RulesArgs {
 pub struct PreflightArgs {
     /// The request's API: `register` (RegisterImage) or `create` (CreateImage);
     /// default: create when the document has `InstanceId`, else register.
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub kind: Option<KindArg>,
 
     #[command(flatten)]
@@ -493,7 +499,7 @@ pub struct FixArgs {
     pub apply: bool,
 
     /// Output: text, or one JSON document (each call with its outcome, and the counts).
-    #[arg(long, value_enum, default_value = "text")]
+    #[arg(long, value_enum, ignore_case = true, default_value = "text")]
     pub format: FixFormat,
 
     /// With --apply: do not ask for confirmation.

@@ -116,9 +116,37 @@ pub(super) fn scan_files(
     if sources.iter().filter(|s| s.arg == "-").count() > 1 {
         bail!("stdin (`-`) can be read only once");
     }
+    check_inputs(&args.inputs)?;
     let mut report = plan.report(sources.iter().map(|s| s.uri.clone()).collect());
     report.asff_target = asff_target;
     engine::run_scan(&sources, plan, report, targets, false)
+}
+
+/// Input paths a scan cannot take as they are: a folder (its files are the
+/// exports), or one file named twice (its findings would be counted twice).
+fn check_inputs(inputs: &[String]) -> Result<()> {
+    let mut seen: Vec<(std::path::PathBuf, &str)> = Vec::new();
+    for arg in inputs.iter().filter(|a| *a != "-") {
+        let path = Path::new(arg);
+        if path.is_dir() {
+            bail!(
+                "`{arg}` is a folder: give the export files in it (e.g. `{}`)",
+                path.join("*.json").display()
+            );
+        }
+        // The same file however it is written (`./x.json`, a symlink); a
+        // path that does not resolve is left for the reader to report.
+        let Ok(real) = std::fs::canonicalize(path) else {
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(p, _)| *p == real) {
+            bail!(
+                "`{arg}` is the same file as `{first}`: each input is scanned once, name it once"
+            );
+        }
+        seen.push((real, arg));
+    }
+    Ok(())
 }
 
 /// Whether the text report goes to a terminal (which then shows the run's

@@ -415,3 +415,36 @@ fn issue_17_the_exit_code_table_is_one_snapshot() {
         i32::from(Status::Error.code())
     );
 }
+
+/// Issue 22, in part: values are case-insensitive (`--fail-on HIGH`), a folder
+/// given as input says to name its files, and one file named twice (however
+/// written) is refused rather than counted twice.
+#[test]
+fn issue_22_case_insensitive_values_folders_and_files_named_twice() {
+    let example = "fixtures/examples/describe-images.json";
+    let (code, out, err) = crate::common::run(&[
+        "scan",
+        example,
+        "--no-config",
+        "--fail-on",
+        "HIGH",
+        "--format",
+        "JSON",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(doc["scan"]["fail_on"], "high");
+
+    let (code, _, err) = crate::common::run(&["scan", "fixtures/examples", "--no-config"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("`fixtures/examples` is a folder: give the export files in it (e.g. `fixtures/examples/*.json`)"),
+        "{err}"
+    );
+
+    let twice = format!("./{example}");
+    let (code, out, err) = crate::common::run(&["scan", example, &twice, "--no-config"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("is the same file as"), "{err}");
+}
