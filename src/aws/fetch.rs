@@ -16,6 +16,7 @@ use super::convert::to_model;
 use super::{settings, snapshots, usage};
 use crate::error::FetchError;
 use crate::model::{AccountSettings, Image, LaunchPermission};
+use crate::output::text::plural;
 
 /// What to fetch, and how hard to try.
 #[derive(Debug, Clone)]
@@ -223,11 +224,11 @@ fn announce(accounts: usize, opts: &FetchOptions) {
         regions.sort();
         regions.dedup();
         let n = accounts * regions.len().max(1);
-        format!("{n} scope{} (account × region)", plural(n))
+        format!("{} (account × region)", plural(n, "scope"))
     };
     eprintln!(
-        "amilint: scanning {accounts} account{}{shard}: {scopes}",
-        plural(accounts)
+        "amilint: scanning {}{shard}: {scopes}",
+        plural(accounts, "account")
     );
 }
 
@@ -331,10 +332,6 @@ fn home_region(base: &aws_config::SdkConfig, opts: &FetchOptions) -> Result<Stri
                 "no AWS region: pass --region, or set AWS_REGION or a region in the profile",
             )
         })
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 /// The roles to assume: those named, and one per account `--org` finds

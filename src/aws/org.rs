@@ -36,7 +36,7 @@ pub async fn active_accounts(
     );
     let mut found = BTreeSet::new();
     if units.is_empty() {
-        let (pages, listed) = every_page("Organizations ListAccounts", MAX_PAGES, |token| {
+        let listed = all_pages("Organizations ListAccounts", progress, |token| {
             let request = client.list_accounts().set_next_token(token);
             async move {
                 let page = request
@@ -50,7 +50,6 @@ pub async fn active_accounts(
             }
         })
         .await;
-        progress.api_calls.fetch_add(pages, Ordering::Relaxed);
         found.extend(listed?.iter().filter_map(active_id));
         return Ok(found.into_iter().collect());
     }
@@ -62,7 +61,7 @@ pub async fn active_accounts(
             continue;
         }
         let operation = format!("Organizations ListAccountsForParent {parent}");
-        let (pages, listed) = every_page(&operation, MAX_PAGES, |token| {
+        let listed = all_pages(&operation, progress, |token| {
             let request = client
                 .list_accounts_for_parent()
                 .parent_id(&parent)
@@ -77,11 +76,10 @@ pub async fn active_accounts(
             }
         })
         .await;
-        progress.api_calls.fetch_add(pages, Ordering::Relaxed);
         found.extend(listed?.iter().filter_map(active_id));
 
         let operation = format!("Organizations ListOrganizationalUnitsForParent {parent}");
-        let (pages, children) = every_page(&operation, MAX_PAGES, |token| {
+        let children = all_pages(&operation, progress, |token| {
             let request = client
                 .list_organizational_units_for_parent()
                 .parent_id(&parent)
@@ -98,10 +96,24 @@ pub async fn active_accounts(
             }
         })
         .await;
-        progress.api_calls.fetch_add(pages, Ordering::Relaxed);
         pending.extend(children?);
     }
     Ok(found.into_iter().collect())
+}
+
+/// Every page of one listing, each page counted as an API call.
+async fn all_pages<T, F, Fut>(
+    operation: &str,
+    progress: &Progress,
+    page: F,
+) -> Result<Vec<T>, FetchError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), FetchError>>,
+{
+    let (pages, listed) = every_page(operation, MAX_PAGES, page).await;
+    progress.api_calls.fetch_add(pages, Ordering::Relaxed);
+    listed
 }
 
 /// The id of an account that can be scanned: ACTIVE by its `State` (the

@@ -16,6 +16,7 @@ use crate::finding::{ErrorKind, Report, ScanError, ScopeStatus};
 use crate::input::InputSource;
 use crate::input::SettingsIndex;
 use crate::model::{AccountSettings, Image, SettingsFile};
+use crate::output::text::plural;
 use crate::output::{self, Format};
 use crate::plan::ScanPlan;
 
@@ -45,7 +46,14 @@ pub(super) fn scan(
                     }
                 })?;
                 if let Some(path) = &save_settings {
-                    engine::write_atomically(path, |out| write_settings(saved, out))?;
+                    engine::write_atomically(path, |out| {
+                        write_pretty(
+                            &SettingsFile {
+                                account_settings: saved,
+                            },
+                            out,
+                        )
+                    })?;
                 }
                 Ok(origin)
             };
@@ -75,7 +83,14 @@ pub(super) fn scan(
     // point into it), or kept as read.
     let index = match &args.save_settings {
         Some(path) => {
-            engine::write_atomically(path, |out| write_settings(settings, out))?;
+            engine::write_atomically(path, |out| {
+                write_pretty(
+                    &SettingsFile {
+                        account_settings: settings,
+                    },
+                    out,
+                )
+            })?;
             SettingsIndex::read(&[InputSource::new(&path.to_string_lossy())])?
         }
         None => SettingsIndex::of(settings),
@@ -91,17 +106,6 @@ pub(super) fn scan(
     report.errors = origin.errors;
     report.api_calls = origin.api_calls;
     engine::run_scan(std::slice::from_ref(&source), &plan, report, targets, false)
-}
-
-/// Writes account settings as a settings file, indented like the AWS CLI.
-fn write_settings(settings: Vec<AccountSettings>, out: &mut dyn Write) -> io::Result<()> {
-    let file = SettingsFile {
-        account_settings: settings,
-    };
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
-    serde::Serialize::serialize(&file, &mut ser)?;
-    writeln!(out)
 }
 
 /// `scan --aws --plan-shards N`: prints the shards as a GitHub Actions
@@ -143,10 +147,9 @@ pub(super) fn plan_shards(args: &AwsArgs, shards: usize) -> Result<()> {
         .collect();
     let total: usize = split.iter().map(Vec::len).sum();
     eprintln!(
-        "amilint: {total} account{} in {} non-empty shard{} of {shards}",
-        if total == 1 { "" } else { "s" },
-        include.len(),
-        if include.len() == 1 { "" } else { "s" },
+        "amilint: {} in {} of {shards}",
+        plural(total, "account"),
+        plural(include.len(), "non-empty shard"),
     );
     let mut out = io::stdout().lock();
     serde_json::to_writer(&mut out, &serde_json::json!({ "include": include }))?;
@@ -221,8 +224,13 @@ fn write_export(images: &[Image], out: &mut dyn Write) -> io::Result<()> {
         #[serde(rename = "Images")]
         images: &'a [Image],
     }
+    write_pretty(&Export { images }, out)
+}
+
+/// Writes `value` as JSON indented like the AWS CLI (four spaces), then a newline.
+fn write_pretty(value: &impl serde::Serialize, out: &mut dyn Write) -> io::Result<()> {
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut *out, formatter);
-    serde::Serialize::serialize(&Export { images }, &mut ser)?;
+    value.serialize(&mut ser)?;
     writeln!(out)
 }

@@ -120,8 +120,7 @@ impl SettingsIndex {
                 return Err(fail(line, column, why));
             }
             entry.origin = Some((uri.clone(), line, column));
-            self.by_scope.insert(key, self.entries.len());
-            self.entries.push(Arc::new(entry));
+            self.insert(entry);
         }
         Ok(())
     }
@@ -141,11 +140,15 @@ impl SettingsIndex {
     pub fn of(entries: Vec<AccountSettings>) -> Self {
         let mut index = SettingsIndex::default();
         for entry in entries {
-            let key = (entry.account_id.clone(), entry.region.clone());
-            index.by_scope.insert(key, index.entries.len());
-            index.entries.push(Arc::new(entry));
+            index.insert(entry);
         }
         index
+    }
+
+    fn insert(&mut self, entry: AccountSettings) {
+        let key = (entry.account_id.clone(), entry.region.clone());
+        self.by_scope.insert(key, self.entries.len());
+        self.entries.push(Arc::new(entry));
     }
 }
 

@@ -186,7 +186,8 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
     )
 }
 
-fn plural(n: usize, word: &str) -> String {
+/// `1 finding`, `2 findings`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {
