@@ -306,7 +306,9 @@ fn shards_from_plan_shards_scan_every_account_once_and_merge_into_the_whole_run(
         let mut args = base.to_vec();
         args.extend(["--shard", shard, "-o", &target]);
         let (code, _, err) = amilint_live(&args);
-        assert_eq!(code, 1, "{shard}: {err}");
+        // moto makes random account ids: a shard may hold only the management
+        // account, which has no image (no finding, exit 0); never an error.
+        assert!(code == 0 || code == 1, "{shard}: exit {code}: {err}");
         assert!(err.contains(&format!("(shard {shard})")), "{err}");
         let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("report"))
             .expect("shard JSON");
