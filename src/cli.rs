@@ -77,6 +77,10 @@ pub enum Command {
         /// Write the merged report here (atomically) instead of standard output.
         #[arg(short, long, value_name = "PATH")]
         output: Option<PathBuf>,
+        /// SARIF logs: at most this many results in the merged log, as `scan
+        /// --sarif-max-results` (the shards' results past it are summarised). 0: no limit.
+        #[arg(long, default_value_t = 5000, value_name = "N")]
+        sarif_max_results: usize,
     },
 }
 

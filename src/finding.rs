@@ -275,6 +275,9 @@ pub struct Report {
     pub requests: bool,
     /// `--category`: the SARIF run's category.
     pub category: Option<String>,
+    /// The git work tree SARIF's URIs are relative to (`None` outside one,
+    /// and for live scans, whose URIs name no file).
+    pub source_root: Option<crate::input::source::SourceRoot>,
     /// How a report had to be written, for the user's attention (a SARIF
     /// report that summarised findings past its limit): printed on stderr.
     pub notices: Vec<String>,
@@ -336,6 +339,7 @@ impl Report {
             asff_target: None,
             requests: false,
             category: None,
+            source_root: None,
             notices: Vec::new(),
         }
     }

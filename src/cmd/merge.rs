@@ -9,10 +9,17 @@ use crate::engine::write_atomically;
 use crate::report::merge;
 use crate::status::Status;
 
-pub(super) fn merge(reports: &[PathBuf], output: Option<&Path>) -> Result<Status> {
+pub(super) fn merge(
+    reports: &[PathBuf],
+    output: Option<&Path>,
+    sarif_max_results: usize,
+) -> Result<Status> {
     let paths: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
     // Read twice, as streams: checked and summed, then written.
-    let plan = merge::plan(&paths)?;
+    let plan = merge::plan(&paths, sarif_max_results)?;
+    if let Some(notice) = &plan.notice {
+        eprintln!("amilint: warning: {notice}");
+    }
     let write = |out: &mut dyn Write| merge::write(&plan, out);
     match output {
         Some(path) => write_atomically(path, write)?,

@@ -21,7 +21,11 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Scan(args) => scan::scan(&args),
         Command::Preflight(args) => preflight::preflight(&args),
         Command::Fix(args) => fix::fix(&args),
-        Command::Merge { reports, output } => merge::merge(&reports, output.as_deref()),
+        Command::Merge {
+            reports,
+            output,
+            sarif_max_results,
+        } => merge::merge(&reports, output.as_deref(), sarif_max_results),
         Command::Rules(args) => catalogue::rules(&args),
         Command::Explain { rule, policies } => catalogue::explain(&rule, &policies),
         Command::Schema => catalogue::schema(),

@@ -130,14 +130,18 @@ pub fn run(
     let live_uri: Arc<str> = Arc::from("aws");
     report.requests = plan.reading != Reading::Images;
     report.category.clone_from(&plan.category);
+    if !plan.live_uris {
+        report.source_root = crate::input::source::SourceRoot::of_working_directory();
+    }
     let mut sinks: Vec<Sink> = targets
         .into_iter()
         .map(|(format, color, target)| Sink {
             emitter: output::Emitter::new(format, &report, color),
             target,
             wrote: false,
-            summary: (format == Format::Sarif && plan.sarif_max_results > 0)
-                .then(|| output::sarif::Summary::new(plan.sarif_max_results)),
+            summary: (format == Format::Sarif && plan.sarif_max_results > 0).then(|| {
+                output::sarif::Summary::new(plan.sarif_max_results, report.source_root.clone())
+            }),
         })
         .collect();
     let keep_findings = keep_findings || sinks.iter().any(|s| !s.emitter.streams());

@@ -70,6 +70,62 @@ fn display_uri(arg: &str) -> String {
     }
 }
 
+/// The git work tree that holds the working directory: SARIF's relative URIs
+/// start there (`uriBaseId` `%SRCROOT%`), so that GitHub finds the files
+/// however deep in the checkout amilint ran.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRoot {
+    /// The root as a `file://` URI ending in `/`.
+    pub uri: String,
+    /// The working directory below the root, encoded, `""` or ending in `/`.
+    pub prefix: String,
+}
+
+impl SourceRoot {
+    /// The nearest folder at or above the working directory with a `.git`
+    /// (folder or file, as in a worktree); none outside a repository.
+    pub fn of_working_directory() -> Option<SourceRoot> {
+        let cwd = std::env::current_dir().ok()?;
+        let root = cwd.ancestors().find(|dir| dir.join(".git").exists())?;
+        let below = cwd.strip_prefix(root).ok()?;
+        Some(SourceRoot::new(root, below))
+    }
+
+    fn new(root: &std::path::Path, below: &std::path::Path) -> SourceRoot {
+        let encode = |path: &std::path::Path| {
+            let text = path.to_string_lossy().replace('\\', "/");
+            percent_encoding::utf8_percent_encode(text.trim_matches('/'), PATH_SEGMENTS).to_string()
+        };
+        let slash = |text: String| if text.is_empty() { text } else { text + "/" };
+        SourceRoot {
+            uri: format!("file:///{}", slash(encode(root))),
+            prefix: slash(encode(below)),
+        }
+    }
+
+    /// An input URI (as `InputSource` writes it) relative to the root, when
+    /// the file is inside it: `None` for `stdin`, other schemes, and paths
+    /// outside the work tree.
+    pub fn relative(&self, uri: &str) -> Option<String> {
+        let path = match uri.strip_prefix(&self.uri) {
+            Some(inside) => inside.to_string(),
+            None if uri.contains(':') || uri == "stdin" || uri.starts_with('/') => return None,
+            None => format!("{}{uri}", self.prefix),
+        };
+        let mut segments: Vec<&str> = Vec::new();
+        for segment in path.split('/') {
+            match segment {
+                "" | "." => {}
+                ".." => {
+                    segments.pop()?;
+                }
+                _ => segments.push(segment),
+            }
+        }
+        Some(segments.join("/"))
+    }
+}
+
 /// What a URI path (RFC 3986 `path`, `/`-separated `pchar`s) keeps as it is:
 /// letters, digits, `-._~`, the sub-delimiters and `@`. Everything else is
 /// percent-encoded as UTF-8 (spaces, `%`, `#`, `?`, `[`, `]`, non-ASCII), and

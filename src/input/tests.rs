@@ -475,3 +475,35 @@ fn a_corrupt_gzip_stream_is_the_error_whatever_the_read_sizes() {
     assert_eq!(whole, trickled);
     assert!(whole.contains("corrupt deflate stream"), "{whole}");
 }
+
+#[test]
+fn issue_21_sarif_uris_are_relative_to_the_work_tree_root() {
+    use super::source::SourceRoot;
+    let below = SourceRoot {
+        uri: "file:///work/my%20repo/".to_string(),
+        prefix: "infra/images/".to_string(),
+    };
+    let relative = |uri: &str| below.relative(uri);
+    assert_eq!(
+        relative("a%20b.json").as_deref(),
+        Some("infra/images/a%20b.json")
+    );
+    assert_eq!(relative("../x.json").as_deref(), Some("infra/x.json"));
+    assert_eq!(
+        relative("./y/../z.json").as_deref(),
+        Some("infra/images/z.json")
+    );
+    assert_eq!(relative("../../../outside.json"), None);
+    assert_eq!(
+        relative("file:///work/my%20repo/other/c.json").as_deref(),
+        Some("other/c.json")
+    );
+    assert_eq!(relative("file:///elsewhere/c.json"), None);
+    assert_eq!(relative("stdin"), None);
+    let at_root = SourceRoot {
+        prefix: String::new(),
+        ..below
+    };
+    assert_eq!(at_root.relative("e%23.json").as_deref(), Some("e%23.json"));
+    assert_eq!(at_root.relative("../e.json"), None);
+}

@@ -120,8 +120,8 @@ enum Writer {
     Text(Style),
     /// Whether the findings are about requests (a preflight).
     Json(bool),
-    /// Each rule's index in `tool.driver.rules`.
-    Sarif(HashMap<&'static str, usize>),
+    /// Rule indexes and the work tree URIs are relative to.
+    Sarif(sarif::Context),
     Github,
     Markdown,
     Junit,
@@ -135,7 +135,7 @@ impl Emitter {
         let writer = match format {
             Format::Text => Writer::Text(style),
             Format::Json => Writer::Json(report.requests),
-            Format::Sarif => Writer::Sarif(sarif::rule_index(report)),
+            Format::Sarif => Writer::Sarif(sarif::Context::new(report)),
             Format::Github => Writer::Github,
             Format::Markdown => Writer::Markdown,
             Format::Junit => Writer::Junit,
@@ -166,7 +166,7 @@ impl Emitter {
     pub fn image(&self, findings: &[Finding], out: &mut Vec<u8>) {
         match &self.writer {
             Writer::Json(requests) => json::image(findings, *requests, out),
-            Writer::Sarif(index) => sarif::image(findings, index, out),
+            Writer::Sarif(cx) => sarif::image(findings, cx, out),
             Writer::Text(style) => text::image(findings, *style, out),
             Writer::Github => github::image(findings, out),
             Writer::Asff(cx) => asff::image(findings, cx, out),
@@ -199,7 +199,7 @@ impl Emitter {
         let mut buf = Vec::new();
         match &self.writer {
             Writer::Json(_) => json::tail(report, &mut buf),
-            Writer::Sarif(index) => sarif::tail(report, summary, index, &mut buf),
+            Writer::Sarif(cx) => sarif::tail(report, summary, cx, &mut buf),
             Writer::Text(style) => text::tail(report, style.color, &mut buf),
             Writer::Github => github::tail(report, &mut buf),
             Writer::Asff(_) => asff::tail(report, &mut buf),

@@ -7,7 +7,6 @@
 //! offending field) and `partialFingerprints`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 use serde_json::Value;
 use serde_sarif::sarif::{
@@ -19,6 +18,7 @@ use serde_sarif::sarif::{
 
 use super::line::Object;
 use crate::finding::{FINGERPRINT_KEY, Finding, Report, SourceSpan, SuppressionKind};
+use crate::input::source::SourceRoot;
 use crate::rules::{RuleMeta, Severity};
 
 const INFORMATION_URI: &str = "https://github.com/amilint/amilint";
@@ -118,12 +118,9 @@ fn result_properties(f: &Finding) -> Vec<(&'static str, Value)> {
     props
 }
 
-fn result(f: &Finding, rule_index: Option<usize>) -> Result {
+fn result(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>) -> Result {
     let physical = PhysicalLocation {
-        artifact_location: Some(ArtifactLocation {
-            uri: Some(f.location.best().0.to_string()),
-            ..Default::default()
-        }),
+        artifact_location: Some(artifact(root, f.location.best().0)),
         region: Some(Region {
             start_line: Some(f.location.best().1 as i64),
             ..Default::default()
@@ -183,14 +180,43 @@ fn tool(report: &Report) -> Tool {
     Tool::builder().driver(driver).build()
 }
 
+/// The base of the URIs of files in the git work tree (`SourceRoot`).
+const SOURCE_ROOT: &str = "%SRCROOT%";
+
+/// A file as an artifact: relative to `%SRCROOT%` when it is in the work
+/// tree, else as the input named it.
+fn artifact(root: Option<&SourceRoot>, uri: &str) -> ArtifactLocation {
+    match root.and_then(|root| root.relative(uri)) {
+        Some(relative) => ArtifactLocation {
+            uri: Some(relative),
+            uri_base_id: Some(SOURCE_ROOT.to_string()),
+            ..Default::default()
+        },
+        None => ArtifactLocation {
+            uri: Some(uri.to_string()),
+            ..Default::default()
+        },
+    }
+}
+
+/// `run.originalUriBaseIds`: where `%SRCROOT%` is.
+fn base_ids(root: &SourceRoot) -> BTreeMap<String, ArtifactLocation> {
+    let mut ids = BTreeMap::new();
+    ids.insert(
+        SOURCE_ROOT.to_string(),
+        ArtifactLocation {
+            uri: Some(root.uri.clone()),
+            ..Default::default()
+        },
+    );
+    ids
+}
+
 /// A location in a file that is not an input: a policy script, the config file.
-fn script_location(span: &SourceSpan) -> Location {
+fn script_location(span: &SourceSpan, root: Option<&SourceRoot>) -> Location {
     Location {
         physical_location: Some(PhysicalLocation {
-            artifact_location: Some(ArtifactLocation {
-                uri: Some(span.uri.to_string()),
-                ..Default::default()
-            }),
+            artifact_location: Some(artifact(root, &span.uri)),
             region: span.line.map(|line| Region {
                 start_line: Some(line as i64),
                 start_column: span.column.map(|c| c as i64),
@@ -203,6 +229,7 @@ fn script_location(span: &SourceSpan) -> Location {
 }
 
 fn invocation(report: &Report) -> Invocation {
+    let root = report.source_root.as_ref();
     let mut invocation = Invocation::builder()
         .execution_successful(report.errors.is_empty())
         .build();
@@ -214,7 +241,10 @@ fn invocation(report: &Report) -> Invocation {
                 .message(text(w.to_string()))
                 .level(Value::String("warning".to_string()))
                 .build();
-            note.locations = w.source.as_ref().map(|span| vec![script_location(span)]);
+            note.locations = w
+                .source
+                .as_ref()
+                .map(|span| vec![script_location(span, root)]);
             note
         })
         .collect();
@@ -249,7 +279,10 @@ fn invocation(report: &Report) -> Invocation {
                     id: Some(r.code.to_string()),
                     ..Default::default()
                 });
-                note.locations = e.source.as_ref().map(|span| vec![script_location(span)]);
+                note.locations = e
+                    .source
+                    .as_ref()
+                    .map(|span| vec![script_location(span, root)]);
                 let mut props = vec![("kind", Value::String(e.kind.as_str().to_string()))];
                 if let Some(id) = &e.image_id {
                     props.push(("imageId", Value::String(id.to_string())));
@@ -272,11 +305,12 @@ fn invocation(report: &Report) -> Invocation {
 
 /// The whole log as serde-sarif's typed model (for callers that want it in memory).
 pub fn build(report: &Report) -> Sarif {
-    let index = rule_index(report);
+    let cx = Context::new(report);
+    let root = report.source_root.as_ref();
     let results: Vec<Result> = report
         .findings
         .iter()
-        .map(|f| result(f, index.get(f.rule.code).copied()))
+        .map(|f| result(f, cx.index(f.rule), root))
         .collect();
     let mut run = Run::builder()
         .tool(tool(report))
@@ -284,6 +318,7 @@ pub fn build(report: &Report) -> Sarif {
         .results(results)
         .build();
     run.automation_details = automation(report);
+    run.original_uri_base_ids = root.map(base_ids);
     Sarif::builder()
         .schema(SCHEMA_URI)
         .version(Value::String(VERSION.to_string()))
@@ -320,26 +355,55 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
         out.extend_from_slice(b",\n      \"automationDetails\": ");
         super::pretty(out, &details, "      ");
     }
+    if let Some(root) = &report.source_root {
+        out.extend_from_slice(b",\n      \"originalUriBaseIds\": ");
+        super::pretty(out, &base_ids(root), "      ");
+    }
     out.extend_from_slice(b",\n      \"results\": [");
 }
 
-/// One image's results, one per line; `,` separates images. `rule_index`
-/// maps rule codes to their place in the tool's `rules`.
-pub fn image(findings: &[Finding], rule_index: &HashMap<&str, usize>, out: &mut Vec<u8>) {
+/// What each result of a report needs: each rule's place in the tool's
+/// `rules` (results' `ruleIndex`) and the work tree URIs are relative to.
+#[derive(Debug, Clone)]
+pub struct Context {
+    rule_index: HashMap<&'static str, usize>,
+    root: Option<SourceRoot>,
+}
+
+impl Context {
+    pub fn new(report: &Report) -> Context {
+        Context {
+            rule_index: report
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.code, i))
+                .collect(),
+            root: report.source_root.clone(),
+        }
+    }
+
+    fn index(&self, rule: &RuleMeta) -> Option<usize> {
+        self.rule_index.get(rule.code).copied()
+    }
+}
+
+/// One image's results, one per line; `,` separates images.
+pub fn image(findings: &[Finding], cx: &Context, out: &mut Vec<u8>) {
     for (i, f) in findings.iter().enumerate() {
         out.extend_from_slice(if i == 0 {
             b"\n        "
         } else {
             b",\n        "
         });
-        line(f, rule_index.get(f.rule.code).copied(), out);
+        line(f, cx.index(f.rule), cx.root.as_ref(), out);
     }
 }
 
 /// One result as compact JSON, exactly serde-sarif's `result(f)` serialised
 /// (a test holds them together), written directly because a large scan
 /// writes millions of them.
-fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
+fn line(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>, out: &mut Vec<u8>) {
     Object::write(out, |o| {
         o.str(
             "level",
@@ -360,7 +424,15 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
             });
             o.object("physicalLocation", |o| {
                 let (uri, line) = f.location.best();
-                o.object("artifactLocation", |o| o.str("uri", uri));
+                o.object("artifactLocation", |o| {
+                    match root.and_then(|root| root.relative(uri)) {
+                        Some(relative) => {
+                            o.str("uri", &relative);
+                            o.str("uriBaseId", SOURCE_ROOT);
+                        }
+                        None => o.str("uri", uri),
+                    }
+                });
                 o.object("region", |o| o.num("startLine", line));
             });
         });
@@ -430,21 +502,16 @@ fn line(f: &Finding, rule_index: Option<usize>, out: &mut Vec<u8>) {
 
 /// Everything after the last result: the summaries of the findings past the
 /// limit (`summary`), then the invocation.
-pub fn tail(
-    report: &Report,
-    summary: Option<&Summary>,
-    rule_index: &HashMap<&str, usize>,
-    out: &mut Vec<u8>,
-) {
+pub fn tail(report: &Report, summary: Option<&Summary>, cx: &Context, out: &mut Vec<u8>) {
     let summary = summary.filter(|s| s.findings > 0);
     if let Some(summary) = summary {
-        for (i, group) in summary.groups().iter().enumerate() {
+        let results = summary.results(|id| cx.rule_index.get(id).copied());
+        for (i, result) in results.iter().enumerate() {
             out.extend_from_slice(if i == 0 && summary.written == 0 {
                 b"\n        "
             } else {
                 b",\n        "
             });
-            let result = group.result(rule_index.get(group.rule.code).copied());
             out.extend_from_slice(&serde_json::to_vec(&result).unwrap_or_default());
         }
     }
@@ -502,7 +569,8 @@ const SUMMARY_IMAGES: usize = 100;
 
 /// The findings a SARIF report did not list one by one (past
 /// `--sarif-max-results`): counted per rule and input file, with the first
-/// images of each, for one summary result each.
+/// images of each, for one summary result each. A scan adds its findings;
+/// `amilint merge` adds the results of the logs it merges.
 #[derive(Debug)]
 pub struct Summary {
     /// Results listed one by one, at most `limit`.
@@ -510,28 +578,32 @@ pub struct Summary {
     pub limit: usize,
     /// Findings summarised.
     pub findings: usize,
-    groups: std::collections::BTreeMap<(&'static str, Arc<str>), Group>,
+    root: Option<SourceRoot>,
+    /// By rule id and file URI (as the results write it).
+    groups: BTreeMap<(String, String), Group>,
 }
 
 #[derive(Debug, Clone)]
 struct Group {
-    rule: &'static RuleMeta,
+    rule_id: String,
     severity: Severity,
     count: usize,
     /// The input file (`None` when summarised over every file).
-    uri: Option<Arc<str>>,
-    /// (image id, file, line, message) of the first images.
-    images: Vec<(Arc<str>, Arc<str>, u64, String)>,
+    file: Option<String>,
+    /// The first images: id, and the finding's location with its message.
+    images: Vec<(String, Location)>,
 }
 
 impl Summary {
-    /// A summary for a report of at most `max_results` results.
-    pub fn new(max_results: usize) -> Summary {
+    /// A summary for a report of at most `max_results` results, its URIs
+    /// relative to `root`.
+    pub fn new(max_results: usize, root: Option<SourceRoot>) -> Summary {
         Summary {
             written: 0,
             limit: max_results.saturating_sub(SUMMARY_ROOM),
             findings: 0,
-            groups: std::collections::BTreeMap::new(),
+            root,
+            groups: BTreeMap::new(),
         }
     }
 
@@ -549,27 +621,105 @@ impl Summary {
     /// Counts an image's findings into the summaries.
     pub fn add(&mut self, findings: &[Finding]) {
         for f in findings {
-            self.findings += 1;
             let (uri, line) = f.location.best();
-            let group = self
-                .groups
-                .entry((f.rule.code, uri.clone()))
-                .or_insert_with(|| Group {
-                    rule: f.rule,
-                    severity: f.severity,
-                    count: 0,
-                    uri: Some(uri.clone()),
-                    images: Vec::new(),
-                });
+            let artifact = artifact(self.root.as_ref(), uri);
+            let group = self.group(&f.rule.code, f.severity, &artifact);
             group.count += 1;
-            group.severity = group.severity.max(f.severity);
             if group.images.len() < SUMMARY_IMAGES {
-                let message = message_text(f);
-                group
-                    .images
-                    .push((f.image_id.clone(), uri.clone(), line, message));
+                let location = Location {
+                    physical_location: Some(PhysicalLocation {
+                        artifact_location: Some(artifact),
+                        region: Some(Region {
+                            start_line: Some(line as i64),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }),
+                    message: Some(text(message_text(f))),
+                    ..Default::default()
+                };
+                group.images.push((f.image_id.to_string(), location));
             }
+            self.findings += 1;
         }
+    }
+
+    /// Counts a result of another amilint log into the summaries: one
+    /// finding, or a summary's count and images.
+    pub fn add_result(&mut self, result: &Result) {
+        let property = |key: &str| {
+            result
+                .properties
+                .as_ref()
+                .and_then(|p| p.additional_properties.get(key))
+        };
+        let severity = property("severity")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(Severity::Info);
+        let location = result
+            .locations
+            .as_ref()
+            .and_then(|l| l.first())
+            .cloned()
+            .unwrap_or_default();
+        let artifact = location
+            .physical_location
+            .as_ref()
+            .and_then(|p| p.artifact_location.clone())
+            .unwrap_or_default();
+        let rule_id = result.rule_id.clone().unwrap_or_default();
+        let images: Vec<(String, Location)> = if property("summarised") == Some(&Value::Bool(true))
+        {
+            let ids = property("imageIds").and_then(Value::as_array);
+            let related = result.related_locations.iter().flatten();
+            ids.into_iter()
+                .flatten()
+                .map(|id| id.as_str().unwrap_or_default().to_string())
+                .zip(related.cloned())
+                .collect()
+        } else {
+            let id = property("imageId")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            vec![(
+                id.to_string(),
+                Location {
+                    message: Some(result.message.clone()),
+                    id: None,
+                    ..location
+                },
+            )]
+        };
+        let count = property("count")
+            .and_then(Value::as_u64)
+            .map_or(1, |n| n as usize);
+        let group = self.group(&rule_id, severity, &artifact);
+        group.count += count;
+        let room = SUMMARY_IMAGES - group.images.len();
+        group.images.extend(images.into_iter().take(room));
+        self.findings += count;
+    }
+
+    fn group(
+        &mut self,
+        rule_id: &str,
+        severity: Severity,
+        artifact: &ArtifactLocation,
+    ) -> &mut Group {
+        let file = artifact.uri.clone().unwrap_or_default();
+        let group = self
+            .groups
+            .entry((rule_id.to_string(), file.clone()))
+            .or_insert_with(|| Group {
+                rule_id: rule_id.to_string(),
+                severity,
+                count: 0,
+                file: Some(file),
+                images: Vec::new(),
+            });
+        group.severity = group.severity.max(severity);
+        group
     }
 
     /// One summary per rule and input file; per rule only when there
@@ -578,11 +728,10 @@ impl Summary {
         if self.groups.len() <= SUMMARY_GROUPS {
             return self.groups.values().cloned().collect();
         }
-        let mut by_rule: std::collections::BTreeMap<&'static str, Group> =
-            std::collections::BTreeMap::new();
+        let mut by_rule: BTreeMap<&str, Group> = BTreeMap::new();
         for group in self.groups.values() {
-            let merged = by_rule.entry(group.rule.code).or_insert_with(|| Group {
-                uri: None,
+            let merged = by_rule.entry(&group.rule_id).or_insert_with(|| Group {
+                file: None,
                 count: 0,
                 images: Vec::new(),
                 ..group.clone()
@@ -595,6 +744,14 @@ impl Summary {
                 .extend(group.images.iter().take(room).cloned());
         }
         by_rule.into_values().collect()
+    }
+
+    /// The summary results, with their `ruleIndex` from `rule_index`.
+    pub fn results(&self, rule_index: impl Fn(&str) -> Option<usize>) -> Vec<Result> {
+        self.groups()
+            .iter()
+            .map(|group| group.result(rule_index(&group.rule_id)))
+            .collect()
     }
 
     /// What the report left out, and where it is.
@@ -612,57 +769,36 @@ impl Summary {
 
 impl Group {
     fn result(&self, rule_index: Option<usize>) -> Result {
-        let file = self.uri.as_deref().unwrap_or("every input");
-        let first = &self.images[0];
+        let file = self.file.as_deref().unwrap_or("every input");
         let mut fingerprints = BTreeMap::new();
         fingerprints.insert(
             FINGERPRINT_KEY.to_string(),
-            Finding::fingerprint(self.rule.code, file, &crate::model::Pointer::root()),
+            Finding::fingerprint(&self.rule_id, file, &crate::model::Pointer::root()),
         );
         let related: Vec<Location> = self
             .images
             .iter()
             .enumerate()
-            .map(|(i, (_, uri, line, message))| Location {
+            .map(|(i, (_, location))| Location {
                 id: Some(i as i64),
-                physical_location: Some(PhysicalLocation {
-                    artifact_location: Some(ArtifactLocation {
-                        uri: Some(uri.to_string()),
-                        ..Default::default()
-                    }),
-                    region: Some(Region {
-                        start_line: Some(*line as i64),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                message: Some(text(message.clone())),
-                ..Default::default()
+                ..location.clone()
             })
             .collect();
+        let primary = self.images.first().map(|(_, location)| Location {
+            physical_location: location.physical_location.clone(),
+            ..Default::default()
+        });
         let mut result = Result::builder()
-            .rule_id(self.rule.code)
+            .rule_id(self.rule_id.clone())
             .level(level(self.severity))
             .message(text(format!(
-                "{} more {} findings in {file}, summarised (the report's --sarif-max-results): {} of them listed as related locations; the JSON report lists all",
+                "{} more {} findings in {}, summarised (the report's --sarif-max-results): {} of them listed as related locations; the JSON report lists all",
                 self.count,
-                self.rule.code,
+                self.rule_id,
+                decoded(file),
                 self.images.len()
             )))
-            .locations(vec![Location {
-                physical_location: Some(PhysicalLocation {
-                    artifact_location: Some(ArtifactLocation {
-                        uri: Some(first.1.to_string()),
-                        ..Default::default()
-                    }),
-                    region: Some(Region {
-                        start_line: Some(first.2 as i64),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }])
+            .locations(primary.into_iter().collect::<Vec<_>>())
             .related_locations(related)
             .partial_fingerprints(fingerprints)
             .properties(properties(vec![
@@ -674,7 +810,7 @@ impl Group {
                     Value::Array(
                         self.images
                             .iter()
-                            .map(|(id, ..)| Value::String(id.to_string()))
+                            .map(|(id, _)| Value::String(id.clone()))
                             .collect(),
                     ),
                 ),
@@ -685,14 +821,9 @@ impl Group {
     }
 }
 
-/// Each rule's place in the tool's `rules`, as results' `ruleIndex`.
-pub fn rule_index(report: &Report) -> HashMap<&'static str, usize> {
-    report
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.code, i))
-        .collect()
+/// A URI's path as a person reads it (`%20` as a space).
+fn decoded(uri: &str) -> std::borrow::Cow<'_, str> {
+    percent_encoding::percent_decode_str(uri).decode_utf8_lossy()
 }
 
 #[cfg(test)]
@@ -708,7 +839,7 @@ mod tests {
             f.location.field_uri = None;
             f
         };
-        let mut summary = Summary::new(SUMMARY_ROOM + 2);
+        let mut summary = Summary::new(SUMMARY_ROOM + 2, None);
         assert!(summary.admit(2));
         assert!(!summary.admit(1), "the limit is reached");
         summary.add(&[at(0), at(0), at(1)]);
@@ -722,7 +853,7 @@ mod tests {
         assert_eq!(groups.len(), 1);
         assert_eq!(groups[0].count, 153);
         assert_eq!(groups[0].images.len(), SUMMARY_IMAGES);
-        assert!(groups[0].uri.is_none());
+        assert!(groups[0].file.is_none());
         assert!(!summary.admit(0), "once summarising, never back to listing");
         let result = serde_json::to_value(groups[0].result(Some(0))).expect("serialises");
         assert_eq!(result["properties"]["count"], 153);
@@ -740,7 +871,7 @@ mod tests {
         assert_eq!(cut.chars().count(), MAX_MESSAGE_CHARS);
         assert!(cut.ends_with('…'));
         let mut out = Vec::new();
-        line(&f, None, &mut out);
+        line(&f, None, None, &mut out);
         let written: Value = serde_json::from_slice(&out).expect("parses");
         assert_eq!(written["message"]["text"], cut);
         let short = crate::output::json::tests::samples().remove(0);
@@ -752,12 +883,17 @@ mod tests {
 
     #[test]
     fn lines_are_the_typed_result() {
+        let root = SourceRoot {
+            uri: "file:///work/repo/".to_string(),
+            prefix: "infra/".to_string(),
+        };
         for f in crate::output::json::tests::samples() {
-            for index in [None, Some(3)] {
+            for (index, root) in [(None, None), (Some(3), Some(root.clone()))] {
                 let mut out = Vec::new();
-                line(&f, index, &mut out);
+                line(&f, index, root.as_ref(), &mut out);
                 let written: Value = serde_json::from_slice(&out).expect("parses");
-                let typed = serde_json::to_value(result(&f, index)).expect("serialises");
+                let typed =
+                    serde_json::to_value(result(&f, index, root.as_ref())).expect("serialises");
                 assert_eq!(written, typed);
             }
         }

@@ -42,6 +42,8 @@ pub struct Plan<'a> {
     pub incomplete: bool,
     /// A finding that counts is at or above the shards' `fail_on`.
     pub failing: bool,
+    /// How the merged SARIF log had to be written (results summarised).
+    pub notice: Option<String>,
 }
 
 /// The merged report's findings (JSON) or results (SARIF): where they sit.
@@ -53,10 +55,11 @@ fn path_of(kind: Kind) -> &'static [&'static str] {
 }
 
 /// First pass: reads and checks every report; the kind is that of the first.
-pub fn plan<'a>(paths: &[&'a Path]) -> Result<Plan<'a>, InputError> {
+/// A merged SARIF log lists at most `sarif_max_results` results (0: all).
+pub fn plan<'a>(paths: &[&'a Path], sarif_max_results: usize) -> Result<Plan<'a>, InputError> {
     let mut kind = None;
     let mut json = JsonParts::default();
-    let mut sarif = SarifParts::default();
+    let mut sarif = SarifParts::new(sarif_max_results);
     for path in paths {
         let shown = path.display().to_string();
         let this = sniff_kind(path)?;
@@ -83,6 +86,7 @@ pub fn plan<'a>(paths: &[&'a Path]) -> Result<Plan<'a>, InputError> {
         paths: paths.to_vec(),
         incomplete: finished.incomplete,
         failing: finished.failing,
+        notice: finished.notice.clone(),
         finished,
     })
 }
@@ -103,6 +107,7 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(plan.finished.prefix.as_bytes())?;
     let mut seen = HashSet::new();
     let mut first = true;
+    let mut listed = 0;
     for path in &plan.paths {
         let mut failure = None;
         stream(path, items, &mut |raw| {
@@ -135,6 +140,10 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
             if !print.is_some_and(|p| seen.insert(p)) {
                 return Ok(());
             }
+            listed += 1;
+            if plan.finished.listed.is_some_and(|max| listed > max) {
+                return Ok(()); // in the summaries
+            }
             let written = line.map_err(io::Error::from).and_then(|line| {
                 out.write_all(if first { b"\n    " } else { b",\n    " })?;
                 out.write_all(&line)
@@ -151,6 +160,11 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
                 .take()
                 .unwrap_or_else(|| io::Error::other(e.to_string()))
         })?;
+    }
+    for summary in &plan.finished.summaries {
+        out.write_all(if first { b"\n    " } else { b",\n    " })?;
+        out.write_all(summary.as_bytes())?;
+        first = false;
     }
     out.write_all(plan.finished.suffix[usize::from(!first)].as_bytes())
 }
@@ -276,6 +290,7 @@ impl JsonParts {
                 },
                 fail_on,
             ),
+            ..Finished::default()
         }
     }
 }
@@ -289,22 +304,63 @@ struct Finished {
     rule_ids: Vec<String>,
     incomplete: bool,
     failing: bool,
+    /// SARIF past its limit: the results listed one by one (the first
+    /// distinct ones), the summaries of the others (written last), and the
+    /// notice saying so.
+    listed: Option<usize>,
+    summaries: Vec<String>,
+    notice: Option<String>,
 }
 
 /// What SARIF logs contribute: one run, rules and notifications merged.
-#[derive(Default)]
 struct SarifParts {
+    /// The first run's `$schema`, `version` and tool driver.
     first: Option<(Value, Value, Value)>,
+    /// The first run's `automationDetails` and `originalUriBaseIds`.
+    run_members: Map<String, Value>,
     rules: Vec<Value>,
     notes: Vec<Value>,
     config_notes: Vec<Value>,
     successful: bool,
     any: bool,
+    /// Distinct results (by fingerprint) so far.
+    seen: HashSet<u64>,
+    /// `--sarif-max-results` (0: no limit).
+    max_results: usize,
+    /// The distinct results past the listing budget, in case the merged log
+    /// turns out to exceed `max_results`.
+    past: crate::output::sarif::Summary,
 }
 
 impl SarifParts {
+    fn new(max_results: usize) -> SarifParts {
+        SarifParts {
+            first: None,
+            run_members: Map::new(),
+            rules: Vec::new(),
+            notes: Vec::new(),
+            config_notes: Vec::new(),
+            successful: false,
+            any: false,
+            seen: HashSet::new(),
+            max_results,
+            past: crate::output::sarif::Summary::new(max_results, None),
+        }
+    }
+
     fn add(&mut self, path: &Path) -> Result<(), InputError> {
-        let members = stream(path, &["runs", "results"], &mut |_| Ok(()))?;
+        let (seen, past, max) = (&mut self.seen, &mut self.past, self.max_results);
+        let members = stream(path, &["runs", "results"], &mut |raw| {
+            let result: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+            if fingerprint(&result).is_some_and(|p| seen.insert(p))
+                && max > 0
+                && seen.len() > past.limit
+            {
+                let result = serde_json::from_value(result).map_err(|e| e.to_string())?;
+                past.add_result(&result);
+            }
+            Ok(())
+        })?;
         if !self.any {
             self.successful = true;
             self.any = true;
@@ -328,6 +384,11 @@ impl SarifParts {
                 );
             }
             if self.first.is_none() {
+                for key in ["automationDetails", "originalUriBaseIds"] {
+                    if let Some(value) = run.get(key) {
+                        self.run_members.insert(key.to_string(), value.clone());
+                    }
+                }
                 let top = Value::Object(members.top.clone());
                 self.first = Some((
                     top["$schema"].clone(),
@@ -343,12 +404,29 @@ impl SarifParts {
         self.rules
             .sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
         let (schema, version, mut driver) = self.first.unwrap_or_default();
-        let rule_ids = self
+        let rule_ids: Vec<String> = self
             .rules
             .iter()
             .map(|r| r["id"].as_str().unwrap_or_default().to_string())
             .collect();
         driver["rules"] = json!(self.rules);
+        // Past the limit: the first results listed, the others summarised.
+        let mut summaries = Vec::new();
+        let (mut listed, mut notice) = (None, None);
+        if self.max_results > 0 && self.seen.len() > self.max_results {
+            self.past.written = self.past.limit;
+            let text = self.past.notice();
+            self.notes
+                .push(json!({ "level": "warning", "message": { "text": text } }));
+            summaries = self
+                .past
+                .results(|id| rule_ids.iter().position(|r| r == id))
+                .iter()
+                .map(|r| serde_json::to_string(r).unwrap_or_default())
+                .collect();
+            listed = Some(self.past.limit);
+            notice = Some(text);
+        }
         let mut invocation = json!({ "executionSuccessful": self.successful || !self.any });
         if !self.notes.is_empty() {
             invocation["toolExecutionNotifications"] = json!(self.notes);
@@ -357,8 +435,13 @@ impl SarifParts {
             invocation["toolConfigurationNotifications"] = json!(self.config_notes);
         }
         // One run, its results last, written one at a time (see `write`).
+        let run_members: String = self
+            .run_members
+            .iter()
+            .map(|(key, value)| format!("\n  \"{key}\": {},", pretty(value)))
+            .collect();
         let prefix = format!(
-            "{{\n  \"$schema\": {},\n  \"version\": {},\n  \"runs\": [{{\n  \"tool\": {},\n  \"invocations\": {},\n  \"results\": [",
+            "{{\n  \"$schema\": {},\n  \"version\": {},\n  \"runs\": [{{\n  \"tool\": {},{run_members}\n  \"invocations\": {},\n  \"results\": [",
             pretty(&schema),
             pretty(&version),
             pretty(&json!({ "driver": driver })),
@@ -370,6 +453,9 @@ impl SarifParts {
             rule_ids,
             incomplete: self.any && !self.successful,
             failing: false,
+            listed,
+            summaries,
+            notice,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -387,5 +388,223 @@ fn issue_21_sarif_of_a_100k_image_scan_stays_within_githubs_limits() {
     assert_eq!(
         log["runs"][0]["results"].as_array().map(|r| r.len() as u64),
         Some(total)
+    );
+}
+
+/// Runs `amilint ARGS` in `dir`; returns the exit code and stderr.
+fn amilint_in(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("amilint runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Issue 21: run from a folder deep in a git work tree, a SARIF log names
+/// each input relative to the root (`uriBaseId` `%SRCROOT%`, defined in
+/// `originalUriBaseIds`), as GitHub resolves them against the checkout:
+/// relative to the working directory instead, GitHub found no file and
+/// fingerprinted none. An absolute path inside the tree is made relative
+/// too; stdin and paths outside the tree keep their URI, without a base.
+#[test]
+fn issue_21_sarif_uris_are_relative_to_the_git_work_tree() {
+    let root = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(root.path().join(".git")).expect(".git");
+    let deep = root.path().join("infra/images dir");
+    std::fs::create_dir_all(&deep).expect("mkdir");
+    let name = "export #1 [prod] é.json";
+    std::fs::copy("fixtures/examples/describe-images.json", deep.join(name)).expect("copy");
+    let outside = tempfile::tempdir().expect("tempdir");
+    let elsewhere = outside.path().join("elsewhere.json");
+    std::fs::copy("fixtures/rules/AMI001.json", &elsewhere).expect("copy");
+    // An absolute path inside the tree but outside the working directory.
+    std::fs::create_dir(root.path().join("other")).expect("mkdir");
+    let absolute = root.path().join("other/abs.json");
+    std::fs::copy("fixtures/rules/AMI003.json", &absolute).expect("copy");
+    let sarif = root.path().join("amilint.sarif");
+    let (code, err) = amilint_in(
+        &root.path().join("infra"),
+        &[
+            "scan",
+            "--no-config",
+            "--now",
+            crate::common::NOW,
+            "--format",
+            "none",
+            "-o",
+            &format!("sarif={}", sarif.display()),
+            &format!("images dir/{name}"),
+            absolute.to_str().expect("utf-8"),
+            elsewhere.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
+    let run = &doc["runs"][0];
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("%SRCROOT% defined");
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    let root_path = std::path::PathBuf::from(
+        percent_encoding::percent_decode_str(&base["file://".len()..])
+            .decode_utf8()
+            .expect("utf-8")
+            .into_owned(),
+    );
+    assert_eq!(
+        root_path.canonicalize().expect("root exists"),
+        root.path().canonicalize().expect("root")
+    );
+    let mut inside = BTreeSet::new();
+    for result in run["results"].as_array().expect("results") {
+        let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        let uri = artifact["uri"].as_str().expect("uri");
+        if artifact["uriBaseId"] == "%SRCROOT%" {
+            // Resolved as GitHub does: decoded, joined to the checkout.
+            let path = percent_encoding::percent_decode_str(uri)
+                .decode_utf8()
+                .expect("utf-8");
+            assert!(root_path.join(&*path).is_file(), "{path}");
+            inside.insert(path.into_owned());
+        } else {
+            assert!(
+                uri.starts_with("file:///") && uri.ends_with("elsewhere.json"),
+                "{uri}"
+            );
+        }
+    }
+    assert_eq!(
+        inside,
+        BTreeSet::from([
+            format!("infra/images dir/{name}"),
+            "other/abs.json".to_string()
+        ])
+    );
+    check(&sarif);
+}
+
+/// Issue 21: `amilint merge` of SARIF shards keeps the merged log within
+/// `--sarif-max-results` (8 shards of 5,000 results each would be 40,000,
+/// over GitHub's 25,000): the first results listed, the others summarised
+/// per rule and file with their counts (the shards' own summaries counted
+/// in), said on stderr and in a notification; nothing lost; the first
+/// shard's category and source root kept. The log passes the validator.
+#[test]
+fn issue_21_merged_sarif_stays_within_the_result_limit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sarifs = Vec::new();
+    let mut jsons = Vec::new();
+    for shard in 0..3u64 {
+        let mut text = String::from("{\"Images\": [\n");
+        for i in 0..300u64 {
+            // Four findings each: public, no IMDSv2, no deprecation, no billing.
+            text.push_str(&format!(
+                "{}{{\"ImageId\": \"ami-{shard:03x}{i:014x}\", \"Name\": \"img-{i}\", \"State\": \"available\", \"ImageType\": \"machine\", \"Public\": true}}\n",
+                if i == 0 { "" } else { "," }
+            ));
+        }
+        text.push_str("]}\n");
+        let export = format!("shard-{shard}.json");
+        std::fs::write(dir.path().join(&export), text).expect("write");
+        let (sarif, json) = (
+            format!("shard-{shard}.sarif"),
+            format!("shard-{shard}.report.json"),
+        );
+        let (code, err) = amilint_in(
+            dir.path(),
+            &[
+                "scan",
+                "--no-config",
+                "--now",
+                crate::common::NOW,
+                "--format",
+                "none",
+                "--category",
+                "org",
+                "--sarif-max-results",
+                "1000",
+                "-o",
+                &format!("sarif={sarif}"),
+                "-o",
+                &format!("json={json}"),
+                &export,
+            ],
+        );
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains("summarised"),
+            "each shard is over its limit: {err}"
+        );
+        sarifs.push(sarif);
+        jsons.push(json);
+    }
+    let mut args = vec!["merge", "-o", "all.json"];
+    args.extend(jsons.iter().map(String::as_str));
+    assert_eq!(amilint_in(dir.path(), &args).0, 1);
+    let all: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("all.json")).expect("json"))
+            .expect("JSON");
+    let total = all["summary"]["findings"].as_u64().expect("findings");
+    assert_eq!(total, 3 * 300 * 4);
+
+    let mut args = vec!["merge", "--sarif-max-results", "1500", "-o", "all.sarif"];
+    args.extend(sarifs.iter().map(String::as_str));
+    let (code, err) = amilint_in(dir.path(), &args);
+    assert_eq!(code, 0, "a SARIF merge has no gate: {err}");
+    assert!(
+        err.contains("amilint: warning: this SARIF report lists 1300 results one by one"),
+        "{err}"
+    );
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("all.sarif")).expect("sarif"))
+            .expect("SARIF");
+    let run = &log["runs"][0];
+    assert_eq!(run["automationDetails"]["id"], "org/");
+    let results = run["results"].as_array().expect("results");
+    assert!(results.len() <= 1500, "{}", results.len());
+    let counted: u64 = results
+        .iter()
+        .map(|r| r["properties"]["count"].as_u64().unwrap_or(1))
+        .sum();
+    assert_eq!(counted, total, "every finding listed or counted");
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert!(notes.iter().any(|n| {
+        n["message"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("this SARIF report lists 1300 results"))
+    }));
+    check(&dir.path().join("all.sarif"));
+
+    // Within the limit, or with none, every result passes through as it was.
+    let mut args = vec!["merge", "--sarif-max-results", "0", "-o", "whole.sarif"];
+    args.extend(sarifs.iter().map(String::as_str));
+    let (code, err) = amilint_in(dir.path(), &args);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("summarised"), "{err}");
+    let whole: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("whole.sarif")).expect("sarif"))
+            .expect("SARIF");
+    let shard_results: usize = sarifs
+        .iter()
+        .map(|s| {
+            let doc: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(dir.path().join(s)).expect("shard"))
+                    .expect("SARIF");
+            doc["runs"][0]["results"].as_array().map_or(0, Vec::len)
+        })
+        .sum();
+    assert_eq!(
+        whole["runs"][0]["results"].as_array().map(Vec::len),
+        Some(shard_results)
     );
 }
