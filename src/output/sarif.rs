@@ -623,7 +623,7 @@ impl Summary {
         for f in findings {
             let (uri, line) = f.location.best();
             let artifact = artifact(self.root.as_ref(), uri);
-            let group = self.group(&f.rule.code, f.severity, &artifact);
+            let group = self.group(f.rule.code, f.severity, &artifact);
             group.count += 1;
             if group.images.len() < SUMMARY_IMAGES {
                 let location = Location {
