@@ -216,6 +216,19 @@ pub struct ScanArgs {
     #[arg(long)]
     pub gate_in_use: bool,
 
+    /// An account whose images are yours (repeatable; adds to `owners` in amilint.toml).
+    /// Owner-only rules (sharing, deprecation, IMDS, encryption, tags…; `amilint rules`
+    /// marks them) run only on images owned by these accounts or by the scanned account;
+    /// without either, on every image without an `ImageOwnerAlias` (not `amazon`,
+    /// `aws-marketplace`, `aws-backup-vault`). The others are counted as not owned.
+    /// (Not live scans' `--owners`, which says whose images to fetch.)
+    #[arg(long = "owner", id = "owner", value_name = "ACCOUNT")]
+    pub own: Vec<String>,
+
+    /// Run owner-only rules on every image, whoever owns it.
+    #[arg(long)]
+    pub all_owners: bool,
+
     /// Exit 0 even when findings are at or above --fail-on (errors still exit 2).
     #[arg(long)]
     pub exit_zero: bool,

@@ -24,6 +24,8 @@ struct RawConfig {
     fail_on: Option<Spanned<String>>,
     raise_in_use: Option<Spanned<String>>,
     gate_in_use: Option<bool>,
+    owners: Option<Vec<Spanned<String>>>,
+    all_owners: Option<bool>,
     select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     policies: Option<Vec<String>>,
@@ -79,6 +81,10 @@ pub struct Config {
     pub raise_in_use: Option<crate::rules::Raise>,
     /// Findings on images known to be unused do not count for the gate.
     pub gate_in_use: bool,
+    /// Accounts (or owner aliases) whose images are yours.
+    pub owners: Vec<String>,
+    /// Owner-only rules run on every image.
+    pub all_owners: bool,
     pub select: Option<Vec<String>>,
     pub ignore: Option<Vec<String>>,
     /// Policy paths, resolved against the file's folder.
@@ -212,8 +218,14 @@ pub fn parse(
         path: path.to_path_buf(),
         allow_tag_suppression: raw.allow_tag_suppression.unwrap_or(true),
         gate_in_use: raw.gate_in_use.unwrap_or(false),
+        all_owners: raw.all_owners.unwrap_or(false),
         ..Config::default()
     };
+    for owner in raw.owners.iter().flatten() {
+        config
+            .owners
+            .push(crate::plan::owner(owner.get_ref()).map_err(|e| at(owner.span(), "owners", e))?);
+    }
     if let Some(fail_on) = &raw.fail_on {
         config.fail_on = Some(if fail_on.get_ref() == "never" {
             None

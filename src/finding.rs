@@ -64,6 +64,9 @@ pub struct Finding {
     pub usage: Option<Arc<Usage>>,
     /// `gate_in_use`, and the image is known unused: the gate does not count it.
     pub outside_gate: bool,
+    /// Whether the image is the user's (`plan::Ownership`); `None` for an
+    /// account's guardrails. `amilint fix` changes owned images only.
+    pub owned: Option<bool>,
 }
 
 /// The resources that reference an image, for every finding on it.
@@ -259,6 +262,8 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     /// Rules skipped on images that lack the data they need.
     pub notes: Vec<Note>,
+    /// Images owner-only rules did not run on.
+    pub not_owned: NotOwned,
     /// With `--baseline`: findings of the baseline no longer present.
     pub baseline_absent: Option<usize>,
     /// Every linted image, in input order — kept only when an output needs
@@ -332,6 +337,7 @@ impl Report {
             api_calls: None,
             warnings: Vec::new(),
             notes: Vec::new(),
+            not_owned: NotOwned::default(),
             baseline_absent: None,
             images: Vec::new(),
             fail_on,
@@ -496,6 +502,44 @@ impl std::fmt::Display for Note {
             self.images,
             self.rule.needs.data(),
             self.rule.needs.how()
+        )
+    }
+}
+
+/// Images of other owners that owner-only rules did not run on
+/// (`plan::Ownership`): said once, with counts by owner, never in silence.
+#[derive(Debug, Clone, Default)]
+pub struct NotOwned {
+    /// Images by owner (alias, else account id).
+    pub by_owner: BTreeMap<Arc<str>, u64>,
+    /// The owner-only rules of the run.
+    pub rules: Vec<&'static str>,
+}
+
+impl NotOwned {
+    pub fn images(&self) -> u64 {
+        self.by_owner.values().sum()
+    }
+}
+
+impl std::fmt::Display for NotOwned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let owners: Vec<String> = self
+            .by_owner
+            .iter()
+            .map(|(owner, n)| format!("{owner} {n}"))
+            .collect();
+        write!(
+            f,
+            "not owned: {} {} of other owners ({}) not linted by owner-only rules ({}) — name your accounts with --owner or `owners` in amilint.toml, or lint every image with --all-owners",
+            self.images(),
+            if self.images() == 1 {
+                "image"
+            } else {
+                "images"
+            },
+            owners.join(", "),
+            self.rules.join(", ")
         )
     }
 }

@@ -33,6 +33,9 @@ pub(super) struct Linted {
     pub(super) skipped: u128,
     /// Each streaming output's text for this image.
     pub(super) rendered: Vec<Vec<u8>>,
+    /// The image is not the user's, and owner-only rules did not run on it:
+    /// who owns it (`Ownership::owner_label`).
+    pub(super) not_owned: Option<Arc<str>>,
 }
 
 /// Where an image is in its input.
@@ -56,7 +59,14 @@ pub(super) fn check_image(
 ) -> Linted {
     let mut cx = Cx::new(&plan.settings, request);
     let mut linted = Linted::default();
+    let owned = plan.ownership.owns(image);
+    if !owned && plan.rules.iter().any(|r| r.owner_only) {
+        linted.not_owned = Some(crate::plan::Ownership::owner_label(image).into());
+    }
     for (i, rule) in plan.rules.iter().enumerate() {
+        if rule.owner_only && !owned {
+            continue;
+        }
         if !cx.run(rule, image) {
             // Only built-in rules need data, and they come first (< 128).
             linted.skipped |= 1u128.checked_shl(i as u32).unwrap_or(0);
@@ -71,7 +81,7 @@ pub(super) fn check_image(
         });
     }
     if !plan.policies.is_empty() {
-        run_policies(image, plan, &image_id, &mut raws, &mut linted.errors);
+        run_policies(image, plan, owned, &image_id, &mut raws, &mut linted.errors);
     }
     if !plan.scopes.is_empty() {
         // A rule listed by scopes applies only to images in one of them.
@@ -128,7 +138,9 @@ pub(super) fn check_image(
             };
             Finding {
                 fingerprint: Finding::fingerprint(raw.rule.code, &image_id, &raw.pointer),
-                fix: raw.fix,
+                // Another owner's image: amilint shows no change to make to it.
+                fix: raw.fix.filter(|_| owned),
+                owned: Some(owned),
                 rule: raw.rule,
                 severity: raised(
                     plan.severities
@@ -217,6 +229,7 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
             scope: Some(scope.clone()),
             usage: None,
             outside_gate: false,
+            owned: None,
             message: raw.message,
             location: Location {
                 uri: uri.clone(),
@@ -283,6 +296,7 @@ fn snapshot_position(image: &Image, pointer: &Pointer) -> Option<(Arc<str>, u64)
 pub(super) fn run_policies(
     image: &Image,
     plan: &ScanPlan,
+    owned: bool,
     image_id: &Arc<str>,
     raws: &mut Vec<RawFinding>,
     errors: &mut Vec<ScanError>,
@@ -301,7 +315,7 @@ pub(super) fn run_policies(
             return;
         }
     };
-    for policy in &plan.policies {
+    for policy in plan.policies.iter().filter(|p| owned || !p.meta.owner_only) {
         match policy.check(&value) {
             Ok(found) => raws.extend(found.into_iter().map(|f| RawFinding {
                 fix: None,

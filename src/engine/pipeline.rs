@@ -245,6 +245,12 @@ pub fn run(
     report.errors.extend(origin.errors);
     report.api_calls = report.api_calls.or(origin.api_calls);
     report.notes = skips.notes(&plan.rules, report.images_scanned);
+    report.not_owned.rules = plan
+        .rules
+        .iter()
+        .filter(|r| r.owner_only)
+        .map(|r| r.code)
+        .collect();
     report.errors.extend(errors.finish());
     report
         .warnings
@@ -317,6 +323,9 @@ impl ScanState<'_> {
             }
             self.in_baseline.extend(linted.in_baseline);
             self.skips.add(linted.skipped);
+            if let Some(owner) = linted.not_owned {
+                *self.report.not_owned.by_owner.entry(owner).or_default() += 1;
+            }
             self.errors.extend(linted.errors);
             let mut rendered = linted.rendered.iter();
             for sink in self.sinks.iter_mut().filter(|s| s.emitter.streams()) {

@@ -67,6 +67,15 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
             format!("::notice title=amilint::{}\n", data(&n.to_string())).as_bytes(),
         );
     }
+    if report.not_owned.images() > 0 {
+        out.extend_from_slice(
+            format!(
+                "::notice title=amilint::{}\n",
+                data(&report.not_owned.to_string())
+            )
+            .as_bytes(),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -161,7 +161,12 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
                 .collect(),
             errors: report.errors.iter().map(ToString::to_string).collect(),
             warnings: report.warnings.iter().map(ToString::to_string).collect(),
-            notes: report.notes.iter().map(ToString::to_string).collect(),
+            notes: report
+                .notes
+                .iter()
+                .map(ToString::to_string)
+                .chain((report.not_owned.images() > 0).then(|| report.not_owned.to_string()))
+                .collect(),
         },
     );
     out.extend_from_slice(&PAGE.as_bytes()[report_at + REPORT.len()..]);

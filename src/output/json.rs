@@ -71,6 +71,7 @@ fn line(f: &Finding, requests: bool, out: &mut Vec<u8>) {
             });
             o.strings("resources", &u.resources);
         });
+        o.opt_bool("owned", f.owned);
     });
 }
 
@@ -153,6 +154,13 @@ fn typed(report: &Report) -> v1::Report<'_> {
         summary: v1::Summary {
             images_scanned: report.images_scanned,
             images_skipped: report.images_skipped,
+            images_not_owned: report.not_owned.images(),
+            not_owned_by_owner: report
+                .not_owned
+                .by_owner
+                .iter()
+                .map(|(owner, n)| (Borrowed(&**owner), *n))
+                .collect(),
             accounts_scanned: report.accounts_scanned,
             findings: report.tally.findings,
             by_severity: report
@@ -232,6 +240,7 @@ fn finding(f: &Finding) -> v1::Finding<'_> {
                 .collect(),
             resources: u.resources.iter().map(|r| Borrowed(r.as_str())).collect(),
         }),
+        owned: f.owned,
     }
 }
 
@@ -266,6 +275,7 @@ pub(crate) mod tests {
             fix: None,
             usage: None,
             outside_gate: false,
+            owned: Some(true),
         };
         let mut full = plain.clone();
         full.image_name = Some("n\"a\\me\n\u{1}é☃".into());

@@ -122,6 +122,14 @@ impl<'a> Object<'a> {
             .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
+    /// A boolean, or `null`.
+    pub fn opt_bool(&mut self, key: &str, value: Option<bool>) {
+        match value {
+            Some(value) => self.bool(key, value),
+            None => self.key(key).extend_from_slice(b"null"),
+        }
+    }
+
     /// An array of strings.
     pub fn strings(&mut self, key: &str, values: &[String]) {
         let out = self.key(key);

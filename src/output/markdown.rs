@@ -160,6 +160,12 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    if report.not_owned.images() > 0 {
+        writeln!(out, "### Images of other owners")?;
+        writeln!(out)?;
+        writeln!(out, "- {}", cell(&report.not_owned.to_string()))?;
+        writeln!(out)?;
+    }
     Ok(())
 }
 

@@ -270,6 +270,9 @@ pub fn problems_to_stderr(report: &Report, text_on_terminal: bool) {
     for n in &report.notes {
         eprintln!("amilint: note: {}", one_line(n.to_string()));
     }
+    if report.not_owned.images() > 0 {
+        eprintln!("amilint: note: {}", report.not_owned);
+    }
     for n in &report.notices {
         eprintln!("amilint: warning: {}", one_line(n.clone()));
     }

@@ -36,6 +36,7 @@ struct JsonSummary {
     by_outcome: BTreeMap<&'static str, usize>,
     suppressed: usize,
     without_fix: usize,
+    not_owned: usize,
     report_errors: usize,
 }
 
@@ -77,6 +78,7 @@ pub fn write_json(
             by_outcome,
             suppressed: plan.suppressed,
             without_fix: plan.without_fix,
+            not_owned: plan.not_owned,
             report_errors: plan.report_errors,
         },
     };
@@ -124,11 +126,11 @@ pub fn write(mode: Mode, plan: &Plan, outcomes: &[Outcome], out: &mut dyn Write)
         if counts.is_empty() { "" } else { ": " },
         counts.join(", ")
     )?;
-    if plan.suppressed > 0 || plan.without_fix > 0 {
+    if plan.suppressed > 0 || plan.without_fix > 0 || plan.not_owned > 0 {
         writeln!(
             out,
-            "left alone: {} suppressed finding(s), {} finding(s) without an exact fix",
-            plan.suppressed, plan.without_fix
+            "left alone: {} suppressed finding(s), {} finding(s) without an exact fix, {} finding(s) on images the report does not show as owned",
+            plan.suppressed, plan.without_fix, plan.not_owned
         )?;
     }
     if plan.report_errors > 0 {

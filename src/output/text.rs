@@ -133,6 +133,14 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
             clean(&n.to_string())
         )?;
     }
+    if report.not_owned.images() > 0 {
+        writeln!(
+            out,
+            "{} {}",
+            paint.wrap("1;36", "note:"),
+            clean(&report.not_owned.to_string())
+        )?;
+    }
     if let Some((new, unchanged)) = report.baseline_counts() {
         writeln!(
             out,

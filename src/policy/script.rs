@@ -71,6 +71,10 @@ struct RawMeta {
     summary: String,
     #[serde(default)]
     help: String,
+    /// Runs only on images the scan counts as owned (as the built-in
+    /// owner-only rules).
+    #[serde(default)]
+    owner_only: bool,
 }
 
 /// A finding as a map: `#{ message, pointer, severity }`.
@@ -401,6 +405,7 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
             script: leak(script),
         },
         subject: crate::rules::Subject::Image,
+        owner_only: raw.owner_only,
     };
     Ok(Box::leak(Box::new(meta)))
 }

@@ -87,6 +87,12 @@ impl Builder<'_> {
             self.plan.without_fix += 1;
             return Ok(());
         };
+        // Only an image the report shows as the user's is changed (a report
+        // written before `owned` existed shows none).
+        if f.subject != "account" && f.owned != Some(true) && !remediation.actions.is_empty() {
+            self.plan.not_owned += 1;
+            return Ok(());
+        }
         for action in &remediation.actions {
             let input: Value =
                 serde_json::from_str(action.input.get()).map_err(|e| format!("{}: {e}", at()))?;

@@ -52,6 +52,8 @@ pub struct Plan {
     pub suppressed: usize,
     /// Findings whose rule knows no exact fix.
     pub without_fix: usize,
+    /// Findings on images the report does not show as owned (`owned`).
+    pub not_owned: usize,
     /// The report's own errors (images or scopes it could not scan).
     pub report_errors: usize,
 }

@@ -232,7 +232,7 @@ fn finding_without_fix(rule: &str, image: &str) -> Value {
         "image_arn": null, "message": "m",
         "location": {"uri": "a.json", "line": 1, "column": 1, "pointer": "", "field_line": null},
         "fingerprint": "0000000000000001", "suppression": null, "baseline_state": null,
-        "remediation": null,
+        "remediation": null, "owned": true,
     })
 }
 
@@ -362,4 +362,41 @@ fn a_tampered_or_foreign_report_is_refused_whole() {
         let err = read_report(&bytes[..], "r.json", &Selection::default()).expect_err("refused");
         assert!(err.to_string().contains(expected), "{err}");
     }
+}
+
+/// Issue 22: `fix` never plans a change to an image the report does not show
+/// as owned — `owned: false`, or a report without `owned` at all.
+#[test]
+fn issue_22_images_not_shown_as_owned_are_left_alone() {
+    let remove = serde_json::json!({"ImageId": "ami-11111111", "LaunchPermission": {"Remove": [{"Group": "all"}]}});
+    let owned = finding(
+        "AMI006",
+        "ami-11111111",
+        "ModifyImageAttribute",
+        remove.clone(),
+    );
+    let mut other = finding(
+        "AMI006",
+        "ami-11111111",
+        "ModifyImageAttribute",
+        remove.clone(),
+    );
+    other["owned"] = Value::Bool(false);
+    other["fingerprint"] = Value::from("0000000000000002");
+    let mut unknown = finding("AMI006", "ami-11111111", "ModifyImageAttribute", remove);
+    unknown.as_object_mut().expect("object").remove("owned");
+    let plan = read_report(
+        &report(serde_json::json!([owned]))[..],
+        "r.json",
+        &Selection::default(),
+    )
+    .expect("reads");
+    assert_eq!((plan.calls.len(), plan.not_owned), (1, 0));
+    let plan = read_report(
+        &report(serde_json::json!([other, unknown]))[..],
+        "r.json",
+        &Selection::default(),
+    )
+    .expect("reads");
+    assert_eq!((plan.calls.len(), plan.not_owned), (0, 2));
 }

@@ -243,6 +243,10 @@ impl JsonParts {
         extend_unique(&mut merged.notes, shard.notes);
         merged.summary.images_scanned += shard.summary.images_scanned;
         merged.summary.images_skipped += shard.summary.images_skipped;
+        merged.summary.images_not_owned += shard.summary.images_not_owned;
+        for (owner, n) in shard.summary.not_owned_by_owner {
+            *merged.summary.not_owned_by_owner.entry(owner).or_default() += n;
+        }
         merged.summary.accounts_scanned += shard.summary.accounts_scanned;
         Ok(())
     }

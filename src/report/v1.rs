@@ -79,6 +79,12 @@ pub struct Summary<'a> {
     /// Accounts × regions whose guardrails were linted (live, or `--settings-file`).
     #[serde(default)]
     pub accounts_scanned: u64,
+    /// Images of other owners, not linted by owner-only rules (`--owner`).
+    #[serde(default)]
+    pub images_not_owned: u64,
+    /// The same by owner: its alias (`amazon`…), else its account id.
+    #[serde(default)]
+    pub not_owned_by_owner: BTreeMap<Text<'a>, u64>,
     pub findings: usize,
     pub by_severity: BTreeMap<Text<'a>, usize>,
     pub by_rule: BTreeMap<Text<'a>, usize>,
@@ -124,6 +130,10 @@ pub struct Finding<'a> {
     /// What uses the image (`scan --aws --references`); `null` when unknown.
     #[serde(default)]
     pub usage: Option<Usage<'a>>,
+    /// Whether the image is the user's (`--owner`): `amilint fix` changes
+    /// owned images only. `null` for an account's guardrails.
+    #[serde(default)]
+    pub owned: Option<bool>,
 }
 
 fn image_subject() -> Text<'static> {

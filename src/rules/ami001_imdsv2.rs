@@ -33,6 +33,7 @@ declare_rule! {
         default_enabled: true,
         summary: "Image does not require IMDSv2",
         subject: Subject::Both,
+        owner_only: true,
         check: check,
     }
 }

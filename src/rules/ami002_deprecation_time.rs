@@ -30,6 +30,7 @@ declare_rule! {
         severity: Severity::Medium,
         default_enabled: true,
         summary: "Image has no deprecation time",
+        owner_only: true,
         check: check,
     }
 }

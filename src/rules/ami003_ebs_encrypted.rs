@@ -41,6 +41,7 @@ declare_rule! {
         default_enabled: true,
         summary: "EBS snapshot of the image is not encrypted",
         subject: Subject::Both,
+        owner_only: true,
         check: check,
     }
 }

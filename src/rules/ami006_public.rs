@@ -31,6 +31,7 @@ declare_rule! {
         severity: Severity::Critical,
         default_enabled: true,
         summary: "Image is public",
+        owner_only: true,
         check: check,
     }
 }

@@ -32,6 +32,7 @@ declare_rule! {
         default_enabled: false,
         summary: "Image lacks a required tag, or a tag value is not allowed",
         subject: Subject::Both,
+        owner_only: true,
         options: Options,
         check: check,
     }

@@ -30,6 +30,7 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: true,
         summary: "Image is past its deprecation date but still available",
+        owner_only: true,
         check: check,
     }
 }

@@ -30,6 +30,7 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: true,
         summary: "Deprecation time is too far after creation",
+        owner_only: true,
         options: Options,
         check: check,
     }

@@ -28,6 +28,7 @@ declare_rule! {
         severity: Severity::Medium,
         default_enabled: true,
         summary: "Image is in a failed, error or invalid state",
+        owner_only: true,
         check: check,
     }
 }

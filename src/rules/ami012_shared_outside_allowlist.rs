@@ -38,6 +38,7 @@ declare_rule! {
         severity: Severity::High,
         default_enabled: true,
         summary: "Image is shared with an account or organization outside the allowlist",
+        owner_only: true,
         needs: Needs::LaunchPermissions,
         options: Options,
         check: check,

@@ -41,6 +41,7 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: false,
         summary: "Image has not been launched for a long time",
+        owner_only: true,
         options: Options,
         check: check,
     }

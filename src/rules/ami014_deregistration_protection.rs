@@ -28,6 +28,7 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: false,
         summary: "Image has no deregistration protection",
+        owner_only: true,
         check: check,
     }
 }

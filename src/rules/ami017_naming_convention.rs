@@ -32,6 +32,7 @@ declare_rule! {
         default_enabled: false,
         summary: "Image name does not follow the naming convention",
         subject: Subject::Both,
+        owner_only: true,
         options: Options,
         check: check,
     }

@@ -39,6 +39,7 @@ declare_rule! {
         severity: Severity::Medium,
         default_enabled: false,
         summary: "EBS snapshot is encrypted with a KMS key outside the allowlist",
+        owner_only: true,
         needs: Needs::SnapshotData,
         options: Options,
         check: check,

@@ -39,6 +39,7 @@ declare_rule! {
         severity: Severity::Critical,
         default_enabled: true,
         summary: "A snapshot behind the image is public",
+        owner_only: true,
         needs: Needs::SnapshotPermissions,
         check: check,
     }

@@ -38,6 +38,7 @@ declare_rule! {
         severity: Severity::High,
         default_enabled: true,
         summary: "A snapshot behind the image is shared with an account outside the allowlist",
+        owner_only: true,
         needs: Needs::SnapshotPermissions,
         check: check,
     }

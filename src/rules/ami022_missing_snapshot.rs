@@ -35,6 +35,7 @@ declare_rule! {
         severity: Severity::Medium,
         default_enabled: true,
         summary: "A snapshot behind the image is missing",
+        owner_only: true,
         needs: Needs::SnapshotData,
         check: check,
     }

@@ -32,6 +32,7 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: false,
         summary: "Amazon Inspector has not scanned the image recently",
+        owner_only: true,
         options: Options,
         check: check,
     }

@@ -39,6 +39,7 @@ declare_rule! {
         severity: Severity::Medium,
         default_enabled: false,
         summary: "Image does not descend from an approved source image",
+        owner_only: true,
         needs: Needs::Ancestry,
         options: Options,
         check: check,

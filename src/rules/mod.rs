@@ -250,6 +250,10 @@ pub struct RuleMeta {
     pub needs: Needs,
     /// The rule's typed options (`[rules.CODE]` in amilint.toml), if it has any.
     pub options: Option<&'static OptionsSpec>,
+    /// Whether the rule judges what only an image's owner controls (sharing,
+    /// deprecation, IMDS, encryption, tags…): it runs only on images the
+    /// scan counts as owned (`plan::Ownership`).
+    pub owner_only: bool,
 }
 
 /// Data a rule needs that not every input has. An image without it is not
@@ -426,6 +430,16 @@ pub enum Origin {
 }
 
 impl RuleMeta {
+    /// Which images the rule lints: `owned` (owner-only), `all`, or `-`
+    /// (it lints requests or accounts).
+    pub fn images_linted(&self) -> &'static str {
+        match (self.subject.images(), self.owner_only) {
+            (false, _) => "-",
+            (true, true) => "owned",
+            (true, false) => "all",
+        }
+    }
+
     /// The docs as written, without the one leading space `///` leaves.
     pub fn docs(&self) -> String {
         if let Origin::Policy { .. } = self.origin {
@@ -532,6 +546,7 @@ macro_rules! declare_rule {
             default_enabled: $enabled:expr,
             summary: $summary:literal,
             $(subject: $subject:expr,)?
+            $(owner_only: $owner_only:expr,)?
             $(needs: $needs:expr,)?
             $(options: $options:ty,)?
             $(check: $check:ident)?
@@ -551,6 +566,7 @@ macro_rules! declare_rule {
             subject: declare_rule!(@or $crate::rules::Subject::Image $(, $subject)?),
             needs: declare_rule!(@or $crate::rules::Needs::Nothing $(, $needs)?),
             options: declare_rule!(@options $($options)?),
+            owner_only: declare_rule!(@or false $(, $owner_only)?),
         };
     };
     (@check image $check:ident) => { $crate::rules::Check::Image($check) };
