@@ -204,6 +204,21 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_fixes: bool,
 
+    /// Text output: only the findings and the gate line (no notes, counts or hints; errors
+    /// and warnings still go to stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Text output: one line per rule with its count of findings, most first, instead of
+    /// the findings (as ruff's --statistics).
+    #[arg(long)]
+    pub statistics: bool,
+
+    /// Leave out findings below this severity: they are not reported, counted or gated on
+    /// (as trivy's --severity). Not --severity, which changes rules' severities.
+    #[arg(long, value_enum, ignore_case = true, value_name = "LEVEL")]
+    pub min_severity: Option<MinSeverity>,
+
     /// Raise the severity of findings on images that something references (instances,
     /// launch templates, …; `scan --aws --references`): `one-level`, or a level they are
     /// raised to at least [default: the config's raise_in_use, else none].
@@ -590,6 +605,16 @@ pub enum FailOn {
     High,
     Critical,
     Never,
+}
+
+/// `--min-severity`: a severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

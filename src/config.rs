@@ -161,6 +161,22 @@ pub fn load(
     parse(&text, path, known, overrides)
 }
 
+/// serde's "unknown field `fial_on`, expected one of `fail_on`, …", with
+/// the closest expected key said first.
+fn with_suggestion(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let keys = expected.split('`').skip(1).step_by(2);
+    match crate::rules::closest(unknown, keys) {
+        Some(key) => format!("unknown field `{unknown}` (did you mean `{key}`?){expected}"),
+        None => message.to_string(),
+    }
+}
+
 /// Validates config text (see `load`).
 pub fn parse(
     text: &str,
@@ -186,7 +202,7 @@ pub fn parse(
             line,
             column,
             key: String::new(),
-            message: e.message().trim().to_string(),
+            message: with_suggestion(e.message().trim()),
         }
     })?;
     let rule_code = |name: &Spanned<String>, key: &str| -> Result<String, ConfigError> {
@@ -198,7 +214,11 @@ pub fn parse(
                 at(
                     name.span(),
                     key,
-                    format!("unknown rule `{}` (see `amilint rules`)", name.get_ref()),
+                    format!(
+                        "unknown rule `{}`{}",
+                        name.get_ref(),
+                        crate::rules::unknown_rule_hint(known, name.get_ref())
+                    ),
                 )
             })
     };

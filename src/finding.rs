@@ -218,11 +218,23 @@ impl Finding {
         (!self.about_account()).then_some(scope.image_arn.as_str())
     }
 
-    pub fn sort_key(&self) -> (usize, u64, u64, &'static str, &str) {
+    /// Input order, then the image's place in it, then the most severe
+    /// first, then by code.
+    pub fn sort_key(
+        &self,
+    ) -> (
+        usize,
+        u64,
+        u64,
+        std::cmp::Reverse<Severity>,
+        &'static str,
+        &str,
+    ) {
         (
             self.input_index,
             self.location.line,
             self.location.column,
+            std::cmp::Reverse(self.severity),
             self.rule.code,
             self.location.pointer.as_str(),
         )
@@ -363,6 +375,11 @@ impl Report {
             self.rules.iter().map(|r| (r.code, 0)).collect();
         counts.extend(&self.tally.by_rule);
         counts
+    }
+
+    /// The gate's verdict on this report.
+    pub fn gate(&self) -> Gate {
+        Gate::new(&self.tally.counting, self.fail_on, self.errors.len())
     }
 
     /// Whether any finding the gate counts is at or above the `--fail-on` threshold.
@@ -555,6 +572,70 @@ pub struct ScannedImage {
 /// unchanged since the baseline. A scan and `merge` count with this.
 pub fn counts(suppressed: bool, unchanged: bool) -> bool {
     !suppressed && !unchanged
+}
+
+/// The gate's verdict, as the exit code gives it: said last in text, and as
+/// `summary.gate` in JSON.
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// `passed`, `failed` (findings at or above `fail_on`: exit 1),
+    /// `incomplete` (the scan had errors: exit 2) or `off` (`fail_on` never).
+    pub status: String,
+    /// The threshold: a severity, or `never`.
+    pub fail_on: String,
+    /// Findings the gate counts (not suppressed, not unchanged since the
+    /// baseline) at or above `fail_on`.
+    pub counted: usize,
+}
+
+impl Gate {
+    pub fn new(
+        counting: &BTreeMap<Severity, usize>,
+        fail_on: Option<Severity>,
+        errors: usize,
+    ) -> Gate {
+        let counted = fail_on.map_or(0, |t| counting.range(t..).map(|(_, n)| n).sum());
+        let status = if errors > 0 {
+            "incomplete"
+        } else if fail_on.is_none() {
+            "off"
+        } else if counted > 0 {
+            "failed"
+        } else {
+            "passed"
+        };
+        Gate {
+            status: status.to_string(),
+            fail_on: fail_on.map_or("never".to_string(), |s| s.to_string()),
+            counted,
+        }
+    }
+}
+
+impl std::fmt::Display for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let findings = if self.counted == 1 {
+            "finding"
+        } else {
+            "findings"
+        };
+        match self.status.as_str() {
+            "off" => write!(f, "gate: off (--fail-on never)"),
+            "incomplete" => write!(
+                f,
+                "gate: incomplete (the scan had errors, see above; {} {findings} at or above {})",
+                self.counted, self.fail_on
+            ),
+            status => write!(
+                f,
+                "gate: {status} ({} {findings} at or above {})",
+                self.counted, self.fail_on
+            ),
+        }
+    }
 }
 
 /// Whether counting findings (by severity) fail the gate at `fail_on`.

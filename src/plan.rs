@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use jiff::Timestamp;
 
-use crate::cli::{FailOn, LimitArgs, PolicyArgs, ScanArgs};
+use crate::cli::{FailOn, LimitArgs, MinSeverity, PolicyArgs, ScanArgs};
 use crate::config::{self, Config};
 use crate::output::Format;
 use crate::policy::{self, Limits, Policy};
@@ -82,6 +82,8 @@ pub struct ScanPlan {
     pub gate_in_use: bool,
     /// Which images owner-only rules run on.
     pub ownership: Ownership,
+    /// `--min-severity`: findings below it are left out.
+    pub min_severity: Option<Severity>,
 }
 
 /// Which images are the user's: owner-only rules (`RuleMeta::owner_only`)
@@ -97,7 +99,7 @@ pub struct Ownership {
 impl Ownership {
     /// Whether `image` is owned: by a named owner (account or alias); else,
     /// when the scan knows the account it was found in, by that account;
-    /// else, with no owner named, when it has no `ImageOwnerAlias` (Amazon's,
+    /// else, with no account named, when it has no `ImageOwnerAlias` (Amazon's,
     /// Marketplace and Backup vault images have one). An image without an
     /// `OwnerId` is judged by its alias alone.
     pub fn owns(&self, image: &crate::model::Image) -> bool {
@@ -108,7 +110,9 @@ impl Ownership {
         match (image.owner_id.as_deref(), &image.scope) {
             (Some(owner), _) if self.owners.contains(owner) => true,
             (Some(owner), Some(scope)) => scope.account_id == owner,
-            (Some(_), None) if !self.owners.is_empty() => false,
+            // Accounts named: the list is the whole truth (aliases named
+            // only add their images to the user's).
+            (Some(_), None) if self.owners.iter().any(|o| crate::model::is_account_id(o)) => false,
             _ => alias.is_none(),
         }
     }
@@ -182,6 +186,7 @@ impl ScanPlan {
             raise_in_use: None,
             gate_in_use: false,
             ownership: Ownership::default(),
+            min_severity: None,
         }
     }
 }
@@ -198,7 +203,10 @@ fn resolve_rules(
         } else {
             match rules::find(catalogue, key) {
                 Some(rule) => out.push(rule),
-                None => bail!("{flag}: unknown rule `{key}` (see `amilint rules`)"),
+                None => bail!(
+                    "{flag}: unknown rule `{key}`{}",
+                    rules::unknown_rule_hint(catalogue, key)
+                ),
             }
         }
     }
@@ -407,7 +415,10 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
             bail!("--severity: expected RULE=LEVEL, got `{pair}`");
         };
         let Some(meta) = rules::find(&catalogue, rule.trim()) else {
-            bail!("--severity: unknown rule `{rule}` (see `amilint rules`)");
+            bail!(
+                "--severity: unknown rule `{rule}`{}",
+                rules::unknown_rule_hint(&catalogue, rule.trim())
+            );
         };
         let level: Severity = level
             .trim()
@@ -508,6 +519,13 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
             // A request is for an image of the caller's own.
             all: args.all_owners || config.all_owners || requests,
         },
+        min_severity: args.min_severity.map(|level| match level {
+            MinSeverity::Info => Severity::Info,
+            MinSeverity::Low => Severity::Low,
+            MinSeverity::Medium => Severity::Medium,
+            MinSeverity::High => Severity::High,
+            MinSeverity::Critical => Severity::Critical,
+        }),
     };
     let keep_images = plan.formats(args.format.0).any(Format::needs_images);
     plan.keep_images = keep_images;

@@ -22,8 +22,12 @@ pub(super) fn rules(args: &RulesArgs) -> Result<Status> {
 
 pub(super) fn explain(rule: &str, policies: &PolicyArgs) -> Result<Status> {
     let policies = load_policies(policies, Timestamp::now())?;
-    let Some(meta) = rules::find(&policy::catalogue(&policies), rule) else {
-        bail!("unknown rule `{rule}` (see `amilint rules`)");
+    let catalogue = policy::catalogue(&policies);
+    let Some(meta) = rules::find(&catalogue, rule) else {
+        bail!(
+            "unknown rule `{rule}`{}",
+            rules::unknown_rule_hint(&catalogue, rule)
+        );
     };
     write_stdout(output::catalogue::explain(meta).as_bytes())
 }

@@ -39,7 +39,7 @@ pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
     } else {
         scan_files(args, &plan, targets, asff_target)?
     };
-    output::problems_to_stderr(&report, text_on_terminal(args));
+    output::problems_to_stderr(&report, text_on_terminal(args), args.quiet);
     Ok(Status::of_report(&report, args.exit_zero))
 }
 
@@ -99,6 +99,8 @@ pub(super) fn outputs(
         let style = output::Style {
             color: use_color(args.color),
             fixes: args.show_fixes,
+            quiet: args.quiet,
+            statistics: args.statistics,
         };
         targets.push((format, style, Target::stdout()));
     }

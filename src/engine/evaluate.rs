@@ -177,6 +177,9 @@ pub(super) fn check_image(
             }
         })
         .collect();
+    if let Some(min) = plan.min_severity {
+        linted.findings.retain(|f| f.severity >= min);
+    }
     linted
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -248,6 +251,9 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
         findings,
         ..Linted::default()
     };
+    if let Some(min) = plan.min_severity {
+        linted.findings.retain(|f| f.severity >= min);
+    }
     let judged = judge(&mut linted.findings, plan);
     linted.waivers = judged.waivers;
     linted.in_baseline = judged.in_baseline;

@@ -181,6 +181,7 @@ fn typed(report: &Report) -> v1::Report<'_> {
                     unchanged,
                     absent: report.baseline_absent.unwrap_or(0),
                 }),
+            gate: Some(report.gate()),
         },
     }
 }

@@ -102,6 +102,10 @@ impl RuleTexts {
 pub struct Style {
     pub color: bool,
     pub fixes: bool,
+    /// `-q`: the findings and the gate line only.
+    pub quiet: bool,
+    /// `--statistics`: counts per rule instead of the findings.
+    pub statistics: bool,
 }
 
 /// One output as the scan writes it: the formats that stream (text, JSON,
@@ -200,7 +204,7 @@ impl Emitter {
         match &self.writer {
             Writer::Json(_) => json::tail(report, &mut buf),
             Writer::Sarif(cx) => sarif::tail(report, summary, cx, &mut buf),
-            Writer::Text(style) => text::tail(report, style.color, &mut buf),
+            Writer::Text(style) => text::tail(report, *style, &mut buf),
             Writer::Github => github::tail(report, &mut buf),
             Writer::Asff(_) => asff::tail(report, &mut buf),
             Writer::Ocsf(_) => ocsf::tail(report, &mut buf),
@@ -217,7 +221,7 @@ impl Emitter {
 pub fn emit(format: Format, report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let style = Style {
         color,
-        fixes: false,
+        ..Style::default()
     };
     emit_styled(format, report, style, out)
 }
@@ -255,8 +259,9 @@ pub fn emit_styled(
 
 /// Every error, warning and note of a run, one line each on standard error,
 /// whatever the format: a red CI job always says why in its log. Not when the
-/// text report, which has the same lines, is on the same terminal.
-pub fn problems_to_stderr(report: &Report, text_on_terminal: bool) {
+/// text report, which has the same lines, is on the same terminal. `quiet`
+/// (`-q`): errors and warnings only.
+pub fn problems_to_stderr(report: &Report, text_on_terminal: bool, quiet: bool) {
     if text_on_terminal {
         return;
     }
@@ -267,10 +272,10 @@ pub fn problems_to_stderr(report: &Report, text_on_terminal: bool) {
     for w in &report.warnings {
         eprintln!("amilint: warning: {}", one_line(w.to_string()));
     }
-    for n in &report.notes {
+    for n in report.notes.iter().filter(|_| !quiet) {
         eprintln!("amilint: note: {}", one_line(n.to_string()));
     }
-    if report.not_owned.images() > 0 {
+    if report.not_owned.images() > 0 && !quiet {
         eprintln!("amilint: note: {}", report.not_owned);
     }
     for n in &report.notices {

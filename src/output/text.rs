@@ -33,7 +33,9 @@ impl Paint {
 /// One image: a header line, a line per finding, a blank line.
 pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
     let paint = Paint { on: style.color };
-    let Some(f) = findings.first() else { return };
+    let Some(f) = findings.first().filter(|_| !style.statistics) else {
+        return;
+    };
     // A request has no id yet and goes by its name: no need to say it twice.
     let mut name = f
         .image_name
@@ -102,10 +104,48 @@ pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
 }
 
 /// Errors, warnings and the summary lines.
-pub fn tail(report: &Report, color: bool, out: &mut Vec<u8>) {
-    let paint = Paint { on: color };
+pub fn tail(report: &Report, style: super::Style, out: &mut Vec<u8>) {
+    let paint = Paint { on: style.color };
     // Writing to memory cannot fail.
+    if style.statistics {
+        let _ = statistics(report, out);
+    }
+    if style.quiet {
+        let gate = report.gate();
+        let _ = writeln!(out, "{gate}");
+        return;
+    }
     let _ = summary(report, &paint, out);
+    if report.tally.findings > 0 && !style.fixes && !style.statistics {
+        let _ = writeln!(
+            out,
+            "hint: --show-fixes prints each finding's fix; `amilint explain CODE` says why a rule matters; `amilint fix REPORT.json` plans the fixes of a JSON report"
+        );
+    }
+}
+
+/// `--statistics`: each rule with findings, most first: count, code, name,
+/// severity.
+fn statistics(report: &Report, out: &mut Vec<u8>) -> io::Result<()> {
+    let mut rows: Vec<(usize, &crate::rules::RuleMeta)> = report
+        .rules
+        .iter()
+        .filter_map(|r| report.tally.by_rule.get(r.code).map(|n| (*n, *r)))
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.code.cmp(b.1.code)));
+    let width = rows.first().map_or(1, |(n, _)| n.to_string().len());
+    let name_width = rows.iter().map(|(_, r)| r.name.len()).max().unwrap_or(0);
+    for (n, rule) in rows {
+        writeln!(
+            out,
+            "{n:>width$}  {:<7} {:<name_width$}  {}",
+            rule.code,
+            rule.name,
+            rule.severity.to_string()
+        )?;
+    }
+    writeln!(out)
 }
 
 fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> {
@@ -191,7 +231,14 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
             0 => String::new(),
             k => format!("; {k} suppressed"),
         }
-    )
+    )?;
+    let gate = report.gate();
+    let color = match gate.status.as_str() {
+        "passed" => "1;32",
+        "off" => "1",
+        _ => "1;31",
+    };
+    writeln!(out, "{}", paint.wrap(color, &gate.to_string()))
 }
 
 /// `1 finding`, `2 findings`.

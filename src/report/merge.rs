@@ -274,6 +274,16 @@ impl JsonParts {
         summary.suppressed = self.suppressed;
         summary.baseline = None;
         let fail_on = merged.scan.fail_on.parse::<Severity>().ok();
+        let counting = if merged.scan.gate_in_use {
+            &self.counting_in_use
+        } else {
+            &self.counting
+        };
+        summary.gate = Some(crate::finding::Gate::new(
+            counting,
+            fail_on,
+            merged.errors.len(),
+        ));
         let mut head = Vec::new();
         v1::head(&merged.tool, &mut head);
         let tail = |any| {
@@ -286,14 +296,7 @@ impl JsonParts {
             suffix: [tail(false), tail(true)],
             rule_ids: Vec::new(),
             incomplete: !merged.errors.is_empty(),
-            failing: crate::finding::fails(
-                if merged.scan.gate_in_use {
-                    &self.counting_in_use
-                } else {
-                    &self.counting
-                },
-                fail_on,
-            ),
+            failing: crate::finding::fails(counting, fail_on),
             ..Finished::default()
         }
     }

@@ -92,6 +92,9 @@ pub struct Summary<'a> {
     pub suppressed: usize,
     /// With `--baseline`: findings new and unchanged, and baseline findings gone.
     pub baseline: Option<Baseline>,
+    /// The gate's verdict (what the exit code says).
+    #[serde(default)]
+    pub gate: Option<crate::finding::Gate>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]

@@ -113,6 +113,37 @@ pub fn find(catalogue: &[&'static RuleMeta], key: &str) -> Option<&'static RuleM
         .find(|r| r.code.eq_ignore_ascii_case(key) || r.name == key)
 }
 
+/// The closest of `candidates` to `unknown` when it is close enough to be a
+/// typo (ruff's and cargo's "did you mean").
+pub fn closest<'a>(
+    unknown: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let unknown = unknown.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&unknown, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// What to say after "unknown rule `KEY`": the closest code or name, or
+/// where the list is.
+pub fn unknown_rule_hint(catalogue: &[&'static RuleMeta], key: &str) -> String {
+    // `AMI6`, `ami06`: the code with its number padded.
+    let padded = key
+        .get(..3)
+        .filter(|p| p.eq_ignore_ascii_case("AMI"))
+        .and_then(|_| key[3..].parse::<u32>().ok())
+        .and_then(|n| find(catalogue, &format!("AMI{n:03}")));
+    let names = catalogue.iter().flat_map(|r| [r.code, r.name]);
+    match padded.or_else(|| closest(key, names).and_then(|c| find(catalogue, c))) {
+        Some(rule) => format!(" (did you mean `{}` {}?)", rule.code, rule.name),
+        None => " (see `amilint rules`)".to_string(),
+    }
+}
+
 /// How serious a finding is. Ordered, so thresholds are plain comparisons.
 #[derive(
     Debug,

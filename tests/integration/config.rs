@@ -243,7 +243,8 @@ fn waivers_suppress_expire_and_go_stale() {
     let dir = tempfile::tempdir().expect("temp dir");
     let sarif = dir.path().join("out.sarif");
     let spec = format!("sarif={}", sarif.display());
-    let (_, doc) = scan_json(&["--config", GATE, "-o", &spec]);
+    // Every owner's images: the waived finding is on Amazon's image.
+    let (_, doc) = scan_json(&["--config", GATE, "--all-owners", "-o", &spec]);
     let findings = doc["findings"].as_array().expect("findings");
     let waived = findings
         .iter()
@@ -497,7 +498,7 @@ fn an_active_waiver_wins_over_an_expired_one() {
         "[[waivers]]\nrules = [\"AMI006\"]\nimages = [\"ami-0d4c3b2a190817263\"]\nreason = \"old\"\nexpires = \"2020-01-01\"\n\n\
          [[waivers]]\nrules = [\"AMI006\"]\nimages = [\"name:Windows_*\"]\nreason = \"renewed\"\nexpires = \"2099-01-01\"\n",
     );
-    let (_, doc) = scan_json(&["--config", &config, "--select", "AMI006"]);
+    let (_, doc) = scan_json(&["--config", &config, "--all-owners", "--select", "AMI006"]);
     let windows = doc["findings"]
         .as_array()
         .expect("findings")

@@ -120,6 +120,8 @@ fn issue_17_a_rule_without_its_data_is_skipped_with_a_note_in_every_output() {
         "fixtures/examples/describe-images.json",
         "--select",
         "AMI012",
+        // AMI012 is owner-only: every image counts here.
+        "--all-owners",
     ];
     let expected =
         "AMI012 skipped on 6 of 6 images: needs LaunchPermissions — scan with --aws --attributes";
@@ -162,4 +164,132 @@ fn issue_17_a_rule_without_its_data_is_skipped_with_a_note_in_every_output() {
         "one fixture image has no LaunchPermissions"
     );
     assert!(json["summary"]["findings"].as_u64() > Some(0));
+}
+
+/// Issue 22: owner-only rules lint only the user's images. The bundled
+/// example's Amazon and Marketplace images (public by design) are counted as
+/// not owned, said once in every output, instead of flagged critical; their
+/// other findings carry no fix and say `owned: false`. `--owner` (an account
+/// or an alias) and `--all-owners` bring them back; a bad owner is an error.
+#[test]
+fn issue_22_owner_only_rules_lint_only_the_users_images() {
+    const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+    const WINDOWS: &str = "ami-0d4c3b2a190817263";
+    const FORTIGATE: &str = "ami-0f0e0d0c0b0a09080";
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--no-config",
+            "--now",
+            common::NOW,
+            EXAMPLE,
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = common::run(&args);
+        assert_eq!(code, 1, "{err}");
+        (
+            serde_json::from_str::<serde_json::Value>(&out).expect("json"),
+            err,
+        )
+    };
+    let public = |doc: &serde_json::Value| -> BTreeSet<String> {
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule_id"] == "AMI006")
+            .map(|f| f["image_id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+
+    let (doc, err) = scan(&[]);
+    assert_eq!(
+        public(&doc),
+        BTreeSet::from(["ami-0123456789abcdef0".to_string()])
+    );
+    assert_eq!(doc["summary"]["images_not_owned"], 2);
+    assert_eq!(
+        doc["summary"]["not_owned_by_owner"],
+        serde_json::json!({"amazon": 1, "aws-marketplace": 1})
+    );
+    assert!(
+        err.contains("amilint: note: not owned: 2 images of other owners (amazon 1, aws-marketplace 1) not linted by owner-only rules (AMI001,"),
+        "{err}"
+    );
+    for f in doc["findings"].as_array().expect("findings") {
+        let theirs = f["image_id"] == WINDOWS || f["image_id"] == FORTIGATE;
+        assert_eq!(f["owned"], !theirs, "{f}");
+        if theirs {
+            assert!(
+                f["remediation"].is_null(),
+                "no fix for another owner's image: {f}"
+            );
+            assert!(
+                !f["rule_id"]
+                    .as_str()
+                    .is_some_and(
+                        |r| ["AMI001", "AMI002", "AMI003", "AMI006", "AMI009"].contains(&r)
+                    )
+            );
+        }
+    }
+    let (text, _) = {
+        let (_, out, err) = common::run(&["scan", "--no-config", "--now", common::NOW, EXAMPLE]);
+        (out, err)
+    };
+    assert!(
+        text.contains("note: not owned: 2 images of other owners"),
+        "{text}"
+    );
+
+    let (doc, _) = scan(&["--owner", "amazon"]);
+    assert!(public(&doc).contains(WINDOWS) && !public(&doc).contains(FORTIGATE));
+    assert_eq!(
+        doc["summary"]["not_owned_by_owner"],
+        serde_json::json!({"aws-marketplace": 1})
+    );
+    let (doc, _) = scan(&["--owner", "679593333241"]);
+    assert!(public(&doc).contains(FORTIGATE) && !public(&doc).contains(WINDOWS));
+    // Naming an owner makes it the list: images of the example's own account are then not owned.
+    assert!(!public(&doc).contains("ami-0123456789abcdef0"));
+    let (doc, _) = scan(&["--all-owners"]);
+    assert_eq!(public(&doc).len(), 3);
+    assert_eq!(doc["summary"]["images_not_owned"], 0);
+
+    let (code, _, err) = common::run(&["scan", "--no-config", EXAMPLE, "--owner", "me"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--owner: `me` is not an account id"), "{err}");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("amilint.toml");
+    std::fs::write(
+        &config,
+        "fail_on = \"high\"\nowners = [\"111122223333\", \"12345\"]\n",
+    )
+    .expect("write");
+    let (code, _, err) =
+        common::run(&["scan", "--config", config.to_str().expect("utf-8"), EXAMPLE]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("amilint.toml:2:") && err.contains("`12345` is not an account id"),
+        "{err}"
+    );
+    std::fs::write(&config, "owners = [\"111122223333\"]\n").expect("write");
+    let (_, out, _) = common::run(&[
+        "scan",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--now",
+        common::NOW,
+        EXAMPLE,
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["summary"]["images_not_owned"], 2);
+    assert_eq!(
+        public(&doc),
+        BTreeSet::from(["ami-0123456789abcdef0".to_string()])
+    );
 }

@@ -488,7 +488,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.state.take_fault("error500"):
                 self.reply(500, ec2_error("InternalError", "An internal error has occurred"))
                 return
-            self.describe_images(params, region)
+            self.describe_images(params, region, account)
         elif action == "DescribeImageAttribute":
             self.describe_image_attribute(params)
         elif action == "DescribeImageReferences":
@@ -653,7 +653,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.reply(400, ec2_error("InvalidAction", action))
 
-    def describe_images(self, params, region):
+    def describe_images(self, params, region, account):
         ids = [v for k, v in params.items() if k.startswith("ImageId.")]
         images = [i for i in self.state.images if not ids or i.get("ImageId") in ids]
         # The `image-id` filter: only those, and an unknown id is no error.
@@ -680,6 +680,11 @@ class Handler(BaseHTTPRequestHandler):
             page, token = images[:size], f"<nextToken>circle-{uuid.uuid4()}</nextToken>"
         # Each image's XML is made once (changes made by `fix` drop it).
         items = "".join(f"<item>{self.state.image_xml(i)}</item>" for i in page)
+        # Every account has the fixture's own images (those of the base
+        # account) as its own, as `--owners self` answers in each account.
+        if account != opts.account:
+            items = items.replace(f"<imageOwnerId>{opts.account}</imageOwnerId>",
+                                  f"<imageOwnerId>{account}</imageOwnerId>")
         if region in opts.no_id_region and len(page) > 1:
             # Fault: the second image has no imageId element.
             second = to_xml(page[1:2])
