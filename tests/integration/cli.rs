@@ -448,3 +448,145 @@ fn issue_22_case_insensitive_values_folders_and_files_named_twice() {
     assert!(out.is_empty());
     assert!(err.contains("is the same file as"), "{err}");
 }
+
+/// Issue 22: the verdict is said last (text) and as `summary.gate` (JSON),
+/// passed or failed with the count that decided it; an image's findings come
+/// most severe first; `-q` prints the findings and the verdict only;
+/// `--statistics` counts per rule; `--min-severity` leaves out the findings
+/// below it (not counted, not gated on); unknown codes and keys get a
+/// "did you mean".
+#[test]
+fn issue_22_verdict_order_quiet_statistics_min_severity_and_suggestions() {
+    let (code, out, _) = run(&["scan", EXAMPLE, "--no-config", "--now", NOW]);
+    assert_eq!(code, 1);
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| !l.starts_with("hint:"))
+        .expect("lines");
+    assert_eq!(last, "gate: failed (11 findings at or above low)");
+    assert!(out.contains("hint: --show-fixes"), "{out}");
+    // buildhost-2019: critical first, then high, medium, low.
+    let buildhost: Vec<&str> = out
+        .split("\n\n")
+        .find(|block| block.contains("(buildhost-2019)"))
+        .expect("block")
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    assert_eq!(buildhost, ["critical", "high", "medium", "low", "low"]);
+
+    let (code, out, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--no-config",
+        "--now",
+        NOW,
+        "--fail-on",
+        "critical",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        doc["summary"]["gate"],
+        serde_json::json!({"status": "failed", "fail_on": "critical", "counted": 1})
+    );
+    let (code, out, _) = run(&[
+        "scan",
+        "fixtures/rules/AMI016.json",
+        "--no-config",
+        "--now",
+        NOW,
+        "--select",
+        "AMI001",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("gate: passed (0 findings at or above low)"),
+        "{out}"
+    );
+    let (_, out, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--no-config",
+        "--now",
+        NOW,
+        "--fail-on",
+        "never",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["summary"]["gate"]["status"], "off");
+
+    let (code, out, err) = run(&["scan", EXAMPLE, "--no-config", "--now", NOW, "-q"]);
+    assert_eq!(code, 1);
+    assert!(
+        !out.contains("note:") && !out.contains("Found ") && !out.contains("hint:"),
+        "{out}"
+    );
+    assert!(out.contains("AMI006[public-image]"));
+    assert!(
+        out.trim_end()
+            .ends_with("gate: failed (11 findings at or above low)")
+    );
+    assert!(!err.contains("note:"), "{err}");
+
+    let (_, out, _) = run(&["scan", EXAMPLE, "--no-config", "--now", NOW, "--statistics"]);
+    let table: Vec<&str> = out.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(
+        table[0].split_whitespace().collect::<Vec<_>>(),
+        ["2", "AMI001", "imdsv2-not-required", "high"]
+    );
+    assert!(!out.contains("buildhost-2019"), "no findings listed: {out}");
+
+    let (code, out, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--no-config",
+        "--now",
+        NOW,
+        "--min-severity",
+        "HIGH",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let severities: BTreeSet<&str> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["severity"].as_str())
+        .collect();
+    assert_eq!(severities, BTreeSet::from(["critical", "high"]));
+    assert_eq!(
+        doc["summary"]["findings"],
+        doc["findings"].as_array().map(Vec::len).unwrap_or(0)
+    );
+
+    let (code, _, err) = run(&["scan", EXAMPLE, "--no-config", "--select", "AMI6"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown rule `AMI6` (did you mean `AMI006` public-image?)"),
+        "{err}"
+    );
+    let (_, _, err) = run(&["explain", "imdsv2-not-requird"]);
+    assert!(
+        err.contains("did you mean `AMI001` imdsv2-not-required?"),
+        "{err}"
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("amilint.toml");
+    std::fs::write(&config, "fial_on = \"high\"\n").expect("write");
+    let (code, _, err) = run(&["scan", "--config", config.to_str().expect("utf-8"), EXAMPLE]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(":1:1: unknown field `fial_on` (did you mean `fail_on`?)"),
+        "{err}"
+    );
+}
