@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     about = "Lint Amazon EC2 machine images (AMIs) against compliance policy",
     long_about = "Lint Amazon EC2 machine images (AMIs) against compliance policy.\n\n\
         Reads saved `aws ec2 describe-images` exports, checks every image against the \
-        built-in rules and your Rhai policies, and writes findings as text, JSON or SARIF 2.1.0.\n\n\
+        built-in rules and your Rhai policies, and writes findings as text, JSON, SARIF 2.1.0, GitHub annotations, Markdown, JUnit, HTML, ASFF or OCSF.\n\n\
         Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, input or policy error."
 )]
 pub struct Cli {

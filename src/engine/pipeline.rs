@@ -27,8 +27,8 @@ pub(super) struct Sink {
     target: Target,
     /// Whether an image's findings have been written (separators go between).
     wrote: bool,
-    /// A SARIF report's limit: the findings past it, summarised.
-    summary: Option<output::sarif::Summary>,
+    /// The findings past the format's limit (SARIF, GitHub annotations).
+    overflow: Option<output::Overflow>,
 }
 
 impl Sink {
@@ -139,9 +139,11 @@ pub fn run(
             emitter: output::Emitter::new(format, &report, color),
             target,
             wrote: false,
-            summary: (format == Format::Sarif && plan.sarif_max_results > 0).then(|| {
-                output::sarif::Summary::new(plan.sarif_max_results, report.source_root.clone())
-            }),
+            overflow: output::Overflow::of(
+                format,
+                plan.sarif_max_results,
+                report.source_root.clone(),
+            ),
         })
         .collect();
     let keep_findings = keep_findings || sinks.iter().any(|s| !s.emitter.streams());
@@ -258,16 +260,14 @@ pub fn run(
     if let Some(baseline) = &plan.baseline {
         report.baseline_absent = Some(baseline.fingerprints.len() - in_baseline.len());
     }
-    for summary in sinks.iter().filter_map(|s| s.summary.as_ref()) {
-        if summary.findings > 0 {
-            report.notices.push(summary.notice());
-        }
+    for overflow in sinks.iter().filter_map(|s| s.overflow.as_ref()) {
+        report.notices.extend(overflow.notice());
     }
     let mut targets = Vec::new();
     for mut sink in sinks {
         let mut tail = Vec::new();
         sink.emitter
-            .tail(&report, sink.summary.as_ref(), &mut tail)
+            .tail(&report, sink.overflow.as_ref(), &mut tail)
             .context("writing the report")?;
         sink.write(&tail)?;
         targets.push(sink.target);
@@ -333,10 +333,10 @@ impl ScanState<'_> {
                 if text.is_empty() {
                     continue;
                 }
-                if let Some(summary) = &mut sink.summary
-                    && !summary.admit(linted.findings.len())
+                if let Some(overflow) = &mut sink.overflow
+                    && !overflow.admit(&linted.findings)
                 {
-                    summary.add(&linted.findings);
+                    overflow.add(&linted.findings);
                     continue;
                 }
                 if sink.wrote {

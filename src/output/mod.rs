@@ -97,6 +97,58 @@ impl RuleTexts {
     }
 }
 
+/// The findings an output could not list one by one within its consumer's
+/// limits: a SARIF report's past `--sarif-max-results` (GitHub code
+/// scanning), GitHub annotations past 10 a level. The scan keeps them and
+/// the tail writes them folded.
+#[derive(Debug)]
+pub enum Overflow {
+    Sarif(sarif::Summary),
+    Github(github::Budget),
+}
+
+impl Overflow {
+    /// The overflow of `format`, if it has limits.
+    pub fn of(
+        format: Format,
+        sarif_max_results: usize,
+        root: Option<crate::input::source::SourceRoot>,
+    ) -> Option<Overflow> {
+        match format {
+            Format::Sarif if sarif_max_results > 0 => Some(Overflow::Sarif(sarif::Summary::new(
+                sarif_max_results,
+                root,
+            ))),
+            Format::Github => Some(Overflow::Github(github::Budget::default())),
+            _ => None,
+        }
+    }
+
+    /// Whether an image's findings still go one by one.
+    pub fn admit(&mut self, findings: &[Finding]) -> bool {
+        match self {
+            Overflow::Sarif(summary) => summary.admit(findings.len()),
+            Overflow::Github(budget) => budget.admit(findings),
+        }
+    }
+
+    /// Folds an image's findings.
+    pub fn add(&mut self, findings: &[Finding]) {
+        match self {
+            Overflow::Sarif(summary) => summary.add(findings),
+            Overflow::Github(budget) => budget.add(findings),
+        }
+    }
+
+    /// What was folded, for stderr; `None` when nothing was.
+    pub fn notice(&self) -> Option<String> {
+        match self {
+            Overflow::Sarif(summary) => (summary.findings > 0).then(|| summary.notice()),
+            Overflow::Github(budget) => (budget.folded() > 0).then(|| budget.notice()),
+        }
+    }
+}
+
 /// How a report looks on a terminal: colour, and (text) the fix commands.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Style {
@@ -192,20 +244,32 @@ impl Emitter {
         }
     }
 
-    /// The rest of the report, once every finding has been written; a SARIF
-    /// report's `summary` holds the findings past its limit.
+    /// The rest of the report, once every finding has been written;
+    /// `overflow` holds the findings past the format's limit.
     pub fn tail(
         &self,
         report: &Report,
-        summary: Option<&sarif::Summary>,
+        overflow: Option<&Overflow>,
         out: &mut dyn Write,
     ) -> io::Result<()> {
         let mut buf = Vec::new();
         match &self.writer {
             Writer::Json(_) => json::tail(report, &mut buf),
-            Writer::Sarif(cx) => sarif::tail(report, summary, cx, &mut buf),
+            Writer::Sarif(cx) => {
+                let summary = match overflow {
+                    Some(Overflow::Sarif(summary)) => Some(summary),
+                    _ => None,
+                };
+                sarif::tail(report, summary, cx, &mut buf);
+            }
             Writer::Text(style) => text::tail(report, *style, &mut buf),
-            Writer::Github => github::tail(report, &mut buf),
+            Writer::Github => {
+                let budget = match overflow {
+                    Some(Overflow::Github(budget)) => Some(budget),
+                    _ => None,
+                };
+                github::tail(report, budget, &mut buf);
+            }
             Writer::Asff(_) => asff::tail(report, &mut buf),
             Writer::Ocsf(_) => ocsf::tail(report, &mut buf),
             Writer::Html => html::tail(report, &mut buf),

@@ -201,7 +201,7 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
             report.scopes.len() - failed,
             report
                 .api_calls
-                .map(|n| format!("; {n} API calls"))
+                .map(|n| format!("; {}", plural(n as usize, "API call")))
                 .unwrap_or_default()
         )?;
     }

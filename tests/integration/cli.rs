@@ -590,3 +590,63 @@ fn issue_22_verdict_order_quiet_statistics_min_severity_and_suggestions() {
         "{err}"
     );
 }
+
+/// Issue 22: GitHub shows 10 error, 10 warning and 10 notice annotations a
+/// step and drops the rest in silence. Past that, amilint folds: the first
+/// findings one by one, then summaries per rule and file (`×N`), then one
+/// annotation a level counting the rest — never more than 10 a level, every
+/// finding accounted for, and stderr says so.
+#[test]
+fn issue_22_github_annotations_stay_within_ten_a_level() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut files = Vec::new();
+    for file in 0..6 {
+        let mut text = String::from("{\"Images\": [\n");
+        for i in 0..40u64 {
+            text.push_str(&format!(
+                "{}{{\"ImageId\": \"ami-{file:03x}{i:014x}\", \"Name\": \"img-{i}\", \"State\": \"available\", \"ImageType\": \"machine\", \"Public\": true}}\n",
+                if i == 0 { "" } else { "," }
+            ));
+        }
+        text.push_str("]}\n");
+        let path = dir.path().join(format!("images-{file}.json"));
+        std::fs::write(&path, text).expect("write");
+        files.push(path.to_str().expect("utf-8").to_string());
+    }
+    let mut args = vec!["scan", "--no-config", "--now", NOW, "--format", "github"];
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 1);
+    let mut per_level: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut accounted = 0;
+    for line in out.lines().filter(|l| l.starts_with("::")) {
+        let level = line[2..].split([' ', ':']).next().expect("level");
+        *per_level.entry(level).or_default() += 1;
+        if line.contains("title=amilint::") && line.contains("more findings") {
+            let n: usize = line
+                .split("::")
+                .nth(2)
+                .and_then(|m| m.split(' ').next())
+                .and_then(|n| n.parse().ok())
+                .expect("count");
+            accounted += n;
+        } else if let Some(times) = line.split('×').nth(1) {
+            accounted += times
+                .split("::")
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .expect("×N");
+        } else if !line.contains("title=amilint::") {
+            accounted += 1;
+        }
+    }
+    for (level, n) in &per_level {
+        assert!(*n <= 10, "{n} {level} annotations: {out}");
+    }
+    // 240 images × 4 findings (public, IMDSv1, no deprecation, no billing details).
+    assert_eq!(accounted, 240 * 4, "{out}");
+    assert!(
+        err.contains("amilint: warning: GitHub shows 10 annotations of each level a step"),
+        "{err}"
+    );
+}
