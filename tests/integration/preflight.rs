@@ -72,7 +72,7 @@ fn the_kind_comes_from_the_content_or_the_flag() {
     let (code, out, _) = preflight(&["fixtures/requests/create-image.json", "--format", "json"]);
     assert_eq!(code, 1);
     let rules: Vec<String> = findings(&out).into_iter().map(|f| f.0).collect();
-    assert_eq!(rules, ["AMI001", "AMI103", "AMI106"]);
+    assert_eq!(rules, ["AMI001", "AMI106", "AMI103"]);
     let (_, out, _) = preflight(&[
         "fixtures/requests/create-image.json",
         "--kind",

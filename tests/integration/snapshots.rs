@@ -145,20 +145,21 @@ fn issue_18_snapshot_files_join_to_images_and_findings_point_into_them() {
             .and_then(|f| f["location"]["line"].as_u64())
             .expect("AMI003 on the image")
     };
+    // The image's findings most severe first: AMI021 (high), then AMI018 (medium).
     let expected = vec![
-        (
-            GOLDEN.to_string(),
-            "AMI018".to_string(),
-            3,
-            SNAPSHOTS.to_string(),
-            line_of(SNAPSHOTS, "\"KmsKeyId\""),
-        ),
         (
             GOLDEN.to_string(),
             "AMI021".to_string(),
             3,
             PERMISSIONS.to_string(),
             line_of(PERMISSIONS, "\"UserId\"") - 1,
+        ),
+        (
+            GOLDEN.to_string(),
+            "AMI018".to_string(),
+            3,
+            SNAPSHOTS.to_string(),
+            line_of(SNAPSHOTS, "\"KmsKeyId\""),
         ),
         (
             PAYMENTS.to_string(),
