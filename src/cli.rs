@@ -74,7 +74,9 @@ pub enum Command {
         /// Reports, all JSON or all SARIF.
         #[arg(required = true, value_name = "REPORT")]
         reports: Vec<PathBuf>,
-        /// Write the merged report here (atomically) instead of standard output.
+        /// Write the merged report here (atomically) instead of standard output; `json=PATH`
+        /// or `sarif=PATH` as in scan's --output is taken too (the kind must be the
+        /// reports').
         #[arg(short, long, value_name = "PATH")]
         output: Option<PathBuf>,
         /// SARIF logs: at most this many results in the merged log, as `scan
@@ -265,6 +267,11 @@ pub struct ScanArgs {
     /// `ALL` selects every rule, including those off by default.
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
+
+    /// Run these rules too, besides the selection (the default rules, or --select /
+    /// `select`); comma-separated, repeatable (as ruff's --extend-select).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
 
     /// Do not run these rules (codes or names, comma-separated, repeatable).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
@@ -546,8 +553,14 @@ pub struct FixArgs {
     #[arg(long, value_name = "PATH", default_value = "amilint-fix.log")]
     pub log: PathBuf,
 
-    /// Only the findings of these rules (codes, comma-separated, repeatable).
-    #[arg(long = "rule", value_delimiter = ',', value_name = "CODES")]
+    /// Only the findings of these rules (codes, comma-separated, repeatable; `--select`
+    /// as in scan).
+    #[arg(
+        long = "rule",
+        visible_alias = "select",
+        value_delimiter = ',',
+        value_name = "CODES"
+    )]
     pub rules: Vec<String>,
 
     /// Only these images (comma-separated, repeatable).

@@ -27,6 +27,7 @@ struct RawConfig {
     owners: Option<Vec<Spanned<String>>>,
     all_owners: Option<bool>,
     select: Option<Vec<Spanned<String>>>,
+    extend_select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     policies: Option<Vec<String>>,
     allow_tag_suppression: Option<bool>,
@@ -86,6 +87,8 @@ pub struct Config {
     /// Owner-only rules run on every image.
     pub all_owners: bool,
     pub select: Option<Vec<String>>,
+    /// Rules added to the selection (`extend_select`, and `disable = false`).
+    pub extend_select: Vec<String>,
     pub ignore: Option<Vec<String>>,
     /// Policy paths, resolved against the file's folder.
     pub policies: Vec<PathBuf>,
@@ -269,6 +272,9 @@ pub fn parse(
     if let Some(select) = &raw.select {
         config.select = Some(rule_list(select, "select")?);
     }
+    if let Some(extend) = &raw.extend_select {
+        config.extend_select = rule_list(extend, "extend_select")?;
+    }
     if let Some(ignore) = &raw.ignore {
         config.ignore = Some(rule_list(ignore, "ignore")?);
     }
@@ -291,8 +297,11 @@ pub fn parse(
                 .map_err(|e| at(severity.span(), &format!("{key}.severity"), e))?;
             config.severities.insert(code.clone(), level);
         }
-        if rule.disable == Some(true) {
-            config.disabled.push(code.clone());
+        match rule.disable {
+            Some(true) => config.disabled.push(code.clone()),
+            // `disable = false`: on, as if selected.
+            Some(false) => config.extend_select.push(code.clone()),
+            None => {}
         }
     }
     (config.options, config.configured) = options(text, path, known, overrides)?;

@@ -32,10 +32,6 @@ pub fn limits(args: &LimitArgs) -> Limits {
     }
 }
 
-pub fn load_policies(args: &PolicyArgs, now: Timestamp) -> Result<Vec<Arc<Policy>>> {
-    Ok(policy::load(&args.paths, &limits(&args.limits), now)?)
-}
-
 /// The validated scan configuration.
 #[derive(Debug, Clone)]
 pub struct ScanPlan {
@@ -353,10 +349,13 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
     } else {
         args.select.clone()
     };
+    let mut extend = args.extend_select.clone();
+    extend.extend(config.extend_select.iter().cloned());
     let mut ignore = args.ignore.clone();
     ignore.extend(config.ignore.clone().unwrap_or_default());
     ignore.extend(config.disabled.iter().cloned());
     let selected = resolve_rules(&catalogue, &select, "--select")?;
+    let extended = resolve_rules(&catalogue, &extend, "--extend-select")?;
     let applies = |r: &RuleMeta| {
         if requests {
             r.subject.requests()
@@ -364,10 +363,25 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
             r.subject.scans()
         }
     };
+    // Rules off by default whose options the config sets are on.
+    let configured = |code: &str| config.configured.contains(&code);
     let explicit = select
         .iter()
+        .chain(&extend)
         .filter(|k| !k.trim().eq_ignore_ascii_case("ALL"));
     for key in explicit {
+        if let Some(rule) = rules::find(&catalogue, key.trim())
+            && rule.requires_options
+            && !configured(rule.code)
+        {
+            bail!(
+                "{} ({}) checks nothing without its options: set them in [rules.{}] of amilint.toml (see `amilint explain {}`)",
+                rule.code,
+                rule.name,
+                rule.code,
+                rule.code
+            );
+        }
         if let Some(rule) = rules::find(&catalogue, key.trim())
             && !applies(rule)
         {
@@ -384,17 +398,16 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         }
     }
     let ignored = resolve_rules(&catalogue, &ignore, "--ignore")?;
-    // Rules off by default whose options the config sets are on.
-    let configured = |code: &str| config.configured.contains(&code);
     let rules: Vec<&'static RuleMeta> = catalogue
         .iter()
         .copied()
         .filter(|r| {
-            if select.is_empty() {
-                r.default_enabled || configured(r.code)
-            } else {
-                selected.iter().any(|s| s.code == r.code)
-            }
+            extended.iter().any(|s| s.code == r.code)
+                || if select.is_empty() {
+                    r.default_enabled || configured(r.code)
+                } else {
+                    selected.iter().any(|s| s.code == r.code)
+                }
         })
         .filter(|r| !ignored.iter().any(|i| i.code == r.code))
         .filter(|r| applies(r))

@@ -8,20 +8,34 @@ use jiff::Timestamp;
 
 use crate::cli::{Cli, PolicyArgs, RulesArgs, ShellArg};
 use crate::output;
-use crate::plan::load_policies;
 use crate::policy;
 use crate::rules;
 use crate::status::Status;
 
+/// The policies a scan here would run: `--policy`, and those the nearest
+/// `amilint.toml` names.
+fn scan_policies(args: &PolicyArgs) -> Result<Vec<std::sync::Arc<policy::Policy>>> {
+    let mut paths = match crate::plan::config_path(None, false) {
+        Some(config) => crate::config::policy_paths(&config)?,
+        None => Vec::new(),
+    };
+    paths.extend(args.paths.iter().cloned());
+    Ok(policy::load(
+        &paths,
+        &crate::plan::limits(&args.limits),
+        Timestamp::now(),
+    )?)
+}
+
 pub(super) fn rules(args: &RulesArgs) -> Result<Status> {
-    let policies = load_policies(&args.policies, Timestamp::now())?;
+    let policies = scan_policies(&args.policies)?;
     output::catalogue::list_rules(args.format, &policy::catalogue(&policies))
         .context("writing to stdout")?;
     Ok(Status::Clean)
 }
 
 pub(super) fn explain(rule: &str, policies: &PolicyArgs) -> Result<Status> {
-    let policies = load_policies(policies, Timestamp::now())?;
+    let policies = scan_policies(policies)?;
     let catalogue = policy::catalogue(&policies);
     let Some(meta) = rules::find(&catalogue, rule) else {
         bail!(

@@ -17,6 +17,29 @@ pub(super) fn merge(
     let paths: Vec<&Path> = reports.iter().map(PathBuf::as_path).collect();
     // Read twice, as streams: checked and summed, then written.
     let plan = merge::plan(&paths, sarif_max_results)?;
+    // `-o json=PATH` / `sarif=PATH`, as scan's --output writes it.
+    let output = output
+        .map(|path| {
+            let text = path.to_string_lossy();
+            match text.split_once('=') {
+                Some((kind, rest)) if ["json", "sarif"].contains(&kind) => {
+                    if (kind == "json") != (plan.kind == merge::Kind::Json) {
+                        anyhow::bail!(
+                            "--output {text}: the reports are {}",
+                            if plan.kind == merge::Kind::Json {
+                                "JSON"
+                            } else {
+                                "SARIF"
+                            }
+                        );
+                    }
+                    Ok(PathBuf::from(rest))
+                }
+                _ => Ok(path.to_path_buf()),
+            }
+        })
+        .transpose()?;
+    let output = output.as_deref();
     if let Some(notice) = &plan.notice {
         eprintln!("amilint: warning: {notice}");
     }

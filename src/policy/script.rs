@@ -406,6 +406,7 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
         },
         subject: crate::rules::Subject::Image,
         owner_only: raw.owner_only,
+        requires_options: false,
     };
     Ok(Box::leak(Box::new(meta)))
 }

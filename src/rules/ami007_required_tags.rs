@@ -33,6 +33,7 @@ declare_rule! {
         summary: "Image lacks a required tag, or a tag value is not allowed",
         subject: Subject::Both,
         owner_only: true,
+        requires_options: true,
         options: Options,
         check: check,
     }

@@ -33,6 +33,7 @@ declare_rule! {
         summary: "Image name does not follow the naming convention",
         subject: Subject::Both,
         owner_only: true,
+        requires_options: true,
         options: Options,
         check: check,
     }

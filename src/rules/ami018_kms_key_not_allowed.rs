@@ -40,6 +40,7 @@ declare_rule! {
         default_enabled: false,
         summary: "EBS snapshot is encrypted with a KMS key outside the allowlist",
         owner_only: true,
+        requires_options: true,
         needs: Needs::SnapshotData,
         options: Options,
         check: check,

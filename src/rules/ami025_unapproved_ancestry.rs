@@ -40,6 +40,7 @@ declare_rule! {
         default_enabled: false,
         summary: "Image does not descend from an approved source image",
         owner_only: true,
+        requires_options: true,
         needs: Needs::Ancestry,
         options: Options,
         check: check,

@@ -285,6 +285,10 @@ pub struct RuleMeta {
     /// deprecation, IMDS, encryption, tags…): it runs only on images the
     /// scan counts as owned (`plan::Ownership`).
     pub owner_only: bool,
+    /// Whether the rule checks nothing until its options are set (a
+    /// required-tags list, a naming pattern…): selecting it by name without
+    /// them is an error, not a green gate that checks nothing.
+    pub requires_options: bool,
 }
 
 /// Data a rule needs that not every input has. An image without it is not
@@ -578,6 +582,7 @@ macro_rules! declare_rule {
             summary: $summary:literal,
             $(subject: $subject:expr,)?
             $(owner_only: $owner_only:expr,)?
+            $(requires_options: $requires_options:expr,)?
             $(needs: $needs:expr,)?
             $(options: $options:ty,)?
             $(check: $check:ident)?
@@ -598,6 +603,7 @@ macro_rules! declare_rule {
             needs: declare_rule!(@or $crate::rules::Needs::Nothing $(, $needs)?),
             options: declare_rule!(@options $($options)?),
             owner_only: declare_rule!(@or false $(, $owner_only)?),
+            requires_options: declare_rule!(@or false $(, $requires_options)?),
         };
     };
     (@check image $check:ident) => { $crate::rules::Check::Image($check) };

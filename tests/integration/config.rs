@@ -663,3 +663,94 @@ fn issue_17_rule_options_are_the_rules_own_typed_table() {
         "{err}"
     );
 }
+
+/// Issue 22: rule selection says what it does. `--extend-select` and
+/// `extend_select` add to the default rules; `disable = false` turns a rule
+/// on (it was accepted and did nothing); naming a rule that checks nothing
+/// without its options, without them, is an error instead of a green gate;
+/// `rules` and `explain` show the policies the nearest amilint.toml names.
+#[test]
+fn issue_22_rule_selection_extends_enables_and_refuses_inert_rules() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ran = |doc: &Value| -> BTreeSet<String> {
+        doc["scan"]["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter_map(|r| r.as_str().map(str::to_string))
+            .collect()
+    };
+    let (_, doc) = scan_json(&["--no-config", "--extend-select", "AMI014,AMI016"]);
+    let rules = ran(&doc);
+    assert!(
+        rules.contains("AMI014") && rules.contains("AMI016") && rules.contains("AMI001"),
+        "{rules:?}"
+    );
+    let config = write(
+        dir.path(),
+        "on.toml",
+        "extend_select = [\"AMI016\"]\n\n[rules.AMI014]\ndisable = false\n",
+    );
+    let (_, doc) = scan_json(&["--config", &config]);
+    let rules = ran(&doc);
+    assert!(
+        rules.contains("AMI014") && rules.contains("AMI016") && rules.contains("AMI001"),
+        "{rules:?}"
+    );
+    let (_, doc) = scan_json(&["--config", &config, "--select", "AMI001"]);
+    assert_eq!(
+        ran(&doc),
+        BTreeSet::from([
+            "AMI001".to_string(),
+            "AMI014".to_string(),
+            "AMI016".to_string()
+        ])
+    );
+
+    for args in [
+        vec!["--no-config", "--select", "AMI017"],
+        vec!["--no-config", "--extend-select", "naming-convention"],
+    ] {
+        let mut all = vec!["scan", EXAMPLE];
+        all.extend(args);
+        let (code, _, err) = run(&all);
+        assert_eq!(code, 2);
+        assert!(
+            err.contains("AMI017 (naming-convention) checks nothing without its options"),
+            "{err}"
+        );
+    }
+    let config = write(
+        dir.path(),
+        "named.toml",
+        "[rules.AMI017]\npattern = \"^[a-z]+-[0-9-]+$\"\n",
+    );
+    let (code, _, err) = run(&[
+        "scan",
+        EXAMPLE,
+        "--config",
+        &config,
+        "--select",
+        "AMI017",
+        "--all-owners",
+    ]);
+    assert_eq!(code, 1, "with its options it runs: {err}");
+
+    // A config's policies are in the catalogue, as a scan here would run them.
+    let policies = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+    std::fs::write(
+        dir.path().join("amilint.toml"),
+        format!("policies = [{:?}]\n", policies.display().to_string()),
+    )
+    .expect("write");
+    let out = common::amilint()
+        .arg("rules")
+        .current_dir(dir.path())
+        .output()
+        .expect("runs");
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listing.contains(".rhai)"),
+        "the config's policies are listed: {listing}"
+    );
+}

@@ -107,6 +107,28 @@ fn shards_merge_into_the_whole_scan() {
         err.contains("cannot merge JSON reports with SARIF logs"),
         "{err}"
     );
+    // `-o sarif=PATH`, as scan's --output writes it (issue 22); the kind must match.
+    let out = dir.path().join("merged.sarif");
+    let mut args = vec![
+        "merge".to_string(),
+        "-o".to_string(),
+        format!("sarif={}", out.display()),
+    ];
+    args.extend(sarif_reports.iter().cloned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.is_file());
+    let mut args = vec![
+        "merge".to_string(),
+        "-o".to_string(),
+        format!("json={}", out.display()),
+    ];
+    args.extend(sarif_reports.iter().cloned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, _, err) = run(&args);
+    assert_eq!(code, 2);
+    assert!(err.contains("the reports are SARIF"), "{err}");
 }
 
 #[test]
