@@ -25,8 +25,22 @@ pub enum Command {
     Scan(Box<ScanArgs>),
     /// Lint RegisterImage / CreateImage request documents (the AWS CLI's
     /// --cli-input-json shape) before the image exists: AMI101-AMI106 and the image
-    /// rules the request decides (AMI001, AMI003, AMI007, AMI016, AMI017). FILE is one
-    /// request, or a JSON array of them. Output, config and rule flags are scan's.
+    /// rules the request decides (AMI001, AMI003, AMI007, AMI016, AMI017). Each REQUEST
+    /// file is one request, or a JSON array of them. Output, config and rule flags are
+    /// scan's.
+    #[command(
+        mut_arg("inputs", |a| a.help("RegisterImage / CreateImage request documents (`aws ec2 register-image --generate-cli-skeleton`), one per file or a JSON array of them; `-` reads stdin").value_name("REQUEST")),
+        mut_args(|a| {
+            // What only a scan of images that exist reads.
+            let scan_only = matches!(
+                a.get_help_heading(),
+                Some("Live scan (--aws)" | "Policies" | "Policy sandbox")
+            )
+                || ["owner", "all_owners", "snapshots_files", "settings_files", "raise_in_use", "gate_in_use"]
+                    .contains(&a.get_id().as_str());
+            a.hide(scan_only)
+        }),
+    )]
     Preflight(Box<PreflightArgs>),
     /// Fix the findings of a saved JSON report through the EC2 API: prints the plan
     /// by default; --dry-run checks each call's permission with EC2's DryRun;

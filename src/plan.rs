@@ -331,6 +331,11 @@ fn category(text: Option<&str>) -> Result<Option<String>> {
 /// to what is read run.
 pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
     let requests = reading != Reading::Images;
+    if requests && !args.policies.paths.is_empty() {
+        bail!(
+            "--policy: policies lint images that exist, not requests (preflight runs the request rules)"
+        );
+    }
     check_live_flags(&args.live)?;
     let now = match &args.now {
         Some(text) => text.parse::<Timestamp>().with_context(|| {

@@ -24,6 +24,19 @@ pub fn parse_request(
     // The request-only members the image model keeps as they are: typed
     // here, so that a value EC2 would refuse is an error, not ignored.
     serde_json::from_slice::<RequestOnly>(bytes).map_err(|e| json_error(&e, line, column, path))?;
+    // What DescribeImages answers and no request has: an export, not a request.
+    if image.extra.contains_key("Images")
+        || image.state.is_some()
+        || image.creation_date.is_some()
+        || image.owner_id.is_some()
+    {
+        return Err(InputError::Syntax {
+            path: path.to_string(),
+            line,
+            column,
+            message: "a describe-images export (or one of its images: `Images`, `State`, `CreationDate` or `OwnerId`, which no RegisterImage/CreateImage request has), not a request: lint it with `amilint scan`".to_string(),
+        });
+    }
     image.tags = Some(request_tags(&image));
     // A RegisterImage/CreateImage request has no image id yet: findings name
     // the image to be (an EnableImageDeprecation request has one).

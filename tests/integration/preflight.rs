@@ -386,3 +386,46 @@ fn issue_17_preflight_goes_through_the_engine_waivers_gzip_and_all() {
     assert_eq!(strip(&file_doc), strip(&stdin_doc));
     assert!(!strip(&file_doc).is_empty());
 }
+
+/// Issue 22: preflight's help describes request files and leaves out what
+/// only a scan reads (live flags, policies, snapshot and settings files,
+/// owners); `--policy` is refused instead of ignored; a describe-images
+/// export is refused instead of linted as one bogus request.
+#[test]
+fn issue_22_preflight_says_what_it_takes() {
+    let (code, help, _) = common::run(&["preflight", "--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        help.contains("[REQUEST]...") && help.contains("register-image --generate-cli-skeleton"),
+        "{help}"
+    );
+    for scan_only in [
+        "--aws",
+        "--region",
+        "--policy",
+        "--snapshots-file",
+        "--settings-file",
+        "--owner",
+        "describe-images JSON exports",
+    ] {
+        assert!(!help.contains(scan_only), "{scan_only} in preflight --help");
+    }
+    let (code, _, err) = common::run(&[
+        "preflight",
+        "fixtures/requests/register-image.json",
+        "--policy",
+        "policies/",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--policy: policies lint images that exist, not requests"),
+        "{err}"
+    );
+    let (code, _, err) = common::run(&["preflight", "fixtures/examples/describe-images.json"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("describe-images.json:1:1: a describe-images export"),
+        "{err}"
+    );
+    assert!(err.contains("lint it with `amilint scan`"), "{err}");
+}
