@@ -220,6 +220,10 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_fixes: bool,
 
+    /// Say on stderr which configuration file was read (found here or in a parent folder).
+    #[arg(short, long)]
+    pub verbose: bool,
+
     /// Text output: only the findings and the gate line (no notes, counts or hints; errors
     /// and warnings still go to stderr).
     #[arg(short, long)]

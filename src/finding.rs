@@ -292,6 +292,8 @@ pub struct Report {
     pub requests: bool,
     /// `--category`: the SARIF run's category.
     pub category: Option<String>,
+    /// The configuration file the scan read.
+    pub config: Option<Arc<str>>,
     /// The git work tree SARIF's URIs are relative to (`None` outside one,
     /// and for live scans, whose URIs name no file).
     pub source_root: Option<crate::input::source::SourceRoot>,
@@ -357,6 +359,7 @@ impl Report {
             asff_target: None,
             requests: false,
             category: None,
+            config: None,
             source_root: None,
             notices: Vec::new(),
         }

@@ -344,6 +344,13 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         None => Timestamp::now(),
     };
     let path = config_path(args.config.as_deref(), args.no_config);
+    if args.verbose {
+        match &path {
+            Some(path) => eprintln!("amilint: config: {}", path.display()),
+            None if args.no_config => eprintln!("amilint: config: none (--no-config)"),
+            None => eprintln!("amilint: config: none (no amilint.toml here or in a parent folder)"),
+        }
+    }
     let (config, policies) =
         config_and_policies(path.as_deref(), &args.policies, &overrides(args), now)?;
     let catalogue = policy::catalogue(&policies);

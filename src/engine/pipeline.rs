@@ -130,6 +130,7 @@ pub fn run(
     let live_uri: Arc<str> = Arc::from("aws");
     report.requests = plan.reading != Reading::Images;
     report.category.clone_from(&plan.category);
+    report.config.clone_from(&plan.config_uri);
     if !plan.live_uris {
         report.source_root = crate::input::source::SourceRoot::of_working_directory();
     }

@@ -99,6 +99,7 @@ fn typed(report: &Report) -> v1::Report<'_> {
             rules: report.rules.iter().map(|r| Borrowed(r.code)).collect(),
             fail_on: Borrowed(report.fail_on.map_or("never", |s| s.as_str())),
             gate_in_use: report.gate_in_use,
+            config: report.config.as_deref().map(Borrowed),
             scopes: report
                 .scopes
                 .iter()

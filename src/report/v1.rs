@@ -54,6 +54,9 @@ pub struct Scan<'a> {
     /// (`gate_in_use`): `false`, every finding counts.
     #[serde(default)]
     pub gate_in_use: bool,
+    /// The configuration file the scan read (`null`: none).
+    #[serde(default)]
+    pub config: Option<Text<'a>>,
     /// Live scans: every account × region and how it ended (empty offline).
     pub scopes: Vec<Scope<'a>>,
     /// Live scans: API operations called (null offline).

@@ -754,3 +754,38 @@ fn issue_22_rule_selection_extends_enables_and_refuses_inert_rules() {
         "the config's policies are listed: {listing}"
     );
 }
+
+/// Issue 22: which amilint.toml was read (found in a parent folder) is said
+/// with `-v` and in the JSON report's `scan.config`.
+#[test]
+fn issue_22_the_config_read_is_said() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let deep = dir.path().join("a/b");
+    std::fs::create_dir_all(&deep).expect("mkdir");
+    std::fs::write(dir.path().join("amilint.toml"), "fail_on = \"never\"\n").expect("write");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLE);
+    let out = amilint()
+        .args(["scan", "-v", "--format", "json"])
+        .arg(&example)
+        .current_dir(&deep)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "fail_on never from the parent's file"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("amilint: config: ") && err.contains("amilint.toml"),
+        "{err}"
+    );
+    let doc = json(&String::from_utf8_lossy(&out.stdout));
+    assert!(
+        doc["scan"]["config"]
+            .as_str()
+            .is_some_and(|c| c.ends_with("amilint.toml"))
+    );
+    let (_, doc) = scan_json(&["--no-config"]);
+    assert!(doc["scan"]["config"].is_null());
+}
