@@ -76,8 +76,12 @@ pub enum Command {
         #[arg(value_enum)]
         shell: ShellArg,
     },
-    /// Print the man page (roff), e.g. `amilint man | man -l -`.
-    Man,
+    /// Print the man page (roff), e.g. `amilint man | man -l -`; with a command, that
+    /// command's page (`amilint man scan` is amilint-scan(1)).
+    Man {
+        /// A command (scan, preflight, fix, merge, …).
+        command: Option<String>,
+    },
     /// Print the JSON Schema of the JSON report (docs/report.schema.json).
     Schema,
     /// Merge the JSON reports (or the SARIF logs) of a sharded scan into one:

@@ -52,8 +52,26 @@ pub(super) fn schema() -> Result<Status> {
     write_stdout(&text)
 }
 
-pub(super) fn man() -> Result<Status> {
-    write_stdout(include_bytes!(concat!(env!("OUT_DIR"), "/amilint.1")))
+/// amilint(1), or a command's page, amilint-COMMAND(1), rendered from the
+/// CLI definition.
+pub(super) fn man(command: Option<&str>) -> Result<Status> {
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    cli.build();
+    let page = match command {
+        None => cli,
+        Some(name) => {
+            let Some(sub) = cli.find_subcommand(name) else {
+                let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+                bail!("no command `{name}`: one of {}", names.join(", "));
+            };
+            let title = format!("amilint-{}", sub.get_name());
+            // clap takes 'static names (without its `string` feature): one page a run.
+            sub.clone().name(&*Box::leak(title.into_boxed_str()))
+        }
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page).render(&mut roff)?;
+    write_stdout(&roff)
 }
 
 pub(super) fn completions(shell: ShellArg) -> Result<Status> {

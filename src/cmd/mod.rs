@@ -29,7 +29,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Rules(args) => catalogue::rules(&args),
         Command::Explain { rule, policies } => catalogue::explain(&rule, &policies),
         Command::Schema => catalogue::schema(),
-        Command::Man => catalogue::man(),
+        Command::Man { command } => catalogue::man(command.as_deref()),
         Command::Completions { shell } => catalogue::completions(shell),
         Command::Policy(PolicyCommand::Test { paths, limits }) => policy::test(&paths, &limits),
         Command::Init { force } => config::init(force),

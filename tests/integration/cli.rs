@@ -356,6 +356,22 @@ fn completions_and_man_page_come_from_the_cli_definition() {
         &out[..80.min(out.len())]
     );
     assert!(out.contains("scan") && out.contains("policy"));
+    // Issue 22: each command has its own page, with its flags.
+    let (code, out, _) = run(&["man", "scan"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(".TH amilint-scan 1") && out.contains("fail\\-on"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["man", "fix"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(".TH amilint-fix 1") && out.contains("dry\\-run"));
+    let (code, _, err) = run(&["man", "nope"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no command `nope`: one of scan, preflight"),
+        "{err}"
+    );
 }
 
 #[test]
