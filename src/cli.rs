@@ -136,6 +136,19 @@ pub enum PolicyCommand {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Write a new policy, NAME.rhai, and its tests, NAME.tests.json, in FOLDER: a
+    /// working example (a days_until deprecation check) that `amilint policy test`
+    /// passes, to edit. Existing files are never replaced.
+    New {
+        /// The policy's name: kebab-case, what the rule flags (e.g. deprecation-too-soon).
+        name: String,
+        /// Its id: anything but AMI… (e.g. ORG001).
+        #[arg(long, default_value = "ORG001")]
+        id: String,
+        /// Where to write the two files.
+        #[arg(long, value_name = "FOLDER", default_value = "policies")]
+        dir: PathBuf,
+    },
 }
 
 /// Rhai policies to load beside the built-in rules.

@@ -32,6 +32,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Man { command } => catalogue::man(command.as_deref()),
         Command::Completions { shell } => catalogue::completions(shell),
         Command::Policy(PolicyCommand::Test { paths, limits }) => policy::test(&paths, &limits),
+        Command::Policy(PolicyCommand::New { name, id, dir }) => policy::new(&name, &id, &dir),
         Command::Init { force } => config::init(force),
         Command::Config(ConfigCommand::Check { config, policies }) => {
             config::check(config.as_deref(), &policies)

@@ -95,6 +95,12 @@ pub fn register(engine: &mut Engine, now: Timestamp) {
             None => Dynamic::UNIT,
         }
     });
+    engine.register_fn("days_until", move |text: Dynamic| -> Dynamic {
+        match parse_time(text_of(&text).as_deref()) {
+            Some(t) => Dynamic::from_int(days_between(now, t)),
+            None => Dynamic::UNIT,
+        }
+    });
     engine.register_fn("glob", |pattern: &str, text: Dynamic| -> RhaiResult<bool> {
         let Some(text) = text_of(&text) else {
             return Ok(false);

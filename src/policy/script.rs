@@ -133,10 +133,39 @@ impl Policy {
         }
         let mut engine = engine::engine(shown, limits);
         super::api::register(&mut engine, now);
-        let mut ast = engine.compile(text).map_err(|e| {
+        let syntax = |e: rhai::ParseError| {
             let (line, column) = position(e.position());
             fail(line, column, format!("syntax error: {}", e.err_type()))
+        };
+        // Top-level `const`s, seen by name inside `meta` and `check` (Rhai's
+        // functions see no outer scope): the script's top level runs once,
+        // here (variables unchecked), and its constants become a global
+        // module's; then the script compiles with strict variables.
+        engine.set_strict_variables(false);
+        let top = engine.compile(text).map_err(syntax)?;
+        let mut scope = Scope::new();
+        with_deadline(limits.timeout, || {
+            engine.run_ast_with_scope(&mut scope, &top)
+        })
+        .map_err(|e| {
+            let e = runtime_error(&e, limits);
+            fail(
+                e.line,
+                e.column,
+                format!("the script's top level failed: {}", e.message),
+            )
         })?;
+        let mut constants = rhai::Module::new();
+        let mut known = Scope::new();
+        for (name, constant, value) in scope.iter() {
+            if constant {
+                constants.set_var(name, value.clone());
+                known.push_constant(name, value);
+            }
+        }
+        engine.register_global_module(constants.into());
+        engine.set_strict_variables(true);
+        let mut ast = engine.compile_with_scope(&known, text).map_err(syntax)?;
         ast.set_source(shown);
         for (name, arity) in [("meta", 0), ("check", 1)] {
             if !ast

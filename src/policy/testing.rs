@@ -5,7 +5,9 @@
 //! { "now": "2026-06-01T00:00:00Z",
 //!   "cases": [ { "name": "…", "image": { "ImageId": "ami-1", … }, "expect": "none" },
 //!              { "name": "…", "image": { … }, "expect": 2 },
-//!              { "name": "…", "image": { … }, "expect": ["message", …] } ] }
+//!              { "name": "…", "image": { … }, "expect": ["message", …] },
+//!              { "name": "…", "image": { … },
+//!                "expect": [{ "message": "…", "pointer": "/Name", "severity": "high" }] } ] }
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -37,13 +39,27 @@ struct Case {
     expect: Expect,
 }
 
-/// What a case expects: `"none"`, a number of findings, or their messages in order.
+/// What a case expects: `"none"`, a number of findings, their messages in
+/// order, or the findings in order with their pointer and severity.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum Expect {
     Word(String),
     Count(usize),
     Messages(Vec<String>),
+    Findings(Vec<Expected>),
+}
+
+/// One expected finding: its message, and when given its JSON pointer and
+/// its severity (the policy's own when the finding sets none).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    message: String,
+    #[serde(default)]
+    pointer: Option<String>,
+    #[serde(default)]
+    severity: Option<String>,
 }
 
 /// The result of one case (or of a policy that has no test file).
@@ -150,6 +166,49 @@ fn run_case(policy: &Policy, case: &Case, tests_shown: &str) -> Option<String> {
             .then(|| format!("expected {n} finding(s), got {}: {messages:?}", found.len())),
         Expect::Messages(want) => {
             (messages != *want).then(|| format!("expected {want:?}, got {messages:?}"))
+        }
+        Expect::Findings(want) => {
+            let got: Vec<(String, String, String)> = found
+                .iter()
+                .map(|f| {
+                    (
+                        f.message.clone(),
+                        f.pointer.as_str().to_string(),
+                        f.severity.unwrap_or(policy.meta.severity).to_string(),
+                    )
+                })
+                .collect();
+            let matches = got.len() == want.len()
+                && got
+                    .iter()
+                    .zip(want)
+                    .all(|((message, pointer, severity), w)| {
+                        *message == w.message
+                            && w.pointer.as_ref().is_none_or(|p| p == pointer)
+                            && w.severity
+                                .as_ref()
+                                .is_none_or(|s| s.eq_ignore_ascii_case(severity))
+                    });
+            (!matches).then(|| {
+                let want: Vec<String> = want
+                    .iter()
+                    .map(|w| {
+                        format!(
+                            "{:?} at {} ({})",
+                            w.message,
+                            w.pointer.as_deref().unwrap_or("any pointer"),
+                            w.severity.as_deref().unwrap_or("any severity")
+                        )
+                    })
+                    .collect();
+                let got: Vec<String> = got
+                    .iter()
+                    .map(|(m, p, s)| {
+                        format!("{m:?} at {} ({s})", if p.is_empty() { "/" } else { p })
+                    })
+                    .collect();
+                format!("expected {want:?}, got {got:?}")
+            })
         }
     }
 }

@@ -643,3 +643,86 @@ fn check(image) { }
         assert!(err.contains(want), "{err}");
     }
 }
+
+/// Issue 22: `amilint policy new` writes a working policy and its tests
+/// (top-level `const`, `days_until`, a test asserting message, pointer and
+/// severity) that `policy test` passes and a scan runs; it never replaces a
+/// file; a test that expects another severity or pointer fails and says so.
+#[test]
+fn issue_22_policy_new_scaffolds_a_policy_that_passes_its_tests() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run_in = |args: &[&str]| {
+        let out = common::amilint()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run_in(&["policy", "new", "deprecation-too-soon", "--id", "ORG042"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("wrote policies/deprecation-too-soon.rhai"),
+        "{out}"
+    );
+    let (code, out, err) = run_in(&["policy", "test", "policies"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("3 passed, 0 failed"), "{out}");
+
+    // The scaffold runs in a scan: an image deprecated in 5 days.
+    std::fs::write(
+        dir.path().join("images.json"),
+        r#"{"Images": [{"ImageId": "ami-0123", "Name": "soon", "DeprecationTime": "2026-06-06T00:00:00.000Z"}]}"#,
+    )
+    .expect("write");
+    let (code, out, _) = run_in(&[
+        "scan",
+        "images.json",
+        "--policy",
+        "policies",
+        "--select",
+        "ORG042",
+        "--now",
+        "2026-06-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(
+        doc["findings"][0]["message"],
+        "deprecated in 5 days (at 2026-06-06T00:00:00.000Z)"
+    );
+    assert_eq!(
+        doc["findings"][0]["location"]["pointer"],
+        "/DeprecationTime"
+    );
+
+    let (code, _, err) = run_in(&["policy", "new", "deprecation-too-soon"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("exists: amilint policy new never replaces a file"),
+        "{err}"
+    );
+    let (code, _, err) = run_in(&["policy", "new", "Bad_Name"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("must be kebab-case"), "{err}");
+
+    let tests = dir.path().join("policies/deprecation-too-soon.tests.json");
+    let text = std::fs::read_to_string(&tests).expect("tests");
+    std::fs::write(
+        &tests,
+        text.replace("\"severity\": \"medium\"", "\"severity\": \"high\""),
+    )
+    .expect("write");
+    let (code, out, _) = run_in(&["policy", "test", "policies"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("at /DeprecationTime (high)\"], got [") && out.contains("(medium)"),
+        "{out}"
+    );
+}
