@@ -33,6 +33,9 @@ struct HtmlFinding<'a> {
     fix: Option<&'a [String]>,
     /// What uses the image (`--references`); `null` when unknown.
     usage: Option<HtmlUsage<'a>>,
+    /// Live scans: where the image was found.
+    account: Option<&'a str>,
+    region: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +56,8 @@ struct HtmlReport<'a> {
     findings: usize,
     suppressed: usize,
     fails: bool,
+    /// The gate's verdict line (`gate: failed (3 findings at or above low)`).
+    gate: String,
     fail_on: &'a str,
     by_severity: std::collections::BTreeMap<&'a str, usize>,
     by_rule: std::collections::BTreeMap<&'a str, usize>,
@@ -118,6 +123,8 @@ pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
                     summary: u.summary(),
                     resources: &u.resources,
                 }),
+                account: f.scope.as_deref().map(|s| s.account_id.as_str()),
+                region: f.scope.as_deref().map(|s| s.region.as_str()),
             },
         );
     }
@@ -133,13 +140,19 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
         out,
         &HtmlReport {
             tool_version: report.tool_version,
-            now: report.now.to_string(),
+            // To the second: a report is read by people.
+            now: report
+                .now
+                .round(jiff::Unit::Second)
+                .unwrap_or(report.now)
+                .to_string(),
             inputs: report.inputs.iter().map(|i| &**i).collect(),
             images_scanned: report.images_scanned,
             images_skipped: report.images_skipped,
             findings: report.tally.findings,
             suppressed: report.suppressed(),
             fails: report.fails(),
+            gate: report.gate().to_string(),
             fail_on: report.fail_on.map_or("never", |s| s.as_str()),
             by_severity: report
                 .count_by_severity()

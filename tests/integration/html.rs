@@ -3,7 +3,9 @@
 //! the counts, the chart, the table before and after filtering and sorting,
 //! an image's remediation — is compared with the JSON report of the same
 //! scan, hostile image text must stay text, and the page must make no
-//! network request. The screenshot is kept in `target/tmp/html-report.png`.
+//! network request. Screenshots are kept in `target/tmp/`: `html-report.png`
+//! (1,400 px wide), `html-report-800.png` (800 px) and `html-report-detail.png`
+//! (an image's panel open).
 
 use crate::common;
 
@@ -109,10 +111,86 @@ fn the_html_report_works_in_a_browser() {
             .collect::<Vec<_>>(),
         bars
     );
-    assert_eq!(
-        seen["ruleBars"].as_u64(),
-        summary["by_rule"].as_object().map(|m| m.len() as u64)
+    // Issue 22: the rule chart has the rules with findings, most first, named.
+    let with_findings: Vec<(&String, &Value)> = summary["by_rule"]
+        .as_object()
+        .expect("by_rule")
+        .iter()
+        .filter(|(_, n)| n.as_u64() > Some(0))
+        .collect();
+    let rule_bars = seen["ruleBars"].as_array().expect("rule bars");
+    assert_eq!(rule_bars.len(), with_findings.len(), "no zero rows");
+    let counts: Vec<u64> = rule_bars
+        .iter()
+        .filter_map(|b| b["count"].as_u64())
+        .collect();
+    assert!(
+        counts.windows(2).all(|w| w[0] >= w[1]),
+        "most first: {counts:?}"
     );
+    for (bar, label) in rule_bars
+        .iter()
+        .zip(seen["ruleLabels"].as_array().expect("labels"))
+    {
+        let code = bar["rule"].as_str().expect("code");
+        assert_eq!(bar["count"], summary["by_rule"][code]);
+        let label = label.as_str().expect("label");
+        assert!(
+            label.starts_with(code) && label.len() > code.len() + 3,
+            "named: {label}"
+        );
+    }
+    // Clicking a bar filters the table to that rule / severity.
+    let rule = seen["ruleFilter"]["rule"].as_str().expect("rule");
+    assert_eq!(seen["ruleFilter"]["selected"], rule);
+    assert_eq!(seen["ruleFilter"]["rows"], summary["by_rule"][rule]);
+    assert_eq!(seen["severityFilter"], "critical");
+    // The scan time to the second; the gate's verdict line.
+    let meta = seen["meta"].as_str().expect("meta");
+    assert!(meta.contains("scanned at 2026-06-01T00:00:00Z"), "{meta}");
+    assert!(
+        seen["gate"]
+            .as_str()
+            .is_some_and(|g| g.contains("gate: failed (")),
+        "{}",
+        seen["gate"]
+    );
+    // The layout at 1,400 and 800 px: nothing overflows the window; at
+    // 1,400 the message column is the widest and the image column is not.
+    for width in ["layout1400", "layout800"] {
+        let layout = &seen[width];
+        assert!(
+            layout["overflow"].as_f64() <= Some(0.5),
+            "{width}: {layout}"
+        );
+        assert!(
+            layout["message"].as_f64() > layout["image"].as_f64(),
+            "{width}: {layout}"
+        );
+    }
+    assert!(
+        seen["layout1400"]["message"].as_f64() > Some(400.0),
+        "{}",
+        seen["layout1400"]
+    );
+    assert!(
+        seen["layout1400"]["image"].as_f64() < Some(260.0),
+        "{}",
+        seen["layout1400"]
+    );
+    // Top images: the most severe first, at most ten, each with findings.
+    let top = seen["topImages"].as_array().expect("top images");
+    assert!(!top.is_empty() && top.len() <= 10);
+    for shot in [
+        "html-report.png",
+        "html-report-800.png",
+        "html-report-detail.png",
+    ] {
+        assert!(
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join(shot).exists(),
+            "{shot} kept"
+        );
+    }
     assert_eq!(seen["rows"].as_u64(), Some(findings.len() as u64));
     assert_eq!(seen["firstSeverity"], "critical", "most severe first");
     assert_eq!(
@@ -150,8 +228,23 @@ fn the_html_report_works_in_a_browser() {
             .as_str()
             .is_some_and(|h| h.contains(IMAGE))
     );
+    assert_eq!(seen["detailInView"], true, "the image panel opens in view");
+    assert_eq!(seen["detailClosed"], true, "Escape closes it");
     let remediations = seen["remediations"].as_array().expect("remediations");
     assert_eq!(remediations.len(), of_image);
+    // Markdown shown as such: no raw backticks, code as code; with the exact
+    // command there, not the docs' generic `ami-0abc` example.
+    assert!(seen["remediationCode"].as_u64() > Some(0));
+    for r in remediations {
+        let text = r.as_str().expect("text");
+        assert!(!text.contains('`'), "raw backticks: {text}");
+        if text.contains("Exact fix for this image") {
+            assert!(
+                !text.contains("ami-0abc"),
+                "generic example beside the exact fix: {text}"
+            );
+        }
+    }
     assert!(remediations.iter().any(|r| {
         r.as_str()
             .is_some_and(|t| t.contains("--imds-support v2.0"))
