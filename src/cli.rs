@@ -251,6 +251,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub statistics: bool,
 
+    /// Text output, with --baseline: list only the new findings (the counts and the gate
+    /// are as always: with a baseline, the gate counts only new findings).
+    #[arg(long, requires = "baseline")]
+    pub only_new: bool,
+
     /// Leave out findings below this severity: they are not reported, counted or gated on
     /// (as trivy's --severity). Not --severity, which changes rules' severities.
     #[arg(long, value_enum, ignore_case = true, value_name = "LEVEL")]

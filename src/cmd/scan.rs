@@ -101,6 +101,8 @@ pub(super) fn outputs(
             fixes: args.show_fixes,
             quiet: args.quiet,
             statistics: args.statistics,
+            only_new: args.only_new,
+            live: args.live.aws && args.live.save.is_none(),
         };
         targets.push((format, style, Target::stdout()));
     }

@@ -158,6 +158,10 @@ pub struct Style {
     pub quiet: bool,
     /// `--statistics`: counts per rule instead of the findings.
     pub statistics: bool,
+    /// `--only-new`: findings the baseline did not have.
+    pub only_new: bool,
+    /// A live scan without `--save`: its images are in no file.
+    pub live: bool,
 }
 
 /// One output as the scan writes it: the formats that stream (text, JSON,

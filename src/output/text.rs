@@ -33,6 +33,18 @@ impl Paint {
 /// One image: a header line, a line per finding, a blank line.
 pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
     let paint = Paint { on: style.color };
+    // `--only-new`: what the baseline did not have.
+    let new: Vec<Finding>;
+    let findings = if style.only_new {
+        new = findings
+            .iter()
+            .filter(|f| f.baseline != Some(crate::finding::BaselineState::Unchanged))
+            .cloned()
+            .collect();
+        &new[..]
+    } else {
+        findings
+    };
     let Some(f) = findings.first().filter(|_| !style.statistics) else {
         return;
     };
@@ -57,18 +69,23 @@ pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
         name.push_str(&format!(" (in use: {})", clean(&usage.summary())));
     }
 
-    let mut text = format!(
-        "{} {}{}\n",
-        paint.wrap(
-            "1",
-            &format!(
-                "{}:{}:{}",
-                f.location.uri, f.location.line, f.location.column
+    // A live scan's images are in no file: no path to show (`[account
+    // region]` says where they are).
+    let place = if style.live {
+        String::new()
+    } else {
+        format!(
+            "{} ",
+            paint.wrap(
+                "1",
+                &format!(
+                    "{}:{}:{}",
+                    f.location.uri, f.location.line, f.location.column
+                )
             )
-        ),
-        paint.wrap("1", &subject),
-        name
-    );
+        )
+    };
+    let mut text = format!("{place}{}{}\n", paint.wrap("1", &subject), name);
     for f in findings {
         let mut marks = String::new();
         if let Some(state) = f.baseline {

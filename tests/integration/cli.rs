@@ -666,3 +666,58 @@ fn issue_22_github_annotations_stay_within_ten_a_level() {
         "{err}"
     );
 }
+
+/// Issue 22: with a baseline, `--only-new` lists only the findings it did not
+/// have (each marked `[new]`); without a baseline it is a usage error.
+#[test]
+fn issue_22_only_new_lists_what_the_baseline_did_not_have() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let baseline = dir.path().join("baseline.json");
+    let (_, out, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--no-config",
+        "--now",
+        NOW,
+        "--select",
+        "AMI001",
+        "--format",
+        "json",
+    ]);
+    std::fs::write(&baseline, out).expect("write");
+    let base = baseline.to_str().expect("utf-8");
+    let (_, all, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--no-config",
+        "--now",
+        NOW,
+        "--baseline",
+        base,
+    ]);
+    assert!(
+        all.contains("AMI001[") && all.contains("[unchanged]"),
+        "{all}"
+    );
+    let (code, new, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--no-config",
+        "--now",
+        NOW,
+        "--baseline",
+        base,
+        "--only-new",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        !new.contains("AMI001[") && !new.contains("[unchanged]"),
+        "{new}"
+    );
+    assert!(
+        new.contains("AMI006[public-image]") && new.contains("[new]"),
+        "{new}"
+    );
+    let (code, _, err) = run(&["scan", EXAMPLE, "--only-new"]);
+    assert_eq!(code, 2, "{err}");
+}
