@@ -79,6 +79,14 @@ def summary_of(report_path):
     return json.loads("{" + tail[start:])["summary"]
 
 
+def every_owner(binary):
+    """`--all-owners` when `binary` has it (issue 22): owner-only rules then lint
+    every image, as the baseline, jq and cfn-guard count them and as amilint
+    did before ownership existed."""
+    help_text = subprocess.run([binary, "scan", "--help"], capture_output=True, text=True).stdout
+    return ["--all-owners"] if "--all-owners" in help_text else []
+
+
 def tools_for(n, args, out_dir):
     """(name, command, ok exit codes, counts check) for one size."""
     path = data_file(n)
@@ -88,6 +96,7 @@ def tools_for(n, args, out_dir):
     policy_json = os.path.join(out_dir, f"policy_{n}.json")
     policy_sarif = os.path.join(out_dir, f"policy_{n}.sarif")
     scan = [AMILINT, "scan", path, "--now", NOW, "--fail-on", "never", "--format", "none"]
+    scan += every_owner(AMILINT)
     tools = [
         ("baseline", [BASELINE, path], (0,), None),
         ("amilint", scan + ["-o", f"json={json_out}", "-o", f"sarif={sarif_out}"], (0,), json_out),
@@ -96,8 +105,9 @@ def tools_for(n, args, out_dir):
     if args.before:
         before_json = os.path.join(out_dir, f"before_{n}.json")
         before_sarif = os.path.join(out_dir, f"before_{n}.sarif")
-        tools.insert(1, ("before", [args.before] + scan[1:] + ["-o", f"json={before_json}",
-                                                                "-o", f"sarif={before_sarif}"],
+        before = [args.before] + [a for a in scan[1:] if a != "--all-owners"]
+        before += every_owner(args.before)
+        tools.insert(1, ("before", before + ["-o", f"json={before_json}", "-o", f"sarif={before_sarif}"],
                          (0,), before_json))
     if n == args.policy_size:
         # The default scan with both reports, plus one policy.

@@ -463,8 +463,15 @@ pub const STARTER: &str = r#"# amilint configuration. Command-line flags overrid
 # info, low, medium, high, critical or never.
 fail_on = "low"
 
+# The accounts whose images are yours (or aliases: amazon, aws-marketplace): owner-only
+# rules (public, sharing, deprecation, IMDS, encryption…) lint only their images.
+# Default: the scanned account (live), else every image without an ImageOwnerAlias.
+# owners = ["111122223333"]
+
 # Rules to run (codes or names); default: the rules that are on by default.
 # select = ["AMI001", "AMI002", "AMI003"]
+# Rules to run besides those.
+# extend_select = ["AMI014"]
 # Rules not to run.
 # ignore = ["AMI016"]
 

@@ -7,6 +7,7 @@
 //! offending field) and `partialFingerprints`.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 use serde_sarif::sarif::{
@@ -579,8 +580,12 @@ pub struct Summary {
     /// Findings summarised.
     pub findings: usize,
     root: Option<SourceRoot>,
-    /// By rule id and file URI (as the results write it).
-    groups: BTreeMap<(String, String), Group>,
+    /// By rule id, then file URI (as the results write it). Looked up by
+    /// `&str`: a summarised finding costs no allocation.
+    groups: BTreeMap<String, BTreeMap<String, Group>>,
+    /// The last input URI seen and its artifact: an image's findings, and
+    /// the images of one file, share it.
+    last: Option<(Arc<str>, ArtifactLocation)>,
 }
 
 #[derive(Debug, Clone)]
@@ -604,6 +609,7 @@ impl Summary {
             findings: 0,
             root,
             groups: BTreeMap::new(),
+            last: None,
         }
     }
 
@@ -622,13 +628,18 @@ impl Summary {
     pub fn add(&mut self, findings: &[Finding]) {
         for f in findings {
             let (uri, line) = f.location.best();
-            let artifact = artifact(self.root.as_ref(), uri);
-            let group = self.group(f.rule.code, f.severity, &artifact);
+            if self.last.as_ref().is_none_or(|(last, _)| last != uri) {
+                self.last = Some((uri.clone(), artifact(self.root.as_ref(), uri)));
+            }
+            let Some((_, artifact)) = &self.last else {
+                continue;
+            };
+            let group = group(&mut self.groups, f.rule.code, f.severity, artifact);
             group.count += 1;
             if group.images.len() < SUMMARY_IMAGES {
                 let location = Location {
                     physical_location: Some(PhysicalLocation {
-                        artifact_location: Some(artifact),
+                        artifact_location: Some(artifact.clone()),
                         region: Some(Region {
                             start_line: Some(line as i64),
                             ..Default::default()
@@ -694,42 +705,22 @@ impl Summary {
         let count = property("count")
             .and_then(Value::as_u64)
             .map_or(1, |n| n as usize);
-        let group = self.group(&rule_id, severity, &artifact);
+        let group = group(&mut self.groups, &rule_id, severity, &artifact);
         group.count += count;
         let room = SUMMARY_IMAGES - group.images.len();
         group.images.extend(images.into_iter().take(room));
         self.findings += count;
     }
 
-    fn group(
-        &mut self,
-        rule_id: &str,
-        severity: Severity,
-        artifact: &ArtifactLocation,
-    ) -> &mut Group {
-        let file = artifact.uri.clone().unwrap_or_default();
-        let group = self
-            .groups
-            .entry((rule_id.to_string(), file.clone()))
-            .or_insert_with(|| Group {
-                rule_id: rule_id.to_string(),
-                severity,
-                count: 0,
-                file: Some(file),
-                images: Vec::new(),
-            });
-        group.severity = group.severity.max(severity);
-        group
-    }
-
     /// One summary per rule and input file; per rule only when there
     /// would be more than `SUMMARY_GROUPS` (the images of the first files).
     fn groups(&self) -> Vec<Group> {
-        if self.groups.len() <= SUMMARY_GROUPS {
-            return self.groups.values().cloned().collect();
+        let all = self.groups.values().flat_map(BTreeMap::values);
+        if all.clone().count() <= SUMMARY_GROUPS {
+            return all.cloned().collect();
         }
         let mut by_rule: BTreeMap<&str, Group> = BTreeMap::new();
-        for group in self.groups.values() {
+        for group in all {
             let merged = by_rule.entry(&group.rule_id).or_insert_with(|| Group {
                 file: None,
                 count: 0,
@@ -819,6 +810,35 @@ impl Group {
         result.rule_index = rule_index.map(|i| i as i64);
         result
     }
+}
+
+/// The summary of `rule_id` in the file `artifact` names, made on first use.
+fn group<'g>(
+    groups: &'g mut BTreeMap<String, BTreeMap<String, Group>>,
+    rule_id: &str,
+    severity: Severity,
+    artifact: &ArtifactLocation,
+) -> &'g mut Group {
+    let file = artifact.uri.as_deref().unwrap_or_default();
+    if !groups.contains_key(rule_id) {
+        groups.insert(rule_id.to_string(), BTreeMap::new());
+    }
+    let by_file = groups.get_mut(rule_id).expect("invariant: inserted above");
+    if !by_file.contains_key(file) {
+        by_file.insert(
+            file.to_string(),
+            Group {
+                rule_id: rule_id.to_string(),
+                severity,
+                count: 0,
+                file: Some(file.to_string()),
+                images: Vec::new(),
+            },
+        );
+    }
+    let group = by_file.get_mut(file).expect("invariant: inserted above");
+    group.severity = group.severity.max(severity);
+    group
 }
 
 /// A URI's path as a person reads it (`%20` as a space).
