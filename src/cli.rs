@@ -546,6 +546,11 @@ pub struct RulesArgs {
     #[arg(long, value_enum, ignore_case = true, default_value = "text")]
     pub format: RulesFormat,
 
+    /// List the rules per control of a compliance framework: cis-compute-v1.0.0, aws-fsbp,
+    /// nist-800-53-r5, pci-dss-v4.0 (or a prefix: cis-compute, nist…).
+    #[arg(long, value_name = "ID")]
+    pub framework: Option<String>,
+
     #[command(flatten)]
     pub policies: PolicyArgs,
 }

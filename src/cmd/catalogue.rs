@@ -29,6 +29,21 @@ fn scan_policies(args: &PolicyArgs) -> Result<Vec<std::sync::Arc<policy::Policy>
 
 pub(super) fn rules(args: &RulesArgs) -> Result<Status> {
     let policies = scan_policies(&args.policies)?;
+    if let Some(id) = &args.framework {
+        let Some(framework) = rules::compliance::Framework::find(id) else {
+            let ids: Vec<&str> = rules::compliance::Framework::ALL
+                .iter()
+                .map(|f| f.id())
+                .collect();
+            bail!(
+                "--framework: unknown framework `{id}`: one of {}",
+                ids.join(", ")
+            );
+        };
+        return write_stdout(
+            output::catalogue::framework_text(framework, &policy::catalogue(&policies)).as_bytes(),
+        );
+    }
     output::catalogue::list_rules(args.format, &policy::catalogue(&policies))
         .context("writing to stdout")?;
     Ok(Status::Clean)

@@ -16,13 +16,69 @@ pub fn explain(rule: &RuleMeta) -> String {
         docs.push('\n');
     }
     format!(
-        "# {} {}\n\n{}\n\nDefault severity: {}. On by default: {}.{origin}\n\n{docs}",
+        "# {} {}\n\n{}\n\nDefault severity: {}. On by default: {}.{origin}\n\n{docs}{}",
         rule.code,
         rule.name,
         rule.summary,
         rule.severity,
         if rule.default_enabled { "yes" } else { "no" },
+        compliance_markdown(rule, "##"),
     )
+}
+
+/// A rule's compliance controls as a Markdown section (`heading` level),
+/// each with the source of the mapping; empty when it has none.
+fn compliance_markdown(rule: &RuleMeta, heading: &str) -> String {
+    if rule.compliance.is_empty() {
+        return String::new();
+    }
+    let mut out = format!("\n{heading} Compliance\n\n");
+    for c in rule.compliance {
+        out.push_str(&format!(
+            "- {} **{}** {} — mapping: {}\n",
+            c.framework.title(),
+            c.id,
+            c.title,
+            c.source
+        ));
+    }
+    out
+}
+
+/// `amilint rules --framework ID`: each control of the framework that rules
+/// are mapped to, with those rules.
+pub fn framework_text(
+    framework: crate::rules::compliance::Framework,
+    rules: &[&'static RuleMeta],
+) -> String {
+    let mut controls: Vec<(&'static str, &'static str, Vec<&'static RuleMeta>)> = Vec::new();
+    for rule in rules {
+        for c in rule.compliance.iter().filter(|c| c.framework == framework) {
+            match controls.iter_mut().find(|(id, ..)| *id == c.id) {
+                Some((.., mapped)) => mapped.push(rule),
+                None => controls.push((c.id, c.title, vec![rule])),
+            }
+        }
+    }
+    controls.sort_by(|a, b| control_order(a.0).cmp(&control_order(b.0)));
+    let mut out = format!("{} ({})\n", framework.title(), framework.id());
+    for (id, title, mapped) in controls {
+        out.push_str(&format!("\n{id}  {title}\n"));
+        for rule in mapped {
+            out.push_str(&format!(
+                "    {}  {}  ({})\n",
+                rule.code, rule.name, rule.summary
+            ));
+        }
+    }
+    out
+}
+
+/// Control ids in their document order: `2.1.10` after `2.1.9`.
+fn control_order(id: &str) -> Vec<(u64, String)> {
+    id.split(['.', '-', '(', ')'])
+        .map(|part| (part.parse().unwrap_or(u64::MAX), part.to_string()))
+        .collect()
 }
 
 /// The Markdown rule reference (`amilint rules --format markdown`, docs/rules.md).
@@ -60,6 +116,7 @@ pub fn rules_markdown(rules: &[&'static RuleMeta]) -> String {
         } else {
             ""
         };
+        let docs = docs + compliance_markdown(r, "###").as_str();
         out.push_str(&format!(
             "\n## {}\n\n`{}` · default severity **{}** · on by default: {}{owner}{needs}\n\n{}",
             r.code,
@@ -73,6 +130,15 @@ pub fn rules_markdown(rules: &[&'static RuleMeta]) -> String {
 }
 
 #[derive(serde::Serialize)]
+struct ControlJson {
+    framework: &'static str,
+    framework_title: &'static str,
+    control: &'static str,
+    title: &'static str,
+    source: &'static str,
+}
+
+#[derive(serde::Serialize)]
 struct RuleJson {
     code: &'static str,
     name: &'static str,
@@ -83,6 +149,8 @@ struct RuleJson {
     lints: &'static str,
     /// Whether the rule lints only images the scan counts as owned.
     owner_only: bool,
+    /// The compliance controls the rule helps meet, with each mapping's source.
+    compliance: Vec<ControlJson>,
     description: String,
     docs: String,
     /// The data the rule needs that DescribeImages does not return (it is
@@ -149,6 +217,17 @@ pub fn list_rules(format: RulesFormat, rules: &[&'static RuleMeta]) -> io::Resul
                     summary: r.summary,
                     lints: r.subject.as_str(),
                     owner_only: r.owner_only,
+                    compliance: r
+                        .compliance
+                        .iter()
+                        .map(|c| ControlJson {
+                            framework: c.framework.id(),
+                            framework_title: c.framework.title(),
+                            control: c.id,
+                            title: c.title,
+                            source: c.source,
+                        })
+                        .collect(),
                     description: r.description(),
                     docs: r.docs(),
                     needs: (r.needs != Needs::Nothing).then(|| r.needs.data()),

@@ -68,7 +68,13 @@ fn descriptor(rule: &RuleMeta) -> ReportingDescriptor {
             ..Default::default()
         })
         .properties(PropertyBag {
-            tags: Some(vec!["security".to_string(), "aws-ami".to_string()]),
+            // GitHub shows tags: the compliance controls among them.
+            tags: Some(
+                ["security".to_string(), "aws-ami".to_string()]
+                    .into_iter()
+                    .chain(rule.compliance.iter().map(|c| c.tag()))
+                    .collect(),
+            ),
             ..properties(vec![
                 (
                     "security-severity",

@@ -436,6 +436,7 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
         subject: crate::rules::Subject::Image,
         owner_only: raw.owner_only,
         requires_options: false,
+        compliance: &[],
     };
     Ok(Box::leak(Box::new(meta)))
 }

@@ -42,6 +42,10 @@ declare_rule! {
         summary: "EBS snapshot of the image is not encrypted",
         subject: Subject::Both,
         owner_only: true,
+        compliance: [
+            crate::rules::compliance::cis_compute("2.1.2", "Ensure Images (AMI's) are encrypted"),
+            crate::rules::compliance::pci("3.5.1", "Primary account number (PAN) is secured wherever it is stored"),
+        ],
         check: check,
     }
 }

@@ -32,6 +32,9 @@ declare_rule! {
         default_enabled: true,
         summary: "Image is public",
         owner_only: true,
+        compliance: [
+            crate::rules::compliance::cis_compute("2.1.5", "Ensure Images are not Publicly Available"),
+        ],
         check: check,
     }
 }

@@ -30,6 +30,9 @@ declare_rule! {
         severity: Severity::Low,
         default_enabled: true,
         summary: "Image is older than the age limit",
+        compliance: [
+            crate::rules::compliance::cis_compute("2.1.4", "Ensure Images (AMI) are not older than 90 days"),
+        ],
         options: Options,
         check: check,
     }

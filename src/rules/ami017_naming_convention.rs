@@ -34,6 +34,9 @@ declare_rule! {
         subject: Subject::Both,
         owner_only: true,
         requires_options: true,
+        compliance: [
+            crate::rules::compliance::cis_compute("2.1.1", "Ensure Consistent Naming Convention is used for Organizational AMI"),
+        ],
         options: Options,
         check: check,
     }

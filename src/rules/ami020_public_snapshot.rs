@@ -40,6 +40,11 @@ declare_rule! {
         default_enabled: true,
         summary: "A snapshot behind the image is public",
         owner_only: true,
+        compliance: [
+            crate::rules::compliance::cis_compute("2.2.2", "Ensure public access to EBS Snapshots is disabled"),
+            crate::rules::compliance::fsbp("EC2.1", "Amazon EBS snapshots should not be public, determined by the ability to be restorable by anyone"),
+            crate::rules::compliance::nist("AC-3", "Access Enforcement"),
+        ],
         needs: Needs::SnapshotPermissions,
         check: check,
     }

@@ -41,6 +41,9 @@ declare_rule! {
         summary: "Image does not descend from an approved source image",
         owner_only: true,
         requires_options: true,
+        compliance: [
+            crate::rules::compliance::cis_compute("2.1.3", "Ensure Only Approved AMIs (Images) are Used"),
+        ],
         needs: Needs::Ancestry,
         options: Options,
         check: check,

@@ -34,6 +34,11 @@ declare_rule! {
         default_enabled: true,
         summary: "EBS encryption by default is off in the region",
         subject: Subject::Account,
+        compliance: [
+            crate::rules::compliance::cis_compute("2.2.1", "Ensure EBS volume encryption is enabled"),
+            crate::rules::compliance::fsbp("EC2.7", "EBS default encryption should be enabled"),
+            crate::rules::compliance::nist("SC-28(1)", "Cryptographic Protection"),
+        ],
         account_check: check,
     }
 }

@@ -48,6 +48,7 @@ mod ami203_ebs_encryption_by_default_off;
 mod ami204_ebs_default_key_not_allowed;
 mod ami205_allowed_amis_not_enabled;
 mod ami206_imds_default_not_required;
+pub mod compliance;
 
 pub mod options;
 
@@ -289,6 +290,9 @@ pub struct RuleMeta {
     /// required-tags list, a naming pattern…): selecting it by name without
     /// them is an error, not a green gate that checks nothing.
     pub requires_options: bool,
+    /// Controls of compliance frameworks the rule helps meet, with the
+    /// source of each mapping (`compliance.rs`).
+    pub compliance: &'static [compliance::Control],
 }
 
 /// Data a rule needs that not every input has. An image without it is not
@@ -583,6 +587,7 @@ macro_rules! declare_rule {
             $(subject: $subject:expr,)?
             $(owner_only: $owner_only:expr,)?
             $(requires_options: $requires_options:expr,)?
+            $(compliance: [$($control:expr),* $(,)?],)?
             $(needs: $needs:expr,)?
             $(options: $options:ty,)?
             $(check: $check:ident)?
@@ -604,6 +609,7 @@ macro_rules! declare_rule {
             options: declare_rule!(@options $($options)?),
             owner_only: declare_rule!(@or false $(, $owner_only)?),
             requires_options: declare_rule!(@or false $(, $requires_options)?),
+            compliance: declare_rule!(@or &[] $(, &[$($control),*])?),
         };
     };
     (@check image $check:ident) => { $crate::rules::Check::Image($check) };

@@ -112,3 +112,93 @@ fn docs_report_schema_is_generated() {
         "docs/report.schema.json is stale: run `cargo run -- schema > docs/report.schema.json`"
     );
 }
+
+/// Issue 23, first step: every compliance mapping names a known framework, a
+/// control id and title, and the source it comes from; no rule lists a control
+/// twice; `explain`, `rules --format json`, `rules --framework` and SARIF tags
+/// show them.
+#[test]
+fn issue_23_compliance_mappings_are_sourced_and_shown() {
+    use amilint::rules::compliance::Framework;
+    let mut mapped = 0;
+    for rule in BUILTIN {
+        let mut seen = BTreeSet::new();
+        for control in rule.compliance {
+            assert!(Framework::ALL.contains(&control.framework));
+            assert!(
+                !control.id.is_empty() && !control.title.is_empty(),
+                "{}",
+                rule.code
+            );
+            assert!(
+                control.source.contains("github.com/"),
+                "{}: a citable source",
+                rule.code
+            );
+            assert!(
+                seen.insert(control.tag()),
+                "{}: {} twice",
+                rule.code,
+                control.tag()
+            );
+            mapped += 1;
+        }
+    }
+    assert!(mapped >= 10, "{mapped} mappings");
+    // CIS AWS Compute Services Benchmark v1.0.0 section 2.1, the AMI section: each control.
+    let cis: BTreeSet<&str> = BUILTIN
+        .iter()
+        .flat_map(|r| r.compliance)
+        .filter(|c| c.framework == Framework::CisCompute)
+        .map(|c| c.id)
+        .collect();
+    for id in ["2.1.1", "2.1.2", "2.1.3", "2.1.4", "2.1.5"] {
+        assert!(cis.contains(id), "CIS Compute {id}");
+    }
+
+    let (code, out, _) = crate::common::run(&["explain", "AMI006"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("## Compliance")
+            && out.contains("**2.1.5** Ensure Images are not Publicly Available"),
+        "{out}"
+    );
+    let (_, out, _) = crate::common::run(&["rules", "--framework", "cis-compute"]);
+    assert!(
+        out.contains("2.1.5  Ensure Images are not Publicly Available\n    AMI006  public-image"),
+        "{out}"
+    );
+    let (_, out, _) = crate::common::run(&["rules", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let public = rules
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["code"] == "AMI006")
+        .expect("AMI006");
+    assert_eq!(public["compliance"][0]["framework"], "cis-compute-v1.0.0");
+    assert_eq!(public["compliance"][0]["control"], "2.1.5");
+    let (code, _, err) = crate::common::run(&["rules", "--framework", "iso"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown framework `iso`"), "{err}");
+    let (_, out, _) = crate::common::run(&[
+        "scan",
+        "fixtures/rules/AMI006.json",
+        "--no-config",
+        "--format",
+        "sarif",
+    ]);
+    let sarif: serde_json::Value = serde_json::from_str(&out).expect("sarif");
+    let tags = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "AMI006")
+        .map(|r| r["properties"]["tags"].clone())
+        .expect("AMI006 descriptor");
+    assert!(
+        tags.as_array()
+            .is_some_and(|t| t.iter().any(|t| t == "cis-compute-v1.0.0/2.1.5")),
+        "{tags}"
+    );
+}
