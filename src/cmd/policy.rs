@@ -63,13 +63,15 @@ pub(super) fn new(name: &str, id: &str, dir: &Path) -> Result<Status> {
         file.write_all(text.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    println!(
+    writeln!(
+        io::stdout().lock(),
         "wrote {} and {}: edit them, then `amilint policy test {}` and `amilint scan … --policy {}`",
         shown.display(),
         tests.display(),
         dir.display(),
         dir.display()
-    );
+    )
+    .context("writing to stdout")?;
     Ok(Status::Clean)
 }
 

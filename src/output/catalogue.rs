@@ -60,7 +60,7 @@ pub fn framework_text(
             }
         }
     }
-    controls.sort_by(|a, b| control_order(a.0).cmp(&control_order(b.0)));
+    controls.sort_by_key(|c| control_order(c.0));
     let mut out = format!("{} ({})\n", framework.title(), framework.id());
     for (id, title, mapped) in controls {
         out.push_str(&format!("\n{id}  {title}\n"));

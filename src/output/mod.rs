@@ -103,7 +103,7 @@ impl RuleTexts {
 /// the tail writes them folded.
 #[derive(Debug)]
 pub enum Overflow {
-    Sarif(sarif::Summary),
+    Sarif(Box<sarif::Summary>),
     Github(github::Budget),
 }
 
@@ -115,9 +115,8 @@ impl Overflow {
         root: Option<crate::input::source::SourceRoot>,
     ) -> Option<Overflow> {
         match format {
-            Format::Sarif if sarif_max_results > 0 => Some(Overflow::Sarif(sarif::Summary::new(
-                sarif_max_results,
-                root,
+            Format::Sarif if sarif_max_results > 0 => Some(Overflow::Sarif(Box::new(
+                sarif::Summary::new(sarif_max_results, root),
             ))),
             Format::Github => Some(Overflow::Github(github::Budget::default())),
             _ => None,
@@ -261,7 +260,7 @@ impl Emitter {
             Writer::Json(_) => json::tail(report, &mut buf),
             Writer::Sarif(cx) => {
                 let summary = match overflow {
-                    Some(Overflow::Sarif(summary)) => Some(summary),
+                    Some(Overflow::Sarif(summary)) => Some(&**summary),
                     _ => None,
                 };
                 sarif::tail(report, summary, cx, &mut buf);

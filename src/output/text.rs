@@ -157,9 +157,7 @@ fn statistics(report: &Report, out: &mut Vec<u8>) -> io::Result<()> {
         writeln!(
             out,
             "{n:>width$}  {:<7} {:<name_width$}  {}",
-            rule.code,
-            rule.name,
-            rule.severity.to_string()
+            rule.code, rule.name, rule.severity
         )?;
     }
     writeln!(out)
