@@ -617,16 +617,8 @@ fn issue_22_github_annotations_stay_within_ten_a_level() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut files = Vec::new();
     for file in 0..6 {
-        let mut text = String::from("{\"Images\": [\n");
-        for i in 0..40u64 {
-            text.push_str(&format!(
-                "{}{{\"ImageId\": \"ami-{file:03x}{i:014x}\", \"Name\": \"img-{i}\", \"State\": \"available\", \"ImageType\": \"machine\", \"Public\": true}}\n",
-                if i == 0 { "" } else { "," }
-            ));
-        }
-        text.push_str("]}\n");
         let path = dir.path().join(format!("images-{file}.json"));
-        std::fs::write(&path, text).expect("write");
+        std::fs::write(&path, common::four_finding_export(40, file)).expect("write");
         files.push(path.to_str().expect("utf-8").to_string());
     }
     let mut args = vec!["scan", "--no-config", "--now", NOW, "--format", "github"];

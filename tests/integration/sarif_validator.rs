@@ -285,15 +285,8 @@ fn issue_21_sarif_of_a_100k_image_scan_stays_within_githubs_limits() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let export = dir.path().join("images.json");
-    let mut text = String::from("{\"Images\": [\n");
-    for i in 0..100_000u64 {
-        // Public, no ImdsSupport, no DeprecationTime, no PlatformDetails: four findings.
-        text.push_str(&format!(
-            "{}{{\"ImageId\": \"ami-{i:017x}\", \"Name\": \"img-{i}\", \"State\": \"available\", \"ImageType\": \"machine\", \"Public\": true}}\n",
-            if i == 0 { "" } else { "," }
-        ));
-    }
-    text.push_str("]}\n");
+    // Public, no ImdsSupport, no DeprecationTime, no PlatformDetails: four findings.
+    let text = crate::common::four_finding_export(100_000, 0);
     std::fs::write(&export, text).expect("write");
     let sarif = dir.path().join("amilint.sarif");
     let json = dir.path().join("amilint.json");
@@ -503,15 +496,7 @@ fn issue_21_merged_sarif_stays_within_the_result_limit() {
     let mut sarifs = Vec::new();
     let mut jsons = Vec::new();
     for shard in 0..3u64 {
-        let mut text = String::from("{\"Images\": [\n");
-        for i in 0..300u64 {
-            // Four findings each: public, no IMDSv2, no deprecation, no billing.
-            text.push_str(&format!(
-                "{}{{\"ImageId\": \"ami-{shard:03x}{i:014x}\", \"Name\": \"img-{i}\", \"State\": \"available\", \"ImageType\": \"machine\", \"Public\": true}}\n",
-                if i == 0 { "" } else { "," }
-            ));
-        }
-        text.push_str("]}\n");
+        let text = crate::common::four_finding_export(300, shard);
         let export = format!("shard-{shard}.json");
         std::fs::write(dir.path().join(&export), text).expect("write");
         let (sarif, json) = (

@@ -104,3 +104,18 @@ pub fn image_rule_fixtures() -> Vec<String> {
     files.sort();
     files
 }
+
+/// A describe-images export of `n` images with four findings each by default
+/// (public, no ImdsSupport, no DeprecationTime, no PlatformDetails), ids
+/// `ami-{prefix:03x}{i:014x}`, one image per line.
+pub fn four_finding_export(n: u64, prefix: u64) -> String {
+    let mut text = String::from("{\"Images\": [\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "{}{{\"ImageId\": \"ami-{prefix:03x}{i:014x}\", \"Name\": \"img-{i}\", \"State\": \"available\", \"ImageType\": \"machine\", \"Public\": true}}\n",
+            if i == 0 { "" } else { "," }
+        ));
+    }
+    text.push_str("]}\n");
+    text
+}
