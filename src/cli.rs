@@ -308,6 +308,13 @@ pub struct ScanArgs {
     #[arg(long, value_delimiter = ',', value_name = "RULES")]
     pub select: Vec<String>,
 
+    /// Scan as a compliance benchmark: its mapped rules with its parameters (cis-compute-v1:
+    /// CIS AWS Compute Services Benchmark v1.0.0, images at most 90 days old), and a
+    /// per-control result (passed, failed, not assessed). Flags and amilint.toml still
+    /// override. Also `benchmark` in amilint.toml.
+    #[arg(long, value_name = "ID")]
+    pub benchmark: Option<String>,
+
     /// Run these rules too, besides the selection (the default rules, or --select /
     /// `select`); comma-separated, repeatable (as ruff's --extend-select).
     #[arg(long, value_delimiter = ',', value_name = "RULES")]

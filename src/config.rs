@@ -28,6 +28,7 @@ struct RawConfig {
     all_owners: Option<bool>,
     select: Option<Vec<Spanned<String>>>,
     extend_select: Option<Vec<Spanned<String>>>,
+    benchmark: Option<Spanned<String>>,
     ignore: Option<Vec<Spanned<String>>>,
     policies: Option<Vec<String>>,
     allow_tag_suppression: Option<bool>,
@@ -89,6 +90,8 @@ pub struct Config {
     pub select: Option<Vec<String>>,
     /// Rules added to the selection (`extend_select`, and `disable = false`).
     pub extend_select: Vec<String>,
+    /// `benchmark`: a compliance framework to scan as.
+    pub benchmark: Option<crate::rules::compliance::Framework>,
     pub ignore: Option<Vec<String>>,
     /// Policy paths, resolved against the file's folder.
     pub policies: Vec<PathBuf>,
@@ -274,6 +277,12 @@ pub fn parse(
     }
     if let Some(extend) = &raw.extend_select {
         config.extend_select = rule_list(extend, "extend_select")?;
+    }
+    if let Some(benchmark) = &raw.benchmark {
+        config.benchmark = Some(
+            crate::plan::benchmark(benchmark.get_ref())
+                .map_err(|e| at(benchmark.span(), "benchmark", e))?,
+        );
     }
     if let Some(ignore) = &raw.ignore {
         config.ignore = Some(rule_list(ignore, "ignore")?);

@@ -276,6 +276,11 @@ pub struct Report {
     pub notes: Vec<Note>,
     /// Images owner-only rules did not run on.
     pub not_owned: NotOwned,
+    /// `--benchmark`: the framework, and each of its controls judged.
+    pub benchmark: Option<(
+        crate::rules::compliance::Framework,
+        Vec<crate::rules::compliance::Assessed>,
+    )>,
     /// With `--baseline`: findings of the baseline no longer present.
     pub baseline_absent: Option<usize>,
     /// Every linted image, in input order — kept only when an output needs
@@ -352,6 +357,7 @@ impl Report {
             warnings: Vec::new(),
             notes: Vec::new(),
             not_owned: NotOwned::default(),
+            benchmark: None,
             baseline_absent: None,
             images: Vec::new(),
             fail_on,

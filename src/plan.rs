@@ -13,6 +13,7 @@ use crate::cli::{FailOn, LimitArgs, MinSeverity, PolicyArgs, ScanArgs};
 use crate::config::{self, Config};
 use crate::output::Format;
 use crate::policy::{self, Limits, Policy};
+use crate::rules::compliance::Framework;
 use crate::rules::options::Override;
 use crate::rules::{self, BUILTIN, RequestKind, RuleMeta, RuleSettings, Severity};
 
@@ -80,6 +81,19 @@ pub struct ScanPlan {
     pub ownership: Ownership,
     /// `--min-severity`: findings below it are left out.
     pub min_severity: Option<Severity>,
+    /// `--benchmark` / `benchmark`: the framework whose controls are judged.
+    pub benchmark: Option<Framework>,
+    /// Rules that run without the options they need to check anything.
+    pub inert: Vec<&'static str>,
+}
+
+/// A `--benchmark` / `benchmark` value: a framework id or a prefix of one
+/// (`cis-compute-v1`).
+pub fn benchmark(text: &str) -> std::result::Result<Framework, String> {
+    Framework::find(text).ok_or_else(|| {
+        let ids: Vec<&str> = Framework::ALL.iter().map(|f| f.id()).collect();
+        format!("unknown benchmark `{text}`: one of {}", ids.join(", "))
+    })
 }
 
 /// Which images are the user's: owner-only rules (`RuleMeta::owner_only`)
@@ -183,6 +197,8 @@ impl ScanPlan {
             gate_in_use: false,
             ownership: Ownership::default(),
             min_severity: None,
+            benchmark: None,
+            inert: Vec::new(),
         }
     }
 }
@@ -351,8 +367,27 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
             None => eprintln!("amilint: config: none (no amilint.toml here or in a parent folder)"),
         }
     }
-    let (config, policies) =
-        config_and_policies(path.as_deref(), &args.policies, &overrides(args), now)?;
+    let mut overrides = overrides(args);
+    let (mut config, mut policies) =
+        config_and_policies(path.as_deref(), &args.policies, &overrides, now)?;
+    let benchmark = match &args.benchmark {
+        Some(id) => Some(benchmark(id).map_err(|e| anyhow::anyhow!("--benchmark: {e}"))?),
+        None => config.benchmark,
+    };
+    // The benchmark's parameters, below the file's and the flags': CIS
+    // Compute 2.1.4 wants images at most 90 days old.
+    if benchmark == Some(Framework::CisCompute)
+        && args.max_age_days.is_none()
+        && !config.configured.contains(&"AMI008")
+    {
+        overrides.push(Override {
+            code: "AMI008",
+            key: "max_age_days",
+            value: toml::Value::Integer(90),
+            flag: "--benchmark cis-compute-v1.0.0",
+        });
+        (config, policies) = config_and_policies(path.as_deref(), &args.policies, &overrides, now)?;
+    }
     let catalogue = policy::catalogue(&policies);
 
     // Command line first, then the config file, then defaults.
@@ -415,10 +450,12 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         .copied()
         .filter(|r| {
             extended.iter().any(|s| s.code == r.code)
-                || if select.is_empty() {
-                    r.default_enabled || configured(r.code)
-                } else {
-                    selected.iter().any(|s| s.code == r.code)
+                || match (select.is_empty(), benchmark) {
+                    (true, Some(framework)) => {
+                        r.compliance.iter().any(|c| c.framework == framework)
+                    }
+                    (true, None) => r.default_enabled || configured(r.code),
+                    (false, _) => selected.iter().any(|s| s.code == r.code),
                 }
         })
         .filter(|r| !ignored.iter().any(|i| i.code == r.code))
@@ -500,6 +537,11 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         None => config.fail_on.unwrap_or(Some(Severity::Low)),
     };
 
+    let inert = rules
+        .iter()
+        .filter(|r| r.requires_options && !configured(r.code))
+        .map(|r| r.code)
+        .collect();
     let mut plan = ScanPlan {
         rules,
         severities,
@@ -544,6 +586,8 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
             // A request is for an image of the caller's own.
             all: args.all_owners || config.all_owners || requests,
         },
+        benchmark,
+        inert,
         min_severity: args.min_severity.map(|level| match level {
             MinSeverity::Info => Severity::Info,
             MinSeverity::Low => Severity::Low,

@@ -248,6 +248,23 @@ pub fn run(
     report.errors.extend(origin.errors);
     report.api_calls = report.api_calls.or(origin.api_calls);
     report.notes = skips.notes(&plan.rules, report.images_scanned);
+    if let Some(framework) = plan.benchmark {
+        let evidence = crate::rules::compliance::Evidence {
+            ran: &report.rules,
+            findings: &report.tally.by_rule,
+            skipped: report
+                .notes
+                .iter()
+                .map(|n| (n.rule.code, n.skipped))
+                .collect(),
+            images: report.images_scanned,
+            accounts: report.accounts_scanned,
+            inert: &plan.inert,
+        };
+        let controls =
+            crate::rules::compliance::assess(framework, crate::rules::BUILTIN, &evidence);
+        report.benchmark = Some((framework, controls));
+    }
     report.not_owned.rules = plan
         .rules
         .iter()

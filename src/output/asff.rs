@@ -52,9 +52,21 @@ struct AsffFinding<'a> {
     product_fields: BTreeMap<&'static str, String>,
     /// The image, then the resources that use it (`--references`, at most ten).
     resources: Vec<Resource<'a>>,
-    compliance: Status,
+    compliance: AsffCompliance,
     workflow: Status,
     record_state: &'static str,
+}
+
+/// The finding's compliance: failed, and the controls its rule helps meet
+/// (`rules::compliance`).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct AsffCompliance {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_requirements: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security_control_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -203,7 +215,11 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
             })
         }))
         .collect(),
-        compliance: Status { status: "FAILED" },
+        compliance: AsffCompliance {
+            status: "FAILED",
+            related_requirements: f.rule.compliance.iter().map(|c| c.requirement()).collect(),
+            security_control_id: crate::rules::compliance::security_control(f.rule.compliance),
+        },
         workflow: Status {
             status: if f.suppression.is_some() {
                 "SUPPRESSED"

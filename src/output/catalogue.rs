@@ -60,7 +60,7 @@ pub fn framework_text(
             }
         }
     }
-    controls.sort_by_key(|c| control_order(c.0));
+    controls.sort_by_key(|c| crate::rules::compliance::control_order(c.0));
     let mut out = format!("{} ({})\n", framework.title(), framework.id());
     for (id, title, mapped) in controls {
         out.push_str(&format!("\n{id}  {title}\n"));
@@ -72,13 +72,6 @@ pub fn framework_text(
         }
     }
     out
-}
-
-/// Control ids in their document order: `2.1.10` after `2.1.9`.
-fn control_order(id: &str) -> Vec<(u64, String)> {
-    id.split(['.', '-', '(', ')'])
-        .map(|part| (part.parse().unwrap_or(u64::MAX), part.to_string()))
-        .collect()
 }
 
 /// The Markdown rule reference (`amilint rules --format markdown`, docs/rules.md).

@@ -65,6 +65,24 @@ struct HtmlReport<'a> {
     errors: Vec<String>,
     warnings: Vec<String>,
     notes: Vec<String>,
+    /// `--benchmark`: each control with its status.
+    benchmark: Option<HtmlBenchmark<'a>>,
+}
+
+#[derive(Serialize)]
+struct HtmlBenchmark<'a> {
+    title: &'static str,
+    controls: Vec<HtmlControl<'a>>,
+}
+
+#[derive(Serialize)]
+struct HtmlControl<'a> {
+    id: &'static str,
+    title: &'static str,
+    status: &'static str,
+    rules: &'a [&'static str],
+    findings: usize,
+    reason: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -172,6 +190,23 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
                     help_uri: r.help_uri(),
                 })
                 .collect(),
+            benchmark: report
+                .benchmark
+                .as_ref()
+                .map(|(framework, controls)| HtmlBenchmark {
+                    title: framework.title(),
+                    controls: controls
+                        .iter()
+                        .map(|c| HtmlControl {
+                            id: c.id,
+                            title: c.title,
+                            status: c.status.as_str(),
+                            rules: &c.rules,
+                            findings: c.findings,
+                            reason: c.reason.as_deref(),
+                        })
+                        .collect(),
+                }),
             errors: report.errors.iter().map(ToString::to_string).collect(),
             warnings: report.warnings.iter().map(ToString::to_string).collect(),
             notes: report

@@ -72,6 +72,13 @@ fn line(f: &Finding, requests: bool, out: &mut Vec<u8>) {
             o.strings("resources", &u.resources);
         });
         o.opt_bool("owned", f.owned);
+        o.concat_strings(
+            "compliance",
+            f.rule
+                .compliance
+                .iter()
+                .map(|c| [c.framework.id(), "/", c.id]),
+        );
     });
 }
 
@@ -183,6 +190,24 @@ fn typed(report: &Report) -> v1::Report<'_> {
                     absent: report.baseline_absent.unwrap_or(0),
                 }),
             gate: Some(report.gate()),
+            benchmark: report
+                .benchmark
+                .as_ref()
+                .map(|(framework, controls)| v1::Benchmark {
+                    framework: Borrowed(framework.id()),
+                    title: Borrowed(framework.title()),
+                    controls: controls
+                        .iter()
+                        .map(|c| v1::BenchmarkControl {
+                            control: Borrowed(c.id),
+                            title: Borrowed(c.title),
+                            status: Borrowed(c.status.as_str()),
+                            rules: c.rules.iter().map(|r| Borrowed(*r)).collect(),
+                            findings: c.findings,
+                            reason: c.reason.as_deref().map(Borrowed),
+                        })
+                        .collect(),
+                }),
         },
     }
 }
@@ -243,6 +268,7 @@ fn finding(f: &Finding) -> v1::Finding<'_> {
             resources: u.resources.iter().map(|r| Borrowed(r.as_str())).collect(),
         }),
         owned: f.owned,
+        compliance: f.rule.compliance.iter().map(|c| c.tag().into()).collect(),
     }
 }
 

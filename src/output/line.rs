@@ -143,6 +143,23 @@ impl<'a> Object<'a> {
         out.push(b']');
     }
 
+    /// An array of strings each made of parts, without building them first.
+    pub fn concat_strings<'p>(&mut self, key: &str, values: impl Iterator<Item = [&'p str; 3]>) {
+        let out = self.key(key);
+        out.push(b'[');
+        for (i, parts) in values.enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.push(b'"');
+            for part in parts {
+                body(out, part);
+            }
+            out.push(b'"');
+        }
+        out.push(b']');
+    }
+
     /// An array of objects, one per item.
     pub fn array<T>(&mut self, key: &str, items: &[T], members: impl Fn(&mut Object<'_>, &T)) {
         let out = self.key(key);

@@ -64,6 +64,29 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     };
     writeln!(out, "{verdict} ({counting} finding(s) count for it.)")?;
     writeln!(out)?;
+    if let Some((framework, controls)) = &report.benchmark {
+        // For auditors: each control, its status, the rules and findings.
+        writeln!(out, "### {} ({})", framework.title(), framework.id())?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "| control | status | title | rules | findings | note |"
+        )?;
+        writeln!(out, "|---|---|---|---|---|---|")?;
+        for c in controls {
+            writeln!(
+                out,
+                "| {} | **{}** | {} | {} | {} | {} |",
+                c.id,
+                c.status.as_str(),
+                cell(c.title),
+                c.rules.join(", "),
+                c.findings,
+                cell(c.reason.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(out)?;
+    }
 
     writeln!(out, "| severity | findings |")?;
     writeln!(out, "|---|---:|")?;

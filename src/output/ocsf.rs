@@ -87,7 +87,11 @@ struct FindingInfo<'a> {
 #[derive(Serialize)]
 struct Compliance<'a> {
     control: &'static str,
-    standards: [&'static str; 1],
+    /// `amilint`, then the frameworks of the controls the rule helps meet.
+    standards: Vec<&'static str>,
+    /// Those controls (`cis-compute-v1.0.0/2.1.5`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    requirements: Vec<String>,
     status_id: u8,
     status: &'static str,
     desc: &'a str,
@@ -204,7 +208,15 @@ fn event<'a>(f: &'a Finding, cx: &'a Context) -> Event<'a> {
         },
         compliance: Compliance {
             control: f.rule.code,
-            standards: ["amilint"],
+            standards: std::iter::once("amilint")
+                .chain(f.rule.compliance.iter().map(|c| c.framework.title()))
+                .fold(Vec::new(), |mut all, s| {
+                    if !all.contains(&s) {
+                        all.push(s);
+                    }
+                    all
+                }),
+            requirements: f.rule.compliance.iter().map(|c| c.tag()).collect(),
             status_id: 3,
             status: "Fail",
             desc: &f.message,

@@ -247,6 +247,9 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
             k => format!("; {k} suppressed"),
         }
     )?;
+    if let Some((framework, controls)) = &report.benchmark {
+        benchmark(*framework, controls, paint, out)?;
+    }
     let gate = report.gate();
     let color = match gate.status.as_str() {
         "passed" => "1;32",
@@ -254,6 +257,56 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
         _ => "1;31",
     };
     writeln!(out, "{}", paint.wrap(color, &gate.to_string()))
+}
+
+/// `--benchmark`: a line per control, then the counts.
+fn benchmark(
+    framework: crate::rules::compliance::Framework,
+    controls: &[crate::rules::compliance::Assessed],
+    paint: &Paint,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    use crate::rules::compliance::Status;
+    let count = |s: Status| controls.iter().filter(|c| c.status == s).count();
+    writeln!(
+        out,
+        "{} ({}): {} failed, {} passed, {} not assessed",
+        paint.wrap("1", framework.title()),
+        framework.id(),
+        count(Status::Failed),
+        count(Status::Passed),
+        count(Status::NotAssessed)
+    )?;
+    let width = controls.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    for c in controls {
+        let status = format!("{:<12}", c.status.as_str());
+        let color = match c.status {
+            Status::Failed => "1;31",
+            Status::Passed => "32",
+            Status::NotAssessed => "33",
+        };
+        let detail = match (c.findings, &c.reason) {
+            (0, None) => c.rules.join(", "),
+            (0, Some(reason)) => reason.clone(),
+            (n, reason) => format!(
+                "{}: {}{}",
+                c.rules.join(", "),
+                plural(n, "finding"),
+                reason
+                    .as_ref()
+                    .map(|r| format!("; {r}"))
+                    .unwrap_or_default()
+            ),
+        };
+        writeln!(
+            out,
+            "  {} {:<width$}  {}  ({detail})",
+            paint.wrap(color, &status),
+            c.id,
+            c.title
+        )?;
+    }
+    Ok(())
 }
 
 /// `1 finding`, `2 findings`.

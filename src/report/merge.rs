@@ -273,6 +273,8 @@ impl JsonParts {
         summary.by_rule = by_rule;
         summary.suppressed = self.suppressed;
         summary.baseline = None;
+        // A control's status needs every shard's evidence: not merged.
+        summary.benchmark = None;
         let fail_on = merged.scan.fail_on.parse::<Severity>().ok();
         let counting = if merged.scan.gate_in_use {
             &self.counting_in_use

@@ -98,6 +98,34 @@ pub struct Summary<'a> {
     /// The gate's verdict (what the exit code says).
     #[serde(default)]
     pub gate: Option<crate::finding::Gate>,
+    /// `--benchmark`: each control of the framework, judged.
+    #[serde(default)]
+    pub benchmark: Option<Benchmark<'a>>,
+}
+
+/// A `--benchmark` scan's controls.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Benchmark<'a> {
+    /// The framework's id (`cis-compute-v1.0.0`).
+    pub framework: Text<'a>,
+    pub title: Text<'a>,
+    pub controls: Vec<BenchmarkControl<'a>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkControl<'a> {
+    pub control: Text<'a>,
+    pub title: Text<'a>,
+    /// `passed`, `failed` or `not assessed` (never passed for want of data).
+    pub status: Text<'a>,
+    /// The rules mapped to the control.
+    pub rules: Vec<Text<'a>>,
+    /// Their findings.
+    pub findings: usize,
+    /// Why it is not assessed, or what limits a pass.
+    pub reason: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -140,6 +168,10 @@ pub struct Finding<'a> {
     /// owned images only. `null` for an account's guardrails.
     #[serde(default)]
     pub owned: Option<bool>,
+    /// The compliance controls the rule helps meet, as `FRAMEWORK/CONTROL`
+    /// (`cis-compute-v1.0.0/2.1.5`; see `amilint rules --format json`).
+    #[serde(default)]
+    pub compliance: Vec<Text<'a>>,
 }
 
 fn image_subject() -> Text<'static> {

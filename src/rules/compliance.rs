@@ -69,6 +69,28 @@ impl Control {
     pub fn tag(&self) -> String {
         format!("{}/{}", self.framework.id(), self.id)
     }
+
+    /// As Security Hub writes a related requirement (`NIST.800-53.r5 SC-28(1)`,
+    /// `PCI DSS v4.0/3.5.1`): ASFF `Compliance.RelatedRequirements`.
+    pub fn requirement(&self) -> String {
+        match self.framework {
+            Framework::Nist80053 => format!("NIST.800-53.r5 {}", self.id),
+            Framework::PciDss => format!("PCI DSS v4.0/{}", self.id),
+            Framework::CisCompute => {
+                format!("CIS AWS Compute Services Benchmark v1.0.0/{}", self.id)
+            }
+            Framework::Fsbp => format!("AWS Foundational Security Best Practices/{}", self.id),
+        }
+    }
+}
+
+/// The Security Hub control among `controls` (an FSBP control's id, `EC2.1`):
+/// ASFF `Compliance.SecurityControlId`.
+pub fn security_control(controls: &[Control]) -> Option<&'static str> {
+    controls
+        .iter()
+        .find(|c| c.framework == Framework::Fsbp)
+        .map(|c| c.id)
 }
 
 /// Powerpipe's mapping of the CIS AWS Compute Services Benchmark v1.0.0
@@ -116,4 +138,134 @@ pub const fn pci(id: &'static str, title: &'static str) -> Control {
         title,
         source: PROWLER_PCI,
     }
+}
+
+/// How a control of a `--benchmark` scan ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Failed,
+    NotAssessed,
+    Passed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Failed => "failed",
+            Status::NotAssessed => "not assessed",
+            Status::Passed => "passed",
+        }
+    }
+}
+
+/// One control of a benchmark, judged by the rules mapped to it.
+#[derive(Debug, Clone)]
+pub struct Assessed {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The rules mapped to the control.
+    pub rules: Vec<&'static str>,
+    pub status: Status,
+    /// Findings of those rules.
+    pub findings: usize,
+    /// Why it is not assessed (with findings: what else was not judged).
+    pub reason: Option<String>,
+}
+
+/// What a scan knows that judging a control needs.
+pub struct Evidence<'a> {
+    /// The rules that ran.
+    pub ran: &'a [&'static super::RuleMeta],
+    /// Findings per rule code.
+    pub findings: &'a std::collections::BTreeMap<&'static str, usize>,
+    /// Images each rule was skipped on for lack of data, per rule code.
+    pub skipped: std::collections::BTreeMap<&'static str, u64>,
+    pub images: u64,
+    pub accounts: u64,
+    /// Rules that ran without the options they need to check anything.
+    pub inert: &'a [&'static str],
+}
+
+/// Every control of `framework` that a rule of `catalogue` is mapped to, in
+/// document order: failed when a mapped rule found something; passed only
+/// when every mapped rule judged every image (or account); otherwise not
+/// assessed, with why (not run, checks nothing without its options, no
+/// images or account settings, data missing on some images) — never passed
+/// for want of data.
+pub fn assess(
+    framework: Framework,
+    catalogue: &[&'static super::RuleMeta],
+    evidence: &Evidence<'_>,
+) -> Vec<Assessed> {
+    let mut controls: Vec<Assessed> = Vec::new();
+    for rule in catalogue {
+        for c in rule.compliance.iter().filter(|c| c.framework == framework) {
+            match controls.iter_mut().find(|a| a.id == c.id) {
+                Some(a) => a.rules.push(rule.code),
+                None => controls.push(Assessed {
+                    id: c.id,
+                    title: c.title,
+                    rules: vec![rule.code],
+                    status: Status::NotAssessed,
+                    findings: 0,
+                    reason: None,
+                }),
+            }
+        }
+    }
+    for control in &mut controls {
+        let mut why = Vec::new();
+        let mut judged = false;
+        for code in &control.rules {
+            control.findings += evidence.findings.get(code).copied().unwrap_or(0);
+            let Some(rule) = evidence.ran.iter().find(|r| r.code == *code) else {
+                why.push(format!("{code} did not run (--select it)"));
+                continue;
+            };
+            let subjects = if rule.subject == super::Subject::Account {
+                evidence.accounts
+            } else {
+                evidence.images
+            };
+            let skipped = evidence.skipped.get(code).copied().unwrap_or(0);
+            if evidence.inert.contains(code) {
+                why.push(format!(
+                    "{code} checks nothing without its options ([rules.{code}])"
+                ));
+            } else if subjects == 0 {
+                why.push(if rule.subject == super::Subject::Account {
+                    format!(
+                        "{code}: no account settings scanned (scan live, or give --settings-file)"
+                    )
+                } else {
+                    format!("{code}: no images scanned")
+                });
+            } else if skipped > 0 {
+                // Judged on some images only: not a pass.
+                why.push(format!(
+                    "{code} skipped on {skipped} of {subjects} images: needs {}",
+                    rule.needs.data()
+                ));
+            } else {
+                judged = true;
+            }
+        }
+        control.status = if control.findings > 0 {
+            Status::Failed
+        } else if judged {
+            Status::Passed
+        } else {
+            Status::NotAssessed
+        };
+        control.reason = (!why.is_empty()).then(|| why.join("; "));
+    }
+    controls.sort_by_key(|c| control_order(c.id));
+    controls
+}
+
+/// Control ids in their document order: `2.1.10` after `2.1.9`.
+pub fn control_order(id: &str) -> Vec<(u64, String)> {
+    id.split(['.', '-', '(', ')'])
+        .map(|part| (part.parse().unwrap_or(u64::MAX), part.to_string()))
+        .collect()
 }

@@ -293,3 +293,177 @@ fn issue_22_owner_only_rules_lint_only_the_users_images() {
         BTreeSet::from(["ami-0123456789abcdef0".to_string()])
     );
 }
+
+/// Issue 23: `--benchmark cis-compute-v1` runs the rules mapped to the CIS
+/// AWS Compute Services Benchmark v1.0.0 with its parameters (images at most
+/// 90 days old) and judges each control: failed with findings, passed only
+/// when every mapped rule judged every image, not assessed otherwise (with
+/// why) — in text, JSON and Markdown. Flags and the config still override.
+#[test]
+fn issue_23_the_cis_compute_benchmark_judges_each_control() {
+    const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--no-config",
+            "--now",
+            "2026-11-30T00:00:00Z",
+            EXAMPLE,
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let (code, out, err) = common::run(&args);
+        assert_ne!(code, 2, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).expect("json")
+    };
+    let status = |doc: &serde_json::Value| -> std::collections::BTreeMap<String, (String, u64)> {
+        doc["summary"]["benchmark"]["controls"]
+            .as_array()
+            .expect("controls")
+            .iter()
+            .map(|c| {
+                (
+                    c["control"].as_str().unwrap_or_default().to_string(),
+                    (
+                        c["status"].as_str().unwrap_or_default().to_string(),
+                        c["findings"].as_u64().unwrap_or(0),
+                    ),
+                )
+            })
+            .collect()
+    };
+    let doc = scan(&["--benchmark", "cis-compute-v1"]);
+    assert_eq!(
+        doc["summary"]["benchmark"]["framework"],
+        "cis-compute-v1.0.0"
+    );
+    let ran: BTreeSet<&str> = doc["scan"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert_eq!(
+        ran,
+        BTreeSet::from([
+            "AMI003", "AMI006", "AMI008", "AMI017", "AMI020", "AMI025", "AMI203"
+        ])
+    );
+    let got = status(&doc);
+    let want = |s: &str, n: u64| (s.to_string(), n);
+    assert_eq!(
+        got["2.1.1"],
+        want("not assessed", 0),
+        "AMI017 without a pattern"
+    );
+    assert_eq!(got["2.1.2"], want("failed", 2));
+    assert_eq!(got["2.1.3"], want("not assessed", 0));
+    // 90 days, not the default 365: payments (527), FortiGate (881), buildhost (2820 days).
+    assert_eq!(got["2.1.4"], want("failed", 3));
+    assert_eq!(got["2.1.5"], want("failed", 1));
+    assert_eq!(
+        got["2.2.1"],
+        want("not assessed", 0),
+        "no account settings offline"
+    );
+    assert_eq!(
+        got["2.2.2"],
+        want("not assessed", 0),
+        "snapshot data missing"
+    );
+
+    // With the snapshot files, 2.2.2 is judged; a flag still wins over the profile.
+    let doc = scan(&[
+        "--benchmark",
+        "cis-compute-v1.0.0",
+        "--snapshots-file",
+        "fixtures/examples/describe-snapshots.json",
+        "--snapshots-file",
+        "fixtures/examples/snapshot-permissions.json",
+        "--max-age-days",
+        "1000",
+    ]);
+    let got = status(&doc);
+    assert_eq!(got["2.2.2"].0, "failed");
+    assert_eq!(
+        got["2.1.4"],
+        want("failed", 1),
+        "1,000 days from the flag: buildhost only"
+    );
+    // A selection narrows the run: the other controls say they were not run.
+    let doc = scan(&["--benchmark", "cis-compute-v1", "--select", "AMI006"]);
+    let controls = doc["summary"]["benchmark"]["controls"]
+        .as_array()
+        .expect("controls");
+    let encrypted = controls
+        .iter()
+        .find(|c| c["control"] == "2.1.2")
+        .expect("2.1.2");
+    assert_eq!(encrypted["status"], "not assessed");
+    assert!(
+        encrypted["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("AMI003 did not run"))
+    );
+
+    let (_, text, _) = common::run(&[
+        "scan",
+        "--no-config",
+        "--now",
+        "2026-11-30T00:00:00Z",
+        EXAMPLE,
+        "--benchmark",
+        "cis-compute-v1",
+    ]);
+    assert!(text.contains("CIS AWS Compute Services Benchmark v1.0.0 (cis-compute-v1.0.0): 3 failed, 0 passed, 4 not assessed"), "{text}");
+    let (_, markdown, _) = common::run(&[
+        "scan",
+        "--no-config",
+        "--now",
+        "2026-11-30T00:00:00Z",
+        EXAMPLE,
+        "--benchmark",
+        "cis-compute-v1",
+        "--format",
+        "markdown",
+    ]);
+    assert!(
+        markdown.contains(
+            "| 2.1.5 | **failed** | Ensure Images are not Publicly Available | AMI006 | 1 |"
+        ),
+        "{markdown}"
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("amilint.toml");
+    std::fs::write(&config, "benchmark = \"cis-compute\"\n").expect("write");
+    let (_, out, err) = common::run(&[
+        "scan",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--now",
+        "2026-11-30T00:00:00Z",
+        EXAMPLE,
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert_eq!(
+        doc["summary"]["benchmark"]["framework"],
+        "cis-compute-v1.0.0"
+    );
+    let (code, _, err) = common::run(&[
+        "scan",
+        "--no-config",
+        EXAMPLE,
+        "--benchmark",
+        "cis-aws-foundations",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--benchmark: unknown benchmark `cis-aws-foundations`"),
+        "{err}"
+    );
+}
