@@ -29,9 +29,19 @@ pub fn scan(paths: &[&str], plan: &ScanPlan) -> Report {
 pub fn render(report: &Report, format: Format) -> String {
     let mut out = Vec::new();
     output::emit(format, report, false, &mut out).expect("emit to memory");
-    String::from_utf8(out)
+    let out = String::from_utf8(out)
         .expect("utf-8 output")
-        .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+        .replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    // SARIF names the git work tree the scan ran in, if any: wherever the
+    // checkout is, or none. Left out of snapshots (sarif_validator.rs tests it).
+    let out = out.replace(",\"uriBaseId\":\"%SRCROOT%\"", "");
+    match out.find(",\n      \"originalUriBaseIds\": {") {
+        Some(start) => {
+            let end = out[start..].find("\n      }").map_or(out.len(), |e| start + e + 8);
+            format!("{}{}", &out[..start], &out[end..])
+        }
+        None => out,
+    }
 }
 
 /// The binary in a scrubbed environment: no colour, AWS or locale settings leak in.
