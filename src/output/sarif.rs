@@ -13,13 +13,15 @@ use serde_json::Value;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, LogicalLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, ReportingDescriptorReference, Result, ResultLevel, Run,
-    RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+    ReportingDescriptor, ReportingDescriptorReference, ReportingDescriptorRelationship, Result,
+    ResultLevel, Run, RunAutomationDetails, Sarif, Suppression, Tool, ToolComponent,
+    ToolComponentReference,
 };
 
 use super::line::Object;
 use crate::finding::{FINGERPRINT_KEY, Finding, Report, SourceSpan, SuppressionKind};
 use crate::input::source::SourceRoot;
+use crate::rules::compliance::{Control, Framework};
 use crate::rules::{RuleMeta, Severity};
 
 const INFORMATION_URI: &str = "https://github.com/amilint/amilint";
@@ -176,7 +178,16 @@ fn result(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>) -> 
 }
 
 fn tool(report: &Report) -> Tool {
-    let rules: Vec<ReportingDescriptor> = report.rules.iter().map(|r| descriptor(r)).collect();
+    let taxonomies = taxonomies(&report.rules);
+    let rules: Vec<ReportingDescriptor> = report
+        .rules
+        .iter()
+        .map(|r| {
+            let mut descriptor = descriptor(r);
+            descriptor.relationships = relationships(r, &taxonomies);
+            descriptor
+        })
+        .collect();
     let driver = ToolComponent::builder()
         .name("amilint")
         .version(report.tool_version)
@@ -185,6 +196,80 @@ fn tool(report: &Report) -> Tool {
         .rules(rules)
         .build();
     Tool::builder().driver(driver).build()
+}
+
+/// The compliance frameworks of the rules that ran (`runs[].taxonomies`),
+/// each with its controls in document order.
+fn taxonomies(rules: &[&'static RuleMeta]) -> Vec<(Framework, Vec<&'static Control>)> {
+    let mut out: Vec<(Framework, Vec<&'static Control>)> = Vec::new();
+    for framework in Framework::ALL {
+        let mut taxa: Vec<&'static Control> = Vec::new();
+        for c in rules.iter().flat_map(|r| r.compliance) {
+            if c.framework == framework && !taxa.iter().any(|t| t.id == c.id) {
+                taxa.push(c);
+            }
+        }
+        taxa.sort_by_key(|c| crate::rules::compliance::control_order(c.id));
+        if !taxa.is_empty() {
+            out.push((framework, taxa));
+        }
+    }
+    out
+}
+
+/// `runs[].taxonomies`: a tool component per framework, a taxon per control.
+fn taxonomy_components(taxonomies: &[(Framework, Vec<&'static Control>)]) -> Vec<ToolComponent> {
+    taxonomies
+        .iter()
+        .map(|(framework, taxa)| {
+            ToolComponent::builder()
+                .name(framework.title())
+                .taxa(
+                    taxa.iter()
+                        .map(|c| {
+                            ReportingDescriptor::builder()
+                                .id(c.id)
+                                .name(c.title)
+                                .short_description(plain(c.title))
+                                .build()
+                        })
+                        .collect::<Vec<_>>(),
+                )
+                .build()
+        })
+        .collect()
+}
+
+/// A rule's controls as relationships to the run's taxonomies (kind
+/// `relevant`: the rule helps meet the control, it is not the control).
+fn relationships(
+    rule: &RuleMeta,
+    taxonomies: &[(Framework, Vec<&'static Control>)],
+) -> Option<Vec<ReportingDescriptorRelationship>> {
+    let out: Vec<ReportingDescriptorRelationship> = rule
+        .compliance
+        .iter()
+        .filter_map(|c| {
+            let component = taxonomies.iter().position(|(f, _)| *f == c.framework)?;
+            let taxon = taxonomies[component].1.iter().position(|t| t.id == c.id)?;
+            Some(ReportingDescriptorRelationship {
+                target: ReportingDescriptorReference {
+                    id: Some(c.id.to_string()),
+                    index: Some(taxon as i64),
+                    tool_component: Some(ToolComponentReference {
+                        name: Some(c.framework.title().to_string()),
+                        index: Some(component as i64),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                kinds: Some(vec!["relevant".to_string()]),
+                description: None,
+                properties: None,
+            })
+        })
+        .collect();
+    (!out.is_empty()).then_some(out)
 }
 
 /// The base of the URIs of files in the git work tree (`SourceRoot`).
@@ -326,6 +411,8 @@ pub fn build(report: &Report) -> Sarif {
         .build();
     run.automation_details = automation(report);
     run.original_uri_base_ids = root.map(base_ids);
+    let taxonomies = taxonomies(&report.rules);
+    run.taxonomies = (!taxonomies.is_empty()).then(|| taxonomy_components(&taxonomies));
     Sarif::builder()
         .schema(SCHEMA_URI)
         .version(Value::String(VERSION.to_string()))
@@ -358,6 +445,11 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
             .as_bytes(),
     );
     super::pretty(out, &tool(report), "      ");
+    let taxonomies = taxonomies(&report.rules);
+    if !taxonomies.is_empty() {
+        out.extend_from_slice(b",\n      \"taxonomies\": ");
+        super::pretty(out, &taxonomy_components(&taxonomies), "      ");
+    }
     if let Some(details) = automation(report) {
         out.extend_from_slice(b",\n      \"automationDetails\": ");
         super::pretty(out, &details, "      ");

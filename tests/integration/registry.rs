@@ -201,4 +201,23 @@ fn issue_23_compliance_mappings_are_sourced_and_shown() {
             .is_some_and(|t| t.iter().any(|t| t == "cis-compute-v1.0.0/2.1.5")),
         "{tags}"
     );
+    // A taxonomy per framework, each rule related to its controls (the
+    // validator tests check these logs).
+    let run = &sarif["runs"][0];
+    assert_eq!(
+        run["taxonomies"][0]["name"],
+        "CIS AWS Compute Services Benchmark v1.0.0"
+    );
+    let rule = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["id"] == "AMI006")
+        .expect("AMI006");
+    let target = &rule["relationships"][0]["target"];
+    assert_eq!(target["id"], "2.1.5");
+    let taxon = &run["taxonomies"][target["toolComponent"]["index"]
+        .as_u64()
+        .expect("component") as usize]["taxa"][target["index"].as_u64().expect("taxon") as usize];
+    assert_eq!(taxon["id"], "2.1.5");
 }

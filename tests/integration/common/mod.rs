@@ -37,7 +37,9 @@ pub fn render(report: &Report, format: Format) -> String {
     let out = out.replace(",\"uriBaseId\":\"%SRCROOT%\"", "");
     match out.find(",\n      \"originalUriBaseIds\": {") {
         Some(start) => {
-            let end = out[start..].find("\n      }").map_or(out.len(), |e| start + e + 8);
+            let end = out[start..]
+                .find("\n      }")
+                .map_or(out.len(), |e| start + e + 8);
             format!("{}{}", &out[..start], &out[end..])
         }
         None => out,
