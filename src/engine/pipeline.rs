@@ -261,8 +261,13 @@ pub fn run(
             accounts: report.accounts_scanned,
             inert: &plan.inert,
         };
-        let controls =
-            crate::rules::compliance::assess(framework, crate::rules::BUILTIN, &evidence);
+        // Built-in rules and the run's policies (their `meta()` may map them).
+        let catalogue: Vec<&'static crate::rules::RuleMeta> = crate::rules::BUILTIN
+            .iter()
+            .copied()
+            .chain(plan.policies.iter().map(|p| p.meta))
+            .collect();
+        let controls = crate::rules::compliance::assess(framework, &catalogue, &evidence);
         report.benchmark = Some((framework, controls));
     }
     report.not_owned.rules = plan

@@ -29,10 +29,13 @@ pub fn explain(rule: &RuleMeta) -> String {
 /// A rule's compliance controls as a Markdown section (`heading` level),
 /// each with the source of the mapping; empty when it has none.
 fn compliance_markdown(rule: &RuleMeta, heading: &str) -> String {
-    if rule.compliance.is_empty() {
-        return String::new();
-    }
     let mut out = format!("\n{heading} Compliance\n\n");
+    if rule.compliance.is_empty() {
+        out.push_str(
+            "Not mapped: none of the mappings amilint takes controls from (Powerpipe's CIS AWS Compute Services Benchmark v1.0.0; Prowler's AWS Foundational Security Best Practices, NIST SP 800-53 Rev. 5 and PCI DSS v4.0 files) maps a control to this check.\n",
+        );
+        return out;
+    }
     for c in rule.compliance {
         out.push_str(&format!(
             "- {} **{}** {} — mapping: {}\n",

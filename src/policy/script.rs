@@ -75,6 +75,18 @@ struct RawMeta {
     /// owner-only rules).
     #[serde(default)]
     owner_only: bool,
+    /// Controls the policy helps meet: `#{framework, control, title, source}`.
+    #[serde(default)]
+    compliance: Vec<RawControl>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawControl {
+    framework: String,
+    control: String,
+    title: String,
+    source: String,
 }
 
 /// A finding as a map: `#{ message, pointer, severity }`.
@@ -421,6 +433,35 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
     if summary.is_empty() || summary.contains('\n') {
         return Err("summary must be one non-empty line".to_string());
     }
+    let mut compliance = Vec::new();
+    for c in &raw.compliance {
+        let framework =
+            crate::rules::compliance::Framework::find(&c.framework).ok_or_else(|| {
+                let ids: Vec<&str> = crate::rules::compliance::Framework::ALL
+                    .iter()
+                    .map(|f| f.id())
+                    .collect();
+                format!(
+                    "compliance: unknown framework `{}`: one of {}",
+                    c.framework,
+                    ids.join(", ")
+                )
+            })?;
+        if [&c.control, &c.title, &c.source]
+            .iter()
+            .any(|t| t.trim().is_empty())
+        {
+            return Err("compliance: each control needs control, title and source".to_string());
+        }
+        compliance.push(crate::rules::compliance::Control {
+            framework,
+            id: leak(c.control.trim()),
+            title: leak(c.title.trim()),
+            source: leak(c.source.trim()),
+        });
+    }
+    let compliance: &'static [crate::rules::compliance::Control] =
+        Box::leak(compliance.into_boxed_slice());
     let meta = RuleMeta {
         code: leak(id),
         name: leak(&raw.name),
@@ -436,7 +477,7 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
         subject: crate::rules::Subject::Image,
         owner_only: raw.owner_only,
         requires_options: false,
-        compliance: &[],
+        compliance,
     };
     Ok(Box::leak(Box::new(meta)))
 }
