@@ -726,3 +726,64 @@ fn issue_22_policy_new_scaffolds_a_policy_that_passes_its_tests() {
         "{out}"
     );
 }
+
+/// Issue 23: a policy maps itself to controls in `meta()`: shown by explain
+/// and `rules --framework`, judged by `--benchmark`; an unknown framework is
+/// a load error.
+#[test]
+fn issue_23_a_policy_declares_its_controls() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let script = dir.path().join("owner-tag.rhai");
+    std::fs::write(
+        &script,
+        r#"fn meta() { #{ id: "ORG077", name: "no-owner-tag", severity: "low", summary: "Image has no Owner tag",
+  compliance: [#{ framework: "cis-compute-v1.0.0", control: "2.4", title: "Ensure an Organizational EC2 Tag Policy has been created", source: "the team's reading of CIS Compute 2.4" }] } }
+fn check(image) { if !has_tag(image, "Owner") { return "no Owner tag"; } }
+"#,
+    )
+    .expect("write");
+    let policy = script.to_str().expect("utf-8");
+    let (code, out, _) = run(&["explain", "ORG077", "--policy", policy]);
+    assert_eq!(code, 0);
+    assert!(out.contains("**2.4** Ensure an Organizational EC2 Tag Policy has been created — mapping: the team's reading"), "{out}");
+    let (_, out, _) = run(&["rules", "--framework", "cis-compute", "--policy", policy]);
+    assert!(out.contains("2.4  Ensure an Organizational EC2 Tag Policy has been created\n    ORG077  no-owner-tag"), "{out}");
+    let (_, out, err) = run(&[
+        "scan",
+        "fixtures/examples/describe-images.json",
+        "--no-config",
+        "--policy",
+        policy,
+        "--benchmark",
+        "cis-compute-v1",
+        "--extend-select",
+        "ORG077",
+        "--format",
+        "json",
+    ]);
+    let doc: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let control = doc["summary"]["benchmark"]["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|c| c["control"] == "2.4")
+        .cloned()
+        .expect("2.4 judged");
+    assert_eq!(control["status"], "failed");
+    assert_eq!(control["rules"], serde_json::json!(["ORG077"]));
+
+    std::fs::write(
+        &script,
+        std::fs::read_to_string(&script)
+            .expect("read")
+            .replace("cis-compute-v1.0.0", "iso-27001"),
+    )
+    .expect("write");
+    let (code, _, err) = run(&["explain", "ORG077", "--policy", policy]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("compliance: unknown framework `iso-27001`"),
+        "{err}"
+    );
+}
