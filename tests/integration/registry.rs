@@ -145,6 +145,16 @@ fn issue_23_compliance_mappings_are_sourced_and_shown() {
         }
     }
     assert!(mapped >= 10, "{mapped} mappings");
+    // Every rule says its controls, or why it has none.
+    for rule in BUILTIN {
+        let text = amilint::output::catalogue::explain(rule);
+        assert!(text.contains("## Compliance"), "{}", rule.code);
+        assert!(
+            !rule.compliance.is_empty() || text.contains("Not mapped: none of the mappings"),
+            "{}",
+            rule.code
+        );
+    }
     // CIS AWS Compute Services Benchmark v1.0.0 section 2.1, the AMI section: each control.
     let cis: BTreeSet<&str> = BUILTIN
         .iter()
