@@ -307,12 +307,18 @@ pub struct Report {
     pub notices: Vec<String>,
 }
 
+/// Images listed per rule (and per benchmark control) as failing.
+pub const FAILING_LISTED: usize = 10;
+
 /// Counts over all findings, updated as each is reported.
 #[derive(Debug, Clone, Default)]
 pub struct Tally {
     pub findings: usize,
     pub by_severity: BTreeMap<Severity, usize>,
     pub by_rule: BTreeMap<&'static str, usize>,
+    /// The first images each rule found something on (`FAILING_LISTED` at
+    /// most): a benchmark's failing images per control.
+    pub images_by_rule: BTreeMap<&'static str, Vec<Arc<str>>>,
     pub suppressed: usize,
     /// With a baseline: findings not in it.
     pub new: usize,
@@ -325,6 +331,10 @@ impl Tally {
         self.findings += 1;
         *self.by_severity.entry(f.severity).or_default() += 1;
         *self.by_rule.entry(f.rule.code).or_default() += 1;
+        let images = self.images_by_rule.entry(f.rule.code).or_default();
+        if images.len() < FAILING_LISTED && !images.contains(&f.image_id) {
+            images.push(f.image_id.clone());
+        }
         self.suppressed += usize::from(f.suppression.is_some());
         self.new += usize::from(f.baseline == Some(BaselineState::New));
         if f.counts() {

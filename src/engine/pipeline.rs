@@ -252,12 +252,13 @@ pub fn run(
         let evidence = crate::rules::compliance::Evidence {
             ran: &report.rules,
             findings: &report.tally.by_rule,
+            images: &report.tally.images_by_rule,
             skipped: report
                 .notes
                 .iter()
                 .map(|n| (n.rule.code, n.skipped))
                 .collect(),
-            images: report.images_scanned,
+            images_scanned: report.images_scanned,
             accounts: report.accounts_scanned,
             inert: &plan.inert,
         };

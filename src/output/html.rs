@@ -82,6 +82,7 @@ struct HtmlControl<'a> {
     status: &'static str,
     rules: &'a [&'static str],
     findings: usize,
+    images: Vec<&'a str>,
     reason: Option<&'a str>,
 }
 
@@ -203,6 +204,7 @@ pub fn tail(report: &Report, out: &mut Vec<u8>) {
                             status: c.status.as_str(),
                             rules: &c.rules,
                             findings: c.findings,
+                            images: c.images.iter().map(|i| &**i).collect(),
                             reason: c.reason.as_deref(),
                         })
                         .collect(),

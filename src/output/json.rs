@@ -204,6 +204,7 @@ fn typed(report: &Report) -> v1::Report<'_> {
                             status: Borrowed(c.status.as_str()),
                             rules: c.rules.iter().map(|r| Borrowed(*r)).collect(),
                             findings: c.findings,
+                            images: c.images.iter().map(|i| Borrowed(&**i)).collect(),
                             reason: c.reason.as_deref().map(Borrowed),
                         })
                         .collect(),

@@ -70,18 +70,20 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "| control | status | title | rules | findings | note |"
+            "| control | status | title | rules | findings | failing images | note |"
         )?;
-        writeln!(out, "|---|---|---|---|---|---|")?;
+        writeln!(out, "|---|---|---|---|---|---|---|")?;
         for c in controls {
+            let images: Vec<&str> = c.images.iter().map(|i| &**i).collect();
             writeln!(
                 out,
-                "| {} | **{}** | {} | {} | {} | {} |",
+                "| {} | **{}** | {} | {} | {} | {} | {} |",
                 c.id,
                 c.status.as_str(),
                 cell(c.title),
                 c.rules.join(", "),
                 c.findings,
+                cell(&images.join(", ")),
                 cell(c.reason.as_deref().unwrap_or(""))
             )?;
         }

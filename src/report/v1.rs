@@ -124,6 +124,9 @@ pub struct BenchmarkControl<'a> {
     pub rules: Vec<Text<'a>>,
     /// Their findings.
     pub findings: usize,
+    /// The first images (or account/region subjects) they found something on.
+    #[serde(default)]
+    pub images: Vec<Text<'a>>,
     /// Why it is not assessed, or what limits a pass.
     pub reason: Option<Text<'a>>,
 }

@@ -168,6 +168,8 @@ pub struct Assessed {
     pub status: Status,
     /// Findings of those rules.
     pub findings: usize,
+    /// The first images they found something on.
+    pub images: Vec<std::sync::Arc<str>>,
     /// Why it is not assessed (with findings: what else was not judged).
     pub reason: Option<String>,
 }
@@ -178,9 +180,11 @@ pub struct Evidence<'a> {
     pub ran: &'a [&'static super::RuleMeta],
     /// Findings per rule code.
     pub findings: &'a std::collections::BTreeMap<&'static str, usize>,
+    /// The first images each rule found something on.
+    pub images: &'a std::collections::BTreeMap<&'static str, Vec<std::sync::Arc<str>>>,
     /// Images each rule was skipped on for lack of data, per rule code.
     pub skipped: std::collections::BTreeMap<&'static str, u64>,
-    pub images: u64,
+    pub images_scanned: u64,
     pub accounts: u64,
     /// Rules that ran without the options they need to check anything.
     pub inert: &'a [&'static str],
@@ -208,6 +212,7 @@ pub fn assess(
                     rules: vec![rule.code],
                     status: Status::NotAssessed,
                     findings: 0,
+                    images: Vec::new(),
                     reason: None,
                 }),
             }
@@ -218,6 +223,13 @@ pub fn assess(
         let mut judged = false;
         for code in &control.rules {
             control.findings += evidence.findings.get(code).copied().unwrap_or(0);
+            for image in evidence.images.get(code).into_iter().flatten() {
+                if control.images.len() < crate::finding::FAILING_LISTED
+                    && !control.images.contains(image)
+                {
+                    control.images.push(image.clone());
+                }
+            }
             let Some(rule) = evidence.ran.iter().find(|r| r.code == *code) else {
                 why.push(format!("{code} did not run (--select it)"));
                 continue;
@@ -225,7 +237,7 @@ pub fn assess(
             let subjects = if rule.subject == super::Subject::Account {
                 evidence.accounts
             } else {
-                evidence.images
+                evidence.images_scanned
             };
             let skipped = evidence.skipped.get(code).copied().unwrap_or(0);
             if evidence.inert.contains(code) {

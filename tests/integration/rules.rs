@@ -362,6 +362,17 @@ fn issue_23_the_cis_compute_benchmark_judges_each_control() {
     // 90 days, not the default 365: payments (527), FortiGate (881), buildhost (2820 days).
     assert_eq!(got["2.1.4"], want("failed", 3));
     assert_eq!(got["2.1.5"], want("failed", 1));
+    let public = doc["summary"]["benchmark"]["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|c| c["control"] == "2.1.5")
+        .expect("2.1.5");
+    assert_eq!(
+        public["images"],
+        serde_json::json!(["ami-0123456789abcdef0"]),
+        "the failing image"
+    );
     assert_eq!(
         got["2.2.1"],
         want("not assessed", 0),
