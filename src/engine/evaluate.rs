@@ -177,9 +177,6 @@ pub(super) fn check_image(
             }
         })
         .collect();
-    if let Some(min) = plan.min_severity {
-        linted.findings.retain(|f| f.severity >= min);
-    }
     linted
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -251,9 +248,6 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
         findings,
         ..Linted::default()
     };
-    if let Some(min) = plan.min_severity {
-        linted.findings.retain(|f| f.severity >= min);
-    }
     let judged = judge(&mut linted.findings, plan);
     linted.waivers = judged.waivers;
     linted.in_baseline = judged.in_baseline;

@@ -32,9 +32,13 @@ pub(super) struct Judged {
     pub(super) in_baseline: Vec<u64>,
 }
 
-/// Waivers, then the baseline, for one image's findings. The gate then counts
+/// `--min-severity`, waivers, then the baseline, for one image's findings. The gate then counts
 /// only what is neither suppressed nor old.
-pub(super) fn judge(findings: &mut [Finding], plan: &ScanPlan) -> Judged {
+pub(super) fn judge(findings: &mut Vec<Finding>, plan: &ScanPlan) -> Judged {
+    // `--min-severity`: what is below it is left out before anything counts it.
+    if let Some(min) = plan.min_severity {
+        findings.retain(|f| f.severity >= min);
+    }
     let mut judged = Judged::default();
     let today = plan.settings.now.to_zoned(jiff::tz::TimeZone::UTC).date();
     for f in findings.iter_mut() {
