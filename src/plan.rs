@@ -238,6 +238,20 @@ pub fn config_path(explicit: Option<&Path>, no_config: bool) -> Option<PathBuf> 
     })
 }
 
+/// The policies the config (if any) and the command line name.
+pub fn load_policies(
+    path: Option<&Path>,
+    args: &PolicyArgs,
+    now: Timestamp,
+) -> Result<Vec<Arc<Policy>>> {
+    let mut paths = match path {
+        Some(p) => config::policy_paths(p)?,
+        None => Vec::new(),
+    };
+    paths.extend(args.paths.iter().cloned());
+    Ok(policy::load(&paths, &limits(&args.limits), now)?)
+}
+
 /// Loads the config (if any) with the policies it and the command line name.
 pub fn config_and_policies(
     path: Option<&Path>,
@@ -245,17 +259,21 @@ pub fn config_and_policies(
     overrides: &[Override],
     now: Timestamp,
 ) -> Result<(Config, Vec<Arc<Policy>>)> {
-    let mut paths = match path {
-        Some(p) => config::policy_paths(p)?,
-        None => Vec::new(),
-    };
-    paths.extend(args.paths.iter().cloned());
-    let policies = policy::load(&paths, &limits(&args.limits), now)?;
-    let catalogue = policy::catalogue(&policies);
-    let config = match path {
-        Some(p) => config::load(p, &catalogue, overrides)?,
+    let policies = load_policies(path, args, now)?;
+    let config = load_config(path, &policy::catalogue(&policies), overrides)?;
+    Ok((config, policies))
+}
+
+/// The config (if any), validated against `catalogue`, with `overrides`.
+fn load_config(
+    path: Option<&Path>,
+    catalogue: &[&'static RuleMeta],
+    overrides: &[Override],
+) -> Result<Config> {
+    Ok(match path {
+        Some(p) => config::load(p, catalogue, overrides)?,
         None => {
-            let (options, configured) = config::options("", Path::new(""), &catalogue, overrides)?;
+            let (options, configured) = config::options("", Path::new(""), catalogue, overrides)?;
             Config {
                 allow_tag_suppression: true,
                 options,
@@ -263,8 +281,7 @@ pub fn config_and_policies(
                 ..Config::default()
             }
         }
-    };
-    Ok((config, policies))
+    })
 }
 
 /// The rule options the command line sets; they win over amilint.toml.
@@ -368,14 +385,16 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         }
     }
     let mut overrides = overrides(args);
-    let (mut config, mut policies) =
+    let (mut config, policies) =
         config_and_policies(path.as_deref(), &args.policies, &overrides, now)?;
     let benchmark = match &args.benchmark {
         Some(id) => Some(benchmark(id).map_err(|e| anyhow::anyhow!("--benchmark: {e}"))?),
         None => config.benchmark,
     };
+    let catalogue = policy::catalogue(&policies);
     // The benchmark's parameters, below the file's and the flags': CIS
-    // Compute 2.1.4 wants images at most 90 days old.
+    // Compute 2.1.4 wants images at most 90 days old (the config again with
+    // it; its policies stay).
     if benchmark == Some(Framework::CisCompute)
         && args.max_age_days.is_none()
         && !config.configured.contains(&"AMI008")
@@ -386,9 +405,8 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
             value: toml::Value::Integer(90),
             flag: "--benchmark cis-compute-v1.0.0",
         });
-        (config, policies) = config_and_policies(path.as_deref(), &args.policies, &overrides, now)?;
+        config = load_config(path.as_deref(), &catalogue, &overrides)?;
     }
-    let catalogue = policy::catalogue(&policies);
 
     // Command line first, then the config file, then defaults.
     let select: Vec<String> = if args.select.is_empty() {

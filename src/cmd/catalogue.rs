@@ -15,16 +15,8 @@ use crate::status::Status;
 /// The policies a scan here would run: `--policy`, and those the nearest
 /// `amilint.toml` names.
 fn scan_policies(args: &PolicyArgs) -> Result<Vec<std::sync::Arc<policy::Policy>>> {
-    let mut paths = match crate::plan::config_path(None, false) {
-        Some(config) => crate::config::policy_paths(&config)?,
-        None => Vec::new(),
-    };
-    paths.extend(args.paths.iter().cloned());
-    Ok(policy::load(
-        &paths,
-        &crate::plan::limits(&args.limits),
-        Timestamp::now(),
-    )?)
+    let config = crate::plan::config_path(None, false);
+    crate::plan::load_policies(config.as_deref(), args, Timestamp::now())
 }
 
 pub(super) fn rules(args: &RulesArgs) -> Result<Status> {
