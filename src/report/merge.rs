@@ -169,6 +169,13 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(plan.finished.suffix[usize::from(!first)].as_bytes())
 }
 
+/// A SARIF result read for its fingerprints only (the rest is skipped).
+#[derive(serde::Deserialize)]
+struct Printed<'a> {
+    #[serde(rename = "partialFingerprints", borrow, default)]
+    prints: Option<BTreeMap<std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>>>,
+}
+
 /// A SARIF result's amilint fingerprint.
 fn fingerprint(result: &Value) -> Option<u64> {
     result
@@ -360,12 +367,16 @@ impl SarifParts {
     fn add(&mut self, path: &Path) -> Result<(), InputError> {
         let (seen, past, max) = (&mut self.seen, &mut self.past, self.max_results);
         let members = stream(path, &["runs", "results"], &mut |raw| {
-            let result: Value = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
-            if fingerprint(&result).is_some_and(|p| seen.insert(p))
-                && max > 0
-                && seen.len() > past.limit
-            {
-                let result = serde_json::from_value(result).map_err(|e| e.to_string())?;
+            // Only the fingerprint, unless the result goes into a summary.
+            let printed: Printed<'_> =
+                serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+            let print = printed
+                .prints
+                .as_ref()
+                .and_then(|p| p.get(FINGERPRINT_KEY))
+                .and_then(|p| parse_fingerprint(p));
+            if print.is_some_and(|p| seen.insert(p)) && max > 0 && seen.len() > past.limit {
+                let result = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
                 past.add_result(&result);
             }
             Ok(())
