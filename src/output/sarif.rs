@@ -177,14 +177,14 @@ fn result(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>) -> 
     result
 }
 
-fn tool(report: &Report) -> Tool {
-    let taxonomies = taxonomies(&report.rules);
+/// The tool, its rules related to the run's `taxonomies`.
+fn tool(report: &Report, taxonomies: &[(Framework, Vec<&'static Control>)]) -> Tool {
     let rules: Vec<ReportingDescriptor> = report
         .rules
         .iter()
         .map(|r| {
             let mut descriptor = descriptor(r);
-            descriptor.relationships = relationships(r, &taxonomies);
+            descriptor.relationships = relationships(r, taxonomies);
             descriptor
         })
         .collect();
@@ -404,14 +404,14 @@ pub fn build(report: &Report) -> Sarif {
         .iter()
         .map(|f| result(f, cx.index(f.rule), root))
         .collect();
+    let taxonomies = taxonomies(&report.rules);
     let mut run = Run::builder()
-        .tool(tool(report))
+        .tool(tool(report, &taxonomies))
         .invocations(vec![invocation(report)])
         .results(results)
         .build();
     run.automation_details = automation(report);
     run.original_uri_base_ids = root.map(base_ids);
-    let taxonomies = taxonomies(&report.rules);
     run.taxonomies = (!taxonomies.is_empty()).then(|| taxonomy_components(&taxonomies));
     Sarif::builder()
         .schema(SCHEMA_URI)
@@ -444,8 +444,8 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
         format!("{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"{VERSION}\",\n  \"runs\": [\n    {{\n      \"tool\": ")
             .as_bytes(),
     );
-    super::pretty(out, &tool(report), "      ");
     let taxonomies = taxonomies(&report.rules);
+    super::pretty(out, &tool(report, &taxonomies), "      ");
     if !taxonomies.is_empty() {
         out.extend_from_slice(b",\n      \"taxonomies\": ");
         super::pretty(out, &taxonomy_components(&taxonomies), "      ");
