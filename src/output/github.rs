@@ -46,12 +46,15 @@ impl Budget {
         for f in findings.iter().filter(|f| f.counts()) {
             *wanted.entry(command(f.severity)).or_default() += 1;
         }
+        if wanted.is_empty() {
+            return true; // nothing of it is annotated
+        }
         let fits = wanted
             .iter()
             .all(|(level, n)| self.written.get(level).copied().unwrap_or(0) + n <= ONE_BY_ONE);
         if self.folding || !fits {
-            self.folding = !wanted.is_empty() || self.folding;
-            return wanted.is_empty();
+            self.folding = true;
+            return false;
         }
         for (level, n) in wanted {
             *self.written.entry(level).or_default() += n;
