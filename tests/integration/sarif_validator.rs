@@ -245,22 +245,23 @@ fn issue_21_a_categorised_log_with_odd_input_paths_passes() {
     let odd = dir.path().join("exports #1 [eu] 100% é.json");
     std::fs::copy("fixtures/examples/describe-images.json", &odd).expect("copy");
     let sarif = dir.path().join("amilint.sarif");
-    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
-        .args([
+    let (code, err) = amilint_in(
+        dir.path(),
+        &[
             "scan",
             "--no-config",
             "--now",
             crate::common::NOW,
             "--format",
             "none",
-        ])
-        .args(["--category", "images-prod", "--output"])
-        .arg(format!("sarif={}", sarif.display()))
-        .arg("exports #1 [eu] 100% é.json")
-        .current_dir(dir.path())
-        .status()
-        .expect("amilint runs");
-    assert_eq!(status.code(), Some(1));
+            "--category",
+            "images-prod",
+            "--output",
+            &format!("sarif={}", sarif.display()),
+            "exports #1 [eu] 100% é.json",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&sarif).expect("sarif")).expect("json");
     assert_eq!(doc["runs"][0]["automationDetails"]["id"], "images-prod/");
@@ -290,24 +291,26 @@ fn issue_21_sarif_of_a_100k_image_scan_stays_within_githubs_limits() {
     std::fs::write(&export, text).expect("write");
     let sarif = dir.path().join("amilint.sarif");
     let json = dir.path().join("amilint.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_amilint"))
-        .args([
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
             "scan",
             "--no-config",
             "--now",
             crate::common::NOW,
             "--format",
             "none",
-        ])
-        .arg(&export)
-        .arg("-o")
-        .arg(format!("sarif={}", sarif.display()))
-        .arg("-o")
-        .arg(format!("json={}", json.display()))
-        .output()
-        .expect("amilint runs");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+            export.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        amilint_in(dir.path(), &args)
+    };
+    let (code, err) = scan(&[
+        "-o",
+        &format!("sarif={}", sarif.display()),
+        "-o",
+        &format!("json={}", json.display()),
+    ]);
+    assert_eq!(code, 1);
     assert!(
         err.contains("amilint: warning: this SARIF report lists") && err.contains("summarised"),
         "{err}"
@@ -360,22 +363,13 @@ fn issue_21_sarif_of_a_100k_image_scan_stays_within_githubs_limits() {
 
     // No limit: every finding one by one.
     let all = dir.path().join("all.sarif");
-    let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
-        .args([
-            "scan",
-            "--no-config",
-            "--now",
-            crate::common::NOW,
-            "--format",
-            "none",
-        ])
-        .args(["--sarif-max-results", "0"])
-        .arg(&export)
-        .arg("-o")
-        .arg(format!("sarif={}", all.display()))
-        .status()
-        .expect("amilint runs");
-    assert_eq!(status.code(), Some(1));
+    let (code, err) = scan(&[
+        "--sarif-max-results",
+        "0",
+        "-o",
+        &format!("sarif={}", all.display()),
+    ]);
+    assert_eq!(code, 1, "{err}");
     let log: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&all).expect("sarif")).expect("SARIF");
     assert_eq!(
