@@ -177,22 +177,9 @@ fn issue_22_owner_only_rules_lint_only_the_users_images() {
     const WINDOWS: &str = "ami-0d4c3b2a190817263";
     const FORTIGATE: &str = "ami-0f0e0d0c0b0a09080";
     let scan = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            "--no-config",
-            "--now",
-            common::NOW,
-            EXAMPLE,
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        let (code, out, err) = common::run(&args);
+        let (code, doc, err) = common::scan_example_json(EXAMPLE, common::NOW, extra);
         assert_eq!(code, 1, "{err}");
-        (
-            serde_json::from_str::<serde_json::Value>(&out).expect("json"),
-            err,
-        )
+        (doc, err)
     };
     let public = |doc: &serde_json::Value| -> BTreeSet<String> {
         doc["findings"]
@@ -303,19 +290,9 @@ fn issue_22_owner_only_rules_lint_only_the_users_images() {
 fn issue_23_the_cis_compute_benchmark_judges_each_control() {
     const EXAMPLE: &str = "fixtures/examples/describe-images.json";
     let scan = |extra: &[&str]| {
-        let mut args = vec![
-            "scan",
-            "--no-config",
-            "--now",
-            "2026-11-30T00:00:00Z",
-            EXAMPLE,
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        let (code, out, err) = common::run(&args);
+        let (code, doc, err) = common::scan_example_json(EXAMPLE, "2026-11-30T00:00:00Z", extra);
         assert_ne!(code, 2, "{err}");
-        serde_json::from_str::<serde_json::Value>(&out).expect("json")
+        doc
     };
     let status = |doc: &serde_json::Value| -> std::collections::BTreeMap<String, (String, u64)> {
         doc["summary"]["benchmark"]["controls"]

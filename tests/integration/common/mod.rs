@@ -131,3 +131,25 @@ pub fn four_finding_export(n: u64, prefix: u64) -> String {
     text.push_str("]}\n");
     text
 }
+
+/// `amilint scan INPUT --no-config --now NOW --format json EXTRA…`: (exit
+/// code, the JSON report, stderr).
+pub fn scan_example_json(
+    input: &str,
+    now: &str,
+    extra: &[&str],
+) -> (i32, serde_json::Value, String) {
+    let mut args = vec![
+        "scan",
+        "--no-config",
+        "--now",
+        now,
+        input,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, out, err) = run(&args);
+    let doc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("JSON report ({e}): {err}"));
+    (code, doc, err)
+}
