@@ -461,6 +461,12 @@ pub struct AwsArgs {
     #[arg(long, requires = "role_name")]
     pub org: bool,
 
+    /// With --org: reach the caller's own account (the management or delegated
+    /// administrator account) through --role-name too. By default it is scanned with the
+    /// caller's own credentials: an account seldom has the member role in itself.
+    #[arg(long, requires = "org")]
+    pub org_role_in_own_account: bool,
+
     /// With --org: only the accounts under this organizational unit (`ou-…`, or a root
     /// `r-…`), its child OUs included (repeatable, comma-separated).
     #[arg(
@@ -554,7 +560,9 @@ pub struct RulesArgs {
     pub format: RulesFormat,
 
     /// List the rules per control of a compliance framework: cis-compute-v1.0.0, aws-fsbp,
-    /// nist-800-53-r5, pci-dss-v4.0 (or a prefix: cis-compute, nist…).
+    /// nist-800-53-r5, pci-dss-v4.0 (or a prefix: cis-compute, nist…), or `all`. With
+    /// `--framework all --format markdown`: each control's scope and evidence
+    /// (docs/compliance.md).
     #[arg(long, value_name = "ID")]
     pub framework: Option<String>,
 

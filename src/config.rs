@@ -338,6 +338,7 @@ pub fn parse(
         });
     }
 
+    let mut lines = crate::input::Lines::default();
     for waiver in &raw.waivers {
         let w = waiver.get_ref();
         if w.reason.get_ref().trim().is_empty() {
@@ -384,7 +385,8 @@ pub fn parse(
             images,
             reason: w.reason.get_ref().trim().to_string(),
             expires,
-            line: line_col(text, waiver.span().start).0,
+            // Waivers come in file order: their lines are counted forward.
+            line: lines.at(text.as_bytes(), waiver.span().start).0,
         });
     }
     Ok(config)

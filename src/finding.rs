@@ -274,6 +274,9 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     /// Rules skipped on images that lack the data they need.
     pub notes: Vec<Note>,
+    /// Live scans: rules whose data a call that was refused should have
+    /// read (turned into notes, or errors for required rules, at the end).
+    pub unassessed: Vec<Unassessed>,
     /// Images owner-only rules did not run on.
     pub not_owned: NotOwned,
     /// `--benchmark`: the framework, and each of its controls judged.
@@ -366,6 +369,7 @@ impl Report {
             api_calls: None,
             warnings: Vec::new(),
             notes: Vec::new(),
+            unassessed: Vec::new(),
             not_owned: NotOwned::default(),
             benchmark: None,
             baseline_absent: None,
@@ -526,19 +530,71 @@ pub struct Note {
     pub skipped: u64,
     /// Images scanned in all.
     pub images: u64,
+    pub cause: Cause,
+}
+
+/// Why a rule was skipped on images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The images lack the data it needs (`RuleMeta::needs`).
+    NoData,
+    /// A date it reads (this field) is absent or not one amilint reads.
+    Unreadable(&'static str),
+    /// The call its data comes from (`operation`) was refused in some of a
+    /// live scan's scopes (`why`: `denied`, `not supported by the endpoint`);
+    /// `Note::skipped` counts those scopes, `Note::images` every scope.
+    NotAssessed {
+        operation: &'static str,
+        why: &'static str,
+    },
+}
+
+/// A rule a live scan could not assess in some scopes: the call its data
+/// comes from was refused there.
+#[derive(Debug, Clone)]
+pub struct Unassessed {
+    pub rule: &'static RuleMeta,
+    pub operation: &'static str,
+    pub why: &'static str,
+    pub scopes: u64,
+}
+
+impl Note {
+    /// What the rule needed: the data, or a readable date field.
+    pub fn needs(&self) -> std::borrow::Cow<'static, str> {
+        match self.cause {
+            Cause::NoData => self.rule.needs.data().into(),
+            Cause::Unreadable(field) => format!("a {field} amilint reads").into(),
+            Cause::NotAssessed { operation, .. } => format!("ec2:{operation}").into(),
+        }
+    }
 }
 
 impl std::fmt::Display for Note {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} skipped on {} of {} images: needs {} — {}",
-            self.rule.code,
-            self.skipped,
-            self.images,
-            self.rule.needs.data(),
-            self.rule.needs.how()
-        )
+        match self.cause {
+            Cause::NoData => write!(
+                f,
+                "{} skipped on {} of {} images: needs {} — {}",
+                self.rule.code,
+                self.skipped,
+                self.images,
+                self.rule.needs.data(),
+                self.rule.needs.how()
+            ),
+            Cause::Unreadable(field) => write!(
+                f,
+                "{} skipped on {} of {} images: {field} is not a date amilint reads (a date alone or a time without a zone is a guess) — \
+                 give ISO 8601 with a time zone, as DescribeImages writes it (2024-05-01T12:00:00.000Z)",
+                self.rule.code, self.skipped, self.images,
+            ),
+            Cause::NotAssessed { operation, why } => write!(
+                f,
+                "{} not assessed in {} of {} scopes: ec2:{operation} {why} — allow it to the \
+                 scan's role (see the IAM policy in the README), or leave the rule out",
+                self.rule.code, self.skipped, self.images,
+            ),
+        }
     }
 }
 

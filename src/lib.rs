@@ -22,3 +22,4 @@ pub mod remedy;
 pub mod report;
 pub mod rules;
 pub mod status;
+pub mod untrusted;

@@ -85,6 +85,10 @@ pub struct ScanPlan {
     pub benchmark: Option<Framework>,
     /// Rules that run without the options they need to check anything.
     pub inert: Vec<&'static str>,
+    /// Rules the user asked for: named in `--select`/`--extend-select` (or
+    /// the config's), or mapped to the `--benchmark`. One that could not be
+    /// assessed (a denied call) makes the scan incomplete; another is a note.
+    pub required: Vec<&'static str>,
 }
 
 /// A `--benchmark` / `benchmark` value: a framework id or a prefix of one
@@ -199,6 +203,7 @@ impl ScanPlan {
             min_severity: None,
             benchmark: None,
             inert: Vec::new(),
+            required: Vec::new(),
         }
     }
 }
@@ -463,6 +468,17 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         }
     }
     let ignored = resolve_rules(&catalogue, &ignore, "--ignore")?;
+    let required: Vec<&'static str> = select
+        .iter()
+        .chain(&extend)
+        .filter_map(|k| rules::find(&catalogue, k.trim()))
+        .map(|r| r.code)
+        .chain(catalogue.iter().filter_map(|r| {
+            benchmark
+                .is_some_and(|f| r.compliance.iter().any(|c| c.framework == f))
+                .then_some(r.code)
+        }))
+        .collect();
     let rules: Vec<&'static RuleMeta> = catalogue
         .iter()
         .copied()
@@ -606,6 +622,7 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         },
         benchmark,
         inert,
+        required,
         min_severity: args.min_severity.map(|level| match level {
             MinSeverity::Info => Severity::Info,
             MinSeverity::Low => Severity::Low,
@@ -784,6 +801,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
         org: args.org.then(|| crate::aws::fetch::OrgOptions {
             units: args.org_units.clone(),
             role_name: args.role_name.clone().unwrap_or_default(),
+            role_in_own_account: args.org_role_in_own_account,
         }),
         exclude_accounts: args.exclude_accounts.clone(),
         shard,
@@ -794,6 +812,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
         guardrails: !args.no_guardrails,
         references: args.references,
         ancestry: args.ancestry,
+        linted: None,
         attribute_concurrency: args.attribute_concurrency,
         max_attempts: args.max_attempts,
         attempt_timeout: Duration::from_secs(args.api_timeout.max(1)),

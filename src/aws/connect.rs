@@ -339,7 +339,7 @@ where
             // Credentials (an AssumeRole, say) are loaded while the request is dispatched.
             let why = causes(err);
             if why.contains("loading credentials") {
-                format!("could not get credentials: {why}")
+                format!("could not get credentials: {}", without_secrets(&why))
             } else {
                 format!("could not reach the endpoint: {why}")
             }
@@ -347,6 +347,30 @@ where
         SdkError::ResponseError(_) => format!("unreadable response: {}", causes(err)),
         _ => format!("{err}: {}", causes(err)),
     }
+}
+
+/// A credential provider's failure without what a helper printed: the SDK
+/// copies a `credential_process`'s stderr (and what it could not parse of its
+/// stdout) into the error, and a helper may print tokens or keys there. The
+/// source and the kind of failure stay; the output never reaches a report.
+fn without_secrets(why: &str) -> String {
+    const LEFT_OUT: &str = "(its output is left out: it may hold secrets)";
+    for marker in [
+        "Stderr:",
+        "could not parse response:",
+        "could not decode output as UTF-8:",
+    ] {
+        if let Some(at) = why.find(marker) {
+            let kind = why[..at].trim_end().trim_end_matches('.');
+            let source = if why.contains("external process") {
+                "the profile's credential_process: "
+            } else {
+                ""
+            };
+            return format!("{source}{kind} {marker} {LEFT_OUT}");
+        }
+    }
+    why.to_string()
 }
 
 /// The causes of an error, joined on one line.
@@ -366,6 +390,21 @@ pub(super) fn causes(err: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue_30_a_credential_helper_s_output_never_reaches_a_report() {
+        let why = "dispatch failure: other: loading credentials: an error occurred while loading credentials: Error retrieving credentials: external process exited with code exit status: 1. Stderr: token=AKIAEXAMPLESECRET oops";
+        let got = without_secrets(why);
+        assert!(!got.contains("AKIAEXAMPLESECRET"), "{got}");
+        assert!(
+            got.contains("credential_process") && got.contains("exited with code"),
+            "{got}"
+        );
+        let parse = "loading credentials: Error retrieving credentials from external process, could not parse response: SecretAccessKey abc";
+        assert!(!without_secrets(parse).contains("abc"));
+        let plain = "loading credentials: the credential provider was not enabled";
+        assert_eq!(without_secrets(plain), plain);
+    }
 
     #[test]
     fn role_arns_name_their_account() {

@@ -56,6 +56,10 @@ pub struct FetchOptions {
     pub references: bool,
     /// Also call GetImageAncestry for each image (where it comes from).
     pub ancestry: bool,
+    /// Which images are linted as owned (AMI025, the rule that reads the
+    /// ancestry, is owner-only): GetImageAncestry is asked for those only.
+    /// `None`: every image.
+    pub linted: Option<crate::plan::Ownership>,
     /// DescribeImageAttribute calls in flight at once, across all scopes.
     pub attribute_concurrency: usize,
     /// Attempts per API call (retries on throttling, 5xx, timeouts).
@@ -70,6 +74,9 @@ pub struct OrgOptions {
     /// OUs (or roots) whose accounts to scan, sub-OUs included; empty: all.
     pub units: Vec<String>,
     pub role_name: String,
+    /// Assume `role_name` in the caller's own account too (else its own
+    /// credentials scan it).
+    pub role_in_own_account: bool,
 }
 
 /// One account × region.
@@ -90,6 +97,10 @@ pub struct ScopeResult {
     /// Snapshot and reference calls that failed: what they asked about has
     /// no data (the rules that need it are skipped, and say so).
     pub enrichment_errors: Vec<FetchError>,
+    /// Guardrail calls refused for good (denied, or not on the endpoint):
+    /// (operation, why). Their rules are not assessed in the scope: a note,
+    /// not an error, unless the user asked for the rule.
+    pub refused: Vec<(&'static str, &'static str)>,
     /// The account's guardrails in the region (`None`: not read).
     pub settings: Option<AccountSettings>,
 }
@@ -143,7 +154,11 @@ pub async fn fetch(
             _ => vec![None],
         }
     } else {
-        roles.into_iter().map(Some).collect()
+        let own = own_account_role(opts, &base, &progress).await;
+        roles
+            .into_iter()
+            .map(|role| (Some(&role) != own.as_ref()).then_some(role))
+            .collect()
     };
     if opts.org.is_some() || opts.shard.is_some() {
         announce(entries.len(), opts);
@@ -334,6 +349,20 @@ fn home_region(base: &aws_config::SdkConfig, opts: &FetchOptions) -> Result<Stri
         })
 }
 
+/// With `--org`, the role it would assume in the caller's own account (the
+/// management or delegated administrator account): that account is scanned
+/// with the caller's credentials instead, unless `--org-role-in-own-account`.
+/// `None` when the caller's account cannot be told (the role is then tried).
+async fn own_account_role(
+    opts: &FetchOptions,
+    base: &aws_config::SdkConfig,
+    progress: &Progress,
+) -> Option<String> {
+    let org = opts.org.as_ref().filter(|org| !org.role_in_own_account)?;
+    let own = caller_account(base, progress).await.ok()?;
+    Some(crate::plan::role_arn(&own, &org.role_name))
+}
+
 /// The roles to assume: those named, and one per account `--org` finds
 /// (`--role-name` in each). Fails only when the organisation cannot be listed.
 async fn roles(
@@ -452,6 +481,7 @@ impl ScopeResult {
             scope,
             attribute_errors: Vec::new(),
             enrichment_errors: Vec::new(),
+            refused: Vec::new(),
             settings: None,
         }
     }
@@ -645,12 +675,33 @@ async fn fetch_scope(
         enrichment_errors.extend(failed.await);
     }
     if opts.ancestry {
-        let failed = usage::ancestry(&mut images, client, &scope, progress, attribute_limit);
+        // Only for the images a rule reads it on: machine images linted as owned.
+        let wanted = |image: &Image| {
+            image.is_linted_type() && opts.linted.as_ref().is_none_or(|o| o.owns(image))
+        };
+        let failed = usage::ancestry(
+            &mut images,
+            wanted,
+            client,
+            &scope,
+            progress,
+            attribute_limit,
+        );
         attribute_errors.extend(failed.await);
     }
+    let mut refused = Vec::new();
     let settings = if opts.guardrails {
         let (settings, failed) = settings::fetch(client, &scope, progress).await;
-        enrichment_errors.extend(failed);
+        for error in failed {
+            let call = settings::CALL_RULES
+                .iter()
+                .find(|(call, _)| *call == error.operation)
+                .map(|(call, _)| *call);
+            match (call, settings::refused(&error)) {
+                (Some(call), Some(why)) => refused.push((call, why)),
+                _ => enrichment_errors.push(error),
+            }
+        }
         Some(settings)
     } else {
         None
@@ -660,6 +711,7 @@ async fn fetch_scope(
         outcome: Ok(images),
         attribute_errors,
         enrichment_errors,
+        refused,
         settings,
     }
 }

@@ -15,6 +15,13 @@ use crate::error::FetchError;
 /// The most pages one listing may take (20 accounts a page on AWS).
 const MAX_PAGES: u64 = 10_000;
 
+/// How deep OUs nest under a root at most (AWS Organizations quotas: five
+/// levels), and how many OUs one walk reads at most (an organisation holds at
+/// most 2,000 by default): past either, the endpoint is inventing OUs, and
+/// the walk stops with an error instead of going on for ever.
+const MAX_OU_DEPTH: usize = 5;
+const MAX_OUS: usize = 10_000;
+
 /// The ids of the organisation's ACTIVE accounts (all, or those under
 /// `units`), sorted, each once. `region`: any region of the partition.
 pub async fn active_accounts(
@@ -54,11 +61,20 @@ pub async fn active_accounts(
         return Ok(found.into_iter().collect());
     }
     // Each OU, then the OUs under it, each once (a parent listed twice is read once).
-    let mut pending: Vec<String> = units.to_vec();
+    let mut pending: Vec<(String, usize)> = units.iter().map(|u| (u.clone(), 0)).collect();
     let mut seen = BTreeSet::new();
-    while let Some(parent) = pending.pop() {
+    while let Some((parent, depth)) = pending.pop() {
         if !seen.insert(parent.clone()) {
             continue;
+        }
+        if depth > MAX_OU_DEPTH || seen.len() > MAX_OUS {
+            return Err(FetchError::new(
+                "Organizations ListOrganizationalUnitsForParent",
+                format!(
+                    "more than {MAX_OU_DEPTH} levels or {MAX_OUS} OUs under {} (at {parent}): AWS allows five levels of OUs under a root; the endpoint keeps answering with new child OUs, so the walk stopped",
+                    units.join(", ")
+                ),
+            ));
         }
         let operation = format!("Organizations ListAccountsForParent {parent}");
         let listed = all_pages(&operation, progress, |token| {
@@ -96,7 +112,7 @@ pub async fn active_accounts(
             }
         })
         .await;
-        pending.extend(children?);
+        pending.extend(children?.into_iter().map(|child| (child, depth + 1)));
     }
     Ok(found.into_iter().collect())
 }

@@ -12,9 +12,10 @@ use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::RequestId;
 use aws_sdk_ec2::primitives::{DateTime, DateTimeFormat};
 use aws_sdk_ec2::types::{
-    AllowedImagesSettingsEnabledState, AttributeValue, ImageBlockPublicAccessEnabledState,
-    LaunchPermission, LaunchPermissionModifications, MetadataDefaultHttpTokensState, OperationType,
-    PermissionGroup, SnapshotAttributeName, SnapshotBlockPublicAccessState,
+    AllowedImagesSettingsEnabledState, AttributeValue, ImageAttributeName,
+    ImageBlockPublicAccessEnabledState, LaunchPermission, LaunchPermissionModifications,
+    MetadataDefaultHttpTokensState, OperationType, PermissionGroup, SnapshotAttributeName,
+    SnapshotBlockPublicAccessState,
 };
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -24,7 +25,7 @@ use super::connect::{
 };
 use crate::model::partition;
 use crate::remedy::{Action, Grant};
-use crate::remedy::{Call, NOT_SENT_STOPPED, Outcome};
+use crate::remedy::{Call, NOT_SENT_STOPPED, NOT_SENT_UNLOGGED, Outcome};
 
 /// How to reach the API, and how hard to try.
 #[derive(Debug, Clone)]
@@ -60,15 +61,21 @@ async fn base(opts: &SendOptions) -> aws_config::SdkConfig {
     .await
 }
 
+/// Writes a call's intent to the change log before it is sent; an error
+/// stops the run (the call and every later one are not sent).
+pub type Ahead = Arc<dyn Fn(usize) -> std::io::Result<()> + Send + Sync>;
+
 /// Sends every call (each with a region), `concurrency` images at a time;
-/// `done` hears each outcome as it arrives (the change log is written from
-/// there). Once `stop` is set, no new call starts.
-/// Outcomes come back in the calls' order.
+/// `ahead` (with `--apply`) is told of each change right before it is sent,
+/// once its state has been read again; `done` hears each outcome as it
+/// arrives (the change log is written from there). Once `stop` is set, no
+/// new call starts. Outcomes come back in the calls' order.
 pub async fn send(
     calls: &[Call],
     opts: &SendOptions,
     dry_run: bool,
     stop: &Arc<AtomicBool>,
+    ahead: Option<Ahead>,
     mut done: impl FnMut(usize, &Outcome),
 ) -> Vec<Outcome> {
     let base = base(opts).await;
@@ -149,6 +156,7 @@ pub async fn send(
         let limit = limit.clone();
         let report = report.clone();
         let stop = stop.clone();
+        let ahead = ahead.clone();
         tasks.spawn(async move {
             let _slot = limit.acquire_owned().await;
             for (i, call) in mine {
@@ -156,7 +164,18 @@ pub async fn send(
                 let outcome = if stop.load(Ordering::SeqCst) {
                     Outcome::Held(NOT_SENT_STOPPED)
                 } else {
-                    one(&client, &call, dry_run).await
+                    let ahead = ahead.as_ref().map(|write| {
+                        let write = write.clone();
+                        let stop = stop.clone();
+                        move || {
+                            let written = write(i);
+                            if written.is_err() {
+                                stop.store(true, Ordering::SeqCst);
+                            }
+                            written
+                        }
+                    });
+                    one(&client, &call, dry_run, ahead).await
                 };
                 let _ = report.send((i, outcome));
             }
@@ -184,8 +203,158 @@ pub async fn send(
 /// An image: its id, account and region.
 type ImageKey<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
 
-/// One call, and what its answer means.
-async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
+/// The state a call changes, read again right before the call: `Ok(None)`
+/// when it is still what the report found (the call goes), `Ok(Some(why))`
+/// when it has changed since (the call is not sent), `Err` when it cannot be
+/// read (the call is not sent either: amilint never changes what it has not
+/// just read).
+async fn still_needed(client: &Client, call: &Call) -> Result<Option<&'static str>, String> {
+    let id = call.image_id.as_str();
+    let image = || async {
+        let out = client
+            .describe_images()
+            .image_ids(id)
+            .include_deprecated(true)
+            .include_disabled(true)
+            .send()
+            .await
+            .map_err(|e| format!("DescribeImages: {}", describe(&e)))?;
+        out.images()
+            .iter()
+            .find(|i| i.image_id() == Some(id))
+            .cloned()
+            .ok_or_else(|| {
+                format!("DescribeImages: {id} is not there (deregistered since the report?)")
+            })
+    };
+    Ok(match &call.action {
+        Action::RequireImdsV2 => image()
+            .await?
+            .imds_support()
+            .is_some_and(|v| v.as_str() == "v2.0")
+            .then_some("ImdsSupport is v2.0 already: nothing to change"),
+        Action::EnableDeprecation { .. } => image()
+            .await?
+            .deprecation_time()
+            .is_some_and(|t| !t.trim().is_empty())
+            .then_some("DeprecationTime was set since the report: left as it is"),
+        Action::EnableDeregistrationProtection => image()
+            .await?
+            .deregistration_protection()
+            .is_some_and(|p| p.starts_with("enabled"))
+            .then_some("deregistration protection is on already: nothing to change"),
+        Action::RemoveLaunchPermission(grant) => {
+            let out = client
+                .describe_image_attribute()
+                .image_id(id)
+                .attribute(ImageAttributeName::LaunchPermission)
+                .send()
+                .await
+                .map_err(|e| format!("DescribeImageAttribute: {}", describe(&e)))?;
+            let held = out.launch_permissions().iter().any(|p| match grant {
+                Grant::Group(g) => p.group().is_some_and(|v| v.as_str() == g),
+                Grant::UserId(u) => p.user_id() == Some(u.as_str()),
+                Grant::OrganizationArn(a) => p.organization_arn() == Some(a.as_str()),
+                Grant::OrganizationalUnitArn(a) => p.organizational_unit_arn() == Some(a.as_str()),
+            });
+            (!held).then_some("the launch permission is no longer there: nothing to remove")
+        }
+        Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
+            let out = client
+                .describe_snapshot_attribute()
+                .snapshot_id(snapshot_id)
+                .attribute(SnapshotAttributeName::CreateVolumePermission)
+                .send()
+                .await
+                .map_err(|e| format!("DescribeSnapshotAttribute: {}", describe(&e)))?;
+            let held = out.create_volume_permissions().iter().any(|p| match grant {
+                Grant::Group(g) => p.group().is_some_and(|v| v.as_str() == g),
+                Grant::UserId(u) => p.user_id() == Some(u.as_str()),
+                Grant::OrganizationArn(_) | Grant::OrganizationalUnitArn(_) => false,
+            });
+            (!held).then_some("the create-volume permission is no longer there: nothing to remove")
+        }
+        Action::CopyEncrypted { .. } => None,
+        Action::EnableImageBlockPublicAccess => client
+            .get_image_block_public_access_state()
+            .send()
+            .await
+            .map_err(|e| format!("GetImageBlockPublicAccessState: {}", describe(&e)))?
+            .image_block_public_access_state()
+            .is_some_and(|s| s == "block-new-sharing")
+            .then_some("block public access for images is on already: nothing to change"),
+        Action::EnableSnapshotBlockPublicAccess => client
+            .get_snapshot_block_public_access_state()
+            .send()
+            .await
+            .map_err(|e| format!("GetSnapshotBlockPublicAccessState: {}", describe(&e)))?
+            .state()
+            .is_some_and(|s| s.as_str() == "block-all-sharing")
+            .then_some(
+                "block public access for snapshots is block-all-sharing already: nothing to change",
+            ),
+        Action::EnableEbsEncryptionByDefault => client
+            .get_ebs_encryption_by_default()
+            .send()
+            .await
+            .map_err(|e| format!("GetEbsEncryptionByDefault: {}", describe(&e)))?
+            .ebs_encryption_by_default()
+            .unwrap_or(false)
+            .then_some("EBS encryption by default is on already: nothing to change"),
+        Action::EnableAllowedImages { audit_mode } => {
+            let out = client
+                .get_allowed_images_settings()
+                .send()
+                .await
+                .map_err(|e| format!("GetAllowedImagesSettings: {}", describe(&e)))?;
+            // Audit mode only from `disabled`; `enabled` never (see `Call::held`).
+            match (out.state(), audit_mode) {
+                (Some("disabled"), true) => None,
+                (Some("audit-mode"), true) => {
+                    Some("Allowed AMIs is in audit mode already: nothing to change")
+                }
+                (Some("enabled"), _) => {
+                    Some("Allowed AMIs is enabled now: audit mode would loosen it; left as it is")
+                }
+                _ => Some(
+                    "Allowed AMIs is not in the state the report found: left as it is; scan again",
+                ),
+            }
+        }
+        Action::RequireImdsV2ByDefault => client
+            .get_instance_metadata_defaults()
+            .send()
+            .await
+            .map_err(|e| format!("GetInstanceMetadataDefaults: {}", describe(&e)))?
+            .account_level()
+            .and_then(|l| l.http_tokens())
+            .is_some_and(|t| t.as_str() == "required")
+            .then_some("the account's IMDS default requires tokens already: nothing to change"),
+    })
+}
+
+/// One call, and what its answer means: the state it changes is read again
+/// first (`still_needed`).
+/// With `ahead`, the change log announces the call before it is sent; when
+/// it cannot, the call is not sent.
+async fn one(
+    client: &Client,
+    call: &Call,
+    dry_run: bool,
+    ahead: Option<impl FnOnce() -> std::io::Result<()>>,
+) -> Outcome {
+    match still_needed(client, call).await {
+        Ok(None) => {}
+        Ok(Some(why)) => return Outcome::Held(why),
+        Err(reason) => {
+            return Outcome::Failed(format!("not sent: reading the state first: {reason}"));
+        }
+    }
+    if let Some(write) = ahead
+        && write().is_err()
+    {
+        return Outcome::Held(NOT_SENT_UNLOGGED);
+    }
     let id = call.image_id.as_str();
     let answer: Result<Option<String>, Refusal> = match &call.action {
         Action::RequireImdsV2 => client
@@ -220,18 +389,6 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
                 .map_err(refusal)
         }
         Action::EnableDeprecation { deprecate_at } => {
-            // A report can be old: never overwrite a date someone set since.
-            match deprecation_time(client, id).await {
-                Ok(None) => {}
-                Ok(Some(_)) => {
-                    return Outcome::Held(
-                        "DeprecationTime was set since the report: left as it is",
-                    );
-                }
-                Err(reason) => {
-                    return Outcome::Failed(format!("checking the image first: {reason}"));
-                }
-            }
             let at = match DateTime::from_str(deprecate_at, DateTimeFormat::DateTime) {
                 Ok(at) => at,
                 Err(e) => return Outcome::Failed(format!("DeprecateAt `{deprecate_at}`: {e}")),
@@ -337,24 +494,6 @@ async fn one(client: &Client, call: &Call, dry_run: bool) -> Outcome {
         (Err(r), _) if r.denied() => Outcome::Denied(r.text),
         (Err(r), _) => Outcome::Failed(r.text),
     }
-}
-
-/// The image's DeprecationTime now (DescribeImages), if it has one.
-async fn deprecation_time(client: &Client, id: &str) -> Result<Option<String>, String> {
-    let out = client
-        .describe_images()
-        .image_ids(id)
-        .include_deprecated(true)
-        .include_disabled(true)
-        .send()
-        .await
-        .map_err(|e| format!("DescribeImages: {}", describe(&e)))?;
-    Ok(out
-        .images()
-        .iter()
-        .filter_map(|i| i.deprecation_time())
-        .find(|t| !t.trim().is_empty())
-        .map(str::to_string))
 }
 
 /// An error answer: EC2's code when there is one, and the words for it.

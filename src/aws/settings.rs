@@ -14,8 +14,34 @@ use crate::model::{AccountSettings, InstanceMetadataDefaults};
 /// The calls made per account × region.
 pub const CALLS: u64 = 6;
 
+/// Each call and the account rules that judge what it reads: a refused call
+/// leaves them not assessed in that scope.
+pub const CALL_RULES: [(&str, &[&str]); 6] = [
+    ("GetImageBlockPublicAccessState", &["AMI201"]),
+    ("GetSnapshotBlockPublicAccessState", &["AMI202"]),
+    ("GetEbsEncryptionByDefault", &["AMI203"]),
+    ("GetEbsDefaultKmsKeyId", &["AMI204"]),
+    ("GetAllowedImagesSettings", &["AMI205"]),
+    ("GetInstanceMetadataDefaults", &["AMI206"]),
+];
+
+/// Why a call was refused for good, as a note says it — the caller may not
+/// make it, or the endpoint does not have it — or `None` for any other
+/// failure (throttling, a timeout, a server error: an error of the scan).
+pub fn refused(error: &FetchError) -> Option<&'static str> {
+    Some(match error.code.as_deref()? {
+        "UnauthorizedOperation" => "denied (UnauthorizedOperation)",
+        "AccessDenied" => "denied (AccessDenied)",
+        "AccessDeniedException" => "denied (AccessDeniedException)",
+        "InvalidAction" => "not supported by the endpoint (InvalidAction)",
+        "UnsupportedOperation" => "not supported by the endpoint (UnsupportedOperation)",
+        "NotImplemented" => "not supported by the endpoint (NotImplemented)",
+        _ => return None,
+    })
+}
+
 /// Reads the guardrails of `scope`: the settings (what could be read) and
-/// the calls that failed.
+/// the calls that failed (`refused` tells those refused for good).
 pub async fn fetch(
     client: &Client,
     scope: &Scope,

@@ -134,13 +134,14 @@ async fn describe_references(
 /// failed keeps none (unknown), and the failure is returned with its id.
 pub(super) async fn ancestry(
     images: &mut [Image],
+    wanted: impl Fn(&Image) -> bool,
     client: &Client,
     scope: &Scope,
     progress: &Progress,
     limit: &Arc<Semaphore>,
 ) -> Vec<(String, FetchError)> {
     let mut calls = JoinSet::new();
-    for (index, image) in images.iter().enumerate() {
+    for (index, image) in images.iter().enumerate().filter(|(_, i)| wanted(i)) {
         let (client, limit, id) = (client.clone(), limit.clone(), image.id().to_string());
         calls.spawn(async move {
             let _slot = limit.acquire_owned().await;

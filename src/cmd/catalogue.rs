@@ -22,6 +22,20 @@ fn scan_policies(args: &PolicyArgs) -> Result<Vec<std::sync::Arc<policy::Policy>
 pub(super) fn rules(args: &RulesArgs) -> Result<Status> {
     let policies = scan_policies(&args.policies)?;
     if let Some(id) = &args.framework {
+        if id == "all" {
+            let catalogue = policy::catalogue(&policies);
+            let text = match args.format {
+                crate::cli::RulesFormat::Markdown => {
+                    output::catalogue::controls_markdown(&catalogue)
+                }
+                _ => rules::compliance::Framework::ALL
+                    .iter()
+                    .map(|f| output::catalogue::framework_text(*f, &catalogue))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            };
+            return write_stdout(text.as_bytes());
+        }
         let Some(framework) = rules::compliance::Framework::find(id) else {
             let ids: Vec<&str> = rules::compliance::Framework::ALL
                 .iter()

@@ -43,7 +43,7 @@ pub(super) fn fix(args: &FixArgs) -> Result<Status> {
         .calls
         .iter()
         .map(|c| {
-            c.held(args.allow_irreversible, Timestamp::now())
+            c.held(args.allow_irreversible, &args.rules, Timestamp::now())
                 .map_or(Outcome::Planned, Outcome::Held)
         })
         .collect();
@@ -127,6 +127,15 @@ fn send_fixes(
         confirm(plan, &chosen)?;
     }
     // The log is opened before the first change, so that no change goes unlogged.
+    // The log is appended to: never one of the files the run reads.
+    if apply && args.report != "-" {
+        crate::engine::sink::check_paths(
+            &[("--log".to_string(), args.log.as_path())],
+            &[("the report".to_string(), std::path::Path::new(&args.report))],
+            false,
+            false,
+        )?;
+    }
     let mut log = if apply {
         Some(
             std::fs::OpenOptions::new()
@@ -161,32 +170,63 @@ fn send_fixes(
                 )
             })?;
     }
-    let mut log_error = None;
+    // Written ahead: each change's intent is logged and synced right before
+    // its call, its outcome after. A line that cannot be written stops the
+    // run: the call it announced is not sent, nor any later one.
+    let log = log.map(|log| Arc::new(std::sync::Mutex::new(log)));
+    let log_error: Arc<std::sync::Mutex<Option<io::Error>>> = Arc::default();
+    let write = {
+        let (log, log_error, run, calls) = (
+            log.clone(),
+            log_error.clone(),
+            run.clone(),
+            Arc::new(calls.clone()),
+        );
+        move |i: usize, outcome: &Outcome| -> io::Result<()> {
+            let Some(log) = &log else { return Ok(()) };
+            let mut file = log.lock().unwrap_or_else(|e| e.into_inner());
+            LogEntry::new(&run, &calls[i], outcome)
+                .append(&mut file)
+                .inspect_err(|e| {
+                    let mut first = log_error.lock().unwrap_or_else(|e| e.into_inner());
+                    first.get_or_insert_with(|| io::Error::new(e.kind(), e.to_string()));
+                })
+        }
+    };
+    let ahead: Option<crate::aws::send::Ahead> = apply.then(|| {
+        let write = write.clone();
+        Arc::new(move |i: usize| write(i, &Outcome::Sending)) as crate::aws::send::Ahead
+    });
     let halt = stop.clone();
-    let sent = runtime.block_on(send(&calls, &opts, !apply, &stop, |i, outcome| {
+    let sent = runtime.block_on(send(&calls, &opts, !apply, &stop, ahead, |i, outcome| {
         // Calls not sent after all (held back while sending) are not changes.
-        if let Some(log) = log.as_mut()
-            && !matches!(outcome, Outcome::Held(_))
-            && let Err(e) = LogEntry::new(&run, &calls[i], outcome).append(log)
-        {
-            // A change that cannot be logged stops the run: calls in flight
-            // finish, no new one starts.
+        if !matches!(outcome, Outcome::Held(_)) && write(i, outcome).is_err() {
+            // A change whose outcome cannot be logged stops the run: calls in
+            // flight finish, no new one starts.
             halt.store(true, std::sync::atomic::Ordering::SeqCst);
-            log_error.get_or_insert(e);
         }
     }));
     for (&i, outcome) in chosen.iter().zip(sent) {
         outcomes[i] = outcome;
     }
     if let Some(log) = log {
-        crate::remedy::sync(&log)
+        let file = log.lock().unwrap_or_else(|e| e.into_inner());
+        crate::remedy::sync(&file)
             .with_context(|| format!("writing the change log {}", args.log.display()))?;
         eprintln!("change log: {}", args.log.display());
     }
+    let log_error = log_error.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(e) = log_error {
         let unsent = outcomes
             .iter()
-            .filter(|o| matches!(o, Outcome::Held(crate::remedy::NOT_SENT_STOPPED)))
+            .filter(|o| {
+                matches!(
+                    o,
+                    Outcome::Held(
+                        crate::remedy::NOT_SENT_STOPPED | crate::remedy::NOT_SENT_UNLOGGED
+                    )
+                )
+            })
             .count();
         bail!(
             "writing the change log {}: {e} (the run stopped; {unsent} call(s) were not sent)",

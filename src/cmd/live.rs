@@ -26,7 +26,10 @@ pub(super) fn scan(
     targets: Vec<(Format, output::Style, Target)>,
     asff_target: Option<(String, String)>,
 ) -> Result<Report> {
-    let opts = crate::plan::fetch_options(args)?;
+    let opts = crate::aws::fetch::FetchOptions {
+        linted: Some(plan.ownership.clone()),
+        ..crate::plan::fetch_options(args)?
+    };
     let Some(save) = &args.save else {
         // Without a file to point at, findings name `aws/ACCOUNT/REGION/ID.json`.
         let mut report = plan.report(vec![Arc::from("aws")]);
@@ -105,6 +108,7 @@ pub(super) fn scan(
     report.scopes = origin.scopes;
     report.errors = origin.errors;
     report.api_calls = origin.api_calls;
+    report.unassessed = origin.unassessed;
     engine::run_scan(std::slice::from_ref(&source), &plan, report, targets, false)
 }
 
@@ -214,6 +218,30 @@ fn record(scope: &ScopeResult, origin: &mut Origin) {
             reason.to_string(),
             Some(Arc::from(id.as_str())),
         ));
+    }
+    // A refused guardrail call: its rules are not assessed in this scope,
+    // counted per rule and call (a note at the end, not one error a scope).
+    for &(operation, why) in &scope.refused {
+        let rules = crate::aws::settings::CALL_RULES
+            .iter()
+            .filter(|(call, _)| *call == operation)
+            .flat_map(|(_, rules)| rules.iter())
+            .filter_map(|code| crate::rules::lookup(code));
+        for rule in rules {
+            match origin
+                .unassessed
+                .iter_mut()
+                .find(|u| u.rule.code == rule.code && u.operation == operation)
+            {
+                Some(u) => u.scopes += 1,
+                None => origin.unassessed.push(crate::finding::Unassessed {
+                    rule,
+                    operation,
+                    why,
+                    scopes: 1,
+                }),
+            }
+        }
     }
 }
 

@@ -40,6 +40,13 @@ pub(super) fn merge(
         })
         .transpose()?;
     let output = output.as_deref();
+    if let Some(path) = output {
+        let inputs: Vec<(String, &Path)> = paths
+            .iter()
+            .map(|p| ("the merged report".to_string(), *p))
+            .collect();
+        crate::engine::sink::check_paths(&[("--output".to_string(), path)], &inputs, false, false)?;
+    }
     if let Some(notice) = &plan.notice {
         eprintln!("amilint: warning: {notice}");
     }

@@ -43,6 +43,51 @@ pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
     Ok(Status::of_report(&report, args.exit_zero))
 }
 
+/// The one table of the paths a scan reads and writes: what it writes
+/// (`--save`, `--save-settings`, each `--output`), and what it reads (the
+/// inputs, `--snapshots-file`, `--settings-file`, the config file, named or
+/// discovered, and every policy script, `--policy` or the config's). No
+/// written path may be a read one. Not `--baseline`: it is read whole before
+/// the scan, and the new report replacing it (temp file and rename) is the
+/// usual ratchet.
+#[allow(clippy::type_complexity)]
+fn paths<'a>(
+    args: &'a ScanArgs,
+    plan: &'a ScanPlan,
+) -> (Vec<(String, &'a Path)>, Vec<(String, &'a Path)>) {
+    let mut written: Vec<(String, &Path)> = Vec::new();
+    if let Some(save) = &args.live.save {
+        written.push(("--save".to_string(), save.as_path()));
+    }
+    if let Some(save) = &args.live.save_settings {
+        written.push(("--save-settings".to_string(), save.as_path()));
+    }
+    written.extend(
+        plan.outputs
+            .iter()
+            .map(|(format, path)| (format!("--output {}", format.name()), path.as_path())),
+    );
+    let files = |what: &str, list: &'a [String]| -> Vec<(String, &'a Path)> {
+        list.iter()
+            .filter(|a| *a != "-")
+            .map(|a| (what.to_string(), Path::new(a.as_str())))
+            .collect()
+    };
+    let mut read = files("the input", &args.inputs);
+    read.extend(files("the --snapshots-file", &args.snapshots_files));
+    read.extend(files("the --settings-file", &args.settings_files));
+    if let Some(config) = &plan.config_uri {
+        read.push(("the config file".to_string(), Path::new(&**config)));
+    }
+    read.extend(
+        plan.policies
+            .iter()
+            .filter_map(|p| p.meta.script())
+            .map(|script| ("the policy".to_string(), Path::new(script))),
+    );
+    (written, read)
+}
+
 /// The reports to write (`--output` files, then stdout's), and the ASFF
 /// account and region.
 #[allow(clippy::type_complexity)]
@@ -70,25 +115,10 @@ pub(super) fn outputs(
              whose Security Hub imports the findings (a live scan takes them from each image)"
         );
     }
-    // Before anything is read or opened: no report may land on an input, the
-    // config, the `--save` export, or another report.
-    let mut named: Vec<(String, &Path)> = plan
-        .outputs
-        .iter()
-        .map(|(format, path)| (format!("--output {}", format.name()), path.as_path()))
-        .collect();
-    if let Some(save) = &args.live.save {
-        named.insert(0, ("--save".to_string(), save.as_path()));
-    }
-    let mut inputs: Vec<&Path> = args
-        .inputs
-        .iter()
-        .filter(|a| *a != "-")
-        .map(Path::new)
-        .collect();
-    // Not `--baseline`: it is read whole before the scan, and replacing the
-    // last report with the new one is the usual ratchet.
-    inputs.extend(args.config.as_deref());
+    // Before any image is read or call made: no report may land on a file the
+    // run reads, or on another report.
+    let (named, inputs) = paths(args, plan);
+    let named: Vec<(String, &Path)> = named.iter().map(|(w, p)| (w.clone(), *p)).collect();
     let stdin_input = args.inputs.iter().any(|a| a == "-");
     engine::sink::check_paths(&named, &inputs, stdin_input, stdout_format.is_some())?;
     let mut targets = Vec::new();

@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use super::judge::{judge, tag_suppression};
 use crate::finding::{
-    ErrorKind, Finding, Location, Note, ScanError, ScannedImage, SourceSpan, Suppression,
+    Cause, ErrorKind, Finding, Location, Note, ScanError, ScannedImage, SourceSpan, Suppression,
     SuppressionKind,
 };
 use crate::input::FieldLines;
 use crate::model::{AccountSettings, Image, ImageScope, Pointer};
 use crate::plan::ScanPlan;
 use crate::policy;
-use crate::rules::{Cx, RawFinding, RequestKind, RuleMeta, Subject};
+use crate::rules::{Cx, Ran, RawFinding, RequestKind, RuleMeta, Subject};
 
 /// A policy that fails on many images is listed this many times, then counted.
 const MAX_ERRORS_PER_POLICY: usize = 100;
@@ -31,6 +31,8 @@ pub(super) struct Linted {
     /// Rules not run on it for lack of data: bit `i` is `plan.rules[i]`
     /// (a mask, not a list: on a large export every image may skip one).
     pub(super) skipped: u128,
+    /// Rules that met a date they cannot read: (place in `plan.rules`, field).
+    pub(super) unreadable: Vec<(usize, &'static str)>,
     /// Each streaming output's text for this image.
     pub(super) rendered: Vec<Vec<u8>>,
     /// The image is not the user's, and owner-only rules did not run on it:
@@ -67,9 +69,11 @@ pub(super) fn check_image(
         if rule.owner_only && !owned {
             continue;
         }
-        if !cx.run(rule, image) {
+        match cx.run(rule, image) {
+            Ran::Checked => {}
             // Only built-in rules need data, and they come first (< 128).
-            linted.skipped |= 1u128.checked_shl(i as u32).unwrap_or(0);
+            Ran::NoData => linted.skipped |= 1u128.checked_shl(i as u32).unwrap_or(0),
+            Ran::Unreadable(field) => linted.unreadable.push((i, field)),
         }
     }
     let mut raws = cx.take();
@@ -386,36 +390,54 @@ impl ErrorLog {
 }
 
 /// How many images each rule of the plan was skipped on for lack of the
-/// data it needs (by the rule's place in `plan.rules`).
-pub(super) struct Skips([u64; 128]);
+/// data it needs (by the rule's place in `plan.rules`), and on how many it
+/// met a date it cannot read (with the first such field).
+pub(super) struct Skips {
+    no_data: [u64; 128],
+    unreadable: BTreeMap<usize, (&'static str, u64)>,
+}
 
 impl Default for Skips {
     fn default() -> Self {
-        Skips([0; 128])
+        Skips {
+            no_data: [0; 128],
+            unreadable: BTreeMap::new(),
+        }
     }
 }
 
 impl Skips {
-    pub(super) fn add(&mut self, mut mask: u128) {
+    /// Counts one image's skips: its `Linted::skipped` mask and `unreadable`.
+    pub(super) fn add(&mut self, mut mask: u128, unreadable: &[(usize, &'static str)]) {
         while mask != 0 {
             let i = mask.trailing_zeros() as usize;
-            self.0[i] += 1;
+            self.no_data[i] += 1;
             mask &= mask - 1;
+        }
+        for &(i, field) in unreadable {
+            self.unreadable.entry(i).or_insert((field, 0)).1 += 1;
         }
     }
 
-    /// One note per skipped rule, in code order.
+    /// One note per skipped rule and cause, in code order.
     pub(super) fn notes(&self, rules: &[&'static RuleMeta], images: u64) -> Vec<Note> {
-        let mut notes: Vec<Note> = rules
+        let no_data = rules
             .iter()
-            .zip(self.0)
+            .zip(self.no_data)
             .filter(|(_, skipped)| *skipped > 0)
             .map(|(rule, skipped)| Note {
                 rule,
                 skipped,
                 images,
-            })
-            .collect();
+                cause: Cause::NoData,
+            });
+        let unreadable = self.unreadable.iter().map(|(&i, &(field, skipped))| Note {
+            rule: rules[i],
+            skipped,
+            images,
+            cause: Cause::Unreadable(field),
+        });
+        let mut notes: Vec<Note> = no_data.chain(unreadable).collect();
         notes.sort_by_key(|n| n.rule.code);
         notes
     }

@@ -86,6 +86,8 @@ pub struct Origin {
     pub scopes: Vec<ScopeStatus>,
     pub errors: Vec<ScanError>,
     pub api_calls: Option<u64>,
+    /// Rules whose data a refused call should have read, per scope count.
+    pub unassessed: Vec<crate::finding::Unassessed>,
 }
 
 /// What checking one image gave.
@@ -247,17 +249,24 @@ pub fn run(
     report.scopes.extend(origin.scopes);
     report.errors.extend(origin.errors);
     report.api_calls = report.api_calls.or(origin.api_calls);
+    report.unassessed.extend(origin.unassessed);
     report.notes = skips.notes(&plan.rules, report.images_scanned);
+    not_assessed(&mut report, plan);
     if let Some(framework) = plan.benchmark {
         let evidence = crate::rules::compliance::Evidence {
             ran: &report.rules,
             findings: &report.tally.by_rule,
             images: &report.tally.images_by_rule,
-            skipped: report
-                .notes
-                .iter()
-                .map(|n| (n.rule.code, n.skipped))
-                .collect(),
+            skipped: report.notes.iter().fold(
+                std::collections::BTreeMap::new(),
+                |mut by_rule, n| {
+                    by_rule
+                        .entry(n.rule.code)
+                        .or_insert_with(Vec::new)
+                        .push(n.to_string());
+                    by_rule
+                },
+            ),
             images_scanned: report.images_scanned,
             accounts: report.accounts_scanned,
             inert: &plan.inert,
@@ -338,6 +347,7 @@ impl ScanState<'_> {
             for f in &linted.findings {
                 self.report.tally.add(f);
             }
+            self.skips.add(linted.skipped, &linted.unreadable);
             for (i, active) in linted.waivers {
                 if active {
                     self.waiver_used[i] += 1;
@@ -346,7 +356,6 @@ impl ScanState<'_> {
                 }
             }
             self.in_baseline.extend(linted.in_baseline);
-            self.skips.add(linted.skipped);
             if let Some(owner) = linted.not_owned {
                 *self.report.not_owned.by_owner.entry(owner).or_default() += 1;
             }
@@ -549,4 +558,41 @@ fn rendered(mut linted: Linted, streaming: &[output::Emitter]) -> Checked {
         })
         .collect();
     Checked::Linted(Box::new(linted))
+}
+
+/// A live scan's rules that a refused call left unassessed in some scopes:
+/// one note per rule, and, for a rule the user asked for (by name, or
+/// through `--benchmark`), an error too (the scan is incomplete). Others
+/// leave the scan complete: a least-privilege role still gets its findings.
+fn not_assessed(report: &mut Report, plan: &ScanPlan) {
+    let scopes = report.scopes.len() as u64;
+    for u in std::mem::take(&mut report.unassessed) {
+        if !plan.rules.iter().any(|r| r.code == u.rule.code) {
+            continue;
+        }
+        let note = crate::finding::Note {
+            rule: u.rule,
+            skipped: u.scopes,
+            images: scopes,
+            cause: crate::finding::Cause::NotAssessed {
+                operation: u.operation,
+                why: u.why,
+            },
+        };
+        if plan.required.contains(&u.rule.code) {
+            report.errors.push(ScanError {
+                kind: crate::finding::ErrorKind::Fetch,
+                message: format!(
+                    "{note} ({} was asked for by name or by --benchmark)",
+                    u.rule.code
+                ),
+                rule: None,
+                image_id: None,
+                source: None,
+                scope: None,
+            });
+        }
+        report.notes.push(note);
+    }
+    report.notes.sort_by_key(|n| n.rule.code);
 }

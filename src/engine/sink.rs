@@ -406,11 +406,12 @@ fn regular_file(path: &Path) -> Option<(u64, u64)> {
 }
 
 /// Refuses, before anything is read, a run whose reports would land on one of
-/// its inputs or on each other. `outputs` are (what, path) — `-o` files and
-/// `--save`; `stdout_report`, whether a report also goes to standard output.
+/// the files it reads or on each other. `outputs` are (what, path) — `-o`
+/// files and `--save`; `inputs`, (what it is, path) — `the input`, `the
+/// policy`…; `stdout_report`, whether a report also goes to standard output.
 pub fn check_paths(
     outputs: &[(String, &Path)],
-    inputs: &[&Path],
+    inputs: &[(String, &Path)],
     stdin_input: bool,
     stdout_report: bool,
 ) -> Result<()> {
@@ -444,10 +445,10 @@ pub fn check_paths(
         }
         let file = regular_file(path);
         if let Some(file) = file {
-            for input in inputs {
+            for (kind, input) in inputs {
                 if regular_file(input) == Some(file) {
                     bail!(
-                        "{what}: `{}` is the input `{}`: writing there would replace what is scanned",
+                        "{what}: `{}` is {kind} `{}`: writing there would replace a file the run reads",
                         path.display(),
                         input.display()
                     );
@@ -488,10 +489,10 @@ pub fn check_paths(
         });
     }
     if stdout_report && let Some(stdout) = stdout {
-        for input in inputs {
+        for (kind, input) in inputs {
             if regular_file(input) == Some(stdout) {
                 bail!(
-                    "standard output is the input `{}`: the report would replace what is scanned",
+                    "standard output is {kind} `{}`: the report would replace a file the run reads",
                     input.display()
                 );
             }

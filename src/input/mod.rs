@@ -17,6 +17,6 @@ pub use scanner::{Items, MAX_IMAGE_BYTES, ReadConfig};
 pub use settings::SettingsIndex;
 pub use snapshots::SnapshotIndex;
 pub use source::{
-    InputSource, ShortReads, parse_image, read_from, read_from_with, read_images, read_raw,
-    read_text,
+    InputSource, Lines, ShortReads, parse_image, read_from, read_from_with, read_images, read_raw,
+    read_text, read_whole,
 };

@@ -49,21 +49,22 @@ impl SettingsIndex {
             path: name.to_string(),
             source,
         };
-        let mut bytes = Vec::new();
-        decoded(raw, chunk)
-            .map_err(io)?
-            .1
-            .take(MAX_SETTINGS_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_SETTINGS_BYTES {
-            return Err(InputError::Syntax {
-                path: name.to_string(),
-                line: 1,
-                column: 1,
-                message: "larger than 1 GiB: not a settings file".to_string(),
-            });
-        }
+        let bytes = super::source::read_whole(
+            decoded(raw, chunk).map_err(io)?.1,
+            MAX_SETTINGS_BYTES,
+            chunk,
+        )
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge | std::io::ErrorKind::InvalidData => {
+                InputError::Syntax {
+                    path: name.to_string(),
+                    line: 1,
+                    column: 1,
+                    message: format!("{e}: not a settings file"),
+                }
+            }
+            _ => io(e),
+        })?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             let (line, column) = position(&bytes, e.valid_up_to());
             InputError::Syntax {
@@ -80,9 +81,11 @@ impl SettingsIndex {
             entries: Vec<&'a RawValue>,
         }
         let doc: Doc<'_> = serde_json::from_str(text).map_err(|e| InputError::json(name, &e))?;
+        // Entries come in file order: their lines are counted once, forward.
+        let mut lines = super::source::Lines::default();
         for raw in doc.entries {
             let at = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-            let (line, column) = position(text.as_bytes(), at);
+            let (line, column) = lines.at(text.as_bytes(), at);
             let fail = |l: u64, c: u64, message: String| InputError::Syntax {
                 path: name.to_string(),
                 line: l,

@@ -356,22 +356,112 @@ impl<R: Read> Read for ShortReads<R> {
     }
 }
 
+/// Lines counted forward through a text: each offset's line from the last
+/// one's, so that reading every entry of a file is linear in its size.
+#[derive(Default)]
+pub struct Lines {
+    /// The last offset asked for, and the line and line start it is on.
+    at: usize,
+    line: u64,
+    start: usize,
+}
+
+impl Lines {
+    /// The 1-based line and column (in bytes) of offset `at`, at or after
+    /// the last one asked for.
+    pub fn at(&mut self, bytes: &[u8], at: usize) -> (u64, u64) {
+        let at = at.min(bytes.len()).max(self.at);
+        let between = &bytes[self.at..at];
+        self.line += memchr::memchr_iter(b'\n', between).count() as u64;
+        if let Some(i) = memchr::memrchr(b'\n', between) {
+            self.start = self.at + i + 1;
+        }
+        self.at = at;
+        (self.line + 1, (at - self.start) as u64 + 1)
+    }
+}
+
 /// Reads a whole text file of at most `limit` bytes (a config, a policy, its
 /// tests): a larger file, or an endless one such as `/dev/zero`, is an error
-/// once `limit` is passed, never unbounded memory.
+/// once `limit` is passed, never unbounded memory (`read_whole`).
 pub fn read_text(path: &std::path::Path, limit: u64) -> io::Result<String> {
-    let mut text = String::new();
-    File::open(path)?
-        .take(limit + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
-        return Err(io::Error::new(
-            io::ErrorKind::FileTooLarge,
-            format!(
-                "larger than {} (is it the right file?)",
-                size_text(limit as usize)
-            ),
-        ));
+    let bytes = read_whole(File::open(path)?, limit, 1 << 16)?;
+    String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// Reads `input` whole, `chunk` bytes at a time, refusing it as soon as it
+/// passes `limit` bytes or holds a NUL byte (no text or JSON file does:
+/// `/dev/zero` is refused after its first chunk, not after `limit`).
+pub fn read_whole(mut input: impl Read, limit: u64, chunk: usize) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut buf = vec![0; chunk.max(1)];
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(i) = memchr::memchr(0, &buf[..n]) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "byte {} is NUL: not a text file (is it the right file?)",
+                    bytes.len() + i + 1
+                ),
+            ));
+        }
+        if (bytes.len() + n) as u64 > limit {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!(
+                    "larger than {} (is it the right file?)",
+                    size_text(limit as usize)
+                ),
+            ));
+        }
+        bytes.extend_from_slice(&buf[..n]);
     }
-    Ok(text)
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    /// An endless reader of NUL bytes (`/dev/zero`) that counts what it gave.
+    struct Zeros(u64);
+
+    impl Read for Zeros {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            buf.fill(0);
+            self.0 += buf.len() as u64;
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn issue_30_dev_zero_is_refused_after_one_chunk() {
+        let mut zeros = Zeros(0);
+        let e = read_whole(&mut zeros, 64 << 20, 1 << 16).expect_err("refused");
+        assert!(e.to_string().contains("NUL"), "{e}");
+        assert_eq!(zeros.0, 1 << 16, "one chunk read, not 64 MiB");
+        let e = read_whole(&b"{}{}{}"[..], 4, 2).expect_err("too large");
+        assert_eq!(e.kind(), io::ErrorKind::FileTooLarge);
+        assert_eq!(read_whole(&b"{}"[..], 4, 1).expect("read"), b"{}");
+    }
+
+    #[test]
+    fn issue_30_lines_are_counted_forward_as_from_the_start() {
+        let text = b"a\nbb\n\nccc\nd";
+        let mut lines = Lines::default();
+        for at in 0..=text.len() {
+            let before = &text[..at];
+            let line = before.iter().filter(|b| **b == b'\n').count() as u64 + 1;
+            let start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |i| i + 1);
+            assert_eq!(lines.at(text, at), (line, (at - start) as u64 + 1), "{at}");
+        }
+    }
 }

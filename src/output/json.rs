@@ -155,7 +155,7 @@ fn typed(report: &Report) -> v1::Report<'_> {
                 rule_id: Borrowed(n.rule.code),
                 skipped: n.skipped,
                 images: n.images,
-                needs: Borrowed(n.rule.needs.data()),
+                needs: n.needs(),
                 message: n.to_string().into(),
             })
             .collect(),

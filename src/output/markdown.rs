@@ -12,7 +12,29 @@ const TOP: usize = 20;
 
 /// Escapes text for a Markdown table cell: HTML, Markdown punctuation,
 /// pipes and line breaks.
+///
+/// Nor can a link, an image, a mention or HTML: `[`/`]` and `<`/`>` are
+/// escaped, and what GitHub links by itself (`https://…`, `www.…`, `@user`,
+/// `name@example.com`) is broken with a zero-width space.
 fn cell(text: &str) -> String {
+    let out = cell_text(text);
+    if !out.contains("://") && !out.contains('@') && !out.to_ascii_lowercase().contains("www.") {
+        return out;
+    }
+    let out = out.replace("://", ":\u{200B}//").replace('@', "@\u{200B}");
+    // `www.` in any case.
+    let mut broken = String::with_capacity(out.len() + 8);
+    let mut rest = out.as_str();
+    while let Some(i) = rest.to_ascii_lowercase().find("www.") {
+        broken.push_str(&rest[..i + 3]);
+        broken.push('\u{200B}');
+        rest = &rest[i + 3..];
+    }
+    broken.push_str(rest);
+    broken
+}
+
+fn cell_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -202,7 +224,12 @@ mod tests {
     fn image_text_cannot_break_out() {
         assert_eq!(
             cell("<img src=x onerror=alert(1)>|[a](http://x)\n**b**"),
-            "&lt;img src=x onerror=alert(1)&gt;\\|\\[a\\](http://x) \\*\\*b\\*\\*"
+            "&lt;img src=x onerror=alert(1)&gt;\\|\\[a\\](http:\u{200B}//x) \\*\\*b\\*\\*"
+        );
+        // What GitHub links by itself is broken too (issue 30).
+        assert_eq!(
+            cell("see https://a.example WWW.b.example @octocat c@d.example"),
+            "see https:\u{200B}//a.example WWW\u{200B}.b.example @\u{200B}octocat c@\u{200B}d.example"
         );
     }
 }

@@ -343,7 +343,7 @@ pub fn problems_to_stderr(report: &Report, text_on_terminal: bool, quiet: bool) 
         eprintln!("amilint: note: {}", one_line(n.to_string()));
     }
     if report.not_owned.images() > 0 && !quiet {
-        eprintln!("amilint: note: {}", report.not_owned);
+        eprintln!("amilint: note: {}", one_line(report.not_owned.to_string()));
     }
     for n in &report.notices {
         eprintln!("amilint: warning: {}", one_line(n.clone()));

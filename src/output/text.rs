@@ -318,16 +318,5 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
     }
 }
 
-/// Image names, descriptions and tags are other people's text: control
-/// characters (terminal escapes among them) never reach the terminal raw.
-pub(crate) fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                char::REPLACEMENT_CHARACTER
-            } else {
-                c
-            }
-        })
-        .collect()
-}
+/// Other people's text, made safe for a terminal and a CI log.
+pub(crate) use crate::untrusted::clean;

@@ -1,7 +1,9 @@
 //! The helpers every policy can call, besides Rhai's standard library.
 //!
 //! `has_tag(image, key)`, `tag(image, key)`, `now()`, `parse_time(text)`,
-//! `days_since(text)`, `glob(pattern, text)`, `regex(pattern, text)`.
+//! `days_since(text)`, `glob(pattern, text)`, `regex(pattern, text)`; and
+//! `sort`/`sort_by`/`dedup` with a closure, which stop the policy on an error
+//! in the closure (Rhai's own swallow it and give a wrong answer).
 //! Helpers that take text accept `()` (an absent field) and treat it as
 //! "no match" / `()`, so a policy can pass `image.Name` without checking it.
 
@@ -11,7 +13,7 @@ use std::collections::HashMap;
 use globset::GlobMatcher;
 use jiff::Timestamp;
 use regex::Regex;
-use rhai::{Dynamic, Engine, EvalAltResult, INT, Map, Position};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FnPtr, INT, Map, NativeCallContext, Position};
 
 use crate::rules::{days_between, parse_time};
 
@@ -73,8 +75,80 @@ fn text_of(value: &Dynamic) -> Option<String> {
         .map(|s| s.to_string())
 }
 
+/// `sort(array, comparer)` / `sort_by`: Rhai's own swallows an error in the
+/// comparer and sorts on (a silent wrong order); this one stops the policy
+/// with it. The comparer returns an integer (<0, 0, >0) or a boolean
+/// (true: the first comes first), as in Rhai.
+fn sort_by(ctx: NativeCallContext, array: &mut Array, comparer: FnPtr) -> RhaiResult<()> {
+    use std::cmp::Ordering;
+    if array.len() <= 1 {
+        return Ok(());
+    }
+    let mut failed: Option<Box<EvalAltResult>> = None;
+    let mut sorted = array.clone();
+    let sort = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sorted.sort_by(|x, y| {
+            if failed.is_some() {
+                return Ordering::Equal;
+            }
+            let order = comparer
+                .call_raw(&ctx, None, [x.clone(), y.clone()])
+                .and_then(|v| {
+                    v.as_int()
+                        .map(|n| n.cmp(&0))
+                        .or_else(|_| v.as_bool().map(|first| if first { Ordering::Less } else { Ordering::Greater }))
+                        .map_err(|got| {
+                            runtime(format!(
+                                "sort(): the comparer must return an integer or a boolean, not {got}"
+                            ))
+                        })
+                });
+            order.unwrap_or_else(|e| {
+                failed = Some(e);
+                Ordering::Equal
+            })
+        });
+    }));
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if sort.is_err() {
+        return Err(runtime(
+            "sort(): the comparer is not a total order".to_string(),
+        ));
+    }
+    *array = sorted;
+    Ok(())
+}
+
+/// `dedup(array, comparer)`: Rhai's own takes an error in the comparer for
+/// "not equal"; this one stops the policy with it. The comparer returns a
+/// boolean (true: the two are duplicates).
+fn dedup_by(ctx: NativeCallContext, array: &mut Array, comparer: FnPtr) -> RhaiResult<()> {
+    let mut kept: Array = Vec::with_capacity(array.len());
+    for item in array.drain(..) {
+        if let Some(last) = kept.last() {
+            let same = comparer.call_raw(&ctx, None, [last.clone(), item.clone()])?;
+            let same = same.as_bool().map_err(|got| {
+                runtime(format!(
+                    "dedup(): the comparer must return a boolean, not {got}"
+                ))
+            })?;
+            if same {
+                continue;
+            }
+        }
+        kept.push(item);
+    }
+    *array = kept;
+    Ok(())
+}
+
 /// Registers the helpers; `now` is the scan's "now".
 pub fn register(engine: &mut Engine, now: Timestamp) {
+    engine.register_fn("sort", sort_by);
+    engine.register_fn("sort_by", sort_by);
+    engine.register_fn("dedup", dedup_by);
     engine.register_fn("has_tag", |image: &mut Map, key: &str| {
         tag_value(image, key).is_some()
     });

@@ -114,11 +114,22 @@ pub fn engine(name: &str, limits: &Limits) -> Engine {
         }
     });
     let print_name = name.to_string();
-    engine.on_print(move |text| eprintln!("[policy {print_name}] {text}"));
+    // Each line of what a policy prints carries its prefix: image text in it
+    // cannot start a line of its own, nor form a workflow command.
+    engine.on_print(move |text| {
+        for line in crate::untrusted::lines(text) {
+            eprintln!("[policy {print_name}] {line}");
+        }
+    });
     let debug_name = name.to_string();
-    engine.on_debug(move |text, _, pos| match pos.line() {
-        Some(line) => eprintln!("[policy {debug_name}:{line}] {text}"),
-        None => eprintln!("[policy {debug_name}] {text}"),
+    engine.on_debug(move |text, _, pos| {
+        let at = match pos.line() {
+            Some(line) => format!("{debug_name}:{line}"),
+            None => debug_name.clone(),
+        };
+        for line in crate::untrusted::lines(text) {
+            eprintln!("[policy {at}] {line}");
+        }
     });
     engine
 }

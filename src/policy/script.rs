@@ -458,6 +458,8 @@ fn validate(raw: RawMeta, script: &str) -> Result<&'static RuleMeta, String> {
             id: leak(c.control.trim()),
             title: leak(c.title.trim()),
             source: leak(c.source.trim()),
+            // The policy's author states what it judges.
+            covers: crate::rules::compliance::Covers::Scope,
         });
     }
     let compliance: &'static [crate::rules::compliance::Control] =

@@ -169,6 +169,16 @@ impl Action {
         )
     }
 
+    /// Whether the change can make a launch that works today fail: a launch
+    /// permission removed (the grantee's launches, its Auto Scaling groups),
+    /// Allowed AMIs enabled (every image outside the criteria).
+    pub fn can_block_launches(&self) -> bool {
+        matches!(
+            self,
+            Action::RemoveLaunchPermission(_) | Action::EnableAllowedImages { audit_mode: false }
+        )
+    }
+
     pub fn reversible(&self) -> bool {
         !matches!(self, Action::RequireImdsV2)
     }

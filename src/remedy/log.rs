@@ -10,11 +10,17 @@ use super::plan::Call;
 /// log that could not be written).
 pub const NOT_SENT_STOPPED: &str = "not sent: interrupted";
 
+/// Why a call was not sent: its intent could not be written to the log.
+pub const NOT_SENT_UNLOGGED: &str = "not sent: the change log could not be written";
+
 /// How one call ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The plan only: would be sent with --dry-run or --apply.
     Planned,
+    /// The change log's line written, and synced, right before the call is
+    /// sent (`--apply`): a run stopped mid-call leaves its intent logged.
+    Sending,
     /// Not sent: see `Call::held`.
     Held(&'static str),
     /// DryRun: the caller may make it (EC2 answered `DryRunOperation`).
@@ -31,6 +37,7 @@ impl Outcome {
     pub fn word(&self) -> &'static str {
         match self {
             Outcome::Planned => "planned",
+            Outcome::Sending => "sending",
             Outcome::Held(_) => "skipped",
             Outcome::Permitted => "permitted",
             Outcome::Applied { .. } => "applied",
@@ -43,7 +50,9 @@ impl Outcome {
         match self {
             Outcome::Held(why) => Some(why),
             Outcome::Denied(why) | Outcome::Failed(why) => Some(why),
-            Outcome::Planned | Outcome::Permitted | Outcome::Applied { .. } => None,
+            Outcome::Planned | Outcome::Sending | Outcome::Permitted | Outcome::Applied { .. } => {
+                None
+            }
         }
     }
 }
@@ -51,7 +60,8 @@ impl Outcome {
 /// One call and how it ended, as `fix --format json` and the change log show it.
 #[derive(Serialize)]
 pub struct CallRecord<'a> {
-    /// `planned`, `skipped`, `permitted`, `denied`, `failed` or `applied`.
+    /// `planned`, `skipped`, `permitted`, `denied`, `failed` or `applied`;
+    /// in the change log also `sending` (the line written before the call).
     pub outcome: &'static str,
     /// Why it was skipped, denied or failed.
     pub detail: Option<&'a str>,
@@ -93,7 +103,9 @@ impl<'a> CallRecord<'a> {
 }
 
 /// One line of the change log (JSON Lines, appended): every call `--apply`
-/// sent, with how it ended and how to undo it.
+/// sends, twice: `sending` right before the call (written ahead and synced:
+/// no change is made that the log does not announce), then how it ended and
+/// how to undo it.
 #[derive(Serialize)]
 pub struct LogEntry<'a> {
     pub time: String,

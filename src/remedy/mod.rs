@@ -15,7 +15,7 @@ mod tests;
 pub mod valid;
 
 pub use action::{Action, Fix, Grant};
-pub use log::{CallRecord, LogEntry, NOT_SENT_STOPPED, Outcome, RunStart, sync};
+pub use log::{CallRecord, LogEntry, NOT_SENT_STOPPED, NOT_SENT_UNLOGGED, Outcome, RunStart, sync};
 pub use parse::read_report;
 pub use plan::{Call, Plan, Selection};
 pub use render::{Input, shell_word};

@@ -94,6 +94,8 @@ impl Builder<'_> {
             return Ok(());
         }
         for action in &remediation.actions {
+            crate::report::no_repeated_keys(action.input.get())
+                .map_err(|e| format!("{}: the action's input: {e}", at()))?;
             let input: Value =
                 serde_json::from_str(action.input.get()).map_err(|e| format!("{}: {e}", at()))?;
             let (target, action) =
@@ -190,7 +192,9 @@ impl<'de> Visitor<'de> for ReportSeed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
         let mut top = Top::default();
+        let mut keys = crate::report::Keys::default();
         while let Some(key) = map.next_key::<String>()? {
+            keys.first(&key)?;
             match key.as_str() {
                 "schema_version" => top.schema_version = Some(map.next_value()?),
                 "runs" => {

@@ -16,8 +16,15 @@ pub struct Call {
 }
 
 impl Call {
-    /// Why `amilint fix` does not make this call, if it does not.
-    pub fn held(&self, allow_irreversible: bool, now: jiff::Timestamp) -> Option<&'static str> {
+    /// Why `amilint fix` does not make this call, if it does not. `named`:
+    /// the rules the user named (`--rule`); a change that can block launches
+    /// is made only for a rule named there, never by `--apply --yes` alone.
+    pub fn held(
+        &self,
+        allow_irreversible: bool,
+        named: &[String],
+        now: jiff::Timestamp,
+    ) -> Option<&'static str> {
         let past = match &self.action {
             Action::EnableDeprecation { deprecate_at } => deprecate_at
                 .parse::<jiff::Timestamp>()
@@ -27,6 +34,19 @@ impl Call {
         if past {
             // It would deprecate the image at once: scan again for a fresh date.
             Some("DeprecateAt is not in the future (an old report?): scan again")
+        } else if self.action == (Action::EnableAllowedImages { audit_mode: false }) {
+            Some(
+                "not made by amilint fix: enabling Allowed AMIs blocks every launch of an image outside the criteria (Amazon's and Marketplace images too, unless listed), and amilint does not yet read the criteria and what they would block; stay in audit mode, check that AMI026 finds nothing in use, then enable it yourself",
+            )
+        } else if self.action.can_block_launches()
+            && !self
+                .rules
+                .iter()
+                .any(|r| named.iter().any(|n| n.eq_ignore_ascii_case(r)))
+        {
+            Some(
+                "can block launches (accounts the image is shared with lose it): made only when its rule is named with --rule",
+            )
         } else if !self.action.in_place() {
             Some(
                 "not made by amilint fix: it makes a new image; move its users to the copy yourself",

@@ -295,19 +295,56 @@ fn held_calls_say_why() {
             deprecate_at: at.to_string(),
         })
     };
-    assert_eq!(deprecate("2027-11-22T00:00:00Z").held(false, now), None);
+    assert_eq!(
+        deprecate("2027-11-22T00:00:00Z").held(false, &[], now),
+        None
+    );
     assert!(
         deprecate("2026-11-21T00:00:00Z")
-            .held(true, now)
+            .held(true, &[], now)
             .is_some_and(|w| w.contains("scan again"))
     );
-    assert!(call(Action::RequireImdsV2).held(false, now).is_some());
-    assert_eq!(call(Action::RequireImdsV2).held(true, now), None);
+    assert!(call(Action::RequireImdsV2).held(false, &[], now).is_some());
+    assert_eq!(call(Action::RequireImdsV2).held(true, &[], now), None);
     let copy = call(Action::CopyEncrypted {
         name: "x".to_string(),
         source_region: None,
     });
-    assert!(copy.held(true, now).is_some());
+    assert!(copy.held(true, &[], now).is_some());
+}
+
+#[test]
+fn issue_30_a_fix_that_can_block_launches_needs_its_rule_named() {
+    let now: jiff::Timestamp = "2026-11-22T00:00:00Z".parse().expect("time");
+    let call = |action, rule: &str| Call {
+        image_id: "ami-11111111".to_string(),
+        account_id: None,
+        region: None,
+        action,
+        rules: vec![rule.to_string()],
+    };
+    let unshare = call(
+        Action::RemoveLaunchPermission(Grant::Group("all".to_string())),
+        "AMI006",
+    );
+    assert!(
+        unshare
+            .held(true, &[], now)
+            .is_some_and(|w| w.contains("can block launches"))
+    );
+    assert!(unshare.held(true, &["AMI012".to_string()], now).is_some());
+    assert_eq!(unshare.held(true, &["ami006".to_string()], now), None);
+    // Allowed AMIs: audit mode blocks nothing; enabled is never made, named or not.
+    let audit = call(Action::EnableAllowedImages { audit_mode: true }, "AMI205");
+    assert_eq!(audit.held(false, &[], now), None);
+    let enable = call(Action::EnableAllowedImages { audit_mode: false }, "AMI205");
+    for named in [vec![], vec!["AMI205".to_string()]] {
+        assert!(
+            enable
+                .held(true, &named, now)
+                .is_some_and(|w| w.contains("not made by amilint fix"))
+        );
+    }
 }
 
 /// A report of one AMI014 finding whose `key` is `value`.

@@ -45,9 +45,16 @@ pub enum ReportKind {
 
 /// Reads an amilint JSON report (`findings[].fingerprint`) or SARIF log
 /// (`runs[].results[].partialFingerprints["amilint/v1"]`).
+/// A summarised SARIF log (`--sarif-max-results`) is refused: it does not
+/// hold the fingerprints of the findings it summarises.
 pub fn load(path: &Path) -> Result<Baseline, InputError> {
     let mut fingerprints = HashSet::new();
-    read_fingerprints(path, |print| {
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| InputError::Io {
+        path: shown.clone(),
+        source,
+    })?;
+    read(file, &shown, true, &mut |print| {
         fingerprints.insert(print);
     })?;
     Ok(Baseline { fingerprints })
@@ -70,6 +77,16 @@ pub fn read_fingerprints_from(
     shown: &str,
     mut each: impl FnMut(u64),
 ) -> Result<ReportKind, InputError> {
+    read(input, shown, false, &mut each)
+}
+
+/// Reads the fingerprints; with `every`, a summarised SARIF result is an error.
+fn read(
+    input: impl Read,
+    shown: &str,
+    every: bool,
+    each: &mut dyn FnMut(u64),
+) -> Result<ReportKind, InputError> {
     let error = |line: usize, column: usize, message: String| InputError::Syntax {
         path: shown.to_string(),
         line: line as u64,
@@ -78,7 +95,7 @@ pub fn read_fingerprints_from(
     };
     let mut de =
         serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, input));
-    let top = Top { each: &mut each }
+    let top = Top { each, every }
         .deserialize(&mut de)
         .and_then(|top| de.end().map(|()| top))
         .map_err(|e| InputError::json(shown, &e))?;
@@ -119,6 +136,8 @@ struct Shape {
 
 struct Top<'a> {
     each: &'a mut dyn FnMut(u64),
+    /// Refuse summarised SARIF results (a baseline needs every fingerprint).
+    every: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Top<'_> {
@@ -135,13 +154,16 @@ impl<'de> Visitor<'de> for Top<'_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
         let mut shape = Shape::default();
+        let mut keys = crate::report::Keys::default();
         while let Some(key) = map.next_key::<String>()? {
+            keys.first(&key)?;
             match key.as_str() {
                 "schema_version" => shape.schema_version = map.next_value()?,
                 "findings" => {
                     map.next_value_seed(Each {
                         each: &mut *self.each,
                         item: Item::Finding,
+                        every: self.every,
                     })?;
                     shape.findings = true;
                 }
@@ -149,6 +171,7 @@ impl<'de> Visitor<'de> for Top<'_> {
                     map.next_value_seed(Each {
                         each: &mut *self.each,
                         item: Item::Run,
+                        every: self.every,
                     })?;
                     shape.runs = true;
                 }
@@ -175,6 +198,7 @@ enum Item {
 struct Each<'a> {
     each: &'a mut dyn FnMut(u64),
     item: Item,
+    every: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Each<'_> {
@@ -199,6 +223,14 @@ impl<'de> Visitor<'de> for Each<'_> {
                     fingerprint_of(Some(&f.fingerprint), index, "finding").map(|p| (self.each)(p))
                 }),
                 Item::Result => seq.next_element::<SarifResult>()?.map(|r| {
+                    // A summary stands for findings it does not list: their
+                    // fingerprints are not in the log.
+                    if let Some(p) = r.properties.as_ref().filter(|p| p.summarised && self.every) {
+                        return Err(format!(
+                            "result {index} summarises {} findings (the scan's --sarif-max-results): a summarised SARIF log does not hold their fingerprints, so it cannot be a baseline; give the scan's JSON report (-o json=FILE), or a SARIF log written with --sarif-max-results 0",
+                            p.count
+                        ));
+                    }
                     let print = r
                         .partial_fingerprints
                         .as_ref()
@@ -208,6 +240,7 @@ impl<'de> Visitor<'de> for Each<'_> {
                 Item::Run => seq
                     .next_element_seed(Run {
                         each: &mut *self.each,
+                        every: self.every,
                     })?
                     .map(Ok),
             };
@@ -235,6 +268,15 @@ fn fingerprint_of(print: Option<&str>, index: usize, what: &str) -> Result<u64, 
 struct SarifResult {
     #[serde(rename = "partialFingerprints")]
     partial_fingerprints: Option<PartialFingerprints>,
+    properties: Option<ResultProperties>,
+}
+
+#[derive(Deserialize)]
+struct ResultProperties {
+    #[serde(default)]
+    summarised: bool,
+    #[serde(default)]
+    count: u64,
 }
 
 #[derive(Deserialize)]
@@ -256,6 +298,7 @@ struct Driver {
 /// One SARIF run: its results are kept aside until its tool is known.
 struct Run<'a> {
     each: &'a mut dyn FnMut(u64),
+    every: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for Run<'_> {
@@ -273,12 +316,15 @@ impl<'de> Visitor<'de> for Run<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut tool = None;
         let mut prints = Vec::new();
+        let mut keys = crate::report::Keys::default();
         while let Some(key) = map.next_key::<String>()? {
+            keys.first(&key)?;
             match key.as_str() {
                 "tool" => tool = Some(map.next_value::<Tool>()?.driver.name),
                 "results" => map.next_value_seed(Each {
                     each: &mut |p| prints.push(p),
                     item: Item::Result,
+                    every: self.every,
                 })?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;

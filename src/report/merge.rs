@@ -561,7 +561,9 @@ impl<'de> Visitor<'de> for Object<'_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut mine = Map::new();
+        let mut keys = crate::report::Keys::default();
         while let Some(key) = map.next_key::<String>()? {
+            keys.first(&key)?;
             if key == self.items[0] {
                 map.next_value_seed(List {
                     items: &self.items[1..],

@@ -30,7 +30,8 @@ pub struct Report<'a> {
     pub errors: Vec<Error<'a>>,
     /// Configuration warnings (expired or stale waivers); they do not change the exit code.
     pub warnings: Vec<Warning<'a>>,
-    /// Rules skipped on images that lack the data they need, one entry per rule.
+    /// Rules skipped on images, one entry per rule and cause: the images lack the data it
+    /// needs, or a date it reads is not one amilint reads.
     pub notes: Vec<Note<'a>>,
     pub summary: Summary<'a>,
 }
@@ -289,7 +290,8 @@ pub struct Note<'a> {
     pub skipped: u64,
     /// Images scanned in all.
     pub images: u64,
-    /// The data the rule needs, as the describe-images key that holds it.
+    /// The data the rule needs, as the describe-images key that holds it; for a date
+    /// the rule could not read, `a CreationDate amilint reads` (the field's name).
     pub needs: Text<'a>,
     /// The whole note, with how to get the data.
     pub message: Text<'a>,

@@ -44,7 +44,7 @@ declare_rule! {
         owner_only: true,
         compliance: [
             crate::rules::compliance::cis_compute("2.1.2", "Ensure Images (AMI's) are encrypted"),
-            crate::rules::compliance::pci("3.5.1", "Primary account number (PAN) is secured wherever it is stored"),
+            crate::rules::compliance::pci("3.5.1", "Primary account number (PAN) is secured wherever it is stored").part("the EBS snapshots behind the scanned images, not every place account data is stored"),
         ],
         check: check,
     }

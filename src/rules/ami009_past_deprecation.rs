@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule, parse_time};
+use crate::rules::{Cx, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -39,7 +39,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     if image.state.as_deref() != Some("available") {
         return;
     }
-    let Some(deprecated) = parse_time(image.deprecation_time.as_deref()) else {
+    let Some(deprecated) = cx.date("DeprecationTime", image.deprecation_time.as_deref()) else {
         return;
     };
     if deprecated <= cx.settings.now {

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, days_between, declare_rule, parse_time};
+use crate::rules::{Cx, Severity, days_between, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -54,10 +54,10 @@ impl Default for Options {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    let Some(created) = parse_time(image.creation_date.as_deref()) else {
+    let Some(deprecated) = cx.date("DeprecationTime", image.deprecation_time.as_deref()) else {
         return;
     };
-    let Some(deprecated) = parse_time(image.deprecation_time.as_deref()) else {
+    let Some(created) = cx.required_date("CreationDate", image.creation_date.as_deref()) else {
         return;
     };
     let window = days_between(created, deprecated);

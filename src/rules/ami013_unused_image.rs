@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, days_between, declare_rule, parse_time};
+use crate::rules::{Cx, Severity, days_between, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -75,7 +75,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
     };
     let now = cx.settings.now;
     let limit = cx.options::<Options>().max_unused_days;
-    if let Some(last) = parse_time(image.last_launched_time.as_deref()) {
+    if let Some(last) = cx.date("LastLaunchedTime", image.last_launched_time.as_deref()) {
         let days = days_between(last, now);
         if days > limit {
             cx.report(
@@ -86,7 +86,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         return;
     }
     if image.last_launched_time.is_none()
-        && let Some(created) = parse_time(image.creation_date.as_deref())
+        && let Some(created) = cx.required_date("CreationDate", image.creation_date.as_deref())
     {
         let age = days_between(created, now);
         if age > limit {

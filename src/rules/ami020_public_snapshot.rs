@@ -10,6 +10,10 @@ declare_rule! {
     /// the snapshot's `CreateVolumePermissions` (`scan --aws --snapshots`, or
     /// `--snapshots-file` with `describe-snapshot-attribute` answers).
     ///
+    /// Where the image's account and region have block public access for snapshots at
+    /// `block-all-sharing` (GetSnapshotBlockPublicAccessState, live or `--settings-file`), AWS
+    /// treats such a snapshot as private: the finding is then low, and says so.
+    ///
     /// ## Why is this bad?
     /// Any AWS account can create a volume from a public snapshot and read the whole disk
     /// of the image: software, configuration, and too often keys and credentials. Making
@@ -41,9 +45,9 @@ declare_rule! {
         summary: "A snapshot behind the image is public",
         owner_only: true,
         compliance: [
-            crate::rules::compliance::cis_compute("2.2.2", "Ensure public access to EBS Snapshots is disabled"),
-            crate::rules::compliance::fsbp("EC2.1", "Amazon EBS snapshots should not be public, determined by the ability to be restorable by anyone"),
-            crate::rules::compliance::nist("AC-3", "Access Enforcement"),
+            crate::rules::compliance::cis_compute("2.2.2", "Ensure public access to EBS Snapshots is disabled").part(crate::rules::compliance::IMAGE_SNAPSHOTS),
+            crate::rules::compliance::fsbp("EC2.1", "Amazon EBS snapshots should not be public, determined by the ability to be restorable by anyone").part(crate::rules::compliance::IMAGE_SNAPSHOTS),
+            crate::rules::compliance::nist("AC-3", "Access Enforcement").part("who can create volumes from the snapshots behind the scanned images, not access enforcement at large"),
         ],
         needs: Needs::SnapshotPermissions,
         check: check,
@@ -60,12 +64,27 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
             Some((m, g))
         })
         .collect();
+    // With `block-all-sharing`, AWS treats a public snapshot as private: the
+    // grant is a latent exposure (the day the block is lifted), not an open disk.
+    let blocked = image
+        .account_settings
+        .as_ref()
+        .filter(|s| s.snapshot_block_public_access_state.as_deref() == Some("block-all-sharing"));
     for (m, g) in public {
-        let message = format!(
-            "{}: snapshot {} is public: any AWS account can create a volume from it and read the disk",
-            m.device, m.snapshot_id
-        );
+        let message = match blocked {
+            None => format!(
+                "{}: snapshot {} is public: any AWS account can create a volume from it and read the disk",
+                m.device, m.snapshot_id
+            ),
+            Some(s) => format!(
+                "{}: snapshot {} grants create-volume to `all`, but block public access for snapshots is `block-all-sharing` in {} {}: AWS treats it as private; it becomes public if the block is lifted",
+                m.device, m.snapshot_id, s.account_id, s.region
+            ),
+        };
         report_grant(cx, image, &m, g, message, Grant::Group("all".to_string()));
+        if blocked.is_some() {
+            cx.severity(Severity::Low);
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, days_between, declare_rule, parse_time};
+use crate::rules::{Cx, Severity, days_between, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -111,7 +111,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         let (Some(limit), Some(text)) = (limit, since.as_deref()) else {
             continue;
         };
-        let Some(at) = parse_time(Some(text)) else {
+        let Some(at) = cx.date(key, Some(text)) else {
             continue;
         };
         let days = days_between(at, now);

@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, days_between, declare_rule, parse_time};
+use crate::rules::{Cx, Severity, days_between, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -64,7 +64,8 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         );
         return;
     };
-    match parse_time(results.finding_scan_date.as_deref()) {
+    let scanned = results.finding_scan_date.as_deref();
+    match cx.date("FindingScanDate", scanned) {
         Some(at) => {
             let days = days_between(at, cx.settings.now);
             if days > limit {
@@ -74,6 +75,7 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
                 );
             }
         }
+        None if scanned.is_some() => {}
         None => cx.report(
             ptr!["ScanResults", "FindingScanDate"],
             "ScanResults has no FindingScanDate: when Inspector last scanned is unknown",

@@ -42,7 +42,7 @@ declare_rule! {
         owner_only: true,
         requires_options: true,
         compliance: [
-            crate::rules::compliance::cis_compute("2.1.3", "Ensure Only Approved AMIs (Images) are Used"),
+            crate::rules::compliance::cis_compute("2.1.3", "Ensure Only Approved AMIs (Images) are Used").part("the ancestry of the scanned images, not which images instances launch"),
         ],
         needs: Needs::Ancestry,
         options: Options,

@@ -34,6 +34,10 @@ declare_rule! {
         default_enabled: true,
         summary: "Block public access for EBS snapshots is not block-all-sharing in the region",
         subject: Subject::Account,
+        compliance: [
+            crate::rules::compliance::cis_compute("2.2.2", "Ensure public access to EBS Snapshots is disabled").from(crate::rules::compliance::AWS_SNAPSHOT_BPA),
+            crate::rules::compliance::fsbp("EC2.1", "Amazon EBS snapshots should not be public, determined by the ability to be restorable by anyone").from(crate::rules::compliance::AWS_SNAPSHOT_BPA),
+        ],
         account_check: check,
     }
 }

@@ -37,7 +37,7 @@ declare_rule! {
         compliance: [
             crate::rules::compliance::cis_compute("2.2.1", "Ensure EBS volume encryption is enabled"),
             crate::rules::compliance::fsbp("EC2.7", "EBS default encryption should be enabled"),
-            crate::rules::compliance::nist("SC-28(1)", "Cryptographic Protection"),
+            crate::rules::compliance::nist("SC-28(1)", "Cryptographic Protection").part("EBS encryption by default in the scanned regions, not every store of data at rest"),
         ],
         account_check: check,
     }

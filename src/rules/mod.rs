@@ -691,6 +691,19 @@ pub struct Cx<'a> {
     pub request: Option<RequestKind>,
     rule: Option<&'static RuleMeta>,
     findings: Vec<RawFinding>,
+    /// The date field the running rule could not read on this image.
+    unreadable: Option<&'static str>,
+}
+
+/// How running a rule on an image went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    Checked,
+    /// The image lacks the data the rule needs (`Needs`).
+    NoData,
+    /// A date the rule reads is not one amilint reads (the field's name):
+    /// the rule judged nothing on the image.
+    Unreadable(&'static str),
 }
 
 impl<'a> Cx<'a> {
@@ -700,22 +713,52 @@ impl<'a> Cx<'a> {
             request,
             rule: None,
             findings: Vec::new(),
+            unreadable: None,
         }
     }
 
     /// Runs a built-in rule's check on `image`; its findings are stamped with
-    /// the rule. Returns `false`, without checking, when the image lacks the
-    /// data the rule needs (a policy is not run here either).
-    pub fn run(&mut self, rule: &'static RuleMeta, image: &Image) -> bool {
+    /// the rule. Without checking, `NoData` when the image lacks the data the
+    /// rule needs (a policy is not run here either); `Unreadable` when the
+    /// check met a date it cannot read (what it found on the image's other
+    /// fields is kept, but the rule did not judge the whole image).
+    pub fn run(&mut self, rule: &'static RuleMeta, image: &Image) -> Ran {
         if !rule.needs.met_by(image) {
-            return false;
+            return Ran::NoData;
         }
         if let Some(check) = rule.builtin_check() {
             self.rule = Some(rule);
             check(image, self);
             self.rule = None;
+            if let Some(field) = self.unreadable.take() {
+                return Ran::Unreadable(field);
+            }
         }
-        true
+        Ran::Checked
+    }
+
+    /// The date in `field` (`text`, its value): `None` when absent; when it
+    /// is there but not read (`read_time`), also `None`, and the rule is
+    /// reported as skipped on the image for it — never a silent pass.
+    pub fn date(&mut self, field: &'static str, text: Option<&str>) -> Option<Timestamp> {
+        match read_time(text) {
+            Date::At(at) => Some(at),
+            Date::Absent => None,
+            Date::Unreadable => {
+                self.unreadable.get_or_insert(field);
+                None
+            }
+        }
+    }
+
+    /// A date the rule cannot judge the image without: absent counts as
+    /// unread too.
+    pub fn required_date(&mut self, field: &'static str, text: Option<&str>) -> Option<Timestamp> {
+        let at = self.date(field, text);
+        if at.is_none() {
+            self.unreadable.get_or_insert(field);
+        }
+        at
     }
 
     /// Runs a built-in account rule's check on one account × region.
@@ -763,6 +806,14 @@ impl<'a> Cx<'a> {
         });
     }
 
+    /// Sets the severity of the finding just reported, when the facts make it
+    /// weigh other than its rule says (a user's `--severity` still wins).
+    pub fn severity(&mut self, severity: Severity) {
+        if let Some(last) = self.findings.last_mut() {
+            last.severity = Some(severity);
+        }
+    }
+
     /// Attaches the exact fix to the finding just reported. Requests
     /// (preflight) get none: there is no image yet to run it on.
     pub fn fix(&mut self, fix: Fix) {
@@ -779,13 +830,65 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// Parses an AWS timestamp (`2024-05-01T12:00:00.000Z`); `None` if absent or unparsable.
-pub fn parse_time(text: Option<&str>) -> Option<Timestamp> {
-    let text = text?.trim();
+/// A date field as a rule reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Date {
+    Absent,
+    At(Timestamp),
+    /// There, but not a date amilint reads without guessing.
+    Unreadable,
+}
+
+/// Reads an exported timestamp. Read: what AWS writes (ISO 8601 with a
+/// zone, `2024-05-01T12:00:00.000Z`, also with a space, as Python's `str()`
+/// of an aware datetime writes it), RFC 1123 / 2822 (`Wed, 02 Jan 2019
+/// 03:04:05 GMT`) and .NET's `/Date(1546398245000)/` (milliseconds since the
+/// epoch, UTC whatever offset follows). Not read, because the instant is a
+/// guess: a date alone (`2019-01-02`) or a time without a zone
+/// (`2019-01-02T03:04:05`).
+pub fn read_time(text: Option<&str>) -> Date {
+    let Some(text) = text.map(str::trim) else {
+        return Date::Absent;
+    };
     if text.is_empty() {
+        return Date::Absent;
+    }
+    let read = text
+        .parse::<Timestamp>()
+        .ok()
+        .or_else(|| {
+            jiff::fmt::rfc2822::DateTimeParser::new()
+                .parse_timestamp(text)
+                .ok()
+        })
+        .or_else(|| dotnet_date(text));
+    read.map_or(Date::Unreadable, Date::At)
+}
+
+/// `/Date(1546398245000)/`, `/Date(1546398245000+0100)/`: the number is UTC.
+fn dotnet_date(text: &str) -> Option<Timestamp> {
+    let inner = text.strip_prefix("/Date(")?.strip_suffix(")/")?;
+    let digits_end = inner
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && c == '-')))
+        .map_or(inner.len(), |(i, _)| i);
+    let (millis, offset) = inner.split_at(digits_end);
+    let offset_ok = offset.is_empty()
+        || (offset.len() == 5
+            && offset.starts_with(['+', '-'])
+            && offset[1..].bytes().all(|b| b.is_ascii_digit()));
+    if !offset_ok {
         return None;
     }
-    text.parse::<Timestamp>().ok()
+    Timestamp::from_millisecond(millis.parse().ok()?).ok()
+}
+
+/// Parses an exported timestamp (`read_time`); `None` if absent or not read.
+pub fn parse_time(text: Option<&str>) -> Option<Timestamp> {
+    match read_time(text) {
+        Date::At(at) => Some(at),
+        Date::Absent | Date::Unreadable => None,
+    }
 }
 
 /// Whole days from `earlier` to `later` (negative if `later` is before).

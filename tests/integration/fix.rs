@@ -156,6 +156,10 @@ fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
 
 const BAD: &str = "ami-0bad0000000000001";
 
+/// Every rule of the fixture's findings named: the launch-blocking fixes
+/// (AMI006, AMI012) are made only for rules named with --rule.
+const NAMED: [&str; 2] = ["--rule", "AMI001,AMI002,AMI003,AMI006,AMI012,AMI014"];
+
 #[test]
 fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     let (dir, server) = serve(&[]);
@@ -195,13 +199,14 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
             ("skipped", "AMI001"),
             ("planned", "AMI002"),
             ("skipped", "AMI003"),
-            ("planned", "AMI006"),
-            ("planned", "AMI012"),
+            ("skipped", "AMI006"),
+            ("skipped", "AMI012"),
             ("planned", "AMI014"),
         ]),
         "{out}"
     );
     assert!(out.contains("--allow-irreversible"), "{out}");
+    assert!(out.contains("can block launches"), "{out}");
     assert!(
         out.contains(&format!(
             "aws ec2 modify-image-attribute --image-id {BAD} --launch-permission 'Remove=[{{UserId=999988887777}}]' --region eu-west-1"
@@ -219,7 +224,7 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     );
 
     // DryRun: every call permitted, nothing changed.
-    let (code, out, err) = fix(&server, dir.path(), &["--dry-run"]);
+    let (code, out, err) = fix(&server, dir.path(), &["--dry-run", NAMED[0], NAMED[1]]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         outcomes(&out)
@@ -242,35 +247,72 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     assert!(err.contains("--yes"), "{err}");
     assert_eq!(changes(&server), vec![]);
 
-    // --apply --yes: the reversible fixes are made, each logged with its undo.
+    // --apply --yes alone: the reversible fixes that cannot block a launch
+    // are made, each logged ahead and after, with its undo.
     let (code, out, err) = fix(&server, dir.path(), &["--apply", "--yes"]);
     assert_eq!(code, 0, "{out}{err}");
     let made: BTreeSet<(String, String)> = changes(&server).into_iter().collect();
     assert_eq!(
         made,
         set(&[
-            ("ModifyImageAttribute", BAD),
             ("EnableImageDeprecation", BAD),
             ("EnableImageDeregistrationProtection", BAD),
-        ])
+        ]),
+        "no launch permission removed without its rule named"
     );
+    // Named: the launch permissions too.
+    let (code, out, err) = fix(
+        &server,
+        dir.path(),
+        &["--apply", "--yes", "--rule", "AMI006,AMI012"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
     assert_eq!(changes(&server).len(), 4, "two launch permissions removed");
     let log = std::fs::read_to_string(dir.path().join("amilint-fix.log")).expect("change log");
     let entries: Vec<Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
-    // The run's first line, written before any change, then a line per call.
-    assert_eq!(entries.len(), 5);
-    assert_eq!(entries[0]["event"], "start");
-    assert_eq!(entries[0]["calls"], 4);
-    for e in &entries[1..] {
-        assert_eq!(e["outcome"], "applied", "{e}");
+    // Each run's first line, written before any change, then per call its
+    // intent (written ahead) and its outcome.
+    assert_eq!(entries.len(), 10);
+    for run in [&entries[..5], &entries[5..]] {
+        assert_eq!(run[0]["event"], "start");
+        assert_eq!(run[0]["calls"], 2);
+        let outcomes: Vec<&str> = run[1..]
+            .iter()
+            .map(|e| e["outcome"].as_str().expect("outcome"))
+            .collect();
+        assert_eq!(
+            outcomes.iter().filter(|o| **o == "sending").count(),
+            2,
+            "{run:?}"
+        );
+        assert_eq!(
+            outcomes.iter().filter(|o| **o == "applied").count(),
+            2,
+            "{run:?}"
+        );
+    }
+    for e in entries.iter().filter(|e| e["outcome"] == "applied") {
         assert!(e["request_id"].is_string(), "{e}");
         assert!(
             e["undo"]
                 .as_str()
                 .is_some_and(|u| u.starts_with("aws ec2 ")),
+            "{e}"
+        );
+    }
+    // Every applied call was announced before it: its `sending` line comes first.
+    for (i, e) in entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e["outcome"] == "applied")
+    {
+        assert!(
+            entries[..i].iter().any(|s| s["outcome"] == "sending"
+                && s["operation"] == e["operation"]
+                && s["input"] == e["input"]),
             "{e}"
         );
     }
@@ -319,9 +361,9 @@ fn plan_dry_run_and_apply_against_the_fixture_endpoint() {
     assert_eq!(outcomes(&out), set(&[("applied", "AMI001")]), "{out}");
     let log = std::fs::read_to_string(dir.path().join("amilint-fix.log")).expect("change log");
     let last: Value = serde_json::from_str(log.lines().last().expect("a line")).expect("JSON");
-    // Three runs with a start line each: 4 calls, 1 held back while sending
-    // (not a change, not logged), 1.
-    assert_eq!(log.lines().count(), 8);
+    // Four runs with a start line each: 2 and 2 calls, 1 held back after its
+    // state was read again (not a change, not logged), 1; two lines a call.
+    assert_eq!(log.lines().count(), 4 + 2 * (2 + 2 + 1));
     assert_eq!(
         last["input"],
         json!({"ImageId": BAD, "ImdsSupport": {"Value": "v2.0"}})
@@ -336,7 +378,7 @@ fn permission_errors_are_reported_per_call() {
     let (dir, server) = serve(&["--deny-action", "ModifyImageAttribute"]);
     scan(&server, dir.path(), &[], false);
 
-    let (code, out, _) = fix(&server, dir.path(), &["--dry-run"]);
+    let (code, out, _) = fix(&server, dir.path(), &["--dry-run", NAMED[0], NAMED[1]]);
     assert_eq!(code, 1, "a denied call exits 1: {out}");
     assert_eq!(
         outcomes(&out),
@@ -356,7 +398,11 @@ fn permission_errors_are_reported_per_call() {
     );
 
     // The same as JSON, for CI.
-    let (code, out, _) = fix(&server, dir.path(), &["--dry-run", "--format", "json"]);
+    let (code, out, _) = fix(
+        &server,
+        dir.path(),
+        &["--dry-run", "--format", "json", NAMED[0], NAMED[1]],
+    );
     assert_eq!(code, 1);
     let result: Value = serde_json::from_str(&out).expect("JSON result");
     assert_eq!(result["mode"], "dry-run");
@@ -377,7 +423,11 @@ fn permission_errors_are_reported_per_call() {
             .is_some_and(|d| d.starts_with("UnauthorizedOperation"))
     );
 
-    let (code, out, _) = fix(&server, dir.path(), &["--apply", "--yes"]);
+    let (code, out, _) = fix(
+        &server,
+        dir.path(),
+        &["--apply", "--yes", NAMED[0], NAMED[1]],
+    );
     assert_eq!(code, 1, "{out}");
     let made: BTreeSet<String> = changes(&server).into_iter().map(|(a, _)| a).collect();
     assert_eq!(
@@ -437,7 +487,17 @@ fn an_offline_report_needs_a_region_and_a_tampered_one_is_refused() {
     let (code, out, _) = fix(&server, dir.path(), &[]);
     assert_eq!(code, 0);
     assert!(!out.contains("--region"), "{out}");
-    let (code, out, err) = fix(&server, dir.path(), &["--dry-run", "--region", "eu-west-1"]);
+    let (code, out, err) = fix(
+        &server,
+        dir.path(),
+        &[
+            "--dry-run",
+            "--region",
+            "eu-west-1",
+            "--rule",
+            "AMI002,AMI006",
+        ],
+    );
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         outcomes(&out),
@@ -451,7 +511,12 @@ fn an_offline_report_needs_a_region_and_a_tampered_one_is_refused() {
         .output()
         .expect("runs");
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 planned"));
+    // AMI006's fix can block launches: planned only with its rule named.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 planned") && stdout.contains("1 skipped"),
+        "{stdout}"
+    );
 
     // A report whose action is not one amilint makes: nothing at all is sent.
     let mut doc = read_json(&report);
@@ -657,7 +722,9 @@ fn launch_permissions_are_removed_on_moto() {
         "moto's findings"
     );
 
-    let (code, out, err) = fix(&moto, dir.path(), &["--dry-run"]);
+    let named = ["--rule", "AMI006,AMI012"];
+    let first = std::fs::read(dir.path().join("report.json")).expect("report");
+    let (code, out, err) = fix(&moto, dir.path(), &["--dry-run", named[0], named[1]]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         outcomes(&out),
@@ -670,7 +737,96 @@ fn launch_permissions_are_removed_on_moto() {
         "a dry run changes nothing"
     );
 
+    // `--apply --yes` alone cannot block a launch: nothing is removed.
     let (code, out, err) = fix(&moto, dir.path(), &["--apply", "--yes"]);
     assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        outcomes(&out),
+        set(&[("skipped", "AMI006"), ("skipped", "AMI012")]),
+        "{out}"
+    );
+    assert_eq!(scan(&moto, dir.path(), &rules, true), before);
+    let (code, out, err) = fix(&moto, dir.path(), &["--apply", "--yes", named[0], named[1]]);
+    assert_eq!(code, 0, "{out}{err}");
     assert_eq!(scan(&moto, dir.path(), &rules, true), BTreeSet::new());
+    // The report again, now stale: the grants are gone, nothing is sent.
+    std::fs::write(dir.path().join("report.json"), &first).expect("write");
+    let (code, out, err) = fix(&moto, dir.path(), &["--apply", "--yes", named[0], named[1]]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        outcomes(&out),
+        set(&[("skipped", "AMI006"), ("skipped", "AMI012")]),
+        "{out}"
+    );
+    assert!(out.contains("no longer there"), "{out}");
+}
+
+/// Issue 30: the change log is written ahead. A log that stops taking lines
+/// mid-run (here the file-size limit, as a disk that fills up after the
+/// run's first line) stops the run before the change it could not announce:
+/// nothing is made that the log does not hold.
+#[test]
+fn issue_30_a_change_the_log_cannot_announce_is_not_made() {
+    let (dir, server) = serve(&[]);
+    scan(&server, dir.path(), &[], false);
+    let report = dir.path().join("report.json");
+    let log = dir.path().join("fix.log");
+    // Earlier runs' lines: 824 bytes. `ulimit -f 2` allows 1,024: room for
+    // the run's first line (~90 bytes), not for a call's (~400).
+    std::fs::write(&log, format!("{}\n", "x".repeat(823))).expect("log");
+    let home = tempfile::tempdir().expect("home");
+    let url = server.url();
+    let mut cmd = live_command(home.path());
+    let amilint = cmd.get_program().to_owned();
+    let out = cmd
+        .env("PATH", "/usr/bin:/bin")
+        .args([
+            "fix",
+            report.to_str().expect("utf-8"),
+            "--endpoint-url",
+            &url,
+            "--log",
+            log.to_str().expect("utf-8"),
+            "--apply",
+            "--yes",
+        ])
+        .output_with_limit(&amilint);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(stderr.contains("writing the change log"), "{stderr}");
+    assert!(stderr.contains("2 call(s) were not sent"), "{stderr}");
+    assert!(changes(&server).is_empty(), "{:?}", changes(&server));
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("\"event\":\"start\""), "{text}");
+}
+
+/// Runs `cmd`'s program and arguments under `sh` with the file-size limit
+/// at 1,024 bytes (`ulimit -f 2`) and SIGXFSZ ignored, so that a write past
+/// it fails (EFBIG) instead of killing the process.
+trait WithLimit {
+    fn output_with_limit(&mut self, program: &std::ffi::OsStr) -> std::process::Output;
+}
+
+impl WithLimit for Command {
+    fn output_with_limit(&mut self, program: &std::ffi::OsStr) -> std::process::Output {
+        let args: Vec<std::ffi::OsString> = self.get_args().map(|a| a.to_owned()).collect();
+        let mut sh = Command::new("/bin/sh");
+        sh.env_clear();
+        for (key, value) in self.get_envs() {
+            if let Some(value) = value {
+                sh.env(key, value);
+            }
+        }
+        if let Some(dir) = self.get_current_dir() {
+            sh.current_dir(dir);
+        }
+        sh.arg("-c")
+            .arg("trap '' XFSZ; ulimit -f 2; exec \"$0\" \"$@\"")
+            .arg(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("sh runs")
+    }
 }

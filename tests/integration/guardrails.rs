@@ -289,6 +289,7 @@ fn fix_turns_the_guardrails_on_with_dry_run_first() {
     let report = dir.path().join("report.json");
     let (code, _, err) = live(&server, &["-o", &format!("json={}", report.display())]);
     assert_eq!(code, 1, "{err}");
+    let first = std::fs::read(&report).expect("report");
     let url = server.url();
     let log = dir.path().join("fix.log");
     let fix = |extra: &[&str]| {
@@ -374,11 +375,48 @@ fn fix_turns_the_guardrails_on_with_dry_run_first() {
         .filter(|f| f["rule_id"] == "AMI026" && f["region"] == "eu-west-1")
         .count();
     assert_eq!(audit, 3);
+    // Enabled is shown, never made, named or not: it blocks every launch of
+    // an image outside the criteria (issue 30).
     let (code, out, err) = fix(&[]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("--allowed-images-settings-state enabled --region eu-west-1"),
         "{out}"
+    );
+    let changed = server.get("/__changes").as_array().expect("changes").len();
+    let (code, out, err) = fix(&["--apply", "--yes", "--rule", "AMI205"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("skipped") && out.contains("not made by amilint fix"),
+        "{out}"
+    );
+    assert_eq!(
+        server.get("/__changes").as_array().expect("changes").len(),
+        changed
+    );
+    // The first report again: each setting is read first and found on already
+    // (Allowed AMIs in audit mode): nothing is sent, nothing logged.
+    std::fs::write(&report, &first).expect("write");
+    let lines = std::fs::read_to_string(&log).expect("log").lines().count();
+    let (code, out, err) = fix(&["--apply", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("skipped")).count(),
+        5,
+        "{out}"
+    );
+    assert!(
+        out.contains("Allowed AMIs is in audit mode already"),
+        "{out}"
+    );
+    assert_eq!(
+        server.get("/__changes").as_array().expect("changes").len(),
+        changed
+    );
+    assert_eq!(
+        std::fs::read_to_string(&log).expect("log").lines().count(),
+        lines + 1,
+        "the run's start line only"
     );
 
     // A report whose account action names another account's subject is refused.
@@ -388,4 +426,90 @@ fn fix_turns_the_guardrails_on_with_dry_run_first() {
     let (code, _, err) = fix(&[]);
     assert_eq!(code, 2);
     assert!(err.contains("not its account and region"), "{err}");
+}
+
+/// Issue 30: a least-privilege role (ec2:DescribeImages only) gets its image
+/// findings and a complete scan: each guardrail call it may not make is one
+/// note per rule, counted over the scopes, not an error per scope. A rule
+/// asked for by name, or by --benchmark, makes the scan incomplete.
+#[test]
+fn issue_30_a_describe_images_only_role_gets_its_findings_and_notes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let calls = [
+        "GetImageBlockPublicAccessState",
+        "GetSnapshotBlockPublicAccessState",
+        "GetEbsEncryptionByDefault",
+        "GetEbsDefaultKmsKeyId",
+        "GetAllowedImagesSettings",
+        "GetInstanceMetadataDefaults",
+    ];
+    let mut extra = Vec::new();
+    for call in calls {
+        extra.extend(["--fail-action", call]);
+    }
+    let server = serve(dir.path(), &extra);
+    let url = server.url();
+    let scan = |more: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--aws",
+            "--endpoint-url",
+            &url,
+            "--region",
+            "eu-west-1,us-east-1",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(more);
+        let (code, out, err) = amilint_live(&args);
+        let doc: Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("JSON ({e}): {out}\n{err}"));
+        (code, doc, err)
+    };
+    // The default rules: image findings, exit 1, no error.
+    let (code, doc, err) = scan(&[]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(doc["errors"], serde_json::json!([]), "{err}");
+    assert!(!doc["findings"].as_array().expect("findings").is_empty());
+    let notes: Vec<&str> = doc["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|n| n["message"].as_str())
+        .filter(|m| m.contains("not assessed"))
+        .collect();
+    for (rule, call) in [
+        ("AMI201", "GetImageBlockPublicAccessState"),
+        ("AMI202", "GetSnapshotBlockPublicAccessState"),
+        ("AMI203", "GetEbsEncryptionByDefault"),
+        ("AMI205", "GetAllowedImagesSettings"),
+        ("AMI206", "GetInstanceMetadataDefaults"),
+    ] {
+        let want = format!(
+            "{rule} not assessed in 2 of 2 scopes: ec2:{call} denied (UnauthorizedOperation)"
+        );
+        assert_eq!(
+            notes.iter().filter(|n| n.starts_with(&want)).count(),
+            1,
+            "{want}: {notes:?}"
+        );
+        assert_eq!(err.matches(&want).count(), 1, "once on stderr: {err}");
+    }
+    // Asked for by name: the scan is incomplete (exit 2), and says why.
+    let (code, _, err) = scan(&["--select", "AMI001,AMI201"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("AMI201 was asked for by name"), "{err}");
+    // Through --benchmark: its snapshot and encryption controls need them.
+    let (code, doc, err) = scan(&["--benchmark", "cis-compute-v1"]);
+    assert_eq!(code, 2, "{err}");
+    let controls = doc["summary"]["benchmark"]["controls"]
+        .as_array()
+        .expect("controls");
+    let encryption = controls
+        .iter()
+        .find(|c| c["control"] == "2.2.1")
+        .expect("2.2.1");
+    assert_eq!(encryption["status"], "not assessed", "{encryption}");
 }

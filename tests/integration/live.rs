@@ -1158,3 +1158,50 @@ fn issue_17_a_live_scan_without_save_writes_no_temporary_export() {
     assert_eq!(findings(&live), findings(&offline));
     assert_eq!(live["scan"]["scopes"][0]["status"], "scanned", "{live}");
 }
+
+/// Issue 30: a failing credential helper's output (a `credential_process`
+/// that prints a token on stderr) never reaches a report or stderr: the
+/// source and the kind of failure are said instead.
+#[test]
+fn issue_30_a_credential_helper_s_output_stays_out_of_reports() {
+    let server = fixture_server("fixtures/examples/describe-images.json", &[]);
+    let home = tempfile::tempdir().expect("home");
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile helper]\nregion = eu-west-1\ncredential_process = sh -c 'echo SECRET-TOKEN-4242 >&2; exit 3'\n",
+    )
+    .expect("config");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_amilint"))
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", "/usr/bin:/bin")
+        .env("AWS_CONFIG_FILE", &config)
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .args([
+            "scan",
+            "--aws",
+            "--no-guardrails",
+            "--profile",
+            "helper",
+            "--endpoint-url",
+            &server.url(),
+            "--max-attempts",
+            "1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(!stdout.contains("SECRET-TOKEN-4242"), "{stdout}");
+    assert!(!stderr.contains("SECRET-TOKEN-4242"), "{stderr}");
+    assert!(stdout.contains("credential_process"), "{stdout}");
+    assert!(stdout.contains("left out"), "{stdout}");
+}

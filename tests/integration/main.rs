@@ -24,3 +24,4 @@ mod release;
 mod rules;
 mod sarif_validator;
 mod snapshots;
+mod trust;

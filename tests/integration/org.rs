@@ -97,7 +97,14 @@ fn the_organisation_s_active_accounts_are_scanned_under_the_ous_asked_for() {
         err.contains("amilint: scanning 5 accounts: 5 scopes (account × region)"),
         "{err}"
     );
-    // ListAccounts (one page), then per account AssumeRole and DescribeImages.
+    // ListAccounts (one page), GetCallerIdentity (the caller's own account,
+    // the management account, is scanned with its own credentials, issue
+    // 30), AssumeRole in the 4 others, the own account's GetCallerIdentity
+    // when it is entered, and DescribeImages in each of the 5.
+    assert_eq!(doc["scan"]["api_calls"], 1 + 1 + 4 + 1 + 5);
+    // --org-role-in-own-account: the role is assumed there too.
+    let (code, doc, err) = org_scan(&url, &["--org-role-in-own-account"]);
+    assert_eq!(code, 1, "{err}");
     assert_eq!(doc["scan"]["api_calls"], 1 + 5 + 5);
     let names: BTreeSet<&str> = doc["findings"]
         .as_array()
@@ -133,8 +140,10 @@ fn the_organisation_s_active_accounts_are_scanned_under_the_ous_asked_for() {
     ];
     expected.sort();
     assert_eq!(scopes(&doc), expected);
-    // ListAccountsForParent and ListOrganizationalUnitsForParent for both OUs.
-    assert_eq!(doc["scan"]["api_calls"], 4 + 2 + 2);
+    // ListAccountsForParent and ListOrganizationalUnitsForParent for both
+    // OUs, GetCallerIdentity (is the caller's own account among them?), then
+    // AssumeRole and DescribeImages in each of the two.
+    assert_eq!(doc["scan"]["api_calls"], 4 + 1 + 2 + 2);
 
     // An OU id that is not one is refused before any call.
     let (code, _, err) = amilint_live(&[
@@ -244,7 +253,9 @@ fn a_refused_assume_role_fails_that_account_only() {
         5,
         "each account's role assumed once"
     );
-    assert_eq!(doc["scan"]["api_calls"], 1 + 5 + 4);
+    // ListAccounts, GetCallerIdentity (the caller's account is not one of
+    // the organisation's here), AssumeRole ×5, DescribeImages ×4.
+    assert_eq!(doc["scan"]["api_calls"], 1 + 1 + 5 + 4);
 }
 
 #[test]
@@ -347,4 +358,22 @@ fn shards_from_plan_shards_scan_every_account_once_and_merge_into_the_whole_run(
     let (code, _, err) = amilint_live(&args);
     assert_eq!(code, 2);
     assert!(err.contains("--shard: `4/3` is not a shard"), "{err}");
+}
+
+/// Issue 30: an Organizations endpoint that keeps answering with new child
+/// OUs is walked to AWS's nesting bound, then the organisation scope fails
+/// with why (exit 2): never an endless walk.
+#[test]
+fn issue_30_an_endless_ou_tree_stops_at_a_bound_with_an_error() {
+    let fixture = fixture_server("fixtures/examples/describe-images.json", &["--endless-ous"]);
+    let url = fixture.url();
+    let (code, doc, err) = org_scan(&url, &["--org-unit", "ou-ab12-00000000"]);
+    assert_eq!(code, 2, "{err}");
+    let reason = doc["scan"]["scopes"][0]["error"].as_str().unwrap_or("");
+    assert!(reason.contains("five levels of OUs"), "{reason}");
+    assert!(
+        fixture.calls("ListOrganizationalUnitsForParent") <= 10,
+        "{}",
+        fixture.calls("ListOrganizationalUnitsForParent")
+    );
 }

@@ -407,3 +407,65 @@ fn issue_20_ancestry_roots_are_judged_by_owner_and_name_from_describe_images() {
         "{by_owner:?}"
     );
 }
+
+/// Issue 30: `--ancestry` asks GetImageAncestry only for the images the rule
+/// that reads it lints: machine images linted as owned (AMI025 is
+/// owner-only), not another account's image nor a kernel image.
+#[test]
+fn issue_30_ancestry_is_asked_only_for_images_it_lints() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let image = |i: u32, owner: &str, kind: &str| {
+        json!({"ImageId": format!("ami-{i:017x}"), "Name": format!("img-{i}"), "OwnerId": owner,
+               "ImageType": kind, "State": "available", "Public": false,
+               "CreationDate": "2026-05-01T00:00:00.000Z", "Architecture": "x86_64",
+               "RootDeviceType": "ebs", "VirtualizationType": "hvm"})
+    };
+    let images = json!({"Images": [
+        image(1, "111122223333", "machine"),
+        image(2, "111122223333", "machine"),
+        image(3, "111122223333", "machine"),
+        image(4, "999988887777", "machine"),
+        image(5, "999988887777", "machine"),
+        image(6, "111122223333", "kernel"),
+    ]});
+    let path = dir.path().join("images.json");
+    std::fs::write(&path, images.to_string()).expect("write");
+    let config = dir.path().join("amilint.toml");
+    std::fs::write(
+        &config,
+        "[rules.AMI025]\nallowed_root_owners = [\"amazon\"]\n",
+    )
+    .expect("config");
+    let server = fixture_server(path.to_str().expect("utf-8"), &[]);
+    let (code, _, err) = live_json(
+        &server,
+        "eu-west-1",
+        &[
+            "--ancestry",
+            "--select",
+            "AMI025",
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        server.calls("GetImageAncestry"),
+        3,
+        "the three owned machine images"
+    );
+    // With --all-owners every machine image is linted, and asked for.
+    let (_, _, err) = live_json(
+        &server,
+        "eu-west-1",
+        &[
+            "--ancestry",
+            "--select",
+            "AMI025",
+            "--all-owners",
+            "--config",
+            config.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(server.calls("GetImageAncestry"), 3 + 5, "{err}");
+}

@@ -131,7 +131,8 @@ fn issue_23_compliance_mappings_are_sourced_and_shown() {
                 rule.code
             );
             assert!(
-                control.source.contains("github.com/"),
+                control.source.contains("github.com/")
+                    || control.source.contains("docs.aws.amazon.com/"),
                 "{}: a citable source",
                 rule.code
             );

@@ -21,6 +21,9 @@ fn label(name: &str, description: &str) -> Option<&'static str> {
         Some("bad")
     } else if n.starts_with("ok-") || n.ends_with("-ok") || description.starts_with("ok:") {
         Some("ok")
+    } else if n.starts_with("skipped-") {
+        // Not judged (an unreadable date): no finding, and a note in the snapshot.
+        Some("skipped")
     } else {
         None
     }
@@ -324,7 +327,7 @@ fn issue_23_the_cis_compute_benchmark_judges_each_control() {
     assert_eq!(
         ran,
         BTreeSet::from([
-            "AMI003", "AMI006", "AMI008", "AMI017", "AMI020", "AMI025", "AMI203"
+            "AMI003", "AMI006", "AMI008", "AMI017", "AMI020", "AMI025", "AMI202", "AMI203"
         ])
     );
     let got = status(&doc);

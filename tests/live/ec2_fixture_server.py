@@ -411,6 +411,8 @@ class Handler(BaseHTTPRequestHandler):
         if service not in ("ec2", "sts"):
             if opts.org_accounts and action == "ListAccounts":
                 self.list_accounts(raw)
+            elif opts.endless_ous and action in ("ListOrganizationalUnitsForParent", "ListAccountsForParent"):
+                self.endless_ous(action, raw)
             elif action in opts.fail_action:
                 # Organizations' error for a caller that is neither the management
                 # account nor a delegated administrator (API_ListAccounts, Errors:
@@ -604,6 +606,27 @@ class Handler(BaseHTTPRequestHandler):
         if start + size < self.state.opts.org_accounts:
             answer["NextToken"] = str(start + size)
         data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def endless_ous(self, action, raw):
+        """A broken or hostile Organizations endpoint: every OU has one new child OU
+        (ListOrganizationalUnitsForParent: `OrganizationalUnits` of `Id`, `Arn`, `Name`),
+        and no account (ListAccountsForParent: `Accounts` empty); API_OrganizationalUnit."""
+        parent = json.loads(raw or b"{}").get("ParentId", "ou-root-0")
+        if action == "ListAccountsForParent":
+            body = {"Accounts": []}
+        else:
+            depth = int(parent.rsplit("-", 1)[-1]) + 1 if parent.rsplit("-", 1)[-1].isdigit() else 1
+            child = f"ou-ab12-{depth:08d}"
+            body = {"OrganizationalUnits": [{
+                "Id": child, "Name": f"level-{depth}",
+                "Arn": f"arn:aws:organizations::{self.state.opts.account}:ou/o-exampleorgid/{child}"}]}
+        data = json.dumps(body).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/x-amz-json-1.1")
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
@@ -865,6 +888,8 @@ def main():
     ap.add_argument("--settings", help="account guardrails to serve: an amilint settings file ({\"AccountSettings\": [...]})")
     ap.add_argument("--org-accounts", type=int, default=0,
                     help="answer Organizations ListAccounts with this many synthetic ACTIVE accounts (benchmarks)")
+    ap.add_argument("--endless-ous", action="store_true",
+                    help="Organizations: every OU has a new child OU (a walk that never ends)")
     ap.add_argument("--upstream", help="pass other services' requests (Organizations) to this loopback URL (moto)")
     opts = ap.parse_args()
     if opts.upstream and urlparse(opts.upstream).hostname not in ("127.0.0.1", "localhost"):
