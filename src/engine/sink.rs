@@ -35,7 +35,7 @@ pub enum Target {
         shown: String,
     },
     InPlace {
-        out: BufWriter<File>,
+        out: BufWriter<InPlaceFile>,
         /// Cuts the file back to where the report started unless committed.
         guard: TruncateGuard,
     },
@@ -48,17 +48,49 @@ pub enum Target {
 static IN_PROGRESS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
 static STDOUT_START: std::sync::Mutex<Option<(File, u64)>> = std::sync::Mutex::new(None);
 
+/// Every write to standard output in place holds this lock's read side; the
+/// interrupt clean-up takes the write side, and keeps it until the process
+/// exits: no write lands after the file is cut back (no hole, no cut report).
+static IN_PLACE_WRITES: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Standard output (a regular file) written in place, one write at a time
+/// under `IN_PLACE_WRITES`.
+pub struct InPlaceFile(File);
+
+impl Write for InPlaceFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _writing = IN_PLACE_WRITES.read().unwrap_or_else(|e| e.into_inner());
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
 /// Removes what an interrupted run leaves: its temporary files, and a report
-/// half-written in place on standard output.
+/// half-written in place on standard output (cut back to where it started,
+/// and the shared file offset moved back there too, so that the next writer
+/// leaves no hole). Writes in place are stopped for good: call it only on
+/// the way out.
 pub fn clean_up_now() {
     if let Ok(paths) = IN_PROGRESS.lock() {
         for path in paths.iter() {
             let _ = fs::remove_file(path);
         }
     }
+    // Held until the process exits: a write in flight finishes first, none follows.
+    std::mem::forget(IN_PLACE_WRITES.write().unwrap_or_else(|e| e.into_inner()));
     if let Ok(Some((file, start))) = STDOUT_START.lock().as_deref() {
-        let _ = file.set_len(*start);
+        cut_back(file, *start);
     }
+}
+
+/// Cuts standard output back to `start` and moves its offset (shared with
+/// the shell's descriptor) there: the file is as it was found.
+fn cut_back(mut file: &File, start: u64) {
+    let _ = file.set_len(start);
+    let _ = file.seek(io::SeekFrom::Start(start));
 }
 
 /// Installs the handler that does that (once per process), exiting with
@@ -86,7 +118,7 @@ pub struct TruncateGuard {
 impl Drop for TruncateGuard {
     fn drop(&mut self) {
         if self.armed {
-            let _ = self.file.set_len(self.start);
+            cut_back(&self.file, self.start);
         }
         if let Ok(mut slot) = STDOUT_START.lock() {
             *slot = None;
@@ -231,7 +263,7 @@ impl Target {
             }
             let _ = out.seek(io::SeekFrom::Start(start));
             return Target::InPlace {
-                out: BufWriter::with_capacity(1 << 20, out),
+                out: BufWriter::with_capacity(1 << 20, InPlaceFile(out)),
                 guard: TruncateGuard {
                     file,
                     start,

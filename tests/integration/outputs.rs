@@ -338,3 +338,60 @@ fn a_report_may_replace_its_own_baseline() {
         serde_json::from_str(&fs::read_to_string(&report).expect("read")).expect("report");
     assert_eq!(doc["findings"][0]["baseline_state"], "unchanged");
 }
+
+/// Issue 30: standard output redirected to a regular file is left as it was
+/// found, or holds one complete report — with its file offset (shared with
+/// the shell) back where it started, so the next writer leaves no NUL hole:
+/// a scan that fails after megabytes were written in place, and one stopped
+/// by SIGTERM mid-write.
+#[test]
+fn issue_30_stdout_on_a_file_is_left_as_found_after_a_failure_or_a_signal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Megabytes of findings, past the writer's 1 MiB buffer.
+    let big = dir.path().join("big.json");
+    fs::write(&big, common::four_finding_export(20_000, 0x30)).expect("export");
+    let big = big.display().to_string();
+    let out_path = dir.path().join("out.json");
+    let shell = |script: &str| {
+        let out = fs::File::create(&out_path).expect("create");
+        let status = Command::new("/bin/sh")
+            .env_clear()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .arg("-c")
+            .arg(script)
+            .arg(assert_cmd::cargo::cargo_bin("amilint"))
+            .arg(&big)
+            .arg(NOW)
+            .stdout(out)
+            .stderr(Stdio::null())
+            .status()
+            .expect("sh runs");
+        assert!(status.success());
+        fs::read(&out_path).expect("read")
+    };
+    // The second input is bad: the scan fails after the first one's report
+    // was written in place; `echo` then writes where the file was found.
+    let got = shell(
+        "\"$0\" scan --no-config --now \"$2\" \"$1\" fixtures/bad/truncated.json --format json; echo next",
+    );
+    assert!(
+        !got.contains(&0),
+        "a NUL hole of {} bytes",
+        got.iter().filter(|b| **b == 0).count()
+    );
+    assert_eq!(got, b"next\n");
+
+    // SIGTERM mid-write (a cancelled CI job): as found, or one whole report.
+    for delay in ["0.05", "0.2", "0.5"] {
+        let got = shell(&format!(
+            "\"$0\" scan --no-config --now \"$2\" \"$1\" --format json & pid=$!; sleep {delay}; kill -TERM $pid; wait $pid; echo next"
+        ));
+        assert!(!got.contains(&0), "{delay}: a NUL hole");
+        let text = String::from_utf8(got).expect("utf-8");
+        let report = text.strip_suffix("next\n").expect("next last");
+        if !report.is_empty() {
+            let doc: serde_json::Value = serde_json::from_str(report).expect("one whole report");
+            assert_eq!(doc["summary"]["images_scanned"], 20_000, "{delay}");
+        }
+    }
+}
