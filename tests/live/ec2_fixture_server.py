@@ -417,15 +417,8 @@ class Handler(BaseHTTPRequestHandler):
                 # Organizations' error for a caller that is neither the management
                 # account nor a delegated administrator (API_ListAccounts, Errors:
                 # AccessDeniedException, HTTP 400; JSON protocol).
-                body = json.dumps({"__type": "AccessDeniedException",
-                                   "Message": "You don't have permissions to access this resource."})
-                data = body.encode()
-                self.send_response(400)
-                self.send_header("Content-Type", "application/x-amz-json-1.1")
-                self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self.reply_json(400, {"__type": "AccessDeniedException",
+                                      "Message": "You don't have permissions to access this resource."})
             elif opts.upstream:
                 self.forward(raw)
             else:
@@ -605,13 +598,7 @@ class Handler(BaseHTTPRequestHandler):
         answer = {"Accounts": accounts}
         if start + size < self.state.opts.org_accounts:
             answer["NextToken"] = str(start + size)
-        data = json.dumps(answer).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.reply_json(200, answer)
 
     def endless_ous(self, action, raw):
         """A broken or hostile Organizations endpoint: every OU has one new child OU
@@ -626,8 +613,12 @@ class Handler(BaseHTTPRequestHandler):
             body = {"OrganizationalUnits": [{
                 "Id": child, "Name": f"level-{depth}",
                 "Arn": f"arn:aws:organizations::{self.state.opts.account}:ou/o-exampleorgid/{child}"}]}
+        self.reply_json(200, body)
+
+    def reply_json(self, status, body):
+        """An answer of a JSON-protocol service (Organizations)."""
         data = json.dumps(body).encode()
-        self.send_response(200)
+        self.send_response(status)
         self.send_header("Content-Type", "application/x-amz-json-1.1")
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.send_header("Content-Length", str(len(data)))
