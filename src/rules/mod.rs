@@ -702,7 +702,7 @@ pub enum Ran {
     /// The image lacks the data the rule needs (`Needs`).
     NoData,
     /// A date the rule reads is not one amilint reads (the field's name):
-    /// the rule judged nothing on the image.
+    /// the rule did not judge the whole image (a note says so).
     Unreadable(&'static str),
 }
 
