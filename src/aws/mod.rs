@@ -1,7 +1,9 @@
 //! The only folder that names aws-sdk types (cargo feature `aws`): `connect`
 //! sets the SDK up, `fetch` reads images, `convert` turns them into our model,
-//! `send` makes the calls of `amilint fix`.
+//! `accounts` says which accounts and regions to enter, `send` makes the calls
+//! of `amilint fix`.
 
+mod accounts;
 pub mod connect;
 pub mod convert;
 pub mod fetch;
