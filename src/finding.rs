@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use sha2::{Digest, Sha256};
 
 use crate::model::{ImageScope, Pointer};
 use crate::rules::{RuleMeta, Severity};
 
+pub mod identity;
 mod problems;
+pub use identity::{FINGERPRINT_KEY, FINGERPRINT_VERSION, Identity, LEGACY_FINGERPRINT_KEY};
 pub use problems::{
     Cause, ErrorKind, NotOwned, Note, ScanError, ScopeStatus, SourceSpan, Unassessed, Warning,
 };
@@ -61,7 +62,8 @@ pub struct Finding {
     pub suppression: Option<Suppression>,
     /// With `--baseline`: whether the finding was already there.
     pub baseline: Option<BaselineState>,
-    /// `fingerprint(rule, image, pointer)`, computed once.
+    /// The finding's identity (`identity::Identity`, docs/fingerprints.md),
+    /// computed once.
     pub fingerprint: String,
     /// The exact fix (AWS CLI commands for this image), when the rule knows one.
     pub fix: Option<crate::remedy::Fix>,
@@ -165,29 +167,7 @@ impl Finding {
     }
 }
 
-/// The key under which SARIF results carry amilint's fingerprint
-/// (`partialFingerprints`).
-pub const FINGERPRINT_KEY: &str = "amilint/v1";
-
 impl Finding {
-    /// A stable identity for a finding: the same rule, image and field give
-    /// the same fingerprint whatever file, line or tool version reported it.
-    pub fn fingerprint(rule: &str, image_id: &str, pointer: &Pointer) -> String {
-        let mut hasher = Sha256::new();
-        for part in [rule, image_id, pointer.as_str()] {
-            hasher.update(part.as_bytes());
-            hasher.update([0]);
-        }
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let digest = hasher.finalize();
-        let mut text = String::with_capacity(16);
-        for b in &digest[..8] {
-            text.push(HEX[usize::from(b >> 4)] as char);
-            text.push(HEX[usize::from(b & 15)] as char);
-        }
-        text
-    }
-
     /// Whether two findings are about the same image of the same input.
     pub fn same_image(&self, other: &Finding) -> bool {
         (self.input_index, self.location.line, self.location.column)

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::judge::{judge, tag_suppression};
+use crate::finding::identity::{self, Identity};
 use crate::finding::{
     Cause, ErrorKind, Finding, Location, Note, ScanError, ScannedImage, SourceSpan, Suppression,
     SuppressionKind,
@@ -26,7 +27,7 @@ pub(super) struct Linted {
     /// Waivers that covered a finding: (index, whether still active).
     pub(super) waivers: Vec<(usize, bool)>,
     /// Fingerprints of findings that the baseline has.
-    pub(super) in_baseline: Vec<u64>,
+    pub(super) in_baseline: Vec<u128>,
     /// Rules not run: the image lacks the data they need.
     /// Rules not run on it for lack of data: bit `i` is `plan.rules[i]`
     /// (a mask, not a list: on a large export every image may skip one).
@@ -118,6 +119,10 @@ pub(super) fn check_image(
         _ => severity,
     };
     let field_lines = (!plan.live_uris).then(|| FieldLines::new(at.raw, at.line, at.keys));
+    let (account, region) = scope
+        .as_deref()
+        .map_or(("", ""), |s| (s.account_id.as_str(), s.region.as_str()));
+    let prints = fingerprints(&raws, account, region, &image_id);
     // A live scan without `--save` has no file to point at: each image gets
     // a stable path of its own.
     let (uri, line, column) = match (&scope, plan.live_uris) {
@@ -134,14 +139,15 @@ pub(super) fn check_image(
     };
     linted.findings = raws
         .into_iter()
-        .map(|raw| {
+        .zip(prints)
+        .map(|(raw, fingerprint)| {
             // A finding about a snapshot from --snapshots-file points into that file.
             let (field_uri, field_line) = match snapshot_position(image, &raw.pointer) {
                 Some((uri, line)) => (Some(uri), Some(line)),
                 None => (None, field_lines.as_ref().and_then(|l| l.of(&raw.pointer))),
             };
             Finding {
-                fingerprint: Finding::fingerprint(raw.rule.code, &image_id, &raw.pointer),
+                fingerprint,
                 // Another owner's image: amilint shows no change to make to it.
                 fix: raw.fix.filter(|_| owned),
                 owned: Some(owned),
@@ -216,11 +222,13 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
             1,
         ),
     };
-    let findings = cx
-        .take()
+    let raws = cx.take();
+    let prints = fingerprints(&raws, &settings.account_id, &settings.region, &subject);
+    let findings = raws
         .into_iter()
-        .map(|raw| Finding {
-            fingerprint: Finding::fingerprint(raw.rule.code, &subject, &raw.pointer),
+        .zip(prints)
+        .map(|(raw, fingerprint)| Finding {
+            fingerprint,
             fix: raw.fix,
             rule: raw.rule,
             severity: plan
@@ -256,6 +264,49 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
     linted.waivers = judged.waivers;
     linted.in_baseline = judged.in_baseline;
     linted
+}
+
+/// The fingerprints of one subject's findings, in order: each from its
+/// identity (docs/fingerprints.md); findings that would share one are told
+/// apart by their message (the second in message order gets `nth(…, 2)`, …),
+/// never merged.
+fn fingerprints(raws: &[RawFinding], account: &str, region: &str, subject: &str) -> Vec<String> {
+    let mut prints: Vec<String> = raws
+        .iter()
+        .map(|raw| {
+            let key = identity::subject_key(
+                &raw.pointer,
+                raw.rule.script().map(|_| raw.message.as_str()),
+                raw.key.as_deref(),
+            );
+            Identity {
+                account,
+                region,
+                subject,
+                rule: raw.rule.code,
+                key: &key,
+            }
+            .fingerprint()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..prints.len()).collect();
+    order.sort_by(|&a, &b| (&prints[a], &raws[a].message).cmp(&(&prints[b], &raws[b].message)));
+    if order.windows(2).all(|w| prints[w[0]] != prints[w[1]]) {
+        return prints;
+    }
+    let shared = prints.clone();
+    let mut run = 1;
+    for (i, &at) in order.iter().enumerate().skip(1) {
+        run = if shared[at] == shared[order[i - 1]] {
+            run + 1
+        } else {
+            1
+        };
+        if run > 1 {
+            prints[at] = identity::nth(&shared[at], run);
+        }
+    }
+    prints
 }
 
 /// Where the snapshot files hold what `pointer` names, when it points into a
@@ -327,6 +378,7 @@ pub(super) fn run_policies(
                 pointer: f.pointer,
                 message: f.message,
                 severity: f.severity,
+                key: f.key,
             })),
             Err(e) => errors.push(ScanError {
                 kind: ErrorKind::Policy,

@@ -1,6 +1,7 @@
 //! What counts: tag suppression, waivers and the baseline, and the warnings
 //! about waivers once the scan is done.
 
+use crate::finding::identity;
 use crate::finding::{BaselineState, Finding, SourceSpan, Suppression, SuppressionKind, Warning};
 use crate::model::Image;
 use crate::plan::ScanPlan;
@@ -29,7 +30,7 @@ pub(super) fn tag_suppression(image: &Image, plan: &ScanPlan) -> Option<(Vec<Str
 #[derive(Default)]
 pub(super) struct Judged {
     pub(super) waivers: Vec<(usize, bool)>,
-    pub(super) in_baseline: Vec<u64>,
+    pub(super) in_baseline: Vec<u128>,
 }
 
 /// `--min-severity`, waivers, then the baseline, for one image's findings. The gate then counts
@@ -65,15 +66,19 @@ pub(super) fn judge(findings: &mut Vec<Finding>, plan: &ScanPlan) -> Judged {
     }
     if let Some(baseline) = &plan.baseline {
         for f in findings.iter_mut() {
-            let print = crate::report::baseline::parse_fingerprint(&f.fingerprint);
-            f.baseline = Some(
-                if let Some(print) = print.filter(|p| baseline.fingerprints.contains(p)) {
-                    judged.in_baseline.push(print);
-                    BaselineState::Unchanged
-                } else {
-                    BaselineState::New
-                },
-            );
+            let known = |print: Option<u128>| print.filter(|p| baseline.fingerprints.contains(p));
+            let mut print = known(crate::report::baseline::parse_fingerprint(&f.fingerprint));
+            if print.is_none() && baseline.legacy {
+                // A baseline of amilint 0.1: its version 1 fingerprints.
+                let old = identity::legacy(f.rule.code, &f.image_id, &f.location.pointer);
+                print = known(crate::report::baseline::parse_fingerprint(&old));
+            }
+            f.baseline = Some(if let Some(print) = print {
+                judged.in_baseline.push(print);
+                BaselineState::Unchanged
+            } else {
+                BaselineState::New
+            });
         }
     }
     judged

@@ -12,7 +12,7 @@ use super::evaluate::{At, ErrorLog, Linted, Skips, check_image, check_settings};
 use super::judge::waiver_warnings;
 use super::sink::{Target, commit_all};
 use crate::error::InputError;
-use crate::finding::{Report, ScanError, ScopeStatus};
+use crate::finding::{Finding, Report, ScanError, ScopeStatus};
 use crate::input::{
     InputSource, ReadConfig, is_create_image, parse_image, parse_request, read_raw,
 };
@@ -172,6 +172,7 @@ pub fn run(
         waiver_expired: vec![0; plan.waivers.len()],
         in_baseline: std::collections::HashSet::new(),
         skips: Skips::default(),
+        subjects: Subjects::default(),
     };
     let outcome: Result<Origin> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
@@ -242,8 +243,10 @@ pub fn run(
         waiver_expired,
         in_baseline,
         skips,
+        subjects,
         ..
     } = state;
+    report.notices.extend(subjects.notice());
     // Where the images came from first (a live scan's scopes and fetch
     // errors), then what checking them found.
     report.scopes.extend(origin.scopes);
@@ -318,8 +321,60 @@ pub(super) struct ScanState<'a> {
     errors: ErrorLog,
     waiver_used: Vec<usize>,
     waiver_expired: Vec<usize>,
-    in_baseline: std::collections::HashSet<u64>,
+    in_baseline: std::collections::HashSet<u128>,
     skips: Skips,
+    subjects: Subjects,
+}
+
+/// The subjects (account, region, image) that had findings, to tell the
+/// findings of one listed twice apart (docs/fingerprints.md).
+#[derive(Default)]
+struct Subjects {
+    /// How many times each was seen, by a hash of the three.
+    seen: std::collections::HashMap<u64, usize>,
+    /// Subjects seen more than once, and the first of them.
+    repeated: usize,
+    first: Option<String>,
+}
+
+impl Subjects {
+    /// Counts the subject of `findings`; for its `n`th time (from 2), gives
+    /// each finding the `n`th fingerprint of its own and says so (`true`).
+    fn distinguish(&mut self, findings: &mut [Finding]) -> bool {
+        use std::hash::{Hash, Hasher};
+        let Some(f) = findings.first() else {
+            return false;
+        };
+        let scope = f.scope.as_deref();
+        let mut h = std::hash::DefaultHasher::new();
+        (
+            scope.map(|s| (&s.account_id, &s.region)),
+            &*f.image_id,
+            f.about_account(),
+        )
+            .hash(&mut h);
+        let n = self.seen.entry(h.finish()).or_default();
+        *n += 1;
+        if *n < 2 {
+            return false;
+        }
+        if *n == 2 {
+            self.repeated += 1;
+            self.first.get_or_insert_with(|| f.image_id.to_string());
+        }
+        for f in findings.iter_mut() {
+            f.fingerprint = crate::finding::identity::nth(&f.fingerprint, *n);
+        }
+        true
+    }
+
+    fn notice(&self) -> Option<String> {
+        let first = self.first.as_ref()?;
+        Some(format!(
+            "{} subject(s) with findings appear more than once in the inputs (the first: {first}): each copy's findings are reported, the second and later with fingerprints of their own (docs/fingerprints.md)",
+            self.repeated
+        ))
+    }
 }
 
 impl ScanState<'_> {
@@ -341,6 +396,18 @@ impl ScanState<'_> {
                     *linted
                 }
             };
+            let mut linted = linted;
+            if self.subjects.distinguish(&mut linted.findings) {
+                // Written again with their own fingerprints.
+                for (text, sink) in linted
+                    .rendered
+                    .iter_mut()
+                    .zip(self.sinks.iter().filter(|s| s.emitter.streams()))
+                {
+                    text.clear();
+                    sink.emitter.image(&linted.findings, text);
+                }
+            }
             if self.keep_images {
                 self.report.images.extend(linted.image);
             }

@@ -46,6 +46,9 @@ struct AsffFinding<'a> {
     created_at: &'a str,
     updated_at: &'a str,
     severity: AsffSeverity<'a>,
+    /// What Security Hub keeps from the provider on every re-import (a
+    /// finding's top-level `Severity` and `Types` are the first import's).
+    finding_provider_fields: ProviderFields<'a>,
     title: String,
     description: String,
     remediation: Remediation,
@@ -78,6 +81,13 @@ struct AsffSeverity<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
+struct ProviderFields<'a> {
+    severity: AsffSeverity<'a>,
+    types: [&'static str; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
 struct Remediation {
     recommendation: Recommendation,
 }
@@ -99,13 +109,13 @@ struct Resource<'a> {
     partition: &'static str,
     region: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    details: Option<Details<'a>>,
+    details: Option<Details>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Details<'a> {
-    other: BTreeMap<&'static str, &'a str>,
+struct Details {
+    other: BTreeMap<&'static str, String>,
 }
 
 #[derive(Serialize)]
@@ -113,6 +123,9 @@ struct Details<'a> {
 struct Status {
     status: &'static str,
 }
+
+/// The ASFF finding type of every amilint finding.
+const TYPE: &str = "Software and Configuration Checks/AWS Security Best Practices";
 
 fn label(severity: Severity) -> &'static str {
     match severity {
@@ -156,9 +169,10 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
     }
     let (remediation, help_uri) = cx.texts.of(f.rule);
     let mut other = BTreeMap::new();
-    other.insert("ImageId", &*f.image_id);
+    // Security Hub takes at most 1,024 characters a `Details.Other` value.
+    other.insert("ImageId", at_most(&f.image_id, 1024));
     if let Some(name) = f.image_name.as_deref() {
-        other.insert("Name", name);
+        other.insert("Name", at_most(name, 1024));
     }
     Some(AsffFinding {
         schema_version: "2018-10-08",
@@ -171,12 +185,19 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
         ),
         generator_id: format!("amilint/{}", f.rule.code),
         aws_account_id: account,
-        types: ["Software and Configuration Checks/AWS Security Best Practices"],
+        types: [TYPE],
         created_at: &cx.now,
         updated_at: &cx.now,
         severity: AsffSeverity {
             label: label(f.severity),
             original: f.severity.as_str(),
+        },
+        finding_provider_fields: ProviderFields {
+            severity: AsffSeverity {
+                label: label(f.severity),
+                original: f.severity.as_str(),
+            },
+            types: [TYPE],
         },
         title: at_most(&format!("{} {}", f.rule.code, f.rule.summary), 256),
         description: at_most(&format!("{}: {}", f.image_id, f.message), 1024),

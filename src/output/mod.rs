@@ -123,18 +123,19 @@ impl Overflow {
         }
     }
 
-    /// Whether an image's findings still go one by one.
+    /// Whether an image's findings are written now, one by one (SARIF under
+    /// a limit: never, its tail lists the most severe).
     pub fn admit(&mut self, findings: &[Finding]) -> bool {
         match self {
-            Overflow::Sarif(summary) => summary.admit(findings.len()),
+            Overflow::Sarif(_) => false,
             Overflow::Github(budget) => budget.admit(findings),
         }
     }
 
-    /// Folds an image's findings.
+    /// Takes the image's findings that were not written (`admit`).
     pub fn add(&mut self, findings: &[Finding]) {
         match self {
-            Overflow::Sarif(summary) => summary.add(findings),
+            Overflow::Sarif(summary) => summary.hold(findings),
             Overflow::Github(budget) => budget.add(findings),
         }
     }

@@ -65,7 +65,12 @@ struct Event<'a> {
 struct Metadata<'a> {
     version: &'static str,
     product: Product<'a>,
-    uid: &'a str,
+    /// The event's own id: unique per event (the scan's time and the
+    /// finding's fingerprint); the finding's is `finding_info.uid`.
+    uid: String,
+    /// The OCSF profiles whose attributes the event uses: `datetime`
+    /// (`time_dt`), and `cloud` (`cloud`) when it has one.
+    profiles: Vec<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -197,7 +202,12 @@ fn event<'a>(f: &'a Finding, cx: &'a Context) -> Event<'a> {
                 vendor_name: "amilint",
                 version: cx.version,
             },
-            uid: &f.fingerprint,
+            uid: format!("{}-{}", cx.time, f.fingerprint),
+            profiles: if scope.is_some() {
+                vec!["cloud", "datetime"]
+            } else {
+                vec!["datetime"]
+            },
         },
         finding_info: FindingInfo {
             uid: &f.fingerprint,

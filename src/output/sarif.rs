@@ -18,6 +18,7 @@ use serde_sarif::sarif::{
 };
 
 use super::line::Object;
+use crate::finding::identity::{self, LINE_HASH_KEY};
 use crate::finding::{FINGERPRINT_KEY, Finding, Report, SourceSpan, SuppressionKind};
 use crate::input::source::SourceRoot;
 use crate::rules::compliance::{Control, Framework};
@@ -148,6 +149,10 @@ fn result(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>) -> 
     };
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+    fingerprints.insert(
+        LINE_HASH_KEY.to_string(),
+        identity::line_hash(&f.fingerprint),
+    );
     let mut result = Result::builder()
         .rule_id(f.rule.code)
         .level(level(f.severity))
@@ -470,7 +475,8 @@ fn line(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>, out: 
             Some(cut) => o.str("text", &cut),
         });
         o.object("partialFingerprints", |o| {
-            o.str(FINGERPRINT_KEY, &f.fingerprint.clone());
+            o.str(FINGERPRINT_KEY, &f.fingerprint);
+            o.str(LINE_HASH_KEY, &identity::line_hash(&f.fingerprint));
         });
         o.object("properties", |o| {
             let scope = f.scope.as_deref();
@@ -532,18 +538,27 @@ fn line(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>, out: 
 /// Everything after the last result: the summaries of the findings past the
 /// limit (`summary`), then the invocation.
 pub fn tail(report: &Report, summary: Option<&Summary>, cx: &Context, out: &mut Vec<u8>) {
-    let summary = summary.filter(|s| s.findings > 0);
-    if let Some(summary) = summary {
-        let results = summary.results(|id| cx.rule_index.get(id).copied());
-        for (i, result) in results.iter().enumerate() {
-            out.extend_from_slice(if i == 0 && summary.written == 0 {
-                b"\n        "
-            } else {
-                b",\n        "
-            });
+    if let Some(held) = summary {
+        let kept = held.kept();
+        let results = match held.findings {
+            0 => Vec::new(),
+            _ => held.results(|id| cx.rule_index.get(id).copied()),
+        };
+        let mut first = true;
+        let mut next = |out: &mut Vec<u8>| {
+            out.extend_from_slice(if first { b"\n        " } else { b",\n        " });
+            first = false;
+        };
+        for f in kept {
+            next(out);
+            line(f, cx.index(f.rule), cx.root.as_ref(), out);
+        }
+        for result in &results {
+            next(out);
             out.extend_from_slice(&serde_json::to_vec(&result).unwrap_or_default());
         }
     }
+    let summary = summary.filter(|s| s.findings > 0);
     out.extend_from_slice(if report.tally.findings > 0 {
         b"\n      ],\n      \"invocations\": [\n        "
     } else {

@@ -40,6 +40,9 @@ pub struct PolicyFinding {
     pub message: String,
     pub pointer: Pointer,
     pub severity: Option<Severity>,
+    /// What in the image the finding is about, when the policy names it
+    /// (`key`): its fingerprint then rests on it, not on the message.
+    pub key: Option<String>,
 }
 
 /// `check` failed on one image: a script error, a broken limit, or a return
@@ -89,7 +92,7 @@ struct RawControl {
     source: String,
 }
 
-/// A finding as a map: `#{ message, pointer, severity }`.
+/// A finding as a map: `#{ message, pointer, severity, key }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFinding {
@@ -98,6 +101,8 @@ struct RawFinding {
     pointer: Option<String>,
     #[serde(default)]
     severity: Option<String>,
+    #[serde(default)]
+    key: Option<String>,
 }
 
 impl Policy {
@@ -323,6 +328,9 @@ pub const MAX_FINDINGS_PER_CALL: usize = 100;
 /// The longest finding message kept (longer ones are cut, marked `…`).
 const MAX_MESSAGE_BYTES: usize = 4096;
 
+/// The longest `key` a policy may give a finding.
+const MAX_KEY_BYTES: usize = 256;
+
 fn findings(value: Dynamic) -> Result<Vec<PolicyFinding>, String> {
     if value.is_unit() {
         return Ok(Vec::new());
@@ -347,6 +355,7 @@ fn one_finding(value: Dynamic) -> Result<PolicyFinding, String> {
             message: cut(message.to_string()),
             pointer: Pointer::root(),
             severity: None,
+            key: None,
         });
     }
     if !value.is_map() {
@@ -357,7 +366,7 @@ fn one_finding(value: Dynamic) -> Result<PolicyFinding, String> {
     }
     let raw: RawFinding = rhai::serde::from_dynamic(&value).map_err(|e| {
         format!(
-            "check() returned a map that is not a finding (keys: message, pointer, severity): {}",
+            "check() returned a map that is not a finding (keys: message, pointer, severity, key): {}",
             strip_position(&e)
         )
     })?;
@@ -372,10 +381,20 @@ fn one_finding(value: Dynamic) -> Result<PolicyFinding, String> {
         .map(|s| s.parse::<Severity>())
         .transpose()
         .map_err(|e| format!("check(): {e}"))?;
+    if raw
+        .key
+        .as_ref()
+        .is_some_and(|k| k.is_empty() || k.len() > MAX_KEY_BYTES)
+    {
+        return Err(format!(
+            "check(): `key` must be 1 to {MAX_KEY_BYTES} bytes of text"
+        ));
+    }
     Ok(PolicyFinding {
         message: cut(raw.message),
         pointer,
         severity,
+        key: raw.key,
     })
 }
 

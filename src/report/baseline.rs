@@ -18,8 +18,11 @@ use crate::report::v1;
 
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
-    /// Fingerprints (16 hex digits) as numbers.
-    pub fingerprints: HashSet<u64>,
+    /// Fingerprints as numbers (`parse_fingerprint`).
+    pub fingerprints: HashSet<u128>,
+    /// Whether any is of version 1 (amilint 0.1): findings are then also
+    /// matched by their version 1 fingerprint.
+    pub legacy: bool,
 }
 
 impl Baseline {
@@ -29,11 +32,10 @@ impl Baseline {
     }
 }
 
-/// A fingerprint as amilint writes it: 16 lowercase hex digits.
-pub fn parse_fingerprint(text: &str) -> Option<u64> {
-    (text.len() == 16 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
-        .then(|| u64::from_str_radix(text, 16).ok())
-        .flatten()
+/// A fingerprint as amilint writes it, as a number (`identity::parse`:
+/// version 2, or version 1 of older reports).
+pub fn parse_fingerprint(text: &str) -> Option<u128> {
+    crate::finding::identity::parse(text)
 }
 
 /// What kind of amilint report a file is.
@@ -44,7 +46,8 @@ pub enum ReportKind {
 }
 
 /// Reads an amilint JSON report (`findings[].fingerprint`) or SARIF log
-/// (`runs[].results[].partialFingerprints["amilint/v1"]`).
+/// (`runs[].results[].partialFingerprints["amilint/v2"]`, or `"amilint/v1"`
+/// of amilint 0.1).
 /// A summarised SARIF log (`--sarif-max-results`) is refused: it does not
 /// hold the fingerprints of the findings it summarises.
 pub fn load(path: &Path) -> Result<Baseline, InputError> {
@@ -57,12 +60,18 @@ pub fn load(path: &Path) -> Result<Baseline, InputError> {
     read(file, &shown, true, &mut |print| {
         fingerprints.insert(print);
     })?;
-    Ok(Baseline { fingerprints })
+    let legacy = fingerprints
+        .iter()
+        .any(|p| crate::finding::identity::is_legacy(*p));
+    Ok(Baseline {
+        fingerprints,
+        legacy,
+    })
 }
 
 /// Streams the fingerprints of the report at `path` into `each` (in order,
 /// duplicates included), and says what kind of report it is.
-pub fn read_fingerprints(path: &Path, each: impl FnMut(u64)) -> Result<ReportKind, InputError> {
+pub fn read_fingerprints(path: &Path, each: impl FnMut(u128)) -> Result<ReportKind, InputError> {
     let shown = path.display().to_string();
     let file = std::fs::File::open(path).map_err(|source| InputError::Io {
         path: shown.clone(),
@@ -75,7 +84,7 @@ pub fn read_fingerprints(path: &Path, each: impl FnMut(u64)) -> Result<ReportKin
 pub fn read_fingerprints_from(
     input: impl Read,
     shown: &str,
-    mut each: impl FnMut(u64),
+    mut each: impl FnMut(u128),
 ) -> Result<ReportKind, InputError> {
     read(input, shown, false, &mut each)
 }
@@ -85,7 +94,7 @@ fn read(
     input: impl Read,
     shown: &str,
     every: bool,
-    each: &mut dyn FnMut(u64),
+    each: &mut dyn FnMut(u128),
 ) -> Result<ReportKind, InputError> {
     let error = |line: usize, column: usize, message: String| InputError::Syntax {
         path: shown.to_string(),
@@ -135,7 +144,7 @@ struct Shape {
 }
 
 struct Top<'a> {
-    each: &'a mut dyn FnMut(u64),
+    each: &'a mut dyn FnMut(u128),
     /// Refuse summarised SARIF results (a baseline needs every fingerprint).
     every: bool,
 }
@@ -196,7 +205,7 @@ enum Item {
 
 /// An array whose every element is read as `item`.
 struct Each<'a> {
-    each: &'a mut dyn FnMut(u64),
+    each: &'a mut dyn FnMut(u128),
     item: Item,
     every: bool,
 }
@@ -234,7 +243,7 @@ impl<'de> Visitor<'de> for Each<'_> {
                     let print = r
                         .partial_fingerprints
                         .as_ref()
-                        .and_then(|p| p.amilint.as_deref());
+                        .and_then(|p| p.amilint.as_deref().or(p.legacy.as_deref()));
                     fingerprint_of(print, index, "result").map(|p| (self.each)(p))
                 }),
                 Item::Run => seq
@@ -253,10 +262,10 @@ impl<'de> Visitor<'de> for Each<'_> {
     }
 }
 
-fn fingerprint_of(print: Option<&str>, index: usize, what: &str) -> Result<u64, String> {
+fn fingerprint_of(print: Option<&str>, index: usize, what: &str) -> Result<u128, String> {
     match print {
         Some(text) => parse_fingerprint(text).ok_or_else(|| {
-            format!("{what} {index}: `{text}` is not an amilint fingerprint (16 hex digits)")
+            format!("{what} {index}: `{text}` is not an amilint fingerprint (32 hex digits; 16 in reports of amilint 0.1)")
         }),
         None => Err(format!(
             "{what} {index} has no amilint fingerprint: not an amilint report"
@@ -281,8 +290,10 @@ struct ResultProperties {
 
 #[derive(Deserialize)]
 struct PartialFingerprints {
-    #[serde(rename = "amilint/v1")]
+    #[serde(rename = "amilint/v2")]
     amilint: Option<String>,
+    #[serde(rename = "amilint/v1")]
+    legacy: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -297,7 +308,7 @@ struct Driver {
 
 /// One SARIF run: its results are kept aside until its tool is known.
 struct Run<'a> {
-    each: &'a mut dyn FnMut(u64),
+    each: &'a mut dyn FnMut(u128),
     every: bool,
 }
 
@@ -348,7 +359,7 @@ impl<'de> Visitor<'de> for Run<'_> {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Result<(ReportKind, Vec<u64>), String> {
+    fn read(text: &str) -> Result<(ReportKind, Vec<u128>), String> {
         let mut prints = Vec::new();
         read_fingerprints_from(text.as_bytes(), "r.json", |p| prints.push(p))
             .map(|k| (k, prints))
@@ -368,7 +379,13 @@ mod tests {
             r#"{{"schema_version": 1, "findings": [{}]}}"#,
             finding("00000000000000ff")
         );
-        assert_eq!(read(&ok), Ok((ReportKind::Json, vec![255])));
+        let legacy = |n: u128| n | (1 << 127);
+        assert_eq!(read(&ok), Ok((ReportKind::Json, vec![legacy(255)])));
+        let v2 = format!(
+            r#"{{"schema_version": 1, "findings": [{}]}}"#,
+            finding("000000000000000000000000000000ff")
+        );
+        assert_eq!(read(&v2), Ok((ReportKind::Json, vec![255])));
         let bad_findings = [
             (
                 format!(
@@ -417,6 +434,8 @@ mod tests {
             assert!(err.starts_with("r.json:1:"), "{err}");
         }
         let sarif = r#"{"version": "2.1.0", "runs": [{"results": [{"partialFingerprints": {"amilint/v1": "0000000000000001"}}], "tool": {"driver": {"name": "amilint"}}}]}"#;
-        assert_eq!(read(sarif), Ok((ReportKind::Sarif, vec![1])));
+        assert_eq!(read(sarif), Ok((ReportKind::Sarif, vec![legacy(1)])));
+        let both = r#"{"version": "2.1.0", "runs": [{"results": [{"partialFingerprints": {"amilint/v2": "00000000000000000000000000000002", "primaryLocationLineHash": "0000000000000000:1"}}], "tool": {"driver": {"name": "amilint"}}}]}"#;
+        assert_eq!(read(both), Ok((ReportKind::Sarif, vec![2])));
     }
 }

@@ -16,7 +16,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use crate::error::InputError;
-use crate::finding::FINGERPRINT_KEY;
+use crate::finding::{FINGERPRINT_KEY, LEGACY_FINGERPRINT_KEY};
 use crate::report::baseline::parse_fingerprint;
 use crate::report::v1;
 use crate::rules::Severity;
@@ -60,9 +60,28 @@ pub fn plan<'a>(paths: &[&'a Path], sarif_max_results: usize) -> Result<Plan<'a>
     let mut kind = None;
     let mut json = JsonParts::default();
     let mut sarif = SarifParts::new(sarif_max_results);
+    let mut versions: Option<(bool, String)> = None;
     for path in paths {
         let shown = path.display().to_string();
-        let this = sniff_kind(path)?;
+        let (this, legacy) = sniff_kind(path)?;
+        if let Some(legacy) = legacy {
+            match &versions {
+                Some((was, first)) if *was != legacy => {
+                    return Err(InputError::Syntax {
+                        path: shown,
+                        line: 1,
+                        column: 1,
+                        message: format!(
+                            "its findings have fingerprints of version {}, {first}'s of version {}: the same finding would be listed twice; merge reports of one amilint version (scan again with this one)",
+                            if legacy { 1 } else { 2 },
+                            if *was { 1 } else { 2 },
+                        ),
+                    });
+                }
+                Some(_) => {}
+                None => versions = Some((legacy, shown.clone())),
+            }
+        }
         if *kind.get_or_insert(this) != this {
             return Err(InputError::Syntax {
                 path: shown,
@@ -91,14 +110,19 @@ pub fn plan<'a>(paths: &[&'a Path], sarif_max_results: usize) -> Result<Plan<'a>
     })
 }
 
-/// Which kind of amilint report `path` is: checked whole, streaming.
-fn sniff_kind(path: &Path) -> Result<Kind, InputError> {
-    Ok(
-        match crate::report::baseline::read_fingerprints(path, |_| {})? {
-            crate::report::baseline::ReportKind::Json => Kind::Json,
-            crate::report::baseline::ReportKind::Sarif => Kind::Sarif,
-        },
-    )
+/// Which kind of amilint report `path` is (checked whole, streaming), and
+/// whether its fingerprints are of version 1 (`None`: it has none).
+fn sniff_kind(path: &Path) -> Result<(Kind, Option<bool>), InputError> {
+    let mut legacy = None;
+    let kind = crate::report::baseline::read_fingerprints(path, |p| {
+        let old = crate::finding::identity::is_legacy(p);
+        *legacy.get_or_insert(old) |= old;
+    })?;
+    let kind = match kind {
+        crate::report::baseline::ReportKind::Json => Kind::Json,
+        crate::report::baseline::ReportKind::Sarif => Kind::Sarif,
+    };
+    Ok((kind, legacy))
 }
 
 /// Second pass: writes the merged report to `out`, each distinct finding once.
@@ -177,10 +201,11 @@ struct Printed<'a> {
 }
 
 /// A SARIF result's amilint fingerprint.
-fn fingerprint(result: &Value) -> Option<u64> {
-    result
-        .get("partialFingerprints")
-        .and_then(|p| p.get(FINGERPRINT_KEY))
+fn fingerprint(result: &Value) -> Option<u128> {
+    let prints = result.get("partialFingerprints")?;
+    prints
+        .get(FINGERPRINT_KEY)
+        .or_else(|| prints.get(LEGACY_FINGERPRINT_KEY))
         .and_then(Value::as_str)
         .and_then(parse_fingerprint)
 }
@@ -192,7 +217,7 @@ struct JsonParts {
     /// The merged report but its findings, the first shard's tool, time and
     /// threshold.
     merged: Option<v1::Report<'static>>,
-    seen: HashSet<u64>,
+    seen: HashSet<u128>,
     by_severity: BTreeMap<Severity, usize>,
     by_rule: BTreeMap<String, usize>,
     findings: usize,
@@ -340,7 +365,7 @@ struct SarifParts {
     successful: bool,
     any: bool,
     /// Distinct results (by fingerprint) so far.
-    seen: HashSet<u64>,
+    seen: HashSet<u128>,
     /// `--sarif-max-results` (0: no limit).
     max_results: usize,
     /// The distinct results past the listing budget, in case the merged log
@@ -373,7 +398,10 @@ impl SarifParts {
             let print = printed
                 .prints
                 .as_ref()
-                .and_then(|p| p.get(FINGERPRINT_KEY))
+                .and_then(|p| {
+                    p.get(FINGERPRINT_KEY)
+                        .or_else(|| p.get(LEGACY_FINGERPRINT_KEY))
+                })
                 .and_then(|p| parse_fingerprint(p));
             if print.is_some_and(|p| seen.insert(p)) && max > 0 && seen.len() > past.limit {
                 let result = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;

@@ -16,6 +16,9 @@ pub struct RawFinding {
     pub severity: Option<Severity>,
     /// The exact fix, when the rule knows one.
     pub fix: Option<Fix>,
+    /// A policy's `key`: what in the image the finding is about, for its
+    /// fingerprint (`finding::identity::subject_key`).
+    pub key: Option<String>,
 }
 
 /// What a check sees besides the image: the settings, and a place to report
@@ -139,6 +142,7 @@ impl<'a> Cx<'a> {
             message: message.into(),
             severity: None,
             fix: None,
+            key: None,
         });
     }
 

@@ -73,7 +73,10 @@ fn sarif() {
                 .as_str()
                 .is_some_and(|n| n.starts_with("ami-"))
         );
-        assert!(result["partialFingerprints"]["amilint/v1"].is_string());
+        assert!(
+            result["partialFingerprints"]["amilint/v2"].is_string()
+                && result["partialFingerprints"]["primaryLocationLineHash"].is_string()
+        );
     }
     insta::assert_snapshot!(out);
 }

@@ -11,6 +11,7 @@ mod formats;
 mod guardrails;
 mod hostile;
 mod html;
+mod identity;
 mod live;
 mod merge;
 mod org;

@@ -112,7 +112,7 @@ fn policy_findings_look_like_builtin_findings() {
         owners["location"]["field_line"].as_u64().is_some(),
         "the pointer gives a line"
     );
-    assert_eq!(owners["fingerprint"].as_str().map(str::len), Some(16));
+    assert_eq!(owners["fingerprint"].as_str().map(str::len), Some(32));
     let scanned: Vec<&str> = doc["scan"]["rules"]
         .as_array()
         .expect("rules")

@@ -1,6 +1,7 @@
 //! The findings a SARIF report does not list one by one (past
 //! `--sarif-max-results`), summarised per rule and input file.
 
+use std::cmp::Reverse;
 use std::sync::Arc;
 
 use super::*;
@@ -32,6 +33,11 @@ pub struct Summary {
     /// The last input URI seen and its artifact: an image's findings, and
     /// the images of one file, share it.
     last: Option<(Arc<str>, ArtifactLocation)>,
+    /// A scan's findings listed one by one: the `limit` most severe, then
+    /// by fingerprint (the same set whatever the input order), each with
+    /// its place in the scan (they are written in scan order).
+    kept: BTreeMap<(Reverse<Severity>, u128), (u64, Finding)>,
+    held: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -56,18 +62,45 @@ impl Summary {
             root,
             groups: BTreeMap::new(),
             last: None,
+            kept: BTreeMap::new(),
+            held: 0,
         }
     }
 
-    /// Whether one image's `n` results still go one by one (once one image
-    /// did not fit, none after it does: the listed results are the first).
-    pub fn admit(&mut self, n: usize) -> bool {
-        if self.findings == 0 && self.written + n <= self.limit {
-            self.written += n;
-            true
-        } else {
-            false
+    /// Takes an image's findings: each is listed if it is among the `limit`
+    /// most severe so far (then lowest fingerprint), else summarised; one
+    /// it pushes out is summarised.
+    pub fn hold(&mut self, findings: &[Finding]) {
+        for f in findings {
+            self.held += 1;
+            let key = (
+                Reverse(f.severity),
+                crate::finding::identity::parse(&f.fingerprint).unwrap_or(u128::MAX),
+            );
+            let fits = self.kept.len() < self.limit
+                || self
+                    .kept
+                    .last_key_value()
+                    .is_some_and(|(last, _)| key < *last);
+            if !fits {
+                self.add(std::slice::from_ref(f));
+                continue;
+            }
+            self.kept.insert(key, (self.held, f.clone()));
+            if self.kept.len() > self.limit
+                && let Some((_, (_, out))) = self.kept.pop_last()
+            {
+                self.add(std::slice::from_ref(&out));
+            }
         }
+        self.written = self.kept.len();
+    }
+
+    /// The findings listed one by one, in scan order.
+    pub fn kept(&self) -> Vec<&Finding> {
+        let mut kept: Vec<&(u64, Finding)> = self.kept.values().collect();
+        kept.sort_by_key(|(at, _)| *at);
+        kept.into_iter().map(|(_, f)| f).collect()
     }
 
     /// Counts an image's findings into the summaries.
@@ -82,7 +115,7 @@ impl Summary {
             };
             let group = group(&mut self.groups, f.rule.code, f.severity, artifact);
             group.count += 1;
-            if group.images.len() < SUMMARY_IMAGES {
+            if room_for(&group.images, &f.image_id) {
                 let location = Location {
                     physical_location: Some(PhysicalLocation {
                         artifact_location: Some(artifact.clone()),
@@ -95,7 +128,7 @@ impl Summary {
                     message: Some(text(message_text(f))),
                     ..Default::default()
                 };
-                group.images.push((f.image_id.to_string(), location));
+                place(&mut group.images, f.image_id.to_string(), location);
             }
             self.findings += 1;
         }
@@ -153,8 +186,11 @@ impl Summary {
             .map_or(1, |n| n as usize);
         let group = group(&mut self.groups, &rule_id, severity, &artifact);
         group.count += count;
-        let room = SUMMARY_IMAGES - group.images.len();
-        group.images.extend(images.into_iter().take(room));
+        for (id, location) in images {
+            if room_for(&group.images, &id) {
+                place(&mut group.images, id, location);
+            }
+        }
         self.findings += count;
     }
 
@@ -175,10 +211,11 @@ impl Summary {
             });
             merged.count += group.count;
             merged.severity = merged.severity.max(group.severity);
-            let room = SUMMARY_IMAGES - merged.images.len();
-            merged
-                .images
-                .extend(group.images.iter().take(room).cloned());
+            for (id, location) in &group.images {
+                if room_for(&merged.images, id) {
+                    place(&mut merged.images, id.clone(), location.clone());
+                }
+            }
         }
         by_rule.into_values().collect()
     }
@@ -207,11 +244,17 @@ impl Summary {
 impl Group {
     fn result(&self, rule_index: Option<usize>) -> Result {
         let file = self.file.as_deref().unwrap_or("every input");
+        let print = crate::finding::Identity {
+            account: "",
+            region: "",
+            subject: file,
+            rule: &self.rule_id,
+            key: "summary",
+        }
+        .fingerprint();
         let mut fingerprints = BTreeMap::new();
-        fingerprints.insert(
-            FINGERPRINT_KEY.to_string(),
-            Finding::fingerprint(&self.rule_id, file, &crate::model::Pointer::root()),
-        );
+        fingerprints.insert(LINE_HASH_KEY.to_string(), identity::line_hash(&print));
+        fingerprints.insert(FINGERPRINT_KEY.to_string(), print);
         let related: Vec<Location> = self
             .images
             .iter()
@@ -259,6 +302,19 @@ impl Group {
 }
 
 /// The summary of `rule_id` in the file `artifact` names, made on first use.
+/// Whether a summary's images (the `SUMMARY_IMAGES` first by id: the same
+/// whatever the input order) take `id`.
+fn room_for(images: &[(String, Location)], id: &str) -> bool {
+    images.len() < SUMMARY_IMAGES || images.last().is_some_and(|(last, _)| id < last.as_str())
+}
+
+/// Puts an image in its place by id, keeping the first `SUMMARY_IMAGES`.
+fn place(images: &mut Vec<(String, Location)>, id: String, location: Location) {
+    let at = images.partition_point(|(other, _)| *other <= id);
+    images.insert(at, (id, location));
+    images.truncate(SUMMARY_IMAGES);
+}
+
 fn group<'g>(
     groups: &'g mut BTreeMap<String, BTreeMap<String, Group>>,
     rule_id: &str,
@@ -305,10 +361,9 @@ mod tests {
             f.location.field_uri = None;
             f
         };
-        let mut summary = Summary::new(SUMMARY_ROOM + 2, None);
-        assert!(summary.admit(2));
-        assert!(!summary.admit(1), "the limit is reached");
-        summary.add(&[at(0), at(0), at(1)]);
+        let mut summary = Summary::new(SUMMARY_ROOM, None);
+        summary.hold(&[at(0), at(0), at(1)]);
+        assert_eq!(summary.written, 0, "no room to list");
         let groups = summary.groups();
         assert_eq!(groups.len(), 2, "one per rule and file");
         assert_eq!(groups[0].count, 2);
@@ -320,7 +375,6 @@ mod tests {
         assert_eq!(groups[0].count, 153);
         assert_eq!(groups[0].images.len(), SUMMARY_IMAGES);
         assert!(groups[0].file.is_none());
-        assert!(!summary.admit(0), "once summarising, never back to listing");
         let result = serde_json::to_value(groups[0].result(Some(0))).expect("serialises");
         assert_eq!(result["properties"]["count"], 153);
         assert_eq!(
