@@ -8,6 +8,7 @@ pub mod connect;
 pub mod convert;
 pub mod fetch;
 pub mod org;
+pub mod securityhub;
 pub mod send;
 pub mod settings;
 pub mod snapshots;

@@ -15,6 +15,7 @@ mod merge;
 mod policy;
 mod preflight;
 mod scan;
+mod securityhub;
 
 pub fn run(cli: Cli) -> Result<Status> {
     match cli.command {
@@ -29,6 +30,9 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Rules(args) => catalogue::rules(&args),
         Command::Explain { rule, policies } => catalogue::explain(&rule, &policies),
         Command::Schema => catalogue::schema(),
+        Command::Securityhub(crate::cli::SecurityhubCommand::Import(args)) => {
+            securityhub::import(&args)
+        }
         Command::Man { command } => catalogue::man(command.as_deref()),
         Command::Completions { shell } => catalogue::completions(shell),
         Command::Policy(PolicyCommand::Test { paths, limits }) => policy::test(&paths, &limits),

@@ -2,6 +2,7 @@
 //! reading them back: `baseline` (the fingerprints of a previous report) and
 //! `merge` (several reports into one).
 
+pub mod asff;
 pub mod baseline;
 pub mod merge;
 pub mod v1;

@@ -23,6 +23,7 @@ mod references;
 mod registry;
 mod release;
 mod rules;
+mod securityhub;
 mod sarif_validator;
 mod snapshots;
 mod trust;

@@ -27,7 +27,18 @@ Region and account of a request come from its SigV4 signature: the region
 from the credential scope, the account from the access key (`ASIA<account>`
 keys are handed out by AssumeRole; any other key is the base account).
 With `--upstream URL` (a loopback moto server), requests of other services
-(AWS Organizations) pass through to it unchanged.
+(AWS Organizations) pass through to it unchanged, but for Security Hub, where
+this endpoint supplies what moto lacks or does otherwise than AWS:
+BatchUpdateFindings (PATCH /findings/batchupdate, which moto 5.2.5 does not
+serve: the workflow status and note are written into moto's findings, the
+answer is `ProcessedFindings`/`UnprocessedFindings` of `{Id, ProductArn}`,
+https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_BatchUpdateFindings.html),
+and BatchImportFindings of a finding that exists, whose `Note`,
+`UserDefinedFields`, `VerificationState` and `Workflow` AWS ignores, and whose
+`Severity`, `Types`, `Confidence`, `Criticality` and `RelatedFindings` it keeps
+from the first import unless given through `FindingProviderFields`
+(https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html;
+moto overwrites them all).
 """
 
 import argparse
@@ -419,6 +430,9 @@ class Handler(BaseHTTPRequestHandler):
                 # AccessDeniedException, HTTP 400; JSON protocol).
                 self.reply_json(400, {"__type": "AccessDeniedException",
                                       "Message": "You don't have permissions to access this resource."})
+            elif service == "securityhub" and opts.upstream and self.path.startswith("/findings/import"):
+                self.state.count(f"BatchImportFindings {region}")
+                self.forward(self.import_as_aws_does(raw))
             elif opts.upstream:
                 self.forward(raw)
             else:
@@ -625,12 +639,90 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def upstream_call(self, path, body):
+        """A Security Hub call to moto, signed as the request being served."""
+        url = urlparse(self.state.opts.upstream)
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() in ("authorization", "x-amz-date", "x-amz-security-token")}
+        headers["Content-Type"] = "application/json"
+        conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+        answer = json.loads(conn.getresponse().read() or b"{}")
+        conn.close()
+        return answer
+
+    def hub_findings(self):
+        """Every finding moto holds (GetFindings, every page)."""
+        found, token = [], None
+        while True:
+            body = {"MaxResults": 100}
+            if token:
+                body["NextToken"] = token
+            page = self.upstream_call("/findings", body)
+            found.extend(page.get("Findings", []))
+            token = page.get("NextToken")
+            if not token:
+                return found
+
+    def import_as_aws_does(self, raw):
+        """BatchImportFindings as AWS treats a finding that exists (see the top)."""
+        body = json.loads(raw or b"{}")
+        existing = {f["Id"]: f for f in self.hub_findings()}
+        for f in body.get("Findings", []):
+            old = existing.get(f.get("Id"))
+            if old is None:
+                continue
+            for key in ("Note", "UserDefinedFields", "VerificationState", "Workflow"):
+                f.pop(key, None)
+                if key in old:
+                    f[key] = old[key]
+            provider = f.get("FindingProviderFields", {})
+            for key in ("Severity", "Types", "Confidence", "Criticality", "RelatedFindings"):
+                if key in provider:
+                    f[key] = provider[key]
+                elif key in old:
+                    f[key] = old[key]
+                else:
+                    f.pop(key, None)
+        return json.dumps(body).encode()
+
+    def do_PATCH(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(length)
+        if not (self.path.startswith("/findings/batchupdate") and self.state.opts.upstream):
+            self.reply_json(404, {"__type": "ResourceNotFoundException", "Message": self.path})
+            return
+        self.state.count("BatchUpdateFindings")
+        body = json.loads(raw or b"{}")
+        wanted = {(i["Id"], i["ProductArn"]) for i in body.get("FindingIdentifiers", [])}
+        changed, processed = [], []
+        now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        for f in self.hub_findings():
+            key = (f.get("Id"), f.get("ProductArn"))
+            if key not in wanted:
+                continue
+            if "Workflow" in body:
+                f["Workflow"] = {"Status": body["Workflow"]["Status"]}
+            if "Note" in body:
+                f["Note"] = {**body["Note"], "UpdatedAt": now}
+            f["UpdatedAt"] = now
+            changed.append(f)
+            processed.append({"Id": key[0], "ProductArn": key[1]})
+        for i in range(0, len(changed), 100):
+            self.upstream_call("/findings/import", {"Findings": changed[i:i + 100]})
+        done = {(p["Id"], p["ProductArn"]) for p in processed}
+        unprocessed = [{"FindingIdentifier": {"Id": i, "ProductArn": a},
+                        "ErrorCode": "FindingNotFound", "ErrorMessage": "no such finding"}
+                       for (i, a) in sorted(wanted - done)]
+        self.reply_json(200, {"ProcessedFindings": processed, "UnprocessedFindings": unprocessed})
+
     def forward(self, raw):
         """Passes a request this endpoint does not serve (another service's)
         to `--upstream` (moto) unchanged, and its answer back."""
         url = urlparse(self.state.opts.upstream)
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+        headers = {k: v for k, v in self.headers.items()
+                   if k.lower() not in ("host", "connection", "content-length")}
         conn.request("POST", self.path, body=raw, headers=headers)
         answer = conn.getresponse()
         data = answer.read()
