@@ -274,6 +274,9 @@ pub struct Report {
     /// Every linted image, in input order — kept only when an output needs
     /// it (JUnit's test case per image and rule); empty otherwise.
     pub images: Vec<ScannedImage>,
+    /// Every account × region whose guardrails were linted (`ACCOUNT/REGION`),
+    /// kept as `images` is.
+    pub accounts: Vec<Arc<str>>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
     /// `gate_in_use`: findings on images known to be unused do not count.
@@ -359,6 +362,7 @@ impl Report {
             benchmark: None,
             baseline_absent: None,
             images: Vec::new(),
+            accounts: Vec::new(),
             fail_on,
             gate_in_use: false,
             asff_target: None,
@@ -411,6 +415,17 @@ impl Report {
 pub struct ScannedImage {
     pub id: Arc<str>,
     pub name: Option<Arc<str>>,
+    /// Rules that did not run on it to the end, and why.
+    pub not_run: Vec<NotRun>,
+}
+
+/// A rule that did not judge an image: skipped (no data, an unreadable
+/// date), or failed on it (a policy error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRun {
+    pub rule: &'static str,
+    pub why: String,
+    pub error: bool,
 }
 
 /// Whether the gate counts a finding: neither suppressed (waiver, tag) nor

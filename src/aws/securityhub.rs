@@ -12,9 +12,8 @@ use aws_sdk_securityhub::config::Region;
 use aws_sdk_securityhub::types::{
     AwsSecurityFinding, AwsSecurityFindingFilters, AwsSecurityFindingIdentifier, Compliance,
     ComplianceStatus, FindingProviderFields, FindingProviderSeverity, NoteUpdate, Partition,
-    RecordState, Recommendation, Remediation, Resource, ResourceDetails, Severity,
-    SeverityLabel, StringFilter, StringFilterComparison, Workflow, WorkflowStatus,
-    WorkflowUpdate,
+    Recommendation, RecordState, Remediation, Resource, ResourceDetails, Severity, SeverityLabel,
+    StringFilter, StringFilterComparison, Workflow, WorkflowStatus, WorkflowUpdate,
 };
 
 use crate::report::asff;
@@ -180,11 +179,16 @@ async fn active(
             .map_err(|e| aws_sdk_securityhub::error::DisplayErrorContext(&e).to_string())?;
         // The filters again, here: an endpoint that ignores them must not
         // make amilint archive another product's findings.
-        found.extend(page.findings().iter().cloned().filter(|f| {
-            f.product_arn() == Some(product_arn)
-                && f.record_state().map(RecordState::as_str) != Some("ARCHIVED")
-                && f.generator_id().is_some_and(|g| g.starts_with("amilint/"))
-        }));
+        found.extend(
+            page.findings()
+                .iter()
+                .filter(|f| {
+                    f.product_arn() == Some(product_arn)
+                        && f.record_state().map(RecordState::as_str) != Some("ARCHIVED")
+                        && f.generator_id().is_some_and(|g| g.starts_with("amilint/"))
+                })
+                .cloned(),
+        );
         match page.next_token() {
             Some(next) if !next.is_empty() => token = Some(next.to_string()),
             _ => return Ok(found),
@@ -240,11 +244,12 @@ async fn send(client: &Client, findings: Vec<AwsSecurityFinding>, outcome: &mut 
             }
             Err(e) => {
                 let why = aws_sdk_securityhub::error::DisplayErrorContext(&e).to_string();
-                outcome.failed.extend(
-                    batch
-                        .iter()
-                        .map(|f| format!("{}: BatchImportFindings failed: {why}", f.id().unwrap_or("?"))),
-                );
+                outcome.failed.extend(batch.iter().map(|f| {
+                    format!(
+                        "{}: BatchImportFindings failed: {why}",
+                        f.id().unwrap_or("?")
+                    )
+                }));
             }
         }
     }
@@ -268,7 +273,10 @@ async fn suppress(
         // One call per batch of findings with the same reason (one note).
         let mut by_reason: BTreeMap<&str, Vec<&asff::Finding>> = BTreeMap::new();
         for f in waived {
-            by_reason.entry(f.suppression().unwrap_or_default()).or_default().push(f);
+            by_reason
+                .entry(f.suppression().unwrap_or_default())
+                .or_default()
+                .push(f);
         }
         for (reason, same) in by_reason {
             for batch in same.chunks(BATCH) {
@@ -291,26 +299,35 @@ async fn suppress(
                             .status(WorkflowStatus::Suppressed)
                             .build(),
                     )
-                    .note(NoteUpdate::builder().text(note).updated_by("amilint").build())
+                    .note(
+                        NoteUpdate::builder()
+                            .text(note)
+                            .updated_by("amilint")
+                            .build(),
+                    )
                     .send()
                     .await
                 {
                     Ok(out) => {
                         done += out.processed_findings().len();
-                        outcome.failed.extend(out.unprocessed_findings().iter().map(|u| {
-                            format!(
-                                "{}: not suppressed: {} {}",
-                                u.finding_identifier().and_then(|i| i.id()).unwrap_or("?"),
-                                u.error_code().unwrap_or("?"),
-                                u.error_message().unwrap_or("")
-                            )
-                        }));
+                        outcome
+                            .failed
+                            .extend(out.unprocessed_findings().iter().map(|u| {
+                                format!(
+                                    "{}: not suppressed: {} {}",
+                                    u.finding_identifier().and_then(|i| i.id()).unwrap_or("?"),
+                                    u.error_code().unwrap_or("?"),
+                                    u.error_message().unwrap_or("")
+                                )
+                            }));
                     }
                     Err(e) => {
                         let why = aws_sdk_securityhub::error::DisplayErrorContext(&e).to_string();
-                        outcome.failed.extend(batch.iter().map(|f| {
-                            format!("{}: BatchUpdateFindings failed: {why}", f.id)
-                        }));
+                        outcome.failed.extend(
+                            batch
+                                .iter()
+                                .map(|f| format!("{}: BatchUpdateFindings failed: {why}", f.id)),
+                        );
                     }
                 }
             }

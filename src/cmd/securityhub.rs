@@ -1,10 +1,8 @@
 //! `amilint securityhub import`: an ASFF report into Security Hub.
 
-use std::io::Write;
-
 use anyhow::{Context, Result};
 
-use crate::cli::{FixFormat, SecurityhubImportArgs};
+use crate::cli::SecurityhubImportArgs;
 use crate::status::Status;
 
 /// Reads the report (and `--previous`), imports, and says what happened:
@@ -19,9 +17,12 @@ pub(super) fn import(args: &SecurityhubImportArgs) -> Result<Status> {
     };
     let previous = match &args.previous {
         Some(path) => {
-            let file = std::fs::File::open(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            Some(crate::report::asff::read(file, &path.display().to_string())?)
+            let file =
+                std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+            Some(crate::report::asff::read(
+                file,
+                &path.display().to_string(),
+            )?)
         }
         None => None,
     };
@@ -47,7 +48,10 @@ fn send(
     findings: Vec<crate::report::asff::Finding>,
     previous: Option<Vec<crate::report::asff::Finding>>,
 ) -> Result<Status> {
+    use std::io::Write;
+
     use crate::aws::securityhub::{Previous, import};
+    use crate::cli::FixFormat;
 
     let previous = match previous {
         Some(old) => Previous::Report(old),
@@ -85,7 +89,10 @@ fn send(
             .map_err(|_| anyhow::anyhow!("the import thread panicked"))?
     })?;
     for failure in &outcome.failed {
-        eprintln!("amilint: error: Security Hub: {}", crate::untrusted::clean(failure));
+        eprintln!(
+            "amilint: error: Security Hub: {}",
+            crate::untrusted::clean(failure)
+        );
     }
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -107,7 +114,11 @@ fn send(
                 outcome.archived,
                 outcome.suppressed,
                 outcome.failed.len(),
-                if calls.is_empty() { "none".to_string() } else { calls.join(", ") }
+                if calls.is_empty() {
+                    "none".to_string()
+                } else {
+                    calls.join(", ")
+                }
             )?;
         }
     }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::judge::{judge, tag_suppression};
 use crate::finding::identity::{self, Identity};
 use crate::finding::{
-    Cause, ErrorKind, Finding, Location, Note, ScanError, ScannedImage, SourceSpan, Suppression,
-    SuppressionKind,
+    Cause, ErrorKind, Finding, Location, NotRun, Note, ScanError, ScannedImage, SourceSpan,
+    Suppression, SuppressionKind,
 };
 use crate::input::FieldLines;
 use crate::model::{AccountSettings, Image, ImageScope, Pointer};
@@ -83,6 +83,7 @@ pub(super) fn check_image(
         linted.image = Some(ScannedImage {
             id: image_id.clone(),
             name: image.name.as_deref().map(Into::into),
+            not_run: Vec::new(),
         });
     }
     if !plan.policies.is_empty() {
@@ -98,6 +99,12 @@ pub(super) fn check_image(
                 .peekable();
             listing.peek().is_none() || listing.any(|s| s.matches(image))
         });
+    }
+    if linted.image.is_some() {
+        let not_run = not_run(plan, &linted);
+        if let Some(scanned) = &mut linted.image {
+            scanned.not_run = not_run;
+        }
     }
     if raws.is_empty() {
         return linted;
@@ -258,12 +265,55 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
         .collect();
     let mut linted = Linted {
         findings,
+        image: plan.keep_images.then(|| ScannedImage {
+            id: subject.clone(),
+            name: None,
+            not_run: Vec::new(),
+        }),
         ..Linted::default()
     };
     let judged = judge(&mut linted.findings, plan);
     linted.waivers = judged.waivers;
     linted.in_baseline = judged.in_baseline;
     linted
+}
+
+/// The rules that did not judge the image to the end (for JUnit's
+/// `<skipped>` and `<error>`), from what checking it recorded.
+fn not_run(plan: &ScanPlan, linted: &Linted) -> Vec<NotRun> {
+    let one = |rule: &'static RuleMeta, cause| {
+        Note {
+            rule,
+            skipped: 1,
+            images: 1,
+            cause,
+        }
+        .to_string()
+    };
+    let mut out: Vec<NotRun> = plan
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| linted.skipped & 1u128.checked_shl(*i as u32).unwrap_or(0) != 0)
+        .map(|(_, rule)| NotRun {
+            rule: rule.code,
+            why: one(rule, Cause::NoData),
+            error: false,
+        })
+        .collect();
+    out.extend(linted.unreadable.iter().map(|(i, field)| NotRun {
+        rule: plan.rules[*i].code,
+        why: one(plan.rules[*i], Cause::Unreadable(field)),
+        error: false,
+    }));
+    out.extend(linted.errors.iter().filter_map(|e| {
+        Some(NotRun {
+            rule: e.rule?.code,
+            why: e.message.clone(),
+            error: true,
+        })
+    }));
+    out
 }
 
 /// The fingerprints of one subject's findings, in order: each from its

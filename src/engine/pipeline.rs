@@ -381,7 +381,8 @@ impl ScanState<'_> {
     /// Counts, writes and keeps (as needed) one checked batch, in input order.
     fn absorb(&mut self, checked: Vec<Checked>) -> Result<()> {
         for c in checked {
-            let linted = match c {
+            let is_account = matches!(c, Checked::Account(_));
+            let mut linted = match c {
                 Checked::Skipped => {
                     self.report.images_skipped += 1;
                     continue;
@@ -396,7 +397,6 @@ impl ScanState<'_> {
                     *linted
                 }
             };
-            let mut linted = linted;
             if self.subjects.distinguish(&mut linted.findings) {
                 // Written again with their own fingerprints.
                 for (text, sink) in linted
@@ -409,7 +409,12 @@ impl ScanState<'_> {
                 }
             }
             if self.keep_images {
-                self.report.images.extend(linted.image);
+                if is_account {
+                    let id = linted.image.take().map(|i| i.id);
+                    self.report.accounts.extend(id);
+                } else {
+                    self.report.images.extend(linted.image.take());
+                }
             }
             for f in &linted.findings {
                 self.report.tally.add(f);

@@ -220,6 +220,20 @@ pub fn tail(report: &Report, budget: Option<&Budget>, out: &mut Vec<u8>) {
             .as_bytes(),
         );
     }
+    // What an output left out (the SARIF log's summarised findings): an
+    // annotation, not a log line one has to look for.
+    for n in &report.notices {
+        out.extend_from_slice(format!("::warning title=amilint::{}\n", data(n)).as_bytes());
+    }
+    // The gate, in the log, with the count every format gives.
+    out.extend_from_slice(
+        format!(
+            "amilint: {} finding(s) in all; {}\n",
+            report.tally.findings,
+            report.gate()
+        )
+        .as_bytes(),
+    );
 }
 
 #[cfg(test)]

@@ -56,7 +56,6 @@ fn cell_text(text: &str) -> String {
 }
 
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let counting: usize = report.tally.counting.values().sum();
     writeln!(out, "## amilint")?;
     writeln!(out)?;
     writeln!(
@@ -77,14 +76,19 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             None => String::new(),
         }
     )?;
-    let verdict = if !report.errors.is_empty() {
-        "**Incomplete**: see below."
-    } else if report.fails() {
-        "**Failed** the gate."
-    } else {
-        "**Passed** the gate."
+    // The gate's own count, as every format gives it.
+    let gate = report.gate();
+    let verdict = match gate.status.as_str() {
+        "incomplete" => "**Incomplete**: see below.",
+        "failed" => "**Failed** the gate.",
+        "off" => "The gate is off (`--fail-on never`).",
+        _ => "**Passed** the gate.",
     };
-    writeln!(out, "{verdict} ({counting} finding(s) count for it.)")?;
+    writeln!(
+        out,
+        "{verdict} ({} finding(s) at or above {} count for it.)",
+        gate.counted, gate.fail_on
+    )?;
     writeln!(out)?;
     if let Some((framework, controls)) = &report.benchmark {
         // For auditors: each control, its status, the rules and findings.

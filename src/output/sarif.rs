@@ -260,6 +260,19 @@ fn invocation(report: &Report) -> Invocation {
     let mut invocation = Invocation::builder()
         .execution_successful(report.errors.is_empty())
         .build();
+    // The gate and the totals, as every format gives them.
+    let gate = report.gate();
+    invocation.properties = Some(properties(vec![
+        (
+            "gate",
+            serde_json::json!({
+                "status": gate.status,
+                "failOn": gate.fail_on,
+                "counted": gate.counted,
+            }),
+        ),
+        ("findings", Value::from(report.tally.findings)),
+    ]));
     let warnings: Vec<Notification> = report
         .warnings
         .iter()

@@ -120,9 +120,8 @@ impl Finding {
 
 /// Reads the findings of an amilint ASFF report, named `shown` in errors.
 pub fn read(input: impl Read, shown: &str) -> Result<Vec<Finding>, InputError> {
-    let report: Report =
-        serde_json::from_reader(std::io::BufReader::with_capacity(1 << 16, input))
-            .map_err(|e| InputError::json(shown, &e))?;
+    let report: Report = serde_json::from_reader(std::io::BufReader::with_capacity(1 << 16, input))
+        .map_err(|e| InputError::json(shown, &e))?;
     let mut ids = std::collections::HashSet::new();
     for f in &report.findings {
         if !ids.insert(f.id.as_str()) {
@@ -154,25 +153,21 @@ mod tests {
 
     #[test]
     fn what_the_asff_output_writes_reads_back() {
-        let mut report = crate::finding::Report::new(
-            jiff::Timestamp::UNIX_EPOCH,
-            Vec::new(),
-            Vec::new(),
-            None,
-        );
+        let mut report =
+            crate::finding::Report::new(jiff::Timestamp::UNIX_EPOCH, Vec::new(), Vec::new(), None);
         report.asff_target = Some(("111122223333".to_string(), "eu-west-1".to_string()));
         let mut findings = crate::output::json::tests::samples();
         findings[0].suppression = Some(crate::finding::Suppression {
             kind: crate::finding::SuppressionKind::Waiver,
             justification: "accepted until 2027".to_string(),
         });
-        for f in &findings {
+        for (i, f) in findings.iter_mut().enumerate() {
+            f.fingerprint = format!("{i:032x}");
             report.tally.add(f);
         }
         report.findings = findings;
         let mut out = Vec::new();
-        crate::output::emit(crate::output::Format::Asff, &report, false, &mut out)
-            .expect("writes");
+        crate::output::emit(crate::output::Format::Asff, &report, false, &mut out).expect("writes");
         let read = read(out.as_slice(), "r.asff.json").expect("reads back");
         assert_eq!(read.len(), report.findings.len());
         assert_eq!(read[0].suppression(), Some("accepted until 2027"));

@@ -1,6 +1,7 @@
 //! The dashboard formats checked against their published models: ASFF against
-//! the Security Hub API model botocore ships, OCSF against the `py-ocsf-models`
-//! Compliance Finding (both installed by scripts/test.sh into
+//! the Security Hub API model botocore ships, OCSF against the OCSF 1.5.0
+//! schema with every object closed (tests/schemas/compile_ocsf.py) and the
+//! `py-ocsf-models` Compliance Finding (both installed by scripts/test.sh into
 //! tests/live/.venv), on every rule fixture plus hostile text.
 
 use crate::common;
@@ -213,6 +214,12 @@ fn ocsf_is_a_valid_compliance_finding() {
         .find(|e| e["resources"][0]["uid"] == "arn:aws-cn:ec2:cn-north-1::image/ami-2")
         .expect("ami-2 by its ARN");
     assert_eq!(scoped["cloud"]["account"]["uid"], "444455556666");
+    // Issue 31: the profiles whose attributes it uses; an event id of its own.
+    assert_eq!(
+        scoped["metadata"]["profiles"],
+        serde_json::json!(["cloud", "datetime"])
+    );
+    assert_ne!(scoped["metadata"]["uid"], scoped["finding_info"]["uid"]);
     assert_eq!(scoped["resources"][0]["cloud_partition"], "aws-cn");
     // An account's guardrails: the account is the resource.
     let account = events

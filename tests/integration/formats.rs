@@ -168,7 +168,8 @@ fn github() {
     assert!(
         out.lines().all(|l| l.starts_with("::error ")
             || l.starts_with("::warning ")
-            || l.starts_with("::notice ")),
+            || l.starts_with("::notice ")
+            || l.starts_with("amilint: ") && l.contains("gate: ")),
         "{out}"
     );
     insta::assert_snapshot!(out);
@@ -196,8 +197,8 @@ fn github_and_markdown_escape_image_text() {
     let github = common::render(&report, Format::Github);
     assert_eq!(
         github.lines().count(),
-        report.findings.len() + report.notes.len(),
-        "one line per finding and note: {github}"
+        report.findings.len() + report.notes.len() + 1,
+        "one line per finding and note, and the gate's: {github}"
     );
     assert!(!github.contains("\n::error file=a"), "{github}");
     let markdown = common::render(&report, Format::Markdown);
@@ -224,7 +225,8 @@ fn junit() {
     let report = common::scan(&[MIXED], &plan);
     let out = common::render(&report, Format::Junit);
     insta::assert_snapshot!(out);
-    // Well-formed XML with one case per (image, rule), checked by Python's parser.
+    // Well-formed XML with one case per (image, rule), and the `amilint`
+    // suite's gate case, checked by Python's parser.
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("junit.xml");
     std::fs::write(&path, &out).expect("write");
@@ -237,7 +239,7 @@ fn junit() {
              assert len(cases) == int(root.get('tests')) == int(sys.argv[2]), len(cases)\n\
              assert len(root.findall('.//failure')) == int(root.get('failures'))",
             path.to_str().expect("utf-8"),
-            &(report.rules.len() as u64 * report.images_scanned).to_string(),
+            &(report.rules.len() as u64 * report.images_scanned + 1).to_string(),
         ])
         .output()
         .expect("python3 runs");

@@ -28,7 +28,11 @@ print(json.dumps(found, default=str))
         .args(["-c", script, moto])
         .output()
         .expect("python runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("findings")
 }
 
@@ -94,7 +98,8 @@ fn issue_31_security_hub_import_archives_the_resolved_and_suppresses_the_waived(
         ];
         args.extend_from_slice(extra);
         let (code, out, err) = amilint_live(&args);
-        let outcome: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+        let outcome: Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
         (code, outcome, err)
     };
     let (code, outcome, err) = import(&report1, &[]);
@@ -116,7 +121,10 @@ fn issue_31_security_hub_import_archives_the_resolved_and_suppresses_the_waived(
         .as_str()
         .expect("the first finding's image")
         .to_string();
-    let rest: Vec<&Value> = images.iter().filter(|i| i["ImageId"] != gone.as_str()).collect();
+    let rest: Vec<&Value> = images
+        .iter()
+        .filter(|i| i["ImageId"] != gone.as_str())
+        .collect();
     assert_eq!(rest.len() + 1, images.len());
     let second = dir.path().join("second.json");
     std::fs::write(&second, json!({ "Images": rest }).to_string()).expect("write");
@@ -134,7 +142,9 @@ fn issue_31_security_hub_import_archives_the_resolved_and_suppresses_the_waived(
         f["Workflow"]["Status"] == "SUPPRESSED"
     });
     assert!(suppressed_now > 0, "the waiver covers something");
-    let resolved = count(&held, |f| f["Id"].as_str().is_some_and(|id| id.contains(&gone)));
+    let resolved = count(&held, |f| {
+        f["Id"].as_str().is_some_and(|id| id.contains(&gone))
+    });
     assert!(resolved > 0);
     let (code, outcome, err) = import(&report2, &[]);
     assert_eq!(code, 0, "{err}");
@@ -145,7 +155,10 @@ fn issue_31_security_hub_import_archives_the_resolved_and_suppresses_the_waived(
     let after = hub(&moto.url());
     let active = |f: &Value| f["RecordState"] == "ACTIVE";
     assert_eq!(count(&after, active), n2);
-    let archived: Vec<&Value> = after.iter().filter(|f| f["RecordState"] == "ARCHIVED").collect();
+    let archived: Vec<&Value> = after
+        .iter()
+        .filter(|f| f["RecordState"] == "ARCHIVED")
+        .collect();
     assert_eq!(archived.len(), resolved);
     for f in &archived {
         assert_eq!(f["Compliance"]["Status"], "PASSED", "{f}");
@@ -158,16 +171,19 @@ fn issue_31_security_hub_import_archives_the_resolved_and_suppresses_the_waived(
     assert_eq!(suppressed.len(), suppressed_now);
     for f in &suppressed {
         assert_eq!(f["GeneratorId"], "amilint/AMI002");
-        assert_eq!(f["Note"]["Text"], "deprecation set by the release pipeline (waiver until 2099-01-01)");
+        assert_eq!(
+            f["Note"]["Text"],
+            "deprecation set by the release pipeline (waiver until 2099-01-01)"
+        );
     }
 
     // With --previous, the resolved findings come from the previous report.
-    let (code, outcome, err) = import(
-        &report2,
-        &["--previous", report1.to_str().expect("path")],
-    );
+    let (code, outcome, err) = import(&report2, &["--previous", report1.to_str().expect("path")]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(outcome["archived"], resolved, "archived again, still resolved");
+    assert_eq!(
+        outcome["archived"], resolved,
+        "archived again, still resolved"
+    );
 
     // A finding Security Hub refuses (moto: no resources) is reported, exit 2.
     let mut broken = doc2.clone();
@@ -186,7 +202,11 @@ fn issue_31_security_hub_import_archives_the_resolved_and_suppresses_the_waived(
 fn issue_31_a_report_that_is_not_amilint_asff_is_refused_at_its_place() {
     let dir = tempfile::tempdir().expect("tempdir");
     let bad = dir.path().join("bad.json");
-    std::fs::write(&bad, "{\"Findings\": [\n  {\"Id\": \"x\", \"Severity\": 3}\n]}\n").expect("write");
+    std::fs::write(
+        &bad,
+        "{\"Findings\": [\n  {\"Id\": \"x\", \"Severity\": 3}\n]}\n",
+    )
+    .expect("write");
     let (code, _, err) = amilint_live(&[
         "securityhub",
         "import",
