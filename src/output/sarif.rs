@@ -133,12 +133,25 @@ fn result_properties(f: &Finding) -> Vec<(&'static str, Value)> {
 }
 
 fn result(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>) -> Result {
+    // The file only: a primary location with a line is one GitHub's upload
+    // step re-hashes (a rolling hash of the file, every line handed to every
+    // result of the file) and whose hash it compares with ours, warning on
+    // each; the line is the related location's.
     let physical = PhysicalLocation {
         artifact_location: Some(artifact(root, f.location.best().0)),
-        region: Some(Region {
-            start_line: Some(f.location.best().1 as i64),
+        ..Default::default()
+    };
+    let at_line = Location {
+        id: Some(1),
+        physical_location: Some(PhysicalLocation {
+            artifact_location: Some(artifact(root, f.location.best().0)),
+            region: Some(Region {
+                start_line: Some(f.location.best().1 as i64),
+                ..Default::default()
+            }),
             ..Default::default()
         }),
+        message: Some(text(format!("{}{}", f.image_id, f.location.pointer))),
         ..Default::default()
     };
     let logical = LogicalLocation {
@@ -164,6 +177,7 @@ fn result(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>) -> 
         }])
         .partial_fingerprints(fingerprints)
         .properties(properties(result_properties(f)))
+        .related_locations(vec![at_line])
         .build();
     result.rule_index = rule_index.map(|i| i as i64);
     if let Some(s) = &f.suppression {
@@ -451,6 +465,7 @@ pub fn image(findings: &[Finding], cx: &Context, out: &mut Vec<u8>) {
 /// (a test holds them together), written directly because a large scan
 /// writes millions of them.
 fn line(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>, out: &mut Vec<u8>) {
+    let (uri, line) = f.location.best();
     Object::write(out, |o| {
         o.str(
             "level",
@@ -470,17 +485,7 @@ fn line(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>, out: 
                 o.str("name", &f.image_id);
             });
             o.object("physicalLocation", |o| {
-                let (uri, line) = f.location.best();
-                o.object("artifactLocation", |o| {
-                    match root.and_then(|root| root.relative(uri)) {
-                        Some(relative) => {
-                            o.str("uri", &relative);
-                            o.str("uriBaseId", SOURCE_ROOT);
-                        }
-                        None => o.str("uri", uri),
-                    }
-                });
-                o.object("region", |o| o.num("startLine", line));
+                o.object("artifactLocation", |o| artifact_fields(o, root, uri));
             });
         });
         o.object("message", |o| match cut_message(f) {
@@ -524,6 +529,16 @@ fn line(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>, out: 
                 });
             }
         });
+        o.one_object_array("relatedLocations", |o| {
+            o.num("id", 1);
+            o.object("message", |o| {
+                o.concat("text", &[&f.image_id, f.location.pointer.as_str()]);
+            });
+            o.object("physicalLocation", |o| {
+                o.object("artifactLocation", |o| artifact_fields(o, root, uri));
+                o.object("region", |o| o.num("startLine", line));
+            });
+        });
         o.str("ruleId", f.rule.code);
         if let Some(index) = rule_index {
             o.num("ruleIndex", index as u64);
@@ -546,6 +561,17 @@ fn line(f: &Finding, rule_index: Option<usize>, root: Option<&SourceRoot>, out: 
             o.str("baselineState", state.as_str());
         }
     });
+}
+
+/// An artifact location's fields, as `artifact` makes them.
+fn artifact_fields(o: &mut Object<'_>, root: Option<&SourceRoot>, uri: &str) {
+    match root.and_then(|root| root.relative(uri)) {
+        Some(relative) => {
+            o.str("uri", &relative);
+            o.str("uriBaseId", SOURCE_ROOT);
+        }
+        None => o.str("uri", uri),
+    }
 }
 
 /// Everything after the last result: the summaries of the findings past the

@@ -186,7 +186,7 @@ fn issue_18_snapshot_files_join_to_images_and_findings_point_into_them() {
         PERMISSIONS
     );
     assert_eq!(
-        location["physicalLocation"]["region"]["startLine"],
+        public["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
         line_of(PERMISSIONS, "\"Group\"") - 1
     );
     assert_eq!(

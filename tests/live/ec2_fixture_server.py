@@ -430,6 +430,17 @@ class Handler(BaseHTTPRequestHandler):
                 # AccessDeniedException, HTTP 400; JSON protocol).
                 self.reply_json(400, {"__type": "AccessDeniedException",
                                       "Message": "You don't have permissions to access this resource."})
+            elif service == "securityhub" and opts.hub_accept:
+                # A Security Hub that takes everything and keeps nothing: for
+                # timing amilint's side of an import (bench/securityhub.py).
+                body = json.loads(raw or b"{}")
+                if self.path.startswith("/findings/import"):
+                    self.state.count(f"BatchImportFindings {region}")
+                    self.reply_json(200, {"FailedCount": 0, "SuccessCount": len(body.get("Findings", [])),
+                                          "FailedFindings": []})
+                else:
+                    self.state.count(f"GetFindings {region}")
+                    self.reply_json(200, {"Findings": []})
             elif service == "securityhub" and opts.upstream and self.path.startswith("/findings/import"):
                 self.state.count(f"BatchImportFindings {region}")
                 self.forward(self.import_as_aws_does(raw))
@@ -973,6 +984,8 @@ def main():
                     help="answer Organizations ListAccounts with this many synthetic ACTIVE accounts (benchmarks)")
     ap.add_argument("--endless-ous", action="store_true",
                     help="Organizations: every OU has a new child OU (a walk that never ends)")
+    ap.add_argument("--hub-accept", action="store_true",
+                    help="answer Security Hub's BatchImportFindings as taking every finding and GetFindings with none (a timing sink)")
     ap.add_argument("--upstream", help="pass other services' requests (Organizations) to this loopback URL (moto)")
     opts = ap.parse_args()
     if opts.upstream and urlparse(opts.upstream).hostname not in ("127.0.0.1", "localhost"):

@@ -264,8 +264,13 @@ impl Group {
                 ..location.clone()
             })
             .collect();
+        // The file only, as a finding's result (`result`): the lines are
+        // the related locations'.
         let primary = self.images.first().map(|(_, location)| Location {
-            physical_location: location.physical_location.clone(),
+            physical_location: location
+                .physical_location
+                .clone()
+                .map(|p| PhysicalLocation { region: None, ..p }),
             ..Default::default()
         });
         let mut result = Result::builder()
