@@ -14,7 +14,8 @@ PATH/TO/codeql-action: a checkout of the tag the Action pins (v4.36.2; e.g.
 `git -C MIRROR archive v4.36.2 src | tar -x -C DIR`). For each export it
 writes the SARIF log a scan gives (default --sarif-max-results) and times
 `addFingerprints(log, checkout, logger)` with the working directory as the
-checkout, as the action does (median of --runs; the logger counts warnings).
+checkout, as the action does, from reading the log (median of --runs; the
+logger counts the warnings the action would print).
 """
 
 import argparse
@@ -40,8 +41,8 @@ const logger: any = {
   warning: () => { warnings += 1; }, error: () => undefined,
   isDebug: () => false, startGroup: () => undefined, endGroup: () => undefined,
 };
-const log = JSON.parse(fs.readFileSync(sarifPath, "utf8"));
 const start = process.hrtime.bigint();
+const log = JSON.parse(fs.readFileSync(sarifPath, "utf8"));
 addFingerprints(log, checkout, logger).then((out: any) => {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const results = out.runs.flatMap((r: any) => r.results || []);

@@ -131,7 +131,6 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(plan.finished.prefix.as_bytes())?;
     let mut seen = HashSet::new();
     let mut first = true;
-    let mut listed = 0;
     for path in &plan.paths {
         let mut failure = None;
         stream(path, items, &mut |raw| {
@@ -164,8 +163,12 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
             if !print.is_some_and(|p| seen.insert(p)) {
                 return Ok(());
             }
-            listed += 1;
-            if plan.finished.listed.is_some_and(|max| listed > max) {
+            if plan
+                .finished
+                .listed
+                .as_ref()
+                .is_some_and(|kept| !print.is_some_and(|p| kept.contains(&p)))
+            {
                 return Ok(()); // in the summaries
             }
             let written = line.map_err(io::Error::from).and_then(|line| {
@@ -345,10 +348,10 @@ struct Finished {
     rule_ids: Vec<String>,
     incomplete: bool,
     failing: bool,
-    /// SARIF past its limit: the results listed one by one (the first
-    /// distinct ones), the summaries of the others (written last), and the
-    /// notice saying so.
-    listed: Option<usize>,
+    /// SARIF past its limit: the results listed one by one (the most
+    /// severe, then by fingerprint: the same whatever the shards' order),
+    /// the summaries of the others (written last), and the notice saying so.
+    listed: Option<HashSet<u128>>,
     summaries: Vec<String>,
     notice: Option<String>,
 }
@@ -371,6 +374,9 @@ struct SarifParts {
     /// The distinct results past the listing budget, in case the merged log
     /// turns out to exceed `max_results`.
     past: crate::output::sarif::Summary,
+    /// The listing budget's results so far: the most severe, then lowest
+    /// fingerprint (`Summary::hold` for a scan's findings).
+    kept: BTreeMap<(std::cmp::Reverse<Severity>, u128), serde_sarif::sarif::Result>,
 }
 
 impl SarifParts {
@@ -386,11 +392,17 @@ impl SarifParts {
             seen: HashSet::new(),
             max_results,
             past: crate::output::sarif::Summary::new(max_results, None),
+            kept: BTreeMap::new(),
         }
     }
 
     fn add(&mut self, path: &Path) -> Result<(), InputError> {
-        let (seen, past, max) = (&mut self.seen, &mut self.past, self.max_results);
+        let (seen, past, kept, max) = (
+            &mut self.seen,
+            &mut self.past,
+            &mut self.kept,
+            self.max_results,
+        );
         let members = stream(path, &["runs", "results"], &mut |raw| {
             // Only the fingerprint, unless the result goes into a summary.
             let printed: Printed<'_> =
@@ -403,9 +415,40 @@ impl SarifParts {
                         .or_else(|| p.get(LEGACY_FINGERPRINT_KEY))
                 })
                 .and_then(|p| parse_fingerprint(p));
-            if print.is_some_and(|p| seen.insert(p)) && max > 0 && seen.len() > past.limit {
-                let result = serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
-                past.add_result(&result);
+            let Some(print) = print.filter(|p| seen.insert(*p)) else {
+                return Ok(());
+            };
+            if max == 0 {
+                return Ok(());
+            }
+            let value: serde_sarif::sarif::Result =
+                serde_json::from_str(raw.get()).map_err(|e| e.to_string())?;
+            let property = |key: &str| {
+                value
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.additional_properties.get(key))
+            };
+            if property("summarised") == Some(&Value::Bool(true)) {
+                past.add_result(&value);
+                return Ok(());
+            }
+            let severity = property("severity")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(Severity::Info);
+            let key = (std::cmp::Reverse(severity), print);
+            let fits = kept.len() < past.limit
+                || kept.last_key_value().is_some_and(|(last, _)| key < *last);
+            if !fits {
+                past.add_result(&value);
+                return Ok(());
+            }
+            kept.insert(key, value);
+            if kept.len() > past.limit
+                && let Some((_, out)) = kept.pop_last()
+            {
+                past.add_result(&out);
             }
             Ok(())
         })?;
@@ -458,7 +501,7 @@ impl SarifParts {
             .map(|r| r["id"].as_str().unwrap_or_default().to_string())
             .collect();
         driver["rules"] = json!(self.rules);
-        // Past the limit: the first results listed, the others summarised.
+        // Past the limit: the most severe results listed, the others summarised.
         let mut summaries = Vec::new();
         let (mut listed, mut notice) = (None, None);
         if self.max_results > 0 && self.seen.len() > self.max_results {
@@ -472,7 +515,7 @@ impl SarifParts {
                 .iter()
                 .map(|r| serde_json::to_string(r).unwrap_or_default())
                 .collect();
-            listed = Some(self.past.limit);
+            listed = Some(self.kept.keys().map(|(_, print)| *print).collect());
             notice = Some(text);
         }
         let mut invocation = json!({ "executionSuccessful": self.successful || !self.any });

@@ -366,4 +366,60 @@ fn issue_31_sarif_past_its_limit_lists_the_most_severe_whatever_the_order() {
         .map(|r| r["properties"]["count"].as_u64().unwrap_or(0))
         .sum();
     assert_eq!(summarised + 300, 2400, "nothing lost");
+
+    // Merged shards past the limit: the same most severe set, whatever the
+    // order of the shards.
+    let shard = |name: &str, range: std::ops::Range<usize>| {
+        let images: Vec<Value> = serde_json::from_str::<Value>(&export).expect("export")["Images"]
+            .as_array()
+            .expect("images")[range]
+            .to_vec();
+        let input = dir.path().join(format!("{name}.json"));
+        std::fs::write(&input, json!({ "Images": images }).to_string()).expect("write");
+        let out = dir.path().join(format!("{name}.sarif"));
+        let (code, _, err) = run(&[
+            "scan",
+            "--no-config",
+            "--now",
+            NOW,
+            &input.to_string_lossy(),
+            "--sarif-max-results",
+            "0",
+            "-o",
+            &format!("sarif={}", out.display()),
+        ]);
+        assert!(code < 2, "{err}");
+        out.to_string_lossy().into_owned()
+    };
+    let (one, two) = (shard("one", 0..250), shard("two", 250..600));
+    let merged = |first: &str, second: &str| -> BTreeSet<String> {
+        let (code, out, err) = run(&["merge", first, second, "--sarif-max-results", "500"]);
+        assert!(code < 2, "{err}");
+        let log: Value = serde_json::from_str(&out).expect("merged sarif");
+        let results = log["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .clone();
+        let listed: Vec<&Value> = results
+            .iter()
+            .filter(|r| r["properties"]["summarised"] != true)
+            .collect();
+        assert!(
+            listed.iter().all(|r| r["ruleId"] == "AMI006"),
+            "the most severe"
+        );
+        listed
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["amilint/v2"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    };
+    let ab = merged(&one, &two);
+    assert_eq!(ab.len(), 300);
+    assert_eq!(ab, merged(&two, &one));
+    assert_eq!(ab, a, "the merged shards list what the whole scan lists");
 }
