@@ -163,12 +163,34 @@ impl Case {
         writeln!(out, "    </testcase>")
     }
 
-    fn status(&self) -> (usize, usize, usize) {
-        (
-            usize::from(self.error.is_none() && !self.failures.is_empty()),
-            usize::from(self.error.is_none() && self.failures.is_empty() && self.skipped.is_some()),
-            usize::from(self.error.is_some()),
-        )
+    /// The case as counts: one test, and what it is.
+    fn counts(&self) -> Counts {
+        Counts {
+            tests: 1,
+            failures: usize::from(self.error.is_none() && !self.failures.is_empty()),
+            skipped: usize::from(
+                self.error.is_none() && self.failures.is_empty() && self.skipped.is_some(),
+            ),
+            errors: usize::from(self.error.is_some()),
+        }
+    }
+}
+
+/// What a suite (or the whole report) declares.
+#[derive(Debug, Default, Clone, Copy)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    skipped: usize,
+    errors: usize,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.tests += other.tests;
+        self.failures += other.failures;
+        self.skipped += other.skipped;
+        self.errors += other.errors;
     }
 }
 
@@ -202,10 +224,9 @@ fn subjects<'r>(
 fn per_subject(report: &Report, out: &mut Vec<u8>) -> io::Result<()> {
     let by_case = by_case(report);
     let mut suites = Vec::new();
-    let mut totals = (0, 0, 0, 0);
     for rule in &report.rules {
         let mut body = Vec::new();
-        let mut counts = (0, 0, 0, 0);
+        let mut counts = Counts::default();
         for (id, name, not_run) in subjects(report, rule) {
             let findings = by_case.get(&(rule.code, id)).map_or(&[][..], Vec::as_slice);
             let case = Case::of(
@@ -225,18 +246,11 @@ fn per_subject(report: &Report, out: &mut Vec<u8>) -> io::Result<()> {
                 ),
                 &mut body,
             )?;
-            let (f, s, e) = case.status();
-            counts = (counts.0 + 1, counts.1 + f, counts.2 + s, counts.3 + e);
+            counts.add(case.counts());
         }
-        totals = (
-            totals.0 + counts.0,
-            totals.1 + counts.1,
-            totals.2 + counts.2,
-            totals.3 + counts.3,
-        );
         suites.push((rule, counts, body));
     }
-    write_all(report, totals, suites, None, out)
+    write_all(report, suites, None, out)
 }
 
 /// One case per rule and input (or live-scan scope), for reports past
@@ -267,10 +281,9 @@ fn per_rule(report: &Report, cases: usize, out: &mut dyn Write) -> io::Result<()
         }
     }
     let mut suites = Vec::new();
-    let mut totals = (0, 0, 0, 0);
     for rule in &report.rules {
         let mut body = Vec::new();
-        let mut counts = (0, 0, 0, 0);
+        let mut counts = Counts::default();
         let mut names: Vec<String> = groups.clone();
         for (code, g) in by_group.keys() {
             if *code == rule.code && !names.contains(g) {
@@ -307,9 +320,9 @@ fn per_rule(report: &Report, cases: usize, out: &mut dyn Write) -> io::Result<()
                     failing.len(),
                     xml(&listed.join("\n"))
                 )?;
-                counts.1 += 1;
+                counts.failures += 1;
             }
-            counts.0 += 1;
+            counts.tests += 1;
         }
         if let Some((n, why)) = skipped_by_rule.get(rule.code) {
             writeln!(
@@ -318,15 +331,9 @@ fn per_rule(report: &Report, cases: usize, out: &mut dyn Write) -> io::Result<()
                 rule.code,
                 xml(why)
             )?;
-            counts.0 += 1;
-            counts.2 += 1;
+            counts.tests += 1;
+            counts.skipped += 1;
         }
-        totals = (
-            totals.0 + counts.0,
-            totals.1 + counts.1,
-            totals.2 + counts.2,
-            totals.3 + counts.3,
-        );
         suites.push((rule, counts, body));
     }
     let why = format!(
@@ -334,41 +341,40 @@ fn per_rule(report: &Report, cases: usize, out: &mut dyn Write) -> io::Result<()
         MAX_BYTES / 1_000_000
     );
     let mut buf = Vec::new();
-    write_all(report, totals, suites, Some(&why), &mut buf)?;
+    write_all(report, suites, Some(&why), &mut buf)?;
     out.write_all(&buf)
 }
 
-type Suite<'a> = (
-    &'a &'static crate::rules::RuleMeta,
-    (usize, usize, usize, usize),
-    Vec<u8>,
-);
+type Suite<'a> = (&'a &'static crate::rules::RuleMeta, Counts, Vec<u8>);
 
 /// The document: the suites, then the `amilint` suite (the scan's errors, the
 /// gate, and the compact form's notice).
 fn write_all(
     report: &Report,
-    totals: (usize, usize, usize, usize),
     suites: Vec<Suite<'_>>,
     compact: Option<&str>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    let mut totals = Counts::default();
+    for (_, counts, _) in &suites {
+        totals.add(*counts);
+    }
     let gate = report.gate();
     let extra = report.errors.len() + 1 + usize::from(compact.is_some());
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
         r#"<testsuites name="amilint" tests="{}" failures="{}" skipped="{}" errors="{}">"#,
-        totals.0 + extra,
-        totals.1 + usize::from(gate.status == "failed"),
-        totals.2,
-        totals.3 + report.errors.len()
+        totals.tests + extra,
+        totals.failures + usize::from(gate.status == "failed"),
+        totals.skipped,
+        totals.errors + report.errors.len()
     )?;
-    for (rule, (tests, failures, skipped, errors), body) in suites {
+    for (rule, c, body) in suites {
         writeln!(
             out,
-            r#"  <testsuite name="{} {}" tests="{tests}" failures="{failures}" skipped="{skipped}" errors="{errors}">"#,
-            rule.code, rule.name,
+            r#"  <testsuite name="{} {}" tests="{}" failures="{}" skipped="{}" errors="{}">"#,
+            rule.code, rule.name, c.tests, c.failures, c.skipped, c.errors,
         )?;
         out.write_all(&body)?;
         writeln!(out, "  </testsuite>")?;

@@ -3,11 +3,10 @@
 //! any size, with skipped rules skipped and account findings in it.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
-use crate::common::servers::venv_bin;
+use crate::common::servers::venv_json;
 use crate::common::{four_finding_export, run};
 
 const NOW: &str = "2026-06-01T00:00:00Z";
@@ -41,16 +40,7 @@ print(json.dumps({
     "properties": props,
 }))
 "#;
-    let out = Command::new(venv_bin("python"))
-        .args(["-c", script, &path.to_string_lossy()])
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let v = venv_json(script, &[&path.to_string_lossy()]);
     let n = |k: &str| v[k].as_u64().expect("count") as usize;
     assert!(
         n("cases") <= 500_000,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::common::{four_finding_export, run};
+use crate::common::{four_finding_export, run, scan_to};
 
 const NOW: &str = "2026-06-01T00:00:00Z";
 
@@ -118,16 +118,7 @@ fn issue_31_fingerprints_survive_permuting_reindenting_renaming_and_splitting() 
         let mut shards = Vec::new();
         for (i, part) in [&a, &b].iter().enumerate() {
             let out = dir.path().join(format!("shard-{seed}-{i}.json"));
-            let (code, _, err) = run(&[
-                "scan",
-                "--no-config",
-                "--now",
-                NOW,
-                part,
-                "-o",
-                &format!("json={}", out.display()),
-            ]);
-            assert!(code < 2, "{err}");
+            scan_to(std::path::Path::new(part), "json", &out, NOW, &[]);
             shards.push(out.to_string_lossy().into_owned());
         }
         let merged = dir.path().join(format!("merged-{seed}.json"));
@@ -159,17 +150,13 @@ fn issue_31_one_image_in_two_scopes_or_inputs_keeps_every_finding() {
     let shard = |name: &str, image: Value| {
         let input = dir.path().join(format!("{name}-in.json"));
         std::fs::write(&input, json!({ "Images": [image] }).to_string()).expect("write");
-        let out = dir.path().join(format!("{name}.json"));
-        let (code, _, err) = run(&[
-            "scan",
-            "--no-config",
-            "--now",
+        let out = scan_to(
+            &input,
+            "json",
+            &dir.path().join(format!("{name}.json")),
             NOW,
-            &input.to_string_lossy(),
-            "-o",
-            &format!("json={}", out.display()),
-        ]);
-        assert!(code < 2, "{err}");
+            &[],
+        );
         (input, out)
     };
     let (in_a, a) = shard("a", image("111122223333", "eu-west-1"));
@@ -377,18 +364,7 @@ fn issue_31_sarif_past_its_limit_lists_the_most_severe_whatever_the_order() {
         let input = dir.path().join(format!("{name}.json"));
         std::fs::write(&input, json!({ "Images": images }).to_string()).expect("write");
         let out = dir.path().join(format!("{name}.sarif"));
-        let (code, _, err) = run(&[
-            "scan",
-            "--no-config",
-            "--now",
-            NOW,
-            &input.to_string_lossy(),
-            "--sarif-max-results",
-            "0",
-            "-o",
-            &format!("sarif={}", out.display()),
-        ]);
-        assert!(code < 2, "{err}");
+        scan_to(&input, "sarif", &out, NOW, &["--sarif-max-results", "0"]);
         out.to_string_lossy().into_owned()
     };
     let (one, two) = (shard("one", 0..250), shard("two", 250..600));

@@ -5,11 +5,10 @@
 //! checked through GetFindings.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::common::servers::{amilint_live, fixture_server, start_moto, venv_bin};
+use crate::common::servers::{amilint_live, fixture_server, start_moto, venv_json};
 
 const NOW: &str = "2026-06-01T00:00:00Z";
 
@@ -24,16 +23,10 @@ for page in c.get_paginator("get_findings").paginate():
     found.extend(page["Findings"])
 print(json.dumps(found, default=str))
 "#;
-    let out = Command::new(venv_bin("python"))
-        .args(["-c", script, moto])
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("findings")
+    venv_json(script, &[moto])
+        .as_array()
+        .expect("findings")
+        .clone()
 }
 
 fn count(findings: &[Value], test: impl Fn(&Value) -> bool) -> usize {

@@ -63,6 +63,24 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `amilint scan --no-config --now NOW INPUT -o FORMAT=OUT EXTRA…`, which
+/// must not fail (exit 0 or 1): the report's path.
+pub fn scan_to(
+    input: &std::path::Path,
+    format: &str,
+    out: &std::path::Path,
+    now: &str,
+    extra: &[&str],
+) -> std::path::PathBuf {
+    let input = input.to_string_lossy();
+    let output = format!("{format}={}", out.display());
+    let mut args = vec!["scan", "--no-config", "--now", now, &input, "-o", &output];
+    args.extend_from_slice(extra);
+    let (code, _, err) = run(&args);
+    assert!(code < 2, "exit {code}: {err}");
+    out.to_path_buf()
+}
+
 /// (image, rule, pointer) of every finding in a JSON report.
 pub fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, String)> {
     located_findings(json)

@@ -123,6 +123,22 @@ pub fn venv_bin(name: &str) -> PathBuf {
     path
 }
 
+/// Runs a Python `script` in the test venv with `args`; its stdout as JSON.
+pub fn venv_json(script: &str, args: &[&str]) -> Value {
+    let out = Command::new(venv_bin("python"))
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the script prints JSON")
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
