@@ -277,6 +277,9 @@ pub struct Report {
     /// Every account × region whose guardrails were linted (`ACCOUNT/REGION`),
     /// kept as `images` is.
     pub accounts: Vec<Arc<str>>,
+    /// The report files the run writes (`--output`), for a report that
+    /// points at another (the Markdown summary's "… and N more").
+    pub outputs: Vec<(crate::cli::Format, String)>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
     /// `gate_in_use`: findings on images known to be unused do not count.
@@ -363,6 +366,7 @@ impl Report {
             baseline_absent: None,
             images: Vec::new(),
             accounts: Vec::new(),
+            outputs: Vec::new(),
             fail_on,
             gate_in_use: false,
             asff_target: None,

@@ -27,6 +27,11 @@ pub(super) fn preflight(args: &PreflightArgs) -> Result<Status> {
     let plan = plan(scan_args, Reading::Requests(kind))?;
     let (targets, asff_target) = outputs(scan_args, &plan)?;
     let report = scan_files(scan_args, &plan, targets, asff_target)?;
-    output::problems_to_stderr(&report, text_on_terminal(scan_args), scan_args.quiet);
+    output::problems_to_stderr(
+        &report,
+        text_on_terminal(scan_args),
+        scan_args.quiet,
+        scan_args.format.0,
+    );
     Ok(Status::of_report(&report, scan_args.exit_zero))
 }

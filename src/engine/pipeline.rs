@@ -138,15 +138,19 @@ pub fn run(
     }
     let mut sinks: Vec<Sink> = targets
         .into_iter()
-        .map(|(format, color, target)| Sink {
-            emitter: output::Emitter::new(format, &report, color),
-            target,
-            wrote: false,
-            overflow: output::Overflow::of(
-                format,
-                plan.sarif_max_results,
-                report.source_root.clone(),
-            ),
+        .map(|(format, color, target)| {
+            let overflow =
+                output::Overflow::of(format, plan.sarif_max_results, report.source_root.clone());
+            let emitter = output::Emitter::new(format, &report, color);
+            Sink {
+                emitter: match overflow {
+                    Some(output::Overflow::Sarif(_)) => emitter.held(),
+                    _ => emitter,
+                },
+                target,
+                wrote: false,
+                overflow,
+            }
         })
         .collect();
     let keep_findings = keep_findings || sinks.iter().any(|s| !s.emitter.streams());
@@ -330,11 +334,31 @@ pub(super) struct ScanState<'a> {
 /// findings of one listed twice apart (docs/fingerprints.md).
 #[derive(Default)]
 struct Subjects {
-    /// How many times each was seen, by a hash of the three.
-    seen: std::collections::HashMap<u64, usize>,
+    /// Each seen, by a hash of the three (already a hash: not hashed again).
+    seen: std::collections::HashSet<u64, std::hash::BuildHasherDefault<AsIs>>,
+    /// How many times each subject seen more than once was seen.
+    again: std::collections::HashMap<u64, usize>,
     /// Subjects seen more than once, and the first of them.
     repeated: usize,
     first: Option<String>,
+}
+
+/// A `Hasher` for keys that are hashes already: the key as it is.
+#[derive(Default)]
+struct AsIs(u64);
+
+impl std::hash::Hasher for AsIs {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl Subjects {
@@ -353,11 +377,12 @@ impl Subjects {
             f.about_account(),
         )
             .hash(&mut h);
-        let n = self.seen.entry(h.finish()).or_default();
-        *n += 1;
-        if *n < 2 {
+        let key = h.finish();
+        if self.seen.insert(key) {
             return false;
         }
+        let n = self.again.entry(key).or_insert(1);
+        *n += 1;
         if *n == 2 {
             self.repeated += 1;
             self.first.get_or_insert_with(|| f.image_id.to_string());
@@ -435,13 +460,14 @@ impl ScanState<'_> {
             let mut rendered = linted.rendered.iter();
             for sink in self.sinks.iter_mut().filter(|s| s.emitter.streams()) {
                 let text = rendered.next().map_or(&[][..], Vec::as_slice);
-                if text.is_empty() {
-                    continue;
-                }
                 if let Some(overflow) = &mut sink.overflow
+                    && !linted.findings.is_empty()
                     && !overflow.admit(&linted.findings)
                 {
                     overflow.add(&linted.findings);
+                    continue;
+                }
+                if text.is_empty() {
                     continue;
                 }
                 if sink.wrote {

@@ -148,7 +148,7 @@ impl Budget {
 
 /// Escapes a command's message (GitHub's `escapeData`); other control
 /// characters (terminal escapes, BEL) from image text never reach the log raw.
-fn data(text: &str) -> String {
+pub(crate) fn data(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -55,6 +55,26 @@ fn cell_text(text: &str) -> String {
     out
 }
 
+/// Where the findings the summary leaves out are: a report this run writes
+/// that lists them (JSON, or the SARIF log: its most severe one by one), else
+/// how to get one.
+fn where_listed(report: &Report) -> String {
+    let written = |format| {
+        report
+            .outputs
+            .iter()
+            .find(|(f, _)| *f == format)
+            .map(|(_, path)| cell(path))
+    };
+    if let Some(path) = written(crate::cli::Format::Json) {
+        format!("every finding is in the JSON report `{path}`")
+    } else if let Some(path) = written(crate::cli::Format::Sarif) {
+        format!("the SARIF log `{path}` lists them (past its --sarif-max-results, the most severe one by one and the others summarised per rule); `-o json=FILE` lists every finding")
+    } else {
+        "`-o json=FILE` writes a report that lists every finding".to_string()
+    }
+}
+
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## amilint")?;
     writeln!(out)?;
@@ -178,11 +198,7 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         if top.len() > TOP {
             writeln!(out)?;
-            writeln!(
-                out,
-                "… and {} more (see the SARIF or JSON report).",
-                top.len() - TOP
-            )?;
+            writeln!(out, "… and {} more: {}.", top.len() - TOP, where_listed(report))?;
         }
         writeln!(out)?;
     }

@@ -182,6 +182,9 @@ enum Writer {
     Json(bool),
     /// Rule indexes and the work tree URIs are relative to.
     Sarif(sarif::Context),
+    /// SARIF whose results are chosen at the end (`--sarif-max-results`:
+    /// the most severe): nothing is written image by image.
+    SarifHeld(sarif::Context),
     Github,
     Markdown,
     Junit,
@@ -206,6 +209,21 @@ impl Emitter {
         Emitter { format, writer }
     }
 
+    /// This SARIF output lists its results at the end (`Overflow::Sarif`
+    /// holds them): its images render to nothing while the scan runs.
+    pub fn held(self) -> Self {
+        match self.writer {
+            Writer::Sarif(cx) => Emitter {
+                format: self.format,
+                writer: Writer::SarifHeld(cx),
+            },
+            writer => Emitter {
+                format: self.format,
+                writer,
+            },
+        }
+    }
+
     /// Whether the format is written image by image while the scan runs.
     pub fn streams(&self) -> bool {
         self.format.streams()
@@ -214,7 +232,7 @@ impl Emitter {
     pub fn head(&self, report: &Report, out: &mut Vec<u8>) {
         match &self.writer {
             Writer::Json(_) => json::head(report, out),
-            Writer::Sarif(_) => sarif::head(report, out),
+            Writer::Sarif(_) | Writer::SarifHeld(_) => sarif::head(report, out),
             Writer::Asff(_) => asff::head(out),
             Writer::Ocsf(_) => ocsf::head(out),
             Writer::Html => html::head(out),
@@ -232,7 +250,7 @@ impl Emitter {
             Writer::Asff(cx) => asff::image(findings, cx, out),
             Writer::Ocsf(cx) => ocsf::image(findings, cx, out),
             Writer::Html => html::image(findings, out),
-            Writer::Markdown | Writer::Junit => {}
+            Writer::SarifHeld(_) | Writer::Markdown | Writer::Junit => {}
         }
     }
 
@@ -241,6 +259,7 @@ impl Emitter {
         match self.writer {
             Writer::Json(_)
             | Writer::Sarif(_)
+            | Writer::SarifHeld(_)
             | Writer::Asff(_)
             | Writer::Ocsf(_)
             | Writer::Html => b",",
@@ -259,7 +278,7 @@ impl Emitter {
         let mut buf = Vec::new();
         match &self.writer {
             Writer::Json(_) => json::tail(report, &mut buf),
-            Writer::Sarif(cx) => {
+            Writer::Sarif(cx) | Writer::SarifHeld(cx) => {
                 let summary = match overflow {
                     Some(Overflow::Sarif(summary)) => Some(&**summary),
                     _ => None,
@@ -328,8 +347,18 @@ pub fn emit_styled(
 /// Every error, warning and note of a run, one line each on standard error,
 /// whatever the format: a red CI job always says why in its log. Not when the
 /// text report, which has the same lines, is on the same terminal. `quiet`
-/// (`-q`): errors and warnings only.
-pub fn problems_to_stderr(report: &Report, text_on_terminal: bool, quiet: bool) {
+/// (`-q`): errors and warnings only. In a GitHub Actions job
+/// (`GITHUB_ACTIONS=true`), what an output left out (a SARIF log's
+/// summarised findings) is a `::warning` annotation, unless the github
+/// format on standard output already made it one.
+pub fn problems_to_stderr(
+    report: &Report,
+    text_on_terminal: bool,
+    quiet: bool,
+    stdout: Option<Format>,
+) {
+    let annotate = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+        && stdout != Some(Format::Github);
     if text_on_terminal {
         return;
     }
@@ -347,6 +376,10 @@ pub fn problems_to_stderr(report: &Report, text_on_terminal: bool, quiet: bool) 
         eprintln!("amilint: note: {}", one_line(report.not_owned.to_string()));
     }
     for n in &report.notices {
-        eprintln!("amilint: warning: {}", one_line(n.clone()));
+        if annotate {
+            eprintln!("::warning title=amilint::{}", github::data(n));
+        } else {
+            eprintln!("amilint: warning: {}", one_line(n.clone()));
+        }
     }
 }

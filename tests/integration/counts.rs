@@ -249,3 +249,42 @@ fn issue_31_junit_of_100k_images_stays_within_gitlab_s_limits() {
         "past the listed failures"
     );
 }
+
+#[test]
+fn issue_31_in_github_actions_a_summarised_sarif_log_is_an_annotation_and_the_summary_names_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let export = dir.path().join("in.json");
+    std::fs::write(&export, four_finding_export(200, 4)).expect("export");
+    let sarif = dir.path().join("amilint.sarif");
+    let summary = dir.path().join("summary.md");
+    let out = crate::common::amilint()
+        .env("GITHUB_ACTIONS", "true")
+        .args([
+            "scan",
+            "--no-config",
+            "--now",
+            NOW,
+            &export.to_string_lossy(),
+            "--format",
+            "none",
+            "--sarif-max-results",
+            "300",
+            "-o",
+            &format!("sarif={}", sarif.display()),
+            "-o",
+            &format!("markdown={}", summary.display()),
+        ])
+        .output()
+        .expect("runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with("::warning title=amilint::this SARIF report lists 100 results")),
+        "{err}"
+    );
+    let md = read(&summary);
+    assert!(
+        md.contains(&format!("the SARIF log `{}` lists them", sarif.display())),
+        "{md}"
+    );
+}
