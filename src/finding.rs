@@ -415,7 +415,7 @@ impl Report {
 }
 
 /// An image that was linted (for outputs that list passing images too).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ScannedImage {
     pub id: Arc<str>,
     pub name: Option<Arc<str>>,
@@ -424,12 +424,33 @@ pub struct ScannedImage {
 }
 
 /// A rule that did not judge an image: skipped (no data, an unreadable
-/// date), or failed on it (a policy error).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// date: the cause, said as a note is), or failed on it (a policy error).
+#[derive(Debug, Clone)]
 pub struct NotRun {
-    pub rule: &'static str,
-    pub why: String,
-    pub error: bool,
+    pub rule: &'static RuleMeta,
+    pub failed: Option<String>,
+    pub cause: Cause,
+}
+
+impl NotRun {
+    /// Whether the rule failed on the image (an error, not a skip).
+    pub fn error(&self) -> bool {
+        self.failed.is_some()
+    }
+
+    /// Why, in words.
+    pub fn why(&self) -> String {
+        match &self.failed {
+            Some(message) => message.clone(),
+            None => Note {
+                rule: self.rule,
+                skipped: 1,
+                images: 1,
+                cause: self.cause,
+            }
+            .to_string(),
+        }
+    }
 }
 
 /// Whether the gate counts a finding: neither suppressed (waiver, tag) nor

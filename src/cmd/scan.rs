@@ -39,12 +39,7 @@ pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
     } else {
         scan_files(args, &plan, targets, asff_target)?
     };
-    output::problems_to_stderr(
-        &report,
-        text_on_terminal(args),
-        args.quiet,
-        args.format.0,
-    );
+    output::problems_to_stderr(&report, text_on_terminal(args), args.quiet, args.format.0);
     Ok(Status::of_report(&report, args.exit_zero))
 }
 

@@ -281,36 +281,29 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
 /// The rules that did not judge the image to the end (for JUnit's
 /// `<skipped>` and `<error>`), from what checking it recorded.
 fn not_run(plan: &ScanPlan, linted: &Linted) -> Vec<NotRun> {
-    let one = |rule: &'static RuleMeta, cause| {
-        Note {
-            rule,
-            skipped: 1,
-            images: 1,
-            cause,
-        }
-        .to_string()
+    let skipped = |rule, cause| NotRun {
+        rule,
+        failed: None,
+        cause,
     };
     let mut out: Vec<NotRun> = plan
         .rules
         .iter()
         .enumerate()
         .filter(|(i, _)| linted.skipped & 1u128.checked_shl(*i as u32).unwrap_or(0) != 0)
-        .map(|(_, rule)| NotRun {
-            rule: rule.code,
-            why: one(rule, Cause::NoData),
-            error: false,
-        })
+        .map(|(_, rule)| skipped(*rule, Cause::NoData))
         .collect();
-    out.extend(linted.unreadable.iter().map(|(i, field)| NotRun {
-        rule: plan.rules[*i].code,
-        why: one(plan.rules[*i], Cause::Unreadable(field)),
-        error: false,
-    }));
+    out.extend(
+        linted
+            .unreadable
+            .iter()
+            .map(|(i, field)| skipped(plan.rules[*i], Cause::Unreadable(field))),
+    );
     out.extend(linted.errors.iter().filter_map(|e| {
         Some(NotRun {
-            rule: e.rule?.code,
-            why: e.message.clone(),
-            error: true,
+            rule: e.rule?,
+            failed: Some(e.message.clone()),
+            cause: Cause::NoData,
         })
     }));
     out

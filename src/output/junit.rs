@@ -119,11 +119,17 @@ impl Case {
                 }
                 None => "unchanged since the baseline".to_string(),
             })
-            .or_else(|| not_run.filter(|n| !n.error).map(|n| n.why.clone()));
+            .or_else(|| {
+                not_run
+                    .filter(|n| !n.error())
+                    .map(crate::finding::NotRun::why)
+            });
         Case {
             failures,
             skipped,
-            error: not_run.filter(|n| n.error).map(|n| n.why.clone()),
+            error: not_run
+                .filter(|n| n.error())
+                .map(crate::finding::NotRun::why),
             passed_with: findings
                 .iter()
                 .filter(|f| f.counts() && !fails_gate(f, report))
@@ -231,7 +237,7 @@ fn per_subject(report: &Report, out: &mut Vec<u8>) -> io::Result<()> {
             let findings = by_case.get(&(rule.code, id)).map_or(&[][..], Vec::as_slice);
             let case = Case::of(
                 findings,
-                not_run.iter().find(|n| n.rule == rule.code),
+                not_run.iter().find(|n| n.rule.code == rule.code),
                 report,
             );
             let print = findings
@@ -276,7 +282,9 @@ fn per_rule(report: &Report, cases: usize, out: &mut dyn Write) -> io::Result<()
     let mut skipped_by_rule: BTreeMap<&str, (usize, String)> = BTreeMap::new();
     for image in &report.images {
         for n in &image.not_run {
-            let entry = skipped_by_rule.entry(n.rule).or_insert((0, n.why.clone()));
+            let entry = skipped_by_rule
+                .entry(n.rule.code)
+                .or_insert_with(|| (0, n.why()));
             entry.0 += 1;
         }
     }

@@ -69,7 +69,9 @@ fn where_listed(report: &Report) -> String {
     if let Some(path) = written(crate::cli::Format::Json) {
         format!("every finding is in the JSON report `{path}`")
     } else if let Some(path) = written(crate::cli::Format::Sarif) {
-        format!("the SARIF log `{path}` lists them (past its --sarif-max-results, the most severe one by one and the others summarised per rule); `-o json=FILE` lists every finding")
+        format!(
+            "the SARIF log `{path}` lists them (past its --sarif-max-results, the most severe one by one and the others summarised per rule); `-o json=FILE` lists every finding"
+        )
     } else {
         "`-o json=FILE` writes a report that lists every finding".to_string()
     }
@@ -198,7 +200,12 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         if top.len() > TOP {
             writeln!(out)?;
-            writeln!(out, "… and {} more: {}.", top.len() - TOP, where_listed(report))?;
+            writeln!(
+                out,
+                "… and {} more: {}.",
+                top.len() - TOP,
+                where_listed(report)
+            )?;
         }
         writeln!(out)?;
     }
