@@ -53,9 +53,11 @@ pub async fn import(
     now: &str,
 ) -> Outcome {
     let mut outcome = Outcome::default();
-    let mut by_region: BTreeMap<&str, Vec<AwsSecurityFinding>> = BTreeMap::new();
+    // Converted a batch at a time: the SDK's finding type is large (every
+    // resource type's details inline), 100,000 of them would be gigabytes.
+    let mut by_region: BTreeMap<&str, Vec<&asff::Finding>> = BTreeMap::new();
     for f in findings {
-        by_region.entry(f.region()).or_default().push(to_sdk(f));
+        by_region.entry(f.region()).or_default().push(f);
     }
     let current: HashSet<&str> = findings.iter().map(|f| f.id.as_str()).collect();
     let mut archive: BTreeMap<String, Vec<AwsSecurityFinding>> = BTreeMap::new();
@@ -99,10 +101,12 @@ pub async fn import(
         }
     }
     for (region, batch) in by_region {
-        outcome.imported += send(&client(config, region), batch, &mut outcome).await;
+        let client = client(config, region);
+        outcome.imported += send(&client, &batch, |f| to_sdk(f), &mut outcome).await;
     }
     for (region, batch) in archive {
-        outcome.archived += send(&client(config, &region), batch, &mut outcome).await;
+        let client = client(config, &region);
+        outcome.archived += send(&client, &batch, Clone::clone, &mut outcome).await;
     }
     outcome.suppressed = suppress(config, findings, &mut outcome).await;
     outcome
@@ -220,19 +224,32 @@ fn archived(finding: AwsSecurityFinding, now: &str) -> AwsSecurityFinding {
 
 /// BatchImportFindings, `BATCH` at a time: how many Security Hub took; each
 /// refused finding (or the whole batch of a failed call) into `failed`.
-async fn send(client: &Client, findings: Vec<AwsSecurityFinding>, outcome: &mut Outcome) -> usize {
+async fn send<T>(
+    client: &Client,
+    findings: &[T],
+    convert: impl Fn(&T) -> AwsSecurityFinding,
+    outcome: &mut Outcome,
+) -> usize {
     let mut taken = 0;
     for batch in findings.chunks(BATCH) {
         *outcome.calls.entry("BatchImportFindings").or_default() += 1;
+        let batch: Vec<AwsSecurityFinding> = batch.iter().map(&convert).collect();
+        let (count, ids): (usize, Vec<String>) = (
+            batch.len(),
+            batch
+                .iter()
+                .map(|f| f.id().unwrap_or("?").to_string())
+                .collect(),
+        );
         match client
             .batch_import_findings()
-            .set_findings(Some(batch.to_vec()))
+            .set_findings(Some(batch))
             .send()
             .await
         {
             Ok(out) => {
                 let refused = out.failed_findings();
-                taken += batch.len() - refused.len().min(batch.len());
+                taken += count - refused.len().min(count);
                 outcome.failed.extend(refused.iter().map(|f| {
                     format!(
                         "{}: {} {}",
@@ -244,12 +261,10 @@ async fn send(client: &Client, findings: Vec<AwsSecurityFinding>, outcome: &mut 
             }
             Err(e) => {
                 let why = aws_sdk_securityhub::error::DisplayErrorContext(&e).to_string();
-                outcome.failed.extend(batch.iter().map(|f| {
-                    format!(
-                        "{}: BatchImportFindings failed: {why}",
-                        f.id().unwrap_or("?")
-                    )
-                }));
+                outcome.failed.extend(
+                    ids.iter()
+                        .map(|id| format!("{id}: BatchImportFindings failed: {why}")),
+                );
             }
         }
     }
