@@ -68,11 +68,70 @@ fn the_pypi_package_metadata_passes_twine_check() {
         "Cargo.lock",
         "src/main.rs",
         "README.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
     ] {
         assert!(
             files.lines().any(|l| l.ends_with(&format!("/{file}"))),
             "{file} in the sdist"
         );
+    }
+}
+
+/// Issue 32: the licence texts `license = "MIT OR Apache-2.0"` names, in the
+/// repository, the crate (`cargo package --list`) and the sdist's metadata
+/// (PEP 639 `License-File`; the sdist's files are checked above).
+#[test]
+fn the_licence_files_ship_with_the_crate_and_the_python_package() {
+    for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        let text = std::fs::read_to_string(std::path::Path::new(ROOT).join(file)).expect(file);
+        assert!(text.len() > 900, "{file} holds the licence text");
+    }
+    let listed = Command::new(env!("CARGO"))
+        .args(["package", "--list", "--allow-dirty", "--offline"])
+        .current_dir(ROOT)
+        .output()
+        .expect("cargo runs");
+    assert!(
+        listed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let files = String::from_utf8_lossy(&listed.stdout);
+    for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(files.lines().any(|l| l == file), "{file} in the crate");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(venv_bin("maturin"))
+        .args(["sdist", "--out"])
+        .arg(dir.path())
+        .current_dir(ROOT)
+        .output()
+        .expect("maturin runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sdist = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .next()
+        .expect("the sdist");
+    let pkg_info = Command::new("tar")
+        .args(["-xzOf"])
+        .arg(&sdist)
+        .arg("--wildcards")
+        .arg("*/PKG-INFO")
+        .output()
+        .expect("tar runs");
+    let meta = String::from_utf8_lossy(&pkg_info.stdout);
+    assert!(
+        meta.contains("License-Expression: MIT OR Apache-2.0"),
+        "{meta}"
+    );
+    for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(meta.contains(&format!("License-File: {file}")), "{meta}");
     }
 }
 
@@ -104,4 +163,43 @@ fn the_release_archive_is_what_the_action_and_binstall_download() {
             "{target} released"
         );
     }
+}
+
+/// Issue 32: every runner a workflow (or the example workflow) asks for is on
+/// GitHub's current list (.github/runner-labels.txt, with its source and
+/// date): a retired label (macos-13) fails every job of its matrix.
+#[test]
+fn every_runner_label_is_one_github_still_has() {
+    let script = r##"
+import json, sys, yaml
+labels = {l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")}
+used = []
+for path in sys.argv[2:]:
+    doc = yaml.safe_load(open(path))
+    for name, job in (doc.get("jobs") or {}).items():
+        runs_on = job.get("runs-on")
+        matrix = (job.get("strategy") or {}).get("matrix") or {}
+        if isinstance(runs_on, str) and "matrix.os" in runs_on:
+            values = [i.get("os") for i in matrix.get("include", [])] + list(matrix.get("os", []))
+        else:
+            values = runs_on if isinstance(runs_on, list) else [runs_on]
+        used.extend((path, name, v) for v in values)
+print(json.dumps({"unknown": [u for u in used if u[2] not in labels], "used": len(used)}))
+"##;
+    let workflows: Vec<String> =
+        std::fs::read_dir(std::path::Path::new(ROOT).join(".github/workflows"))
+            .expect("workflows")
+            .map(|e| e.expect("entry").path().to_string_lossy().into_owned())
+            .chain([format!("{ROOT}/docs/examples/org-scan.yml")])
+            .collect();
+    let list = format!("{ROOT}/.github/runner-labels.txt");
+    let mut args: Vec<&str> = vec![&list];
+    args.extend(workflows.iter().map(String::as_str));
+    let found = crate::common::servers::venv_json(script, &args);
+    assert!(found["used"].as_u64() > Some(5), "{found}");
+    assert_eq!(
+        found["unknown"],
+        serde_json::json!([]),
+        "labels GitHub does not have"
+    );
 }
