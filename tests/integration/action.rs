@@ -115,13 +115,52 @@ fn the_scan_step_takes_its_inputs_as_data() {
         code, 0,
         "the step records the code; the Gate step fails with it"
     );
-    assert_eq!(output.trim(), "exit-code=1", "findings");
-    let sarif: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("out.sarif")).expect("sarif"))
-            .expect("json");
-    assert_eq!(sarif["runs"][0]["tool"]["driver"]["name"], "amilint");
+    assert!(
+        output.lines().any(|l| l == "exit-code=1"),
+        "findings: {output}"
+    );
+    assert!(
+        output
+            .lines()
+            .any(|l| l.starts_with("category=amilint-scan-") && l.len() == 34),
+        "a category of its own: {output}"
+    );
+    let results = |dir: &Path| -> usize {
+        let sarif: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("out.sarif")).expect("sarif"))
+                .expect("json");
+        assert_eq!(sarif["runs"][0]["tool"]["driver"]["name"], "amilint");
+        sarif["runs"][0]["results"].as_array().map_or(0, Vec::len)
+    };
+    let listed = results(dir.path());
     assert!(dir.path().join("summary.md").exists());
 
+    let first = output.clone();
+    // Issue 32: one file or flag a line (a YAML block scalar), tabs too: the
+    // same run, nothing dropped after the first line.
+    let (code, output) = scan_step(
+        dir.path(),
+        "scan",
+        "fixtures/examples/describe-images.json\n\tfixtures/formats/mixed.json\n--no-config\n",
+    );
+    assert_eq!(
+        (code, output.as_str()),
+        (0, first.as_str()),
+        "every line read"
+    );
+    assert_eq!(results(dir.path()), listed, "both files scanned");
+    // Other arguments, another category (two uses in one job).
+    let (_, other) = scan_step(
+        dir.path(),
+        "scan",
+        "fixtures/formats/mixed.json --no-config",
+    );
+    let category = |o: &str| {
+        o.lines()
+            .find(|l| l.starts_with("category="))
+            .map(str::to_string)
+    };
+    assert_ne!(category(&other), category(&first));
     // A command that is not scan or preflight is refused before anything runs.
     let marker = dir.path().join("pwned");
     let hostile = format!("scan; touch {}", marker.display());
@@ -141,7 +180,10 @@ fn the_scan_step_takes_its_inputs_as_data() {
             marker.display()
         ),
     );
-    assert_eq!(output.trim(), "exit-code=2", "no such input files");
+    assert!(
+        output.lines().any(|l| l == "exit-code=2"),
+        "no such input files: {output}"
+    );
     assert!(!marker.exists(), "an input ran as shell");
 }
 
@@ -232,17 +274,35 @@ fn the_install_step_downloads_checks_and_caches_a_release() {
         .unwrap_or_else(|| panic!("{output}"))
         .to_string();
     assert!(
-        bin.ends_with(&format!("tool-cache/amilint/v9.9.9/{target}/amilint")),
+        bin.ends_with(&format!("tool-cache/amilint/v9.9.9/{target}/bin/amilint")),
         "{bin}"
     );
     let version = Command::new(&bin).arg("--version").output().expect("runs");
     assert!(String::from_utf8_lossy(&version.stdout).starts_with("amilint "));
 
-    // From the tool cache the second time: the release is not asked again.
-    std::fs::remove_dir_all(releases.join("v9.9.9")).expect("rm");
+    // From the tool cache the second time: the archive is not downloaded
+    // again, but checked against the release's checksum and unpacked again.
+    let archive = format!("amilint-v9.9.9-{target}.tar.gz");
+    std::fs::remove_file(releases.join("v9.9.9").join(&archive)).expect("rm");
+    std::fs::write(&bin, "#!/bin/sh\necho planted\n").expect("plant a binary");
     let (code, output, log) = install_step(dir.path(), &with("v9.9.9"));
     assert_eq!(code, 0, "{log}");
     assert_eq!(output.trim(), format!("bin={bin}"));
+    let version = Command::new(&bin).arg("--version").output().expect("runs");
+    assert!(
+        String::from_utf8_lossy(&version.stdout).starts_with("amilint "),
+        "a planted binary is replaced from the checked archive"
+    );
+    // A planted archive in the cache: refused, and the cache emptied.
+    let cached = dir
+        .path()
+        .join(format!("tool-cache/amilint/v9.9.9/{target}/{archive}"));
+    std::fs::write(&cached, "not the release").expect("plant an archive");
+    let (code, output, log) = install_step(dir.path(), &with("v9.9.9"));
+    assert_eq!(code, 2, "{log}");
+    assert!(log.contains("SHA-256"), "{log}");
+    assert!(output.is_empty());
+    assert!(!cached.exists());
 
     // A checksum that does not match: refused, nothing installed.
     fake_release(&releases, "v9.9.8", target, Some(&"0".repeat(64)));
@@ -255,7 +315,7 @@ fn the_install_step_downloads_checks_and_caches_a_release() {
     assert!(output.is_empty());
     assert!(
         !dir.path()
-            .join(format!("tool-cache/amilint/v9.9.8/{target}/.installed"))
+            .join(format!("tool-cache/amilint/v9.9.8/{target}/bin"))
             .exists()
     );
 
