@@ -203,3 +203,71 @@ print(json.dumps({"unknown": [u for u in used if u[2] not in labels], "used": le
         "labels GitHub does not have"
     );
 }
+
+/// Issue 32: the release's PyPI job checks the metadata with the twine the
+/// suite runs (`the_pypi_package_metadata_passes_twine_check`: tests/live/
+/// requirements.txt), a twine that reads the Metadata-Version 2.4 maturin
+/// writes (the retired publisher's twine 5.0.0 refused it), then publishes
+/// with uv pinned by version and hash.
+#[test]
+fn the_release_checks_metadata_with_the_twine_the_suite_runs() {
+    let workflow = std::fs::read_to_string(format!("{ROOT}/.github/workflows/release.yml"))
+        .expect("release.yml");
+    let requirements = std::fs::read_to_string(format!("{ROOT}/tests/live/requirements.txt"))
+        .expect("requirements");
+    let pinned = |text: &str, package: &str| -> Option<String> {
+        let at = text.find(&format!("{package}=="))? + package.len() + 2;
+        Some(
+            text[at..]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect(),
+        )
+    };
+    let twine = pinned(&workflow, "twine").expect("the workflow pins twine");
+    assert_eq!(
+        Some(twine.clone()),
+        pinned(&requirements, "twine"),
+        "the suite's twine"
+    );
+    let major: u32 = twine
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .expect("version");
+    assert!(major >= 6, "twine {twine} reads Metadata 2.4 from 6.1 on");
+    assert!(
+        workflow.contains("uv==") && workflow.contains("--hash=sha256:"),
+        "uv pinned by hash"
+    );
+    assert!(
+        !workflow.contains("uses: pypa/gh-action-pypi-publish"),
+        "its twine 5.0.0 is gone"
+    );
+    assert!(workflow.contains("--trusted-publishing always"));
+    assert!(
+        workflow.contains("actions/attest-build-provenance@"),
+        "provenance attested"
+    );
+    // What that twine checked: maturin's sdist metadata is version 2.4.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(venv_bin("maturin"))
+        .args(["sdist", "--out"])
+        .arg(dir.path())
+        .current_dir(ROOT)
+        .output()
+        .expect("maturin runs");
+    assert!(out.status.success());
+    let sdist = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .next()
+        .expect("sdist");
+    let pkg_info = Command::new("tar")
+        .arg("-xzOf")
+        .arg(&sdist)
+        .args(["--wildcards", "*/PKG-INFO"])
+        .output()
+        .expect("tar");
+    assert!(String::from_utf8_lossy(&pkg_info.stdout).starts_with("Metadata-Version: 2.4"));
+}
