@@ -20,12 +20,11 @@ fn the_release_workflow_passes_zizmor_and_the_github_workflow_schema() {
     );
 }
 
-#[test]
-fn the_pypi_package_metadata_passes_twine_check() {
-    let dir = tempfile::tempdir().expect("tempdir");
+/// `maturin sdist` into `dir`: the sdist's path.
+fn sdist(dir: &std::path::Path) -> std::path::PathBuf {
     let out = Command::new(venv_bin("maturin"))
         .args(["sdist", "--out"])
-        .arg(dir.path())
+        .arg(dir)
         .current_dir(ROOT)
         .output()
         .expect("maturin runs");
@@ -34,11 +33,29 @@ fn the_pypi_package_metadata_passes_twine_check() {
         "maturin sdist: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let sdist: Vec<_> = std::fs::read_dir(dir.path())
+    let files: Vec<_> = std::fs::read_dir(dir)
         .expect("dir")
         .map(|e| e.expect("entry").path())
         .collect();
-    assert_eq!(sdist.len(), 1, "{sdist:?}");
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+/// The sdist's PKG-INFO.
+fn pkg_info(sdist: &std::path::Path) -> String {
+    let out = Command::new("tar")
+        .arg("-xzOf")
+        .arg(sdist)
+        .args(["--wildcards", "*/PKG-INFO"])
+        .output()
+        .expect("tar runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn the_pypi_package_metadata_passes_twine_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sdist = [sdist(dir.path())];
     let name = sdist[0].file_name().and_then(|n| n.to_str()).unwrap_or("");
     assert_eq!(
         name,
@@ -102,30 +119,8 @@ fn the_licence_files_ship_with_the_crate_and_the_python_package() {
         assert!(files.lines().any(|l| l == file), "{file} in the crate");
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(venv_bin("maturin"))
-        .args(["sdist", "--out"])
-        .arg(dir.path())
-        .current_dir(ROOT)
-        .output()
-        .expect("maturin runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let sdist = std::fs::read_dir(dir.path())
-        .expect("dir")
-        .map(|e| e.expect("entry").path())
-        .next()
-        .expect("the sdist");
-    let pkg_info = Command::new("tar")
-        .args(["-xzOf"])
-        .arg(&sdist)
-        .arg("--wildcards")
-        .arg("*/PKG-INFO")
-        .output()
-        .expect("tar runs");
-    let meta = String::from_utf8_lossy(&pkg_info.stdout);
+    let meta = pkg_info(&sdist(dir.path()));
+
     assert!(
         meta.contains("License-Expression: MIT OR Apache-2.0"),
         "{meta}"
@@ -251,23 +246,5 @@ fn the_release_checks_metadata_with_the_twine_the_suite_runs() {
     );
     // What that twine checked: maturin's sdist metadata is version 2.4.
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = Command::new(venv_bin("maturin"))
-        .args(["sdist", "--out"])
-        .arg(dir.path())
-        .current_dir(ROOT)
-        .output()
-        .expect("maturin runs");
-    assert!(out.status.success());
-    let sdist = std::fs::read_dir(dir.path())
-        .expect("dir")
-        .map(|e| e.expect("entry").path())
-        .next()
-        .expect("sdist");
-    let pkg_info = Command::new("tar")
-        .arg("-xzOf")
-        .arg(&sdist)
-        .args(["--wildcards", "*/PKG-INFO"])
-        .output()
-        .expect("tar");
-    assert!(String::from_utf8_lossy(&pkg_info.stdout).starts_with("Metadata-Version: 2.4"));
+    assert!(pkg_info(&sdist(dir.path())).starts_with("Metadata-Version: 2.4"));
 }
