@@ -332,3 +332,91 @@ fn the_install_step_downloads_checks_and_caches_a_release() {
     assert_eq!(code, 2);
     assert!(log.contains("install-from-source"), "{log}");
 }
+
+/// Issue 32: the checksums committed in the Action's own tree
+/// (`checksums/VERSION.txt`, written by the release workflow) pin the binary:
+/// a release whose archive and checksum file were both replaced is refused;
+/// without the file, the step says the binary is pinned by the release only.
+#[test]
+fn the_checksums_in_the_action_s_tree_pin_the_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let releases = dir.path().join("releases");
+    let checksums = dir.path().join("checksums");
+    std::fs::create_dir_all(&checksums).expect("mkdir");
+    let target = "x86_64-unknown-linux-musl";
+    fake_release(&releases, "v9.9.7", target, None);
+    let archive = format!("amilint-v9.9.7-{target}.tar.gz");
+    let published =
+        std::fs::read_to_string(releases.join("v9.9.7").join(format!("{archive}.sha256")))
+            .expect("sha256");
+    // As the release workflow commits it: every archive's line, one file.
+    std::fs::write(
+        checksums.join("v9.9.7.txt"),
+        format!(
+            "{}  amilint-v9.9.7-aarch64-apple-darwin.tar.gz\n{published}",
+            "1".repeat(64)
+        ),
+    )
+    .expect("write");
+    let url = format!("file://{}", releases.display());
+    let list = checksums.to_string_lossy().into_owned();
+    let env = [
+        ("AMILINT_RELEASES", url.as_str()),
+        ("AMILINT_CHECKSUMS", list.as_str()),
+        ("RUNNER_OS", "Linux"),
+        ("RUNNER_ARCH", "X64"),
+        ("AMILINT_VERSION", "v9.9.7"),
+    ];
+    let (code, output, log) = install_step(dir.path(), &env);
+    assert_eq!(code, 0, "{log}");
+    assert!(output.starts_with("bin="), "{output}");
+    assert!(!log.contains("::warning"), "{log}");
+
+    // The release replaced (another archive, its own matching checksum file):
+    // not what the Action's tree pins.
+    std::fs::remove_dir_all(dir.path().join("tool-cache")).expect("rm cache");
+    let stage = releases.join("stage-v9.9.7");
+    std::fs::write(stage.join("amilint"), "#!/bin/sh\necho swapped\n").expect("swap");
+    let folder = releases.join("v9.9.7");
+    let tar = Command::new("tar")
+        .arg("-czf")
+        .arg(folder.join(&archive))
+        .arg("-C")
+        .arg(&stage)
+        .arg("amilint")
+        .status()
+        .expect("tar");
+    assert!(tar.success());
+    let sum = Command::new("sha256sum")
+        .arg(&archive)
+        .current_dir(&folder)
+        .output()
+        .expect("sha256sum");
+    std::fs::write(folder.join(format!("{archive}.sha256")), sum.stdout).expect("write");
+    let (code, output, log) = install_step(dir.path(), &env);
+    assert_eq!(code, 2, "{log}");
+    assert!(
+        log.contains("checksums/v9.9.7.txt") && log.contains("not installed"),
+        "{log}"
+    );
+    assert!(output.is_empty());
+
+    // No checksums for the version in the tree: installed, and said.
+    let mut bare = env.to_vec();
+    bare[1] = ("AMILINT_CHECKSUMS", "/nonexistent");
+    let (code, _, log) = install_step(dir.path(), &bare);
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains("::warning") && log.contains("has no checksums/v9.9.7.txt"),
+        "{log}"
+    );
+    // Where the two ends meet: the release commits the file the Action reads.
+    let release = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.github/workflows/release.yml"
+    ))
+    .expect("release.yml");
+    assert!(release.contains("contents/checksums/${TAG}.txt"));
+    let action = std::fs::read_to_string(ACTION).expect("action.yml");
+    assert!(action.contains("AMILINT_CHECKSUMS: ${{ github.action_path }}/checksums"));
+}
