@@ -537,3 +537,40 @@ impl Skips {
         notes
     }
 }
+
+/// A live scan's rules that a refused call left unassessed in some scopes:
+/// one note per rule, and, for a rule the user asked for (by name, or
+/// through `--benchmark`), an error too (the scan is incomplete). Others
+/// leave the scan complete: a least-privilege role still gets its findings.
+pub(super) fn not_assessed(report: &mut crate::finding::Report, plan: &ScanPlan) {
+    let scopes = report.scopes.len() as u64;
+    for u in std::mem::take(&mut report.unassessed) {
+        if !plan.rules.iter().any(|r| r.code == u.rule.code) {
+            continue;
+        }
+        let note = crate::finding::Note {
+            rule: u.rule,
+            skipped: u.scopes,
+            images: scopes,
+            cause: crate::finding::Cause::NotAssessed {
+                operation: u.operation,
+                why: u.why,
+            },
+        };
+        if plan.required.contains(&u.rule.code) {
+            report.errors.push(ScanError {
+                kind: crate::finding::ErrorKind::Fetch,
+                message: format!(
+                    "{note} ({} was asked for by name or by --benchmark)",
+                    u.rule.code
+                ),
+                rule: None,
+                image_id: None,
+                source: None,
+                scope: None,
+            });
+        }
+        report.notes.push(note);
+    }
+    report.notes.sort_by_key(|n| n.rule.code);
+}

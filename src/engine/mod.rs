@@ -14,6 +14,7 @@ mod evaluate;
 mod judge;
 pub mod pipeline;
 pub mod sink;
+mod subjects;
 
 pub use pipeline::{Feed, Origin, run, run_scan};
 pub use sink::{Target, commit_all, write_atomically};

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use super::evaluate::{At, ErrorLog, Linted, Skips, check_image, check_settings};
+use super::evaluate::{At, ErrorLog, Linted, Skips, check_image, check_settings, not_assessed};
 use super::judge::waiver_warnings;
 use super::sink::{Target, commit_all};
+use super::subjects::Subjects;
 use crate::error::InputError;
-use crate::finding::{Finding, Report, ScanError, ScopeStatus};
+use crate::finding::{Report, ScanError, ScopeStatus};
 use crate::input::{
     InputSource, ReadConfig, is_create_image, parse_image, parse_request, read_raw,
 };
@@ -330,78 +331,6 @@ pub(super) struct ScanState<'a> {
     subjects: Subjects,
 }
 
-/// The subjects (account, region, image) that had findings, to tell the
-/// findings of one listed twice apart (docs/fingerprints.md).
-#[derive(Default)]
-struct Subjects {
-    /// Each seen, by a hash of the three (already a hash: not hashed again).
-    seen: std::collections::HashSet<u64, std::hash::BuildHasherDefault<AsIs>>,
-    /// How many times each subject seen more than once was seen.
-    again: std::collections::HashMap<u64, usize>,
-    /// Subjects seen more than once, and the first of them.
-    repeated: usize,
-    first: Option<String>,
-}
-
-/// A `Hasher` for keys that are hashes already: the key as it is.
-#[derive(Default)]
-struct AsIs(u64);
-
-impl std::hash::Hasher for AsIs {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-impl Subjects {
-    /// Counts the subject of `findings`; for its `n`th time (from 2), gives
-    /// each finding the `n`th fingerprint of its own and says so (`true`).
-    fn distinguish(&mut self, findings: &mut [Finding]) -> bool {
-        use std::hash::{Hash, Hasher};
-        let Some(f) = findings.first() else {
-            return false;
-        };
-        let scope = f.scope.as_deref();
-        let mut h = std::hash::DefaultHasher::new();
-        (
-            scope.map(|s| (&s.account_id, &s.region)),
-            &*f.image_id,
-            f.about_account(),
-        )
-            .hash(&mut h);
-        let key = h.finish();
-        if self.seen.insert(key) {
-            return false;
-        }
-        let n = self.again.entry(key).or_insert(1);
-        *n += 1;
-        if *n == 2 {
-            self.repeated += 1;
-            self.first.get_or_insert_with(|| f.image_id.to_string());
-        }
-        for f in findings.iter_mut() {
-            f.fingerprint = crate::finding::identity::nth(&f.fingerprint, *n);
-        }
-        true
-    }
-
-    fn notice(&self) -> Option<String> {
-        let first = self.first.as_ref()?;
-        Some(format!(
-            "{} subject(s) with findings appear more than once in the inputs (the first: {first}): each copy's findings are reported, the second and later with fingerprints of their own (docs/fingerprints.md)",
-            self.repeated
-        ))
-    }
-}
-
 impl ScanState<'_> {
     /// Counts, writes and keeps (as needed) one checked batch, in input order.
     fn absorb(&mut self, checked: Vec<Checked>) -> Result<()> {
@@ -656,41 +585,4 @@ fn rendered(mut linted: Linted, streaming: &[output::Emitter]) -> Checked {
         })
         .collect();
     Checked::Linted(Box::new(linted))
-}
-
-/// A live scan's rules that a refused call left unassessed in some scopes:
-/// one note per rule, and, for a rule the user asked for (by name, or
-/// through `--benchmark`), an error too (the scan is incomplete). Others
-/// leave the scan complete: a least-privilege role still gets its findings.
-fn not_assessed(report: &mut Report, plan: &ScanPlan) {
-    let scopes = report.scopes.len() as u64;
-    for u in std::mem::take(&mut report.unassessed) {
-        if !plan.rules.iter().any(|r| r.code == u.rule.code) {
-            continue;
-        }
-        let note = crate::finding::Note {
-            rule: u.rule,
-            skipped: u.scopes,
-            images: scopes,
-            cause: crate::finding::Cause::NotAssessed {
-                operation: u.operation,
-                why: u.why,
-            },
-        };
-        if plan.required.contains(&u.rule.code) {
-            report.errors.push(ScanError {
-                kind: crate::finding::ErrorKind::Fetch,
-                message: format!(
-                    "{note} ({} was asked for by name or by --benchmark)",
-                    u.rule.code
-                ),
-                rule: None,
-                image_id: None,
-                source: None,
-                scope: None,
-            });
-        }
-        report.notes.push(note);
-    }
-    report.notes.sort_by_key(|n| n.rule.code);
 }
