@@ -292,12 +292,15 @@ fn per_rule(report: &Report, cases: usize, out: &mut dyn Write) -> io::Result<()
     for rule in &report.rules {
         let mut body = Vec::new();
         let mut counts = Counts::default();
-        let mut names: Vec<String> = groups.clone();
-        for (code, g) in by_group.keys() {
-            if *code == rule.code && !names.contains(g) {
-                names.push(g.clone());
-            }
-        }
+        // The inputs (or scopes), then any other file a finding points into.
+        let mut names = groups.clone();
+        let known: std::collections::HashSet<&String> = groups.iter().collect();
+        names.extend(
+            by_group
+                .keys()
+                .filter(|(code, g)| *code == rule.code && !known.contains(g))
+                .map(|(_, g)| g.clone()),
+        );
         for g in names {
             let findings = by_group
                 .get(&(rule.code, g.clone()))

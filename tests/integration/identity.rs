@@ -61,6 +61,14 @@ fn images(path: &str) -> Vec<Value> {
     doc["Images"].as_array().expect("Images").clone()
 }
 
+/// A SARIF result's amilint fingerprint.
+fn print_of(result: &Value) -> String {
+    result["partialFingerprints"]["amilint/v2"]
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
 /// A small deterministic shuffle (the suite has no random crate).
 fn shuffled(mut items: Vec<Value>, seed: u64) -> Vec<Value> {
     let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
@@ -323,18 +331,7 @@ fn issue_31_sarif_past_its_limit_lists_the_most_severe_whatever_the_order() {
                 prints["amilint/v2"].is_string() && prints["primaryLocationLineHash"].is_string()
             );
         }
-        (
-            one_by_one
-                .iter()
-                .map(|r| {
-                    r["partialFingerprints"]["amilint/v2"]
-                        .as_str()
-                        .unwrap_or("")
-                        .to_string()
-                })
-                .collect(),
-            results,
-        )
+        (one_by_one.iter().map(print_of).collect(), results)
     };
     let (a, results) = listed(&forward);
     let (b, _) = listed(&backward);
@@ -384,15 +381,7 @@ fn issue_31_sarif_past_its_limit_lists_the_most_severe_whatever_the_order() {
             listed.iter().all(|r| r["ruleId"] == "AMI006"),
             "the most severe"
         );
-        listed
-            .iter()
-            .map(|r| {
-                r["partialFingerprints"]["amilint/v2"]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string()
-            })
-            .collect()
+        listed.iter().map(|r| print_of(r)).collect()
     };
     let ab = merged(&one, &two);
     assert_eq!(ab.len(), 300);
