@@ -2,7 +2,8 @@
 # The whole test suite, on a fresh machine: installs what the tests need
 # (Microsoft's SARIF validator and playwright-core from npm; Debian's Chromium;
 # moto's EC2 server, botocore's Security Hub model, the OCSF models, zizmor and
-# check-jsonschema from PyPI), then runs every Rust test.
+# check-jsonschema from PyPI), then runs every Rust test, then builds the
+# release artefacts and installs them as users do (scripts/local-release.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,3 +42,6 @@ cargo clippy --locked --all-targets --no-default-features -- -D warnings
 
 echo "==> cargo test"
 cargo test --locked
+
+echo "==> the release, built as the release workflow builds it and installed from a local folder (scripts/local-release.sh)"
+./scripts/local-release.sh
