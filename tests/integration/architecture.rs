@@ -41,14 +41,28 @@ fn sources(dir: &Path, into: &mut Vec<PathBuf>) {
     }
 }
 
-/// The file's code: up to its `#[cfg(test)]` module, without comments
-/// (`//` to the end of a line; string literals holding `//` are rare and
-/// never hold `crate::`).
+/// The file's code without its tests and comments: up to an inline
+/// `#[cfg(test)] mod … {` (the tests at a file's end), without a
+/// `#[cfg(test)] mod tests;` line (tests in a file of their own), and without
+/// `//` comments (string literals holding `//` are rare and never hold
+/// `crate::`).
 fn code(text: &str) -> Vec<&str> {
-    text.lines()
-        .take_while(|l| l.trim() != "#[cfg(test)]")
-        .map(|l| l.split("//").next().unwrap_or(""))
-        .collect()
+    let mut code = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.trim() == "#[cfg(test)]" {
+            let next = lines.peek().map_or("", |l| l.trim());
+            if next.starts_with("mod ") && next.ends_with(';') {
+                lines.next();
+                continue;
+            }
+            if next.starts_with("mod ") {
+                break;
+            }
+        }
+        code.push(line.split("//").next().unwrap_or(""));
+    }
+    code
 }
 
 /// The top-level modules code names: `crate::x` and `crate::{x, y::{…}}`
@@ -166,10 +180,13 @@ fn the_layer_check_reads_uses_as_written() {
         .map(String::from)
         .collect();
     assert_eq!(found, expected);
-    let lines = code("use crate::a; // crate::b\n/// crate::c\n#[cfg(test)]\nuse crate::d;");
+    let lines = code(
+        "use crate::a; // crate::b\n/// crate::c\n#[cfg(test)]\nmod tests;\nuse crate::e;\n\
+         #[cfg(test)]\nmod tests {\nuse crate::d;\n}",
+    );
     let mut found = BTreeSet::new();
     named(&lines.join("\n"), &mut found);
-    assert_eq!(found, BTreeSet::from(["a".to_string()]));
+    assert_eq!(found, BTreeSet::from(["a".to_string(), "e".to_string()]));
     assert_eq!(layers().get("error"), Some(&0));
     assert!(layers()["cmd"] > layers()["engine"]);
 }
