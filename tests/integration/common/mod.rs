@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub(crate) mod externals;
 pub(crate) mod servers;
 
 use amilint::engine::scan_sources;
@@ -12,6 +13,9 @@ use amilint::rules::RuleSettings;
 
 /// The fixed "now" of every test scan.
 pub(crate) const NOW: &str = "2026-06-01T00:00:00Z";
+
+/// The bundled example export (the README's first command scans it).
+pub(crate) const EXAMPLE: &str = "fixtures/examples/describe-images.json";
 
 pub(crate) fn plan() -> ScanPlan {
     ScanPlan::new(RuleSettings {
