@@ -40,8 +40,8 @@ fi
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --all-targets --no-default-features -- -D warnings
 
-echo "==> cargo test"
-cargo test --locked
+echo "==> cargo test (every test: one whose npm, venv or Chromium part is missing fails, not skips)"
+AMILINT_TEST_EXTERNALS=required cargo test --locked
 
 echo "==> the release, built as the release workflow builds it and installed from a local folder (scripts/local-release.sh)"
 ./scripts/local-release.sh

@@ -250,7 +250,7 @@ pub fn parse(
     for owner in raw.owners.iter().flatten() {
         config
             .owners
-            .push(crate::plan::owner(owner.get_ref()).map_err(|e| at(owner.span(), "owners", e))?);
+            .push(crate::model::owner(owner.get_ref()).map_err(|e| at(owner.span(), "owners", e))?);
     }
     if let Some(fail_on) = &raw.fail_on {
         config.fail_on = Some(if fail_on.get_ref() == "never" {
@@ -280,7 +280,7 @@ pub fn parse(
     }
     if let Some(benchmark) = &raw.benchmark {
         config.benchmark = Some(
-            crate::plan::benchmark(benchmark.get_ref())
+            crate::rules::compliance::Framework::parse(benchmark.get_ref())
                 .map_err(|e| at(benchmark.span(), "benchmark", e))?,
         );
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 use crate::model::{ImageScope, Pointer};
+use crate::rules::compliance::FAILING_LISTED;
 use crate::rules::{RuleMeta, Severity};
 
 pub mod identity;
@@ -300,9 +301,6 @@ pub struct Report {
     /// report that summarised findings past its limit): printed on stderr.
     pub notices: Vec<String>,
 }
-
-/// Images listed per rule (and per benchmark control) as failing.
-pub const FAILING_LISTED: usize = 10;
 
 /// Counts over all findings, updated as each is reported.
 #[derive(Debug, Clone, Default)]

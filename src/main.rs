@@ -37,7 +37,7 @@ fn main() -> ExitCode {
                     text.push_str(&cause);
                 }
             }
-            eprintln!("error: {text}");
+            amilint::output::say(format_args!("error: {text}"));
             Status::Error.into()
         }
     }

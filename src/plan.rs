@@ -24,8 +24,8 @@ use inputs::{settings_index, snapshot_index};
 use live::check_live_flags;
 pub use live::parse_shard;
 #[cfg(feature = "aws")]
-pub use live::{fetch_options, role_arn};
-pub use ownership::{Ownership, owner};
+pub use live::{FetchOptions, OrgOptions, fetch_options, role_arn};
+pub use ownership::Ownership;
 
 pub fn limits(args: &LimitArgs) -> Limits {
     let default = Limits::default();
@@ -99,15 +99,6 @@ pub struct ScanPlan {
     /// the config's), or mapped to the `--benchmark`. One that could not be
     /// assessed (a denied call) makes the scan incomplete; another is a note.
     pub required: Vec<&'static str>,
-}
-
-/// A `--benchmark` / `benchmark` value: a framework id or a prefix of one
-/// (`cis-compute-v1`).
-pub fn benchmark(text: &str) -> std::result::Result<Framework, String> {
-    Framework::find(text).ok_or_else(|| {
-        let ids: Vec<&str> = Framework::ALL.iter().map(|f| f.id()).collect();
-        format!("unknown benchmark `{text}`: one of {}", ids.join(", "))
-    })
 }
 
 impl ScanPlan {
@@ -345,16 +336,20 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
     let path = config_path(args.config.as_deref(), args.no_config);
     if args.verbose {
         match &path {
-            Some(path) => eprintln!("amilint: config: {}", path.display()),
-            None if args.no_config => eprintln!("amilint: config: none (--no-config)"),
-            None => eprintln!("amilint: config: none (no amilint.toml here or in a parent folder)"),
+            Some(path) => crate::output::say(format_args!("amilint: config: {}", path.display())),
+            None if args.no_config => {
+                crate::output::say(format_args!("amilint: config: none (--no-config)"))
+            }
+            None => crate::output::say(format_args!(
+                "amilint: config: none (no amilint.toml here or in a parent folder)"
+            )),
         }
     }
     let mut overrides = overrides(args);
     let (mut config, policies) =
         config_and_policies(path.as_deref(), &args.policies, &overrides, now)?;
     let benchmark = match &args.benchmark {
-        Some(id) => Some(benchmark(id).map_err(|e| anyhow::anyhow!("--benchmark: {e}"))?),
+        Some(id) => Some(Framework::parse(id).map_err(|e| anyhow::anyhow!("--benchmark: {e}"))?),
         None => config.benchmark,
     };
     let catalogue = policy::catalogue(&policies);
@@ -575,7 +570,7 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
             owners: args
                 .own
                 .iter()
-                .map(|o| owner(o).map_err(|e| anyhow::anyhow!("--owner: {e}")))
+                .map(|o| crate::model::owner(o).map_err(|e| anyhow::anyhow!("--owner: {e}")))
                 .chain(config.owners.iter().map(|o| Ok(o.clone())))
                 .collect::<Result<_>>()?,
             // A request is for an image of the caller's own.

@@ -1,7 +1,7 @@
 //! The SDK set-up that fetch and send share: credentials, retries,
 //! timeouts, roles, clients, and the checks on every EC2 answer.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -15,6 +15,7 @@ use aws_sdk_ec2::error::BoxError;
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::FetchError;
+pub(crate) use crate::output::progress::Progress;
 
 /// How to reach the API (for scans and fixes alike).
 pub struct Connection<'a> {
@@ -387,6 +388,47 @@ pub(super) fn causes(err: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
+/// Follows the pages of one listing: `page(token)` fetches one page and gives
+/// its items and next token. Stops with an error on a token given before (a
+/// list that would never end) or past `max_pages`. Returns the pages asked
+/// for (each an API call) and the items.
+pub(super) async fn every_page<T, F, Fut>(
+    operation: &str,
+    max_pages: u64,
+    mut page: F,
+) -> (u64, Result<Vec<T>, FetchError>)
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), FetchError>>,
+{
+    let mut found = Vec::new();
+    let mut next_token: Option<String> = None;
+    let mut seen_tokens = std::collections::HashSet::new();
+    let mut pages = 0;
+    loop {
+        pages += 1;
+        if pages > max_pages {
+            let why = format!("more than {max_pages} pages: stopped");
+            return (pages - 1, Err(FetchError::new(operation, why)));
+        }
+        let (items, token) = match page(next_token.take()).await {
+            Ok(answer) => answer,
+            Err(e) => return (pages, Err(e)),
+        };
+        found.extend(items);
+        match token.filter(|t| !t.is_empty()) {
+            Some(token) => {
+                if !seen_tokens.insert(token.clone()) {
+                    let why = format!("page {pages} returned a NextToken already seen: stopped");
+                    return (pages, Err(FetchError::new(operation, why)));
+                }
+                next_token = Some(token);
+            }
+            None => return (pages, Ok(found)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,55 +483,4 @@ mod tests {
             Some("DescribeImagesResponse")
         );
     }
-}
-
-/// Follows the pages of one listing: `page(token)` fetches one page and gives
-/// its items and next token. Stops with an error on a token given before (a
-/// list that would never end) or past `max_pages`. Returns the pages asked
-/// for (each an API call) and the items.
-pub(super) async fn every_page<T, F, Fut>(
-    operation: &str,
-    max_pages: u64,
-    mut page: F,
-) -> (u64, Result<Vec<T>, FetchError>)
-where
-    F: FnMut(Option<String>) -> Fut,
-    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), FetchError>>,
-{
-    let mut found = Vec::new();
-    let mut next_token: Option<String> = None;
-    let mut seen_tokens = std::collections::HashSet::new();
-    let mut pages = 0;
-    loop {
-        pages += 1;
-        if pages > max_pages {
-            let why = format!("more than {max_pages} pages: stopped");
-            return (pages - 1, Err(FetchError::new(operation, why)));
-        }
-        let (items, token) = match page(next_token.take()).await {
-            Ok(answer) => answer,
-            Err(e) => return (pages, Err(e)),
-        };
-        found.extend(items);
-        match token.filter(|t| !t.is_empty()) {
-            Some(token) => {
-                if !seen_tokens.insert(token.clone()) {
-                    let why = format!("page {pages} returned a NextToken already seen: stopped");
-                    return (pages, Err(FetchError::new(operation, why)));
-                }
-                next_token = Some(token);
-            }
-            None => return (pages, Ok(found)),
-        }
-    }
-}
-
-/// Counters a progress display can read while fetching.
-#[derive(Debug, Default)]
-pub struct Progress {
-    pub scopes_total: AtomicU64,
-    pub scopes_done: AtomicU64,
-    pub images: AtomicU64,
-    pub attribute_calls: AtomicU64,
-    pub api_calls: AtomicU64,
 }

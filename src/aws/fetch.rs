@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use aws_sdk_ec2::Client;
 use aws_sdk_ec2::types::{Filter, ImageAttributeName};
@@ -19,67 +18,7 @@ use super::{settings, snapshots, usage};
 use crate::error::FetchError;
 use crate::model::{AccountSettings, Image, LaunchPermission};
 use crate::output::text::plural;
-
-/// What to fetch, and how hard to try.
-#[derive(Debug, Clone)]
-pub struct FetchOptions {
-    /// Regions to scan; empty: the profile's or environment's region.
-    pub regions: Vec<String>,
-    /// Every region enabled for the account (DescribeRegions).
-    pub all_regions: bool,
-    pub profile: Option<String>,
-    /// DescribeImages `Owners` (`self`, `amazon`, account ids); empty: all the caller can see.
-    pub owners: Vec<String>,
-    pub image_ids: Vec<String>,
-    /// DescribeImages filters: (name, values).
-    pub filters: Vec<(String, Vec<String>)>,
-    pub endpoint_url: Option<String>,
-    /// Roles to assume (one scope set per account); empty: the base credentials.
-    pub roles: Vec<String>,
-    /// `--org`: also every ACTIVE account of the organisation.
-    pub org: Option<OrgOptions>,
-    /// Accounts left out, however they were named.
-    pub exclude_accounts: Vec<String>,
-    /// `--shard K/N`: only the accounts at positions ≡ K − 1 (mod N).
-    pub shard: Option<(usize, usize)>,
-    /// Scopes (account × region) fetched at once.
-    pub concurrency: usize,
-    /// Scopes of one account fetched at once.
-    pub account_concurrency: usize,
-    /// Also call DescribeImageAttribute for each image.
-    pub attributes: bool,
-    /// Also read the snapshot behind each EBS mapping (DescribeSnapshots, and
-    /// DescribeSnapshotAttribute for the scanned account's snapshots).
-    pub snapshots: bool,
-    /// Also read each scope's account settings (the guardrails: six EC2
-    /// `Get…` calls).
-    pub guardrails: bool,
-    /// Also call DescribeImageReferences for the images (who uses them).
-    pub references: bool,
-    /// Also call GetImageAncestry for each image (where it comes from).
-    pub ancestry: bool,
-    /// Which images are linted as owned (AMI025, the rule that reads the
-    /// ancestry, is owner-only): GetImageAncestry is asked for those only.
-    /// `None`: every image.
-    pub linted: Option<crate::plan::Ownership>,
-    /// DescribeImageAttribute calls in flight at once, across all scopes.
-    pub attribute_concurrency: usize,
-    /// Attempts per API call (retries on throttling, 5xx, timeouts).
-    pub max_attempts: u32,
-    /// Time limit of one attempt of one API call.
-    pub attempt_timeout: Duration,
-}
-
-/// `--org`: where in the organisation to look, and the role to assume.
-#[derive(Debug, Clone)]
-pub struct OrgOptions {
-    /// OUs (or roots) whose accounts to scan, sub-OUs included; empty: all.
-    pub units: Vec<String>,
-    pub role_name: String,
-    /// Assume `role_name` in the caller's own account too (else its own
-    /// credentials scan it).
-    pub role_in_own_account: bool,
-}
+pub use crate::plan::{FetchOptions, OrgOptions};
 
 /// One account × region.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -243,10 +182,10 @@ fn announce(accounts: usize, opts: &FetchOptions) {
         let n = accounts * regions.len().max(1);
         format!("{} (account × region)", plural(n, "scope"))
     };
-    eprintln!(
+    crate::output::say(format_args!(
         "amilint: scanning {}{shard}: {scopes}",
         plural(accounts, "account")
-    );
+    ));
 }
 
 /// One account: entered (`role` assumed, or the base credentials), then its

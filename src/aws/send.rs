@@ -20,10 +20,9 @@ use aws_sdk_ec2::types::{
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::connect::{
-    Connection, Progress, assume_role, caller_account, describe, ec2_client, sdk_config,
-};
+use super::connect::{Connection, assume_role, caller_account, describe, ec2_client, sdk_config};
 use crate::model::partition;
+use crate::output::progress::Progress;
 use crate::remedy::{Action, Grant};
 use crate::remedy::{Call, NOT_SENT_STOPPED, NOT_SENT_UNLOGGED, Outcome};
 

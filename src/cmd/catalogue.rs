@@ -68,7 +68,7 @@ pub(super) fn explain(rule: &str, policies: &PolicyArgs) -> Result<Status> {
 }
 
 pub(super) fn schema() -> Result<Status> {
-    let mut text = serde_json::to_vec_pretty(&crate::report::v1::schema())?;
+    let mut text = serde_json::to_vec_pretty(&crate::output::v1::schema())?;
     text.push(b'\n');
     write_stdout(&text)
 }

@@ -21,7 +21,7 @@ pub(super) fn init(force: bool) -> Result<Status> {
         );
     }
     write_atomically(path, |out| out.write_all(config::STARTER.as_bytes()))?;
-    eprintln!("wrote {}", path.display());
+    crate::output::say(format_args!("wrote {}", path.display()));
     Ok(Status::Clean)
 }
 

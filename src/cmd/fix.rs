@@ -15,7 +15,8 @@ use crate::output;
 /// `amilint fix`: the report's fixes as a plan, checked with DryRun, or made.
 pub(super) fn fix(args: &FixArgs) -> Result<Status> {
     use crate::output::remedy::Mode;
-    use crate::remedy::{Outcome, Selection, read_report};
+    use crate::remedy::{Outcome, Selection};
+    use crate::report::fixes::read_report;
 
     let only = Selection {
         rules: args.rules.clone(),
@@ -154,7 +155,9 @@ fn send_fixes(
     let flag = stop.clone();
     // Failing to install it (another handler exists) only loses the clean stop.
     let _ = ctrlc::set_handler(move || {
-        eprintln!("amilint: interrupted; finishing the calls in flight");
+        crate::output::say(format_args!(
+            "amilint: interrupted; finishing the calls in flight"
+        ));
         flag.store(true, std::sync::atomic::Ordering::SeqCst);
     });
     // A log that cannot be written (a full disk, `/dev/full`) stops the run
@@ -213,7 +216,7 @@ fn send_fixes(
         let file = log.lock().unwrap_or_else(|e| e.into_inner());
         crate::remedy::sync(&file)
             .with_context(|| format!("writing the change log {}", args.log.display()))?;
-        eprintln!("change log: {}", args.log.display());
+        crate::output::say(format_args!("change log: {}", args.log.display()));
     }
     let log_error = log_error.lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(e) = log_error {

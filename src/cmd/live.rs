@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use crate::aws::connect::Progress;
 use crate::aws::fetch::{self, FetchOptions, ScopeResult};
 use crate::cli::AwsArgs;
 use crate::engine::{self, Feed, Origin, Target};
@@ -16,6 +15,7 @@ use crate::finding::{ErrorKind, Report, ScanError, ScopeStatus};
 use crate::input::InputSource;
 use crate::input::SettingsIndex;
 use crate::model::{AccountSettings, Image, SettingsFile};
+use crate::output::progress::Progress;
 use crate::output::text::plural;
 use crate::output::{self, Format};
 use crate::plan::ScanPlan;
@@ -150,11 +150,11 @@ pub(super) fn plan_shards(args: &AwsArgs, shards: usize) -> Result<()> {
         })
         .collect();
     let total: usize = split.iter().map(Vec::len).sum();
-    eprintln!(
+    crate::output::say(format_args!(
         "amilint: {} in {} of {shards}",
         plural(total, "account"),
         plural(include.len(), "non-empty shard"),
-    );
+    ));
     let mut out = io::stdout().lock();
     serde_json::to_writer(&mut out, &serde_json::json!({ "include": include }))?;
     writeln!(out)?;

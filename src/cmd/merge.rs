@@ -48,7 +48,7 @@ pub(super) fn merge(
         crate::engine::sink::check_paths(&[("--output".to_string(), path)], &inputs, false, false)?;
     }
     if let Some(notice) = &plan.notice {
-        eprintln!("amilint: warning: {notice}");
+        crate::output::say(format_args!("amilint: warning: {notice}"));
     }
     let write = |out: &mut dyn Write| merge::write(&plan, out);
     match output {

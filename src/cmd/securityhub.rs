@@ -89,10 +89,10 @@ fn send(
             .map_err(|_| anyhow::anyhow!("the import thread panicked"))?
     })?;
     for failure in &outcome.failed {
-        eprintln!(
+        crate::output::say(format_args!(
             "amilint: error: Security Hub: {}",
             crate::untrusted::clean(failure)
-        );
+        ));
     }
     let mut out = std::io::stdout().lock();
     match args.format {

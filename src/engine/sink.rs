@@ -102,7 +102,7 @@ fn clean_up_on_interrupt() {
         #[allow(clippy::exit)] // A signal handler has no caller to return to.
         let _ = ctrlc::set_handler(|| {
             clean_up_now();
-            eprintln!("amilint: interrupted; no report written");
+            crate::output::say(format_args!("amilint: interrupted; no report written"));
             std::process::exit(i32::from(crate::status::Status::Interrupted.code()));
         });
     });

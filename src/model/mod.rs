@@ -382,6 +382,19 @@ pub fn image_arn(region: &str, id: &str) -> String {
     format!("arn:{}:ec2:{region}::image/{id}", partition(region))
 }
 
+/// An `--owner` / `owners` value: a 12-digit account id or an owner alias.
+pub fn owner(text: &str) -> Result<String, String> {
+    const ALIASES: [&str; 3] = ["amazon", "aws-marketplace", "aws-backup-vault"];
+    if is_account_id(text) || ALIASES.contains(&text) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "`{text}` is not an account id (12 digits) or an owner alias ({})",
+            ALIASES.join(", ")
+        ))
+    }
+}
+
 /// Whether `text` is an AWS account id: exactly 12 digits.
 pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())

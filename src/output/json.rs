@@ -1,4 +1,4 @@
-//! The JSON report: `crate::report::v1` defines it; this writes it from a
+//! The JSON report: `crate::output::v1` defines it; this writes it from a
 //! scan's `Report`, streaming (findings through a fast line writer that a
 //! test holds equal to `v1::Finding`).
 
@@ -6,7 +6,7 @@ use std::borrow::Cow::Borrowed;
 
 use super::line::Object;
 use crate::finding::{Finding, Report};
-use crate::report::v1;
+use crate::output::v1;
 
 /// Everything before the first finding.
 pub fn head(report: &Report, out: &mut Vec<u8>) {

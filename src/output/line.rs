@@ -6,7 +6,7 @@
 //! tests compare the two on every finding of the fixtures.
 
 /// Appends `text` as a JSON string, escaped as serde_json escapes it.
-pub fn string(out: &mut Vec<u8>, text: &str) {
+pub(super) fn string(out: &mut Vec<u8>, text: &str) {
     out.push(b'"');
     body(out, text);
     out.push(b'"');
@@ -56,14 +56,14 @@ fn escape(out: &mut Vec<u8>, bytes: &[u8]) {
 
 /// Writes one object's members in order: `{"a":1,"b":"x"}`. Keys are
 /// literals that need no escaping.
-pub struct Object<'a> {
+pub(super) struct Object<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
 }
 
 impl<'a> Object<'a> {
     /// Writes the object's members with `members`, between braces.
-    pub fn write(out: &'a mut Vec<u8>, members: impl FnOnce(&mut Object<'_>)) {
+    pub(super) fn write(out: &'a mut Vec<u8>, members: impl FnOnce(&mut Object<'_>)) {
         out.push(b'{');
         let mut object = Object { out, first: true };
         members(&mut object);
@@ -81,12 +81,12 @@ impl<'a> Object<'a> {
         self.out
     }
 
-    pub fn str(&mut self, key: &str, value: &str) {
+    pub(super) fn str(&mut self, key: &str, value: &str) {
         string(self.key(key), value);
     }
 
     /// One string made of `parts`, without building it first.
-    pub fn concat(&mut self, key: &str, parts: &[&str]) {
+    pub(super) fn concat(&mut self, key: &str, parts: &[&str]) {
         let out = self.key(key);
         out.push(b'"');
         for part in parts {
@@ -96,34 +96,34 @@ impl<'a> Object<'a> {
     }
 
     /// A string, or `null`.
-    pub fn opt_str(&mut self, key: &str, value: Option<&str>) {
+    pub(super) fn opt_str(&mut self, key: &str, value: Option<&str>) {
         match value {
             Some(value) => self.str(key, value),
             None => self.key(key).extend_from_slice(b"null"),
         }
     }
 
-    pub fn num(&mut self, key: &str, value: u64) {
+    pub(super) fn num(&mut self, key: &str, value: u64) {
         let mut buf = itoa::Buffer::new();
         self.key(key)
             .extend_from_slice(buf.format(value).as_bytes());
     }
 
     /// A number, or `null`.
-    pub fn opt_num(&mut self, key: &str, value: Option<u64>) {
+    pub(super) fn opt_num(&mut self, key: &str, value: Option<u64>) {
         match value {
             Some(value) => self.num(key, value),
             None => self.key(key).extend_from_slice(b"null"),
         }
     }
 
-    pub fn bool(&mut self, key: &str, value: bool) {
+    pub(super) fn bool(&mut self, key: &str, value: bool) {
         self.key(key)
             .extend_from_slice(if value { b"true" } else { b"false" });
     }
 
     /// A boolean, or `null`.
-    pub fn opt_bool(&mut self, key: &str, value: Option<bool>) {
+    pub(super) fn opt_bool(&mut self, key: &str, value: Option<bool>) {
         match value {
             Some(value) => self.bool(key, value),
             None => self.key(key).extend_from_slice(b"null"),
@@ -131,7 +131,7 @@ impl<'a> Object<'a> {
     }
 
     /// An array of strings.
-    pub fn strings(&mut self, key: &str, values: &[String]) {
+    pub(super) fn strings(&mut self, key: &str, values: &[String]) {
         let out = self.key(key);
         out.push(b'[');
         for (i, v) in values.iter().enumerate() {
@@ -144,7 +144,11 @@ impl<'a> Object<'a> {
     }
 
     /// An array of strings each made of parts, without building them first.
-    pub fn concat_strings<'p>(&mut self, key: &str, values: impl Iterator<Item = [&'p str; 3]>) {
+    pub(super) fn concat_strings<'p>(
+        &mut self,
+        key: &str,
+        values: impl Iterator<Item = [&'p str; 3]>,
+    ) {
         let out = self.key(key);
         out.push(b'[');
         for (i, parts) in values.enumerate() {
@@ -161,7 +165,12 @@ impl<'a> Object<'a> {
     }
 
     /// An array of objects, one per item.
-    pub fn array<T>(&mut self, key: &str, items: &[T], members: impl Fn(&mut Object<'_>, &T)) {
+    pub(super) fn array<T>(
+        &mut self,
+        key: &str,
+        items: &[T],
+        members: impl Fn(&mut Object<'_>, &T),
+    ) {
         let out = self.key(key);
         out.push(b'[');
         for (i, item) in items.iter().enumerate() {
@@ -174,18 +183,18 @@ impl<'a> Object<'a> {
     }
 
     /// Any value, through serde_json (for small nested parts).
-    pub fn serialized(&mut self, key: &str, value: &impl serde::Serialize) {
+    pub(super) fn serialized(&mut self, key: &str, value: &impl serde::Serialize) {
         serde_json::to_writer(self.key(key), value)
             .expect("invariant: writing to a Vec cannot fail");
     }
 
     /// A nested object.
-    pub fn object(&mut self, key: &str, members: impl FnOnce(&mut Object<'_>)) {
+    pub(super) fn object(&mut self, key: &str, members: impl FnOnce(&mut Object<'_>)) {
         Object::write(self.key(key), members);
     }
 
     /// A nested object, or `null`.
-    pub fn opt_object<T>(
+    pub(super) fn opt_object<T>(
         &mut self,
         key: &str,
         value: Option<T>,
@@ -198,12 +207,12 @@ impl<'a> Object<'a> {
     }
 
     /// The place for a value the caller writes itself.
-    pub fn raw(&mut self, key: &str) -> &mut Vec<u8> {
+    pub(super) fn raw(&mut self, key: &str) -> &mut Vec<u8> {
         self.key(key)
     }
 
     /// A one-element array holding an object.
-    pub fn one_object_array(&mut self, key: &str, members: impl FnOnce(&mut Object<'_>)) {
+    pub(super) fn one_object_array(&mut self, key: &str, members: impl FnOnce(&mut Object<'_>)) {
         let out = self.key(key);
         out.push(b'[');
         Object::write(out, members);

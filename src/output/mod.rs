@@ -1,5 +1,7 @@
 //! Emitters: each presents a `Report` (and the findings it is given) and
-//! decides nothing.
+//! decides nothing. The output layer is where amilint writes to stderr
+//! (`clippy::print_stderr` is on elsewhere): other layers call `say`.
+#![allow(clippy::print_stderr)]
 
 pub mod asff;
 pub mod catalogue;
@@ -16,6 +18,7 @@ pub mod progress;
 pub mod remedy;
 pub mod sarif;
 pub mod text;
+pub mod v1;
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -23,6 +26,12 @@ use std::io::{self, Write};
 use crate::finding::{Finding, Report};
 
 pub use crate::cli::{Format, StdoutFormat};
+
+/// One line on stderr, for the layers above the emitters (a written file,
+/// an interruption, the configuration read).
+pub fn say(line: std::fmt::Arguments<'_>) {
+    eprintln!("{line}");
+}
 
 impl Format {
     pub fn parse(s: &str) -> Option<Format> {

@@ -3,13 +3,22 @@
 
 use std::io::IsTerminal;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::aws::connect::Progress;
+/// Counters a progress display can read while a live scan fetches
+/// (`crate::aws` counts, this draws).
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub scopes_total: AtomicU64,
+    pub scopes_done: AtomicU64,
+    pub images: AtomicU64,
+    pub attribute_calls: AtomicU64,
+    pub api_calls: AtomicU64,
+}
 
 /// A running display; `finish` clears it.
 pub struct Display {

@@ -1,6 +1,9 @@
 //! The live scan's flags (`--aws` and what goes with it), checked, and the
 //! fetch options made from them.
 
+#[cfg(feature = "aws")]
+use std::time::Duration;
+
 use anyhow::{Result, bail};
 
 /// Live-scan flags without `--aws` would be ignored in silence (clap counts
@@ -38,9 +41,72 @@ pub(super) fn check_live_flags(live: &crate::cli::AwsArgs) -> Result<()> {
     }
 }
 
+/// What to fetch, and how hard to try.
+#[cfg(feature = "aws")]
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Regions to scan; empty: the profile's or environment's region.
+    pub regions: Vec<String>,
+    /// Every region enabled for the account (DescribeRegions).
+    pub all_regions: bool,
+    pub profile: Option<String>,
+    /// DescribeImages `Owners` (`self`, `amazon`, account ids); empty: all the caller can see.
+    pub owners: Vec<String>,
+    pub image_ids: Vec<String>,
+    /// DescribeImages filters: (name, values).
+    pub filters: Vec<(String, Vec<String>)>,
+    pub endpoint_url: Option<String>,
+    /// Roles to assume (one scope set per account); empty: the base credentials.
+    pub roles: Vec<String>,
+    /// `--org`: also every ACTIVE account of the organisation.
+    pub org: Option<OrgOptions>,
+    /// Accounts left out, however they were named.
+    pub exclude_accounts: Vec<String>,
+    /// `--shard K/N`: only the accounts at positions ≡ K − 1 (mod N).
+    pub shard: Option<(usize, usize)>,
+    /// Scopes (account × region) fetched at once.
+    pub concurrency: usize,
+    /// Scopes of one account fetched at once.
+    pub account_concurrency: usize,
+    /// Also call DescribeImageAttribute for each image.
+    pub attributes: bool,
+    /// Also read the snapshot behind each EBS mapping (DescribeSnapshots, and
+    /// DescribeSnapshotAttribute for the scanned account's snapshots).
+    pub snapshots: bool,
+    /// Also read each scope's account settings (the guardrails: six EC2
+    /// `Get…` calls).
+    pub guardrails: bool,
+    /// Also call DescribeImageReferences for the images (who uses them).
+    pub references: bool,
+    /// Also call GetImageAncestry for each image (where it comes from).
+    pub ancestry: bool,
+    /// Which images are linted as owned (AMI025, the rule that reads the
+    /// ancestry, is owner-only): GetImageAncestry is asked for those only.
+    /// `None`: every image.
+    pub linted: Option<super::Ownership>,
+    /// DescribeImageAttribute calls in flight at once, across all scopes.
+    pub attribute_concurrency: usize,
+    /// Attempts per API call (retries on throttling, 5xx, timeouts).
+    pub max_attempts: u32,
+    /// Time limit of one attempt of one API call.
+    pub attempt_timeout: Duration,
+}
+
+/// `--org`: where in the organisation to look, and the role to assume.
+#[cfg(feature = "aws")]
+#[derive(Debug, Clone)]
+pub struct OrgOptions {
+    /// OUs (or roots) whose accounts to scan, sub-OUs included; empty: all.
+    pub units: Vec<String>,
+    pub role_name: String,
+    /// Assume `role_name` in the caller's own account too (else its own
+    /// credentials scan it).
+    pub role_in_own_account: bool,
+}
+
 /// The fetch options from the command line, checked.
 #[cfg(feature = "aws")]
-pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::FetchOptions> {
+pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<FetchOptions> {
     let mut filters = Vec::new();
     for spec in &args.filters {
         let parsed = spec
@@ -94,7 +160,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
     if args.concurrency == 0 || args.attribute_concurrency == 0 || args.max_attempts == 0 {
         bail!("--concurrency, --attribute-concurrency and --max-attempts must be at least 1");
     }
-    Ok(crate::aws::fetch::FetchOptions {
+    Ok(FetchOptions {
         regions: args.regions.clone(),
         all_regions: args.all_regions,
         profile: args.profile.clone(),
@@ -108,7 +174,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
         filters,
         endpoint_url: args.endpoint_url.clone(),
         roles,
-        org: args.org.then(|| crate::aws::fetch::OrgOptions {
+        org: args.org.then(|| OrgOptions {
             units: args.org_units.clone(),
             role_name: args.role_name.clone().unwrap_or_default(),
             role_in_own_account: args.org_role_in_own_account,
@@ -125,7 +191,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<crate::aws::fetch::Fe
         linted: None,
         attribute_concurrency: args.attribute_concurrency,
         max_attempts: args.max_attempts,
-        attempt_timeout: std::time::Duration::from_secs(args.api_timeout.max(1)),
+        attempt_timeout: Duration::from_secs(args.api_timeout.max(1)),
     })
 }
 

@@ -40,16 +40,3 @@ impl Ownership {
             .unwrap_or("unknown")
     }
 }
-
-/// An `--owner` / `owners` value: a 12-digit account id or an owner alias.
-pub fn owner(text: &str) -> std::result::Result<String, String> {
-    const ALIASES: [&str; 3] = ["amazon", "aws-marketplace", "aws-backup-vault"];
-    if crate::model::is_account_id(text) || ALIASES.contains(&text) {
-        Ok(text.to_string())
-    } else {
-        Err(format!(
-            "`{text}` is not an account id (12 digits) or an owner alias ({})",
-            ALIASES.join(", ")
-        ))
-    }
-}

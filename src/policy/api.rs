@@ -145,7 +145,7 @@ fn dedup_by(ctx: NativeCallContext, array: &mut Array, comparer: FnPtr) -> RhaiR
 }
 
 /// Registers the helpers; `now` is the scan's "now".
-pub fn register(engine: &mut Engine, now: Timestamp) {
+pub(super) fn register(engine: &mut Engine, now: Timestamp) {
     engine.register_fn("sort", sort_by);
     engine.register_fn("sort_by", sort_by);
     engine.register_fn("dedup", dedup_by);

@@ -52,7 +52,7 @@ const CLOCK_EVERY: u64 = 1024;
 /// Runs `call` with the wall-clock limit armed for this thread. A call that
 /// hit a limit is an error even when a native function swallowed it and the
 /// script went on to return a value.
-pub fn with_deadline<T>(
+pub(super) fn with_deadline<T>(
     timeout: Duration,
     call: impl FnOnce() -> Result<T, Box<EvalAltResult>>,
 ) -> Result<T, Box<EvalAltResult>> {
@@ -71,10 +71,10 @@ pub fn with_deadline<T>(
 }
 
 /// The value `on_progress` stops a script with when its time is up.
-pub const TIMEOUT_TOKEN: &str = "amilint: wall-clock limit";
+pub(super) const TIMEOUT_TOKEN: &str = "amilint: wall-clock limit";
 
 /// The value `on_progress` stops a script with when its operations are spent.
-pub const OPERATIONS_TOKEN: &str = "amilint: operations budget";
+pub(super) const OPERATIONS_TOKEN: &str = "amilint: operations budget";
 
 fn stop(token: &'static str) -> Option<Dynamic> {
     STOPPED.set(Some(token));
@@ -83,7 +83,10 @@ fn stop(token: &'static str) -> Option<Dynamic> {
 
 /// A sandboxed engine for the policy called `name`: limits set, no modules,
 /// no `import` or `eval`, strict variables, `print`/`debug` to stderr with the name.
-pub fn engine(name: &str, limits: &Limits) -> Engine {
+// What a policy prints (`print`, `debug`) goes to stderr from inside the
+// sandbox: the policy layer sits below the emitters' `output::say`.
+#[allow(clippy::print_stderr)]
+pub(super) fn engine(name: &str, limits: &Limits) -> Engine {
     let mut engine = Engine::new();
     engine
         // Counted in `on_progress` below, so that a swallowed stop is seen.

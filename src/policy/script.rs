@@ -15,7 +15,7 @@ use crate::rules::{Origin, RuleMeta, Severity};
 
 /// The largest script amilint compiles (256 KiB): a policy is a page of code,
 /// and compile time grows with size.
-pub const MAX_SCRIPT_BYTES: usize = 256 * 1024;
+pub(super) const MAX_SCRIPT_BYTES: usize = 256 * 1024;
 
 /// A compiled policy, ready to run on any number of images, from any thread.
 pub struct Policy {
@@ -323,7 +323,7 @@ fn innermost_position(err: &EvalAltResult) -> Position {
 /// array of strings and maps.
 /// The most findings one `check(image)` may return: what a policy returns is
 /// held for the whole batch, so the sandbox bounds it like a call.
-pub const MAX_FINDINGS_PER_CALL: usize = 100;
+pub(super) const MAX_FINDINGS_PER_CALL: usize = 100;
 
 /// The longest finding message kept (longer ones are cut, marked `…`).
 const MAX_MESSAGE_BYTES: usize = 4096;

@@ -6,6 +6,7 @@ use super::valid::*;
 use super::*;
 use crate::error::ActionError;
 use crate::model::Image;
+use crate::report::fixes::read_report;
 
 #[test]
 fn issue_16_a_crafted_grantee_never_becomes_a_grant() {

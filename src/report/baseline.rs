@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::error::InputError;
-use crate::report::v1;
+use crate::output::v1;
 
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {

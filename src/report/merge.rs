@@ -17,8 +17,8 @@ use serde_json::{Map, Value, json};
 
 use crate::error::InputError;
 use crate::finding::{FINGERPRINT_KEY, LEGACY_FINGERPRINT_KEY};
+use crate::output::v1;
 use crate::report::baseline::parse_fingerprint;
-use crate::report::v1;
 use crate::rules::Severity;
 
 mod stream;

@@ -42,7 +42,7 @@ declare_rule! {
 /// `[rules.AMI007]`: configuring it switches the rule on.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// Tags every image must carry.
     pub required_tags: Vec<String>,
     /// Tag → pattern: when the tag is present, its value must match.

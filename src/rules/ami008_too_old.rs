@@ -41,7 +41,7 @@ declare_rule! {
 /// `[rules.AMI008]` (and `--max-age-days`, which wins).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// Images older than this many days are flagged.
     #[serde(deserialize_with = "crate::rules::options::days")]
     pub max_age_days: i64,

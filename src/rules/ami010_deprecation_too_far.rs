@@ -39,7 +39,7 @@ declare_rule! {
 /// `[rules.AMI010]` (and `--max-deprecation-days`, which wins).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// Deprecation more than this many days after creation is flagged.
     #[serde(deserialize_with = "crate::rules::options::days")]
     pub max_deprecation_days: i64,

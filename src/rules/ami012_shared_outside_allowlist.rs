@@ -48,7 +48,7 @@ declare_rule! {
 /// `[rules.AMI012]` (and `--allow-account`, `--allow-org`, which win).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// Accounts an image may be shared with (besides its owner).
     #[serde(deserialize_with = "crate::rules::options::account_ids")]
     pub allowed_accounts: Vec<String>,

@@ -50,7 +50,7 @@ declare_rule! {
 /// `[rules.AMI013]` (and `--max-unused-days`, which wins).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// Images last launched more than this many days ago are flagged.
     #[serde(deserialize_with = "crate::rules::options::days")]
     pub max_unused_days: i64,

@@ -45,7 +45,7 @@ declare_rule! {
 /// `[rules.AMI017]`: configuring it switches the rule on.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// The pattern image names must match; none: the rule finds nothing.
     #[serde(deserialize_with = "crate::rules::options::regex")]
     pub pattern: Option<regex::Regex>,

@@ -50,7 +50,7 @@ declare_rule! {
 /// `[rules.AMI018]`: configuring it switches the rule on.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// Globs of allowed KMS key ARNs, kept with their text.
     #[serde(deserialize_with = "crate::rules::options::globs")]
     pub allowed_kms_keys: Vec<(String, globset::GlobMatcher)>,

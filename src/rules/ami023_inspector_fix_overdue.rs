@@ -44,7 +44,7 @@ declare_rule! {
 /// `[rules.AMI023]`: days a fix may stay available before the image is flagged.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     #[serde(deserialize_with = "crate::rules::options::some_days")]
     pub critical_days: Option<i64>,
     #[serde(deserialize_with = "crate::rules::options::some_days")]

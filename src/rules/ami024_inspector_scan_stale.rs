@@ -41,7 +41,7 @@ declare_rule! {
 /// `[rules.AMI024]`: configuring it switches the rule on.
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// Scans older than this many days are stale.
     #[serde(deserialize_with = "crate::rules::options::days")]
     pub max_scan_age_days: i64,

@@ -53,7 +53,7 @@ declare_rule! {
 /// `[rules.AMI025]`: configuring it switches the rule on.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Options {
+pub(super) struct Options {
     /// Owners an ancestry may start from: account ids, or aliases (`amazon`,
     /// `aws-marketplace`, …).
     pub allowed_root_owners: Vec<String>,

@@ -3,6 +3,9 @@
 //! the mapping. A rule is mapped only where a published mapping says so.
 
 /// A compliance framework amilint's rules are mapped to.
+/// Images listed per rule (and per benchmark control) as failing.
+pub const FAILING_LISTED: usize = 10;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Framework {
     CisCompute,
@@ -50,6 +53,15 @@ impl Framework {
                     .filter(|f| f.id().starts_with(&text));
                 starting.next().filter(|_| starting.next().is_none())
             })
+    }
+
+    /// A `--benchmark` / `benchmark` value: a framework id or a prefix of one
+    /// (`cis-compute-v1`).
+    pub fn parse(text: &str) -> Result<Framework, String> {
+        Framework::find(text).ok_or_else(|| {
+            let ids: Vec<&str> = Framework::ALL.iter().map(|f| f.id()).collect();
+            format!("unknown benchmark `{text}`: one of {}", ids.join(", "))
+        })
     }
 }
 
@@ -297,9 +309,7 @@ pub fn assess(
             let code = &rule.code;
             control.findings += evidence.findings.get(code).copied().unwrap_or(0);
             for image in evidence.images.get(code).into_iter().flatten() {
-                if control.images.len() < crate::finding::FAILING_LISTED
-                    && !control.images.contains(image)
-                {
+                if control.images.len() < FAILING_LISTED && !control.images.contains(image) {
                     control.images.push(image.clone());
                 }
             }

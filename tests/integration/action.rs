@@ -37,6 +37,7 @@ pub(crate) fn audited(file: &str, extra: &[&str], schema: &str) {
 
 #[test]
 fn the_action_passes_zizmor_and_the_github_action_schema() {
+    crate::common::externals::needs!(Venv);
     audited(ACTION, &[], "vendor.github-actions");
 }
 
@@ -46,6 +47,7 @@ fn the_action_passes_zizmor_and_the_github_action_schema() {
 /// `org::shards_from_plan_shards_scan_every_account_once_and_merge_into_the_whole_run`.
 #[test]
 fn the_example_org_workflow_passes_zizmor_and_the_github_workflow_schema() {
+    crate::common::externals::needs!(Venv);
     audited(
         concat!(env!("CARGO_MANIFEST_DIR"), "/docs/examples/org-scan.yml"),
         &["--persona", "pedantic"],
@@ -104,6 +106,7 @@ fn scan_step(dir: &Path, command: &str, args: &str) -> (i32, String) {
 
 #[test]
 fn the_scan_step_takes_its_inputs_as_data() {
+    crate::common::externals::needs!(Venv);
     let dir = tempfile::tempdir().expect("tempdir");
     // Several files and flags, separated by whitespace.
     let (code, output) = scan_step(
@@ -251,6 +254,7 @@ fn fake_release(root: &Path, version: &str, target: &str, sum: Option<&str>) {
 /// version that is not a release tag or a runner it has no binary for.
 #[test]
 fn the_install_step_downloads_checks_and_caches_a_release() {
+    crate::common::externals::needs!(Venv);
     let dir = tempfile::tempdir().expect("tempdir");
     let releases = dir.path().join("releases");
     let target = "x86_64-unknown-linux-musl";
@@ -339,6 +343,7 @@ fn the_install_step_downloads_checks_and_caches_a_release() {
 /// without the file, the step says the binary is pinned by the release only.
 #[test]
 fn the_checksums_in_the_action_s_tree_pin_the_binary() {
+    crate::common::externals::needs!(Venv);
     let dir = tempfile::tempdir().expect("tempdir");
     let releases = dir.path().join("releases");
     let checksums = dir.path().join("checksums");

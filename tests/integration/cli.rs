@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::Path;
 
+use crate::common::EXAMPLE;
 use crate::common::NOW;
-const EXAMPLE: &str = "fixtures/examples/describe-images.json";
 
 use crate::common;
 use common::{amilint, finding_keys, run};
@@ -376,6 +376,7 @@ fn completions_and_man_page_come_from_the_cli_definition() {
 
 #[test]
 fn the_github_action_uses_flags_that_exist() {
+    crate::common::externals::needs!(Venv);
     let action = std::fs::read_to_string("action.yml").expect("action.yml");
     let python =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/.venv/bin/python");

@@ -8,7 +8,7 @@ use std::path::Path;
 use common::{amilint, run};
 use serde_json::Value;
 
-const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+use crate::common::EXAMPLE;
 const GATE: &str = "fixtures/config/gate.toml";
 use crate::common::NOW;
 
@@ -521,6 +521,7 @@ fn an_active_waiver_wins_over_an_expired_one() {
 /// test venv that scripts/test.sh installs).
 #[test]
 fn json_reports_match_the_committed_schema() {
+    crate::common::externals::needs!(Venv);
     let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/live/.venv/bin/python");
     assert!(
         python.exists(),

@@ -108,6 +108,7 @@ fn scan(dir: &Path, format: &str, extra: &[&str]) -> (Value, Value) {
 
 #[test]
 fn asff_is_what_security_hub_accepts() {
+    crate::common::externals::needs!(Venv);
     let dir = tempfile::tempdir().expect("temp dir");
     let (asff, json) = scan(
         dir.path(),
@@ -198,6 +199,7 @@ fn asff_offline_needs_the_importing_account() {
 
 #[test]
 fn ocsf_is_a_valid_compliance_finding() {
+    crate::common::externals::needs!(Venv);
     let dir = tempfile::tempdir().expect("temp dir");
     let (events, json) = scan(dir.path(), "ocsf", &[]);
     let events = events.as_array().expect("array");

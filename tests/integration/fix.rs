@@ -707,6 +707,7 @@ fn issue_16_an_unwritable_change_log_stops_before_any_change() {
 /// moto implements launch-permission changes and EC2's DryRun answer for them.
 #[test]
 fn launch_permissions_are_removed_on_moto() {
+    crate::common::externals::needs!(Venv);
     let moto = start_moto();
     let made = seed_moto(&moto, 3);
     let (public, shared) = (

@@ -18,6 +18,7 @@ const IMAGE: &str = "ami-000000000002752a3";
 
 #[test]
 fn the_html_report_works_in_a_browser() {
+    crate::common::externals::needs!(Browser);
     let dir = tempfile::tempdir().expect("temp dir");
     let evil = dir.path().join("evil.json");
     std::fs::write(

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::common::{four_finding_export, run, scan_to};
 
-const NOW: &str = "2026-06-01T00:00:00Z";
+use crate::common::NOW;
 
 /// What a finding is about: account, region, image, rule, pointer, message,
 /// and which of the identical ones (in report order).

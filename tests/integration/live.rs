@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::common::EXAMPLE;
 use crate::common::NOW;
-const EXAMPLE: &str = "fixtures/examples/describe-images.json";
 
 /// A live scan of `server` in `regions`, as JSON.
 pub(crate) fn live_json(server: &Server, regions: &str, extra: &[&str]) -> (i32, Value, String) {
@@ -559,6 +559,7 @@ fn bad_arguments_fail_before_any_call() {
 /// One moto server, seeded once, for every moto check (run in sequence).
 #[test]
 fn against_moto() {
+    crate::common::externals::needs!(Venv);
     let moto = start_moto();
     let made = seed_moto(&moto, 2000);
     let public = made["eu-west-1"][0].as_str().expect("id");

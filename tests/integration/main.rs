@@ -1,12 +1,16 @@
 //! The integration tests: one binary (one link of the AWS SDK), a module per
 //! area, helpers in `common`.
+// Tests say what they leave behind (a screenshot, a validator's log) on stderr.
+#![allow(clippy::print_stderr)]
 
 mod action;
+mod architecture;
 mod cli;
 mod common;
 mod config;
 mod counts;
 mod dashboards;
+mod ebs_snapshots;
 mod fix;
 mod formats;
 mod guardrails;
@@ -26,5 +30,4 @@ mod release;
 mod rules;
 mod sarif_validator;
 mod securityhub;
-mod snapshots;
 mod trust;

@@ -77,6 +77,7 @@ fn account(seed: &Value, name: &str) -> String {
 
 #[test]
 fn the_organisation_s_active_accounts_are_scanned_under_the_ous_asked_for() {
+    crate::common::externals::needs!(Venv);
     let moto = start_moto();
     let seed = seed_org(&moto);
     let url = moto.url();
@@ -169,6 +170,7 @@ fn the_organisation_s_active_accounts_are_scanned_under_the_ous_asked_for() {
 
 #[test]
 fn a_refused_list_accounts_is_a_failed_scope_in_every_format() {
+    crate::common::externals::needs!(Venv);
     let moto = start_moto();
     let upstream = moto.url();
     // Organizations refuses a caller that is neither the management account
@@ -224,6 +226,7 @@ fn a_refused_list_accounts_is_a_failed_scope_in_every_format() {
 
 #[test]
 fn a_refused_assume_role_fails_that_account_only() {
+    crate::common::externals::needs!(Venv);
     let moto = start_moto();
     let seed = seed_org(&moto);
     let denied = account(&seed, "work-a");
@@ -260,6 +263,7 @@ fn a_refused_assume_role_fails_that_account_only() {
 
 #[test]
 fn shards_from_plan_shards_scan_every_account_once_and_merge_into_the_whole_run() {
+    crate::common::externals::needs!(Venv);
     let moto = start_moto();
     seed_org(&moto);
     let url = moto.url();

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use common::NOW;
 
-const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+use crate::common::EXAMPLE;
 
 fn amilint() -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("amilint"));

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use common::{amilint, finding_keys, run};
 use serde_json::Value;
 
-const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+use crate::common::EXAMPLE;
 use crate::common::NOW;
 
 fn json(text: &str) -> Value {

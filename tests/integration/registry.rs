@@ -106,7 +106,7 @@ fn docs_report_schema_is_generated() {
     ))
     .expect("docs/report.schema.json");
     let generated =
-        serde_json::to_string_pretty(&amilint::report::v1::schema()).expect("json") + "\n";
+        serde_json::to_string_pretty(&amilint::output::v1::schema()).expect("json") + "\n";
     assert!(
         on_disk == generated,
         "docs/report.schema.json is stale: run `cargo run -- schema > docs/report.schema.json`"

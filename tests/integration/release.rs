@@ -13,6 +13,7 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 #[test]
 fn the_release_workflow_passes_zizmor_and_the_github_workflow_schema() {
+    crate::common::externals::needs!(Venv);
     audited(
         concat!(env!("CARGO_MANIFEST_DIR"), "/.github/workflows/release.yml"),
         &["--persona", "pedantic"],
@@ -54,6 +55,7 @@ fn pkg_info(sdist: &std::path::Path) -> String {
 
 #[test]
 fn the_pypi_package_metadata_passes_twine_check() {
+    crate::common::externals::needs!(Venv);
     let dir = tempfile::tempdir().expect("tempdir");
     let sdist = [sdist(dir.path())];
     let name = sdist[0].file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -100,6 +102,7 @@ fn the_pypi_package_metadata_passes_twine_check() {
 /// (PEP 639 `License-File`; the sdist's files are checked above).
 #[test]
 fn the_licence_files_ship_with_the_crate_and_the_python_package() {
+    crate::common::externals::needs!(Venv);
     for file in ["LICENSE-MIT", "LICENSE-APACHE"] {
         let text = std::fs::read_to_string(std::path::Path::new(ROOT).join(file)).expect(file);
         assert!(text.len() > 900, "{file} holds the licence text");
@@ -165,6 +168,7 @@ fn the_release_archive_is_what_the_action_and_binstall_download() {
 /// date): a retired label (macos-13) fails every job of its matrix.
 #[test]
 fn every_runner_label_is_one_github_still_has() {
+    crate::common::externals::needs!(Venv);
     let script = r##"
 import json, sys, yaml
 labels = {l.strip() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")}
@@ -206,6 +210,7 @@ print(json.dumps({"unknown": [u for u in used if u[2] not in labels], "used": le
 /// with uv pinned by version and hash.
 #[test]
 fn the_release_checks_metadata_with_the_twine_the_suite_runs() {
+    crate::common::externals::needs!(Venv);
     let workflow = std::fs::read_to_string(format!("{ROOT}/.github/workflows/release.yml"))
         .expect("release.yml");
     let requirements = std::fs::read_to_string(format!("{ROOT}/tests/live/requirements.txt"))

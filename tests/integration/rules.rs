@@ -176,7 +176,7 @@ fn issue_17_a_rule_without_its_data_is_skipped_with_a_note_in_every_output() {
 /// or an alias) and `--all-owners` bring them back; a bad owner is an error.
 #[test]
 fn issue_22_owner_only_rules_lint_only_the_users_images() {
-    const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+    use crate::common::EXAMPLE;
     const WINDOWS: &str = "ami-0d4c3b2a190817263";
     const FORTIGATE: &str = "ami-0f0e0d0c0b0a09080";
     let scan = |extra: &[&str]| {
@@ -291,7 +291,7 @@ fn issue_22_owner_only_rules_lint_only_the_users_images() {
 /// why) — in text, JSON and Markdown. Flags and the config still override.
 #[test]
 fn issue_23_the_cis_compute_benchmark_judges_each_control() {
-    const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+    use crate::common::EXAMPLE;
     let scan = |extra: &[&str]| {
         let (code, doc, err) = common::scan_example_json(EXAMPLE, "2026-11-30T00:00:00Z", extra);
         assert_ne!(code, 2, "{err}");

@@ -1,6 +1,6 @@
 //! Microsoft's SARIF validator (`@microsoft/sarif-multitool`) must report no
 //! error for amilint's SARIF. The test command (scripts/test.sh) installs it;
-//! this test fails, not skips, when it is missing.
+//! there a missing validator fails these tests (`common::externals`).
 
 use crate::common;
 
@@ -101,6 +101,7 @@ fn check(sarif: &std::path::Path) {
 
 #[test]
 fn sarif_passes_microsofts_validator() {
+    crate::common::externals::needs!(SarifValidator);
     validate(&[
         "fixtures/formats/mixed.json",
         "fixtures/examples/describe-images.json",
@@ -109,6 +110,7 @@ fn sarif_passes_microsofts_validator() {
 
 #[test]
 fn sarif_of_every_rule_fixture_passes() {
+    crate::common::externals::needs!(SarifValidator);
     let fixtures = common::image_rule_fixtures();
     let refs: Vec<&str> = fixtures.iter().map(String::as_str).collect();
     // With account findings (AMI2xx) from a settings file.
@@ -121,6 +123,7 @@ fn sarif_of_every_rule_fixture_passes() {
 
 #[test]
 fn sarif_with_policies_and_a_policy_error_passes() {
+    crate::common::externals::needs!(SarifValidator);
     // Policy descriptors (no helpUri) and an execution notification with a
     // location in the script.
     validate_with(
@@ -137,6 +140,7 @@ fn sarif_with_policies_and_a_policy_error_passes() {
 
 #[test]
 fn sarif_with_waivers_config_warnings_and_a_baseline_passes() {
+    crate::common::externals::needs!(SarifValidator);
     let dir = tempfile::tempdir().expect("tempdir");
     let baseline = dir.path().join("baseline.json");
     let status = Command::new(env!("CARGO_BIN_EXE_amilint"))
@@ -172,6 +176,7 @@ fn sarif_with_waivers_config_warnings_and_a_baseline_passes() {
 
 #[test]
 fn merged_sarif_of_sharded_scans_passes() {
+    crate::common::externals::needs!(SarifValidator);
     // Two shards with different rules (policies in one), one incomplete.
     let dir = tempfile::tempdir().expect("tempdir");
     let shard = |name: &str, extra: &[&str]| {
@@ -224,6 +229,7 @@ fn merged_sarif_of_sharded_scans_passes() {
 
 #[test]
 fn preflight_sarif_passes() {
+    crate::common::externals::needs!(SarifValidator);
     run_and_validate(
         "preflight",
         &[
@@ -241,6 +247,7 @@ fn preflight_sarif_passes() {
 /// must encode becomes a valid URI reference.
 #[test]
 fn issue_21_a_categorised_log_with_odd_input_paths_passes() {
+    crate::common::externals::needs!(SarifValidator);
     let dir = tempfile::tempdir().expect("tempdir");
     let odd = dir.path().join("exports #1 [eu] 100% é.json");
     std::fs::copy("fixtures/examples/describe-images.json", &odd).expect("copy");
@@ -282,6 +289,7 @@ fn issue_21_a_categorised_log_with_odd_input_paths_passes() {
 /// log passes Microsoft's validator. `--sarif-max-results 0` lists all.
 #[test]
 fn issue_21_sarif_of_a_100k_image_scan_stays_within_githubs_limits() {
+    crate::common::externals::needs!(SarifValidator);
     use std::io::Write;
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -399,6 +407,7 @@ fn amilint_in(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
 /// too; stdin and paths outside the tree keep their URI, without a base.
 #[test]
 fn issue_21_sarif_uris_are_relative_to_the_git_work_tree() {
+    crate::common::externals::needs!(SarifValidator);
     let root = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(root.path().join(".git")).expect(".git");
     let deep = root.path().join("infra/images dir");
@@ -486,6 +495,7 @@ fn issue_21_sarif_uris_are_relative_to_the_git_work_tree() {
 /// shard's category and source root kept. The log passes the validator.
 #[test]
 fn issue_21_merged_sarif_stays_within_the_result_limit() {
+    crate::common::externals::needs!(SarifValidator);
     let dir = tempfile::tempdir().expect("tempdir");
     let mut sarifs = Vec::new();
     let mut jsons = Vec::new();

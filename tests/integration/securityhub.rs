@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::common::servers::{amilint_live, fixture_server, start_moto, venv_json};
 
-const NOW: &str = "2026-06-01T00:00:00Z";
+use crate::common::NOW;
 
 /// Every finding moto's Security Hub holds (GetFindings through boto3).
 fn hub(moto: &str) -> Vec<Value> {
@@ -57,6 +57,7 @@ fn scan_asff(images: &Path, config: &Path, out: &Path) -> usize {
 
 #[test]
 fn issue_31_security_hub_import_archives_the_resolved_and_suppresses_the_waived() {
+    crate::common::externals::needs!(Venv);
     let moto = start_moto();
     let endpoint = fixture_server(
         "fixtures/examples/describe-images.json",

@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-pub mod servers;
+pub(crate) mod externals;
+pub(crate) mod servers;
 
 use amilint::engine::scan_sources;
 use amilint::finding::Report;
@@ -11,22 +12,25 @@ use amilint::plan::ScanPlan;
 use amilint::rules::RuleSettings;
 
 /// The fixed "now" of every test scan.
-pub const NOW: &str = "2026-06-01T00:00:00Z";
+pub(crate) const NOW: &str = "2026-06-01T00:00:00Z";
 
-pub fn plan() -> ScanPlan {
+/// The bundled example export (the README's first command scans it).
+pub(crate) const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+
+pub(crate) fn plan() -> ScanPlan {
     ScanPlan::new(RuleSettings {
         now: NOW.parse().expect("valid time"),
         ..RuleSettings::default()
     })
 }
 
-pub fn scan(paths: &[&str], plan: &ScanPlan) -> Report {
+pub(crate) fn scan(paths: &[&str], plan: &ScanPlan) -> Report {
     let sources: Vec<InputSource> = paths.iter().map(|p| InputSource::new(p)).collect();
     scan_sources(&sources, plan).expect("fixture scans")
 }
 
 /// Renders a report, with the tool version redacted so snapshots survive releases.
-pub fn render(report: &Report, format: Format) -> String {
+pub(crate) fn render(report: &Report, format: Format) -> String {
     let mut out = Vec::new();
     output::emit(format, report, false, &mut out).expect("emit to memory");
     let out = String::from_utf8(out)
@@ -47,14 +51,14 @@ pub fn render(report: &Report, format: Format) -> String {
 }
 
 /// The binary in a scrubbed environment: no colour, AWS or locale settings leak in.
-pub fn amilint() -> assert_cmd::Command {
+pub(crate) fn amilint() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("amilint").expect("binary built");
     cmd.env_clear().current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd
 }
 
 /// Runs the binary: (exit code, stdout, stderr).
-pub fn run(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run(args: &[&str]) -> (i32, String, String) {
     let out = amilint().args(args).output().expect("runs");
     (
         out.status.code().expect("exit code"),
@@ -65,7 +69,7 @@ pub fn run(args: &[&str]) -> (i32, String, String) {
 
 /// `amilint scan --no-config --now NOW INPUT -o FORMAT=OUT EXTRA…`, which
 /// must not fail (exit 0 or 1): the report's path.
-pub fn scan_to(
+pub(crate) fn scan_to(
     input: &std::path::Path,
     format: &str,
     out: &std::path::Path,
@@ -82,7 +86,7 @@ pub fn scan_to(
 }
 
 /// (image, rule, pointer) of every finding in a JSON report.
-pub fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, String)> {
+pub(crate) fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, String)> {
     located_findings(json)
         .into_iter()
         .map(|(image, rule, pointer, _)| (image, rule, pointer))
@@ -91,7 +95,7 @@ pub fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, S
 
 /// Every finding of a JSON report with its location, in report order:
 /// (image, rule, pointer, [line, column, field line]).
-pub fn located_findings(json: &str) -> Vec<(String, String, String, [u64; 3])> {
+pub(crate) fn located_findings(json: &str) -> Vec<(String, String, String, [u64; 3])> {
     let doc: serde_json::Value = serde_json::from_str(json).expect("json report");
     doc["findings"]
         .as_array()
@@ -114,7 +118,7 @@ pub fn located_findings(json: &str) -> Vec<(String, String, String, [u64; 3])> {
 
 /// `fixtures/rules/<CODE>.json` of every rule that lints images (request
 /// rules' fixtures are request documents), relative to the crate, sorted.
-pub fn image_rule_fixtures() -> Vec<String> {
+pub(crate) fn image_rule_fixtures() -> Vec<String> {
     let mut files: Vec<String> =
         std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/rules"))
             .expect("fixtures")
@@ -138,7 +142,7 @@ pub fn image_rule_fixtures() -> Vec<String> {
 /// A describe-images export of `n` images with four findings each by default
 /// (public, no ImdsSupport, no DeprecationTime, no PlatformDetails), ids
 /// `ami-{prefix:03x}{i:014x}`, one image per line.
-pub fn four_finding_export(n: u64, prefix: u64) -> String {
+pub(crate) fn four_finding_export(n: u64, prefix: u64) -> String {
     let mut text = String::from("{\"Images\": [\n");
     for i in 0..n {
         text.push_str(&format!(
@@ -152,7 +156,7 @@ pub fn four_finding_export(n: u64, prefix: u64) -> String {
 
 /// `amilint scan INPUT --no-config --now NOW --format json EXTRA…`: (exit
 /// code, the JSON report, stderr).
-pub fn scan_example_json(
+pub(crate) fn scan_example_json(
     input: &str,
     now: &str,
     extra: &[&str],

@@ -13,7 +13,7 @@ use serde_json::Value;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// A server process, killed when dropped.
-pub struct Server {
+pub(crate) struct Server {
     pub child: Child,
     pub port: u16,
 }
@@ -26,17 +26,17 @@ impl Drop for Server {
 }
 
 impl Server {
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
     /// The fixture server's request counts, by "Action region".
-    pub fn stats(&self) -> Value {
+    pub(crate) fn stats(&self) -> Value {
         self.get("/__stats")
     }
 
     /// The fixture server's requests of `action`, in every region.
-    pub fn calls(&self, action: &str) -> u64 {
+    pub(crate) fn calls(&self, action: &str) -> u64 {
         self.stats()
             .as_object()
             .expect("stats")
@@ -47,7 +47,7 @@ impl Server {
     }
 
     /// The fixture server's JSON answer to `GET path`.
-    pub fn get(&self, path: &str) -> Value {
+    pub(crate) fn get(&self, path: &str) -> Value {
         let out = Command::new("python3")
             .args([
                 "-c",
@@ -61,7 +61,7 @@ impl Server {
 }
 
 /// Starts the EC2 fixture endpoint serving `images` with extra options.
-pub fn fixture_server(images: &str, extra: &[&str]) -> Server {
+pub(crate) fn fixture_server(images: &str, extra: &[&str]) -> Server {
     let mut child = Command::new("python3")
         .arg(Path::new(ROOT).join("tests/live/ec2_fixture_server.py"))
         .args(["--images", images])
@@ -85,7 +85,7 @@ pub fn fixture_server(images: &str, extra: &[&str]) -> Server {
 
 /// The binary with fake credentials, no AWS config files (under `home`),
 /// nothing from the host: to spawn and signal.
-pub fn live_command(home: &Path) -> Command {
+pub(crate) fn live_command(home: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_amilint"));
     cmd.env_clear()
         .current_dir(ROOT)
@@ -99,7 +99,7 @@ pub fn live_command(home: &Path) -> Command {
 }
 
 /// amilint with fake credentials, no AWS config files, nothing from the host.
-pub fn amilint_live(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn amilint_live(args: &[&str]) -> (i32, String, String) {
     let home = tempfile::tempdir().expect("temp home");
     let out = live_command(home.path())
         .args(args)
@@ -113,7 +113,7 @@ pub fn amilint_live(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-pub fn venv_bin(name: &str) -> PathBuf {
+pub(crate) fn venv_bin(name: &str) -> PathBuf {
     let path = Path::new(ROOT).join("tests/live/.venv/bin").join(name);
     assert!(
         path.exists(),
@@ -124,7 +124,7 @@ pub fn venv_bin(name: &str) -> PathBuf {
 }
 
 /// Runs a Python `script` in the test venv with `args`; its stdout as JSON.
-pub fn venv_json(script: &str, args: &[&str]) -> Value {
+pub(crate) fn venv_json(script: &str, args: &[&str]) -> Value {
     let out = Command::new(venv_bin("python"))
         .arg("-c")
         .arg(script)
@@ -139,14 +139,14 @@ pub fn venv_json(script: &str, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).expect("the script prints JSON")
 }
 
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
 }
 
-pub fn start_moto() -> Server {
+pub(crate) fn start_moto() -> Server {
     let port = free_port();
     let child = Command::new(venv_bin("moto_server"))
         .args(["-H", "127.0.0.1", "-p", &port.to_string()])
@@ -165,7 +165,7 @@ pub fn start_moto() -> Server {
 
 /// Seeds moto with tests/live/seed_moto.py (`count` images in eu-west-1, the
 /// first public, the second shared; see the script) and returns the ids it made.
-pub fn seed_moto(moto: &Server, count: usize) -> Value {
+pub(crate) fn seed_moto(moto: &Server, count: usize) -> Value {
     let seed = Command::new(venv_bin("python"))
         .arg(Path::new(ROOT).join("tests/live/seed_moto.py"))
         .args([&moto.url(), &count.to_string()])

@@ -6,10 +6,9 @@ use std::collections::HashMap;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::action::Action;
-use super::plan::{Call, Plan, Selection};
 use crate::error::InputError;
-use crate::report::v1;
+use crate::output::v1;
+use crate::remedy::{Action, Call, Plan, Selection};
 
 /// Reads an amilint JSON report (`name` is for messages) into a plan.
 /// Anything unexpected is an error, before any call is made. The report is

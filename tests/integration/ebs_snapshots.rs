@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::common::servers::{Server, fixture_server, start_moto, venv_bin};
 use crate::common::{self, NOW};
 
-const EXAMPLE: &str = "fixtures/examples/describe-images.json";
+use crate::common::EXAMPLE;
 const SNAPSHOTS: &str = "fixtures/examples/describe-snapshots.json";
 const PERMISSIONS: &str = "fixtures/examples/snapshot-permissions.json";
 const GOLDEN: &str = "ami-0a1b2c3d4e5f60718";
@@ -613,6 +613,7 @@ fn issue_18_snapshot_fixes_are_planned_dry_run_and_applied_on_the_fixture_endpoi
 
 #[test]
 fn issue_18_snapshot_permissions_are_found_and_removed_on_moto() {
+    crate::common::externals::needs!(Venv);
     let moto = start_moto();
     let seed = std::process::Command::new(venv_bin("python"))
         .arg(concat!(
