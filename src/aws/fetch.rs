@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::{Filter, ImageAttributeName};
+use aws_sdk_ec2::types::Filter;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -14,9 +14,10 @@ pub use super::accounts::plan_shards;
 use super::accounts::{base_config, enter, home_region, own_account_role, roles, select};
 use super::connect::*;
 use super::convert::to_model;
-use super::{settings, snapshots, usage};
+use super::sources::Gathered;
+use super::sources::{self, Cx};
 use crate::error::FetchError;
-use crate::model::{AccountSettings, Image, LaunchPermission};
+use crate::model::Image;
 use crate::output::text::plural;
 pub use crate::plan::{FetchOptions, OrgOptions};
 
@@ -32,31 +33,14 @@ pub struct Scope {
 pub struct ScopeResult {
     pub scope: Scope,
     pub outcome: Result<Vec<Image>, FetchError>,
-    /// Images whose attributes could not all be read: (image id, why).
-    /// The image is still linted, without those attributes.
-    pub attribute_errors: Vec<(String, FetchError)>,
-    /// Snapshot and reference calls that failed: what they asked about has
-    /// no data (the rules that need it are skipped, and say so).
-    pub enrichment_errors: Vec<FetchError>,
-    /// Guardrail calls refused for good (denied, or not on the endpoint):
-    /// (operation, why). Their rules are not assessed in the scope: a note,
-    /// not an error, unless the user asked for the rule.
-    pub refused: Vec<(&'static str, &'static str)>,
-    /// The account's guardrails in the region (`None`: not read).
-    pub settings: Option<AccountSettings>,
+    /// What its sources gathered besides the images: their failures and
+    /// refusals, the account's guardrails.
+    pub gathered: Gathered,
 }
 
 /// The most DescribeImages pages one scope may take (1,000 images a page on
 /// AWS): past it the scope fails rather than page forever.
 const MAX_PAGES: usize = 100_000;
-
-/// The attributes `--attributes` reads for every image.
-const ATTRIBUTES: [ImageAttributeName; 4] = [
-    ImageAttributeName::LaunchPermission,
-    ImageAttributeName::LastLaunchedTime,
-    ImageAttributeName::ImdsSupport,
-    ImageAttributeName::DeregistrationProtection,
-];
 
 /// Fetches every scope, handing each to `each` as soon as it and the scopes
 /// before it in (account, region) order are done: a scope's images are held
@@ -253,10 +237,7 @@ impl ScopeResult {
         ScopeResult {
             outcome: Err(reason.in_scope(&scope.account_id, &scope.region)),
             scope,
-            attribute_errors: Vec::new(),
-            enrichment_errors: Vec::new(),
-            refused: Vec::new(),
-            settings: None,
+            gathered: Gathered::default(),
         }
     }
 }
@@ -274,10 +255,17 @@ async fn fetch_scope(
     let mut seen_tokens = std::collections::HashSet::new();
     // DescribeImages lists an image once: a second time means a server that
     // pages in circles with fresh tokens.
-    let mut reference_calls = JoinSet::new();
     let mut seen_ids = std::collections::HashSet::new();
     let mut pages = 0usize;
     let fail = ScopeResult::failed;
+    let cx = Cx {
+        scope: &scope,
+        client,
+        opts,
+        progress,
+        limit: attribute_limit,
+    };
+    let mut sources = sources::wanted(opts);
     loop {
         pages += 1;
         if pages > MAX_PAGES {
@@ -363,165 +351,22 @@ async fn fetch_scope(
         progress
             .images
             .fetch_add(page.images().len() as u64, Ordering::Relaxed);
-        if opts.references {
-            // A page's references are asked for while the next page comes.
-            let ids = images[images.len() - page.images().len()..]
-                .iter()
-                .map(|i| i.id().to_string());
-            usage::ask_references(ids, client, attribute_limit, &mut reference_calls);
+        let new = &images[images.len() - page.images().len()..];
+        for source in &mut sources {
+            source.page(new, &cx);
         }
         if next_token.is_none() {
             break;
         }
     }
 
-    let mut attribute_errors = Vec::new();
-    if opts.attributes {
-        let mut calls = JoinSet::new();
-        for (index, image) in images.iter().enumerate() {
-            for attribute in ATTRIBUTES {
-                let client = client.clone();
-                let id = image.id().to_string();
-                let limit = attribute_limit.clone();
-                calls.spawn(async move {
-                    let _slot = limit.acquire_owned().await;
-                    let out = client
-                        .describe_image_attribute()
-                        .image_id(&id)
-                        .attribute(attribute.clone())
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            failure(format!("DescribeImageAttribute {}", attribute.as_str()), &e)
-                        });
-                    (index, id, out)
-                });
-            }
-        }
-        let mut failed: BTreeMap<usize, (String, Vec<FetchError>)> = BTreeMap::new();
-        while let Some(joined) = calls.join_next().await {
-            progress.api_calls.fetch_add(1, Ordering::Relaxed);
-            progress.attribute_calls.fetch_add(1, Ordering::Relaxed);
-            let (index, id, out) = match joined {
-                Ok(v) => v,
-                Err(e) => {
-                    let why =
-                        FetchError::new("DescribeImageAttribute", format!("task failed: {e}"));
-                    attribute_errors.push((String::new(), why));
-                    continue;
-                }
-            };
-            match out {
-                Ok(out) => apply_attributes(&mut images[index], &out),
-                Err(reason) => failed
-                    .entry(index)
-                    .or_insert((id, Vec::new()))
-                    .1
-                    .push(reason),
-            }
-        }
-        // One error per image, whatever number of its calls failed.
-        attribute_errors.extend(failed.into_values().map(|(id, mut reasons)| {
-            let why = match reasons.len() {
-                1 => reasons.remove(0),
-                _ => FetchError {
-                    code: reasons.iter().find_map(|r| r.code.clone()),
-                    ..FetchError::new(
-                        "",
-                        reasons
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    )
-                },
-            };
-            (id, why.in_scope(&scope.account_id, &scope.region))
-        }));
+    let mut gathered = Gathered::default();
+    for source in sources {
+        source.finish(&mut images, &mut gathered, &cx).await;
     }
-    let mut enrichment_errors = if opts.snapshots {
-        snapshots::fetch(&mut images, client, &scope, progress, attribute_limit).await
-    } else {
-        Vec::new()
-    };
-    if opts.references {
-        let failed = usage::references(&mut images, reference_calls, &scope, progress);
-        enrichment_errors.extend(failed.await);
-    }
-    if opts.ancestry {
-        // Only for the images a rule reads it on: machine images linted as owned.
-        let wanted = |image: &Image| {
-            image.is_linted_type() && opts.linted.as_ref().is_none_or(|o| o.owns(image))
-        };
-        let failed = usage::ancestry(
-            &mut images,
-            wanted,
-            client,
-            &scope,
-            progress,
-            attribute_limit,
-        );
-        attribute_errors.extend(failed.await);
-    }
-    let mut refused = Vec::new();
-    let settings = if opts.guardrails {
-        let (settings, failed) = settings::fetch(client, &scope, progress).await;
-        for error in failed {
-            let call = settings::CALL_RULES
-                .iter()
-                .find(|(call, _)| *call == error.operation)
-                .map(|(call, _)| *call);
-            match (call, settings::refused(&error)) {
-                (Some(call), Some(why)) => refused.push((call, why)),
-                _ => enrichment_errors.push(error),
-            }
-        }
-        Some(settings)
-    } else {
-        None
-    };
     ScopeResult {
         scope,
         outcome: Ok(images),
-        attribute_errors,
-        enrichment_errors,
-        refused,
-        settings,
-    }
-}
-
-/// Adds what DescribeImageAttribute returned, under the describe-images keys.
-/// A value DescribeImages already gave is kept.
-fn apply_attributes(
-    image: &mut Image,
-    out: &aws_sdk_ec2::operation::describe_image_attribute::DescribeImageAttributeOutput,
-) {
-    let value = |v: Option<&aws_sdk_ec2::types::AttributeValue>| {
-        v.and_then(|v| v.value())
-            .filter(|v| !v.is_empty())
-            .map(str::to_string)
-    };
-    if let Some(launched) = value(out.last_launched_time()) {
-        image.last_launched_time.get_or_insert(launched);
-    }
-    if let Some(imds) = value(out.imds_support()) {
-        image.imds_support.get_or_insert(imds);
-    }
-    if let Some(protection) = value(out.deregistration_protection()) {
-        image.deregistration_protection.get_or_insert(protection);
-    }
-    // The response has launch permissions (maybe none) only when asked for them.
-    if let Some(permissions) = &out.launch_permissions {
-        image.launch_permissions = Some(
-            permissions
-                .iter()
-                .map(|p| LaunchPermission {
-                    group: p.group().map(|g| g.as_str().to_string()),
-                    user_id: p.user_id().map(str::to_string),
-                    organization_arn: p.organization_arn().map(str::to_string),
-                    organizational_unit_arn: p.organizational_unit_arn().map(str::to_string),
-                })
-                .collect(),
-        );
+        gathered,
     }
 }

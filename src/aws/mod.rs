@@ -1,9 +1,12 @@
 //! The only folder that names aws-sdk types (cargo feature `aws`): `connect`
 //! sets the SDK up, `fetch` reads images, `convert` turns them into our model,
-//! `accounts` says which accounts and regions to enter, `send` makes the calls
-//! of `amilint fix`.
+//! `accounts` says which accounts and regions to enter, `sources` is the one
+//! seam for the data beyond DescribeImages (one `Source` a row: `attributes`,
+//! `snapshots`, `usage`'s references and ancestry, `settings`' guardrails),
+//! `send` makes the calls of `amilint fix`.
 
 mod accounts;
+mod attributes;
 pub mod connect;
 pub mod convert;
 pub mod fetch;
@@ -12,4 +15,5 @@ pub mod securityhub;
 pub mod send;
 pub mod settings;
 pub mod snapshots;
+pub mod sources;
 pub mod usage;

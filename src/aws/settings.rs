@@ -8,8 +8,9 @@ use aws_sdk_ec2::Client;
 
 use super::connect::{Progress, failure};
 use super::fetch::Scope;
+use super::sources::{Cx, Finishing, Gathered, Source};
 use crate::error::FetchError;
-use crate::model::{AccountSettings, InstanceMetadataDefaults};
+use crate::model::{AccountSettings, Image, InstanceMetadataDefaults};
 
 /// The calls made per account × region.
 pub const CALLS: u64 = 6;
@@ -40,9 +41,38 @@ pub fn refused(error: &FetchError) -> Option<&'static str> {
     })
 }
 
+/// The guardrails source (`--guardrails`): the settings read, a call
+/// refused for good a refusal (its rules not assessed), any other failure
+/// an error.
+pub(super) struct Guardrails;
+
+impl Source for Guardrails {
+    fn finish<'a>(
+        self: Box<Self>,
+        _images: &'a mut [Image],
+        into: &'a mut Gathered,
+        cx: &'a Cx<'a>,
+    ) -> Finishing<'a> {
+        Box::pin(async move {
+            let (settings, failed) = fetch(cx.client, cx.scope, cx.progress).await;
+            for error in failed {
+                let call = CALL_RULES
+                    .iter()
+                    .find(|(call, _)| *call == error.operation)
+                    .map(|(call, _)| *call);
+                match (call, refused(&error)) {
+                    (Some(call), Some(why)) => into.refused.push((call, why)),
+                    _ => into.enrichment_errors.push(error),
+                }
+            }
+            into.settings = Some(settings);
+        })
+    }
+}
+
 /// Reads the guardrails of `scope`: the settings (what could be read) and
 /// the calls that failed (`refused` tells those refused for good).
-pub async fn fetch(
+async fn fetch(
     client: &Client,
     scope: &Scope,
     progress: &Progress,

@@ -14,6 +14,7 @@ use tokio::task::JoinSet;
 use super::connect::{Progress, every_page, failure};
 use super::convert::cli_time;
 use super::fetch::Scope;
+use super::sources::{Cx, Finishing, Gathered, Source};
 use crate::error::FetchError;
 use crate::model::{AncestryEntry, Image, ImageReference};
 
@@ -27,14 +28,61 @@ const MAX_PAGES: u64 = 10_000;
 
 /// The reference calls of a scope in flight: each gives its batch of image
 /// ids, the pages it took, and what it found.
-pub(super) type ReferenceCalls = JoinSet<(
+type ReferenceCalls = JoinSet<(
     Vec<String>,
     (u64, Result<Vec<(String, ImageReference)>, FetchError>),
 )>;
 
+/// The references source (`--references`): a page's references are asked
+/// for while the next page comes.
+#[derive(Default)]
+pub(super) struct References {
+    calls: ReferenceCalls,
+}
+
+impl Source for References {
+    fn page(&mut self, images: &[Image], cx: &Cx<'_>) {
+        let ids = images.iter().map(|i| i.id().to_string());
+        ask_references(ids, cx.client, cx.limit, &mut self.calls);
+    }
+
+    fn finish<'a>(
+        self: Box<Self>,
+        images: &'a mut [Image],
+        into: &'a mut Gathered,
+        cx: &'a Cx<'a>,
+    ) -> Finishing<'a> {
+        Box::pin(async move {
+            let failed = references(images, self.calls, cx.scope, cx.progress).await;
+            into.enrichment_errors.extend(failed);
+        })
+    }
+}
+
+/// The ancestry source (`--ancestry`): only for the images a rule reads it
+/// on, machine images linted as owned.
+pub(super) struct Ancestry;
+
+impl Source for Ancestry {
+    fn finish<'a>(
+        self: Box<Self>,
+        images: &'a mut [Image],
+        into: &'a mut Gathered,
+        cx: &'a Cx<'a>,
+    ) -> Finishing<'a> {
+        Box::pin(async move {
+            let wanted = |image: &Image| {
+                image.is_linted_type() && cx.opts.linted.as_ref().is_none_or(|o| o.owns(image))
+            };
+            let failed = ancestry(images, wanted, cx.client, cx.scope, cx.progress, cx.limit);
+            into.attribute_errors.extend(failed.await);
+        })
+    }
+}
+
 /// Starts DescribeImageReferences for `ids`, `BATCH` a call, on the
 /// attribute path's limit (called per page, so they overlap the listing).
-pub(super) fn ask_references(
+fn ask_references(
     ids: impl Iterator<Item = String>,
     client: &Client,
     limit: &Arc<Semaphore>,
@@ -54,7 +102,7 @@ pub(super) fn ask_references(
 /// Gives every image its references (`[]` when nothing uses it), once the
 /// calls have ended. Images of a batch whose call failed keep none
 /// (unknown), and the failure is returned.
-pub(super) async fn references(
+async fn references(
     images: &mut [Image],
     mut calls: ReferenceCalls,
     scope: &Scope,
@@ -132,7 +180,7 @@ async fn describe_references(
 
 /// Gives every image its ancestry (GetImageAncestry). An image whose call
 /// failed keeps none (unknown), and the failure is returned with its id.
-pub(super) async fn ancestry(
+async fn ancestry(
     images: &mut [Image],
     wanted: impl Fn(&Image) -> bool,
     client: &Client,

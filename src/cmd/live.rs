@@ -41,10 +41,10 @@ pub(super) fn scan(
                 let origin = fetch_all(&opts, |scope, origin| {
                     record(&scope, origin);
                     if save_settings.is_some() {
-                        saved.extend(scope.settings.clone());
+                        saved.extend(scope.gathered.settings.clone());
                     }
                     match scope.outcome {
-                        Ok(images) => hand_on(images, scope.settings),
+                        Ok(images) => hand_on(images, scope.gathered.settings),
                         Err(_) => true,
                     }
                 })?;
@@ -75,7 +75,7 @@ pub(super) fn scan(
     let origin = fetch_all(&opts, |scope, origin| {
         record(&scope, origin);
         if scope.outcome.is_ok() {
-            settings.extend(scope.settings);
+            settings.extend(scope.gathered.settings);
         }
         images.extend(scope.outcome.unwrap_or_default());
         true
@@ -210,10 +210,10 @@ fn record(scope: &ScopeResult, origin: &mut Origin) {
     if let Err(reason) = &scope.outcome {
         origin.errors.push(fetch_error(reason.to_string(), None));
     }
-    for reason in &scope.enrichment_errors {
+    for reason in &scope.gathered.enrichment_errors {
         origin.errors.push(fetch_error(reason.to_string(), None));
     }
-    for (id, reason) in &scope.attribute_errors {
+    for (id, reason) in &scope.gathered.attribute_errors {
         origin.errors.push(fetch_error(
             reason.to_string(),
             Some(Arc::from(id.as_str())),
@@ -221,7 +221,7 @@ fn record(scope: &ScopeResult, origin: &mut Origin) {
     }
     // A refused guardrail call: its rules are not assessed in this scope,
     // counted per rule and call (a note at the end, not one error a scope).
-    for &(operation, why) in &scope.refused {
+    for &(operation, why) in &scope.gathered.refused {
         let rules = crate::aws::settings::CALL_RULES
             .iter()
             .filter(|(call, _)| *call == operation)

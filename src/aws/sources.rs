@@ -1,0 +1,106 @@
+//! The live data beyond DescribeImages, one source a row of `SOURCES`: the
+//! image attributes, the snapshots behind the images, who references them,
+//! their ancestry, the account's guardrails. Each is one implementation of
+//! `Source`: it may start calls as each page of images arrives, then adds
+//! what it read to the scope's images (or the scope) and what failed to the
+//! scope's errors. A new source is a file with its `Source`, a row here, its
+//! flag (`cli::AwsArgs`, `plan::FetchOptions`) and its field in the model.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use aws_sdk_ec2::Client;
+use tokio::sync::Semaphore;
+
+use super::connect::Progress;
+use super::fetch::Scope;
+use crate::error::FetchError;
+use crate::model::{AccountSettings, Image};
+use crate::plan::FetchOptions;
+
+/// What a source works with: one scope, its client, the run's options, the
+/// limit of calls in flight shared by every scope, the progress counters.
+pub(super) struct Cx<'a> {
+    pub scope: &'a Scope,
+    pub client: &'a Client,
+    pub opts: &'a FetchOptions,
+    pub progress: &'a Progress,
+    pub limit: &'a Arc<Semaphore>,
+}
+
+/// What a scope gathers besides its images.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    /// Images whose data could not all be read: (image id, why). The image
+    /// is still linted, without that data.
+    pub attribute_errors: Vec<(String, FetchError)>,
+    /// Calls that failed: what they asked about has no data (the rules that
+    /// need it are skipped, and say so).
+    pub enrichment_errors: Vec<FetchError>,
+    /// Calls refused for good (denied, or not on the endpoint): (operation,
+    /// why). Their rules are not assessed in the scope.
+    pub refused: Vec<(&'static str, &'static str)>,
+    /// The account's guardrails in the region (`None`: not read).
+    pub settings: Option<AccountSettings>,
+}
+
+/// A boxed future: what `Source::finish` returns (a trait object cannot
+/// have an `async fn`).
+pub(super) type Finishing<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// One live data source.
+pub(super) trait Source: Send {
+    /// A page's new images, as they arrive: a source may start its calls
+    /// while the next page is fetched.
+    fn page(&mut self, _images: &[Image], _cx: &Cx<'_>) {}
+
+    /// Once every page is in: adds what it read to `images` (or `into`'s
+    /// settings) and what failed to `into`.
+    fn finish<'a>(
+        self: Box<Self>,
+        images: &'a mut [Image],
+        into: &'a mut Gathered,
+        cx: &'a Cx<'a>,
+    ) -> Finishing<'a>;
+}
+
+/// A row: whether the options ask for the source, and a new one for a
+/// scope.
+pub(super) struct Row {
+    pub wanted: fn(&FetchOptions) -> bool,
+    pub start: fn() -> Box<dyn Source>,
+}
+
+/// Every source, in the order they finish.
+pub(super) const SOURCES: [Row; 5] = [
+    Row {
+        wanted: |o| o.attributes,
+        start: || Box::new(super::attributes::Attributes),
+    },
+    Row {
+        wanted: |o| o.snapshots,
+        start: || Box::new(super::snapshots::Snapshots),
+    },
+    Row {
+        wanted: |o| o.references,
+        start: || Box::<super::usage::References>::default(),
+    },
+    Row {
+        wanted: |o| o.ancestry,
+        start: || Box::new(super::usage::Ancestry),
+    },
+    Row {
+        wanted: |o| o.guardrails,
+        start: || Box::new(super::settings::Guardrails),
+    },
+];
+
+/// The sources `opts` asks for, new for one scope.
+pub(super) fn wanted(opts: &FetchOptions) -> Vec<Box<dyn Source>> {
+    SOURCES
+        .iter()
+        .filter(|row| (row.wanted)(opts))
+        .map(|row| (row.start)())
+        .collect()
+}
