@@ -278,20 +278,12 @@ pub struct Report {
     /// Every account × region whose guardrails were linted (`ACCOUNT/REGION`),
     /// kept as `images` is.
     pub accounts: Vec<Arc<str>>,
-    /// The report files the run writes (`--output`), for a report that
-    /// points at another (the Markdown summary's "… and N more").
-    pub outputs: Vec<(crate::cli::Format, String)>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
     /// `gate_in_use`: findings on images known to be unused do not count.
     pub gate_in_use: bool,
-    /// `--asff-account`, `--asff-region`: where Security Hub findings go
-    /// when a finding has no live-scan scope of its own.
-    pub asff_target: Option<(String, String)>,
     /// A preflight: what was linted were requests, not images.
     pub requests: bool,
-    /// `--category`: the SARIF run's category.
-    pub category: Option<String>,
     /// The configuration file the scan read.
     pub config: Option<Arc<str>>,
     /// The git work tree SARIF's URIs are relative to (`None` outside one,
@@ -364,12 +356,9 @@ impl Report {
             baseline_absent: None,
             images: Vec::new(),
             accounts: Vec::new(),
-            outputs: Vec::new(),
             fail_on,
             gate_in_use: false,
-            asff_target: None,
             requests: false,
-            category: None,
             config: None,
             source_root: None,
             notices: Vec::new(),

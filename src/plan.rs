@@ -111,11 +111,6 @@ impl ScanPlan {
             self.fail_on,
         );
         report.gate_in_use = self.gate_in_use;
-        report.outputs = self
-            .outputs
-            .iter()
-            .map(|(format, path)| (*format, path.display().to_string()))
-            .collect();
         report
     }
 

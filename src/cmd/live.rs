@@ -23,8 +23,7 @@ use crate::plan::ScanPlan;
 pub(super) fn scan(
     args: &AwsArgs,
     plan: &ScanPlan,
-    targets: Vec<(Format, output::Style, Target)>,
-    asff_target: Option<(String, String)>,
+    targets: Vec<(Format, output::Settings, Target)>,
 ) -> Result<Report> {
     let opts = crate::aws::fetch::FetchOptions {
         linted: Some(plan.ownership.clone()),
@@ -32,8 +31,7 @@ pub(super) fn scan(
     };
     let Some(save) = &args.save else {
         // Without a file to point at, findings name `aws/ACCOUNT/REGION/ID.json`.
-        let mut report = plan.report(vec![Arc::from("aws")]);
-        report.asff_target = asff_target;
+        let report = plan.report(vec![Arc::from("aws")]);
         let save_settings = args.save_settings.clone();
         let produce =
             move |hand_on: &mut dyn FnMut(Vec<Image>, Option<AccountSettings>) -> bool| {
@@ -104,7 +102,6 @@ pub(super) fn scan(
     };
     let source = InputSource::new(&save.to_string_lossy());
     let mut report = plan.report(vec![source.uri.clone()]);
-    report.asff_target = asff_target;
     report.scopes = origin.scopes;
     report.errors = origin.errors;
     report.api_calls = origin.api_calls;

@@ -25,8 +25,8 @@ pub(super) fn preflight(args: &PreflightArgs) -> Result<Status> {
         KindArg::Register => RequestKind::Register,
     });
     let plan = plan(scan_args, Reading::Requests(kind))?;
-    let (targets, asff_target) = outputs(scan_args, &plan)?;
-    let report = scan_files(scan_args, &plan, targets, asff_target)?;
+    let targets = outputs(scan_args, &plan)?;
+    let report = scan_files(scan_args, &plan, targets)?;
     output::problems_to_stderr(
         &report,
         text_on_terminal(scan_args),

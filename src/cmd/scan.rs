@@ -20,8 +20,7 @@ use super::live::scan as live_scan;
 fn live_scan(
     _: &crate::cli::AwsArgs,
     _: &ScanPlan,
-    _: Vec<(Format, output::Style, Target)>,
-    _: Option<(String, String)>,
+    _: Vec<(Format, output::Settings, Target)>,
 ) -> Result<Report> {
     bail!("--aws: this amilint was built without live scanning (cargo feature `aws`)")
 }
@@ -33,11 +32,11 @@ pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
         super::live::plan_shards(&args.live, shards)?;
         return Ok(Status::Clean);
     }
-    let (targets, asff_target) = outputs(args, &plan)?;
+    let targets = outputs(args, &plan)?;
     let report = if args.live.aws {
-        live_scan(&args.live, &plan, targets, asff_target)?
+        live_scan(&args.live, &plan, targets)?
     } else {
-        scan_files(args, &plan, targets, asff_target)?
+        scan_files(args, &plan, targets)?
     };
     output::problems_to_stderr(&report, text_on_terminal(args), args.quiet, args.format.0);
     Ok(Status::of_report(&report, args.exit_zero))
@@ -88,16 +87,12 @@ fn paths<'a>(
     (written, read)
 }
 
-/// The reports to write (`--output` files, then stdout's), and the ASFF
-/// account and region.
-#[allow(clippy::type_complexity)]
+/// The reports to write (`--output` files, then stdout's), each with what
+/// its emitter is told.
 pub(super) fn outputs(
     args: &ScanArgs,
     plan: &ScanPlan,
-) -> Result<(
-    Vec<(Format, output::Style, Target)>,
-    Option<(String, String)>,
-)> {
+) -> Result<Vec<(Format, output::Settings, Target)>> {
     let stdout_format = args.format.0;
     let needs_account = plan.formats(stdout_format).any(Format::needs_account);
     let asff_target = match (&args.asff_account, &args.asff_region) {
@@ -121,9 +116,19 @@ pub(super) fn outputs(
     let named: Vec<(String, &Path)> = named.iter().map(|(w, p)| (w.clone(), *p)).collect();
     let stdin_input = args.inputs.iter().any(|a| a == "-");
     engine::sink::check_paths(&named, &inputs, stdin_input, stdout_format.is_some())?;
+    let settings = output::Settings {
+        style: output::Style::default(),
+        category: plan.category.clone(),
+        asff_target,
+        written: plan
+            .outputs
+            .iter()
+            .map(|(format, path)| (*format, path.display().to_string()))
+            .collect(),
+    };
     let mut targets = Vec::new();
     for (format, path) in &plan.outputs {
-        targets.push((*format, output::Style::default(), Target::file(path)?));
+        targets.push((*format, settings.clone(), Target::file(path)?));
     }
     if let Some(format) = stdout_format {
         let style = output::Style {
@@ -134,25 +139,27 @@ pub(super) fn outputs(
             only_new: args.only_new,
             live: args.live.aws && args.live.save.is_none(),
         };
-        targets.push((format, style, Target::stdout()));
+        targets.push((
+            format,
+            output::Settings { style, ..settings },
+            Target::stdout(),
+        ));
     }
-    Ok((targets, asff_target))
+    Ok(targets)
 }
 
 /// Scans the input files (or stdin) of `args` with `plan`, writing `targets`.
 pub(super) fn scan_files(
     args: &ScanArgs,
     plan: &ScanPlan,
-    targets: Vec<(Format, output::Style, Target)>,
-    asff_target: Option<(String, String)>,
+    targets: Vec<(Format, output::Settings, Target)>,
 ) -> Result<Report> {
     let sources: Vec<InputSource> = args.inputs.iter().map(|a| InputSource::new(a)).collect();
     if sources.iter().filter(|s| s.arg == "-").count() > 1 {
         bail!("stdin (`-`) can be read only once");
     }
     check_inputs(&args.inputs)?;
-    let mut report = plan.report(sources.iter().map(|s| s.uri.clone()).collect());
-    report.asff_target = asff_target;
+    let report = plan.report(sources.iter().map(|s| s.uri.clone()).collect());
     engine::run_scan(&sources, plan, report, targets, false)
 }
 

@@ -112,7 +112,7 @@ pub fn run_scan(
     sources: &[InputSource],
     plan: &ScanPlan,
     report: Report,
-    targets: Vec<(Format, output::Style, Target)>,
+    targets: Vec<(Format, output::Settings, Target)>,
     keep_findings: bool,
 ) -> Result<Report> {
     run(Feed::Sources(sources), plan, report, targets, keep_findings)
@@ -123,7 +123,7 @@ pub fn run(
     feed: Feed<'_>,
     plan: &ScanPlan,
     mut report: Report,
-    targets: Vec<(Format, output::Style, Target)>,
+    targets: Vec<(Format, output::Settings, Target)>,
     keep_findings: bool,
 ) -> Result<Report> {
     let sources = match &feed {
@@ -132,17 +132,16 @@ pub fn run(
     };
     let live_uri: Arc<str> = Arc::from("aws");
     report.requests = plan.reading != Reading::Images;
-    report.category.clone_from(&plan.category);
     report.config.clone_from(&plan.config_uri);
     if !plan.live_uris {
         report.source_root = crate::input::source::SourceRoot::of_working_directory();
     }
     let mut sinks: Vec<Sink> = targets
         .into_iter()
-        .map(|(format, color, target)| {
+        .map(|(format, settings, target)| {
             let overflow =
                 output::Overflow::of(format, plan.sarif_max_results, report.source_root.clone());
-            let emitter = output::Emitter::new(format, &report, color);
+            let emitter = output::Emitter::new(format, &report, &settings);
             Sink {
                 emitter: match overflow {
                     Some(output::Overflow::Sarif(_)) => emitter.held(),

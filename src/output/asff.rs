@@ -25,10 +25,10 @@ pub struct Context {
 }
 
 impl Context {
-    pub fn new(report: &Report) -> Self {
+    pub fn new(report: &Report, target: Option<(String, String)>) -> Self {
         Context {
             now: report.now.to_string(),
-            target: report.asff_target.clone(),
+            target,
             texts: super::RuleTexts::new(report),
         }
     }

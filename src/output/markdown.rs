@@ -4,6 +4,7 @@
 
 use std::io::{self, Write};
 
+use super::Format;
 use crate::finding::Report;
 use crate::rules::Severity;
 
@@ -58,17 +59,16 @@ fn cell_text(text: &str) -> String {
 /// Where the findings the summary leaves out are: a report this run writes
 /// that lists them (JSON, or the SARIF log: its most severe one by one), else
 /// how to get one.
-fn where_listed(report: &Report) -> String {
-    let written = |format| {
-        report
-            .outputs
+fn where_listed(written: &[(Format, String)]) -> String {
+    let path_of = |format| {
+        written
             .iter()
             .find(|(f, _)| *f == format)
             .map(|(_, path)| cell(path))
     };
-    if let Some(path) = written(crate::cli::Format::Json) {
+    if let Some(path) = path_of(Format::Json) {
         format!("every finding is in the JSON report `{path}`")
-    } else if let Some(path) = written(crate::cli::Format::Sarif) {
+    } else if let Some(path) = path_of(Format::Sarif) {
         format!(
             "the SARIF log `{path}` lists them (past its --sarif-max-results, the most severe one by one and the others summarised per rule); `-o json=FILE` lists every finding"
         )
@@ -77,7 +77,8 @@ fn where_listed(report: &Report) -> String {
     }
 }
 
-pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// The summary of `report`; `written`: the report files the run writes.
+pub fn emit(report: &Report, written: &[(Format, String)], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## amilint")?;
     writeln!(out)?;
     writeln!(
@@ -204,7 +205,7 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 out,
                 "… and {} more: {}.",
                 top.len() - TOP,
-                where_listed(report)
+                where_listed(written)
             )?;
         }
         writeln!(out)?;

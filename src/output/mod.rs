@@ -173,6 +173,22 @@ pub struct Style {
     pub live: bool,
 }
 
+/// What an emitter is told besides the report: how it looks, and the
+/// settings of some formats. The command makes it from its plan and flags;
+/// no output setting travels on `Report`.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub style: Style,
+    /// `--category`: the SARIF run's category.
+    pub category: Option<String>,
+    /// `--asff-account`, `--asff-region`: where Security Hub findings go
+    /// when a finding has no live-scan scope of its own.
+    pub asff_target: Option<(String, String)>,
+    /// The report files the run writes (`--output`): the Markdown summary
+    /// names the one that lists every finding.
+    pub written: Vec<(Format, String)>,
+}
+
 /// One output as the scan writes it: the formats that stream (text, JSON,
 /// SARIF, GitHub, …) get a head, then each image's findings in input order,
 /// then a tail with the counts; Markdown and JUnit need the whole report at
@@ -195,7 +211,8 @@ enum Writer {
     /// the most severe): nothing is written image by image.
     SarifHeld(sarif::Context),
     Github,
-    Markdown,
+    /// The report files the run writes.
+    Markdown(Vec<(Format, String)>),
     Junit,
     Asff(asff::Context),
     Ocsf(ocsf::Context),
@@ -203,15 +220,15 @@ enum Writer {
 }
 
 impl Emitter {
-    pub fn new(format: Format, report: &Report, style: Style) -> Self {
+    pub fn new(format: Format, report: &Report, settings: &Settings) -> Self {
         let writer = match format {
-            Format::Text => Writer::Text(style),
+            Format::Text => Writer::Text(settings.style),
             Format::Json => Writer::Json(report.requests),
-            Format::Sarif => Writer::Sarif(sarif::Context::new(report)),
+            Format::Sarif => Writer::Sarif(sarif::Context::new(report, settings.category.clone())),
             Format::Github => Writer::Github,
-            Format::Markdown => Writer::Markdown,
+            Format::Markdown => Writer::Markdown(settings.written.clone()),
             Format::Junit => Writer::Junit,
-            Format::Asff => Writer::Asff(asff::Context::new(report)),
+            Format::Asff => Writer::Asff(asff::Context::new(report, settings.asff_target.clone())),
             Format::Ocsf => Writer::Ocsf(ocsf::Context::new(report)),
             Format::Html => Writer::Html,
         };
@@ -241,11 +258,11 @@ impl Emitter {
     pub fn head(&self, report: &Report, out: &mut Vec<u8>) {
         match &self.writer {
             Writer::Json(_) => json::head(report, out),
-            Writer::Sarif(_) | Writer::SarifHeld(_) => sarif::head(report, out),
+            Writer::Sarif(cx) | Writer::SarifHeld(cx) => sarif::head(report, cx, out),
             Writer::Asff(_) => asff::head(out),
             Writer::Ocsf(_) => ocsf::head(out),
             Writer::Html => html::head(out),
-            Writer::Text(_) | Writer::Github | Writer::Markdown | Writer::Junit => {}
+            Writer::Text(_) | Writer::Github | Writer::Markdown(_) | Writer::Junit => {}
         }
     }
 
@@ -259,7 +276,7 @@ impl Emitter {
             Writer::Asff(cx) => asff::image(findings, cx, out),
             Writer::Ocsf(cx) => ocsf::image(findings, cx, out),
             Writer::Html => html::image(findings, out),
-            Writer::SarifHeld(_) | Writer::Markdown | Writer::Junit => {}
+            Writer::SarifHeld(_) | Writer::Markdown(_) | Writer::Junit => {}
         }
     }
 
@@ -272,7 +289,7 @@ impl Emitter {
             | Writer::Asff(_)
             | Writer::Ocsf(_)
             | Writer::Html => b",",
-            Writer::Text(_) | Writer::Github | Writer::Markdown | Writer::Junit => b"",
+            Writer::Text(_) | Writer::Github | Writer::Markdown(_) | Writer::Junit => b"",
         }
     }
 
@@ -305,7 +322,7 @@ impl Emitter {
             Writer::Asff(_) => asff::tail(report, &mut buf),
             Writer::Ocsf(_) => ocsf::tail(report, &mut buf),
             Writer::Html => html::tail(report, &mut buf),
-            Writer::Markdown => markdown::emit(report, &mut buf)?,
+            Writer::Markdown(written) => markdown::emit(report, written, &mut buf)?,
             Writer::Junit => junit::emit(report, &mut buf)?,
         }
         out.write_all(&buf)
@@ -315,21 +332,24 @@ impl Emitter {
 /// Writes a whole `report` (its kept findings) in `format`. `color` only
 /// matters for text.
 pub fn emit(format: Format, report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    let style = Style {
-        color,
-        ..Style::default()
+    let settings = Settings {
+        style: Style {
+            color,
+            ..Style::default()
+        },
+        ..Settings::default()
     };
-    emit_styled(format, report, style, out)
+    emit_with(format, report, &settings, out)
 }
 
-/// `emit`, with the text output's fix commands when `style.fixes`.
-pub fn emit_styled(
+/// `emit`, with these settings.
+pub fn emit_with(
     format: Format,
     report: &Report,
-    style: Style,
+    settings: &Settings,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let emitter = Emitter::new(format, report, style);
+    let emitter = Emitter::new(format, report, settings);
     let mut buf = Vec::new();
     emitter.head(report, &mut buf);
     if emitter.streams() {

@@ -359,9 +359,10 @@ fn invocation(report: &Report) -> Invocation {
     invocation
 }
 
-/// The whole log as serde-sarif's typed model (for callers that want it in memory).
-pub fn build(report: &Report) -> Sarif {
-    let cx = Context::new(report);
+/// The whole log as serde-sarif's typed model (for callers that want it in
+/// memory), with the run's `category`.
+pub fn build(report: &Report, category: Option<String>) -> Sarif {
+    let cx = Context::new(report, category);
     let root = report.source_root.as_ref();
     let results: Vec<Result> = report
         .findings
@@ -374,7 +375,7 @@ pub fn build(report: &Report) -> Sarif {
         .invocations(vec![invocation(report)])
         .results(results)
         .build();
-    run.automation_details = automation(report);
+    run.automation_details = automation(&cx);
     run.original_uri_base_ids = root.map(base_ids);
     run.taxonomies = (!taxonomies.is_empty()).then(|| taxonomy_components(&taxonomies));
     Sarif::builder()
@@ -385,8 +386,8 @@ pub fn build(report: &Report) -> Sarif {
 }
 
 /// `--category` as the run's identity: `NAME/` (GitHub's form for a category).
-fn automation(report: &Report) -> Option<RunAutomationDetails> {
-    report.category.as_ref().map(|name| {
+fn automation(cx: &Context) -> Option<RunAutomationDetails> {
+    cx.category.as_ref().map(|name| {
         RunAutomationDetails::builder()
             .id(format!("{name}/"))
             .build()
@@ -403,7 +404,7 @@ const VERSION: &str = "2.1.0";
 // one compact line.
 
 /// Everything before the first result.
-pub fn head(report: &Report, out: &mut Vec<u8>) {
+pub fn head(report: &Report, cx: &Context, out: &mut Vec<u8>) {
     out.extend_from_slice(
         format!("{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"{VERSION}\",\n  \"runs\": [\n    {{\n      \"tool\": ")
             .as_bytes(),
@@ -414,7 +415,7 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
         out.extend_from_slice(b",\n      \"taxonomies\": ");
         super::pretty(out, &taxonomy_components(&taxonomies), "      ");
     }
-    if let Some(details) = automation(report) {
+    if let Some(details) = automation(cx) {
         out.extend_from_slice(b",\n      \"automationDetails\": ");
         super::pretty(out, &details, "      ");
     }
@@ -425,16 +426,18 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
     out.extend_from_slice(b",\n      \"results\": [");
 }
 
-/// What each result of a report needs: each rule's place in the tool's
-/// `rules` (results' `ruleIndex`) and the work tree URIs are relative to.
+/// What the log of a report needs: each rule's place in the tool's `rules`
+/// (results' `ruleIndex`), the work tree URIs are relative to, and the run's
+/// category (`--category`).
 #[derive(Debug, Clone)]
 pub struct Context {
     rule_index: HashMap<&'static str, usize>,
     root: Option<SourceRoot>,
+    category: Option<String>,
 }
 
 impl Context {
-    pub fn new(report: &Report) -> Context {
+    pub fn new(report: &Report, category: Option<String>) -> Context {
         Context {
             rule_index: report
                 .rules
@@ -443,6 +446,7 @@ impl Context {
                 .map(|(i, r)| (r.code, i))
                 .collect(),
             root: report.source_root.clone(),
+            category,
         }
     }
 

@@ -155,7 +155,6 @@ mod tests {
     fn what_the_asff_output_writes_reads_back() {
         let mut report =
             crate::finding::Report::new(jiff::Timestamp::UNIX_EPOCH, Vec::new(), Vec::new(), None);
-        report.asff_target = Some(("111122223333".to_string(), "eu-west-1".to_string()));
         let mut findings = crate::output::json::tests::samples();
         findings[0].suppression = Some(crate::finding::Suppression {
             kind: crate::finding::SuppressionKind::Waiver,
@@ -167,7 +166,12 @@ mod tests {
         }
         report.findings = findings;
         let mut out = Vec::new();
-        crate::output::emit(crate::output::Format::Asff, &report, false, &mut out).expect("writes");
+        let settings = crate::output::Settings {
+            asff_target: Some(("111122223333".to_string(), "eu-west-1".to_string())),
+            ..crate::output::Settings::default()
+        };
+        crate::output::emit_with(crate::output::Format::Asff, &report, &settings, &mut out)
+            .expect("writes");
         let read = read(out.as_slice(), "r.asff.json").expect("reads back");
         assert_eq!(read.len(), report.findings.len());
         assert_eq!(read[0].suppression(), Some("accepted until 2027"));

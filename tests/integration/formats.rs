@@ -118,10 +118,16 @@ fn lines_point_at_image_objects() {
 #[test]
 fn streamed_sarif_matches_the_typed_model() {
     let report = mixed();
-    let typed = serde_json::to_value(amilint::output::sarif::build(&report))
+    let category = Some("images/prod".to_string());
+    let typed = serde_json::to_value(amilint::output::sarif::build(&report, category.clone()))
         .expect("typed model serialises");
+    assert_eq!(typed["runs"][0]["automationDetails"]["id"], "images/prod/");
+    let settings = amilint::output::Settings {
+        category,
+        ..amilint::output::Settings::default()
+    };
     let mut out = Vec::new();
-    amilint::output::emit(Format::Sarif, &report, false, &mut out).expect("emit");
+    amilint::output::emit_with(Format::Sarif, &report, &settings, &mut out).expect("emit");
     let streamed: serde_json::Value = serde_json::from_slice(&out).expect("streamed parses");
     assert_eq!(typed, streamed);
     let _: serde_sarif::sarif::Sarif =
@@ -287,10 +293,13 @@ fn junit_escapes_image_text() {
 /// offline scan's Security Hub account and region.
 #[test]
 fn asff_and_ocsf() {
-    let mut report = mixed();
-    report.asff_target = Some(("111122223333".to_string(), "eu-west-1".to_string()));
+    let report = mixed();
+    let settings = amilint::output::Settings {
+        asff_target: Some(("111122223333".to_string(), "eu-west-1".to_string())),
+        ..amilint::output::Settings::default()
+    };
     for (name, format) in [("asff", Format::Asff), ("ocsf", Format::Ocsf)] {
-        let out = common::render(&report, format);
+        let out = common::render_with(&report, format, &settings);
         serde_json::from_str::<serde_json::Value>(&out).expect("JSON");
         insta::assert_snapshot!(name, out);
     }

@@ -31,8 +31,13 @@ pub(crate) fn scan(paths: &[&str], plan: &ScanPlan) -> Report {
 
 /// Renders a report, with the tool version redacted so snapshots survive releases.
 pub(crate) fn render(report: &Report, format: Format) -> String {
+    render_with(report, format, &output::Settings::default())
+}
+
+/// `render`, with what the emitter is told (`--category`, the ASFF target, …).
+pub(crate) fn render_with(report: &Report, format: Format, settings: &output::Settings) -> String {
     let mut out = Vec::new();
-    output::emit(format, report, false, &mut out).expect("emit to memory");
+    output::emit_with(format, report, settings, &mut out).expect("emit to memory");
     let out = String::from_utf8(out)
         .expect("utf-8 output")
         .replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
