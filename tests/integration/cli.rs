@@ -61,9 +61,7 @@ fn exit_codes_follow_fail_on() {
 
 /// `amilint scan EXAMPLE --now NOW --format json EXTRA…`, returning stdout.
 fn scan_example_json(extra: &[&str]) -> String {
-    let mut args = vec!["scan", EXAMPLE, "--now", NOW, "--format", "json"];
-    args.extend_from_slice(extra);
-    run(&args).1
+    common::Scan::of(&[EXAMPLE]).args(extra).run().1
 }
 
 #[test]

@@ -13,15 +13,12 @@ const GATE: &str = "fixtures/config/gate.toml";
 use crate::common::NOW;
 
 fn json(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("JSON ({e}): {text}"))
+    common::json(text, "")
 }
 
 fn scan_json(extra: &[&str]) -> (i32, Value) {
-    let mut args = vec!["scan", EXAMPLE, "--now", NOW, "--format", "json"];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run(&args);
-    assert!(!out.is_empty(), "{err}");
-    (code, json(&out))
+    let (code, doc, _) = common::Scan::of(&[EXAMPLE]).args(extra).json();
+    (code, doc)
 }
 
 fn rule_ids(doc: &Value) -> BTreeSet<String> {

@@ -46,12 +46,12 @@ fn prints(doc: &Value) -> BTreeMap<About, String> {
 }
 
 fn scan_json(inputs: &[&str], extra: &[&str]) -> (Value, String) {
-    let mut args = vec!["scan", "--no-config", "--now", NOW, "--format", "json"];
-    args.extend_from_slice(inputs);
-    args.extend_from_slice(extra);
-    let (code, out, err) = run(&args);
+    let (code, doc, err) = crate::common::Scan::of(inputs)
+        .no_config()
+        .args(extra)
+        .json();
     assert!(code == 0 || code == 1, "exit {code}: {err}");
-    (serde_json::from_str(&out).expect("JSON report"), err)
+    (doc, err)
 }
 
 /// The images of an export, and the export written back from them.

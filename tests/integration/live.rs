@@ -72,10 +72,7 @@ fn findings(doc: &Value) -> BTreeSet<(String, String, String, String)> {
 }
 
 fn offline_json(path: &str, extra: &[&str]) -> Value {
-    let mut args = vec!["scan", path, "--now", NOW, "--format", "json"];
-    args.extend_from_slice(extra);
-    let (_, out, err) = common::run(&args);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("JSON ({e}): {err}"))
+    common::Scan::of(&[path]).args(extra).json().1
 }
 
 fn fixture_files() -> Vec<String> {

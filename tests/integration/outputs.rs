@@ -11,7 +11,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::NOW;
+use common::{NOW, run};
 
 use crate::common::EXAMPLE;
 
@@ -25,16 +25,6 @@ fn scan_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["scan", "--no-config", "--now", NOW];
     args.extend_from_slice(extra);
     args
-}
-
-/// Runs with stdout and stderr captured: (code, stdout, stderr).
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = amilint().args(args).output().expect("runs");
-    (
-        out.status.code().expect("exit code"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn entries(dir: &Path) -> Vec<String> {

@@ -12,7 +12,7 @@ use crate::common::EXAMPLE;
 use crate::common::NOW;
 
 fn json(text: &str) -> Value {
-    serde_json::from_str(text).expect("a JSON report")
+    common::json(text, "")
 }
 
 /// Scans the example with only the given policies' rules selected.

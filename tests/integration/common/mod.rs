@@ -159,6 +159,58 @@ pub(crate) fn four_finding_export(n: u64, prefix: u64) -> String {
     text
 }
 
+/// `amilint scan` as the tests run it: `scan INPUTS… --now NOW --format
+/// json`, then what a test adds. The one builder of scan runs.
+pub(crate) struct Scan<'a> {
+    args: Vec<&'a str>,
+}
+
+impl<'a> Scan<'a> {
+    pub(crate) fn of(inputs: &[&'a str]) -> Self {
+        let mut args = vec!["scan"];
+        args.extend_from_slice(inputs);
+        args.extend(["--format", "json"]);
+        Scan { args }.now(NOW)
+    }
+
+    /// Another "now" than `NOW`.
+    pub(crate) fn now(mut self, now: &'a str) -> Self {
+        if let Some(at) = self.args.iter().position(|a| *a == "--now") {
+            self.args.drain(at..at + 2);
+        }
+        self.args.extend(["--now", now]);
+        self
+    }
+
+    /// `--no-config`: no amilint.toml found by walking up.
+    pub(crate) fn no_config(mut self) -> Self {
+        self.args.push("--no-config");
+        self
+    }
+
+    pub(crate) fn args(mut self, extra: &[&'a str]) -> Self {
+        self.args.extend_from_slice(extra);
+        self
+    }
+
+    /// (exit code, stdout, stderr).
+    pub(crate) fn run(&self) -> (i32, String, String) {
+        run(&self.args)
+    }
+
+    /// (exit code, the JSON report, stderr); a report that is not JSON fails
+    /// the test with stderr.
+    pub(crate) fn json(&self) -> (i32, serde_json::Value, String) {
+        let (code, out, err) = self.run();
+        (code, json(&out, &err), err)
+    }
+}
+
+/// `text` as JSON, or the test fails showing it and `context`.
+pub(crate) fn json(text: &str, context: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("JSON ({e}): {text}{context}"))
+}
+
 /// `amilint scan INPUT --no-config --now NOW --format json EXTRA…`: (exit
 /// code, the JSON report, stderr).
 pub(crate) fn scan_example_json(
@@ -166,17 +218,5 @@ pub(crate) fn scan_example_json(
     now: &str,
     extra: &[&str],
 ) -> (i32, serde_json::Value, String) {
-    let mut args = vec![
-        "scan",
-        "--no-config",
-        "--now",
-        now,
-        input,
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let (code, out, err) = run(&args);
-    let doc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("JSON report ({e}): {err}"));
-    (code, doc, err)
+    Scan::of(&[input]).now(now).no_config().args(extra).json()
 }
