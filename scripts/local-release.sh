@@ -122,11 +122,12 @@ install_step() {
         RUNNER_TOOL_CACHE="$out/action/tool-cache" GITHUB_OUTPUT="$out/action/output" \
         AMILINT_FROM_SOURCE=false AMILINT_VERSION="$tag" \
         AMILINT_RELEASES="file://$out/releases/download" \
-        AMILINT_CHECKSUMS="$out/action/checksums" "$@" \
+        AMILINT_CHECKSUMS="$out/action/checksums" \
         bash -e -c "$(step action.yml - 'Install amilint')" > "$out/action/log" 2>&1
 }
+# refused WHAT: the install step refuses the release, WHAT being what is wrong.
 refused() {
-    if install_step "$@"; then fail "the install step took: $1"; fi
+    if install_step; then fail "the install step took $1"; fi
     grep -q "not installed" "$out/action/log" || fail "$(cat "$out/action/log")"
 }
 
@@ -141,16 +142,16 @@ say "the Action's first run (download, check, unpack): ${first_run} s"
 cached="$out/action/tool-cache/amilint/$tag/x86_64-unknown-linux-musl/$musl"
 cp "$cached" "$out/good.tar.gz"
 printf 'planted' >> "$cached"
-refused AMILINT_VERSION="$tag"
+refused "a planted cached archive"
 [ ! -e "$cached" ] || fail "a planted cache was kept"
 mv "$release/$musl" "$out/good-release.tar.gz"
 cp "$out/good.tar.gz" "$release/$musl"
 printf 'tampered' >> "$release/$musl"
-refused AMILINT_VERSION="$tag"
+refused "a tampered archive"
 # Archive and checksum both replaced: the release agrees with itself, not
 # with the checksums in the Action's tree.
 (cd "$release" && cp "$musl.sha256" "$out/good.sha256" && sha256sum "$musl" > "$musl.sha256")
-refused AMILINT_VERSION="$tag"
+refused "a release that disagrees with checksums/$tag.txt"
 grep -q "checksums/$tag.txt" "$out/action/log" || fail "$(cat "$out/action/log")"
 mv "$out/good-release.tar.gz" "$release/$musl"
 mv "$out/good.sha256" "$release/$musl.sha256"

@@ -5,34 +5,18 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::servers::venv_bin;
+use crate::common::servers::venv_ok;
 
 const ACTION: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml");
 
 /// zizmor (offline, with `extra` flags) and check-jsonschema's vendored
 /// GitHub `schema` both pass on `file`.
 pub(crate) fn audited(file: &str, extra: &[&str], schema: &str) {
-    let zizmor = Command::new(venv_bin("zizmor"))
-        .args(["--offline", "--no-progress"])
-        .args(extra)
-        .arg(file)
-        .output()
-        .expect("zizmor runs");
-    assert!(
-        zizmor.status.success(),
-        "zizmor: {}{}",
-        String::from_utf8_lossy(&zizmor.stdout),
-        String::from_utf8_lossy(&zizmor.stderr)
-    );
-    let checked = Command::new(venv_bin("check-jsonschema"))
-        .args(["--builtin-schema", schema, file])
-        .output()
-        .expect("check-jsonschema runs");
-    assert!(
-        checked.status.success(),
-        "schema: {}",
-        String::from_utf8_lossy(&checked.stdout)
-    );
+    let mut zizmor = vec!["--offline", "--no-progress"];
+    zizmor.extend_from_slice(extra);
+    zizmor.push(file);
+    venv_ok("zizmor", &zizmor);
+    venv_ok("check-jsonschema", &["--builtin-schema", schema, file]);
 }
 
 #[test]
@@ -57,23 +41,18 @@ fn the_example_org_workflow_passes_zizmor_and_the_github_workflow_schema() {
 
 /// The `run:` script of the action's step `name`.
 fn step_script(name: &str) -> String {
-    let out = Command::new(venv_bin("python"))
-        .args([
+    let out = venv_ok(
+        "python",
+        &[
             "-c",
             "import sys, yaml\n\
              steps = yaml.safe_load(open(sys.argv[1]))['runs']['steps']\n\
              print(next(s['run'] for s in steps if s.get('name') == sys.argv[2]))",
             ACTION,
             name,
-        ])
-        .output()
-        .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    String::from_utf8(out.stdout).expect("utf-8")
+    String::from_utf8(out).expect("utf-8")
 }
 
 /// Runs the scan step in `dir` with these inputs: (exit code, GITHUB_OUTPUT).

@@ -123,20 +123,27 @@ pub(crate) fn venv_bin(name: &str) -> PathBuf {
     path
 }
 
-/// Runs a Python `script` in the test venv with `args`; its stdout as JSON.
-pub(crate) fn venv_json(script: &str, args: &[&str]) -> Value {
-    let out = Command::new(venv_bin("python"))
-        .arg("-c")
-        .arg(script)
+/// Runs the test venv's program `name` with `args`, which must succeed: its
+/// stdout (else the test fails with what it printed).
+pub(crate) fn venv_ok(name: &str, args: &[&str]) -> Vec<u8> {
+    let out = Command::new(venv_bin(name))
         .args(args)
         .output()
-        .expect("python runs");
+        .unwrap_or_else(|e| panic!("{name} runs: {e}"));
     assert!(
         out.status.success(),
-        "{}",
+        "{name}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("the script prints JSON")
+    out.stdout
+}
+
+/// Runs a Python `script` in the test venv with `args`; its stdout as JSON.
+pub(crate) fn venv_json(script: &str, args: &[&str]) -> Value {
+    let mut all = vec!["-c", script];
+    all.extend_from_slice(args);
+    serde_json::from_slice(&venv_ok("python", &all)).expect("the script prints JSON")
 }
 
 pub(crate) fn free_port() -> u16 {
