@@ -2,8 +2,8 @@
 //! call it accepts renders, and its input document reads back as itself.
 #![no_main]
 
-use amilint::remedy::{Selection, read_report};
-use amilint::remedy::Action;
+use amilint::remedy::{Action, Selection};
+use amilint::report::fixes::read_report;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,13 +1,15 @@
-//! Any bytes as a report read back (issue 30): `amilint fix`'s reader and
-//! `--baseline`'s, each once whole and once through a slow pipe (the first
-//! byte chooses 1–32 bytes a read), must agree; and neither accepts a report
+//! Any bytes as a report read back (issue 30): `amilint fix`'s plan and the
+//! reader it shares with `--baseline` and `merge` (`report::read`), each once
+//! whole and once through a slow pipe (the first byte chooses 1–32 bytes a
+//! read), must agree; and neither accepts a report
 //! whose top-level object names a key twice (jq and Python would show one of
 //! the two, a streaming reader could act on the other).
 #![no_main]
 
 use amilint::input::ShortReads;
-use amilint::remedy::{Selection, read_report};
-use amilint::report::baseline::read_fingerprints_from;
+use amilint::remedy::Selection;
+use amilint::report::fixes::read_report;
+use amilint::report::read::read;
 use libfuzzer_sys::fuzz_target;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
@@ -47,10 +49,17 @@ fuzz_target!(|data: &[u8]| {
         fix_slow.as_ref().map_err(ToString::to_string)
     );
     let mut whole = Vec::new();
-    let base_whole = read_fingerprints_from(data, "fuzz.json", |p| whole.push(p));
+    let base_whole = read(data, "fuzz.json", &mut |p, _| {
+        whole.push(p);
+        Ok(())
+    })
+    .map(|m| m.kind);
     let mut slow = Vec::new();
-    let base_slow =
-        read_fingerprints_from(ShortReads::new(data, max_read), "fuzz.json", |p| slow.push(p));
+    let base_slow = read(ShortReads::new(data, max_read), "fuzz.json", &mut |p, _| {
+        slow.push(p);
+        Ok(())
+    })
+    .map(|m| m.kind);
     assert_eq!(
         base_whole.as_ref().map_err(ToString::to_string),
         base_slow.as_ref().map_err(ToString::to_string)

@@ -67,11 +67,11 @@ pub(super) fn judge(findings: &mut Vec<Finding>, plan: &ScanPlan) -> Judged {
     if let Some(baseline) = &plan.baseline {
         for f in findings.iter_mut() {
             let known = |print: Option<u128>| print.filter(|p| baseline.fingerprints.contains(p));
-            let mut print = known(crate::report::baseline::parse_fingerprint(&f.fingerprint));
+            let mut print = known(identity::parse(&f.fingerprint));
             if print.is_none() && baseline.legacy {
                 // A baseline of amilint 0.1: its version 1 fingerprints.
                 let old = identity::legacy(f.rule.code, &f.image_id, &f.location.pointer);
-                print = known(crate::report::baseline::parse_fingerprint(&old));
+                print = known(identity::parse(&old));
             }
             f.baseline = Some(if let Some(print) = print {
                 judged.in_baseline.push(print);

@@ -369,15 +369,15 @@ pub fn build(report: &Report, category: Option<String>) -> Sarif {
         .iter()
         .map(|f| result(f, cx.index(f.rule), root))
         .collect();
-    let taxonomies = taxonomies(&report.rules);
+    let envelope = Envelope::of(report, &cx);
     let mut run = Run::builder()
-        .tool(tool(report, &taxonomies))
+        .tool(envelope.tool)
         .invocations(vec![invocation(report)])
         .results(results)
         .build();
-    run.automation_details = automation(&cx);
-    run.original_uri_base_ids = root.map(base_ids);
-    run.taxonomies = (!taxonomies.is_empty()).then(|| taxonomy_components(&taxonomies));
+    run.automation_details = envelope.automation;
+    run.original_uri_base_ids = envelope.base_ids;
+    run.taxonomies = envelope.taxonomies;
     Sarif::builder()
         .schema(SCHEMA_URI)
         .version(Value::String(VERSION.to_string()))
@@ -405,25 +405,69 @@ const VERSION: &str = "2.1.0";
 
 /// Everything before the first result.
 pub fn head(report: &Report, cx: &Context, out: &mut Vec<u8>) {
+    open(&Envelope::of(report, cx), out);
+}
+
+/// A run of amilint's but its results and invocation: what `open` writes
+/// before the results. A scan makes it from its report (`Envelope::of`),
+/// `amilint merge` from the logs it merges.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub tool: Tool,
+    pub taxonomies: Option<Vec<ToolComponent>>,
+    pub automation: Option<RunAutomationDetails>,
+    pub base_ids: Option<BTreeMap<String, ArtifactLocation>>,
+}
+
+impl Envelope {
+    fn of(report: &Report, cx: &Context) -> Envelope {
+        let taxonomies = taxonomies(&report.rules);
+        Envelope {
+            tool: tool(report, &taxonomies),
+            taxonomies: (!taxonomies.is_empty()).then(|| taxonomy_components(&taxonomies)),
+            automation: automation(cx),
+            base_ids: report.source_root.as_ref().map(base_ids),
+        }
+    }
+}
+
+/// The log up to its run's first result: the run's members but its results
+/// and invocations, indented.
+pub fn open(envelope: &Envelope, out: &mut Vec<u8>) {
     out.extend_from_slice(
         format!("{{\n  \"$schema\": \"{SCHEMA_URI}\",\n  \"version\": \"{VERSION}\",\n  \"runs\": [\n    {{\n      \"tool\": ")
             .as_bytes(),
     );
-    let taxonomies = taxonomies(&report.rules);
-    super::pretty(out, &tool(report, &taxonomies), "      ");
-    if !taxonomies.is_empty() {
+    super::pretty(out, &envelope.tool, "      ");
+    if let Some(taxonomies) = &envelope.taxonomies {
         out.extend_from_slice(b",\n      \"taxonomies\": ");
-        super::pretty(out, &taxonomy_components(&taxonomies), "      ");
+        super::pretty(out, taxonomies, "      ");
     }
-    if let Some(details) = automation(cx) {
+    if let Some(details) = &envelope.automation {
         out.extend_from_slice(b",\n      \"automationDetails\": ");
-        super::pretty(out, &details, "      ");
+        super::pretty(out, details, "      ");
     }
-    if let Some(root) = &report.source_root {
+    if let Some(ids) = &envelope.base_ids {
         out.extend_from_slice(b",\n      \"originalUriBaseIds\": ");
-        super::pretty(out, &base_ids(root), "      ");
+        super::pretty(out, ids, "      ");
     }
     out.extend_from_slice(b",\n      \"results\": [");
+}
+
+/// Before each result: a new line, and a comma after the first.
+pub fn separate(first: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(if first { b"\n        " } else { b",\n        " });
+}
+
+/// The log after its last result (`any`: there was one): the invocation.
+pub fn close(any: bool, invocation: &Invocation, out: &mut Vec<u8>) {
+    out.extend_from_slice(if any {
+        b"\n      ],\n      \"invocations\": [\n        "
+    } else {
+        b"],\n      \"invocations\": [\n        "
+    });
+    super::pretty(out, invocation, "        ");
+    out.extend_from_slice(b"\n      ]\n    }\n  ]\n}\n");
 }
 
 /// What the log of a report needs: each rule's place in the tool's `rules`
@@ -458,11 +502,7 @@ impl Context {
 /// One image's results, one per line; `,` separates images.
 pub fn image(findings: &[Finding], cx: &Context, out: &mut Vec<u8>) {
     for (i, f) in findings.iter().enumerate() {
-        out.extend_from_slice(if i == 0 {
-            b"\n        "
-        } else {
-            b",\n        "
-        });
+        separate(i == 0, out);
         line(f, cx.index(f.rule), cx.root.as_ref(), out);
     }
 }
@@ -478,7 +518,7 @@ pub fn tail(report: &Report, summary: Option<&Summary>, cx: &Context, out: &mut 
         };
         let mut first = true;
         let mut next = |out: &mut Vec<u8>| {
-            out.extend_from_slice(if first { b"\n        " } else { b",\n        " });
+            separate(first, out);
             first = false;
         };
         for f in kept {
@@ -491,11 +531,6 @@ pub fn tail(report: &Report, summary: Option<&Summary>, cx: &Context, out: &mut 
         }
     }
     let summary = summary.filter(|s| s.findings > 0);
-    out.extend_from_slice(if report.tally.findings > 0 {
-        b"\n      ],\n      \"invocations\": [\n        "
-    } else {
-        b"],\n      \"invocations\": [\n        "
-    });
     let mut invocation = invocation(report);
     if let Some(summary) = summary {
         let note = Notification::builder()
@@ -507,8 +542,7 @@ pub fn tail(report: &Report, summary: Option<&Summary>, cx: &Context, out: &mut 
             .get_or_insert_with(Vec::new)
             .push(note);
     }
-    super::pretty(out, &invocation, "        ");
-    out.extend_from_slice(b"\n      ]\n    }\n  ]\n}\n");
+    close(report.tally.findings > 0, &invocation, out);
 }
 
 /// The most characters of a result's message: `IMAGE: message` from an

@@ -3,17 +3,21 @@
 
 use std::collections::HashMap;
 
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::error::InputError;
 use crate::output::v1;
 use crate::remedy::{Action, Call, Plan, Selection};
+use crate::report::read::{self, Item, Kind};
+
+/// The words for a SARIF log given to `fix`.
+const NOT_SARIF: &str =
+    "a SARIF log; amilint fix reads JSON reports (`scan --format json` or `-o json=FILE`)";
 
 /// Reads an amilint JSON report (`name` is for messages) into a plan.
 /// Anything unexpected is an error, before any call is made. The report is
-/// read as it is parsed, one finding at a time: a million images' report
-/// needs memory for its calls only.
+/// read as it is parsed, one finding at a time (`report::read`): a million
+/// images' report needs memory for its calls only.
 pub fn read_report(
     input: impl std::io::Read,
     name: &str,
@@ -25,32 +29,23 @@ pub fn read_report(
         index: HashMap::new(),
         seen: 0,
     };
-    let mut de =
-        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, input));
-    let whole = |message: &str| InputError::Syntax {
-        path: name.to_string(),
-        line: 1,
-        column: 1,
-        message: message.to_string(),
-    };
-    let top = ReportSeed(&mut builder)
-        .deserialize(&mut de)
-        .and_then(|top| de.end().map(|()| top))
-        .map_err(|e| InputError::json(name, &e))?;
-    if top.sarif {
-        return Err(whole(
-            "a SARIF log; amilint fix reads JSON reports (`scan --format json` or `-o json=FILE`)",
-        ));
+    let members = read::read(input, name, &mut |_, item| match item {
+        Item::Finding(finding) => builder.add(*finding),
+        Item::Result(_) => Err(NOT_SARIF.to_string()),
+    })?;
+    if members.kind == Kind::Sarif {
+        return Err(InputError::Syntax {
+            path: name.to_string(),
+            line: 1,
+            column: 1,
+            message: NOT_SARIF.to_string(),
+        });
     }
-    if top.schema_version != Some(Value::from(1)) {
-        return Err(whole(
-            "not an amilint JSON report (schema_version 1 expected)",
-        ));
-    }
-    if !top.findings {
-        return Err(whole("the report has no `findings` array"));
-    }
-    builder.plan.report_errors = top.errors;
+    builder.plan.report_errors = members
+        .top
+        .get("errors")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
     Ok(builder.plan)
 }
 
@@ -157,85 +152,6 @@ impl Builder<'_> {
                     self.index.insert(key, self.plan.calls.len() - 1);
                 }
             }
-        }
-        Ok(())
-    }
-}
-
-/// The report's top level: which keys were there.
-#[derive(Default)]
-struct Top {
-    schema_version: Option<Value>,
-    findings: bool,
-    errors: usize,
-    sarif: bool,
-}
-
-/// Reads the top-level object, handing each finding to the builder.
-struct ReportSeed<'b, 'a>(&'b mut Builder<'a>);
-
-impl<'de> DeserializeSeed<'de> for ReportSeed<'_, '_> {
-    type Value = Top;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Top, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ReportSeed<'_, '_> {
-    type Value = Top;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an amilint JSON report (an object)")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top, A::Error> {
-        let mut top = Top::default();
-        let mut keys = crate::report::Keys::default();
-        while let Some(key) = map.next_key::<String>()? {
-            keys.first(&key)?;
-            match key.as_str() {
-                "schema_version" => top.schema_version = Some(map.next_value()?),
-                "runs" => {
-                    top.sarif = true;
-                    map.next_value::<IgnoredAny>()?;
-                }
-                "findings" => {
-                    map.next_value_seed(FindingsSeed(&mut *self.0))?;
-                    top.findings = true;
-                }
-                "errors" => top.errors = map.next_value::<Vec<IgnoredAny>>()?.len(),
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(top)
-    }
-}
-
-/// Reads the findings array one finding at a time.
-struct FindingsSeed<'b, 'a>(&'b mut Builder<'a>);
-
-impl<'de> DeserializeSeed<'de> for FindingsSeed<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FindingsSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of findings")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        // Each finding whole, as v1 defines it: anything else is an error.
-        while let Some(finding) = seq.next_element::<v1::Finding>()? {
-            self.0.add(finding).map_err(serde::de::Error::custom)?;
         }
         Ok(())
     }

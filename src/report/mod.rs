@@ -1,12 +1,14 @@
 //! amilint's own reports read back (the JSON report's one definition is
-//! `crate::output::v1`): `baseline` (the fingerprints of a previous report),
-//! `merge` (several reports into one), `fixes` (a report's fixes, for
-//! `amilint fix`) and `asff` (for `amilint securityhub import`).
+//! `crate::output::v1`), all through one streaming reader (`read`):
+//! `baseline` (the fingerprints of a previous report), `merge` (several
+//! reports into one), `fixes` (a report's fixes, for `amilint fix`) and
+//! `asff` (for `amilint securityhub import`).
 
 pub mod asff;
 pub mod baseline;
 pub mod fixes;
 pub mod merge;
+pub mod read;
 
 /// The keys an object of a report read back has had so far: a key given
 /// twice is an error, with the reader's line and column. Parsers disagree on

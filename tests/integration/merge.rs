@@ -100,6 +100,42 @@ fn shards_merge_into_the_whole_scan() {
             r["ruleId"]
         );
     }
+    // Issue 33: the merged run is built from typed values and keeps what the
+    // whole scan's run has: its rules, and the compliance taxonomies their
+    // relationships point into.
+    let (_, whole_sarif, _) = run(&[
+        "scan",
+        "fixtures/examples/describe-images.json",
+        "--now",
+        NOW,
+        "--no-config",
+        "--format",
+        "sarif",
+    ]);
+    let whole_sarif: Value = serde_json::from_str(&whole_sarif).expect("SARIF");
+    let (run_of, whole_run) = (&merged["runs"][0], &whole_sarif["runs"][0]);
+    assert!(
+        run_of["taxonomies"]
+            .as_array()
+            .is_some_and(|t| !t.is_empty())
+    );
+    assert_eq!(run_of["taxonomies"], whole_run["taxonomies"]);
+    assert_eq!(
+        run_of["tool"]["driver"]["rules"],
+        whole_run["tool"]["driver"]["rules"]
+    );
+    for rule in run_of["tool"]["driver"]["rules"].as_array().expect("rules") {
+        for target in rule["relationships"].as_array().into_iter().flatten() {
+            let target = &target["target"];
+            let component = &run_of["taxonomies"][target["toolComponent"]["index"]
+                .as_u64()
+                .expect("component index")
+                as usize];
+            assert_eq!(component["name"], target["toolComponent"]["name"]);
+            let taxon = &component["taxa"][target["index"].as_u64().expect("index") as usize];
+            assert_eq!(taxon["id"], target["id"], "{rule}");
+        }
+    }
 
     let (code, _, err) = run(&["merge", &shard_reports[0], &sarif_reports[1]]);
     assert_eq!(code, 2);

@@ -458,3 +458,37 @@ fn issue_23_the_cis_compute_benchmark_judges_each_control() {
         "{err}"
     );
 }
+
+/// Issue 33: the image rules' fixtures are one base image plus, per image,
+/// the fields that matter (`common::fixtures`): the committed exports are
+/// what the sources build. `AMILINT_WRITE_FIXTURES=1 cargo test rule_fixtures`
+/// writes them after a source changes.
+#[test]
+fn issue_33_rule_fixtures_are_the_base_image_plus_the_fields_that_matter() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let base = std::fs::read_to_string(dir.join("images/base-image.json")).expect("base image");
+    let write = std::env::var_os("AMILINT_WRITE_FIXTURES").is_some();
+    let mut sources: Vec<_> = std::fs::read_dir(dir.join("images"))
+        .expect("fixtures/rules/images")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| !p.ends_with("base-image.json"))
+        .collect();
+    sources.sort();
+    assert!(sources.len() >= 20, "{sources:?}");
+    for source in sources {
+        let name = source.file_name().expect("name").to_owned();
+        let built =
+            common::fixtures::build(&base, &std::fs::read_to_string(&source).expect("source"));
+        let target = dir.join(&name);
+        if write {
+            std::fs::write(&target, &built).expect("write fixture");
+        }
+        let committed = std::fs::read_to_string(&target).unwrap_or_default();
+        assert!(
+            committed == built,
+            "{} is not what {} builds: run AMILINT_WRITE_FIXTURES=1 cargo test rule_fixtures",
+            target.display(),
+            source.display()
+        );
+    }
+}

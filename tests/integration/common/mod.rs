@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod externals;
+pub(crate) mod fixtures;
 pub(crate) mod servers;
 
 use amilint::engine::scan_sources;
