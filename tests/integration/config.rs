@@ -22,11 +22,9 @@ fn scan_json(extra: &[&str]) -> (i32, Value) {
 }
 
 fn rule_ids(doc: &Value) -> BTreeSet<String> {
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["rule_id"].as_str().map(str::to_string))
+    common::findings(doc, ["/rule_id"])
+        .into_iter()
+        .map(|[rule]| rule)
         .collect()
 }
 

@@ -25,7 +25,10 @@ fn report(out: &str, err: &str) -> Value {
 
 /// (image, rule, pointer) of every finding.
 fn keys(doc: &Value) -> BTreeSet<(String, String, String)> {
-    common::finding_keys(&doc.to_string())
+    common::findings(doc, ["/image_id", "/rule_id", "/location/pointer"])
+        .into_iter()
+        .map(|[image, rule, pointer]| (image, rule, pointer))
+        .collect()
 }
 
 fn without(

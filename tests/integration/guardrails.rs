@@ -62,17 +62,9 @@ fn live(server: &Server, extra: &[&str]) -> (i32, Value, String) {
 
 /// (rule, subject id, pointer) of every finding.
 fn keys(doc: &Value) -> BTreeSet<(String, String, String)> {
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap_or("").to_string(),
-                f["image_id"].as_str().unwrap_or("").to_string(),
-                f["location"]["pointer"].as_str().unwrap_or("").to_string(),
-            )
-        })
+    crate::common::findings(doc, ["/rule_id", "/image_id", "/location/pointer"])
+        .into_iter()
+        .map(|[rule, image, pointer]| (rule, image, pointer))
         .collect()
 }
 

@@ -54,21 +54,9 @@ fn region_statuses(doc: &Value) -> Vec<(String, String)> {
 }
 
 /// (image, rule, pointer, message) of every finding: what "the same findings" means.
-fn findings(doc: &Value) -> BTreeSet<(String, String, String, String)> {
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            let s = |v: &Value| v.as_str().unwrap_or_default().to_string();
-            (
-                s(&f["image_id"]),
-                s(&f["rule_id"]),
-                s(&f["location"]["pointer"]),
-                s(&f["message"]),
-            )
-        })
-        .collect()
+fn findings(doc: &Value) -> BTreeSet<[String; 4]> {
+    let fields = ["/image_id", "/rule_id", "/location/pointer", "/message"];
+    common::findings(doc, fields).into_iter().collect()
 }
 
 fn offline_json(path: &str, extra: &[&str]) -> Value {

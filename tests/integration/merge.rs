@@ -10,11 +10,9 @@ use serde_json::Value;
 use crate::common::NOW;
 
 fn fingerprints(doc: &Value) -> BTreeSet<String> {
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+    common::findings(doc, ["/fingerprint"])
+        .into_iter()
+        .map(|[print]| print)
         .collect()
 }
 

@@ -18,22 +18,12 @@ fn preflight(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// (rule, pointer, field line) of each finding of a JSON report (its text).
 fn findings(json: &str) -> Vec<(String, String, Option<u64>)> {
-    let doc: Value = serde_json::from_str(json).expect("JSON report");
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().expect("rule").to_string(),
-                f["location"]["pointer"]
-                    .as_str()
-                    .expect("pointer")
-                    .to_string(),
-                f["location"]["field_line"].as_u64(),
-            )
-        })
+    let fields = ["/rule_id", "/location/pointer", "/location/field_line"];
+    common::findings(&common::json(json, ""), fields)
+        .into_iter()
+        .map(|[rule, pointer, line]| (rule, pointer, line.parse().ok()))
         .collect()
 }
 

@@ -91,32 +91,56 @@ pub(crate) fn scan_to(
     out.to_path_buf()
 }
 
-/// (image, rule, pointer) of every finding in a JSON report.
-pub(crate) fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, String)> {
-    located_findings(json)
-        .into_iter()
-        .map(|(image, rule, pointer, _)| (image, rule, pointer))
+/// Each finding of a JSON report as the values at `fields` (JSON pointers
+/// into a finding: `/rule_id`, `/location/pointer`), strings as they are,
+/// numbers as digits, absent or `null` as ""; in report order. The one way
+/// the tests read a report's findings.
+pub(crate) fn findings<const N: usize>(
+    doc: &serde_json::Value,
+    fields: [&str; N],
+) -> Vec<[String; N]> {
+    doc["findings"]
+        .as_array()
+        .expect("a JSON report's findings")
+        .iter()
+        .map(|f| {
+            fields.map(|field| match f.pointer(field) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(other) => other.to_string(),
+            })
+        })
         .collect()
 }
 
-/// Every finding of a JSON report with its location, in report order:
-/// (image, rule, pointer, [line, column, field line]).
+/// (image, rule, pointer) of every finding in a JSON report (its text).
+pub(crate) fn finding_keys(json: &str) -> std::collections::BTreeSet<(String, String, String)> {
+    let doc = self::json(json, "");
+    findings(&doc, ["/image_id", "/rule_id", "/location/pointer"])
+        .into_iter()
+        .map(|[image, rule, pointer]| (image, rule, pointer))
+        .collect()
+}
+
+/// Every finding of a JSON report (its text) with its location, in report
+/// order: (image, rule, pointer, [line, column, field line]).
 pub(crate) fn located_findings(json: &str) -> Vec<(String, String, String, [u64; 3])> {
-    let doc: serde_json::Value = serde_json::from_str(json).expect("json report");
-    doc["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
+    let fields = [
+        "/image_id",
+        "/rule_id",
+        "/location/pointer",
+        "/location/line",
+        "/location/column",
+        "/location/field_line",
+    ];
+    findings(&self::json(json, ""), fields)
+        .into_iter()
+        .map(|[image, rule, pointer, at @ ..]| {
             (
-                f["image_id"].as_str().unwrap_or_default().to_string(),
-                f["rule_id"].as_str().unwrap_or_default().to_string(),
-                f["location"]["pointer"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                ["line", "column", "field_line"]
-                    .map(|k| f["location"][k].as_u64().unwrap_or_default()),
+                image,
+                rule,
+                pointer,
+                at.map(|n| n.parse().unwrap_or_default()),
             )
         })
         .collect()
