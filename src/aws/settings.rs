@@ -8,7 +8,7 @@ use aws_sdk_ec2::Client;
 
 use super::connect::{Progress, failure};
 use super::fetch::Scope;
-use super::sources::{Cx, Finishing, Gathered, Source};
+use super::sources::{Cx, Finishing, Gathered, Refused, Source};
 use crate::error::FetchError;
 use crate::model::{AccountSettings, Image, InstanceMetadataDefaults};
 
@@ -56,12 +56,13 @@ impl Source for Guardrails {
         Box::pin(async move {
             let (settings, failed) = fetch(cx.client, cx.scope, cx.progress).await;
             for error in failed {
-                let call = CALL_RULES
-                    .iter()
-                    .find(|(call, _)| *call == error.operation)
-                    .map(|(call, _)| *call);
+                let call = CALL_RULES.iter().find(|(call, _)| *call == error.operation);
                 match (call, refused(&error)) {
-                    (Some(call), Some(why)) => into.refused.push((call, why)),
+                    (Some(&(operation, rules)), Some(why)) => into.refused.push(Refused {
+                        operation,
+                        why,
+                        rules,
+                    }),
                     _ => into.enrichment_errors.push(error),
                 }
             }

@@ -38,11 +38,19 @@ pub struct Gathered {
     /// Calls that failed: what they asked about has no data (the rules that
     /// need it are skipped, and say so).
     pub enrichment_errors: Vec<FetchError>,
-    /// Calls refused for good (denied, or not on the endpoint): (operation,
-    /// why). Their rules are not assessed in the scope.
-    pub refused: Vec<(&'static str, &'static str)>,
+    /// Calls refused for good (denied, or not on the endpoint): their rules
+    /// are not assessed in the scope.
+    pub refused: Vec<Refused>,
     /// The account's guardrails in the region (`None`: not read).
     pub settings: Option<AccountSettings>,
+}
+
+/// A call refused for good, and the rules that judge what it reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Refused {
+    pub operation: &'static str,
+    pub why: &'static str,
+    pub rules: &'static [&'static str],
 }
 
 /// A boxed future: what `Source::finish` returns (a trait object cannot

@@ -218,13 +218,13 @@ fn record(scope: &ScopeResult, origin: &mut Origin) {
     }
     // A refused guardrail call: its rules are not assessed in this scope,
     // counted per rule and call (a note at the end, not one error a scope).
-    for &(operation, why) in &scope.gathered.refused {
-        let rules = crate::aws::settings::CALL_RULES
+    for refused in &scope.gathered.refused {
+        let (operation, why) = (refused.operation, refused.why);
+        for rule in refused
+            .rules
             .iter()
-            .filter(|(call, _)| *call == operation)
-            .flat_map(|(_, rules)| rules.iter())
-            .filter_map(|code| crate::rules::lookup(code));
-        for rule in rules {
+            .filter_map(|code| crate::rules::lookup(code))
+        {
             match origin
                 .unassessed
                 .iter_mut()
