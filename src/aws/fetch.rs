@@ -208,7 +208,15 @@ async fn scan_account(
             let _slot = limits.scopes.acquire_owned().await;
             // The client is made when the scope starts: none waits built.
             let client = ec2_client(&config, &scope.region);
-            let result = fetch_scope(scope, &client, &opts, &progress, &limits.attributes).await;
+            let result = fetch_scope(
+                scope,
+                &config,
+                &client,
+                &opts,
+                &progress,
+                &limits.attributes,
+            )
+            .await;
             progress.scopes_done.fetch_add(1, Ordering::Relaxed);
             (index, result)
         });
@@ -244,6 +252,7 @@ impl ScopeResult {
 
 async fn fetch_scope(
     scope: Scope,
+    config: &aws_config::SdkConfig,
     client: &Client,
     opts: &FetchOptions,
     progress: &Progress,
@@ -260,6 +269,7 @@ async fn fetch_scope(
     let fail = ScopeResult::failed;
     let cx = Cx {
         scope: &scope,
+        config,
         client,
         opts,
         progress,

@@ -15,15 +15,15 @@ use crate::model::{AccountSettings, Image, InstanceMetadataDefaults};
 /// The calls made per account × region.
 pub const CALLS: u64 = 6;
 
-/// Each call and the account rules that judge what it reads: a refused call
-/// leaves them not assessed in that scope.
+/// Each call (as IAM names it) and the account rules that judge what it
+/// reads: a refused call leaves them not assessed in that scope.
 pub const CALL_RULES: [(&str, &[&str]); 6] = [
-    ("GetImageBlockPublicAccessState", &["AMI201"]),
-    ("GetSnapshotBlockPublicAccessState", &["AMI202"]),
-    ("GetEbsEncryptionByDefault", &["AMI203"]),
-    ("GetEbsDefaultKmsKeyId", &["AMI204"]),
-    ("GetAllowedImagesSettings", &["AMI205"]),
-    ("GetInstanceMetadataDefaults", &["AMI206"]),
+    ("ec2:GetImageBlockPublicAccessState", &["AMI201"]),
+    ("ec2:GetSnapshotBlockPublicAccessState", &["AMI202"]),
+    ("ec2:GetEbsEncryptionByDefault", &["AMI203"]),
+    ("ec2:GetEbsDefaultKmsKeyId", &["AMI204"]),
+    ("ec2:GetAllowedImagesSettings", &["AMI205"]),
+    ("ec2:GetInstanceMetadataDefaults", &["AMI206"]),
 ];
 
 /// Why a call was refused for good, as a note says it — the caller may not
@@ -56,7 +56,9 @@ impl Source for Guardrails {
         Box::pin(async move {
             let (settings, failed) = fetch(cx.client, cx.scope, cx.progress).await;
             for error in failed {
-                let call = CALL_RULES.iter().find(|(call, _)| *call == error.operation);
+                let call = CALL_RULES
+                    .iter()
+                    .find(|(call, _)| call.strip_prefix("ec2:") == Some(error.operation.as_str()));
                 match (call, refused(&error)) {
                     (Some(&(operation, rules)), Some(why)) => into.refused.push(Refused {
                         operation,

@@ -1,6 +1,6 @@
 //! The live data beyond DescribeImages, one source a row of `SOURCES`: the
 //! image attributes, the snapshots behind the images, who references them,
-//! their ancestry, the account's guardrails. Each is one implementation of
+//! their ancestry, the account's guardrails and Recycle Bin rules. Each is one implementation of
 //! `Source`: it may start calls as each page of images arrives, then adds
 //! what it read to the scope's images (or the scope) and what failed to the
 //! scope's errors. A new source is a file with its `Source`, a row here, its
@@ -19,10 +19,12 @@ use crate::error::FetchError;
 use crate::model::{AccountSettings, Image};
 use crate::plan::FetchOptions;
 
-/// What a source works with: one scope, its client, the run's options, the
-/// limit of calls in flight shared by every scope, the progress counters.
+/// What a source works with: one scope, its account's SDK configuration
+/// (for a client of another service), its EC2 client, the run's options,
+/// the limit of calls in flight shared by every scope, the progress counters.
 pub(super) struct Cx<'a> {
     pub scope: &'a Scope,
+    pub config: &'a aws_config::SdkConfig,
     pub client: &'a Client,
     pub opts: &'a FetchOptions,
     pub progress: &'a Progress,
@@ -48,6 +50,7 @@ pub struct Gathered {
 /// A call refused for good, and the rules that judge what it reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Refused {
+    /// As IAM names it (`ec2:GetEbsEncryptionByDefault`, `rbin:ListRules`).
     pub operation: &'static str,
     pub why: &'static str,
     pub rules: &'static [&'static str],
@@ -81,7 +84,7 @@ pub(super) struct Row {
 }
 
 /// Every source, in the order they finish.
-pub(super) const SOURCES: [Row; 5] = [
+pub(super) const SOURCES: [Row; 6] = [
     Row {
         wanted: |o| o.attributes,
         start: || Box::new(super::attributes::Attributes),
@@ -101,6 +104,11 @@ pub(super) const SOURCES: [Row; 5] = [
     Row {
         wanted: |o| o.guardrails,
         start: || Box::new(super::settings::Guardrails),
+    },
+    // After the guardrails: it adds to the settings they make.
+    Row {
+        wanted: |o| o.guardrails,
+        start: || Box::new(super::recycle_bin::RecycleBin),
     },
 ];
 

@@ -125,7 +125,8 @@ pub enum Cause {
     NoData,
     /// A date it reads (this field) is absent or not one amilint reads.
     Unreadable(&'static str),
-    /// The call its data comes from (`operation`) was refused in some of a
+    /// The call its data comes from (`operation`, as IAM names it:
+    /// `ec2:GetEbsEncryptionByDefault`) was refused in some of a
     /// live scan's scopes (`why`: `denied`, `not supported by the endpoint`);
     /// `Note::skipped` counts those scopes, `Note::images` every scope.
     NotAssessed {
@@ -150,7 +151,7 @@ impl Note {
         match self.cause {
             Cause::NoData => self.rule.needs.data().into(),
             Cause::Unreadable(field) => format!("a {field} amilint reads").into(),
-            Cause::NotAssessed { operation, .. } => format!("ec2:{operation}").into(),
+            Cause::NotAssessed { operation, .. } => operation.into(),
         }
     }
 }
@@ -175,7 +176,7 @@ impl std::fmt::Display for Note {
             ),
             Cause::NotAssessed { operation, why } => write!(
                 f,
-                "{} not assessed in {} of {} scopes: ec2:{operation} {why} — allow it to the \
+                "{} not assessed in {} of {} scopes: {operation} {why} — allow it to the \
                  scan's role (see the IAM policy in the README), or leave the rule out",
                 self.rule.code, self.skipped, self.images,
             ),

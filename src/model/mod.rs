@@ -11,7 +11,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 mod settings;
-pub use settings::{AccountSettings, InstanceMetadataDefaults, SettingsFile};
+pub use settings::{
+    AccountSettings, InstanceMetadataDefaults, ResourceTag, RetentionPeriod, RetentionRule,
+    SettingsFile,
+};
 
 /// One image as returned by `DescribeImages` (plus the attributes a live scan adds).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! What an account has set in one region that decides whether a bad image can
 //! hurt: the guardrails. A live scan reads them (six EC2 `Get…` calls per
-//! account × region); `--save-settings` writes them and `--settings-file`
-//! reads them back, as `{"AccountSettings": [ … ]}`.
+//! account × region, and the Recycle Bin's retention rules); `--save-settings`
+//! writes them and `--settings-file` reads them back, as
+//! `{"AccountSettings": [ … ]}`.
 //!
 //! Each value is named and spelt as its operation's answer has it (the AWS
 //! CLI's output member), with the operation's name where the member alone
@@ -39,6 +40,13 @@ pub struct AccountSettings {
     /// account default is set).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_metadata_defaults: Option<InstanceMetadataDefaults>,
+    /// Recycle Bin: the region's retention rules for AMIs (ListRules
+    /// `ResourceType` `EC2_IMAGE`), each as GetRule answers it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recycle_bin_image_rules: Option<Vec<RetentionRule>>,
+    /// The same for EBS snapshots (`EBS_SNAPSHOT`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recycle_bin_snapshot_rules: Option<Vec<RetentionRule>>,
     /// Where a settings file holds this entry: file, line, column (not serialized).
     #[serde(skip)]
     pub origin: Option<(Arc<str>, u64, u64)>,
@@ -66,6 +74,66 @@ pub struct InstanceMetadataDefaults {
     /// `account` or `declarative-policy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_by: Option<String>,
+}
+
+/// A Recycle Bin retention rule as GetRule answers it (`GetRuleResponse`;
+/// `ResourceType` is the list it is in). A rule without `ResourceTags` is a
+/// Region-level rule: it keeps every resource of its type in the region
+/// but those with its `ExcludeResourceTags`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct RetentionRule {
+    pub identifier: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention_period: Option<RetentionPeriod>,
+    /// Tag-level rules: the tags of the resources it keeps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource_tags: Vec<ResourceTag>,
+    /// Region-level rules: the tags of the resources it does not keep.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_resource_tags: Vec<ResourceTag>,
+    /// `pending` or `available`: only an available rule keeps resources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `locked`, `pending_unlock` or `unlocked`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_state: Option<String>,
+    /// When a `pending_unlock` rule unlocks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_end_time: Option<String>,
+    /// The unlock delay of a locked rule, as GetRule answers it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lock_configuration: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_arn: Option<String>,
+}
+
+/// How long a rule keeps what it keeps.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct RetentionPeriod {
+    pub retention_period_value: i64,
+    /// `DAYS`.
+    pub retention_period_unit: String,
+}
+
+/// A tag a retention rule matches: a key, and a value when it names one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ResourceTag {
+    pub resource_tag_key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_tag_value: Option<String>,
+}
+
+impl RetentionRule {
+    /// Whether it keeps every resource of its type in the region (but its
+    /// exclusions): a Region-level rule that is available.
+    pub fn covers_region(&self) -> bool {
+        self.resource_tags.is_empty() && self.status.as_deref() != Some("pending")
+    }
 }
 
 impl AccountSettings {

@@ -152,12 +152,84 @@ fn guardrails_are_read_once_per_scope_linted_and_joined_to_the_images() {
     ] {
         assert_eq!(server.calls(action), 2, "{action}");
     }
-    assert_eq!(doc["scan"]["api_calls"], 1 + 2 * (1 + 6));
+    // … and the Recycle Bin's ListRules for AMIs and for snapshots (no rules
+    // served here: nothing to GetRule).
+    assert_eq!(server.calls("ListRules"), 2 * 2);
+    assert_eq!(doc["scan"]["api_calls"], 1 + 2 * (1 + 6 + 2));
 
     // --no-guardrails: no settings read, none of their findings.
     let (_, off, err) = live(&server, &["--no-guardrails"]);
     assert!(account_findings(&off).is_empty(), "{err}");
     assert_eq!(off["scan"]["api_calls"], 1 + 2);
+}
+
+/// Issue 34: the Recycle Bin's retention rules are read with the guardrails
+/// (ListRules for AMIs and for snapshots, every page, then GetRule of each
+/// rule) and saved with them; the fixture endpoint answers as the Recycle
+/// Bin API reference says (REST-JSON, one rule a page).
+#[test]
+fn recycle_bin_rules_are_read_paged_and_saved_with_the_guardrails() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let image_rules = serde_json::json!([
+        {"Identifier": "a1b2c3d4e5f", "Description": "every AMI, 30 days",
+         "RetentionPeriod": {"RetentionPeriodValue": 30, "RetentionPeriodUnit": "DAYS"},
+         "Status": "available", "LockState": "unlocked",
+         "ExcludeResourceTags": [{"ResourceTagKey": "scratch", "ResourceTagValue": "true"}],
+         "RuleArn": "arn:aws:rbin:eu-west-1:111122223333:rule/a1b2c3d4e5f"},
+        {"Identifier": "f5e4d3c2b1a", "Description": "golden AMIs, 365 days",
+         "RetentionPeriod": {"RetentionPeriodValue": 365, "RetentionPeriodUnit": "DAYS"},
+         "ResourceTags": [{"ResourceTagKey": "golden"}],
+         "Status": "available",
+         "RuleArn": "arn:aws:rbin:eu-west-1:111122223333:rule/f5e4d3c2b1a"}
+    ]);
+    let mut settings: Value = serde_json::from_str(SETTINGS).expect("settings");
+    settings["AccountSettings"][0]["RecycleBinImageRules"] = image_rules.clone();
+    let served = dir.path().join("served-settings.json");
+    std::fs::write(&served, settings.to_string()).expect("write");
+    let server = fixture_server(IMAGES, &["--settings", served.to_str().expect("utf-8")]);
+    let saved = dir.path().join("settings.json");
+    let (_, doc, err) = live(
+        &server,
+        &["--save-settings", saved.to_str().expect("utf-8")],
+    );
+    // Two pages of AMI rules in eu-west-1; one (empty) page otherwise.
+    assert_eq!(server.calls("ListRules"), 2 + 1 + 2, "{err}");
+    assert_eq!(server.calls("GetRule"), 2);
+    assert_eq!(doc["scan"]["api_calls"], 1 + 2 * (1 + 6) + 5 + 2);
+    let saved: Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("JSON");
+    let entry = |region: &str| {
+        saved["AccountSettings"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["Region"] == region)
+            .cloned()
+            .expect("entry")
+    };
+    assert_eq!(entry("eu-west-1")["RecycleBinImageRules"], image_rules);
+    assert_eq!(
+        entry("eu-west-1")["RecycleBinSnapshotRules"],
+        serde_json::json!([])
+    );
+    assert_eq!(
+        entry("us-east-1")["RecycleBinImageRules"],
+        serde_json::json!([])
+    );
+
+    // Read back offline as they were saved.
+    let (code, _, err) = run(&[
+        "scan",
+        "fixtures/rules/AMI026.json",
+        "--settings-file",
+        dir.path().join("settings.json").to_str().expect("utf-8"),
+        "--no-config",
+        "--now",
+        NOW,
+        "--format",
+        "none",
+    ]);
+    assert!(code < 2, "{err}");
 }
 
 #[test]

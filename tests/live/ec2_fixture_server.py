@@ -38,7 +38,10 @@ and BatchImportFindings of a finding that exists, whose `Note`,
 `Severity`, `Types`, `Confidence`, `Criticality` and `RelatedFindings` it keeps
 from the first import unless given through `FindingProviderFields`
 (https://docs.aws.amazon.com/securityhub/latest/userguide/finding-update-batchimportfindings.html;
-moto overwrites them all).
+moto overwrites them all). Recycle Bin (which moto does not serve) is
+answered here from the served settings: ListRules and GetRule
+(https://docs.aws.amazon.com/recyclebin/latest/APIReference/API_ListRules.html,
+https://docs.aws.amazon.com/recyclebin/latest/APIReference/API_GetRule.html).
 """
 
 import argparse
@@ -51,7 +54,7 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import http.client
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 from xml.sax.saxutils import escape
 
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
@@ -399,6 +402,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        elif self.path.startswith("/rules/"):
+            self.recycle_bin("GET", b"")
         else:
             self.reply(404, ec2_error("NotFound", self.path))
 
@@ -414,6 +419,9 @@ class Handler(BaseHTTPRequestHandler):
         key, region, service = scope.groups()
         account = key[4:] if key.startswith("ASIA") else self.state.opts.account
         action = params.get("Action", "")
+        if service == "rbin":
+            self.recycle_bin("POST", raw)
+            return
         if service not in ("ec2", "sts"):
             # A JSON-protocol service (Organizations): its action is in X-Amz-Target.
             action = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
@@ -639,6 +647,54 @@ class Handler(BaseHTTPRequestHandler):
                 "Id": child, "Name": f"level-{depth}",
                 "Arn": f"arn:aws:organizations::{self.state.opts.account}:ou/o-exampleorgid/{child}"}]}
         self.reply_json(200, body)
+
+    def recycle_bin(self, method, raw):
+        """Recycle Bin (REST-JSON; API reference, API_ListRules and API_GetRule):
+        `POST /list-rules` with {"ResourceType", "MaxResults", "NextToken"}
+        answers {"Rules": [RuleSummary: Identifier, Description,
+        RetentionPeriod, LockState, RuleArn], "NextToken"}; `GET /rules/ID`
+        answers the rule (GetRuleResponse: Identifier, Description,
+        ResourceType, RetentionPeriod, ResourceTags, Status, LockState,
+        RuleArn, ExcludeResourceTags). The rules are the served settings'
+        `RecycleBinImageRules` and `RecycleBinSnapshotRules` (GetRule answers);
+        a denied call answers as IAM denies any call of a JSON service."""
+        scope = re.search(r"Credential=([^/]+)/\d+/([^/]+)/", self.headers.get("Authorization", ""))
+        if not scope:
+            self.reply_json(403, {"message": "Missing Authentication Token"})
+            return
+        key, region = scope.groups()
+        account = key[4:] if key.startswith("ASIA") else self.state.opts.account
+        action = "ListRules" if method == "POST" else "GetRule"
+        self.state.count(f"{action} {region}")
+        opts = self.state.opts
+        if action in opts.fail_action or f"{action}@{region}" in opts.fail_action:
+            self.reply_json(400, {"__type": "AccessDeniedException",
+                                  "Message": f"User is not authorized to perform: rbin:{action}"})
+            return
+        with self.state.lock:
+            s = self.state.settings.get((account, region), {})
+            rules = [dict(r, ResourceType=kind) for field, kind in
+                     (("RecycleBinImageRules", "EC2_IMAGE"), ("RecycleBinSnapshotRules", "EBS_SNAPSHOT"))
+                     for r in s.get(field, [])]
+        if action == "GetRule":
+            wanted = unquote(self.path[len("/rules/"):])
+            rule = next((r for r in rules if r["Identifier"] == wanted), None)
+            if rule is None:
+                self.reply_json(404, {"__type": "ResourceNotFoundException", "Message": f"no rule {wanted}",
+                                      "Reason": "RULE_NOT_FOUND"})
+            else:
+                self.reply_json(200, rule)
+            return
+        body = json.loads(raw or b"{}")
+        kind = body.get("ResourceType")
+        listed = [{k: r[k] for k in ("Identifier", "Description", "RetentionPeriod", "LockState", "RuleArn") if k in r}
+                  for r in rules if r["ResourceType"] == kind]
+        # One rule a page: pagination is followed.
+        start = int(body.get("NextToken") or 0)
+        answer = {"Rules": listed[start:start + 1]}
+        if start + 1 < len(listed):
+            answer["NextToken"] = str(start + 1)
+        self.reply_json(200, answer)
 
     def reply_json(self, status, body):
         """An answer of a JSON-protocol service (Organizations)."""
