@@ -374,7 +374,7 @@ pub struct ScanArgs {
 
     /// Saved account guardrails (repeatable): the `{"AccountSettings": [...]}` file a live
     /// scan's --save-settings writes; `-` and gzip as for images. Each account × region is
-    /// linted by the account rules (AMI201–AMI206), and joined to the images of its account
+    /// linted by the account rules (AMI201–AMI208), and joined to the images of its account
     /// and region by their AmilintScope (AMI026). Not with --aws.
     #[arg(long = "settings-file", value_name = "FILE", conflicts_with = "aws")]
     pub settings_files: Vec<String>,

@@ -48,6 +48,8 @@ mod ami203_ebs_encryption_by_default_off;
 mod ami204_ebs_default_key_not_allowed;
 mod ami205_allowed_amis_not_enabled;
 mod ami206_imds_default_not_required;
+mod ami207_recycle_bin_images_off;
+mod ami208_recycle_bin_snapshots_off;
 pub mod compliance;
 
 mod cx;
@@ -103,6 +105,8 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami204_ebs_default_key_not_allowed::EBS_DEFAULT_KEY_NOT_ALLOWED,
     &ami205_allowed_amis_not_enabled::ALLOWED_AMIS_NOT_ENABLED,
     &ami206_imds_default_not_required::IMDS_DEFAULT_NOT_REQUIRED,
+    &ami207_recycle_bin_images_off::RECYCLE_BIN_IMAGES_OFF,
+    &ami208_recycle_bin_snapshots_off::RECYCLE_BIN_SNAPSHOTS_OFF,
 ];
 
 /// Codes reserved for rules that later work adds; never give them to another rule.

@@ -217,19 +217,48 @@ fn recycle_bin_rules_are_read_paged_and_saved_with_the_guardrails() {
         serde_json::json!([])
     );
 
-    // Read back offline as they were saved.
-    let (code, _, err) = run(&[
+    // Judged by AMI207 and AMI208 alike live and offline: eu-west-1 keeps
+    // every AMI (a Region-level rule; its exclusions aside), nothing else
+    // is kept anywhere.
+    let url = server.url();
+    let (code, out, err) = amilint_live(&[
         "scan",
-        "fixtures/rules/AMI026.json",
-        "--settings-file",
-        dir.path().join("settings.json").to_str().expect("utf-8"),
-        "--no-config",
+        "--aws",
+        "--endpoint-url",
+        &url,
+        "--region",
+        "eu-west-1,us-east-1",
         "--now",
         NOW,
+        "--select",
+        "AMI207,AMI208",
         "--format",
-        "none",
+        "json",
     ]);
-    assert!(code < 2, "{err}");
+    assert_eq!(code, 1, "{err}");
+    let live_doc = json(&out, &err);
+    let (code, offline_doc, err) = Scan::of(&[IMAGES])
+        .args(&[
+            "--settings-file",
+            dir.path().join("settings.json").to_str().expect("utf-8"),
+        ])
+        .args(&["--select", "AMI207,AMI208"])
+        .json();
+    assert_eq!(code, 1, "{err}");
+    let judged = |doc: &Value| -> BTreeSet<[String; 2]> {
+        findings(doc, ["/rule_id", "/image_id"])
+            .into_iter()
+            .collect()
+    };
+    let expected: BTreeSet<[String; 2]> = [
+        ["AMI207", "111122223333/us-east-1"],
+        ["AMI208", "111122223333/eu-west-1"],
+        ["AMI208", "111122223333/us-east-1"],
+    ]
+    .map(|pair| pair.map(str::to_string))
+    .into();
+    assert_eq!(judged(&live_doc), expected);
+    assert_eq!(judged(&offline_doc), expected);
 }
 
 #[test]
@@ -506,6 +535,7 @@ fn issue_30_a_describe_images_only_role_gets_its_findings_and_notes() {
         "GetEbsDefaultKmsKeyId",
         "GetAllowedImagesSettings",
         "GetInstanceMetadataDefaults",
+        "ListRules",
     ];
     let mut extra = Vec::new();
     for call in calls {
@@ -545,15 +575,22 @@ fn issue_30_a_describe_images_only_role_gets_its_findings_and_notes() {
         .filter(|m| m.contains("not assessed"))
         .collect();
     for (rule, call) in [
-        ("AMI201", "GetImageBlockPublicAccessState"),
-        ("AMI202", "GetSnapshotBlockPublicAccessState"),
-        ("AMI203", "GetEbsEncryptionByDefault"),
-        ("AMI205", "GetAllowedImagesSettings"),
-        ("AMI206", "GetInstanceMetadataDefaults"),
-    ] {
-        let want = format!(
-            "{rule} not assessed in 2 of 2 scopes: ec2:{call} denied (UnauthorizedOperation)"
-        );
+        ("AMI201", "ec2:GetImageBlockPublicAccessState"),
+        ("AMI202", "ec2:GetSnapshotBlockPublicAccessState"),
+        ("AMI203", "ec2:GetEbsEncryptionByDefault"),
+        ("AMI205", "ec2:GetAllowedImagesSettings"),
+        ("AMI206", "ec2:GetInstanceMetadataDefaults"),
+    ]
+    .map(|(rule, call)| (rule, format!("{call} denied (UnauthorizedOperation)")))
+    .into_iter()
+    .chain(["AMI207", "AMI208"].map(|rule| {
+        // Recycle Bin, a JSON service: IAM denies with AccessDeniedException.
+        (
+            rule,
+            "rbin:ListRules denied (AccessDeniedException)".to_string(),
+        )
+    })) {
+        let want = format!("{rule} not assessed in 2 of 2 scopes: {call}");
         assert_eq!(
             notes.iter().filter(|n| n.starts_with(&want)).count(),
             1,
