@@ -133,10 +133,18 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
             match item {
                 // As v1 writes it (the scan's line writer is held to it).
                 Item::Finding(finding) => serde_json::to_writer(&mut line, &finding),
+                // As written when its rule keeps its place in the merged
+                // tool (the shards ran the same rules); else with its new place.
                 Item::Result(result) => {
-                    let mut result = result.typed()?;
-                    result.rule_index = finished.rule_index(result.rule_id.as_deref());
-                    serde_json::to_writer(&mut line, &result)
+                    let index = finished.rule_index(result.rule_id.as_deref());
+                    if index == result.rule_index {
+                        line.extend_from_slice(result.text().as_bytes());
+                        Ok(())
+                    } else {
+                        let mut typed = result.typed()?;
+                        typed.rule_index = index;
+                        serde_json::to_writer(&mut line, &typed)
+                    }
                 }
             }
             .map_err(|e| e.to_string())?;

@@ -41,6 +41,9 @@ pub struct SarifResult {
     /// The number of findings it summarises (`--sarif-max-results`), when
     /// it is a summary: their fingerprints are not in the log.
     pub summarised: Option<u64>,
+    /// Its `ruleId` and `ruleIndex`.
+    pub rule_id: Option<String>,
+    pub rule_index: Option<i64>,
 }
 
 impl SarifResult {
@@ -311,6 +314,10 @@ struct Looked {
     #[serde(rename = "partialFingerprints")]
     prints: Option<Prints>,
     properties: Option<Properties>,
+    #[serde(rename = "ruleId")]
+    rule_id: Option<String>,
+    #[serde(rename = "ruleIndex")]
+    rule_index: Option<i64>,
 }
 
 #[derive(serde::Deserialize)]
@@ -340,7 +347,15 @@ fn sarif_result(raw: Box<RawValue>, index: usize) -> Result<(u128, SarifResult),
         .and_then(|p| p.current.as_deref().or(p.legacy.as_deref()));
     let print = fingerprint_of(print, index, "result")?;
     let summarised = looked.properties.filter(|p| p.summarised).map(|p| p.count);
-    Ok((print, SarifResult { raw, summarised }))
+    Ok((
+        print,
+        SarifResult {
+            raw,
+            summarised,
+            rule_id: looked.rule_id,
+            rule_index: looked.rule_index,
+        },
+    ))
 }
 
 fn fingerprint_of(print: Option<&str>, index: usize, what: &str) -> Result<u128, String> {

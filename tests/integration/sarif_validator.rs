@@ -225,6 +225,19 @@ fn merged_sarif_of_sharded_scans_passes() {
         .expect("amilint merge runs");
     assert_eq!(status.code(), Some(2), "a shard was incomplete");
     check(&merged);
+    // The shards' rules differ: each result's ruleIndex is its place in the
+    // merged tool's rules (rewritten where it moved, kept where it did not).
+    let log = crate::common::json(&std::fs::read_to_string(&merged).expect("merged"), "");
+    let run = &log["runs"][0];
+    let results = run["results"].as_array().expect("results");
+    assert!(results.len() > 10);
+    for r in results {
+        let index = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(
+            run["tool"]["driver"]["rules"][index]["id"], r["ruleId"],
+            "{r}"
+        );
+    }
 }
 
 #[test]
