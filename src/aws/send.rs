@@ -199,6 +199,19 @@ pub async fn send(
         .collect()
 }
 
+/// Whether anything references the image now (DescribeImageReferences,
+/// every resource type): an image in use is never disabled.
+async fn referenced(client: &Client, id: &str) -> Result<bool, String> {
+    let out = client
+        .describe_image_references()
+        .image_ids(id)
+        .include_all_resource_types(true)
+        .send()
+        .await
+        .map_err(|e| format!("DescribeImageReferences: {}", describe(&e)))?;
+    Ok(!out.image_references().is_empty())
+}
+
 /// An image: its id, account and region.
 type ImageKey<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
 
@@ -242,6 +255,19 @@ async fn still_needed(client: &Client, call: &Call) -> Result<Option<&'static st
             .deregistration_protection()
             .is_some_and(|p| p.starts_with("enabled"))
             .then_some("deregistration protection is on already: nothing to change"),
+        Action::DisableImage => {
+            if image()
+                .await?
+                .state()
+                .is_some_and(|s| s.as_str() != "available")
+            {
+                Some("the image is no longer available: nothing to disable")
+            } else if referenced(client, id).await? {
+                Some("something references the image now (DescribeImageReferences): left enabled")
+            } else {
+                None
+            }
+        }
         Action::RemoveLaunchPermission(grant) => {
             let out = client
                 .describe_image_attribute()
@@ -406,6 +432,14 @@ async fn one(
             .enable_image_deregistration_protection()
             .image_id(id)
             .with_cooldown(true)
+            .dry_run(dry_run)
+            .send()
+            .await
+            .map(|out| out.request_id().map(str::to_string))
+            .map_err(refusal),
+        Action::DisableImage => client
+            .disable_image()
+            .image_id(id)
             .dry_run(dry_run)
             .send()
             .await

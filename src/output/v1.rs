@@ -249,8 +249,10 @@ pub struct Fix<'a> {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Action<'a> {
-    /// `ModifyImageAttribute`, `EnableImageDeprecation`,
-    /// `EnableImageDeregistrationProtection` or `CopyImage`.
+    /// The EC2 operation: `ModifyImageAttribute`, `EnableImageDeprecation`,
+    /// `EnableImageDeregistrationProtection`, `DisableImage`,
+    /// `ModifySnapshotAttribute`, `CopyImage`, or an account guardrail's
+    /// `Enable…`/`ModifyInstanceMetadataDefaults` call.
     pub operation: Text<'a>,
     /// Kept as written (its members in the API's order) when read back.
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]

@@ -115,6 +115,11 @@ pub enum Action {
     RemoveLaunchPermission(Grant),
     /// EnableImageDeregistrationProtection with the 24-hour cooldown.
     EnableDeregistrationProtection,
+    /// DisableImage: no new launch of the image, and no account it was
+    /// shared with sees it; EnableImage undoes it. Planned only for an image
+    /// past its deprecation that nothing references, and sent only if
+    /// nothing does at that moment.
+    DisableImage,
     /// ModifySnapshotAttribute `createVolumePermission` `remove` of one
     /// grantee (`Group` `all` or a `UserId`) of a snapshot behind the image.
     RemoveCreateVolumePermission { snapshot_id: String, grant: Grant },
@@ -146,6 +151,7 @@ impl Action {
             Action::RequireImdsV2 | Action::RemoveLaunchPermission(_) => "ModifyImageAttribute",
             Action::EnableDeprecation { .. } => "EnableImageDeprecation",
             Action::EnableDeregistrationProtection => "EnableImageDeregistrationProtection",
+            Action::DisableImage => "DisableImage",
             Action::CopyEncrypted { .. } => "CopyImage",
             Action::RemoveCreateVolumePermission { .. } => "ModifySnapshotAttribute",
             Action::EnableImageBlockPublicAccess => "EnableImageBlockPublicAccess",
@@ -171,11 +177,14 @@ impl Action {
 
     /// Whether the change can make a launch that works today fail: a launch
     /// permission removed (the grantee's launches, its Auto Scaling groups),
+    /// an image disabled (a launch by its id that nothing on record makes),
     /// Allowed AMIs enabled (every image outside the criteria).
     pub fn can_block_launches(&self) -> bool {
         matches!(
             self,
-            Action::RemoveLaunchPermission(_) | Action::EnableAllowedImages { audit_mode: false }
+            Action::RemoveLaunchPermission(_)
+                | Action::DisableImage
+                | Action::EnableAllowedImages { audit_mode: false }
         )
     }
 
@@ -211,7 +220,9 @@ impl Action {
             check("region", region, is_region)?;
         }
         match self {
-            Action::RequireImdsV2 | Action::EnableDeregistrationProtection => Ok(()),
+            Action::RequireImdsV2
+            | Action::EnableDeregistrationProtection
+            | Action::DisableImage => Ok(()),
             Action::EnableImageBlockPublicAccess
             | Action::EnableSnapshotBlockPublicAccess
             | Action::EnableEbsEncryptionByDefault
@@ -423,6 +434,10 @@ impl Action {
                 only(&["ImageId", "WithCooldown"])?;
                 is_true("WithCooldown")?;
                 Action::EnableDeregistrationProtection
+            }
+            "DisableImage" => {
+                only(&["ImageId"])?;
+                Action::DisableImage
             }
             "CopyImage" => {
                 only(&["SourceImageId", "SourceRegion", "Name", "Encrypted"])?;

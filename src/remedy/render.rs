@@ -37,6 +37,7 @@ impl Action {
                 &["--with-cooldown"],
                 region,
             ),
+            Action::DisableImage => ec2("disable-image", image_id, &[], region),
             Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
                 snapshot_command("remove", snapshot_id, grant, region)
             }
@@ -102,6 +103,7 @@ impl Action {
                 &[],
                 region,
             )),
+            Action::DisableImage => Some(ec2("enable-image", image_id, &[], region)),
             Action::EnableImageBlockPublicAccess => Some(account_cli(
                 "disable-image-block-public-access",
                 &[],
@@ -169,6 +171,9 @@ impl Serialize for Input<'_> {
             Action::EnableDeregistrationProtection => {
                 map.serialize_entry("ImageId", id)?;
                 map.serialize_entry("WithCooldown", &true)?;
+            }
+            Action::DisableImage => {
+                map.serialize_entry("ImageId", id)?;
             }
             Action::RemoveCreateVolumePermission { snapshot_id, grant } => {
                 // The image is not a parameter of the call: it says which

@@ -88,6 +88,7 @@ fn every_action() -> Vec<Action> {
             "arn:aws:organizations::111122223333:ou/o-abcdefghij/ou-ab12-cdef3456".to_string(),
         )),
         Action::EnableDeregistrationProtection,
+        Action::DisableImage,
         Action::CopyEncrypted {
             name: "web 'v2'".to_string(),
             source_region: Some("eu-west-1".to_string()),
@@ -187,6 +188,11 @@ fn only_the_shapes_amilint_writes_are_read() {
         (
             "EnableImageDeprecation",
             serde_json::json!(["ami-11111111"]),
+        ),
+        // Only the image: never DeregisterImage's or another call's members.
+        (
+            "DisableImage",
+            serde_json::json!({"ImageId": "ami-11111111", "DeleteAssociatedSnapshots": true}),
         ),
     ];
     for (operation, input) in bad {

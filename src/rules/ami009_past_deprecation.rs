@@ -1,6 +1,6 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::{Cx, Severity, declare_rule};
+use crate::rules::{Action, Cx, Fix, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -19,7 +19,10 @@ declare_rule! {
     ///
     /// ## Remediation
     /// Move remaining users to a current image, then disable the image
-    /// (`aws ec2 disable-image --image-id ami-0abc`) or deregister it and delete its snapshots.
+    /// (`aws ec2 disable-image --image-id ami-0abc`; `aws ec2 enable-image` undoes it, but
+    /// not its launch permissions) or deregister it and delete its snapshots. An image that
+    /// nothing references (`--references`) and nobody shares (`--attributes`) gets
+    /// DisableImage as its fix: `amilint fix --rule AMI009`.
     ///
     /// ## References
     /// - https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ami-deprecate.html
@@ -43,12 +46,27 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         return;
     };
     if deprecated <= cx.settings.now {
+        // Known unreferenced (DescribeImageReferences): nothing on record
+        // launches it, so it can be disabled. Known not shared (not public,
+        // no launch permission): EnableImage gives back all it had (a
+        // disabled image loses its launch permissions for good).
+        let unreferenced = image.references.as_ref().is_some_and(Vec::is_empty);
+        let private = image.public == Some(false)
+            && image.launch_permissions.as_ref().is_some_and(Vec::is_empty);
         cx.report(
             ptr!["DeprecationTime"],
             format!(
-                "image was deprecated at {} and is still available",
-                image.deprecation_time.as_deref().unwrap_or_default()
+                "image was deprecated at {} and is still available{}",
+                image.deprecation_time.as_deref().unwrap_or_default(),
+                if unreferenced {
+                    "; nothing references it (DescribeImageReferences): disable it"
+                } else {
+                    ""
+                }
             ),
         );
+        if unreferenced && private {
+            cx.fix(Fix::new(image, vec![Action::DisableImage], None));
+        }
     }
 }

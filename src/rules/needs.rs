@@ -25,6 +25,9 @@ pub enum Needs {
     /// The Allowed AMIs state of the account and region the image was found
     /// in (GetAllowedImagesSettings, joined by `AmilintScope`).
     AllowedImagesState,
+    /// What references a disabled image (`AmilintReferences`:
+    /// DescribeImageReferences); an image that is not disabled needs nothing.
+    DisabledImageReferences,
 }
 
 impl Needs {
@@ -41,6 +44,9 @@ impl Needs {
                         .account_settings
                         .as_ref()
                         .is_some_and(|s| s.allowed_images_settings_state.is_some())
+            }
+            Needs::DisabledImageReferences => {
+                image.state.as_deref() != Some("disabled") || image.references.is_some()
             }
             Needs::SnapshotData => snapshots(image).all(|m| m.facts.is_some()),
             Needs::SnapshotPermissions => snapshots(image).all(|m| {
@@ -63,6 +69,7 @@ impl Needs {
             Needs::AllowedImagesState => {
                 "the Allowed AMIs state of the image's account and region (GetAllowedImagesSettings)"
             }
+            Needs::DisabledImageReferences => "what references it (AmilintReferences)",
             Needs::SnapshotData => "snapshot data (AmilintSnapshot)",
             Needs::SnapshotPermissions => {
                 "snapshot permissions (AmilintSnapshot.CreateVolumePermissions)"
@@ -79,6 +86,7 @@ impl Needs {
             Needs::AllowedImagesState => {
                 "scan with --aws, or give --settings-file with a --save export (its AmilintScope)"
             }
+            Needs::DisabledImageReferences => "scan with --aws --references",
             Needs::SnapshotData => "scan with --aws --snapshots, or give --snapshots-file",
             Needs::SnapshotPermissions => {
                 "scan with --aws --snapshots as the owner, or give --snapshots-file with describe-snapshot-attribute answers"

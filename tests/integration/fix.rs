@@ -831,3 +831,111 @@ impl WithLimit for Command {
             .expect("sh runs")
     }
 }
+
+/// Issue 34, safe retirement: an image past its deprecation that nothing
+/// references and nobody is shared with gets DisableImage as its fix (undo:
+/// EnableImage, in the change log), made only with AMI009 named; one that is
+/// referenced, or shared, gets none; and the references are read again right
+/// before the call.
+#[test]
+fn a_deprecated_image_nothing_uses_is_disabled_never_one_in_use() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    const IDLE: &str = "ami-0d1e00000000000a1";
+    const USED: &str = "ami-0d1e00000000000a2";
+    const SHARED: &str = "ami-0d1e00000000000a3";
+    let image = |id: &str, extra: Value| {
+        let mut image = json!({
+            "ImageId": id, "Name": id, "OwnerId": "111122223333", "State": "available",
+            "Public": false, "LaunchPermissions": [],
+            "CreationDate": "2025-01-01T00:00:00.000Z",
+            "DeprecationTime": "2026-01-01T00:00:00.000Z",
+            "RootDeviceType": "ebs", "VirtualizationType": "hvm",
+            "AmilintReferences": [],
+        });
+        for (k, v) in extra.as_object().expect("object") {
+            image[k] = v.clone();
+        }
+        image
+    };
+    let images = json!({"Images": [
+        image(IDLE, json!({})),
+        image(USED, json!({"AmilintReferences": [{"ResourceType": "ec2:LaunchTemplate",
+            "Arn": "arn:aws:ec2:eu-west-1:111122223333:launch-template/lt-0123456789abcdef0"}]})),
+        image(SHARED, json!({"LaunchPermissions": [{"UserId": "999988887777"}]})),
+    ]});
+    let path = dir.path().join("images.json");
+    std::fs::write(&path, images.to_string()).expect("write images");
+    let server = fixture_server(path.to_str().expect("utf-8"), &[]);
+    scan(
+        &server,
+        dir.path(),
+        &["--references", "--select", "AMI009"],
+        false,
+    );
+    let report = read_json(&dir.path().join("report.json"));
+    let fixes: BTreeSet<[String; 2]> =
+        common::findings(&report, ["/image_id", "/remediation/actions/0/operation"])
+            .into_iter()
+            .collect();
+    assert_eq!(
+        fixes,
+        BTreeSet::from([
+            [IDLE.to_string(), "DisableImage".to_string()],
+            [USED.to_string(), String::new()],
+            [SHARED.to_string(), String::new()],
+        ]),
+        "{report}"
+    );
+
+    // Not named: planned, not made (a launch by the image's id would fail).
+    let (code, out, err) = fix(&server, dir.path(), &["--apply", "--yes"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("can block launches"), "{out}");
+    assert_eq!(changes(&server), vec![]);
+    // Something started using it since the scan (here: an endpoint whose
+    // image has a reference now): read again before the call, not sent.
+    let mut now_used = images.clone();
+    now_used["Images"][0]["AmilintReferences"] = images["Images"][1]["AmilintReferences"].clone();
+    let path = dir.path().join("images-now.json");
+    std::fs::write(&path, now_used.to_string()).expect("write images");
+    let later = fixture_server(path.to_str().expect("utf-8"), &[]);
+    let (code, out, err) = fix(
+        &later,
+        dir.path(),
+        &["--apply", "--yes", "--rule", "AMI009"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("something references the image now"), "{out}");
+    assert_eq!(changes(&later), vec![]);
+    std::fs::remove_file(dir.path().join("amilint-fix.log")).ok();
+    // Named: DryRun first, then made, with its undo in the change log.
+    let (code, out, err) = fix(&server, dir.path(), &["--dry-run", "--rule", "AMI009"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(changes(&server), vec![]);
+    let (code, out, err) = fix(
+        &server,
+        dir.path(),
+        &["--apply", "--yes", "--rule", "AMI009"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        changes(&server),
+        vec![("DisableImage".to_string(), IDLE.to_string())]
+    );
+    let log = std::fs::read_to_string(dir.path().join("amilint-fix.log")).expect("change log");
+    assert!(
+        log.contains(&format!(
+            "aws ec2 enable-image --image-id {IDLE} --region eu-west-1"
+        )),
+        "{log}"
+    );
+    // Again: the image is disabled now, nothing is sent.
+    let (code, out, err) = fix(
+        &server,
+        dir.path(),
+        &["--apply", "--yes", "--rule", "AMI009"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no longer available"), "{out}");
+    assert_eq!(changes(&server).len(), 1);
+}

@@ -188,7 +188,34 @@ def enable_image_deregistration_protection(image, params, dry_run):
 # The changes `amilint fix` makes: action -> function(image, params, dry_run).
 # With dry_run it only checks the parameters and returns the problem (None: valid);
 # otherwise it makes the change and returns the answer's <return>.
+def disable_image(image, params, dry_run):
+    """DisableImage (API_DisableImage): the state becomes `disabled` and every
+    launch permission goes (the image is made private); only an available
+    image of the caller's."""
+    if image.get("State") != "available":
+        return f"the image is {image.get('State')}, not available"
+    if dry_run:
+        return None
+    image["State"] = "disabled"
+    image["Public"] = False
+    image["LaunchPermissions"] = []
+    return "true"
+
+
+def enable_image(image, params, dry_run):
+    """EnableImage (API_EnableImage): a disabled image is available again
+    (its launch permissions are not given back)."""
+    if image.get("State") != "disabled":
+        return f"the image is {image.get('State')}, not disabled"
+    if dry_run:
+        return None
+    image["State"] = "available"
+    return "true"
+
+
 CHANGES = {
+    "DisableImage": disable_image,
+    "EnableImage": enable_image,
     "ModifyImageAttribute": modify_image_attribute,
     "EnableImageDeprecation": enable_image_deprecation,
     "EnableImageDeregistrationProtection": enable_image_deregistration_protection,
