@@ -11,8 +11,7 @@ use aws_sdk_rbin::config::Region;
 use aws_sdk_rbin::types::ResourceType;
 
 use super::connect::failure;
-use super::settings::refused;
-use super::sources::{Cx, Finishing, Gathered, Refused, Source};
+use super::sources::{Cx, Finishing, Gathered, Source};
 use crate::error::FetchError;
 use crate::model::{AccountSettings, Image, ResourceTag, RetentionPeriod, RetentionRule};
 
@@ -60,18 +59,11 @@ impl Source for RecycleBin {
             ] {
                 match read {
                     Ok(read) => *into_field = Some(read),
-                    Err((operation, error)) => failed.push((operation, error, rules)),
+                    Err((operation, error)) => failed.push((operation, rules, error)),
                 }
             }
-            for (operation, error, rules) in failed {
-                match refused(&error) {
-                    Some(why) => into.refused.push(Refused {
-                        operation,
-                        why,
-                        rules,
-                    }),
-                    None => into.enrichment_errors.push(error),
-                }
+            for (operation, rules, error) in failed {
+                into.failed(operation, rules, error);
             }
         })
     }

@@ -8,9 +8,12 @@ use aws_sdk_ec2::Client;
 
 use super::connect::{Progress, failure};
 use super::fetch::Scope;
-use super::sources::{Cx, Finishing, Gathered, Refused, Source};
+use super::sources::{Cx, Finishing, Gathered, Source};
 use crate::error::FetchError;
-use crate::model::{AccountSettings, Image, InstanceMetadataDefaults};
+use crate::model::{
+    AccountSettings, CreationDateCondition, DeprecationTimeCondition, Image, ImageCriterion,
+    InstanceMetadataDefaults,
+};
 
 /// The calls made per account × region.
 pub const CALLS: u64 = 6;
@@ -56,16 +59,12 @@ impl Source for Guardrails {
         Box::pin(async move {
             let (settings, failed) = fetch(cx.client, cx.scope, cx.progress).await;
             for error in failed {
-                let call = CALL_RULES
+                match CALL_RULES
                     .iter()
-                    .find(|(call, _)| call.strip_prefix("ec2:") == Some(error.operation.as_str()));
-                match (call, refused(&error)) {
-                    (Some(&(operation, rules)), Some(why)) => into.refused.push(Refused {
-                        operation,
-                        why,
-                        rules,
-                    }),
-                    _ => into.enrichment_errors.push(error),
+                    .find(|(call, _)| call.strip_prefix("ec2:") == Some(error.operation.as_str()))
+                {
+                    Some(&(operation, rules)) => into.failed(operation, rules, error),
+                    None => into.enrichment_errors.push(error),
                 }
             }
             into.settings = Some(settings);
@@ -115,7 +114,16 @@ async fn fetch(
         Err(e) => fail(failure("GetEbsDefaultKmsKeyId", &e)),
     }
     match allowed {
-        Ok(out) => settings.allowed_images_settings_state = out.state,
+        Ok(out) => {
+            settings.allowed_images_settings_state = out.state;
+            settings.image_criteria = Some(
+                out.image_criteria
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(criterion)
+                    .collect(),
+            );
+        }
         Err(e) => fail(failure("GetAllowedImagesSettings", &e)),
     }
     match imds {
@@ -139,4 +147,38 @@ async fn fetch(
         Err(e) => fail(failure("GetInstanceMetadataDefaults", &e)),
     }
     (settings, failed)
+}
+
+/// An Allowed AMIs criterion as our model keeps it.
+fn criterion(c: aws_sdk_ec2::types::ImageCriterion) -> ImageCriterion {
+    let watermarks = c.image_watermarks.filter(|w| !w.is_empty()).map(|w| {
+        w.iter()
+            .map(|m| {
+                serde_json::json!({
+                    "WatermarkKey": m.watermark_key,
+                    "SourceImageRegion": m.source_image_region,
+                    "MaximumDaysSinceSourceImageCreated": m.maximum_days_since_source_image_created,
+                    "MaximumDaysSinceWatermarkCreated": m.maximum_days_since_watermark_created,
+                })
+            })
+            .collect()
+    });
+    ImageCriterion {
+        image_providers: c.image_providers.unwrap_or_default(),
+        image_names: c.image_names.unwrap_or_default(),
+        marketplace_product_codes: c.marketplace_product_codes.unwrap_or_default(),
+        creation_date_condition: c
+            .creation_date_condition
+            .and_then(|d| d.maximum_days_since_created)
+            .map(|days| CreationDateCondition {
+                maximum_days_since_created: i64::from(days),
+            }),
+        deprecation_time_condition: c
+            .deprecation_time_condition
+            .and_then(|d| d.maximum_days_since_deprecated)
+            .map(|days| DeprecationTimeCondition {
+                maximum_days_since_deprecated: i64::from(days),
+            }),
+        image_watermarks: watermarks,
+    }
 }

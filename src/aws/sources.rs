@@ -47,6 +47,27 @@ pub struct Gathered {
     pub settings: Option<AccountSettings>,
 }
 
+impl Gathered {
+    /// A call that failed (`operation` as IAM names it, the `rules` that
+    /// judge what it reads): refused for good, its rules are not assessed
+    /// in the scope; any other failure is an error of the scope.
+    pub(super) fn failed(
+        &mut self,
+        operation: &'static str,
+        rules: &'static [&'static str],
+        error: FetchError,
+    ) {
+        match super::settings::refused(&error) {
+            Some(why) => self.refused.push(Refused {
+                operation,
+                why,
+                rules,
+            }),
+            None => self.enrichment_errors.push(error),
+        }
+    }
+}
+
 /// A call refused for good, and the rules that judge what it reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Refused {

@@ -12,8 +12,8 @@ use serde_json::Value;
 
 mod settings;
 pub use settings::{
-    AccountSettings, InstanceMetadataDefaults, ResourceTag, RetentionPeriod, RetentionRule,
-    SettingsFile,
+    AccountSettings, CreationDateCondition, DeprecationTimeCondition, ImageCriterion,
+    InstanceMetadataDefaults, ResourceTag, RetentionPeriod, RetentionRule, SettingsFile,
 };
 
 /// One image as returned by `DescribeImages` (plus the attributes a live scan adds).

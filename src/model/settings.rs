@@ -36,6 +36,10 @@ pub struct AccountSettings {
     /// GetAllowedImagesSettings `State`: `enabled`, `audit-mode` or `disabled`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_images_settings_state: Option<String>,
+    /// GetAllowedImagesSettings `ImageCriteria`: an image is allowed when it
+    /// meets one of them (`[]`: none set).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_criteria: Option<Vec<ImageCriterion>>,
     /// GetInstanceMetadataDefaults `AccountLevel` (an empty object: no
     /// account default is set).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -74,6 +78,41 @@ pub struct InstanceMetadataDefaults {
     /// `account` or `declarative-policy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_by: Option<String>,
+}
+
+/// One Allowed AMIs criterion (`ImageCriterion`): an image meets it when it
+/// meets every part it sets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ImageCriterion {
+    /// `amazon` (Amazon or a verified provider), `aws-marketplace`,
+    /// `aws-backup-vault`, an account id, or `none` (the account's own).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_providers: Vec<String>,
+    /// Image names, with `*` and `?` wildcards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub image_names: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marketplace_product_codes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_date_condition: Option<CreationDateCondition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deprecation_time_condition: Option<DeprecationTimeCondition>,
+    /// `ImageWatermarks`, as answered: kept, not evaluated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image_watermarks: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct CreationDateCondition {
+    pub maximum_days_since_created: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct DeprecationTimeCondition {
+    pub maximum_days_since_deprecated: i64,
 }
 
 /// A Recycle Bin retention rule as GetRule answers it (`GetRuleResponse`;

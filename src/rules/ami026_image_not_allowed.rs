@@ -1,15 +1,25 @@
 use crate::model::Image;
 use crate::ptr;
+use crate::rules::allowed::{Verdict, verdict};
 use crate::rules::{Cx, Needs, Severity, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Flags images with `ImageAllowed: false` (DescribeImages) where the account's Allowed
-    /// AMIs setting is `enabled` (the image can be neither discovered nor launched there)
-    /// or `audit-mode` (it would be, once enabled). The setting is the image's account and
-    /// region's (GetAllowedImagesSettings, read by live scans; offline from
-    /// `--settings-file`, joined by the export's `AmilintScope`); without it the rule is
-    /// not run on the image, and the report says so.
+    /// Flags images outside the account's Allowed AMIs criteria where the setting is
+    /// `enabled` (the image can be neither discovered nor launched there) or `audit-mode`
+    /// (it would be, once enabled), and, where it is `disabled` but criteria are set, the
+    /// images that enabling it would block. EC2's own verdict, DescribeImages'
+    /// `ImageAllowed`, decides when the image has it; otherwise amilint judges the criteria
+    /// (GetAllowedImagesSettings `ImageCriteria`) as EC2 does: the account's own images are
+    /// always allowed, another's when it meets every part of one criterion (providers —
+    /// `amazon`, `aws-marketplace`, `aws-backup-vault` by the image's owner alias, account
+    /// ids, `none` — names with `*` and `?`, Marketplace product codes, the days since
+    /// creation and since deprecation). What the image cannot tell — a public image of an
+    /// account without an owner alias may be a verified provider's, which `amazon` allows;
+    /// a watermark criterion — is not judged. The setting and criteria are the image's
+    /// account and region's (read by live scans; offline from `--settings-file`, joined by
+    /// the export's `AmilintScope`); without them the rule does not judge the image, and
+    /// an image that says `ImageAllowed: false` is counted as skipped.
     ///
     /// ## Why is this bad?
     /// An image the account's own criteria reject is one nobody can launch (an outage when
@@ -43,21 +53,38 @@ declare_rule! {
 }
 
 fn check(image: &Image, cx: &mut Cx<'_>) {
-    if image.extra.get("ImageAllowed").and_then(|v| v.as_bool()) != Some(false) {
+    let said = image.extra.get("ImageAllowed").and_then(|v| v.as_bool());
+    if said == Some(true) {
         return;
     }
     let Some(settings) = &image.account_settings else {
         return;
     };
+    let scope = format!("{} {}", settings.account_id, settings.region);
+    // EC2's own verdict when DescribeImages gives it; else the criteria's.
+    let why = match said {
+        Some(_) => "ImageAllowed is false".to_string(),
+        None => match settings
+            .image_criteria
+            .as_deref()
+            .map(|c| verdict(c, image, &settings.account_id, cx.settings.now))
+        {
+            Some(Verdict::NotAllowed(reason)) => {
+                format!("the Allowed AMIs criteria of {scope} do not allow it ({reason})")
+            }
+            _ => return,
+        },
+    };
     let message = match settings.allowed_images_settings_state.as_deref() {
         Some("enabled") => format!(
-            "ImageAllowed is false and Allowed AMIs is enabled in {} {}: the image cannot be launched there",
-            settings.account_id, settings.region
+            "{why} and Allowed AMIs is enabled in {scope}: the image cannot be launched there"
         ),
         Some("audit-mode") => format!(
-            "ImageAllowed is false and Allowed AMIs is in audit mode in {} {}: launches will fail once it is enabled",
-            settings.account_id, settings.region
+            "{why} and Allowed AMIs is in audit mode in {scope}: launches will fail once it is enabled"
         ),
+        Some("disabled") if said.is_none() => {
+            format!("{why}: enabling Allowed AMIs in {scope} would block its launches")
+        }
         _ => return,
     };
     cx.report(ptr!["ImageAllowed"], message);

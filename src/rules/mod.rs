@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{AccountSettings, Image};
 
+pub mod allowed;
 mod ami001_imdsv2;
 mod ami002_deprecation_time;
 mod ami003_ebs_encrypted;

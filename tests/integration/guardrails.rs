@@ -39,6 +39,11 @@ fn serve(dir: &Path, extra: &[&str]) -> Server {
 }
 
 fn live(server: &Server, extra: &[&str]) -> (i32, Value, String) {
+    live_of(server, "eu-west-1,us-east-1", ACCOUNT_RULES, extra)
+}
+
+/// A live scan of `regions` with the rules `select`, as JSON.
+fn live_of(server: &Server, regions: &str, select: &str, extra: &[&str]) -> (i32, Value, String) {
     let url = server.url();
     let mut args = vec![
         "scan",
@@ -46,17 +51,17 @@ fn live(server: &Server, extra: &[&str]) -> (i32, Value, String) {
         "--endpoint-url",
         &url,
         "--region",
-        "eu-west-1,us-east-1",
+        regions,
         "--now",
         NOW,
         "--select",
-        ACCOUNT_RULES,
+        select,
         "--format",
         "json",
     ];
     args.extend_from_slice(extra);
     let (code, out, err) = amilint_live(&args);
-    let doc = serde_json::from_str(&out).unwrap_or_else(|e| panic!("JSON ({e}): {out}\n{err}"));
+    let doc = json(&out, &err);
     (code, doc, err)
 }
 
@@ -220,23 +225,8 @@ fn recycle_bin_rules_are_read_paged_and_saved_with_the_guardrails() {
     // Judged by AMI207 and AMI208 alike live and offline: eu-west-1 keeps
     // every AMI (a Region-level rule; its exclusions aside), nothing else
     // is kept anywhere.
-    let url = server.url();
-    let (code, out, err) = amilint_live(&[
-        "scan",
-        "--aws",
-        "--endpoint-url",
-        &url,
-        "--region",
-        "eu-west-1,us-east-1",
-        "--now",
-        NOW,
-        "--select",
-        "AMI207,AMI208",
-        "--format",
-        "json",
-    ]);
+    let (code, live_doc, err) = live_of(&server, "eu-west-1,us-east-1", "AMI207,AMI208", &[]);
     assert_eq!(code, 1, "{err}");
-    let live_doc = json(&out, &err);
     let (code, offline_doc, err) = Scan::of(&[IMAGES])
         .args(&[
             "--settings-file",
@@ -339,7 +329,7 @@ fn saved_settings_give_the_same_findings_offline_pointing_into_the_file() {
     assert_eq!(code, 0, "{err}");
     let bare: Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(bare["summary"]["findings"], 0);
-    assert!(err.contains("AMI026 skipped on 6 of 10 images"), "{err}");
+    assert!(err.contains("AMI026 skipped on 6 of 22 images"), "{err}");
 }
 
 #[test]
@@ -613,4 +603,74 @@ fn issue_30_a_describe_images_only_role_gets_its_findings_and_notes() {
         .find(|c| c["control"] == "2.2.1")
         .expect("2.2.1");
     assert_eq!(encryption["status"], "not assessed", "{encryption}");
+}
+
+/// Issue 34: the Allowed AMIs criteria are read live (GetAllowedImagesSettings
+/// `ImageCriteria`) and saved; AMI026 judges them where DescribeImages gives
+/// no `ImageAllowed` — with the setting disabled, what enabling it would
+/// block — the same live and offline from what was saved.
+#[test]
+fn allowed_amis_criteria_say_what_enabling_would_block_live_and_offline() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let settings = serde_json::json!({"AccountSettings": [
+        {"AccountId": "111122223333", "Region": "eu-west-1",
+         "AllowedImagesSettingsState": "disabled",
+         "ImageCriteria": [
+             {"ImageProviders": ["amazon", "aws-marketplace"]},
+             {"ImageProviders": ["444455556666"], "ImageNames": ["golden-*"],
+              "CreationDateCondition": {"MaximumDaysSinceCreated": 365}}
+         ]}
+    ]});
+    let served = dir.path().join("served-settings.json");
+    std::fs::write(&served, settings.to_string()).expect("write");
+    let server = fixture_server(IMAGES, &["--settings", served.to_str().expect("utf-8")]);
+    let (export, saved) = (
+        dir.path().join("images.json"),
+        dir.path().join("settings.json"),
+    );
+    let save = [
+        "--save",
+        export.to_str().expect("utf-8"),
+        "--save-settings",
+        saved.to_str().expect("utf-8"),
+    ];
+    let (code, live, err) = live_of(&server, "eu-west-1", "AMI026", &save);
+    assert_eq!(code, 1, "{err}");
+    let saved_doc = json(&std::fs::read_to_string(&saved).expect("saved"), "");
+    assert_eq!(
+        saved_doc["AccountSettings"][0]["ImageCriteria"],
+        settings["AccountSettings"][0]["ImageCriteria"]
+    );
+    let (code, offline, err) = Scan::of(&[export.to_str().expect("utf-8")])
+        .args(&[
+            "--settings-file",
+            saved.to_str().expect("utf-8"),
+            "--select",
+            "AMI026",
+        ])
+        .json();
+    assert_eq!(code, 1, "{err}");
+    let blocked = |doc: &Value| -> BTreeSet<String> {
+        findings(doc, ["/image_id", "/message"])
+            .into_iter()
+            .filter(|[_, m]| m.contains("would block"))
+            .map(|[id, _]| id)
+            .collect()
+    };
+    assert_eq!(blocked(&live), blocked(&offline));
+    let blocked = blocked(&live);
+    // The partner's image of another name and its too old one; not its
+    // golden image, not Amazon's, not the account's own, and not a public
+    // image that may be a verified provider's (not told).
+    for id in ["ami-0a260000000000013", "ami-0a260000000000015"] {
+        assert!(blocked.contains(id), "{id}: {blocked:?}");
+    }
+    for id in [
+        "ami-0a260000000000011",
+        "ami-0a260000000000012",
+        "ami-0a260000000000014",
+        "ami-0a260000000000016",
+    ] {
+        assert!(!blocked.contains(id), "{id}: {blocked:?}");
+    }
 }

@@ -53,16 +53,7 @@ fn shards_merge_into_the_whole_scan() {
         shard_reports.push(json.to_str().expect("utf-8").to_string());
         sarif_reports.push(sarif.to_str().expect("utf-8").to_string());
     }
-    let (_, whole, _) = run(&[
-        "scan",
-        "fixtures/examples/describe-images.json",
-        "--now",
-        NOW,
-        "--no-config",
-        "--format",
-        "json",
-    ]);
-    let whole: Value = serde_json::from_str(&whole).expect("json");
+    let (_, whole, _) = common::Scan::of(&[common::EXAMPLE]).no_config().json();
 
     let mut args = vec!["merge"];
     args.extend(shard_reports.iter().map(String::as_str));
@@ -101,16 +92,10 @@ fn shards_merge_into_the_whole_scan() {
     // Issue 33: the merged run is built from typed values and keeps what the
     // whole scan's run has: its rules, and the compliance taxonomies their
     // relationships point into.
-    let (_, whole_sarif, _) = run(&[
-        "scan",
-        "fixtures/examples/describe-images.json",
-        "--now",
-        NOW,
-        "--no-config",
-        "--format",
-        "sarif",
-    ]);
-    let whole_sarif: Value = serde_json::from_str(&whole_sarif).expect("SARIF");
+    let (_, whole_sarif, _) = common::Scan::of(&[common::EXAMPLE])
+        .no_config()
+        .format("sarif")
+        .json();
     let (run_of, whole_run) = (&merged["runs"][0], &whole_sarif["runs"][0]);
     assert!(
         run_of["taxonomies"]

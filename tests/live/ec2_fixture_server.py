@@ -261,7 +261,27 @@ def settings_answer(action, s):
     if action == "GetEbsDefaultKmsKeyId":
         return f"<kmsKeyId>{escape(s['EbsDefaultKmsKeyId'])}</kmsKeyId>"
     if action == "GetAllowedImagesSettings":
-        return f"<state>{escape(s['AllowedImagesSettingsState'])}</state><imageCriterionSet/><managedBy>account</managedBy>"
+        # ImageCriterion (botocore's ec2 model): imageProviderSet, imageNameSet,
+        # marketplaceProductCodeSet (lists of <item>), creationDateCondition
+        # (maximumDaysSinceCreated), deprecationTimeCondition (maximumDaysSinceDeprecated).
+        def items(values):
+            return "".join(f"<item>{escape(v)}</item>" for v in values)
+        criteria = ""
+        for c in s.get("ImageCriteria", []):
+            inner = ""
+            for key, name in (("ImageProviders", "imageProviderSet"), ("ImageNames", "imageNameSet"),
+                              ("MarketplaceProductCodes", "marketplaceProductCodeSet")):
+                if key in c:
+                    inner += f"<{name}>{items(c[key])}</{name}>"
+            if "CreationDateCondition" in c:
+                days = c["CreationDateCondition"]["MaximumDaysSinceCreated"]
+                inner += f"<creationDateCondition><maximumDaysSinceCreated>{days}</maximumDaysSinceCreated></creationDateCondition>"
+            if "DeprecationTimeCondition" in c:
+                days = c["DeprecationTimeCondition"]["MaximumDaysSinceDeprecated"]
+                inner += f"<deprecationTimeCondition><maximumDaysSinceDeprecated>{days}</maximumDaysSinceDeprecated></deprecationTimeCondition>"
+            criteria += f"<item>{inner}</item>"
+        return (f"<state>{escape(s['AllowedImagesSettingsState'])}</state>"
+                f"<imageCriterionSet>{criteria}</imageCriterionSet><managedBy>account</managedBy>")
     if action == "GetInstanceMetadataDefaults":
         names = {"HttpTokens": "httpTokens", "HttpPutResponseHopLimit": "httpPutResponseHopLimit",
                  "HttpEndpoint": "httpEndpoint", "InstanceMetadataTags": "instanceMetadataTags",

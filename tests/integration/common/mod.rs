@@ -207,6 +207,14 @@ impl<'a> Scan<'a> {
         self
     }
 
+    /// Another format than JSON (its output read as JSON: SARIF, OCSF, …).
+    pub(crate) fn format(mut self, format: &'a str) -> Self {
+        if let Some(at) = self.args.iter().position(|a| *a == "--format") {
+            self.args[at + 1] = format;
+        }
+        self
+    }
+
     /// `--no-config`: no amilint.toml found by walking up.
     pub(crate) fn no_config(mut self) -> Self {
         self.args.push("--no-config");
