@@ -2,7 +2,8 @@
 //! sets the SDK up, `fetch` reads images, `convert` turns them into our model,
 //! `accounts` says which accounts and regions to enter, `sources` is the one
 //! seam for the data beyond DescribeImages (one `Source` a row: `attributes`,
-//! `snapshots`, `usage`'s references and ancestry, `settings`' guardrails,
+//! `snapshots` and `keys`' key managers, `usage`'s references and ancestry,
+//! `settings`' guardrails,
 //! `recycle_bin`'s retention rules),
 //! `send` makes the calls of `amilint fix`.
 
@@ -11,6 +12,7 @@ mod attributes;
 pub mod connect;
 pub mod convert;
 pub mod fetch;
+mod keys;
 pub mod org;
 mod recycle_bin;
 pub mod securityhub;

@@ -213,6 +213,7 @@ async fn describe(
                     owner_id: s.owner_id().map(str::to_string),
                     encrypted: s.encrypted(),
                     kms_key_id: s.kms_key_id().map(str::to_string),
+                    kms_key_manager: None,
                     volume_size: s.volume_size().map(i64::from),
                     state: s.state().map(|v| v.as_str().to_string()),
                     create_volume_permissions: None,

@@ -105,7 +105,7 @@ pub(super) struct Row {
 }
 
 /// Every source, in the order they finish.
-pub(super) const SOURCES: [Row; 6] = [
+pub(super) const SOURCES: [Row; 7] = [
     Row {
         wanted: |o| o.attributes,
         start: || Box::new(super::attributes::Attributes),
@@ -113,6 +113,11 @@ pub(super) const SOURCES: [Row; 6] = [
     Row {
         wanted: |o| o.snapshots,
         start: || Box::new(super::snapshots::Snapshots),
+    },
+    // After the snapshots (their keys) and the attributes (who shares).
+    Row {
+        wanted: |o| o.snapshots,
+        start: || Box::new(super::keys::KeyManagers),
     },
     Row {
         wanted: |o| o.references,

@@ -181,6 +181,11 @@ pub struct SnapshotFacts {
     /// The ARN of the KMS key of an encrypted snapshot.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
+    /// Who manages that key (KMS DescribeKey `KeyMetadata.KeyManager`):
+    /// `AWS` (an AWS managed key such as `aws/ebs`, which cannot be shared)
+    /// or `CUSTOMER`. Read live for the snapshots of shared images.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kms_key_manager: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_size: Option<i64>,
     /// `pending`, `completed`, `error`, `recoverable`, `recovering`.
@@ -352,6 +357,16 @@ impl Image {
     /// The image id; an image without one never leaves the reader.
     pub fn id(&self) -> &str {
         self.image_id.as_deref().unwrap_or("")
+    }
+
+    /// Whether other accounts may launch it: public, or a launch permission
+    /// (known only when `LaunchPermissions` was read).
+    pub fn shared(&self) -> bool {
+        self.public == Some(true)
+            || self
+                .launch_permissions
+                .as_ref()
+                .is_some_and(|p| !p.is_empty())
     }
 
     /// The value of tag `key`, if the image carries it.

@@ -38,6 +38,7 @@ mod ami024_inspector_scan_stale;
 mod ami025_unapproved_ancestry;
 mod ami026_image_not_allowed;
 mod ami027_disabled_image_in_use;
+mod ami028_shared_with_aws_managed_key;
 mod ami101_invalid_name;
 mod ami102_encrypted_on_snapshot;
 mod ami103_no_reboot;
@@ -96,6 +97,7 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami025_unapproved_ancestry::UNAPPROVED_ANCESTRY,
     &ami026_image_not_allowed::IMAGE_NOT_ALLOWED,
     &ami027_disabled_image_in_use::DISABLED_IMAGE_IN_USE,
+    &ami028_shared_with_aws_managed_key::SHARED_WITH_AWS_MANAGED_KEY,
     &ami101_invalid_name::INVALID_IMAGE_NAME,
     &ami102_encrypted_on_snapshot::ENCRYPTED_ON_SNAPSHOT_MAPPING,
     &ami103_no_reboot::NO_REBOOT,

@@ -25,6 +25,10 @@ pub enum Needs {
     /// The Allowed AMIs state of the account and region the image was found
     /// in (GetAllowedImagesSettings, joined by `AmilintScope`).
     AllowedImagesState,
+    /// Who manages the key of every encrypted snapshot behind a shared image
+    /// (`AmilintSnapshot.KmsKeyManager`: KMS DescribeKey); whether the image
+    /// is shared needs `LaunchPermissions`, unless it is public.
+    SharedImageKeys,
     /// What references a disabled image (`AmilintReferences`:
     /// DescribeImageReferences); an image that is not disabled needs nothing.
     DisabledImageReferences,
@@ -44,6 +48,17 @@ impl Needs {
                         .account_settings
                         .as_ref()
                         .is_some_and(|s| s.allowed_images_settings_state.is_some())
+            }
+            Needs::SharedImageKeys => {
+                (image.public == Some(true) || image.launch_permissions.is_some())
+                    && (!image.shared()
+                        || snapshots(image).all(|m| {
+                            m.facts.is_some_and(|f| {
+                                f.status != SnapshotStatus::Found
+                                    || f.encrypted != Some(true)
+                                    || f.kms_key_manager.is_some()
+                            })
+                        }))
             }
             Needs::DisabledImageReferences => {
                 image.state.as_deref() != Some("disabled") || image.references.is_some()
@@ -69,6 +84,9 @@ impl Needs {
             Needs::AllowedImagesState => {
                 "the Allowed AMIs state of the image's account and region (GetAllowedImagesSettings)"
             }
+            Needs::SharedImageKeys => {
+                "LaunchPermissions, and who manages its snapshots' keys (AmilintSnapshot.KmsKeyManager)"
+            }
             Needs::DisabledImageReferences => "what references it (AmilintReferences)",
             Needs::SnapshotData => "snapshot data (AmilintSnapshot)",
             Needs::SnapshotPermissions => {
@@ -86,6 +104,7 @@ impl Needs {
             Needs::AllowedImagesState => {
                 "scan with --aws, or give --settings-file with a --save export (its AmilintScope)"
             }
+            Needs::SharedImageKeys => "scan with --aws --attributes --snapshots",
             Needs::DisabledImageReferences => "scan with --aws --references",
             Needs::SnapshotData => "scan with --aws --snapshots, or give --snapshots-file",
             Needs::SnapshotPermissions => {

@@ -666,3 +666,49 @@ fn issue_18_snapshot_permissions_are_found_and_removed_on_moto() {
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(scan(), BTreeSet::new(), "moto's snapshots are private now");
 }
+
+/// Issue 34: who manages the keys of shared images' snapshots is read live
+/// (KMS DescribeKey, once per key of a shared image's encrypted snapshot) and
+/// AMI028 finds the shared images whose snapshots use an AWS managed key,
+/// the same live as offline from the rule's fixture; a denied DescribeKey
+/// leaves AMI028 not assessed, with a note, not an error.
+#[test]
+fn issue_34_shared_images_on_aws_managed_keys_are_found_live_as_offline() {
+    const FIXTURE: &str = "fixtures/rules/AMI028.json";
+    let flagged = |doc: &Value| -> BTreeSet<String> {
+        common::findings(doc, ["/image_id"])
+            .into_iter()
+            .map(|[id]| id)
+            .collect()
+    };
+    let (_, offline, err) = common::Scan::of(&[FIXTURE])
+        .no_config()
+        .args(&["--select", "AMI028"])
+        .json();
+    let expected = flagged(&offline);
+    assert_eq!(expected.len(), 2, "{err}");
+
+    let server = fixture_server(FIXTURE, &[]);
+    let args = ["--attributes", "--snapshots", "--select", "AMI028"];
+    let (code, doc, err) = crate::live::live_json(&server, "eu-west-1", &args);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(flagged(&doc), expected, "{err}");
+    // One call per distinct key of a shared image's encrypted snapshot (an
+    // AWS managed one and a customer's), not one per snapshot.
+    assert_eq!(server.calls("DescribeKey"), 2);
+
+    let denied = fixture_server(FIXTURE, &["--fail-action", "DescribeKey"]);
+    let (code, doc, err) = crate::live::live_json(&denied, "eu-west-1", &args);
+    assert_eq!(code, 2, "asked for by name: {err}");
+    assert!(flagged(&doc).is_empty(), "{doc}");
+    assert!(
+        err.contains(
+            "AMI028 not assessed in 1 of 1 scopes: kms:DescribeKey denied (AccessDeniedException)"
+        ),
+        "{err}"
+    );
+    let (code, _, err) =
+        crate::live::live_json(&denied, "eu-west-1", &["--attributes", "--snapshots"]);
+    assert!(code < 2, "not named: a note, not an error: {err}");
+    assert!(err.contains("AMI028 not assessed"), "{err}");
+}

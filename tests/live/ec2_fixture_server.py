@@ -41,7 +41,9 @@ from the first import unless given through `FindingProviderFields`
 moto overwrites them all). Recycle Bin (which moto does not serve) is
 answered here from the served settings: ListRules and GetRule
 (https://docs.aws.amazon.com/recyclebin/latest/APIReference/API_ListRules.html,
-https://docs.aws.amazon.com/recyclebin/latest/APIReference/API_GetRule.html).
+https://docs.aws.amazon.com/recyclebin/latest/APIReference/API_GetRule.html),
+and KMS DescribeKey for the keys of the served snapshots
+(https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
 """
 
 import argparse
@@ -474,6 +476,9 @@ class Handler(BaseHTTPRequestHandler):
             action = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
         self.state.count(f"{action} {region}")
         opts = self.state.opts
+        if service == "kms" and action == "DescribeKey":
+            self.describe_key(raw, account)
+            return
         if service not in ("ec2", "sts"):
             if opts.org_accounts and action == "ListAccounts":
                 self.list_accounts(raw)
@@ -694,6 +699,32 @@ class Handler(BaseHTTPRequestHandler):
                 "Id": child, "Name": f"level-{depth}",
                 "Arn": f"arn:aws:organizations::{self.state.opts.account}:ou/o-exampleorgid/{child}"}]}
         self.reply_json(200, body)
+
+    def describe_key(self, raw, account):
+        """KMS DescribeKey (JSON 1.1, API_DescribeKey): `KeyMetadata` of the key
+        ARN asked (KeyId, Arn, AWSAccountId, KeyManager, KeyState, Enabled,
+        KeyUsage, KeySpec, Origin, CreationDate). A key is AWS managed when a
+        served image's `AmilintSnapshot` says so (`KmsKeyManager`), else a
+        customer's; a denied call answers as IAM denies a JSON service."""
+        if "DescribeKey" in self.state.opts.fail_action:
+            self.reply_json(400, {"__type": "AccessDeniedException",
+                                  "message": "User is not authorized to perform: kms:DescribeKey"})
+            return
+        arn = json.loads(raw or b"{}").get("KeyId", "")
+        m = re.fullmatch(r"arn:aws[a-z-]*:kms:([a-z0-9-]+):(\d{12}):key/([0-9a-f-]+)", arn)
+        if not m:
+            self.reply_json(400, {"__type": "NotFoundException", "message": f"Invalid keyId {arn}"})
+            return
+        manager = "CUSTOMER"
+        for image in self.state.images:
+            for mapping in image.get("BlockDeviceMappings") or []:
+                facts = (mapping.get("Ebs") or {}).get("AmilintSnapshot") or {}
+                if facts.get("KmsKeyId") == arn and facts.get("KmsKeyManager"):
+                    manager = facts["KmsKeyManager"]
+        self.reply_json(200, {"KeyMetadata": {
+            "AWSAccountId": m.group(2), "KeyId": m.group(3), "Arn": arn, "CreationDate": 1735689600.0,
+            "Enabled": True, "KeyUsage": "ENCRYPT_DECRYPT", "KeyState": "Enabled", "Origin": "AWS_KMS",
+            "KeyManager": manager, "KeySpec": "SYMMETRIC_DEFAULT", "MultiRegion": False}})
 
     def recycle_bin(self, method, raw):
         """Recycle Bin (REST-JSON; API reference, API_ListRules and API_GetRule):
