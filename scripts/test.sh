@@ -40,6 +40,9 @@ fi
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --all-targets --no-default-features -- -D warnings
 
+echo "==> cargo check of the fuzz targets (fuzz/; cargo-fuzz runs them on nightly, this keeps them building)"
+cargo check --locked --manifest-path fuzz/Cargo.toml
+
 echo "==> cargo test (every test: one whose npm, venv or Chromium part is missing fails, not skips)"
 AMILINT_TEST_EXTERNALS=required cargo test --locked
 
