@@ -53,89 +53,69 @@ pub fn verdict(
     }
 }
 
-/// Whether `image` meets every part `c` sets.
+/// Whether `image` meets every part `c` sets: a part it misses decides at
+/// once; a part that cannot be told leaves the verdict unknown unless
+/// another part is missed.
 fn meets(c: &ImageCriterion, image: &Image, account: &str, now: Timestamp) -> Verdict {
     if c.image_watermarks.is_some() {
         return Verdict::Unknown("a criterion with image watermarks");
     }
     let mut unknown = None;
-    let mut parts: Vec<(bool, Option<&'static str>, String)> = Vec::new();
     if !c.image_providers.is_empty() {
-        let (yes, maybe) = provider(&c.image_providers, image, account);
-        parts.push((
-            yes,
-            maybe,
-            format!(
-                "its provider is not one of {}",
-                c.image_providers.join(", ")
-            ),
-        ));
+        match provider(&c.image_providers, image, account) {
+            (true, _) => {}
+            (false, Some(maybe)) => unknown = Some(maybe),
+            (false, None) => {
+                let providers = c.image_providers.join(", ");
+                return Verdict::NotAllowed(format!("its provider is not one of {providers}"));
+            }
+        }
     }
-    if !c.image_names.is_empty() {
-        let name = image.name.as_deref().unwrap_or_default();
-        let yes = c.image_names.iter().any(|pattern| wildcard(pattern, name));
-        parts.push((
-            yes,
-            None,
-            format!("its name matches none of {}", c.image_names.join(", ")),
-        ));
+    let name = image.name.as_deref().unwrap_or_default();
+    if !c.image_names.is_empty() && !c.image_names.iter().any(|p| wildcard(p, name)) {
+        let names = c.image_names.join(", ");
+        return Verdict::NotAllowed(format!("its name matches none of {names}"));
     }
-    if !c.marketplace_product_codes.is_empty() {
-        let yes = image.product_codes.iter().flatten().any(|p| {
-            p.product_code_id
-                .as_deref()
-                .is_some_and(|id| c.marketplace_product_codes.iter().any(|code| code == id))
-        });
-        parts.push((
-            yes,
-            None,
-            "it has none of the Marketplace product codes".to_string(),
-        ));
+    let has_code = |code: &String| {
+        image
+            .product_codes
+            .iter()
+            .flatten()
+            .any(|p| p.product_code_id.as_ref() == Some(code))
+    };
+    if !c.marketplace_product_codes.is_empty() && !c.marketplace_product_codes.iter().any(has_code)
+    {
+        return Verdict::NotAllowed("it has none of the Marketplace product codes".to_string());
     }
     if let Some(condition) = &c.creation_date_condition {
         let max = condition.maximum_days_since_created;
         match parse_time(image.creation_date.as_deref()) {
-            Some(created) => {
+            Some(created) if days_between(created, now) > max => {
                 let days = days_between(created, now);
-                parts.push((
-                    days <= max,
-                    None,
-                    format!("it is {days} days old (at most {max})"),
-                ));
+                return Verdict::NotAllowed(format!("it is {days} days old (at most {max})"));
             }
+            Some(_) => {}
             None => unknown = Some("an image without a readable CreationDate"),
         }
     }
-    if let Some(condition) = &c.deprecation_time_condition {
+    let deprecated = image
+        .deprecation_time
+        .as_deref()
+        .filter(|t| !t.trim().is_empty());
+    if let (Some(condition), Some(text)) = (&c.deprecation_time_condition, deprecated) {
         let max = condition.maximum_days_since_deprecated;
-        match image
-            .deprecation_time
-            .as_deref()
-            .filter(|t| !t.trim().is_empty())
-        {
-            None => parts.push((true, None, String::new())),
-            Some(text) => match parse_time(Some(text)) {
-                Some(at) if at > now => parts.push((true, None, String::new())),
-                Some(at) => {
-                    let days = days_between(at, now);
-                    parts.push((
-                        days <= max,
-                        None,
-                        format!("it was deprecated {days} days ago (at most {max})"),
-                    ));
-                }
-                None => unknown = Some("an image without a readable DeprecationTime"),
-            },
+        match parse_time(Some(text)) {
+            Some(at) if at <= now && days_between(at, now) > max => {
+                let days = days_between(at, now);
+                return Verdict::NotAllowed(format!(
+                    "it was deprecated {days} days ago (at most {max})"
+                ));
+            }
+            Some(_) => {}
+            None => unknown = Some("an image without a readable DeprecationTime"),
         }
     }
-    if let Some((_, _, reason)) = parts.iter().find(|(yes, maybe, _)| !yes && maybe.is_none()) {
-        return Verdict::NotAllowed(reason.clone());
-    }
-    match unknown.or_else(|| {
-        parts
-            .iter()
-            .find_map(|(yes, maybe, _)| (!yes).then_some(*maybe)?)
-    }) {
+    match unknown {
         Some(what) => Verdict::Unknown(what),
         None => Verdict::Allowed,
     }

@@ -336,6 +336,9 @@ def set_settings(action, params, s):
     raise KeyError(action)
 
 
+# Recycle Bin answers REST-JSON (its protocol in botocore's rbin model).
+REST_JSON = "application/json"
+
 SET_SETTINGS = {"EnableImageBlockPublicAccess", "EnableSnapshotBlockPublicAccess", "EnableEbsEncryptionByDefault",
                 "EnableAllowedImagesSettings", "ModifyInstanceMetadataDefaults"}
 
@@ -738,7 +741,7 @@ class Handler(BaseHTTPRequestHandler):
         a denied call answers as IAM denies any call of a JSON service."""
         scope = re.search(r"Credential=([^/]+)/\d+/([^/]+)/", self.headers.get("Authorization", ""))
         if not scope:
-            self.reply_json(403, {"message": "Missing Authentication Token"})
+            self.reply_json(403, {"message": "Missing Authentication Token"}, REST_JSON)
             return
         key, region = scope.groups()
         account = key[4:] if key.startswith("ASIA") else self.state.opts.account
@@ -747,7 +750,7 @@ class Handler(BaseHTTPRequestHandler):
         opts = self.state.opts
         if action in opts.fail_action or f"{action}@{region}" in opts.fail_action:
             self.reply_json(400, {"__type": "AccessDeniedException",
-                                  "Message": f"User is not authorized to perform: rbin:{action}"})
+                                  "Message": f"User is not authorized to perform: rbin:{action}"}, REST_JSON)
             return
         with self.state.lock:
             s = self.state.settings.get((account, region), {})
@@ -759,9 +762,9 @@ class Handler(BaseHTTPRequestHandler):
             rule = next((r for r in rules if r["Identifier"] == wanted), None)
             if rule is None:
                 self.reply_json(404, {"__type": "ResourceNotFoundException", "Message": f"no rule {wanted}",
-                                      "Reason": "RULE_NOT_FOUND"})
+                                      "Reason": "RULE_NOT_FOUND"}, REST_JSON)
             else:
-                self.reply_json(200, rule)
+                self.reply_json(200, rule, REST_JSON)
             return
         body = json.loads(raw or b"{}")
         kind = body.get("ResourceType")
@@ -772,13 +775,14 @@ class Handler(BaseHTTPRequestHandler):
         answer = {"Rules": listed[start:start + 1]}
         if start + 1 < len(listed):
             answer["NextToken"] = str(start + 1)
-        self.reply_json(200, answer)
+        self.reply_json(200, answer, REST_JSON)
 
-    def reply_json(self, status, body):
-        """An answer of a JSON-protocol service (Organizations)."""
+    def reply_json(self, status, body, content_type="application/x-amz-json-1.1"):
+        """An answer of a JSON-protocol service (Organizations, KMS), or of a
+        REST-JSON one (`application/json`: Recycle Bin)."""
         data = json.dumps(body).encode()
         self.send_response(status)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Type", content_type)
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
