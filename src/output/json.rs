@@ -16,7 +16,7 @@ pub fn head(report: &Report, out: &mut Vec<u8>) {
 /// One image's findings, one per line; `,` separates images.
 pub fn image(findings: &[Finding], requests: bool, out: &mut Vec<u8>) {
     for (i, f) in findings.iter().enumerate() {
-        out.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        v1::separate(i == 0, out);
         line(f, requests, out);
     }
 }

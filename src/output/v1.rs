@@ -311,10 +311,9 @@ pub fn head(tool: &Tool<'_>, out: &mut Vec<u8>) {
     out.extend_from_slice(b"  \"findings\": [");
 }
 
-/// One finding's line (after the first, `,` goes before it).
-pub fn finding_line(first: bool, finding: &[u8], out: &mut Vec<u8>) {
+/// Before each finding's line: a new line, and a comma after the first.
+pub fn separate(first: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-    out.extend_from_slice(finding);
 }
 
 /// Everything after the last finding: `report`'s members but its findings

@@ -113,10 +113,7 @@ pub fn write(plan: &Plan<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut line = Vec::new();
     let next = |first: &mut bool, line: &mut Vec<u8>| {
         line.clear();
-        if !*first {
-            line.push(b',');
-        }
-        line.extend_from_slice(finished.indent.as_bytes());
+        (finished.separate)(*first, line);
         *first = false;
     };
     for path in &plan.paths {
@@ -278,7 +275,7 @@ impl JsonParts {
         };
         Finished {
             prefix,
-            indent: "\n    ",
+            separate: v1::separate,
             suffix: [tail(false), tail(true)],
             rule_ids: Vec::new(),
             incomplete: !merged.errors.is_empty(),
@@ -289,11 +286,11 @@ impl JsonParts {
 }
 
 /// What a first pass gives the second: the merged report around its list.
-#[derive(Default)]
 struct Finished {
     prefix: Vec<u8>,
-    /// Before each item of the list (after a comma but for the first).
-    indent: &'static str,
+    /// Writes what goes before each item of the list (`v1::separate`,
+    /// `sarif::separate`).
+    separate: fn(bool, &mut Vec<u8>),
     /// After the list: when it is empty, and when it is not.
     suffix: [Vec<u8>; 2],
     /// SARIF: the merged tool's rules, for each result's `ruleIndex`.
@@ -306,6 +303,22 @@ struct Finished {
     listed: Option<HashSet<u128>>,
     summaries: Vec<Vec<u8>>,
     notice: Option<String>,
+}
+
+impl Default for Finished {
+    fn default() -> Self {
+        Finished {
+            prefix: Vec::new(),
+            separate: v1::separate,
+            suffix: Default::default(),
+            rule_ids: Vec::new(),
+            incomplete: false,
+            failing: false,
+            listed: None,
+            summaries: Vec::new(),
+            notice: None,
+        }
+    }
 }
 
 impl Finished {

@@ -184,7 +184,7 @@ impl SarifParts {
         });
         Finished {
             prefix,
-            indent: "\n        ",
+            separate: crate::output::sarif::separate,
             suffix,
             rule_ids,
             incomplete: any && !self.successful,
