@@ -463,4 +463,48 @@ mod tests {
         let both = r#"{"version": "2.1.0", "runs": [{"results": [{"partialFingerprints": {"amilint/v2": "00000000000000000000000000000002", "primaryLocationLineHash": "0000000000000000:1"}}], "tool": {"driver": {"name": "amilint"}}}]}"#;
         assert_eq!(prints(both), Ok((Kind::Sarif, vec![2])));
     }
+
+    /// Reports far past the reader's 64 KiB buffer read the same whole and
+    /// through a pipe that hands out a few bytes a read, JSON and SARIF.
+    #[test]
+    fn reports_past_the_buffer_read_the_same_through_short_reads() {
+        let prints: Vec<String> = (1..=3000u32).map(|n| format!("{n:032x}")).collect();
+        let json = format!(
+            r#"{{"schema_version": 1, "findings": [{}], "errors": []}}"#,
+            prints
+                .iter()
+                .map(|p| finding(p))
+                .collect::<Vec<_>>()
+                .join(",\n")
+        );
+        let results: Vec<String> = prints
+            .iter()
+            .map(|p| format!(r#"{{"ruleId":"AMI001","partialFingerprints":{{"amilint/v2":"{p}"}},"message":{{"text":"m"}}}}"#))
+            .collect();
+        let sarif = format!(
+            r#"{{"version": "2.1.0", "runs": [{{"tool": {{"driver": {{"name": "amilint"}}}}, "results": [{}]}}]}}"#,
+            results.join(",")
+        );
+        for (text, kind) in [(json, Kind::Json), (sarif, Kind::Sarif)] {
+            assert!(text.len() > 4 << 16, "{}", text.len());
+            let whole = prints_of(text.as_bytes());
+            for max in [1, 7, 4096] {
+                let slow = prints_of(crate::input::ShortReads::new(text.as_bytes(), max));
+                assert_eq!(slow, whole, "{kind:?}, {max} bytes a read");
+            }
+            let (read_kind, found) = whole.expect("reads");
+            assert_eq!(read_kind, kind);
+            assert_eq!(found.len(), 3000);
+        }
+    }
+
+    fn prints_of(input: impl std::io::Read) -> Result<(Kind, Vec<u128>), String> {
+        let mut prints = Vec::new();
+        let members = read(input, "r", &mut |p, _| {
+            prints.push(p);
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        Ok((members.kind, prints))
+    }
 }
