@@ -43,7 +43,7 @@ pub enum Command {
                 a.get_help_heading(),
                 Some("Live scan (--aws)" | "Policies" | "Policy sandbox")
             )
-                || ["owner", "all_owners", "snapshots_files", "settings_files", "raise_in_use", "gate_in_use"]
+                || ["owner", "all_owners", "snapshots_files", "settings_files", "fleet_files", "raise_in_use", "gate_in_use"]
                     .contains(&a.get_id().as_str());
             a.hide(scan_only)
         }),
@@ -378,6 +378,14 @@ pub struct ScanArgs {
     /// and region by their AmilintScope (AMI026). Not with --aws.
     #[arg(long = "settings-file", value_name = "FILE", conflicts_with = "aws")]
     pub settings_files: Vec<String>,
+
+    /// Saved fleet (repeatable): a live scan's --save-fleet file, or the AWS CLI's
+    /// `describe-instances`, `describe-launch-template-versions --versions '$Latest'
+    /// '$Default'`, `autoscaling describe-auto-scaling-groups` and
+    /// `describe-launch-configurations` exports, in any mix; gzip as for images. The fleet
+    /// rules (AMI301–AMI307) lint each workload against the images of the inputs. Not with --aws.
+    #[arg(long = "fleet-file", value_name = "FILE", conflicts_with = "aws")]
+    pub fleet_files: Vec<String>,
 
     /// Colour in text output: auto (only on a terminal, honouring NO_COLOR), always, never.
     #[arg(

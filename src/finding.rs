@@ -75,6 +75,18 @@ pub struct Finding {
     /// Whether the image is the user's (`plan::Ownership`); `None` for an
     /// account's guardrails. `amilint fix` changes owned images only.
     pub owned: Option<bool>,
+    /// A fleet rule's finding: the workload's kind and the image it
+    /// launches from (`image_id` is then the workload's id, `scope`'s ARN
+    /// its ARN).
+    pub workload: Option<Arc<InUseLink>>,
+}
+
+/// What a fleet finding's workload is and which image it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InUseLink {
+    pub kind: crate::model::WorkloadKind,
+    /// The image id (`-` when it could not be told).
+    pub image_id: String,
 }
 
 /// The resources that reference an image, for every finding on it.
@@ -188,10 +200,13 @@ impl Finding {
     }
 
     /// What the finding is about, as reports name it: `account`, `request`
-    /// (a preflight's), or `image`.
+    /// (a preflight's), a workload's kind (`instance`, `launch-template`,
+    /// `auto-scaling-group`), or `image`.
     pub fn subject(&self, requests: bool) -> &'static str {
         if self.about_account() {
             "account"
+        } else if let Some(link) = &self.workload {
+            link.kind.as_str()
         } else if requests {
             "request"
         } else {
@@ -199,9 +214,17 @@ impl Finding {
         }
     }
 
-    /// The image's ARN from `scope`; `None` for an account's finding.
+    /// The image's ARN from `scope`; `None` for an account's or a
+    /// workload's finding.
     pub fn image_arn_of<'s>(&self, scope: &'s ImageScope) -> Option<&'s str> {
-        (!self.about_account()).then_some(scope.image_arn.as_str())
+        (!self.about_account() && self.workload.is_none()).then_some(scope.image_arn.as_str())
+    }
+
+    /// A workload's ARN (an instance's, launch template's, group's), for a
+    /// fleet rule's finding.
+    pub fn resource_arn(&self) -> Option<&str> {
+        self.workload.as_ref()?;
+        self.scope.as_deref().map(|s| s.image_arn.as_str()).filter(|a| !a.is_empty())
     }
 
     /// Input order, then the image's place in it, then the most severe
@@ -245,6 +268,9 @@ pub struct Report {
     pub images_skipped: u64,
     /// Accounts × regions whose guardrails were linted.
     pub accounts_scanned: u64,
+    /// Instances, launch template versions and Auto Scaling groups linted
+    /// by the fleet rules.
+    pub workloads_scanned: u64,
     /// In report order (`Finding::sort_key`), when kept (see above).
     pub findings: Vec<Finding>,
     /// Counts over every finding of the scan, kept or not.
@@ -278,6 +304,8 @@ pub struct Report {
     /// Every account × region whose guardrails were linted (`ACCOUNT/REGION`),
     /// kept as `images` is.
     pub accounts: Vec<Arc<str>>,
+    /// The workloads linted, by id (when `keep_images`).
+    pub workloads: Vec<Arc<str>>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
     /// `gate_in_use`: findings on images known to be unused do not count.
@@ -342,6 +370,7 @@ impl Report {
             rules,
             images_scanned: 0,
             accounts_scanned: 0,
+            workloads_scanned: 0,
             images_skipped: 0,
             findings: Vec::new(),
             tally: Tally::default(),
@@ -356,6 +385,7 @@ impl Report {
             baseline_absent: None,
             images: Vec::new(),
             accounts: Vec::new(),
+            workloads: Vec::new(),
             fail_on,
             gate_in_use: false,
             requests: false,

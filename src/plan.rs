@@ -82,6 +82,8 @@ pub struct ScanPlan {
     /// `--settings-file` (or a `--save` live scan's): accounts × regions to
     /// lint, and to join to their images.
     pub account_settings: Option<Arc<crate::input::SettingsIndex>>,
+    /// `--fleet-file`'s scopes; `Some` and empty for `--aws --fleet`.
+    pub fleet: Option<Arc<Vec<crate::model::FleetScope>>>,
     /// `--raise-in-use` (or the config's): findings on images in use are raised.
     pub raise_in_use: Option<crate::rules::Raise>,
     /// `--gate-in-use` (or the config's): findings on images known to be
@@ -144,6 +146,7 @@ impl ScanPlan {
             live_uris: false,
             snapshots: None,
             account_settings: None,
+            fleet: None,
             raise_in_use: None,
             gate_in_use: false,
             ownership: Ownership::default(),
@@ -553,6 +556,7 @@ pub fn plan(args: &ScanArgs, reading: Reading) -> Result<ScanPlan> {
         live_uris: args.live.aws && args.live.save.is_none(),
         snapshots: snapshot_index(args, requests)?,
         account_settings: settings_index(args, requests)?,
+        fleet: inputs::fleet(args, requests)?,
         raise_in_use: match &args.raise_in_use {
             Some(text) => Some(
                 text.parse()

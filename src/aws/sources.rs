@@ -45,6 +45,8 @@ pub struct Gathered {
     pub refused: Vec<Refused>,
     /// The account's guardrails in the region (`None`: not read).
     pub settings: Option<AccountSettings>,
+    /// The fleet of the scope (`--fleet`; `None`: not read).
+    pub fleet: Option<crate::model::FleetScope>,
 }
 
 impl Gathered {

@@ -144,6 +144,14 @@ pub struct AwsArgs {
     #[arg(long, requires = "aws")]
     pub ancestry: bool,
 
+    /// Also read the fleet behind the images and lint it with the fleet rules (AMI301–AMI307):
+    /// instances in every state but terminated (DescribeInstances), launch templates'
+    /// `$Default` and `$Latest` versions (DescribeLaunchTemplateVersions; `resolve:ssm:`
+    /// images through SSM GetParameters), Auto Scaling groups and launch configurations;
+    /// every image they name is described by id, whoever owns it.
+    #[arg(long, requires = "aws")]
+    pub fleet: bool,
+
     /// DescribeImageAttribute and DescribeSnapshotAttribute calls in flight at once.
     #[arg(long, default_value_t = 16, value_name = "N", value_parser = ranged(1, 256))]
     pub attribute_concurrency: usize,
@@ -165,6 +173,12 @@ pub struct AwsArgs {
     /// settings file, for `--settings-file` in an offline scan.
     #[arg(long, value_name = "FILE", requires = "aws")]
     pub save_settings: Option<PathBuf>,
+
+    /// Write the fleet read (`--fleet`: workloads, the images they use that the scan's own do
+    /// not hold, the ids EC2 no longer knows) as a fleet file, for `--fleet-file` in an
+    /// offline scan.
+    #[arg(long, value_name = "FILE", requires = "fleet")]
+    pub save_fleet: Option<PathBuf>,
 
     /// Do not read the accounts' guardrails (six EC2 Get… calls per account × region:
     /// block public access for AMIs and snapshots, EBS encryption by default and its key,

@@ -10,11 +10,11 @@ use anyhow::{Context, Result, bail};
 
 use crate::aws::fetch::{self, FetchOptions, ScopeResult};
 use crate::cli::AwsArgs;
-use crate::engine::{self, Feed, Origin, Target};
+use crate::engine::{self, Delivery, Feed, Origin, Target};
 use crate::finding::{ErrorKind, Report, ScanError, ScopeStatus};
 use crate::input::InputSource;
 use crate::input::SettingsIndex;
-use crate::model::{AccountSettings, Image, SettingsFile};
+use crate::model::{AccountSettings, FleetFile, FleetScope, Image, SettingsFile};
 use crate::output::progress::Progress;
 use crate::output::text::plural;
 use crate::output::{self, Format};
@@ -33,19 +33,30 @@ pub(super) fn scan(
         // Without a file to point at, findings name `aws/ACCOUNT/REGION/ID.json`.
         let report = plan.report(vec![Arc::from("aws")]);
         let save_settings = args.save_settings.clone();
-        let produce =
-            move |hand_on: &mut dyn FnMut(Vec<Image>, Option<AccountSettings>) -> bool| {
+        let save_fleet = args.save_fleet.clone();
+        let produce = move |hand_on: &mut dyn FnMut(Delivery) -> bool| {
                 let mut saved = Vec::new();
+                let mut fleet = Vec::new();
                 let origin = fetch_all(&opts, |scope, origin| {
                     record(&scope, origin);
                     if save_settings.is_some() {
                         saved.extend(scope.gathered.settings.clone());
                     }
+                    if save_fleet.is_some() {
+                        fleet.extend(scope.gathered.fleet.clone());
+                    }
                     match scope.outcome {
-                        Ok(images) => hand_on(images, scope.gathered.settings),
+                        Ok(images) => hand_on(Delivery {
+                            images,
+                            settings: scope.gathered.settings,
+                            fleet: scope.gathered.fleet,
+                        }),
                         Err(_) => true,
                     }
                 })?;
+                if let Some(path) = &save_fleet {
+                    engine::write_atomically(path, |out| write_pretty(&FleetFile { fleet }, out))?;
+                }
                 if let Some(path) = &save_settings {
                     engine::write_atomically(path, |out| {
                         write_pretty(
@@ -70,10 +81,12 @@ pub(super) fn scan(
     // `--save`: every image into the export, then the export is scanned.
     let mut images: Vec<Image> = Vec::new();
     let mut settings: Vec<AccountSettings> = Vec::new();
+    let mut fleet: Vec<FleetScope> = Vec::new();
     let origin = fetch_all(&opts, |scope, origin| {
         record(&scope, origin);
         if scope.outcome.is_ok() {
             settings.extend(scope.gathered.settings);
+            fleet.extend(scope.gathered.fleet);
         }
         images.extend(scope.outcome.unwrap_or_default());
         true
@@ -96,8 +109,18 @@ pub(super) fn scan(
         }
         None => SettingsIndex::of(settings),
     };
+    // The fleet too: read back from its file (findings point into it), or
+    // kept as read.
+    let fleet = match &args.save_fleet {
+        Some(path) => {
+            engine::write_atomically(path, |out| write_pretty(&FleetFile { fleet }, out))?;
+            crate::input::fleet::read(&[InputSource::new(&path.to_string_lossy())])?
+        }
+        None => fleet,
+    };
     let plan = ScanPlan {
         account_settings: Some(Arc::new(index)),
+        fleet: plan.fleet.as_ref().map(|_| Arc::new(fleet)),
         ..plan.clone()
     };
     let source = InputSource::new(&save.to_string_lossy());

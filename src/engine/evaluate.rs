@@ -158,6 +158,7 @@ pub(super) fn check_image(
                 // Another owner's image: amilint shows no change to make to it.
                 fix: raw.fix.filter(|_| owned),
                 owned: Some(owned),
+                workload: None,
                 rule: raw.rule,
                 severity: raised(
                     plan.severities
@@ -249,6 +250,7 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
             usage: None,
             outside_gate: false,
             owned: None,
+            workload: None,
             message: raw.message,
             location: Location {
                 uri: uri.clone(),
@@ -313,7 +315,7 @@ fn not_run(plan: &ScanPlan, linted: &Linted) -> Vec<NotRun> {
 /// identity (docs/fingerprints.md); findings that would share one are told
 /// apart by their message (the second in message order gets `nth(…, 2)`, …),
 /// never merged.
-fn fingerprints(raws: &[RawFinding], account: &str, region: &str, subject: &str) -> Vec<String> {
+pub(super) fn fingerprints(raws: &[RawFinding], account: &str, region: &str, subject: &str) -> Vec<String> {
     let mut prints: Vec<String> = raws
         .iter()
         .map(|raw| {

@@ -10,13 +10,15 @@ use crate::finding::Report;
 use crate::input::InputSource;
 use crate::plan::ScanPlan;
 
+mod batch;
 mod evaluate;
+mod fleet;
 mod judge;
 pub mod pipeline;
 pub mod sink;
 mod subjects;
 
-pub use pipeline::{Feed, Origin, run, run_scan};
+pub use pipeline::{Delivery, Feed, Origin, run, run_scan};
 pub use sink::{Target, commit_all, write_atomically};
 
 /// Reads every source and runs the plan's rules and policies on each image,

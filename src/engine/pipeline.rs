@@ -2,22 +2,21 @@
 //! takes a live scan's parsed images), rayon checks them in batches, the
 //! outputs are written in input order.
 
-use std::io;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
+use super::batch::{BATCH, Batch, read_batches};
 use super::evaluate::{At, ErrorLog, Linted, Skips, check_image, check_settings, not_assessed};
+use super::fleet::{Facts, check_fleet};
 use super::judge::waiver_warnings;
 use super::sink::{Target, commit_all};
 use super::subjects::Subjects;
 use crate::error::InputError;
 use crate::finding::{Report, ScanError, ScopeStatus};
-use crate::input::{
-    InputSource, ReadConfig, is_create_image, parse_image, parse_request, read_raw,
-};
-use crate::model::{AccountSettings, Image};
+use crate::input::{InputSource, is_create_image, parse_image, parse_request};
+use crate::model::{AccountSettings, FleetScope, Image};
 use crate::output::{self, Format};
 use crate::plan::{Reading, ScanPlan};
 use crate::rules::RequestKind;
@@ -41,44 +40,27 @@ impl Sink {
     }
 }
 
-/// Images are checked in batches, in parallel; findings keep input order.
-pub(super) const BATCH: usize = 512;
-
-/// A batch is also sent once its images reach this many bytes, so memory is
-/// bounded by bytes in flight, not by image size times `BATCH`.
-pub(super) const BATCH_BYTES: usize = 4 << 20;
-
-/// An image of a batch: its end in `bytes`, line, column, and range in
-/// `keys` (`None` when the reader did not record its keys).
-type ImageSpan = (usize, u64, u64, Option<(usize, usize)>);
-
-/// Image objects found by the reader, not yet parsed; or images that came
-/// parsed (a live scan).
-pub(super) struct Batch {
-    input_index: usize,
-    bytes: Vec<u8>,
-    images: Vec<ImageSpan>,
-    /// The offsets of the images' top-level keys, back to back.
-    keys: Vec<u32>,
-    parsed: Vec<Image>,
-    /// Accounts × regions to lint (a live scope's, or the settings files').
-    settings: Vec<Arc<AccountSettings>>,
-}
-
 /// Where a scan's images come from.
 pub enum Feed<'a> {
     /// Exports (or request files), read and parsed on the way.
     Sources(&'a [InputSource]),
     /// Images that come parsed (a live scan): the producer hands them on in
-    /// order, each scope's with its account settings when read (`false`
-    /// back: the scan has stopped), and says at the end where they came from.
+    /// order, each scope's with its account settings and fleet when read
+    /// (`false` back: the scan has stopped), and says at the end where they
+    /// came from.
     Images(Box<Produce<'a>>),
 }
 
 /// A producer of parsed images (see `Feed::Images`).
-pub type Produce<'a> = dyn FnOnce(&mut dyn FnMut(Vec<Image>, Option<AccountSettings>) -> bool) -> Result<Origin>
-    + Send
-    + 'a;
+pub type Produce<'a> = dyn FnOnce(&mut dyn FnMut(Delivery) -> bool) -> Result<Origin> + Send + 'a;
+
+/// One live scope, as the producer hands it on.
+#[derive(Default)]
+pub struct Delivery {
+    pub images: Vec<Image>,
+    pub settings: Option<AccountSettings>,
+    pub fleet: Option<FleetScope>,
+}
 
 /// What a feed of parsed images adds to the report: the live scan's scopes,
 /// its fetch errors and its API call count.
@@ -100,6 +82,10 @@ pub(super) enum Checked {
     Linted(Box<Linted>),
     /// An account × region's guardrails, linted.
     Account(Box<Linted>),
+    /// One scope's workloads, each linted.
+    Fleet(Vec<Linted>),
+    /// One workload of those, linted.
+    Workload(Box<Linted>),
 }
 
 /// The scan: one thread finds the image objects of each source; rayon's
@@ -178,6 +164,11 @@ pub fn run(
         skips: Skips::default(),
         subjects: Subjects::default(),
     };
+    let facts = Facts::default();
+    if let Some(fleet) = &plan.fleet {
+        facts.want(fleet.iter().flat_map(|f| f.image_ids()));
+    }
+    let facts = &facts;
     let outcome: Result<Origin> = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
         let reader = scope.spawn(move || match feed {
@@ -189,19 +180,35 @@ pub fn run(
                 {
                     return Ok(Origin::default());
                 }
-                read_batches(sources, plan.reading, tx)
-                    .map(|()| Origin::default())
-                    .map_err(anyhow::Error::from)
+                read_batches(sources, plan.reading, tx.clone())?;
+                // The fleet files' workloads once every image is checked.
+                for fleet in plan.fleet.iter().flat_map(|f| f.iter()) {
+                    let settings = plan.account_settings.as_ref().and_then(|s| {
+                        s.get(&fleet.account_id, &fleet.region).cloned()
+                    });
+                    if tx.send(Batch::fleet(fleet.clone(), settings)).is_err() {
+                        break;
+                    }
+                }
+                Ok(Origin::default())
             }
-            Feed::Images(produce) => produce(&mut |mut images, settings| {
-                if let Some(settings) = settings {
-                    let settings = Arc::new(settings);
+            Feed::Images(produce) => produce(&mut |delivery| {
+                let Delivery {
+                    mut images,
+                    settings,
+                    fleet,
+                } = delivery;
+                let settings = settings.map(Arc::new);
+                if let Some(settings) = &settings {
                     for image in &mut images {
                         image.account_settings = Some(settings.clone());
                     }
-                    if tx.send(Batch::of(Vec::new(), vec![settings])).is_err() {
+                    if tx.send(Batch::of(Vec::new(), vec![settings.clone()])).is_err() {
                         return false;
                     }
+                }
+                if let Some(fleet) = &fleet {
+                    facts.want(fleet.image_ids());
                 }
                 while !images.is_empty() {
                     let rest = images.split_off(images.len().min(BATCH));
@@ -210,14 +217,14 @@ pub fn run(
                     }
                     images = rest;
                 }
-                true
+                fleet.is_none_or(|fleet| tx.send(Batch::fleet(fleet, settings)).is_ok())
             }),
         });
         let mut done: Option<Vec<Checked>> = None;
         let mut result = Ok(());
         for batch in rx.iter() {
             let (checked, written) = rayon::join(
-                || check_batch(&batch, sources, &live_uri, plan, &streaming),
+                || check_batch(&batch, sources, &live_uri, plan, &streaming, facts),
                 || done.take().map_or(Ok(()), |c| state.absorb(c)),
             );
             done = Some(checked);
@@ -334,11 +341,27 @@ impl ScanState<'_> {
     /// Counts, writes and keeps (as needed) one checked batch, in input order.
     fn absorb(&mut self, checked: Vec<Checked>) -> Result<()> {
         for c in checked {
+            match c {
+                Checked::Fleet(workloads) => {
+                    for linted in workloads {
+                        self.absorb_one(Checked::Workload(Box::new(linted)))?;
+                    }
+                }
+                other => self.absorb_one(other)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts, writes and keeps (as needed) one checked subject.
+    fn absorb_one(&mut self, c: Checked) -> Result<()> {
+        {
             let is_account = matches!(c, Checked::Account(_));
+            let is_workload = matches!(c, Checked::Workload(_));
             let mut linted = match c {
                 Checked::Skipped => {
                     self.report.images_skipped += 1;
-                    continue;
+                    return Ok(());
                 }
                 Checked::Invalid(e) => return Err(e.into()),
                 Checked::Linted(linted) => {
@@ -349,6 +372,11 @@ impl ScanState<'_> {
                     self.report.accounts_scanned += 1;
                     *linted
                 }
+                Checked::Workload(linted) => {
+                    self.report.workloads_scanned += 1;
+                    *linted
+                }
+                Checked::Fleet(_) => unreachable!("invariant: a fleet is split into its workloads above"),
             };
             if self.subjects.distinguish(&mut linted.findings) {
                 // Written again with their own fingerprints.
@@ -362,7 +390,10 @@ impl ScanState<'_> {
                 }
             }
             if self.keep_images {
-                if is_account {
+                if is_workload {
+                    let id = linted.image.take().map(|i| i.id);
+                    self.report.workloads.extend(id);
+                } else if is_account {
                     let id = linted.image.take().map(|i| i.id);
                     self.report.accounts.extend(id);
                 } else {
@@ -412,74 +443,6 @@ impl ScanState<'_> {
     }
 }
 
-/// Finds the image objects (or request documents) of every source in order
-/// and sends them in batches. Stops early (quietly) when the scan has stopped
-/// listening.
-pub(super) fn read_batches(
-    sources: &[InputSource],
-    reading: Reading,
-    tx: std::sync::mpsc::SyncSender<Batch>,
-) -> Result<(), InputError> {
-    let config = ReadConfig {
-        requests: reading != Reading::Images,
-        ..ReadConfig::default()
-    };
-    for (input_index, source) in sources.iter().enumerate() {
-        let new_batch = || Batch {
-            input_index,
-            bytes: Vec::with_capacity(BATCH * 2048),
-            images: Vec::with_capacity(BATCH),
-            keys: Vec::with_capacity(BATCH * 32),
-            parsed: Vec::new(),
-            settings: Vec::new(),
-        };
-        let mut batch = new_batch();
-        let stopped = || InputError::Io {
-            path: source.name(),
-            source: io::Error::other("the scan stopped"),
-        };
-        read_raw(source, config, |bytes, line, column, keys| {
-            batch.bytes.extend_from_slice(bytes);
-            let key_range = keys.map(|keys| {
-                let start = batch.keys.len();
-                batch.keys.extend_from_slice(keys);
-                (start, batch.keys.len())
-            });
-            batch
-                .images
-                .push((batch.bytes.len(), line, column, key_range));
-            if batch.images.len() == BATCH || batch.bytes.len() >= BATCH_BYTES {
-                let full = std::mem::replace(&mut batch, new_batch());
-                tx.send(full).map_err(|_| stopped())?;
-            }
-            Ok(())
-        })
-        .inspect_err(|_| {
-            // The images before the error still count (and may hold an
-            // earlier error of their own).
-            let _ = tx.send(std::mem::replace(&mut batch, new_batch()));
-        })?;
-        if !batch.images.is_empty() {
-            tx.send(batch).map_err(|_| stopped())?;
-        }
-    }
-    Ok(())
-}
-
-impl Batch {
-    /// A batch of parsed images, or of account settings.
-    fn of(parsed: Vec<Image>, settings: Vec<Arc<AccountSettings>>) -> Batch {
-        Batch {
-            input_index: 0,
-            bytes: Vec::new(),
-            images: Vec::new(),
-            keys: Vec::new(),
-            parsed,
-            settings,
-        }
-    }
-}
-
 /// Parses (as needed) and checks one batch in parallel, in order.
 pub(super) fn check_batch(
     batch: &Batch,
@@ -487,7 +450,26 @@ pub(super) fn check_batch(
     live_uri: &Arc<str>,
     plan: &ScanPlan,
     streaming: &[output::Emitter],
+    facts: &Facts,
 ) -> Vec<Checked> {
+    if let Some(fleet) = &batch.fleet {
+        let (fleet, settings) = &**fleet;
+        let workloads = check_fleet(fleet, settings.as_deref(), facts, plan)
+            .into_iter()
+            .map(|linted| match rendered(linted, streaming) {
+                Checked::Linted(linted) => *linted,
+                _ => unreachable!("invariant: rendered gives a linted subject"),
+            })
+            .collect();
+        return vec![Checked::Fleet(workloads)];
+    }
+    let checked = |image: &Image, at: &At<'_>, request| {
+        let linted = check_image(image, at, plan, request);
+        if plan.fleet.is_some() {
+            facts.record(image, &linted, plan);
+        }
+        rendered(linted, streaming)
+    };
     if !batch.settings.is_empty() {
         return batch
             .settings
@@ -517,7 +499,7 @@ pub(super) fn check_batch(
                     uri: live_uri,
                     input_index: 0,
                 };
-                rendered(check_image(image, &at, plan, None), streaming)
+                checked(image, &at, None)
             })
             .collect();
     }
@@ -566,7 +548,7 @@ pub(super) fn check_batch(
                 uri: &source.uri,
                 input_index: batch.input_index,
             };
-            rendered(check_image(&image, &at, plan, request), streaming)
+            checked(&image, &at, request)
         })
         .collect()
 }

@@ -2,6 +2,7 @@
 //! reads its images with `scanner`; `requests` reads preflight request files;
 //! `locate` finds the line of a field. Live images come from `crate::aws`.
 
+pub mod fleet;
 pub mod locate;
 pub mod requests;
 pub mod scanner;

@@ -138,6 +138,12 @@ impl SettingsIndex {
         }
     }
 
+    /// The guardrails of one account × region, when a file has them.
+    pub fn get(&self, account: &str, region: &str) -> Option<&Arc<AccountSettings>> {
+        let key = (account.to_string(), region.to_string());
+        self.by_scope.get(&key).map(|&i| &self.entries[i])
+    }
+
     /// The index of settings a live scan read (no file: findings point at
     /// `aws/ACCOUNT/REGION/account-settings.json`).
     pub fn of(entries: Vec<AccountSettings>) -> Self {

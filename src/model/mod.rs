@@ -10,7 +10,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+mod fleet;
 mod settings;
+pub use fleet::{
+    FleetFile, FleetScope, Use, Workload, WorkloadKind, ec2_arn, region_of_zone,
+};
 pub use settings::{
     AccountSettings, CreationDateCondition, DeprecationTimeCondition, ImageCriterion,
     InstanceMetadataDefaults, ResourceTag, RetentionPeriod, RetentionRule, SettingsFile,

@@ -1,5 +1,5 @@
 //! The offline data files a scan joins to its images, read before the scan:
-//! `--settings-file` and `--snapshots-file`.
+//! `--settings-file`, `--snapshots-file` and `--fleet-file`.
 
 use std::sync::Arc;
 
@@ -62,4 +62,30 @@ pub(super) fn snapshot_index(
         .collect();
     let index = crate::input::SnapshotIndex::read(&sources, crate::input::ReadConfig::default())?;
     Ok(Some(Arc::new(index)))
+}
+
+/// `--fleet-file` (or `--aws --fleet`): the fleet to lint. Files are read
+/// before the scan; a live scan's scopes bring theirs (`Some` and empty).
+pub(super) fn fleet(
+    args: &ScanArgs,
+    requests: bool,
+) -> Result<Option<Arc<Vec<crate::model::FleetScope>>>> {
+    if args.live.aws {
+        return Ok(args.live.fleet.then(|| Arc::new(Vec::new())));
+    }
+    if args.fleet_files.is_empty() {
+        return Ok(None);
+    }
+    if requests {
+        bail!("--fleet-file: a preflight lints requests, not a fleet");
+    }
+    if args.fleet_files.iter().any(|a| a == "-") {
+        bail!("--fleet-file: give a file (standard input is the images')");
+    }
+    let sources: Vec<_> = args
+        .fleet_files
+        .iter()
+        .map(|a| crate::input::InputSource::new(a))
+        .collect();
+    Ok(Some(Arc::new(crate::input::fleet::read(&sources)?)))
 }

@@ -24,6 +24,28 @@ pub enum Verdict {
     Unknown(&'static str),
 }
 
+/// Why the account of `settings` may not launch `image`: EC2's own answer
+/// (`said`, DescribeImages `ImageAllowed` in that account) when there is
+/// one, else the criteria's. `None`: allowed, or not known.
+pub fn why_not(
+    image: &Image,
+    said: Option<bool>,
+    settings: &crate::model::AccountSettings,
+    now: Timestamp,
+) -> Option<String> {
+    match said {
+        Some(true) => None,
+        Some(false) => Some("ImageAllowed is false".to_string()),
+        None => match verdict(settings.image_criteria.as_deref()?, image, &settings.account_id, now) {
+            Verdict::NotAllowed(reason) => Some(format!(
+                "the Allowed AMIs criteria of {} {} do not allow it ({reason})",
+                settings.account_id, settings.region
+            )),
+            _ => None,
+        },
+    }
+}
+
 /// The criteria's verdict on `image`, in `account` (whose own images `none`
 /// allows), at `now`.
 pub fn verdict(

@@ -1,6 +1,5 @@
 use crate::model::Image;
 use crate::ptr;
-use crate::rules::allowed::{Verdict, verdict};
 use crate::rules::{Cx, Needs, Severity, declare_rule};
 
 declare_rule! {
@@ -61,19 +60,8 @@ fn check(image: &Image, cx: &mut Cx<'_>) {
         return;
     };
     let scope = format!("{} {}", settings.account_id, settings.region);
-    // EC2's own verdict when DescribeImages gives it; else the criteria's.
-    let why = match said {
-        Some(_) => "ImageAllowed is false".to_string(),
-        None => match settings
-            .image_criteria
-            .as_deref()
-            .map(|c| verdict(c, image, &settings.account_id, cx.settings.now))
-        {
-            Some(Verdict::NotAllowed(reason)) => {
-                format!("the Allowed AMIs criteria of {scope} do not allow it ({reason})")
-            }
-            _ => return,
-        },
+    let Some(why) = crate::rules::allowed::why_not(image, said, settings, cx.settings.now) else {
+        return;
     };
     let message = match settings.allowed_images_settings_state.as_deref() {
         Some("enabled") => format!(

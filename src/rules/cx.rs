@@ -109,6 +109,33 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Runs a built-in fleet rule on one image a workload launches from:
+    /// `NoData` when the image is not known (not in the inputs, or its id
+    /// not resolved).
+    pub fn run_fleet(&mut self, rule: &'static RuleMeta, in_use: &super::fleet::InUse<'_>) -> Ran {
+        let Some(check) = rule.fleet_check() else {
+            return Ran::Checked;
+        };
+        if in_use.image.unknown() {
+            return Ran::NoData;
+        }
+        self.rule = Some(rule);
+        check(in_use, self);
+        self.rule = None;
+        match self.unreadable.take() {
+            Some(field) => Ran::Unreadable(field),
+            None => Ran::Checked,
+        }
+    }
+
+    /// Sets the key of the finding just reported: what in the subject it is
+    /// about, for its fingerprint (a group's image).
+    pub fn key(&mut self, key: String) {
+        if let Some(last) = self.findings.last_mut() {
+            last.key = Some(key);
+        }
+    }
+
     /// The running rule's options (its `Options` type).
     pub fn options<T: std::any::Any>(&self) -> &'a T {
         let rule = self

@@ -53,10 +53,18 @@ mod ami205_allowed_amis_not_enabled;
 mod ami206_imds_default_not_required;
 mod ami207_recycle_bin_images_off;
 mod ami208_recycle_bin_snapshots_off;
+mod ami301_fleet_image_missing;
+mod ami302_fleet_image_disabled;
+mod ami303_fleet_image_deprecated;
+mod ami304_fleet_image_not_allowed;
+mod ami305_fleet_image_untrusted_owner;
+mod ami306_fleet_image_failing;
+mod ami307_launch_template_laggard;
 pub mod compliance;
 
 mod cx;
 mod dates;
+pub mod fleet;
 mod needs;
 pub mod options;
 
@@ -112,6 +120,13 @@ pub static BUILTIN: &[&RuleMeta] = &[
     &ami206_imds_default_not_required::IMDS_DEFAULT_NOT_REQUIRED,
     &ami207_recycle_bin_images_off::RECYCLE_BIN_IMAGES_OFF,
     &ami208_recycle_bin_snapshots_off::RECYCLE_BIN_SNAPSHOTS_OFF,
+    &ami301_fleet_image_missing::FLEET_IMAGE_MISSING,
+    &ami302_fleet_image_disabled::FLEET_IMAGE_DISABLED,
+    &ami303_fleet_image_deprecated::FLEET_IMAGE_DEPRECATED,
+    &ami304_fleet_image_not_allowed::FLEET_IMAGE_NOT_ALLOWED,
+    &ami305_fleet_image_untrusted_owner::FLEET_IMAGE_UNTRUSTED_OWNER,
+    &ami306_fleet_image_failing::FLEET_IMAGE_FAILING,
+    &ami307_launch_template_laggard::LAUNCH_TEMPLATE_LAGGARD,
 ];
 
 /// Codes reserved for rules that later work adds; never give them to another rule.
@@ -271,11 +286,15 @@ pub type CheckFn = fn(&Image, &mut Cx<'_>);
 /// An account rule's check, on one account × region's guardrails.
 pub type AccountCheckFn = fn(&AccountSettings, &mut Cx<'_>);
 
+/// A fleet rule's check, on one image a workload launches from.
+pub type FleetCheckFn = fn(&fleet::InUse<'_>, &mut Cx<'_>);
+
 /// A built-in rule's check, by what it looks at.
 #[derive(Debug, Clone, Copy)]
 pub enum Check {
     Image(CheckFn),
     Account(AccountCheckFn),
+    Fleet(FleetCheckFn),
 }
 
 /// Everything amilint knows about a rule. Declared once per rule.
@@ -323,6 +342,9 @@ pub enum Subject {
     /// An account's guardrails in one region (`amilint scan`, live or
     /// `--settings-file`).
     Account,
+    /// The instances, launch templates and Auto Scaling groups that launch
+    /// from images (`scan --aws --fleet`, `--fleet-file`).
+    Fleet,
 }
 
 impl Subject {
@@ -345,6 +367,7 @@ impl Subject {
             Subject::Request => "requests",
             Subject::Both => "both",
             Subject::Account => "accounts",
+            Subject::Fleet => "fleet",
         }
     }
 }
@@ -456,6 +479,14 @@ impl RuleMeta {
         }
     }
 
+    /// The check of a built-in fleet rule; `None` otherwise.
+    pub fn fleet_check(&self) -> Option<FleetCheckFn> {
+        match self.origin {
+            Origin::Builtin(Check::Fleet(check)) => Some(check),
+            _ => None,
+        }
+    }
+
     /// The script a policy was loaded from; `None` for a built-in rule.
     pub fn script(&self) -> Option<&'static str> {
         match self.origin {
@@ -482,7 +513,8 @@ macro_rules! declare_rule {
             $(needs: $needs:expr,)?
             $(options: $options:ty,)?
             $(check: $check:ident)?
-            $(account_check: $account_check:ident)? $(,)?
+            $(account_check: $account_check:ident)?
+            $(fleet_check: $fleet_check:ident)? $(,)?
         }
     ) => {
         $vis static $ident: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
@@ -493,7 +525,7 @@ macro_rules! declare_rule {
             summary: $summary,
             docs: concat!($($doc, "\n"),+),
             origin: $crate::rules::Origin::Builtin(
-                declare_rule!(@check $(image $check)? $(account $account_check)?)
+                declare_rule!(@check $(image $check)? $(account $account_check)? $(fleet $fleet_check)?)
             ),
             subject: declare_rule!(@or $crate::rules::Subject::Image $(, $subject)?),
             needs: declare_rule!(@or $crate::rules::Needs::Nothing $(, $needs)?),
@@ -505,6 +537,7 @@ macro_rules! declare_rule {
     };
     (@check image $check:ident) => { $crate::rules::Check::Image($check) };
     (@check account $check:ident) => { $crate::rules::Check::Account($check) };
+    (@check fleet $check:ident) => { $crate::rules::Check::Fleet($check) };
     (@options) => { None };
     (@options $options:ty) => {
         Some(&$crate::rules::OptionsSpec {

@@ -1,0 +1,246 @@
+//! The fleet: each workload's images looked up among the scan's own images
+//! (their facts recorded as they are checked) and the images its scope
+//! described by id, then the fleet rules, one `Linted` per workload.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::evaluate::{Linted, fingerprints};
+use super::judge::judge;
+use crate::finding::{Finding, InUseLink, Location, ScannedImage};
+use crate::model::{AccountSettings, FleetScope, Image, ImageScope, Workload};
+use crate::plan::ScanPlan;
+use crate::rules::fleet::{InUse, Lookup, family};
+use crate::rules::{Cx, Date, Ran, Severity, Subject, read_time};
+
+/// What the scan's own images tell the fleet: the images workloads use, as
+/// checked, and the newest image of each name family.
+#[derive(Default)]
+pub(super) struct Facts {
+    /// The image ids the fleet uses (added before the images are checked).
+    wanted: RwLock<HashSet<String>>,
+    seen: Mutex<HashMap<String, Fact>>,
+    /// (owner, name family) → the newest image not deprecated: (creation
+    /// date, id).
+    newest: Mutex<HashMap<(String, String), (String, String)>>,
+}
+
+struct Fact {
+    image: Arc<Image>,
+    owned: bool,
+    /// Its most severe finding that counts.
+    worst: Option<Severity>,
+}
+
+impl Facts {
+    /// Ids the fleet will ask about: their images are remembered when checked.
+    pub(super) fn want<'a>(&self, ids: impl Iterator<Item = &'a str>) {
+        let mut wanted = self.wanted.write().expect("invariant: no panic holds the lock");
+        wanted.extend(ids.map(str::to_string));
+    }
+
+    /// Records what checking `image` gave, when the fleet uses it; and its
+    /// name family's newest image.
+    pub(super) fn record(&self, image: &Image, linted: &Linted, plan: &ScanPlan) {
+        let id = image.id();
+        if let (Some(name), Some(owner), Some(created)) =
+            (&image.name, &image.owner_id, &image.creation_date)
+        {
+            let deprecated = matches!(
+                read_time(image.deprecation_time.as_deref()),
+                Date::At(at) if at <= plan.settings.now
+            );
+            if !deprecated {
+                let mut newest = self.newest.lock().expect("invariant: no panic holds the lock");
+                let slot = newest
+                    .entry((owner.clone(), family(name)))
+                    .or_insert_with(|| (created.clone(), id.to_string()));
+                if *created > slot.0 {
+                    *slot = (created.clone(), id.to_string());
+                }
+            }
+        }
+        if !self
+            .wanted
+            .read()
+            .expect("invariant: no panic holds the lock")
+            .contains(id)
+        {
+            return;
+        }
+        let fact = Fact {
+            image: Arc::new(image.clone()),
+            owned: plan.ownership.owns(image),
+            worst: linted.findings.iter().filter(|f| f.counts()).map(|f| f.severity).max(),
+        };
+        self.seen
+            .lock()
+            .expect("invariant: no panic holds the lock")
+            .insert(id.to_string(), fact);
+    }
+}
+
+/// Runs the plan's fleet rules on every workload of `fleet`, each a
+/// `Linted` of its own (waivers and the baseline applied).
+pub(super) fn check_fleet(
+    fleet: &FleetScope,
+    settings: Option<&AccountSettings>,
+    facts: &Facts,
+    plan: &ScanPlan,
+) -> Vec<Linted> {
+    let described: HashMap<&str, &Image> = fleet
+        .images
+        .iter()
+        .filter_map(|i| Some((i.image_id.as_deref()?, i)))
+        .collect();
+    let missing: HashSet<&str> = fleet.missing_image_ids.iter().map(String::as_str).collect();
+    let seen = facts.seen.lock().expect("invariant: no panic holds the lock");
+    let newest = facts.newest.lock().expect("invariant: no panic holds the lock");
+    fleet
+        .workloads
+        .iter()
+        .map(|workload| {
+            let mut cx = Cx::new(&plan.settings, None);
+            let mut linted = Linted::default();
+            let mut raws = Vec::new();
+            for used in &workload.uses {
+                let id = used.image_id.as_deref();
+                let fact = id.and_then(|id| seen.get(id));
+                let image = match (id, fact) {
+                    (None, _) => Lookup::Unresolved,
+                    (_, Some(fact)) => Lookup::Found(&fact.image),
+                    (Some(id), None) => match described.get(id) {
+                        Some(image) => Lookup::Found(image),
+                        None if missing.contains(id) => Lookup::Missing,
+                        None if fleet.described => Lookup::Missing,
+                        None => Lookup::NotInInputs,
+                    },
+                };
+                let newer = match &image {
+                    Lookup::Found(i) => i
+                        .name
+                        .as_deref()
+                        .zip(i.owner_id.clone())
+                        .and_then(|(name, owner)| newest.get(&(owner, family(name))))
+                        .filter(|(created, newer)| {
+                            Some(newer.as_str()) != id
+                                && i.creation_date.as_deref().is_none_or(|c| created.as_str() > c)
+                        })
+                        .map(|(_, newer)| newer.as_str()),
+                    _ => None,
+                };
+                let in_use = InUse {
+                    workload,
+                    used,
+                    image,
+                    owned: fact.is_some_and(|f| f.owned),
+                    worst: fact.and_then(|f| f.worst),
+                    newer,
+                    settings,
+                };
+                for (i, rule) in plan.rules.iter().enumerate() {
+                    if rule.subject != Subject::Fleet {
+                        continue;
+                    }
+                    match cx.run_fleet(rule, &in_use) {
+                        Ran::Checked => {}
+                        Ran::NoData => linted.skipped |= 1u128.checked_shl(i as u32).unwrap_or(0),
+                        Ran::Unreadable(field) => linted.unreadable.push((i, field)),
+                    }
+                }
+                for mut raw in cx.take() {
+                    raw.key = Some(used.image_id.clone().unwrap_or_default());
+                    raws.push((raw, used.image_id.clone()));
+                }
+            }
+            if plan.keep_images {
+                linted.image = Some(ScannedImage {
+                    id: workload.id.as_str().into(),
+                    name: workload.name.as_deref().map(Into::into),
+                    not_run: Vec::new(),
+                });
+            }
+            linted.findings = findings(workload, raws, plan);
+            let judged = judge(&mut linted.findings, plan);
+            linted.waivers = judged.waivers;
+            linted.in_baseline = judged.in_baseline;
+            linted
+        })
+        .collect()
+}
+
+/// One workload's findings, with their fingerprints and where they point:
+/// the export that held the workload, or (live) `aws/ACCOUNT/REGION/KIND/ID.json`.
+fn findings(
+    workload: &Workload,
+    raws: Vec<(crate::rules::RawFinding, Option<String>)>,
+    plan: &ScanPlan,
+) -> Vec<Finding> {
+    if raws.is_empty() {
+        return Vec::new();
+    }
+    let subject: Arc<str> = workload.id.as_str().into();
+    let (uri, line, column): (Arc<str>, u64, u64) = match &workload.origin {
+        Some((uri, line, column)) => (uri.clone(), *line, *column),
+        None => (
+            format!(
+                "aws/{}/{}/{}/{}.json",
+                workload.account_id,
+                workload.region,
+                workload.kind.as_str(),
+                workload.id.replace(['/', ':', '$'], "_")
+            )
+            .into(),
+            1,
+            1,
+        ),
+    };
+    let scope = Arc::new(ImageScope {
+        account_id: workload.account_id.clone(),
+        region: workload.region.clone(),
+        image_arn: workload.arn.clone(),
+    });
+    let name: Option<Arc<str>> = workload.name.as_deref().map(Into::into);
+    let (raws, images): (Vec<_>, Vec<_>) = raws.into_iter().unzip();
+    let prints = fingerprints(&raws, &workload.account_id, &workload.region, &subject);
+    let mut out: Vec<Finding> = raws
+        .into_iter()
+        .zip(prints)
+        .zip(images)
+        .map(|((raw, fingerprint), image)| Finding {
+            fingerprint,
+            fix: None,
+            rule: raw.rule,
+            severity: plan
+                .severities
+                .get(raw.rule.code)
+                .copied()
+                .or(raw.severity)
+                .unwrap_or(raw.rule.severity),
+            image_id: subject.clone(),
+            image_name: name.clone(),
+            scope: Some(scope.clone()),
+            usage: None,
+            outside_gate: false,
+            owned: None,
+            workload: Some(Arc::new(InUseLink {
+                kind: workload.kind,
+                image_id: image.unwrap_or_else(|| "-".to_string()),
+            })),
+            message: raw.message,
+            location: Location {
+                uri: uri.clone(),
+                line,
+                column,
+                field_line: None,
+                field_uri: None,
+                pointer: raw.pointer,
+            },
+            input_index: 0,
+            suppression: None,
+            baseline: None,
+        })
+        .collect();
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}

@@ -1,0 +1,542 @@
+//! `--fleet-file`: the workloads behind the images, from a live scan's
+//! `--save-fleet` file (`{"Fleet": [ … ]}`) or from the AWS CLI's own
+//! exports — `aws ec2 describe-instances`, `aws ec2
+//! describe-launch-template-versions --versions '$Latest' '$Default'`,
+//! `aws autoscaling describe-auto-scaling-groups` and `aws autoscaling
+//! describe-launch-configurations` — in any mix of files. A live scan reads
+//! the same records through the SDK and builds its workloads with the same
+//! `Records::scopes`, so live and offline agree.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::InputSource;
+use crate::error::{InputError, json_message};
+use crate::model::{FleetFile, FleetScope, Use, Workload, WorkloadKind, ec2_arn, region_of_zone};
+
+/// The largest fleet file read (decompressed).
+pub const MAX_FLEET_BYTES: u64 = 1 << 30;
+
+/// A `describe-instances` instance, as much of it as amilint reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceRecord {
+    pub instance_id: String,
+    pub image_id: Option<String>,
+    pub state: Option<StateName>,
+    pub placement: Option<Placement>,
+    pub tags: Option<Vec<crate::model::Tag>>,
+    /// The reservation's `OwnerId` (set from it, not read here).
+    #[serde(skip)]
+    pub owner_id: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<(Arc<str>, u64, u64)>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StateName {
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Placement {
+    pub availability_zone: Option<String>,
+}
+
+/// A `describe-launch-template-versions` version.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VersionRecord {
+    pub launch_template_id: String,
+    pub launch_template_name: Option<String>,
+    pub version_number: i64,
+    pub default_version: Option<bool>,
+    /// `arn:aws:iam::ACCOUNT:…`: the account, offline.
+    pub created_by: Option<String>,
+    pub launch_template_data: Option<TemplateData>,
+    /// A `resolve:ssm:` image as a live scan resolved it (GetParameters).
+    #[serde(skip)]
+    pub resolved_image_id: Option<String>,
+    #[serde(skip)]
+    pub origin: Option<(Arc<str>, u64, u64)>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TemplateData {
+    pub image_id: Option<String>,
+    pub placement: Option<Placement>,
+}
+
+/// A `describe-auto-scaling-groups` group.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GroupRecord {
+    pub auto_scaling_group_name: String,
+    #[serde(rename = "AutoScalingGroupARN")]
+    pub auto_scaling_group_arn: Option<String>,
+    pub launch_template: Option<TemplateSpec>,
+    pub launch_configuration_name: Option<String>,
+    pub mixed_instances_policy: Option<MixedInstancesPolicy>,
+    #[serde(skip)]
+    pub origin: Option<(Arc<str>, u64, u64)>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TemplateSpec {
+    pub launch_template_id: Option<String>,
+    pub launch_template_name: Option<String>,
+    /// `$Default` (also when absent), `$Latest`, or a number.
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MixedInstancesPolicy {
+    pub launch_template: Option<MixedTemplate>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MixedTemplate {
+    pub launch_template_specification: Option<TemplateSpec>,
+    pub overrides: Option<Vec<Override>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Override {
+    pub launch_template_specification: Option<TemplateSpec>,
+}
+
+/// A `describe-launch-configurations` configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfigurationRecord {
+    pub launch_configuration_name: String,
+    #[serde(rename = "LaunchConfigurationARN")]
+    pub launch_configuration_arn: Option<String>,
+    pub image_id: Option<String>,
+}
+
+/// Everything read about a fleet, before it is made workloads.
+#[derive(Debug, Default)]
+pub struct Records {
+    pub instances: Vec<InstanceRecord>,
+    pub versions: Vec<VersionRecord>,
+    pub groups: Vec<GroupRecord>,
+    pub configurations: Vec<ConfigurationRecord>,
+}
+
+/// The account and region of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`).
+fn arn_scope(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.split(':');
+    let (_, _, _, region, account) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    Some((account.to_string(), region.to_string()))
+}
+
+impl Records {
+    /// The workloads, by account × region. `scope` (a live scan's) names the
+    /// account and region of every record; offline they come from the
+    /// records (owner, zone, ARN; a launch template version without a zone
+    /// has no region).
+    pub fn scopes(self, scope: Option<(&str, &str)>) -> Vec<FleetScope> {
+        let mut by_scope: BTreeMap<(String, String), Vec<Workload>> = BTreeMap::new();
+        let place = |account: Option<String>, region: Option<String>| match scope {
+            Some((a, r)) => (a.to_string(), r.to_string()),
+            None => (account.unwrap_or_default(), region.unwrap_or_default()),
+        };
+        for i in &self.instances {
+            let zone = i.placement.as_ref().and_then(|p| p.availability_zone.as_deref());
+            let (account, region) = place(i.owner_id.clone(), zone.and_then(region_of_zone));
+            let name = i.tags.iter().flatten().find(|t| t.key == "Name").map(|t| t.value.clone());
+            by_scope.entry((account.clone(), region.clone())).or_default().push(Workload {
+                kind: WorkloadKind::Instance,
+                arn: ec2_arn(&region, &account, &format!("instance/{}", i.instance_id)),
+                id: i.instance_id.clone(),
+                name,
+                account_id: account,
+                region,
+                state: i.state.as_ref().and_then(|s| s.name.clone()),
+                default_version: false,
+                uses: vec![Use {
+                    image_id: i.image_id.clone(),
+                    ..Use::default()
+                }],
+                origin: i.origin.clone(),
+            });
+        }
+        let templates = Templates::of(&self.versions);
+        for (template, labels) in templates.labelled() {
+            let v = labels.version;
+            let zone = v
+                .launch_template_data
+                .as_ref()
+                .and_then(|d| d.placement.as_ref())
+                .and_then(|p| p.availability_zone.as_deref());
+            let account = v.created_by.as_deref().and_then(arn_scope).map(|(a, _)| a);
+            let (account, region) = place(account, zone.and_then(region_of_zone));
+            let label = if labels.default { "$Default" } else { "$Latest" };
+            let state = match (labels.default, labels.latest) {
+                (true, true) => format!("$Default and $Latest, version {}", v.version_number),
+                _ => format!("{label}, version {}", v.version_number),
+            };
+            by_scope.entry((account.clone(), region.clone())).or_default().push(Workload {
+                kind: WorkloadKind::LaunchTemplate,
+                id: format!("{template}:{label}"),
+                name: v.launch_template_name.clone(),
+                arn: ec2_arn(&region, &account, &format!("launch-template/{template}")),
+                account_id: account,
+                region,
+                state: Some(state),
+                default_version: labels.default,
+                uses: vec![template_use(v, None)],
+                origin: v.origin.clone(),
+            });
+        }
+        let configurations: HashMap<&str, &ConfigurationRecord> = self
+            .configurations
+            .iter()
+            .map(|c| (c.launch_configuration_name.as_str(), c))
+            .collect();
+        for g in &self.groups {
+            let (account, region) = g
+                .auto_scaling_group_arn
+                .as_deref()
+                .and_then(arn_scope)
+                .unzip();
+            let (account, region) = place(account, region);
+            let mut uses: Vec<Use> = g.specs().map(|(spec, how)| templates.resolve(spec, how)).collect();
+            if let Some(name) = &g.launch_configuration_name {
+                let via = Some(format!("launch configuration {name}"));
+                uses.push(match configurations.get(name.as_str()) {
+                    Some(c) => Use {
+                        image_id: c.image_id.clone(),
+                        via,
+                        unresolved: None,
+                    },
+                    None => Use {
+                        image_id: None,
+                        via,
+                        unresolved: Some("the launch configuration is not in the fleet".into()),
+                    },
+                });
+            }
+            by_scope.entry((account.clone(), region.clone())).or_default().push(Workload {
+                kind: WorkloadKind::AutoScalingGroup,
+                id: g.auto_scaling_group_name.clone(),
+                name: None,
+                arn: g.auto_scaling_group_arn.clone().unwrap_or_default(),
+                account_id: account,
+                region,
+                state: None,
+                default_version: false,
+                uses,
+                origin: g.origin.clone(),
+            });
+        }
+        by_scope
+            .into_iter()
+            .map(|((account_id, region), workloads)| FleetScope {
+                account_id,
+                region,
+                workloads,
+                ..FleetScope::default()
+            })
+            .collect()
+    }
+}
+
+impl GroupRecord {
+    /// The group's launch template specifications: its own, its mixed
+    /// instances policy's, and each override's, with how it names them.
+    pub fn specs(&self) -> impl Iterator<Item = (&TemplateSpec, &'static str)> {
+        let mixed = self
+            .mixed_instances_policy
+            .as_ref()
+            .and_then(|m| m.launch_template.as_ref());
+        self.launch_template
+            .iter()
+            .map(|s| (s, "launch template"))
+            .chain(
+                mixed
+                    .and_then(|m| m.launch_template_specification.as_ref())
+                    .map(|s| (s, "mixed instances launch template")),
+            )
+            .chain(
+                mixed
+                    .and_then(|m| m.overrides.as_ref())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|o| o.launch_template_specification.as_ref())
+                    .map(|s| (s, "override launch template")),
+            )
+    }
+}
+
+/// The image a template version launches from.
+fn template_use(v: &VersionRecord, via: Option<String>) -> Use {
+    let image = v.launch_template_data.as_ref().and_then(|d| d.image_id.clone());
+    match image {
+        Some(parameter) if parameter.starts_with("resolve:ssm:") => {
+            let via = Some(via.map_or(parameter.clone(), |v| format!("{v} ({parameter})")));
+            match &v.resolved_image_id {
+                Some(id) => Use {
+                    image_id: Some(id.clone()),
+                    via,
+                    unresolved: None,
+                },
+                None => Use {
+                    image_id: None,
+                    via,
+                    unresolved: Some(
+                        "an SSM parameter not resolved (export with --resolve-alias, or scan live)".into(),
+                    ),
+                },
+            }
+        }
+        image_id => Use {
+            image_id,
+            via,
+            unresolved: None,
+        },
+    }
+}
+
+/// A template's `$Default` and `$Latest` versions.
+struct Labels<'a> {
+    version: &'a VersionRecord,
+    default: bool,
+    latest: bool,
+}
+
+/// Launch template versions by template id (and name → id).
+struct Templates<'a> {
+    by_id: BTreeMap<&'a str, Vec<&'a VersionRecord>>,
+    names: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Templates<'a> {
+    fn of(versions: &'a [VersionRecord]) -> Self {
+        let mut by_id: BTreeMap<&str, Vec<&VersionRecord>> = BTreeMap::new();
+        let mut names = HashMap::new();
+        for v in versions {
+            let same = by_id.entry(v.launch_template_id.as_str()).or_default();
+            // One version read twice (a `$Latest` that is the `$Default`).
+            if !same.iter().any(|s| s.version_number == v.version_number) {
+                same.push(v);
+            }
+            if let Some(name) = &v.launch_template_name {
+                names.insert(name.as_str(), v.launch_template_id.as_str());
+            }
+        }
+        Templates { by_id, names }
+    }
+
+    fn default(&self, id: &str) -> Option<&'a VersionRecord> {
+        self.by_id.get(id)?.iter().copied().find(|v| v.default_version == Some(true))
+    }
+
+    /// The highest version read: `$Latest` when the export holds it (a
+    /// `--versions '$Latest' '$Default'` export always does).
+    fn latest(&self, id: &str) -> Option<&'a VersionRecord> {
+        self.by_id.get(id)?.iter().copied().max_by_key(|v| v.version_number)
+    }
+
+    /// Each template's `$Default` and (when another version) `$Latest`.
+    fn labelled(&self) -> Vec<(&'a str, Labels<'a>)> {
+        let mut out = Vec::new();
+        for &id in self.by_id.keys() {
+            let (default, latest) = (self.default(id), self.latest(id));
+            if let Some(d) = default {
+                let both = latest.is_some_and(|l| l.version_number == d.version_number);
+                out.push((id, Labels { version: d, default: true, latest: both }));
+            }
+            if let Some(l) = latest.filter(|l| default.is_none_or(|d| d.version_number != l.version_number)) {
+                out.push((id, Labels { version: l, default: false, latest: true }));
+            }
+        }
+        out
+    }
+
+    /// The image a group's template specification launches from.
+    fn resolve(&self, spec: &TemplateSpec, how: &str) -> Use {
+        let id = spec
+            .launch_template_id
+            .as_deref()
+            .or_else(|| spec.launch_template_name.as_deref().and_then(|n| self.names.get(n).copied()));
+        let named = spec
+            .launch_template_id
+            .as_deref()
+            .or(spec.launch_template_name.as_deref())
+            .unwrap_or("-");
+        let version = spec.version.as_deref().unwrap_or("$Default");
+        let via = format!("{how} {named} version {version}");
+        let found = id.and_then(|id| match version {
+            "$Default" => self.default(id),
+            "$Latest" => self.latest(id),
+            n => self.by_id.get(id)?.iter().copied().find(|v| v.version_number.to_string() == n),
+        });
+        match found {
+            Some(v) => template_use(v, Some(via)),
+            None => Use {
+                image_id: None,
+                via: Some(via),
+                unresolved: Some("the launch template version is not in the fleet".into()),
+            },
+        }
+    }
+}
+
+/// Every `--fleet-file`, read before the scan: saved fleets as they are,
+/// the AWS CLI's exports made workloads together (a group's launch template
+/// may be in another file).
+pub fn read(sources: &[InputSource]) -> Result<Vec<FleetScope>, InputError> {
+    let mut saved: Vec<FleetScope> = Vec::new();
+    let mut records = Records::default();
+    for source in sources {
+        let name = source.name();
+        let bytes = super::source::read_whole(
+            super::source::decoded(super::source::open(source)?, 1 << 16)
+                .map_err(|e| io(&name, e))?
+                .1,
+            MAX_FLEET_BYTES,
+            1 << 16,
+        )
+        .map_err(|e| io(&name, e))?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            let mut lines = super::source::Lines::default();
+            let (line, column) = lines.at(&bytes, e.valid_up_to());
+            syntax(&name, line, column, "not UTF-8 text".into())
+        })?;
+        read_text(text, &source.uri, &name, &mut saved, &mut records)?;
+    }
+    let mut scopes = saved;
+    scopes.extend(records.scopes(None));
+    Ok(scopes)
+}
+
+fn io(name: &str, source: std::io::Error) -> InputError {
+    InputError::Io {
+        path: name.to_string(),
+        source,
+    }
+}
+
+fn syntax(name: &str, line: u64, column: u64, message: String) -> InputError {
+    InputError::Syntax {
+        path: name.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// One fleet file's text: which export it is, by its top-level keys.
+fn read_text(
+    text: &str,
+    uri: &Arc<str>,
+    name: &str,
+    saved: &mut Vec<FleetScope>,
+    records: &mut Records,
+) -> Result<(), InputError> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Doc<'a> {
+        #[serde(borrow)]
+        fleet: Option<&'a RawValue>,
+        #[serde(borrow)]
+        reservations: Option<Vec<&'a RawValue>>,
+        #[serde(borrow)]
+        launch_template_versions: Option<Vec<&'a RawValue>>,
+        #[serde(borrow)]
+        auto_scaling_groups: Option<Vec<&'a RawValue>>,
+        #[serde(borrow)]
+        launch_configurations: Option<Vec<&'a RawValue>>,
+    }
+    let doc: Doc<'_> = serde_json::from_str(text).map_err(|e| InputError::json(name, &e))?;
+    // Each section's entries come in file order (the sections may not):
+    // their lines are counted forward, from the section's first.
+    let mut lines = super::source::Lines::default();
+    let mut parse = |raw: &RawValue, first: bool| -> Result<(u64, u64), InputError> {
+        if first {
+            lines = super::source::Lines::default();
+        }
+        let at = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+        Ok(lines.at(text.as_bytes(), at))
+    };
+    let located = |_: &RawValue, line: u64, column: u64, e: serde_json::Error| {
+        let l = line + e.line() as u64 - 1;
+        let c = if e.line() <= 1 { column + e.column() as u64 - 1 } else { e.column() as u64 };
+        syntax(name, l, c, json_message(&e))
+    };
+    let any = doc.fleet.is_some()
+        || doc.reservations.is_some()
+        || doc.launch_template_versions.is_some()
+        || doc.auto_scaling_groups.is_some()
+        || doc.launch_configurations.is_some();
+    if let Some(raw) = doc.fleet {
+        let (line, column) = parse(raw, true)?;
+        let file: FleetFile = serde_json::from_str(&format!("{{\"Fleet\":{}}}", raw.get()))
+            .map_err(|e| located(raw, line, column, e))?;
+        saved.extend(file.fleet);
+    }
+    for (n, raw) in doc.reservations.into_iter().flatten().enumerate() {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Reservation<'a> {
+            owner_id: Option<String>,
+            #[serde(borrow, default)]
+            instances: Vec<&'a RawValue>,
+        }
+        let (line, column) = parse(raw, n == 0)?;
+        let r: Reservation<'_> = serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+        for raw in r.instances {
+            let (line, column) = parse(raw, false)?;
+            let mut i: InstanceRecord =
+                serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+            i.owner_id.clone_from(&r.owner_id);
+            i.origin = Some((uri.clone(), line, column));
+            // Terminated instances launch nothing (a live scan leaves them out too).
+            if i.state.as_ref().and_then(|s| s.name.as_deref()) != Some("terminated") {
+                records.instances.push(i);
+            }
+        }
+    }
+    for (n, raw) in doc.launch_template_versions.into_iter().flatten().enumerate() {
+        let (line, column) = parse(raw, n == 0)?;
+        let mut v: VersionRecord = serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+        v.origin = Some((uri.clone(), line, column));
+        records.versions.push(v);
+    }
+    for (n, raw) in doc.auto_scaling_groups.into_iter().flatten().enumerate() {
+        let (line, column) = parse(raw, n == 0)?;
+        let mut g: GroupRecord = serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+        g.origin = Some((uri.clone(), line, column));
+        records.groups.push(g);
+    }
+    for (n, raw) in doc.launch_configurations.into_iter().flatten().enumerate() {
+        let (line, column) = parse(raw, n == 0)?;
+        records
+            .configurations
+            .push(serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?);
+    }
+    if !any {
+        return Err(syntax(
+            name,
+            1,
+            1,
+            "not a fleet file: expected `Fleet` (--save-fleet), `Reservations` (describe-instances), \
+             `LaunchTemplateVersions`, `AutoScalingGroups` or `LaunchConfigurations`"
+                .into(),
+        ));
+    }
+    Ok(())
+}
