@@ -12,6 +12,7 @@ mod attributes;
 pub mod connect;
 pub mod convert;
 pub mod fetch;
+mod fleet;
 mod keys;
 pub mod org;
 mod recycle_bin;

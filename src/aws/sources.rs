@@ -107,7 +107,7 @@ pub(super) struct Row {
 }
 
 /// Every source, in the order they finish.
-pub(super) const SOURCES: [Row; 7] = [
+pub(super) const SOURCES: [Row; 8] = [
     Row {
         wanted: |o| o.attributes,
         start: || Box::new(super::attributes::Attributes),
@@ -137,6 +137,10 @@ pub(super) const SOURCES: [Row; 7] = [
     Row {
         wanted: |o| o.guardrails,
         start: || Box::new(super::recycle_bin::RecycleBin),
+    },
+    Row {
+        wanted: |o| o.fleet,
+        start: || Box::new(super::fleet::Fleet),
     },
 ];
 

@@ -517,16 +517,25 @@ impl Skips {
     }
 
     /// One note per skipped rule and cause, in code order.
-    pub(super) fn notes(&self, rules: &[&'static RuleMeta], images: u64) -> Vec<Note> {
+    /// A fleet rule's counts are of workloads (`workloads`).
+    pub(super) fn notes(&self, rules: &[&'static RuleMeta], images: u64, workloads: u64) -> Vec<Note> {
         let no_data = rules
             .iter()
             .zip(self.no_data)
             .filter(|(_, skipped)| *skipped > 0)
-            .map(|(rule, skipped)| Note {
-                rule,
-                skipped,
-                images,
-                cause: Cause::NoData,
+            .map(|(rule, skipped)| match rule.subject {
+                Subject::Fleet => Note {
+                    rule,
+                    skipped,
+                    images: workloads,
+                    cause: Cause::ImageUnknown,
+                },
+                _ => Note {
+                    rule,
+                    skipped,
+                    images,
+                    cause: Cause::NoData,
+                },
             });
         let unreadable = self.unreadable.iter().map(|(&i, &(field, skipped))| Note {
             rule: rules[i],

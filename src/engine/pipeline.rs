@@ -264,7 +264,7 @@ pub fn run(
     report.errors.extend(origin.errors);
     report.api_calls = report.api_calls.or(origin.api_calls);
     report.unassessed.extend(origin.unassessed);
-    report.notes = skips.notes(&plan.rules, report.images_scanned);
+    report.notes = skips.notes(&plan.rules, report.images_scanned, report.workloads_scanned);
     not_assessed(&mut report, plan);
     if let Some(framework) = plan.benchmark {
         let evidence = crate::rules::compliance::Evidence {

@@ -125,6 +125,10 @@ pub enum Cause {
     NoData,
     /// A date it reads (this field) is absent or not one amilint reads.
     Unreadable(&'static str),
+    /// A fleet rule: the image a workload launches from is neither in the
+    /// inputs nor described, or its id could not be told. `Note::skipped`
+    /// and `Note::images` count workloads.
+    ImageUnknown,
     /// The call its data comes from (`operation`, as IAM names it:
     /// `ec2:GetEbsEncryptionByDefault`) was refused in some of a
     /// live scan's scopes (`why`: `denied`, `not supported by the endpoint`);
@@ -152,6 +156,7 @@ impl Note {
             Cause::NoData => self.rule.needs.data().into(),
             Cause::Unreadable(field) => format!("a {field} amilint reads").into(),
             Cause::NotAssessed { operation, .. } => operation.into(),
+            Cause::ImageUnknown => "the image a workload launches from".into(),
         }
     }
 }
@@ -172,6 +177,13 @@ impl std::fmt::Display for Note {
                 f,
                 "{} skipped on {} of {} images: {field} is not a date amilint reads (a date alone or a time without a zone is a guess) — \
                  give ISO 8601 with a time zone, as DescribeImages writes it (2024-05-01T12:00:00.000Z)",
+                self.rule.code, self.skipped, self.images,
+            ),
+            Cause::ImageUnknown => write!(
+                f,
+                "{} not assessed on {} of {} workloads: the image it launches from is not in the inputs \
+                 (or its id was not resolved) — add the images' describe-images export, or scan live \
+                 with --aws --fleet (and keep it with --save-fleet)",
                 self.rule.code, self.skipped, self.images,
             ),
             Cause::NotAssessed { operation, why } => write!(

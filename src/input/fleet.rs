@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 
 use super::InputSource;
 use crate::error::{InputError, json_message};
-use crate::model::{FleetFile, FleetScope, Use, Workload, WorkloadKind, ec2_arn, region_of_zone};
+use crate::model::{FleetScope, Use, Workload, WorkloadKind, ec2_arn, region_of_zone};
 
 /// The largest fleet file read (decompressed).
 pub const MAX_FLEET_BYTES: u64 = 1 << 30;
@@ -484,9 +484,23 @@ fn read_text(
         || doc.launch_configurations.is_some();
     if let Some(raw) = doc.fleet {
         let (line, column) = parse(raw, true)?;
-        let file: FleetFile = serde_json::from_str(&format!("{{\"Fleet\":{}}}", raw.get()))
-            .map_err(|e| located(raw, line, column, e))?;
-        saved.extend(file.fleet);
+        let fleet: Vec<FleetScope> =
+            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+        // Where each workload is, for its findings.
+        #[derive(Deserialize)]
+        struct Placed<'a> {
+            #[serde(rename = "Workloads", borrow)]
+            workloads: Vec<&'a RawValue>,
+        }
+        let placed: Vec<Placed<'_>> =
+            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+        for (mut scope, placed) in fleet.into_iter().zip(placed) {
+            for (w, raw) in scope.workloads.iter_mut().zip(placed.workloads) {
+                let (line, column) = parse(raw, false)?;
+                w.origin = Some((uri.clone(), line, column));
+            }
+            saved.push(scope);
+        }
     }
     for (n, raw) in doc.reservations.into_iter().flatten().enumerate() {
         #[derive(Deserialize)]

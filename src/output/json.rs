@@ -36,6 +36,12 @@ fn line(f: &Finding, requests: bool, out: &mut Vec<u8>) {
         o.opt_str("account_id", scope.map(|s| s.account_id.as_str()));
         o.opt_str("region", scope.map(|s| s.region.as_str()));
         o.opt_str("image_arn", scope.and_then(|s| f.image_arn_of(s)));
+        if let Some(link) = &f.workload {
+            if let Some(arn) = f.resource_arn() {
+                o.str("resource_arn", arn);
+            }
+            o.str("uses_image_id", &link.image_id);
+        }
         o.str("message", &f.message);
         o.object("location", |o| {
             o.str("uri", &f.location.uri);
@@ -230,6 +236,8 @@ fn finding(f: &Finding) -> v1::Finding<'_> {
             .as_deref()
             .and_then(|s| f.image_arn_of(s))
             .map(Borrowed),
+        resource_arn: f.resource_arn().map(Borrowed),
+        uses_image_id: f.workload.as_ref().map(|l| Borrowed(l.image_id.as_str())),
         message: Borrowed(&f.message),
         location: v1::Location {
             uri: Borrowed(&f.location.uri),

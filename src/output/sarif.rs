@@ -111,6 +111,13 @@ fn result_properties(f: &Finding) -> Vec<(&'static str, Value)> {
             props.push(("imageArn", Value::String(arn.to_string())));
         }
     }
+    if let Some(link) = &f.workload {
+        props.push(("subject", Value::String(link.kind.as_str().to_string())));
+        props.push(("usesImageId", Value::String(link.image_id.clone())));
+        if let Some(arn) = f.resource_arn() {
+            props.push(("resourceArn", Value::String(arn.to_string())));
+        }
+    }
     if let Some(fix) = &f.fix {
         props.push((
             "remediation",

@@ -63,7 +63,10 @@ pub fn image(findings: &[Finding], style: super::Style, out: &mut Vec<u8>) {
     // An account's guardrails: `account 111122223333, region eu-west-1`.
     let subject = match f.scope.as_deref().filter(|_| f.about_account()) {
         Some(scope) => format!("account {}, region {}", scope.account_id, scope.region),
-        None => clean(&f.image_id),
+        None => match &f.workload {
+            Some(link) => format!("{} {}", link.kind.as_str(), clean(&f.image_id)),
+            None => clean(&f.image_id),
+        },
     };
     if let Some(usage) = f.usage.as_deref().filter(|u| u.total > 0) {
         name.push_str(&format!(" (in use: {})", clean(&usage.summary())));
@@ -237,9 +240,15 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
             report.images_scanned as usize,
             if report.requests { "request" } else { "image" }
         ),
-        match report.accounts_scanned {
-            0 => String::new(),
-            k => format!(" and {}", plural(k as usize, "account-region")),
+        match (report.accounts_scanned, report.workloads_scanned) {
+            (0, 0) => String::new(),
+            (k, 0) => format!(" and {}", plural(k as usize, "account-region")),
+            (0, w) => format!(" and {}", plural(w as usize, "workload")),
+            (k, w) => format!(
+                ", {} and {}",
+                plural(k as usize, "account-region"),
+                plural(w as usize, "workload")
+            ),
         },
         report.images_skipped,
         match report.suppressed() {

@@ -146,17 +146,26 @@ pub struct Finding<'a> {
     pub rule_id: Text<'a>,
     pub rule_name: Text<'a>,
     pub severity: Severity,
-    /// What the finding is about: `image` (or a preflight's `request`), or
-    /// `account` (an account's guardrails in a region).
+    /// What the finding is about: `image` (or a preflight's `request`),
+    /// `account` (an account's guardrails in a region), or a fleet rule's
+    /// workload: `instance`, `launch-template`, `auto-scaling-group`.
     #[serde(default = "image_subject")]
     pub subject: Text<'a>,
-    /// The subject's id: an image id, a request's name, or `ACCOUNT/REGION`.
+    /// The subject's id: an image id, a request's name, `ACCOUNT/REGION`, or
+    /// a workload's id (`i-…`, `lt-…:$Default`, a group's name).
     pub image_id: Text<'a>,
     pub image_name: Option<Text<'a>>,
     /// Live scans: where the image was found.
     pub account_id: Option<Text<'a>>,
     pub region: Option<Text<'a>>,
     pub image_arn: Option<Text<'a>>,
+    /// A workload's ARN (a fleet rule's finding only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_arn: Option<Text<'a>>,
+    /// The image the workload launches from (a fleet rule's finding only;
+    /// `-` when its id could not be told).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uses_image_id: Option<Text<'a>>,
     pub message: Text<'a>,
     pub location: Location<'a>,
     pub fingerprint: Text<'a>,

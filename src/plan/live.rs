@@ -80,6 +80,8 @@ pub struct FetchOptions {
     pub references: bool,
     /// Also call GetImageAncestry for each image (where it comes from).
     pub ancestry: bool,
+    /// Also read the fleet behind the images (`--fleet`).
+    pub fleet: bool,
     /// Which images are linted as owned (AMI025, the rule that reads the
     /// ancestry, is owner-only): GetImageAncestry is asked for those only.
     /// `None`: every image.
@@ -188,6 +190,7 @@ pub fn fetch_options(args: &crate::cli::AwsArgs) -> Result<FetchOptions> {
         guardrails: !args.no_guardrails,
         references: args.references,
         ancestry: args.ancestry,
+        fleet: args.fleet,
         linted: None,
         attribute_concurrency: args.attribute_concurrency,
         max_attempts: args.max_attempts,

@@ -49,7 +49,12 @@ impl InUse<'_> {
     /// launch template lt-… version $Latest)`.
     pub fn subject(&self) -> String {
         let w = self.workload;
-        let mut out = format!("{} {}", w.kind.as_str().replace('-', " "), w.id);
+        let kind = match w.kind {
+            crate::model::WorkloadKind::Instance => "instance",
+            crate::model::WorkloadKind::LaunchTemplate => "launch template",
+            crate::model::WorkloadKind::AutoScalingGroup => "Auto Scaling group",
+        };
+        let mut out = format!("{kind} {}", w.id);
         if let Some(state) = &w.state {
             out.push_str(&format!(" ({state})"));
         }

@@ -62,7 +62,14 @@ pub(super) fn line(
                     o.bool("reversible", fix.reversible);
                 });
             }
+            let link = f.workload.as_deref();
+            if let Some(arn) = f.resource_arn() {
+                o.str("resourceArn", arn);
+            }
             o.str("severity", f.severity.as_str());
+            if let Some(link) = link {
+                o.str("subject", link.kind.as_str());
+            }
             if let Some(usage) = f.usage.as_deref() {
                 o.object("usage", |o| {
                     o.object("byType", |o| {
@@ -73,6 +80,9 @@ pub(super) fn line(
                     o.strings("resources", &usage.resources);
                     o.num("total", usage.total as u64);
                 });
+            }
+            if let Some(link) = link {
+                o.str("usesImageId", &link.image_id);
             }
         });
         o.one_object_array("relatedLocations", |o| {
