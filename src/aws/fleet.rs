@@ -16,6 +16,8 @@ use aws_sdk_ec2::types::Filter;
 
 use super::connect::{every_page, failure};
 use super::convert::to_model;
+use super::connect::Progress;
+use super::fetch::Scope;
 use super::sources::{Cx, Finishing, Gathered, Source};
 use crate::error::FetchError;
 use crate::input::fleet::{
@@ -46,59 +48,130 @@ impl Source for Fleet {
         cx: &'a Cx<'a>,
     ) -> Finishing<'a> {
         Box::pin(async move {
-            let mut records = Records {
-                instances: read(into, "ec2:DescribeInstances", instances(cx).await),
-                versions: read(into, "ec2:DescribeLaunchTemplateVersions", versions(cx).await),
-                ..Records::default()
+            let reach = Reach {
+                scope: cx.scope,
+                config: cx.config,
+                client: cx.client,
+                progress: cx.progress,
             };
-            let autoscaling = aws_sdk_autoscaling::Client::from_conf(
-                aws_sdk_autoscaling::config::Builder::from(cx.config)
-                    .region(aws_sdk_autoscaling::config::Region::new(cx.scope.region.clone()))
-                    .build(),
-            );
-            records.groups = read(
-                into,
-                "autoscaling:DescribeAutoScalingGroups",
-                groups(&autoscaling, cx).await,
-            );
-            let named: BTreeSet<String> = records
-                .groups
-                .iter()
-                .filter_map(|g| g.launch_configuration_name.clone())
-                .collect();
-            if !named.is_empty() {
-                records.configurations = read(
-                    into,
-                    "autoscaling:DescribeLaunchConfigurations",
-                    configurations(&autoscaling, named, cx).await,
-                );
-            }
-            let extra = numbered_versions(&records, cx).await;
-            records.versions.extend(read(into, "ec2:DescribeLaunchTemplateVersions", extra));
-            resolve_parameters(&mut records.versions, into, cx).await;
-            let scope = (cx.scope.account_id.as_str(), cx.scope.region.as_str());
-            let mut fleet = records.scopes(Some(scope)).pop().unwrap_or_else(|| FleetScope {
-                account_id: cx.scope.account_id.clone(),
-                region: cx.scope.region.clone(),
-                ..FleetScope::default()
-            });
-            let own: HashSet<&str> = images.iter().filter_map(|i| i.image_id.as_deref()).collect();
-            let wanted: Vec<String> = fleet
-                .image_ids()
-                .filter(|id| !own.contains(id))
-                .map(str::to_string)
-                .collect();
-            match describe_by_id(wanted, cx).await {
-                Ok((found, missing)) => {
-                    fleet.images = found;
-                    fleet.missing_image_ids = missing;
-                    fleet.described = true;
-                }
-                Err(e) => into.failed("ec2:DescribeImages", RULES, e.in_scope(scope.0, scope.1)),
-            }
-            into.fleet = Some(fleet);
+            into.fleet = Some(gather(&reach, images, into).await);
         })
     }
+}
+
+/// What reading a scope's fleet needs.
+struct Reach<'a> {
+    scope: &'a Scope,
+    config: &'a aws_config::SdkConfig,
+    client: &'a aws_sdk_ec2::Client,
+    progress: &'a Progress,
+}
+
+/// The scope's fleet: its workloads, and the images they use that `own`
+/// (the scope's images) does not hold, described by id; failures go to
+/// `into` (and make the fleet `incomplete`).
+async fn gather(cx: &Reach<'_>, own: &[Image], into: &mut Gathered) -> FleetScope {
+    let failures = |into: &Gathered| into.refused.len() + into.enrichment_errors.len();
+    let before = failures(into);
+    let autoscaling = aws_sdk_autoscaling::Client::from_conf(
+        aws_sdk_autoscaling::config::Builder::from(cx.config)
+            .region(aws_sdk_autoscaling::config::Region::new(cx.scope.region.clone()))
+            .build(),
+    );
+    // The three listings at once: a scope waits for the slowest, not the sum.
+    let (listed, templates, grouped) =
+        tokio::join!(instances(cx), versions(cx), groups(&autoscaling, cx));
+    let mut records = Records {
+        instances: read(into, "ec2:DescribeInstances", listed),
+        versions: read(into, "ec2:DescribeLaunchTemplateVersions", templates),
+        groups: read(into, "autoscaling:DescribeAutoScalingGroups", grouped),
+        ..Records::default()
+    };
+    let named: BTreeSet<String> = records
+        .groups
+        .iter()
+        .filter_map(|g| g.launch_configuration_name.clone())
+        .collect();
+    if !named.is_empty() {
+        records.configurations = read(
+            into,
+            "autoscaling:DescribeLaunchConfigurations",
+            configurations(&autoscaling, named, cx).await,
+        );
+    }
+    let extra = numbered_versions(&records, cx).await;
+    records.versions.extend(read(into, "ec2:DescribeLaunchTemplateVersions", extra));
+    resolve_parameters(&mut records.versions, into, cx).await;
+    let scope = (cx.scope.account_id.as_str(), cx.scope.region.as_str());
+    let mut fleet = records.scopes(Some(scope)).pop().unwrap_or_else(|| FleetScope {
+        account_id: cx.scope.account_id.clone(),
+        region: cx.scope.region.clone(),
+        ..FleetScope::default()
+    });
+    let own: HashSet<&str> = own.iter().filter_map(|i| i.image_id.as_deref()).collect();
+    let wanted: Vec<String> = fleet
+        .image_ids()
+        .filter(|id| !own.contains(id))
+        .map(str::to_string)
+        .collect();
+    match describe_by_id(wanted, cx).await {
+        Ok((found, missing)) => {
+            fleet.images = found;
+            fleet.missing_image_ids = missing;
+            fleet.described = true;
+        }
+        Err(e) => into.failed("ec2:DescribeImages", RULES, e.in_scope(scope.0, scope.1)),
+    }
+    fleet.incomplete = failures(into) > before;
+    fleet
+}
+
+/// What enabling Allowed AMIs with `criteria` would block in `account` ×
+/// `region` now: the fleet read again (every image it uses described), each
+/// image judged (`amilint fix`, right before it enables the setting).
+pub(super) async fn impact(
+    config: &aws_config::SdkConfig,
+    client: &aws_sdk_ec2::Client,
+    (account, region): (&str, &str),
+    criteria: &[crate::model::ImageCriterion],
+    now: jiff::Timestamp,
+) -> Result<crate::model::FleetImpact, String> {
+    let scope = Scope {
+        account_id: account.to_string(),
+        region: region.to_string(),
+    };
+    let progress = Progress::default();
+    let reach = Reach {
+        scope: &scope,
+        config,
+        client,
+        progress: &progress,
+    };
+    let mut into = Gathered::default();
+    let fleet = gather(&reach, &[], &mut into).await;
+    if let Some(e) = into.enrichment_errors.first() {
+        return Err(format!("reading the fleet: {e}"));
+    }
+    if let Some(r) = into.refused.first() {
+        return Err(format!("reading the fleet: {} {}", r.operation, r.why));
+    }
+    let images: std::collections::HashMap<&str, &Image> = fleet
+        .images
+        .iter()
+        .filter_map(|i| Some((i.image_id.as_deref()?, i)))
+        .collect();
+    let mut total = crate::model::FleetImpact::default();
+    for used in fleet.workloads.iter().flat_map(|w| w.uses.iter()) {
+        let image = match used.image_id.as_deref() {
+            Some(id) if fleet.missing_image_ids.iter().any(|m| m == id) => continue,
+            Some(id) => images.get(id).copied(),
+            None => None,
+        };
+        let (blocked, unknown) = crate::rules::allowed::blocks(criteria, image, account, now);
+        total.blocked += blocked;
+        total.unknown += unknown;
+    }
+    Ok(total)
 }
 
 /// What a listing read, its failure recorded (a refusal: its rules are not
@@ -111,12 +184,12 @@ fn read<T>(into: &mut Gathered, operation: &'static str, got: Result<Vec<T>, Fet
 }
 
 /// Counts a listing's calls and names its scope in an error.
-fn counted<T>(cx: &Cx<'_>, (pages, got): (u64, Result<T, FetchError>)) -> Result<T, FetchError> {
+fn counted<T>(cx: &Reach<'_>, (pages, got): (u64, Result<T, FetchError>)) -> Result<T, FetchError> {
     cx.progress.api_calls.fetch_add(pages, Ordering::Relaxed);
     got.map_err(|e| e.in_scope(&cx.scope.account_id, &cx.scope.region))
 }
 
-async fn instances(cx: &Cx<'_>) -> Result<Vec<InstanceRecord>, FetchError> {
+async fn instances(cx: &Reach<'_>) -> Result<Vec<InstanceRecord>, FetchError> {
     let states = ["pending", "running", "shutting-down", "stopping", "stopped"];
     counted(
         cx,
@@ -192,7 +265,7 @@ fn version_record(v: &aws_sdk_ec2::types::LaunchTemplateVersion) -> Option<Versi
 }
 
 /// Every template's `$Latest` and `$Default` versions, in one listing.
-async fn versions(cx: &Cx<'_>) -> Result<Vec<VersionRecord>, FetchError> {
+async fn versions(cx: &Reach<'_>) -> Result<Vec<VersionRecord>, FetchError> {
     counted(
         cx,
         every_page("DescribeLaunchTemplateVersions", MAX_PAGES, |token| async move {
@@ -215,7 +288,7 @@ async fn versions(cx: &Cx<'_>) -> Result<Vec<VersionRecord>, FetchError> {
 
 /// The numbered versions groups name that the listing did not hold, one
 /// call a template.
-async fn numbered_versions(records: &Records, cx: &Cx<'_>) -> Result<Vec<VersionRecord>, FetchError> {
+async fn numbered_versions(records: &Records, cx: &Reach<'_>) -> Result<Vec<VersionRecord>, FetchError> {
     let have: HashSet<(&str, i64)> = records
         .versions
         .iter()
@@ -261,7 +334,7 @@ fn template_spec(s: &aws_sdk_autoscaling::types::LaunchTemplateSpecification) ->
 
 async fn groups(
     client: &aws_sdk_autoscaling::Client,
-    cx: &Cx<'_>,
+    cx: &Reach<'_>,
 ) -> Result<Vec<GroupRecord>, FetchError> {
     counted(
         cx,
@@ -311,7 +384,7 @@ async fn groups(
 async fn configurations(
     client: &aws_sdk_autoscaling::Client,
     names: BTreeSet<String>,
-    cx: &Cx<'_>,
+    cx: &Reach<'_>,
 ) -> Result<Vec<ConfigurationRecord>, FetchError> {
     let names: Vec<String> = names.into_iter().collect();
     let mut found = Vec::new();
@@ -344,7 +417,7 @@ async fn configurations(
 /// Resolves the versions' `resolve:ssm:PARAMETER` images through SSM
 /// GetParameters (ten names a call); an unresolved one stays a parameter
 /// (its workload's rules are then not assessed).
-async fn resolve_parameters(versions: &mut [VersionRecord], into: &mut Gathered, cx: &Cx<'_>) {
+async fn resolve_parameters(versions: &mut [VersionRecord], into: &mut Gathered, cx: &Reach<'_>) {
     let parameters: BTreeSet<String> = versions
         .iter()
         .filter_map(|v| v.launch_template_data.as_ref()?.image_id.as_deref()?.strip_prefix("resolve:ssm:"))
@@ -396,7 +469,7 @@ async fn resolve_parameters(versions: &mut [VersionRecord], into: &mut Gathered,
 /// call is made again without them.
 async fn describe_by_id(
     ids: Vec<String>,
-    cx: &Cx<'_>,
+    cx: &Reach<'_>,
 ) -> Result<(Vec<Image>, Vec<String>), FetchError> {
     let (mut found, mut missing) = (Vec::new(), Vec::new());
     for batch in ids.chunks(IDS_A_CALL) {

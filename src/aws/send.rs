@@ -151,6 +151,7 @@ pub async fn send(
             .entry((account.clone(), region.clone()))
             .or_insert_with(|| ec2_client(&configs[&account], &region))
             .clone();
+        let config = configs[&account].clone();
         let mine: Vec<(usize, Call)> = indices.iter().map(|&i| (i, calls[i].clone())).collect();
         let limit = limit.clone();
         let report = report.clone();
@@ -174,7 +175,7 @@ pub async fn send(
                             written
                         }
                     });
-                    one(&client, &call, dry_run, ahead).await
+                    one(&client, &config, &call, dry_run, ahead).await
                 };
                 let _ = report.send((i, outcome));
             }
@@ -220,7 +221,11 @@ type ImageKey<'a> = (&'a str, Option<&'a str>, Option<&'a str>);
 /// when it has changed since (the call is not sent), `Err` when it cannot be
 /// read (the call is not sent either: amilint never changes what it has not
 /// just read).
-async fn still_needed(client: &Client, call: &Call) -> Result<Option<&'static str>, String> {
+async fn still_needed(
+    client: &Client,
+    config: &aws_config::SdkConfig,
+    call: &Call,
+) -> Result<Option<&'static str>, String> {
     let id = call.image_id.as_str();
     let image = || async {
         let out = client
@@ -332,9 +337,27 @@ async fn still_needed(client: &Client, call: &Call) -> Result<Option<&'static st
                 .send()
                 .await
                 .map_err(|e| format!("GetAllowedImagesSettings: {}", describe(&e)))?;
-            // Audit mode only from `disabled`; `enabled` never (see `Call::held`).
+            // Audit mode only from `disabled`; `enabled` only from audit mode,
+            // and only when the criteria block nothing the fleet uses now.
             match (out.state(), audit_mode) {
                 (Some("disabled"), true) => None,
+                (Some("audit-mode"), false) => {
+                    let criteria: Vec<_> = out
+                        .image_criteria()
+                        .iter()
+                        .cloned()
+                        .map(super::settings::criterion)
+                        .collect();
+                    let scope = (
+                        call.account_id.as_deref().unwrap_or_default(),
+                        call.region.as_deref().unwrap_or_default(),
+                    );
+                    let now = jiff::Timestamp::now();
+                    let impact = super::fleet::impact(config, client, scope, &criteria, now).await?;
+                    (impact.blocked + impact.unknown > 0).then_some(
+                        "the criteria would block (or cannot judge) images the fleet uses now: left in audit mode (scan with --fleet: AMI304 names them)",
+                    )
+                }
                 (Some("audit-mode"), true) => {
                     Some("Allowed AMIs is in audit mode already: nothing to change")
                 }
@@ -364,11 +387,12 @@ async fn still_needed(client: &Client, call: &Call) -> Result<Option<&'static st
 /// it cannot, the call is not sent.
 async fn one(
     client: &Client,
+    config: &aws_config::SdkConfig,
     call: &Call,
     dry_run: bool,
     ahead: Option<impl FnOnce() -> std::io::Result<()>>,
 ) -> Outcome {
-    match still_needed(client, call).await {
+    match still_needed(client, config, call).await {
         Ok(None) => {}
         Ok(Some(why)) => return Outcome::Held(why),
         Err(reason) => {

@@ -150,7 +150,7 @@ async fn fetch(
 }
 
 /// An Allowed AMIs criterion as our model keeps it.
-fn criterion(c: aws_sdk_ec2::types::ImageCriterion) -> ImageCriterion {
+pub(super) fn criterion(c: aws_sdk_ec2::types::ImageCriterion) -> ImageCriterion {
     let watermarks = c.image_watermarks.filter(|w| !w.is_empty()).map(|w| {
         w.iter()
             .map(|m| {

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use super::evaluate::{Linted, fingerprints};
 use super::judge::judge;
 use crate::finding::{Finding, InUseLink, Location, ScannedImage};
-use crate::model::{AccountSettings, FleetScope, Image, ImageScope, Workload};
+use crate::model::{AccountSettings, FleetImpact, FleetScope, Image, ImageScope, Workload};
+use crate::rules::allowed::blocks;
 use crate::plan::ScanPlan;
 use crate::rules::fleet::{InUse, Lookup, family};
 use crate::rules::{Cx, Date, Ran, Severity, Subject, read_time};
@@ -23,6 +24,11 @@ pub(super) struct Facts {
     /// (owner, name family) → the newest image not deprecated: (creation
     /// date, id).
     newest: Mutex<HashMap<(String, String), (String, String)>>,
+    /// (account, region) → what enabling Allowed AMIs would block there.
+    impacts: Mutex<HashMap<(String, String), FleetImpact>>,
+    /// A live scan: each scope's fleet follows its images, which are
+    /// forgotten once it is checked (memory stays flat over the scopes).
+    forget_used: bool,
 }
 
 struct Fact {
@@ -33,6 +39,14 @@ struct Fact {
 }
 
 impl Facts {
+    /// `forget_used`: a live scan's (see the field).
+    pub(super) fn new(forget_used: bool) -> Self {
+        Facts {
+            forget_used,
+            ..Facts::default()
+        }
+    }
+
     /// Ids the fleet will ask about: their images are remembered when checked.
     pub(super) fn want<'a>(&self, ids: impl Iterator<Item = &'a str>) {
         let mut wanted = self.wanted.write().expect("invariant: no panic holds the lock");
@@ -69,7 +83,7 @@ impl Facts {
             return;
         }
         let fact = Fact {
-            image: Arc::new(image.clone()),
+            image: Arc::new(slim(image)),
             owned: plan.ownership.owns(image),
             worst: linted.findings.iter().filter(|f| f.counts()).map(|f| f.severity).max(),
         };
@@ -77,6 +91,61 @@ impl Facts {
             .lock()
             .expect("invariant: no panic holds the lock")
             .insert(id.to_string(), fact);
+    }
+}
+
+impl Facts {
+    /// `settings` with what enabling Allowed AMIs would block in its
+    /// account × region, when its fleet was checked (AMI205's fix reads it).
+    pub(super) fn with_impact(&self, settings: &Arc<AccountSettings>) -> Arc<AccountSettings> {
+        let impacts = self.impacts.lock().expect("invariant: no panic holds the lock");
+        match impacts.get(&(settings.account_id.clone(), settings.region.clone())) {
+            Some(impact) => Arc::new(AccountSettings {
+                fleet_impact: Some(*impact),
+                ..(**settings).clone()
+            }),
+            None => settings.clone(),
+        }
+    }
+}
+
+/// What enabling Allowed AMIs would block of one image in use: (blocked,
+/// not judged).
+fn impact_of(in_use: &InUse<'_>, settings: &AccountSettings, now: jiff::Timestamp) -> (u64, u64) {
+    let Some(criteria) = settings.image_criteria.as_deref() else {
+        return (0, 1);
+    };
+    let image = match &in_use.image {
+        Lookup::Found(image) => Some(*image),
+        // An image that is gone launches nothing either way.
+        Lookup::Missing => return (0, 0),
+        Lookup::NotInInputs | Lookup::Unresolved => None,
+    };
+    blocks(criteria, image, &settings.account_id, now)
+}
+
+/// What the fleet rules and the Allowed AMIs criteria read of an image:
+/// identity, state, dates, owner, sharing, product codes, where it was found
+/// and EC2's `ImageAllowed` (a million images in use stay small).
+fn slim(image: &Image) -> Image {
+    Image {
+        image_id: image.image_id.clone(),
+        name: image.name.clone(),
+        state: image.state.clone(),
+        owner_id: image.owner_id.clone(),
+        image_owner_alias: image.image_owner_alias.clone(),
+        public: image.public,
+        creation_date: image.creation_date.clone(),
+        deprecation_time: image.deprecation_time.clone(),
+        product_codes: image.product_codes.clone(),
+        scope: image.scope.clone(),
+        extra: image
+            .extra
+            .iter()
+            .filter(|(k, _)| *k == "ImageAllowed")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        ..Image::default()
     }
 }
 
@@ -96,7 +165,8 @@ pub(super) fn check_fleet(
     let missing: HashSet<&str> = fleet.missing_image_ids.iter().map(String::as_str).collect();
     let seen = facts.seen.lock().expect("invariant: no panic holds the lock");
     let newest = facts.newest.lock().expect("invariant: no panic holds the lock");
-    fleet
+    let mut impact = (!fleet.incomplete).then(FleetImpact::default);
+    let linted = fleet
         .workloads
         .iter()
         .map(|workload| {
@@ -138,6 +208,11 @@ pub(super) fn check_fleet(
                     newer,
                     settings,
                 };
+                if let (Some(total), Some(settings)) = (&mut impact, settings) {
+                    let (blocked, unknown) = impact_of(&in_use, settings, plan.settings.now);
+                    total.blocked += blocked;
+                    total.unknown += unknown;
+                }
                 for (i, rule) in plan.rules.iter().enumerate() {
                     if rule.subject != Subject::Fleet {
                         continue;
@@ -166,7 +241,24 @@ pub(super) fn check_fleet(
             linted.in_baseline = judged.in_baseline;
             linted
         })
-        .collect()
+        .collect();
+    drop((seen, newest));
+    if facts.forget_used {
+        // A live scope's fleet comes right after its images: what it used
+        // is not asked about again.
+        let mut seen = facts.seen.lock().expect("invariant: no panic holds the lock");
+        for id in fleet.image_ids() {
+            seen.remove(id);
+        }
+    }
+    if let (Some(impact), Some(_)) = (impact, settings) {
+        facts
+            .impacts
+            .lock()
+            .expect("invariant: no panic holds the lock")
+            .insert((fleet.account_id.clone(), fleet.region.clone()), impact);
+    }
+    linted
 }
 
 /// One workload's findings, with their fingerprints and where they point:

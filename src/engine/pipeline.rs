@@ -164,7 +164,7 @@ pub fn run(
         skips: Skips::default(),
         subjects: Subjects::default(),
     };
-    let facts = Facts::default();
+    let facts = Facts::new(matches!(feed, Feed::Images(_)));
     if let Some(fleet) = &plan.fleet {
         facts.want(fleet.iter().flat_map(|f| f.image_ids()));
     }
@@ -173,22 +173,28 @@ pub fn run(
         let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
         let reader = scope.spawn(move || match feed {
             Feed::Sources(sources) => {
-                // The settings files' accounts first, then the exports.
+                // The settings files' accounts first (after the fleet, whose
+                // impact AMI205 reads), then the exports, then the fleet
+                // files' workloads once every image is checked.
                 let settings = plan.account_settings.as_ref().map(|s| s.entries.clone());
-                if let Some(settings) = settings.filter(|s| !s.is_empty())
-                    && tx.send(Batch::of(Vec::new(), settings)).is_err()
-                {
+                let settings = settings.filter(|s| !s.is_empty());
+                let send_settings = |settings: Option<Vec<_>>| {
+                    settings.is_none_or(|s| tx.send(Batch::of(Vec::new(), s)).is_ok())
+                };
+                if plan.fleet.is_none() && !send_settings(settings.clone()) {
                     return Ok(Origin::default());
                 }
                 read_batches(sources, plan.reading, tx.clone())?;
-                // The fleet files' workloads once every image is checked.
                 for fleet in plan.fleet.iter().flat_map(|f| f.iter()) {
                     let settings = plan.account_settings.as_ref().and_then(|s| {
                         s.get(&fleet.account_id, &fleet.region).cloned()
                     });
                     if tx.send(Batch::fleet(fleet.clone(), settings)).is_err() {
-                        break;
+                        return Ok(Origin::default());
                     }
+                }
+                if plan.fleet.is_some() {
+                    send_settings(settings);
                 }
                 Ok(Origin::default())
             }
@@ -203,7 +209,8 @@ pub fn run(
                     for image in &mut images {
                         image.account_settings = Some(settings.clone());
                     }
-                    if tx.send(Batch::of(Vec::new(), vec![settings.clone()])).is_err() {
+                    // With a fleet, after it (its impact is AMI205's).
+                    if fleet.is_none() && tx.send(Batch::of(Vec::new(), vec![settings.clone()])).is_err() {
                         return false;
                     }
                 }
@@ -217,7 +224,9 @@ pub fn run(
                     }
                     images = rest;
                 }
-                fleet.is_none_or(|fleet| tx.send(Batch::fleet(fleet, settings)).is_ok())
+                let Some(fleet) = fleet else { return true };
+                tx.send(Batch::fleet(fleet, settings.clone())).is_ok()
+                    && settings.is_none_or(|s| tx.send(Batch::of(Vec::new(), vec![s])).is_ok())
             }),
         });
         let mut done: Option<Vec<Checked>> = None;
@@ -475,7 +484,7 @@ pub(super) fn check_batch(
             .settings
             .iter()
             .map(
-                |settings| match rendered(check_settings(settings, plan), streaming) {
+                |settings| match rendered(check_settings(&facts.with_impact(settings), plan), streaming) {
                     Checked::Linted(linted) => Checked::Account(linted),
                     other => other,
                 },

@@ -122,6 +122,10 @@ pub struct FleetScope {
     /// described (a live scan, or its saved fleet).
     #[serde(default)]
     pub described: bool,
+    /// A live read of the fleet failed in part (a refused or failed call):
+    /// what enabling Allowed AMIs would block is then not known.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub incomplete: bool,
 }
 
 impl FleetScope {

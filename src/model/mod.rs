@@ -16,7 +16,7 @@ pub use fleet::{
     FleetFile, FleetScope, Use, Workload, WorkloadKind, ec2_arn, region_of_zone,
 };
 pub use settings::{
-    AccountSettings, CreationDateCondition, DeprecationTimeCondition, ImageCriterion,
+    AccountSettings, CreationDateCondition, DeprecationTimeCondition, FleetImpact, ImageCriterion,
     InstanceMetadataDefaults, ResourceTag, RetentionPeriod, RetentionRule, SettingsFile,
 };
 

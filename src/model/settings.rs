@@ -54,6 +54,21 @@ pub struct AccountSettings {
     /// Where a settings file holds this entry: file, line, column (not serialized).
     #[serde(skip)]
     pub origin: Option<(Arc<str>, u64, u64)>,
+    /// What enabling Allowed AMIs would block in the account × region: known
+    /// when its fleet was read whole (`--fleet`, `--fleet-file`). Not
+    /// serialized: the fleet rules' run computes it.
+    #[serde(skip)]
+    pub fleet_impact: Option<FleetImpact>,
+}
+
+/// The fleet's images that the Allowed AMIs criteria would not allow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FleetImpact {
+    /// Images in use (by workload) the criteria do not allow.
+    pub blocked: u64,
+    /// Images in use that could not be judged (not described, a possible
+    /// verified provider, an id not resolved).
+    pub unknown: u64,
 }
 
 /// GetInstanceMetadataDefaults `AccountLevel`

@@ -217,6 +217,16 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
                 region,
                 details: None,
             }
+        } else if let Some(link) = &f.workload {
+            // A fleet rule's workload (ASFF names all three types); its
+            // image follows as a resource of its own.
+            Resource {
+                kind: link.kind.asff_type(),
+                id: f.resource_arn().unwrap_or(&f.image_id).to_string(),
+                partition,
+                region,
+                details: None,
+            }
         } else {
             Resource {
                 kind: "Other",
@@ -226,6 +236,15 @@ fn finding<'a>(f: &'a Finding, cx: &'a Context) -> Option<AsffFinding<'a>> {
                 details: Some(Details { other }),
             }
         })
+        .chain(f.workload.iter().map(|link| Resource {
+            kind: "Other",
+            id: crate::model::image_arn(region, &link.image_id),
+            partition,
+            region,
+            details: Some(Details {
+                other: BTreeMap::from([("ImageId", at_most(&link.image_id, 1024))]),
+            }),
+        }))
         .chain(f.usage.iter().flat_map(|u| {
             u.resources.iter().map(move |arn| Resource {
                 kind: asff_type(arn),

@@ -36,6 +36,10 @@ struct HtmlFinding<'a> {
     /// Live scans: where the image was found.
     account: Option<&'a str>,
     region: Option<&'a str>,
+    /// A fleet rule's finding: the workload's kind, and the image it
+    /// launches from (the fleet view groups by it).
+    subject: Option<&'a str>,
+    uses: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -144,6 +148,8 @@ pub fn image(findings: &[Finding], out: &mut Vec<u8>) {
                 }),
                 account: f.scope.as_deref().map(|s| s.account_id.as_str()),
                 region: f.scope.as_deref().map(|s| s.region.as_str()),
+                subject: f.workload.as_ref().map(|l| l.kind.as_str()),
+                uses: f.workload.as_ref().map(|l| l.image_id.as_str()),
             },
         );
     }

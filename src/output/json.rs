@@ -176,6 +176,7 @@ fn typed(report: &Report) -> v1::Report<'_> {
                 .map(|(owner, n)| (Borrowed(&**owner), *n))
                 .collect(),
             accounts_scanned: report.accounts_scanned,
+            workloads_scanned: report.workloads_scanned,
             findings: report.tally.findings,
             by_severity: report
                 .count_by_severity()
@@ -313,6 +314,7 @@ pub(crate) mod tests {
             usage: None,
             outside_gate: false,
             owned: Some(true),
+            workload: None,
         };
         let mut full = plain.clone();
         full.image_name = Some("n\"a\\me\n\u{1}é☃".into());

@@ -61,13 +61,12 @@ fn line(f: &Finding) -> String {
 }
 
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let image_rules = report
-        .rules
-        .iter()
-        .filter(|r| r.subject != Subject::Account)
-        .count();
-    let account_rules = report.rules.len() - image_rules;
-    let cases = image_rules * report.images.len() + account_rules * report.accounts.len();
+    let count = |subject| report.rules.iter().filter(|r| r.subject == subject).count();
+    let (account_rules, fleet_rules) = (count(Subject::Account), count(Subject::Fleet));
+    let image_rules = report.rules.len() - account_rules - fleet_rules;
+    let cases = image_rules * report.images.len()
+        + account_rules * report.accounts.len()
+        + fleet_rules * report.workloads.len();
     if cases <= MAX_CASES {
         let mut buf = Vec::new();
         per_subject(report, &mut buf)?;
@@ -205,12 +204,13 @@ fn subjects<'r>(
     report: &'r Report,
     rule: &crate::rules::RuleMeta,
 ) -> Vec<(&'r str, String, &'r [crate::finding::NotRun])> {
-    if rule.subject == Subject::Account {
-        report
-            .accounts
-            .iter()
-            .map(|a| (&**a, a.to_string(), &[][..]))
-            .collect()
+    let listed = match rule.subject {
+        Subject::Account => Some(&report.accounts),
+        Subject::Fleet => Some(&report.workloads),
+        _ => None,
+    };
+    if let Some(listed) = listed {
+        listed.iter().map(|a| (&**a, a.to_string(), &[][..])).collect()
     } else {
         report
             .images

@@ -239,13 +239,13 @@ fn event<'a>(f: &'a Finding, cx: &'a Context) -> Event<'a> {
             // An account's guardrails: the account is the resource.
             uid: match scope {
                 Some(s) if f.about_account() => s.account_id.as_str(),
-                Some(s) => s.image_arn.as_str(),
-                None => &f.image_id,
+                Some(s) if !s.image_arn.is_empty() => s.image_arn.as_str(),
+                _ => &f.image_id,
             },
-            kind: if f.about_account() {
-                "AWS::::Account"
-            } else {
-                "AWS::EC2::Image"
+            kind: match &f.workload {
+                _ if f.about_account() => "AWS::::Account",
+                Some(link) => link.kind.cloudformation_type(),
+                None => "AWS::EC2::Image",
             },
             name: f.image_name.as_deref(),
             region: scope.map(|s| s.region.as_str()),

@@ -83,6 +83,10 @@ pub struct Summary<'a> {
     /// Accounts × regions whose guardrails were linted (live, or `--settings-file`).
     #[serde(default)]
     pub accounts_scanned: u64,
+    /// Instances, launch template versions and Auto Scaling groups linted by
+    /// the fleet rules (`--fleet`, `--fleet-file`).
+    #[serde(default)]
+    pub workloads_scanned: u64,
     /// Images of other owners, not linted by owner-only rules (`--owner`).
     #[serde(default)]
     pub images_not_owned: u64,

@@ -34,10 +34,6 @@ impl Call {
         if past {
             // It would deprecate the image at once: scan again for a fresh date.
             Some("DeprecateAt is not in the future (an old report?): scan again")
-        } else if self.action == (Action::EnableAllowedImages { audit_mode: false }) {
-            Some(
-                "not made by amilint fix: enabling Allowed AMIs blocks every launch of an image outside the criteria (Amazon's and Marketplace images too, unless listed), and amilint does not yet read the criteria and what they would block; stay in audit mode, check that AMI026 finds nothing in use, then enable it yourself",
-            )
         } else if self.action.can_block_launches()
             && !self
                 .rules

@@ -228,6 +228,7 @@ impl JsonParts {
             *merged.summary.not_owned_by_owner.entry(owner).or_default() += n;
         }
         merged.summary.accounts_scanned += shard.summary.accounts_scanned;
+        merged.summary.workloads_scanned += shard.summary.workloads_scanned;
         Ok(())
     }
 

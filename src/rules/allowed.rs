@@ -46,6 +46,22 @@ pub fn why_not(
     }
 }
 
+/// What enabling `criteria` does to one image in use in `account`: (1, 0)
+/// blocked, (0, 1) not judged (`None`: the image is not known), (0, 0)
+/// allowed.
+pub fn blocks(
+    criteria: &[ImageCriterion],
+    image: Option<&Image>,
+    account: &str,
+    now: Timestamp,
+) -> (u64, u64) {
+    match image.map(|i| verdict(criteria, i, account, now)) {
+        Some(Verdict::Allowed) => (0, 0),
+        Some(Verdict::NotAllowed(_)) => (1, 0),
+        Some(Verdict::Unknown(_)) | None => (0, 1),
+    }
+}
+
 /// The criteria's verdict on `image`, in `account` (whose own images `none`
 /// allows), at `now`.
 pub fn verdict(

@@ -458,21 +458,18 @@ fn fix_turns_the_guardrails_on_with_dry_run_first() {
         .filter(|f| f["rule_id"] == "AMI026" && f["region"] == "eu-west-1")
         .count();
     assert_eq!(audit, 3);
-    // Enabled is shown, never made, named or not: it blocks every launch of
-    // an image outside the criteria (issue 30).
+    // Enabled is not proposed: it blocks every launch of an image outside
+    // the criteria, and this scan did not read the fleet whose images they
+    // would block (issue 34: fleet::allowed_amis_are_enabled_only_with_an_empty_impact…).
     let (code, out, err) = fix(&[]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("--allowed-images-settings-state enabled --region eu-west-1"),
+        !out.contains("--allowed-images-settings-state enabled"),
         "{out}"
     );
     let changed = server.get("/__changes").as_array().expect("changes").len();
     let (code, out, err) = fix(&["--apply", "--yes", "--rule", "AMI205"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(
-        out.contains("skipped") && out.contains("not made by amilint fix"),
-        "{out}"
-    );
     assert_eq!(
         server.get("/__changes").as_array().expect("changes").len(),
         changed

@@ -12,6 +12,7 @@ mod counts;
 mod dashboards;
 mod ebs_snapshots;
 mod fix;
+mod fleet;
 mod formats;
 mod guardrails;
 mod hostile;

@@ -78,6 +78,35 @@ fn rules() {
         if std::path::Path::new(&joined).exists() {
             plan.account_settings = Some(std::sync::Arc::new(settings(&joined)));
         }
+        if rule.subject == amilint::rules::Subject::Fleet {
+            // The fleet is `<CODE>.fleet.json`; its workloads are labelled.
+            let fleet = format!("fixtures/rules/{code}.fleet.json");
+            let source = amilint::input::InputSource::new(&fleet);
+            let scopes = amilint::input::fleet::read(&[source]).unwrap_or_else(|e| panic!("{e}"));
+            plan.fleet = Some(std::sync::Arc::new(scopes));
+            plan.ownership.all = true;
+            if code == "AMI306" {
+                // Its data is another rule's findings on the image.
+                plan.rules.insert(0, amilint::rules::lookup("AMI001").expect("AMI001"));
+            }
+            let report = common::scan(&[&rel], &plan);
+            let flagged: BTreeSet<&str> = report
+                .findings
+                .iter()
+                .filter(|f| f.rule.code == code)
+                .map(|f| &*f.image_id)
+                .collect();
+            let doc: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&fleet).expect("fleet")).expect("JSON");
+            for w in doc["Fleet"][0]["Workloads"].as_array().expect("workloads") {
+                let (id, name) = (w["Id"].as_str().expect("id"), w["Name"].as_str().expect("name"));
+                let bad = label(name, "") == Some("bad");
+                assert_eq!(flagged.contains(id), bad, "{code}: {name} ({id})");
+            }
+            assert!(!flagged.is_empty(), "{code}: fixture has no bad workload");
+            insta::assert_snapshot!(common::render(&report, Format::Text));
+            return;
+        }
         let report = common::scan(&[&rel], &plan);
 
         let flagged: BTreeSet<&str> = report.findings.iter().map(|f| &*f.image_id).collect();

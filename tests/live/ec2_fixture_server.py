@@ -474,6 +474,13 @@ class Handler(BaseHTTPRequestHandler):
         if service == "rbin":
             self.recycle_bin("POST", raw)
             return
+        if service == "autoscaling":
+            # A Query-protocol service, as EC2: its action is a parameter.
+            self.state.count(f"{action} {region}")
+            if self.state.opts.latency_ms:
+                time.sleep(self.state.opts.latency_ms / 1000)
+            self.autoscaling(action, params)
+            return
         if service not in ("ec2", "sts"):
             # A JSON-protocol service (Organizations): its action is in X-Amz-Target.
             action = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
@@ -572,6 +579,13 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(500, ec2_error("InternalError", "An internal error has occurred"))
                 return
             self.describe_images(params, region, account)
+        elif action == "DescribeInstances":
+            self.describe_instances(params, region, account)
+        elif action == "DescribeLaunchTemplateVersions":
+            # No launch templates here (API_DescribeLaunchTemplateVersions:
+            # launchTemplateVersionSet).
+            self.reply(200, f'<DescribeLaunchTemplateVersionsResponse xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}'
+                            f"</requestId><launchTemplateVersionSet/></DescribeLaunchTemplateVersionsResponse>")
         elif action == "DescribeImageAttribute":
             self.describe_image_attribute(params)
         elif action == "DescribeImageReferences":
@@ -667,6 +681,43 @@ class Handler(BaseHTTPRequestHandler):
             self.state.changes.append({"action": action, "account": account, "region": region, "params": params})
         self.reply(200, f'<{action}Response xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
                         f"{body}</{action}Response>")
+
+    def describe_instances(self, params, region, account):
+        """DescribeInstances for `--fleet-instances N`: N running instances in
+        every account × region, in one reservation, each launched from one of
+        the served images in turn, every 50th from a deregistered one (shape: API_DescribeInstances,
+        reservationSet > item > instancesSet > item with instanceId, imageId,
+        instanceState, placement, tagSet). Without it, none."""
+        n = self.state.opts.fleet_instances
+        images = [i["ImageId"] for i in self.state.images] if n else []
+        items = "".join(
+            f"<item><instanceId>i-{int(account) % 10**9:09x}{k:08x}</instanceId>"
+            f"<imageId>{'ami-0000000000deadbee' if k % 50 == 49 else images[k % len(images)]}</imageId>"
+            f"<instanceState><code>16</code><name>running</name></instanceState>"
+            f"<instanceType>t3.micro</instanceType><launchTime>2026-11-01T00:00:00.000Z</launchTime>"
+            f"<placement><availabilityZone>{region}a</availabilityZone><tenancy>default</tenancy></placement>"
+            f"<tagSet><item><key>Name</key><value>bench-{k}</value></item></tagSet></item>"
+            for k in range(n if images else 0)
+        )
+        reservations = (f"<item><reservationId>r-{int(account) % 10**9:017x}</reservationId>"
+                        f"<ownerId>{account}</ownerId><groupSet/><instancesSet>{items}</instancesSet></item>"
+                        if items else "")
+        self.reply(200, f'<DescribeInstancesResponse xmlns="{EC2_NS}"><requestId>{uuid.uuid4()}</requestId>'
+                        f"<reservationSet>{reservations}</reservationSet></DescribeInstancesResponse>")
+
+    def autoscaling(self, action, params):
+        """Auto Scaling: no groups (API_DescribeAutoScalingGroups,
+        DescribeAutoScalingGroupsResult > AutoScalingGroups)."""
+        ns = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
+        if action == "DescribeAutoScalingGroups":
+            body = "<AutoScalingGroups/>"
+        elif action == "DescribeLaunchConfigurations":
+            body = "<LaunchConfigurations/>"
+        else:
+            self.reply(400, ec2_error("InvalidAction", f"no autoscaling {action} here"))
+            return
+        self.reply(200, f'<{action}Response xmlns="{ns}"><{action}Result>{body}</{action}Result>'
+                        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata></{action}Response>")
 
     def list_accounts(self, raw):
         """Organizations ListAccounts for `--org-accounts N` synthetic ACTIVE
@@ -1118,6 +1169,8 @@ def main():
     ap.add_argument("--expire-after", type=int, default=None,
                     help="assumed-role credentials expire after this many EC2 calls (ExpiredToken)")
     ap.add_argument("--settings", help="account guardrails to serve: an amilint settings file ({\"AccountSettings\": [...]})")
+    ap.add_argument("--fleet-instances", type=int, default=0,
+                    help="answer DescribeInstances with this many running instances per account × region (benchmarks)")
     ap.add_argument("--org-accounts", type=int, default=0,
                     help="answer Organizations ListAccounts with this many synthetic ACTIVE accounts (benchmarks)")
     ap.add_argument("--endless-ous", action="store_true",

@@ -5,9 +5,10 @@
 
 Base account (moto's 123456789012), eu-west-1:
   images    "current" (app-2026-11-01), "gone" (launched, then deregistered),
-            "off" (launched, then disabled: moto's DisableImage)
+            "off" (launched, then disabled: moto's DisableImage); "amazon", one
+            of moto's own public Amazon images
   instances "on-gone" (running, from "gone"), "on-off" (stopped, from "off"),
-            "on-current" (running, from "current")
+            "on-current" (running, from "current"), "on-amazon" (running)
   templates "gone-lt" (version 1 = $Default: "gone"; version 2 = $Latest: "current"),
             "ssm-lt" (ImageId resolve:ssm:/amilint/golden, the parameter naming "current")
   group     "web-asg" (launch template gone-lt version 1)
@@ -29,9 +30,11 @@ images = {
     case: ec2.register_image(Name=name, RootDeviceName="/dev/xvda")["ImageId"]
     for case, name in (("current", "app-2026-11-01"), ("gone", "app-2026-01-01"), ("off", "tools-2025"))
 }
+public = sorted(ec2.describe_images(Owners=["amazon"])["Images"], key=lambda i: i["ImageId"])
+images["amazon"] = public[0]["ImageId"]
 instances = {}
 for case, image, state in (("on-gone", "gone", "running"), ("on-off", "off", "stopped"),
-                           ("on-current", "current", "running")):
+                           ("on-current", "current", "running"), ("on-amazon", "amazon", "running")):
     made = ec2.run_instances(ImageId=images[image], MinCount=1, MaxCount=1, InstanceType="t3.micro",
                              TagSpecifications=[{"ResourceType": "instance",
                                                  "Tags": [{"Key": "Name", "Value": case}]}])
