@@ -540,7 +540,7 @@ impl Skips {
         let unreadable = self.unreadable.iter().map(|(&i, &(field, skipped))| Note {
             rule: rules[i],
             skipped,
-            images,
+            images: if rules[i].subject == Subject::Fleet { workloads } else { images },
             cause: Cause::Unreadable(field),
         });
         let mut notes: Vec<Note> = no_data.chain(unreadable).collect();

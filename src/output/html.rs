@@ -38,7 +38,9 @@ struct HtmlFinding<'a> {
     region: Option<&'a str>,
     /// A fleet rule's finding: the workload's kind, and the image it
     /// launches from (the fleet view groups by it).
+    #[serde(skip_serializing_if = "Option::is_none")]
     subject: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     uses: Option<&'a str>,
 }
 
