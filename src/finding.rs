@@ -224,7 +224,10 @@ impl Finding {
     /// fleet rule's finding.
     pub fn resource_arn(&self) -> Option<&str> {
         self.workload.as_ref()?;
-        self.scope.as_deref().map(|s| s.image_arn.as_str()).filter(|a| !a.is_empty())
+        self.scope
+            .as_deref()
+            .map(|s| s.image_arn.as_str())
+            .filter(|a| !a.is_empty())
     }
 
     /// Input order, then the image's place in it, then the most severe

@@ -14,9 +14,9 @@ use std::sync::atomic::Ordering;
 
 use aws_sdk_ec2::types::Filter;
 
+use super::connect::Progress;
 use super::connect::{every_page, failure};
 use super::convert::to_model;
-use super::connect::Progress;
 use super::fetch::Scope;
 use super::sources::{Cx, Finishing, Gathered, Source};
 use crate::error::FetchError;
@@ -75,7 +75,9 @@ async fn gather(cx: &Reach<'_>, own: &[Image], into: &mut Gathered) -> FleetScop
     let before = failures(into);
     let autoscaling = aws_sdk_autoscaling::Client::from_conf(
         aws_sdk_autoscaling::config::Builder::from(cx.config)
-            .region(aws_sdk_autoscaling::config::Region::new(cx.scope.region.clone()))
+            .region(aws_sdk_autoscaling::config::Region::new(
+                cx.scope.region.clone(),
+            ))
             .build(),
     );
     // The three listings at once: a scope waits for the slowest, not the sum.
@@ -100,14 +102,19 @@ async fn gather(cx: &Reach<'_>, own: &[Image], into: &mut Gathered) -> FleetScop
         );
     }
     let extra = numbered_versions(&records, cx).await;
-    records.versions.extend(read(into, "ec2:DescribeLaunchTemplateVersions", extra));
+    records
+        .versions
+        .extend(read(into, "ec2:DescribeLaunchTemplateVersions", extra));
     resolve_parameters(&mut records.versions, into, cx).await;
     let scope = (cx.scope.account_id.as_str(), cx.scope.region.as_str());
-    let mut fleet = records.scopes(Some(scope)).pop().unwrap_or_else(|| FleetScope {
-        account_id: cx.scope.account_id.clone(),
-        region: cx.scope.region.clone(),
-        ..FleetScope::default()
-    });
+    let mut fleet = records
+        .scopes(Some(scope))
+        .pop()
+        .unwrap_or_else(|| FleetScope {
+            account_id: cx.scope.account_id.clone(),
+            region: cx.scope.region.clone(),
+            ..FleetScope::default()
+        });
     let own: HashSet<&str> = own.iter().filter_map(|i| i.image_id.as_deref()).collect();
     let wanted: Vec<String> = fleet
         .image_ids()
@@ -176,7 +183,11 @@ pub(super) async fn impact(
 
 /// What a listing read, its failure recorded (a refusal: its rules are not
 /// assessed in the scope; else an error of the scope).
-fn read<T>(into: &mut Gathered, operation: &'static str, got: Result<Vec<T>, FetchError>) -> Vec<T> {
+fn read<T>(
+    into: &mut Gathered,
+    operation: &'static str,
+    got: Result<Vec<T>, FetchError>,
+) -> Vec<T> {
     got.unwrap_or_else(|e| {
         into.failed(operation, RULES, e);
         Vec::new()
@@ -216,7 +227,10 @@ async fn instances(cx: &Reach<'_>) -> Result<Vec<InstanceRecord>, FetchError> {
                         instance_id: id.to_string(),
                         image_id: i.image_id().map(str::to_string),
                         state: Some(StateName {
-                            name: i.state().and_then(|s| s.name()).map(|n| n.as_str().to_string()),
+                            name: i
+                                .state()
+                                .and_then(|s| s.name())
+                                .map(|n| n.as_str().to_string()),
                         }),
                         placement: Some(Placement {
                             availability_zone: i
@@ -268,27 +282,38 @@ fn version_record(v: &aws_sdk_ec2::types::LaunchTemplateVersion) -> Option<Versi
 async fn versions(cx: &Reach<'_>) -> Result<Vec<VersionRecord>, FetchError> {
     counted(
         cx,
-        every_page("DescribeLaunchTemplateVersions", MAX_PAGES, |token| async move {
-            let page = cx
-                .client
-                .describe_launch_template_versions()
-                .versions("$Latest")
-                .versions("$Default")
-                .max_results(200)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| failure("DescribeLaunchTemplateVersions", &e))?;
-            let found = page.launch_template_versions().iter().filter_map(version_record).collect();
-            Ok((found, page.next_token().map(str::to_string)))
-        })
+        every_page(
+            "DescribeLaunchTemplateVersions",
+            MAX_PAGES,
+            |token| async move {
+                let page = cx
+                    .client
+                    .describe_launch_template_versions()
+                    .versions("$Latest")
+                    .versions("$Default")
+                    .max_results(200)
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| failure("DescribeLaunchTemplateVersions", &e))?;
+                let found = page
+                    .launch_template_versions()
+                    .iter()
+                    .filter_map(version_record)
+                    .collect();
+                Ok((found, page.next_token().map(str::to_string)))
+            },
+        )
         .await,
     )
 }
 
 /// The numbered versions groups name that the listing did not hold, one
 /// call a template.
-async fn numbered_versions(records: &Records, cx: &Reach<'_>) -> Result<Vec<VersionRecord>, FetchError> {
+async fn numbered_versions(
+    records: &Records,
+    cx: &Reach<'_>,
+) -> Result<Vec<VersionRecord>, FetchError> {
     let have: HashSet<(&str, i64)> = records
         .versions
         .iter()
@@ -302,7 +327,10 @@ async fn numbered_versions(records: &Records, cx: &Reach<'_>) -> Result<Vec<Vers
         if let Ok(n) = version.parse::<i64>()
             && !have.contains(&(id.as_str(), n))
         {
-            wanted.entry(id.clone()).or_default().insert(version.clone());
+            wanted
+                .entry(id.clone())
+                .or_default()
+                .insert(version.clone());
         }
     }
     let mut found = Vec::new();
@@ -319,7 +347,11 @@ async fn numbered_versions(records: &Records, cx: &Reach<'_>) -> Result<Vec<Vers
                 failure("DescribeLaunchTemplateVersions", &e)
                     .in_scope(&cx.scope.account_id, &cx.scope.region)
             })?;
-        found.extend(page.launch_template_versions().iter().filter_map(version_record));
+        found.extend(
+            page.launch_template_versions()
+                .iter()
+                .filter_map(version_record),
+        );
     }
     Ok(found)
 }
@@ -350,26 +382,31 @@ async fn groups(
                 .auto_scaling_groups()
                 .iter()
                 .map(|g| GroupRecord {
-                    auto_scaling_group_name: g.auto_scaling_group_name().unwrap_or_default().to_string(),
+                    auto_scaling_group_name: g
+                        .auto_scaling_group_name()
+                        .unwrap_or_default()
+                        .to_string(),
                     auto_scaling_group_arn: g.auto_scaling_group_arn().map(str::to_string),
                     launch_template: g.launch_template().map(template_spec),
                     launch_configuration_name: g.launch_configuration_name().map(str::to_string),
-                    mixed_instances_policy: g.mixed_instances_policy().map(|m| MixedInstancesPolicy {
-                        launch_template: m.launch_template().map(|t| MixedTemplate {
-                            launch_template_specification: t
-                                .launch_template_specification()
-                                .map(template_spec),
-                            overrides: Some(
-                                t.overrides()
-                                    .iter()
-                                    .map(|o| Override {
-                                        launch_template_specification: o
-                                            .launch_template_specification()
-                                            .map(template_spec),
-                                    })
-                                    .collect(),
-                            ),
-                        }),
+                    mixed_instances_policy: g.mixed_instances_policy().map(|m| {
+                        MixedInstancesPolicy {
+                            launch_template: m.launch_template().map(|t| MixedTemplate {
+                                launch_template_specification: t
+                                    .launch_template_specification()
+                                    .map(template_spec),
+                                overrides: Some(
+                                    t.overrides()
+                                        .iter()
+                                        .map(|o| Override {
+                                            launch_template_specification: o
+                                                .launch_template_specification()
+                                                .map(template_spec),
+                                        })
+                                        .collect(),
+                                ),
+                            }),
+                        }
                     }),
                     origin: None,
                 })
@@ -389,25 +426,32 @@ async fn configurations(
     let names: Vec<String> = names.into_iter().collect();
     let mut found = Vec::new();
     for batch in names.chunks(50) {
-        let got = every_page("DescribeLaunchConfigurations", MAX_PAGES, |token| async move {
-            let page = client
-                .describe_launch_configurations()
-                .set_launch_configuration_names(Some(batch.to_vec()))
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| failure("DescribeLaunchConfigurations", &e))?;
-            let found = page
-                .launch_configurations()
-                .iter()
-                .map(|c| ConfigurationRecord {
-                    launch_configuration_name: c.launch_configuration_name().unwrap_or_default().to_string(),
-                    launch_configuration_arn: c.launch_configuration_arn().map(str::to_string),
-                    image_id: c.image_id().map(str::to_string),
-                })
-                .collect();
-            Ok((found, page.next_token().map(str::to_string)))
-        })
+        let got = every_page(
+            "DescribeLaunchConfigurations",
+            MAX_PAGES,
+            |token| async move {
+                let page = client
+                    .describe_launch_configurations()
+                    .set_launch_configuration_names(Some(batch.to_vec()))
+                    .set_next_token(token)
+                    .send()
+                    .await
+                    .map_err(|e| failure("DescribeLaunchConfigurations", &e))?;
+                let found = page
+                    .launch_configurations()
+                    .iter()
+                    .map(|c| ConfigurationRecord {
+                        launch_configuration_name: c
+                            .launch_configuration_name()
+                            .unwrap_or_default()
+                            .to_string(),
+                        launch_configuration_arn: c.launch_configuration_arn().map(str::to_string),
+                        image_id: c.image_id().map(str::to_string),
+                    })
+                    .collect();
+                Ok((found, page.next_token().map(str::to_string)))
+            },
+        )
         .await;
         found.extend(counted(cx, got)?);
     }
@@ -420,7 +464,13 @@ async fn configurations(
 async fn resolve_parameters(versions: &mut [VersionRecord], into: &mut Gathered, cx: &Reach<'_>) {
     let parameters: BTreeSet<String> = versions
         .iter()
-        .filter_map(|v| v.launch_template_data.as_ref()?.image_id.as_deref()?.strip_prefix("resolve:ssm:"))
+        .filter_map(|v| {
+            v.launch_template_data
+                .as_ref()?
+                .image_id
+                .as_deref()?
+                .strip_prefix("resolve:ssm:")
+        })
         .map(str::to_string)
         .collect();
     if parameters.is_empty() {
@@ -435,17 +485,27 @@ async fn resolve_parameters(versions: &mut [VersionRecord], into: &mut Gathered,
     let mut values: BTreeMap<String, String> = BTreeMap::new();
     for batch in names.chunks(10) {
         cx.progress.api_calls.fetch_add(1, Ordering::Relaxed);
-        match client.get_parameters().set_names(Some(batch.to_vec())).send().await {
+        match client
+            .get_parameters()
+            .set_names(Some(batch.to_vec()))
+            .send()
+            .await
+        {
             Ok(out) => {
                 for p in out.parameters() {
-                    let asked = format!("{}{}", p.name().unwrap_or_default(), p.selector().unwrap_or_default());
+                    let asked = format!(
+                        "{}{}",
+                        p.name().unwrap_or_default(),
+                        p.selector().unwrap_or_default()
+                    );
                     if let Some(value) = p.value() {
                         values.insert(asked, value.to_string());
                     }
                 }
             }
             Err(e) => {
-                let error = failure("GetParameters", &e).in_scope(&cx.scope.account_id, &cx.scope.region);
+                let error =
+                    failure("GetParameters", &e).in_scope(&cx.scope.account_id, &cx.scope.region);
                 into.failed("ssm:GetParameters", RULES, error);
                 return;
             }
@@ -491,15 +551,25 @@ async fn describe_by_id(
                         .iter()
                         .map(|i| to_model(i, &cx.scope.account_id, &cx.scope.region))
                         .collect();
-                    let known: HashSet<&str> = got.iter().filter_map(|i| i.image_id.as_deref()).collect();
-                    missing.extend(asked.iter().filter(|id| !known.contains(id.as_str())).cloned());
+                    let known: HashSet<&str> =
+                        got.iter().filter_map(|i| i.image_id.as_deref()).collect();
+                    missing.extend(
+                        asked
+                            .iter()
+                            .filter(|id| !known.contains(id.as_str()))
+                            .cloned(),
+                    );
                     found.extend(got);
                     break;
                 }
                 Err(e) => {
                     let error = failure("DescribeImages", &e);
                     let named: Vec<String> = match error.code.as_deref() {
-                        Some("InvalidAMIID.NotFound" | "InvalidAMIID.Malformed" | "InvalidAMIID.Unavailable") => asked
+                        Some(
+                            "InvalidAMIID.NotFound"
+                            | "InvalidAMIID.Malformed"
+                            | "InvalidAMIID.Unavailable",
+                        ) => asked
                             .iter()
                             .filter(|id| error.message.contains(id.as_str()))
                             .cloned()

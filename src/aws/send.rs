@@ -353,7 +353,8 @@ async fn still_needed(
                         call.region.as_deref().unwrap_or_default(),
                     );
                     let now = jiff::Timestamp::now();
-                    let impact = super::fleet::impact(config, client, scope, &criteria, now).await?;
+                    let impact =
+                        super::fleet::impact(config, client, scope, &criteria, now).await?;
                     (impact.blocked + impact.unknown > 0).then_some(
                         "the criteria would block (or cannot judge) images the fleet uses now: left in audit mode (scan with --fleet: AMI304 names them)",
                     )

@@ -35,40 +35,40 @@ pub(super) fn scan(
         let save_settings = args.save_settings.clone();
         let save_fleet = args.save_fleet.clone();
         let produce = move |hand_on: &mut dyn FnMut(Delivery) -> bool| {
-                let mut saved = Vec::new();
-                let mut fleet = Vec::new();
-                let origin = fetch_all(&opts, |scope, origin| {
-                    record(&scope, origin);
-                    if save_settings.is_some() {
-                        saved.extend(scope.gathered.settings.clone());
-                    }
-                    if save_fleet.is_some() {
-                        fleet.extend(scope.gathered.fleet.clone());
-                    }
-                    match scope.outcome {
-                        Ok(images) => hand_on(Delivery {
-                            images,
-                            settings: scope.gathered.settings,
-                            fleet: scope.gathered.fleet,
-                        }),
-                        Err(_) => true,
-                    }
+            let mut saved = Vec::new();
+            let mut fleet = Vec::new();
+            let origin = fetch_all(&opts, |scope, origin| {
+                record(&scope, origin);
+                if save_settings.is_some() {
+                    saved.extend(scope.gathered.settings.clone());
+                }
+                if save_fleet.is_some() {
+                    fleet.extend(scope.gathered.fleet.clone());
+                }
+                match scope.outcome {
+                    Ok(images) => hand_on(Delivery {
+                        images,
+                        settings: scope.gathered.settings,
+                        fleet: scope.gathered.fleet,
+                    }),
+                    Err(_) => true,
+                }
+            })?;
+            if let Some(path) = &save_fleet {
+                engine::write_atomically(path, |out| write_pretty(&FleetFile { fleet }, out))?;
+            }
+            if let Some(path) = &save_settings {
+                engine::write_atomically(path, |out| {
+                    write_pretty(
+                        &SettingsFile {
+                            account_settings: saved,
+                        },
+                        out,
+                    )
                 })?;
-                if let Some(path) = &save_fleet {
-                    engine::write_atomically(path, |out| write_pretty(&FleetFile { fleet }, out))?;
-                }
-                if let Some(path) = &save_settings {
-                    engine::write_atomically(path, |out| {
-                        write_pretty(
-                            &SettingsFile {
-                                account_settings: saved,
-                            },
-                            out,
-                        )
-                    })?;
-                }
-                Ok(origin)
-            };
+            }
+            Ok(origin)
+        };
         return engine::run(
             Feed::Images(Box::new(produce)),
             plan,

@@ -315,7 +315,12 @@ fn not_run(plan: &ScanPlan, linted: &Linted) -> Vec<NotRun> {
 /// identity (docs/fingerprints.md); findings that would share one are told
 /// apart by their message (the second in message order gets `nth(…, 2)`, …),
 /// never merged.
-pub(super) fn fingerprints(raws: &[RawFinding], account: &str, region: &str, subject: &str) -> Vec<String> {
+pub(super) fn fingerprints(
+    raws: &[RawFinding],
+    account: &str,
+    region: &str,
+    subject: &str,
+) -> Vec<String> {
     let mut prints: Vec<String> = raws
         .iter()
         .map(|raw| {
@@ -518,7 +523,12 @@ impl Skips {
 
     /// One note per skipped rule and cause, in code order.
     /// A fleet rule's counts are of workloads (`workloads`).
-    pub(super) fn notes(&self, rules: &[&'static RuleMeta], images: u64, workloads: u64) -> Vec<Note> {
+    pub(super) fn notes(
+        &self,
+        rules: &[&'static RuleMeta],
+        images: u64,
+        workloads: u64,
+    ) -> Vec<Note> {
         let no_data = rules
             .iter()
             .zip(self.no_data)
@@ -540,7 +550,11 @@ impl Skips {
         let unreadable = self.unreadable.iter().map(|(&i, &(field, skipped))| Note {
             rule: rules[i],
             skipped,
-            images: if rules[i].subject == Subject::Fleet { workloads } else { images },
+            images: if rules[i].subject == Subject::Fleet {
+                workloads
+            } else {
+                images
+            },
             cause: Cause::Unreadable(field),
         });
         let mut notes: Vec<Note> = no_data.chain(unreadable).collect();

@@ -9,8 +9,8 @@ use super::evaluate::{Linted, fingerprints};
 use super::judge::judge;
 use crate::finding::{Finding, InUseLink, Location, ScannedImage};
 use crate::model::{AccountSettings, FleetImpact, FleetScope, Image, ImageScope, Workload};
-use crate::rules::allowed::blocks;
 use crate::plan::ScanPlan;
+use crate::rules::allowed::blocks;
 use crate::rules::fleet::{InUse, Lookup, family};
 use crate::rules::{Cx, Date, Ran, Severity, Subject, read_time};
 
@@ -49,7 +49,10 @@ impl Facts {
 
     /// Ids the fleet will ask about: their images are remembered when checked.
     pub(super) fn want<'a>(&self, ids: impl Iterator<Item = &'a str>) {
-        let mut wanted = self.wanted.write().expect("invariant: no panic holds the lock");
+        let mut wanted = self
+            .wanted
+            .write()
+            .expect("invariant: no panic holds the lock");
         wanted.extend(ids.map(str::to_string));
     }
 
@@ -65,7 +68,10 @@ impl Facts {
                 Date::At(at) if at <= plan.settings.now
             );
             if !deprecated {
-                let mut newest = self.newest.lock().expect("invariant: no panic holds the lock");
+                let mut newest = self
+                    .newest
+                    .lock()
+                    .expect("invariant: no panic holds the lock");
                 let slot = newest
                     .entry((owner.clone(), family(name)))
                     .or_insert_with(|| (created.clone(), id.to_string()));
@@ -85,7 +91,12 @@ impl Facts {
         let fact = Fact {
             image: Arc::new(slim(image)),
             owned: plan.ownership.owns(image),
-            worst: linted.findings.iter().filter(|f| f.counts()).map(|f| f.severity).max(),
+            worst: linted
+                .findings
+                .iter()
+                .filter(|f| f.counts())
+                .map(|f| f.severity)
+                .max(),
         };
         self.seen
             .lock()
@@ -98,7 +109,10 @@ impl Facts {
     /// `settings` with what enabling Allowed AMIs would block in its
     /// account × region, when its fleet was checked (AMI205's fix reads it).
     pub(super) fn with_impact(&self, settings: &Arc<AccountSettings>) -> Arc<AccountSettings> {
-        let impacts = self.impacts.lock().expect("invariant: no panic holds the lock");
+        let impacts = self
+            .impacts
+            .lock()
+            .expect("invariant: no panic holds the lock");
         match impacts.get(&(settings.account_id.clone(), settings.region.clone())) {
             Some(impact) => Arc::new(AccountSettings {
                 fleet_impact: Some(*impact),
@@ -163,8 +177,14 @@ pub(super) fn check_fleet(
         .filter_map(|i| Some((i.image_id.as_deref()?, i)))
         .collect();
     let missing: HashSet<&str> = fleet.missing_image_ids.iter().map(String::as_str).collect();
-    let seen = facts.seen.lock().expect("invariant: no panic holds the lock");
-    let newest = facts.newest.lock().expect("invariant: no panic holds the lock");
+    let seen = facts
+        .seen
+        .lock()
+        .expect("invariant: no panic holds the lock");
+    let newest = facts
+        .newest
+        .lock()
+        .expect("invariant: no panic holds the lock");
     let mut impact = (!fleet.incomplete).then(FleetImpact::default);
     let linted = fleet
         .workloads
@@ -194,7 +214,9 @@ pub(super) fn check_fleet(
                         .and_then(|(name, owner)| newest.get(&(owner, family(name))))
                         .filter(|(created, newer)| {
                             Some(newer.as_str()) != id
-                                && i.creation_date.as_deref().is_none_or(|c| created.as_str() > c)
+                                && i.creation_date
+                                    .as_deref()
+                                    .is_none_or(|c| created.as_str() > c)
                         })
                         .map(|(_, newer)| newer.as_str()),
                     _ => None,
@@ -246,7 +268,10 @@ pub(super) fn check_fleet(
     if facts.forget_used {
         // A live scope's fleet comes right after its images: what it used
         // is not asked about again.
-        let mut seen = facts.seen.lock().expect("invariant: no panic holds the lock");
+        let mut seen = facts
+            .seen
+            .lock()
+            .expect("invariant: no panic holds the lock");
         for id in fleet.image_ids() {
             seen.remove(id);
         }

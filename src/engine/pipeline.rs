@@ -186,9 +186,10 @@ pub fn run(
                 }
                 read_batches(sources, plan.reading, tx.clone())?;
                 for fleet in plan.fleet.iter().flat_map(|f| f.iter()) {
-                    let settings = plan.account_settings.as_ref().and_then(|s| {
-                        s.get(&fleet.account_id, &fleet.region).cloned()
-                    });
+                    let settings = plan
+                        .account_settings
+                        .as_ref()
+                        .and_then(|s| s.get(&fleet.account_id, &fleet.region).cloned());
                     if tx.send(Batch::fleet(fleet.clone(), settings)).is_err() {
                         return Ok(Origin::default());
                     }
@@ -210,7 +211,11 @@ pub fn run(
                         image.account_settings = Some(settings.clone());
                     }
                     // With a fleet, after it (its impact is AMI205's).
-                    if fleet.is_none() && tx.send(Batch::of(Vec::new(), vec![settings.clone()])).is_err() {
+                    if fleet.is_none()
+                        && tx
+                            .send(Batch::of(Vec::new(), vec![settings.clone()]))
+                            .is_err()
+                    {
                         return false;
                     }
                 }
@@ -385,7 +390,9 @@ impl ScanState<'_> {
                     self.report.workloads_scanned += 1;
                     *linted
                 }
-                Checked::Fleet(_) => unreachable!("invariant: a fleet is split into its workloads above"),
+                Checked::Fleet(_) => {
+                    unreachable!("invariant: a fleet is split into its workloads above")
+                }
             };
             if self.subjects.distinguish(&mut linted.findings) {
                 // Written again with their own fingerprints.
@@ -483,12 +490,15 @@ pub(super) fn check_batch(
         return batch
             .settings
             .iter()
-            .map(
-                |settings| match rendered(check_settings(&facts.with_impact(settings), plan), streaming) {
+            .map(|settings| {
+                match rendered(
+                    check_settings(&facts.with_impact(settings), plan),
+                    streaming,
+                ) {
                     Checked::Linted(linted) => Checked::Account(linted),
                     other => other,
-                },
-            )
+                }
+            })
             .collect();
     }
     if !batch.parsed.is_empty() {

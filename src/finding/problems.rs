@@ -177,8 +177,14 @@ impl std::fmt::Display for Note {
                 f,
                 "{} skipped on {} of {} {}: {field} is not a date amilint reads (a date alone or a time without a zone is a guess) — \
                  give ISO 8601 with a time zone, as DescribeImages writes it (2024-05-01T12:00:00.000Z)",
-                self.rule.code, self.skipped, self.images,
-                if self.rule.subject == crate::rules::Subject::Fleet { "workloads" } else { "images" },
+                self.rule.code,
+                self.skipped,
+                self.images,
+                if self.rule.subject == crate::rules::Subject::Fleet {
+                    "workloads"
+                } else {
+                    "images"
+                },
             ),
             Cause::ImageUnknown => write!(
                 f,

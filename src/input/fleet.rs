@@ -137,8 +137,13 @@ pub struct Records {
 /// The account and region of an ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:…`).
 fn arn_scope(arn: &str) -> Option<(String, String)> {
     let mut parts = arn.split(':');
-    let (_, _, _, region, account) =
-        (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (_, _, _, region, account) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
     Some((account.to_string(), region.to_string()))
 }
 
@@ -154,24 +159,35 @@ impl Records {
             None => (account.unwrap_or_default(), region.unwrap_or_default()),
         };
         for i in &self.instances {
-            let zone = i.placement.as_ref().and_then(|p| p.availability_zone.as_deref());
+            let zone = i
+                .placement
+                .as_ref()
+                .and_then(|p| p.availability_zone.as_deref());
             let (account, region) = place(i.owner_id.clone(), zone.and_then(region_of_zone));
-            let name = i.tags.iter().flatten().find(|t| t.key == "Name").map(|t| t.value.clone());
-            by_scope.entry((account.clone(), region.clone())).or_default().push(Workload {
-                kind: WorkloadKind::Instance,
-                arn: ec2_arn(&region, &account, &format!("instance/{}", i.instance_id)),
-                id: i.instance_id.clone(),
-                name,
-                account_id: account,
-                region,
-                state: i.state.as_ref().and_then(|s| s.name.clone()),
-                default_version: false,
-                uses: vec![Use {
-                    image_id: i.image_id.clone(),
-                    ..Use::default()
-                }],
-                origin: i.origin.clone(),
-            });
+            let name = i
+                .tags
+                .iter()
+                .flatten()
+                .find(|t| t.key == "Name")
+                .map(|t| t.value.clone());
+            by_scope
+                .entry((account.clone(), region.clone()))
+                .or_default()
+                .push(Workload {
+                    kind: WorkloadKind::Instance,
+                    arn: ec2_arn(&region, &account, &format!("instance/{}", i.instance_id)),
+                    id: i.instance_id.clone(),
+                    name,
+                    account_id: account,
+                    region,
+                    state: i.state.as_ref().and_then(|s| s.name.clone()),
+                    default_version: false,
+                    uses: vec![Use {
+                        image_id: i.image_id.clone(),
+                        ..Use::default()
+                    }],
+                    origin: i.origin.clone(),
+                });
         }
         let templates = Templates::of(&self.versions);
         for (template, labels) in templates.labelled() {
@@ -183,23 +199,30 @@ impl Records {
                 .and_then(|p| p.availability_zone.as_deref());
             let account = v.created_by.as_deref().and_then(arn_scope).map(|(a, _)| a);
             let (account, region) = place(account, zone.and_then(region_of_zone));
-            let label = if labels.default { "$Default" } else { "$Latest" };
+            let label = if labels.default {
+                "$Default"
+            } else {
+                "$Latest"
+            };
             let state = match (labels.default, labels.latest) {
                 (true, true) => format!("$Default and $Latest, version {}", v.version_number),
                 _ => format!("{label}, version {}", v.version_number),
             };
-            by_scope.entry((account.clone(), region.clone())).or_default().push(Workload {
-                kind: WorkloadKind::LaunchTemplate,
-                id: format!("{template}:{label}"),
-                name: v.launch_template_name.clone(),
-                arn: ec2_arn(&region, &account, &format!("launch-template/{template}")),
-                account_id: account,
-                region,
-                state: Some(state),
-                default_version: labels.default,
-                uses: vec![template_use(v, None)],
-                origin: v.origin.clone(),
-            });
+            by_scope
+                .entry((account.clone(), region.clone()))
+                .or_default()
+                .push(Workload {
+                    kind: WorkloadKind::LaunchTemplate,
+                    id: format!("{template}:{label}"),
+                    name: v.launch_template_name.clone(),
+                    arn: ec2_arn(&region, &account, &format!("launch-template/{template}")),
+                    account_id: account,
+                    region,
+                    state: Some(state),
+                    default_version: labels.default,
+                    uses: vec![template_use(v, None)],
+                    origin: v.origin.clone(),
+                });
         }
         let configurations: HashMap<&str, &ConfigurationRecord> = self
             .configurations
@@ -213,7 +236,10 @@ impl Records {
                 .and_then(arn_scope)
                 .unzip();
             let (account, region) = place(account, region);
-            let mut uses: Vec<Use> = g.specs().map(|(spec, how)| templates.resolve(spec, how)).collect();
+            let mut uses: Vec<Use> = g
+                .specs()
+                .map(|(spec, how)| templates.resolve(spec, how))
+                .collect();
             if let Some(name) = &g.launch_configuration_name {
                 let via = Some(format!("launch configuration {name}"));
                 uses.push(match configurations.get(name.as_str()) {
@@ -229,18 +255,21 @@ impl Records {
                     },
                 });
             }
-            by_scope.entry((account.clone(), region.clone())).or_default().push(Workload {
-                kind: WorkloadKind::AutoScalingGroup,
-                id: g.auto_scaling_group_name.clone(),
-                name: None,
-                arn: g.auto_scaling_group_arn.clone().unwrap_or_default(),
-                account_id: account,
-                region,
-                state: None,
-                default_version: false,
-                uses,
-                origin: g.origin.clone(),
-            });
+            by_scope
+                .entry((account.clone(), region.clone()))
+                .or_default()
+                .push(Workload {
+                    kind: WorkloadKind::AutoScalingGroup,
+                    id: g.auto_scaling_group_name.clone(),
+                    name: None,
+                    arn: g.auto_scaling_group_arn.clone().unwrap_or_default(),
+                    account_id: account,
+                    region,
+                    state: None,
+                    default_version: false,
+                    uses,
+                    origin: g.origin.clone(),
+                });
         }
         by_scope
             .into_iter()
@@ -283,7 +312,10 @@ impl GroupRecord {
 
 /// The image a template version launches from.
 fn template_use(v: &VersionRecord, via: Option<String>) -> Use {
-    let image = v.launch_template_data.as_ref().and_then(|d| d.image_id.clone());
+    let image = v
+        .launch_template_data
+        .as_ref()
+        .and_then(|d| d.image_id.clone());
     match image {
         Some(parameter) if parameter.starts_with("resolve:ssm:") => {
             let via = Some(via.map_or(parameter.clone(), |v| format!("{v} ({parameter})")));
@@ -297,7 +329,8 @@ fn template_use(v: &VersionRecord, via: Option<String>) -> Use {
                     image_id: None,
                     via,
                     unresolved: Some(
-                        "an SSM parameter not resolved (export with --resolve-alias, or scan live)".into(),
+                        "an SSM parameter not resolved (export with --resolve-alias, or scan live)"
+                            .into(),
                     ),
                 },
             }
@@ -341,13 +374,21 @@ impl<'a> Templates<'a> {
     }
 
     fn default(&self, id: &str) -> Option<&'a VersionRecord> {
-        self.by_id.get(id)?.iter().copied().find(|v| v.default_version == Some(true))
+        self.by_id
+            .get(id)?
+            .iter()
+            .copied()
+            .find(|v| v.default_version == Some(true))
     }
 
     /// The highest version read: `$Latest` when the export holds it (a
     /// `--versions '$Latest' '$Default'` export always does).
     fn latest(&self, id: &str) -> Option<&'a VersionRecord> {
-        self.by_id.get(id)?.iter().copied().max_by_key(|v| v.version_number)
+        self.by_id
+            .get(id)?
+            .iter()
+            .copied()
+            .max_by_key(|v| v.version_number)
     }
 
     /// Each template's `$Default` and (when another version) `$Latest`.
@@ -357,10 +398,26 @@ impl<'a> Templates<'a> {
             let (default, latest) = (self.default(id), self.latest(id));
             if let Some(d) = default {
                 let both = latest.is_some_and(|l| l.version_number == d.version_number);
-                out.push((id, Labels { version: d, default: true, latest: both }));
+                out.push((
+                    id,
+                    Labels {
+                        version: d,
+                        default: true,
+                        latest: both,
+                    },
+                ));
             }
-            if let Some(l) = latest.filter(|l| default.is_none_or(|d| d.version_number != l.version_number)) {
-                out.push((id, Labels { version: l, default: false, latest: true }));
+            if let Some(l) =
+                latest.filter(|l| default.is_none_or(|d| d.version_number != l.version_number))
+            {
+                out.push((
+                    id,
+                    Labels {
+                        version: l,
+                        default: false,
+                        latest: true,
+                    },
+                ));
             }
         }
         out
@@ -368,10 +425,11 @@ impl<'a> Templates<'a> {
 
     /// The image a group's template specification launches from.
     fn resolve(&self, spec: &TemplateSpec, how: &str) -> Use {
-        let id = spec
-            .launch_template_id
-            .as_deref()
-            .or_else(|| spec.launch_template_name.as_deref().and_then(|n| self.names.get(n).copied()));
+        let id = spec.launch_template_id.as_deref().or_else(|| {
+            spec.launch_template_name
+                .as_deref()
+                .and_then(|n| self.names.get(n).copied())
+        });
         let named = spec
             .launch_template_id
             .as_deref()
@@ -382,7 +440,12 @@ impl<'a> Templates<'a> {
         let found = id.and_then(|id| match version {
             "$Default" => self.default(id),
             "$Latest" => self.latest(id),
-            n => self.by_id.get(id)?.iter().copied().find(|v| v.version_number.to_string() == n),
+            n => self
+                .by_id
+                .get(id)?
+                .iter()
+                .copied()
+                .find(|v| v.version_number.to_string() == n),
         });
         match found {
             Some(v) => template_use(v, Some(via)),
@@ -474,7 +537,11 @@ fn read_text(
     };
     let located = |_: &RawValue, line: u64, column: u64, e: serde_json::Error| {
         let l = line + e.line() as u64 - 1;
-        let c = if e.line() <= 1 { column + e.column() as u64 - 1 } else { e.column() as u64 };
+        let c = if e.line() <= 1 {
+            column + e.column() as u64 - 1
+        } else {
+            e.column() as u64
+        };
         syntax(name, l, c, json_message(&e))
     };
     let any = doc.fleet.is_some()
@@ -511,7 +578,8 @@ fn read_text(
             instances: Vec<&'a RawValue>,
         }
         let (line, column) = parse(raw, n == 0)?;
-        let r: Reservation<'_> = serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+        let r: Reservation<'_> =
+            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
         for raw in r.instances {
             let (line, column) = parse(raw, false)?;
             let mut i: InstanceRecord =
@@ -524,15 +592,22 @@ fn read_text(
             }
         }
     }
-    for (n, raw) in doc.launch_template_versions.into_iter().flatten().enumerate() {
+    for (n, raw) in doc
+        .launch_template_versions
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let (line, column) = parse(raw, n == 0)?;
-        let mut v: VersionRecord = serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+        let mut v: VersionRecord =
+            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
         v.origin = Some((uri.clone(), line, column));
         records.versions.push(v);
     }
     for (n, raw) in doc.auto_scaling_groups.into_iter().flatten().enumerate() {
         let (line, column) = parse(raw, n == 0)?;
-        let mut g: GroupRecord = serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+        let mut g: GroupRecord =
+            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
         g.origin = Some((uri.clone(), line, column));
         records.groups.push(g);
     }

@@ -179,9 +179,18 @@ mod tests {
     #[test]
     fn zones_give_their_region() {
         assert_eq!(region_of_zone("eu-west-1a").as_deref(), Some("eu-west-1"));
-        assert_eq!(region_of_zone("us-gov-west-1b").as_deref(), Some("us-gov-west-1"));
-        assert_eq!(region_of_zone("us-west-2-lax-1a").as_deref(), Some("us-west-2"));
-        assert_eq!(region_of_zone("ap-southeast-4c").as_deref(), Some("ap-southeast-4"));
+        assert_eq!(
+            region_of_zone("us-gov-west-1b").as_deref(),
+            Some("us-gov-west-1")
+        );
+        assert_eq!(
+            region_of_zone("us-west-2-lax-1a").as_deref(),
+            Some("us-west-2")
+        );
+        assert_eq!(
+            region_of_zone("ap-southeast-4c").as_deref(),
+            Some("ap-southeast-4")
+        );
         assert_eq!(region_of_zone("nowhere"), None);
     }
 }

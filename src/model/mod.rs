@@ -12,9 +12,7 @@ use serde_json::Value;
 
 mod fleet;
 mod settings;
-pub use fleet::{
-    FleetFile, FleetScope, Use, Workload, WorkloadKind, ec2_arn, region_of_zone,
-};
+pub use fleet::{FleetFile, FleetScope, Use, Workload, WorkloadKind, ec2_arn, region_of_zone};
 pub use settings::{
     AccountSettings, CreationDateCondition, DeprecationTimeCondition, FleetImpact, ImageCriterion,
     InstanceMetadataDefaults, ResourceTag, RetentionPeriod, RetentionRule, SettingsFile,

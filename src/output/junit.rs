@@ -210,7 +210,10 @@ fn subjects<'r>(
         _ => None,
     };
     if let Some(listed) = listed {
-        listed.iter().map(|a| (&**a, a.to_string(), &[][..])).collect()
+        listed
+            .iter()
+            .map(|a| (&**a, a.to_string(), &[][..]))
+            .collect()
     } else {
         report
             .images

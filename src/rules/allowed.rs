@@ -36,7 +36,12 @@ pub fn why_not(
     match said {
         Some(true) => None,
         Some(false) => Some("ImageAllowed is false".to_string()),
-        None => match verdict(settings.image_criteria.as_deref()?, image, &settings.account_id, now) {
+        None => match verdict(
+            settings.image_criteria.as_deref()?,
+            image,
+            &settings.account_id,
+            now,
+        ) {
             Verdict::NotAllowed(reason) => Some(format!(
                 "the Allowed AMIs criteria of {} {} do not allow it ({reason})",
                 settings.account_id, settings.region

@@ -59,7 +59,8 @@ fn check(settings: &AccountSettings, cx: &mut Cx<'_>) {
                 settings.region,
                 match impact {
                     Some(i) if i.blocked + i.unknown == 0 =>
-                        "; the criteria allow every image the fleet uses: it can be enabled".to_string(),
+                        "; the criteria allow every image the fleet uses: it can be enabled"
+                            .to_string(),
                     Some(i) => format!(
                         "; enabling would block {} image use(s) of the fleet ({} not judged): see AMI304",
                         i.blocked, i.unknown

@@ -44,14 +44,21 @@ fn check(in_use: &InUse<'_>, cx: &mut Cx<'_>) {
     let (Lookup::Found(image), Some(settings)) = (&in_use.image, in_use.settings) else {
         return;
     };
-    let Some(why) = crate::rules::allowed::why_not(image, said_here(in_use), settings, cx.settings.now)
+    let Some(why) =
+        crate::rules::allowed::why_not(image, said_here(in_use), settings, cx.settings.now)
     else {
         return;
     };
-    let (subject, scope) = (in_use.subject(), format!("{} {}", settings.account_id, settings.region));
+    let (subject, scope) = (
+        in_use.subject(),
+        format!("{} {}", settings.account_id, settings.region),
+    );
     let message = match settings.allowed_images_settings_state.as_deref() {
         Some("enabled") => {
-            format!("{subject}: {} — {why}; Allowed AMIs is enabled in {scope}: its launches fail", in_use.image_id())
+            format!(
+                "{subject}: {} — {why}; Allowed AMIs is enabled in {scope}: its launches fail",
+                in_use.image_id()
+            )
         }
         _ => format!(
             "{subject}: {} — {why}; enabling Allowed AMIs in {scope} would block its launches",

@@ -57,7 +57,11 @@ fn check(in_use: &InUse<'_>, cx: &mut Cx<'_>) {
     if image.public != Some(true)
         || owner == in_use.workload.account_id
         || matches!(alias, Some("amazon" | "aws-marketplace"))
-        || cx.options::<Options>().trusted_owners.iter().any(|t| t == owner)
+        || cx
+            .options::<Options>()
+            .trusted_owners
+            .iter()
+            .any(|t| t == owner)
     {
         return;
     }

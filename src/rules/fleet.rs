@@ -89,7 +89,10 @@ mod tests {
     #[test]
     fn names_with_other_numbers_are_one_family() {
         assert_eq!(super::family("web-2025-01-05"), "web-#-#-#");
-        assert_eq!(super::family("web-2025-03-17"), super::family("web-2025-01-05"));
+        assert_eq!(
+            super::family("web-2025-03-17"),
+            super::family("web-2025-01-05")
+        );
         assert_ne!(super::family("api-1"), super::family("web-1"));
     }
 }

@@ -36,7 +36,14 @@ fn the_example_fleet_is_linted_from_the_aws_cli_exports() {
     let (code, doc, err) = Scan::of(&[EXAMPLE])
         .now("2026-12-06T00:00:00Z")
         .no_config()
-        .args(&["--fleet-file", INSTANCES, "--fleet-file", TEMPLATES, "--fleet-file", GROUPS])
+        .args(&[
+            "--fleet-file",
+            INSTANCES,
+            "--fleet-file",
+            TEMPLATES,
+            "--fleet-file",
+            GROUPS,
+        ])
         .json();
     assert_eq!(code, 1, "{err}");
     let payments = "ami-05e6f7a8b9c0d1e2f";
@@ -47,8 +54,18 @@ fn the_example_fleet_is_linted_from_the_aws_cli_exports() {
             ["instance", "i-05e6f7a8b9c0d1e2f", "AMI303", payments],
             ["instance", "i-05e6f7a8b9c0d1e2f", "AMI306", payments],
             ["instance", "i-0123456789abcdef0", "AMI306", buildhost],
-            ["launch-template", "lt-0payments000000001:$Default", "AMI303", payments],
-            ["launch-template", "lt-0payments000000001:$Default", "AMI306", payments],
+            [
+                "launch-template",
+                "lt-0payments000000001:$Default",
+                "AMI303",
+                payments
+            ],
+            [
+                "launch-template",
+                "lt-0payments000000001:$Default",
+                "AMI306",
+                payments
+            ],
             ["auto-scaling-group", "payments-asg", "AMI303", payments],
             ["auto-scaling-group", "payments-asg", "AMI306", payments],
         ]),
@@ -72,7 +89,10 @@ fn the_example_fleet_is_linted_from_the_aws_cli_exports() {
     let line = instance["location"]["line"].as_u64().expect("line") as usize;
     assert!(
         text.lines().nth(line - 1).is_some_and(|l| l.trim() == "{")
-            && text.lines().nth(line + 1).is_some_and(|l| l.contains(payments)),
+            && text
+                .lines()
+                .nth(line + 1)
+                .is_some_and(|l| l.contains(payments)),
         "line {line} is not the payments instance's object"
     );
     // The instance on an image the inputs do not hold: not assessed, said.
@@ -103,25 +123,61 @@ fn each_fleet_rule_finds_its_workloads_from_a_saved_fleet() {
         ])
         .json();
     assert_eq!(code, 1, "{err}");
-    let rules: BTreeSet<String> = fleet_findings(&doc).into_iter().map(|[_, _, r, _]| r).collect();
+    let rules: BTreeSet<String> = fleet_findings(&doc)
+        .into_iter()
+        .map(|[_, _, r, _]| r)
+        .collect();
     assert_eq!(
         rules,
-        ["AMI301", "AMI302", "AMI303", "AMI304", "AMI305", "AMI306", "AMI307"]
-            .map(str::to_string)
-            .into()
+        [
+            "AMI301", "AMI302", "AMI303", "AMI304", "AMI305", "AMI306", "AMI307"
+        ]
+        .map(str::to_string)
+        .into()
     );
     let found = fleet_findings(&doc);
     for row in [
-        ["instance", "i-90e00000000000000", "AMI301", "ami-dead0000000000000"],
-        ["instance", "i-0ff00000000000000", "AMI302", "ami-0ff00000000000000"],
-        ["instance", "i-5e000000000000000", "AMI305", "ami-5e000000000000000"],
-        ["instance", "i-5e000000000000000", "AMI304", "ami-5e000000000000000"],
-        ["launch-template", "lt-eb000000000000000:$Default", "AMI307", "ami-eb010100000000000"],
+        [
+            "instance",
+            "i-90e00000000000000",
+            "AMI301",
+            "ami-dead0000000000000",
+        ],
+        [
+            "instance",
+            "i-0ff00000000000000",
+            "AMI302",
+            "ami-0ff00000000000000",
+        ],
+        [
+            "instance",
+            "i-5e000000000000000",
+            "AMI305",
+            "ami-5e000000000000000",
+        ],
+        [
+            "instance",
+            "i-5e000000000000000",
+            "AMI304",
+            "ami-5e000000000000000",
+        ],
+        [
+            "launch-template",
+            "lt-eb000000000000000:$Default",
+            "AMI307",
+            "ami-eb010100000000000",
+        ],
     ] {
-        assert!(found.contains(&row.map(str::to_string)), "{row:?} not in {found:?}");
+        assert!(
+            found.contains(&row.map(str::to_string)),
+            "{row:?} not in {found:?}"
+        );
     }
     let blocked = common_message(&doc, "AMI304");
-    assert!(blocked.contains("enabling Allowed AMIs in 111122223333 eu-west-1 would block"), "{blocked}");
+    assert!(
+        blocked.contains("enabling Allowed AMIs in 111122223333 eu-west-1 would block"),
+        "{blocked}"
+    );
     let laggard = common_message(&doc, "AMI307");
     assert!(laggard.contains("ami-eb030100000000000"), "{laggard}");
 }
@@ -142,12 +198,21 @@ fn a_file_that_is_not_a_fleet_is_an_error() {
         .args(&["--fleet-file", EXAMPLE])
         .run();
     assert_eq!(code, 2, "{out}{err}");
-    assert!(err.contains("describe-images.json:1:1") && err.contains("not a fleet file"), "{err}");
+    assert!(
+        err.contains("describe-images.json:1:1") && err.contains("not a fleet file"),
+        "{err}"
+    );
     let bad = tempfile::NamedTempFile::new().expect("temp");
-    std::fs::write(bad.path(), "{\"Reservations\": [{\"Instances\": [{\"InstanceId\": 7}]}]}")
-        .expect("write");
+    std::fs::write(
+        bad.path(),
+        "{\"Reservations\": [{\"Instances\": [{\"InstanceId\": 7}]}]}",
+    )
+    .expect("write");
     let path = bad.path().to_string_lossy().to_string();
-    let (code, _, err) = Scan::of(&[EXAMPLE]).no_config().args(&["--fleet-file", &path]).run();
+    let (code, _, err) = Scan::of(&[EXAMPLE])
+        .no_config()
+        .args(&["--fleet-file", &path])
+        .run();
     assert_eq!(code, 2);
     assert!(err.contains(&format!("{path}:1:")), "{err}");
 }
@@ -166,13 +231,19 @@ fn moto_fleet_on_deregistered_and_disabled_images_live_as_offline() {
     crate::common::externals::needs!(Venv);
     let moto = start_moto();
     let seed = venv_json(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/live/seed_moto_fleet.py"))
-            .expect("seed script"),
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/live/seed_moto_fleet.py"
+        ))
+        .expect("seed script"),
         &[&moto.url()],
     );
     let id = |kind: &str, case: &str| seed[kind][case].as_str().expect("id").to_string();
     let dir = tempfile::tempdir().expect("temp dir");
-    let (images, fleet) = (dir.path().join("images.json"), dir.path().join("fleet.json"));
+    let (images, fleet) = (
+        dir.path().join("images.json"),
+        dir.path().join("fleet.json"),
+    );
     let save = [
         "--fleet",
         "--owners",
@@ -182,22 +253,44 @@ fn moto_fleet_on_deregistered_and_disabled_images_live_as_offline() {
         "--save-fleet",
         fleet.to_str().expect("path"),
     ];
-    let (code, live, err) = crate::live::live_json(&moto, "eu-west-1", &["--fleet", "--owners", "self"]);
+    let (code, live, err) =
+        crate::live::live_json(&moto, "eu-west-1", &["--fleet", "--owners", "self"]);
     assert_eq!(code, 1, "{err}");
     let found = fleet_findings(&live);
     let gone = id("images", "gone");
     for row in [
-        ["instance".to_string(), id("instances", "on-gone"), "AMI301".into(), gone.clone()],
-        ["launch-template".into(), format!("{}:$Default", id("templates", "gone-lt")), "AMI301".into(), gone.clone()],
-        ["auto-scaling-group".into(), "web-asg".into(), "AMI301".into(), gone.clone()],
-        ["instance".into(), id("instances", "on-off"), "AMI302".into(), id("images", "off")],
+        [
+            "instance".to_string(),
+            id("instances", "on-gone"),
+            "AMI301".into(),
+            gone.clone(),
+        ],
+        [
+            "launch-template".into(),
+            format!("{}:$Default", id("templates", "gone-lt")),
+            "AMI301".into(),
+            gone.clone(),
+        ],
+        [
+            "auto-scaling-group".into(),
+            "web-asg".into(),
+            "AMI301".into(),
+            gone.clone(),
+        ],
+        [
+            "instance".into(),
+            id("instances", "on-off"),
+            "AMI302".into(),
+            id("images", "off"),
+        ],
     ] {
         assert!(found.contains(&row), "{row:?} not in {found:?}\n{err}");
     }
     // The SSM parameter resolved: the template launches the current image.
     let ssm = format!("{}:$Default", id("templates", "ssm-lt"));
     assert!(
-        found.iter().all(|[_, w, rule, uses]| w != &ssm || (rule != "AMI301" && uses == &id("images", "current"))),
+        found.iter().all(|[_, w, rule, uses]| w != &ssm
+            || (rule != "AMI301" && uses == &id("images", "current"))),
         "{found:?}"
     );
     assert_eq!(live["summary"]["workloads_scanned"], 8, "{err}");
@@ -206,11 +299,18 @@ fn moto_fleet_on_deregistered_and_disabled_images_live_as_offline() {
     assert_eq!(code, 1, "{err}");
     let (code, offline, err) = Scan::of(&[images.to_str().expect("path")])
         .no_config()
-        .args(&["--fleet-file", fleet.to_str().expect("path"), "--owner", "123456789012"])
+        .args(&[
+            "--fleet-file",
+            fleet.to_str().expect("path"),
+            "--owner",
+            "123456789012",
+        ])
         .json();
     assert_eq!(code, 1, "{err}");
     let prints = |doc: &Value| -> BTreeSet<[String; 3]> {
-        findings(doc, ["/image_id", "/rule_id", "/fingerprint"]).into_iter().collect()
+        findings(doc, ["/image_id", "/rule_id", "/fingerprint"])
+            .into_iter()
+            .collect()
     };
     assert_eq!(prints(&live), prints(&saved));
     assert_eq!(prints(&saved), prints(&offline));
@@ -242,7 +342,11 @@ fn moto_fleet_on_deregistered_and_disabled_images_live_as_offline() {
         .into_iter()
         .filter(|[_, r]| r == "AMI304")
         .collect();
-    assert_eq!(blocked, vec![[id("instances", "on-amazon"), "AMI304".to_string()]], "{err}");
+    assert_eq!(
+        blocked,
+        vec![[id("instances", "on-amazon"), "AMI304".to_string()]],
+        "{err}"
+    );
 }
 
 // ---- AMI205: `enabled` only with an empty impact, re-read at apply --------
@@ -257,7 +361,12 @@ fn audit_mode(dir: &std::path::Path, name: &str, criteria: Value) -> Server {
     std::fs::write(&path, settings.to_string()).expect("write settings");
     fixture_server(
         "fixtures/rules/AMI026.json",
-        &["--settings", path.to_str().expect("utf-8"), "--fleet-instances", "3"],
+        &[
+            "--settings",
+            path.to_str().expect("utf-8"),
+            "--fleet-instances",
+            "3",
+        ],
     )
 }
 
@@ -268,8 +377,18 @@ fn enable_actions(doc: &Value) -> Vec<String> {
         .expect("findings")
         .iter()
         .filter(|f| f["rule_id"] == "AMI205")
-        .flat_map(|f| f["remediation"]["actions"].as_array().cloned().unwrap_or_default())
-        .map(|a| a["input"]["AllowedImagesSettingsState"].as_str().unwrap_or_default().to_string())
+        .flat_map(|f| {
+            f["remediation"]["actions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|a| {
+            a["input"]["AllowedImagesSettingsState"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
         .collect()
 }
 
@@ -286,8 +405,21 @@ fn allowed_amis_are_enabled_only_with_an_empty_impact_read_again_at_apply() {
         let out = format!("json={}", dir.path().join(report).display());
         let url = server.url();
         let args = [
-            "scan", "--aws", "--fleet", "--endpoint-url", &url, "--region", "eu-west-1",
-            "--now", NOW, "--select", "AMI205,AMI304", "--format", "json", "-o", &out,
+            "scan",
+            "--aws",
+            "--fleet",
+            "--endpoint-url",
+            &url,
+            "--region",
+            "eu-west-1",
+            "--now",
+            NOW,
+            "--select",
+            "AMI205,AMI304",
+            "--format",
+            "json",
+            "-o",
+            &out,
         ];
         let (code, stdout, err) = amilint_live(&args);
         assert_eq!(code, 1, "{err}");
@@ -297,10 +429,21 @@ fn allowed_amis_are_enabled_only_with_an_empty_impact_read_again_at_apply() {
     let blocking = audit_mode(dir.path(), "blocking.json", nothing.clone());
     let doc = scan(&blocking, "blocking-report.json");
     assert_eq!(enable_actions(&doc), Vec::<String>::new(), "{doc}");
-    let message = doc["findings"].as_array().expect("findings").iter()
-        .find(|f| f["rule_id"] == "AMI205").expect("AMI205")["message"].to_string();
+    let message = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule_id"] == "AMI205")
+        .expect("AMI205")["message"]
+        .to_string();
     assert!(message.contains("enabling would block 3"), "{message}");
-    assert!(!findings(&doc, ["/rule_id"]).into_iter().filter(|[r]| r == "AMI304").collect::<Vec<_>>().is_empty());
+    assert!(
+        !findings(&doc, ["/rule_id"])
+            .into_iter()
+            .filter(|[r]| r == "AMI304")
+            .collect::<Vec<_>>()
+            .is_empty()
+    );
 
     // Criteria that allow them: `enabled` proposed …
     let allowing = audit_mode(dir.path(), "allowing.json", everything);
@@ -312,13 +455,27 @@ fn allowed_amis_are_enabled_only_with_an_empty_impact_read_again_at_apply() {
     assert_eq!(allowing.calls("EnableAllowedImagesSettings"), 0, "{out}");
     // … and not sent where the criteria (re-read) would block the fleet now.
     let now_blocking = audit_mode(dir.path(), "now-blocking.json", nothing);
-    let (code, out, err) =
-        crate::fix::fix(&now_blocking, dir.path(), &["--apply", "--yes", "--rule", "AMI205"]);
+    let (code, out, err) = crate::fix::fix(
+        &now_blocking,
+        dir.path(),
+        &["--apply", "--yes", "--rule", "AMI205"],
+    );
     assert!(out.contains("would block"), "{code} {out}{err}");
-    assert_eq!(now_blocking.calls("EnableAllowedImagesSettings"), 0, "{out}");
+    assert_eq!(
+        now_blocking.calls("EnableAllowedImagesSettings"),
+        0,
+        "{out}"
+    );
     // Where they still allow it, it is made.
-    let (code, out, err) =
-        crate::fix::fix(&allowing, dir.path(), &["--apply", "--yes", "--rule", "AMI205"]);
+    let (code, out, err) = crate::fix::fix(
+        &allowing,
+        dir.path(),
+        &["--apply", "--yes", "--rule", "AMI205"],
+    );
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(allowing.calls("EnableAllowedImagesSettings"), 1, "{out}{err}");
+    assert_eq!(
+        allowing.calls("EnableAllowedImagesSettings"),
+        1,
+        "{out}{err}"
+    );
 }

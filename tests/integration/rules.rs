@@ -87,7 +87,8 @@ fn rules() {
             plan.ownership.all = true;
             if code == "AMI306" {
                 // Its data is another rule's findings on the image.
-                plan.rules.insert(0, amilint::rules::lookup("AMI001").expect("AMI001"));
+                plan.rules
+                    .insert(0, amilint::rules::lookup("AMI001").expect("AMI001"));
             }
             let report = common::scan(&[&rel], &plan);
             let flagged: BTreeSet<&str> = report
@@ -97,9 +98,13 @@ fn rules() {
                 .map(|f| &*f.image_id)
                 .collect();
             let doc: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(&fleet).expect("fleet")).expect("JSON");
+                serde_json::from_str(&std::fs::read_to_string(&fleet).expect("fleet"))
+                    .expect("JSON");
             for w in doc["Fleet"][0]["Workloads"].as_array().expect("workloads") {
-                let (id, name) = (w["Id"].as_str().expect("id"), w["Name"].as_str().expect("name"));
+                let (id, name) = (
+                    w["Id"].as_str().expect("id"),
+                    w["Name"].as_str().expect("name"),
+                );
                 let bad = label(name, "") == Some("bad");
                 assert_eq!(flagged.contains(id), bad, "{code}: {name} ({id})");
             }
