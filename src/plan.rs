@@ -83,7 +83,7 @@ pub struct ScanPlan {
     /// lint, and to join to their images.
     pub account_settings: Option<Arc<crate::input::SettingsIndex>>,
     /// `--fleet-file`'s scopes; `Some` and empty for `--aws --fleet`.
-    pub fleet: Option<Arc<Vec<crate::model::FleetScope>>>,
+    pub fleet: Option<Vec<Arc<crate::model::FleetScope>>>,
     /// `--raise-in-use` (or the config's): findings on images in use are raised.
     pub raise_in_use: Option<crate::rules::Raise>,
     /// `--gate-in-use` (or the config's): findings on images known to be

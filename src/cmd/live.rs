@@ -120,7 +120,10 @@ pub(super) fn scan(
     };
     let plan = ScanPlan {
         account_settings: Some(Arc::new(index)),
-        fleet: plan.fleet.as_ref().map(|_| Arc::new(fleet)),
+        fleet: plan
+            .fleet
+            .as_ref()
+            .map(|_| fleet.into_iter().map(Arc::new).collect()),
         ..plan.clone()
     };
     let source = InputSource::new(&save.to_string_lossy());

@@ -12,6 +12,13 @@ use crate::input::{InputSource, ReadConfig, read_raw};
 use crate::model::{AccountSettings, FleetScope, Image};
 use crate::plan::Reading;
 
+/// Part of a scope's fleet to check.
+pub(super) struct FleetPart {
+    pub(super) fleet: Arc<FleetScope>,
+    pub(super) workloads: std::ops::Range<usize>,
+    pub(super) settings: Option<Arc<AccountSettings>>,
+}
+
 /// Images are checked in batches, in parallel; findings keep input order.
 pub(super) const BATCH: usize = 512;
 
@@ -34,8 +41,9 @@ pub(super) struct Batch {
     pub(super) parsed: Vec<Image>,
     /// Accounts × regions to lint (a live scope's, or the settings files').
     pub(super) settings: Vec<Arc<AccountSettings>>,
-    /// One account × region's fleet, with its guardrails when read.
-    pub(super) fleet: Option<Box<(FleetScope, Option<Arc<AccountSettings>>)>>,
+    /// Part of one account × region's fleet (workloads by place), with its
+    /// guardrails when read.
+    pub(super) fleet: Option<Box<FleetPart>>,
 }
 
 /// Finds the image objects (or request documents) of every source in order
@@ -107,11 +115,20 @@ impl Batch {
         }
     }
 
-    /// A batch of one scope's fleet.
-    pub(super) fn fleet(fleet: FleetScope, settings: Option<Arc<AccountSettings>>) -> Batch {
-        Batch {
-            fleet: Some(Box::new((fleet, settings))),
+    /// Batches of one scope's fleet, `BATCH` workloads each (one, empty,
+    /// for a fleet of none: its impact is still known).
+    pub(super) fn fleet(
+        fleet: Arc<FleetScope>,
+        settings: Option<Arc<AccountSettings>>,
+    ) -> impl Iterator<Item = Batch> {
+        let len = fleet.workloads.len();
+        (0..len.max(1)).step_by(BATCH).map(move |start| Batch {
+            fleet: Some(Box::new(FleetPart {
+                fleet: fleet.clone(),
+                workloads: start..(start + BATCH).min(len),
+                settings: settings.clone(),
+            })),
             ..Batch::of(Vec::new(), Vec::new())
-        }
+        })
     }
 }

@@ -5,6 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
+use rayon::prelude::*;
+
 use super::evaluate::{Linted, fingerprints};
 use super::judge::judge;
 use crate::finding::{Finding, InUseLink, Location, ScannedImage};
@@ -163,10 +165,13 @@ fn slim(image: &Image) -> Image {
     }
 }
 
-/// Runs the plan's fleet rules on every workload of `fleet`, each a
-/// `Linted` of its own (waivers and the baseline applied).
+/// Runs the plan's fleet rules on the workloads `part` of `fleet` in
+/// parallel, each a `Linted` of its own (waivers and the baseline applied);
+/// adds what enabling Allowed AMIs would block to the scope's impact, and,
+/// live, forgets the images the scope used once its last part is checked.
 pub(super) fn check_fleet(
     fleet: &FleetScope,
+    part: std::ops::Range<usize>,
     settings: Option<&AccountSettings>,
     facts: &Facts,
     plan: &ScanPlan,
@@ -185,42 +190,43 @@ pub(super) fn check_fleet(
         .newest
         .lock()
         .expect("invariant: no panic holds the lock");
-    let mut impact = (!fleet.incomplete).then(FleetImpact::default);
-    let linted = fleet
-        .workloads
-        .iter()
+    let lookup = |id: Option<&str>| -> (Lookup<'_>, Option<&Fact>) {
+        let fact = id.and_then(|id| seen.get(id));
+        let image = match (id, fact) {
+            (None, _) => Lookup::Unresolved,
+            (_, Some(fact)) => Lookup::Found(&fact.image),
+            (Some(id), None) => match described.get(id) {
+                Some(image) => Lookup::Found(image),
+                None if missing.contains(id) || fleet.described => Lookup::Missing,
+                None => Lookup::NotInInputs,
+            },
+        };
+        (image, fact)
+    };
+    let newer = |image: &Lookup<'_>, id: Option<&str>| -> Option<&str> {
+        let Lookup::Found(i) = image else { return None };
+        let key = (i.owner_id.clone()?, family(i.name.as_deref()?));
+        newest
+            .get(&key)
+            .filter(|(created, newer)| {
+                Some(newer.as_str()) != id
+                    && i.creation_date
+                        .as_deref()
+                        .is_none_or(|c| created.as_str() > c)
+            })
+            .map(|(_, newer)| newer.as_str())
+    };
+    let checked: Vec<(Linted, FleetImpact)> = fleet.workloads[part.clone()]
+        .par_iter()
         .map(|workload| {
             let mut cx = Cx::new(&plan.settings, None);
             let mut linted = Linted::default();
+            let mut impact = FleetImpact::default();
             let mut raws = Vec::new();
             for used in &workload.uses {
                 let id = used.image_id.as_deref();
-                let fact = id.and_then(|id| seen.get(id));
-                let image = match (id, fact) {
-                    (None, _) => Lookup::Unresolved,
-                    (_, Some(fact)) => Lookup::Found(&fact.image),
-                    (Some(id), None) => match described.get(id) {
-                        Some(image) => Lookup::Found(image),
-                        None if missing.contains(id) => Lookup::Missing,
-                        None if fleet.described => Lookup::Missing,
-                        None => Lookup::NotInInputs,
-                    },
-                };
-                let newer = match &image {
-                    Lookup::Found(i) => i
-                        .name
-                        .as_deref()
-                        .zip(i.owner_id.clone())
-                        .and_then(|(name, owner)| newest.get(&(owner, family(name))))
-                        .filter(|(created, newer)| {
-                            Some(newer.as_str()) != id
-                                && i.creation_date
-                                    .as_deref()
-                                    .is_none_or(|c| created.as_str() > c)
-                        })
-                        .map(|(_, newer)| newer.as_str()),
-                    _ => None,
-                };
+                let (image, fact) = lookup(id);
+                let newer = newer(&image, id);
                 let in_use = InUse {
                     workload,
                     used,
@@ -230,10 +236,10 @@ pub(super) fn check_fleet(
                     newer,
                     settings,
                 };
-                if let (Some(total), Some(settings)) = (&mut impact, settings) {
+                if let Some(settings) = settings {
                     let (blocked, unknown) = impact_of(&in_use, settings, plan.settings.now);
-                    total.blocked += blocked;
-                    total.unknown += unknown;
+                    impact.blocked += blocked;
+                    impact.unknown += unknown;
                 }
                 for (i, rule) in plan.rules.iter().enumerate() {
                     if rule.subject != Subject::Fleet {
@@ -261,11 +267,12 @@ pub(super) fn check_fleet(
             let judged = judge(&mut linted.findings, plan);
             linted.waivers = judged.waivers;
             linted.in_baseline = judged.in_baseline;
-            linted
+            (linted, impact)
         })
         .collect();
     drop((seen, newest));
-    if facts.forget_used {
+    let last = part.end == fleet.workloads.len();
+    if facts.forget_used && last {
         // A live scope's fleet comes right after its images: what it used
         // is not asked about again.
         let mut seen = facts
@@ -276,14 +283,20 @@ pub(super) fn check_fleet(
             seen.remove(id);
         }
     }
-    if let (Some(impact), Some(_)) = (impact, settings) {
-        facts
+    if settings.is_some() && !fleet.incomplete {
+        let mut impacts = facts
             .impacts
             .lock()
-            .expect("invariant: no panic holds the lock")
-            .insert((fleet.account_id.clone(), fleet.region.clone()), impact);
+            .expect("invariant: no panic holds the lock");
+        let total = impacts
+            .entry((fleet.account_id.clone(), fleet.region.clone()))
+            .or_default();
+        for (_, impact) in &checked {
+            total.blocked += impact.blocked;
+            total.unknown += impact.unknown;
+        }
     }
-    linted
+    checked.into_iter().map(|(linted, _)| linted).collect()
 }
 
 /// One workload's findings, with their fingerprints and where they point:

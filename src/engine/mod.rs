@@ -16,6 +16,7 @@ mod fleet;
 mod judge;
 pub mod pipeline;
 pub mod sink;
+mod skips;
 mod subjects;
 
 pub use pipeline::{Delivery, Feed, Origin, run, run_scan};

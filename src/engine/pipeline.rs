@@ -8,10 +8,11 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use super::batch::{BATCH, Batch, read_batches};
-use super::evaluate::{At, ErrorLog, Linted, Skips, check_image, check_settings, not_assessed};
+use super::evaluate::{At, ErrorLog, Linted, check_image, check_settings, not_assessed};
 use super::fleet::{Facts, check_fleet};
 use super::judge::waiver_warnings;
 use super::sink::{Target, commit_all};
+use super::skips::Skips;
 use super::subjects::Subjects;
 use crate::error::InputError;
 use crate::finding::{Report, ScanError, ScopeStatus};
@@ -190,8 +191,10 @@ pub fn run(
                         .account_settings
                         .as_ref()
                         .and_then(|s| s.get(&fleet.account_id, &fleet.region).cloned());
-                    if tx.send(Batch::fleet(fleet.clone(), settings)).is_err() {
-                        return Ok(Origin::default());
+                    for batch in Batch::fleet(fleet.clone(), settings) {
+                        if tx.send(batch).is_err() {
+                            return Ok(Origin::default());
+                        }
                     }
                 }
                 if plan.fleet.is_some() {
@@ -230,7 +233,7 @@ pub fn run(
                     images = rest;
                 }
                 let Some(fleet) = fleet else { return true };
-                tx.send(Batch::fleet(fleet, settings.clone())).is_ok()
+                Batch::fleet(Arc::new(fleet), settings.clone()).all(|b| tx.send(b).is_ok())
                     && settings.is_none_or(|s| tx.send(Batch::of(Vec::new(), vec![s])).is_ok())
             }),
         });
@@ -468,9 +471,9 @@ pub(super) fn check_batch(
     streaming: &[output::Emitter],
     facts: &Facts,
 ) -> Vec<Checked> {
-    if let Some(fleet) = &batch.fleet {
-        let (fleet, settings) = &**fleet;
-        let workloads = check_fleet(fleet, settings.as_deref(), facts, plan)
+    if let Some(part) = &batch.fleet {
+        let (fleet, settings) = (&part.fleet, part.settings.as_deref());
+        let workloads = check_fleet(fleet, part.workloads.clone(), settings, facts, plan)
             .into_iter()
             .map(|linted| match rendered(linted, streaming) {
                 Checked::Linted(linted) => *linted,

@@ -69,9 +69,9 @@ pub(super) fn snapshot_index(
 pub(super) fn fleet(
     args: &ScanArgs,
     requests: bool,
-) -> Result<Option<Arc<Vec<crate::model::FleetScope>>>> {
+) -> Result<Option<Vec<Arc<crate::model::FleetScope>>>> {
     if args.live.aws {
-        return Ok(args.live.fleet.then(|| Arc::new(Vec::new())));
+        return Ok(args.live.fleet.then(Vec::new));
     }
     if args.fleet_files.is_empty() {
         return Ok(None);
@@ -87,5 +87,6 @@ pub(super) fn fleet(
         .iter()
         .map(|a| crate::input::InputSource::new(a))
         .collect();
-    Ok(Some(Arc::new(crate::input::fleet::read(&sources)?)))
+    let scopes = crate::input::fleet::read(&sources)?;
+    Ok(Some(scopes.into_iter().map(Arc::new).collect()))
 }

@@ -83,7 +83,7 @@ fn rules() {
             let fleet = format!("fixtures/rules/{code}.fleet.json");
             let source = amilint::input::InputSource::new(&fleet);
             let scopes = amilint::input::fleet::read(&[source]).unwrap_or_else(|e| panic!("{e}"));
-            plan.fleet = Some(std::sync::Arc::new(scopes));
+            plan.fleet = Some(scopes.into_iter().map(std::sync::Arc::new).collect());
             plan.ownership.all = true;
             if code == "AMI306" {
                 // Its data is another rule's findings on the image.
