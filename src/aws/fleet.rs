@@ -84,11 +84,14 @@ async fn gather(cx: &Reach<'_>, own: &[Image], into: &mut Gathered) -> FleetScop
     let (listed, templates, grouped) =
         tokio::join!(instances(cx), versions(cx), groups(&autoscaling, cx));
     let mut records = Records {
-        instances: read(into, "ec2:DescribeInstances", listed),
         versions: read(into, "ec2:DescribeLaunchTemplateVersions", templates),
         groups: read(into, "autoscaling:DescribeAutoScalingGroups", grouped),
         ..Records::default()
     };
+    let scope = (cx.scope.account_id.as_str(), cx.scope.region.as_str());
+    for instance in read(into, "ec2:DescribeInstances", listed) {
+        records.instance(instance, Some(scope));
+    }
     let named: BTreeSet<String> = records
         .groups
         .iter()
@@ -106,7 +109,6 @@ async fn gather(cx: &Reach<'_>, own: &[Image], into: &mut Gathered) -> FleetScop
         .versions
         .extend(read(into, "ec2:DescribeLaunchTemplateVersions", extra));
     resolve_parameters(&mut records.versions, into, cx).await;
-    let scope = (cx.scope.account_id.as_str(), cx.scope.region.as_str());
     let mut fleet = records
         .scopes(Some(scope))
         .pop()

@@ -26,7 +26,8 @@ pub use records::*;
 /// Everything read about a fleet, before it is made workloads.
 #[derive(Debug, Default)]
 pub struct Records {
-    pub instances: Vec<InstanceRecord>,
+    /// Instances, already workloads (`Records::instance`).
+    pub instances: Vec<Workload>,
     pub versions: Vec<VersionRecord>,
     pub groups: Vec<GroupRecord>,
     pub configurations: Vec<ConfigurationRecord>,
@@ -46,6 +47,43 @@ fn arn_scope(arn: &str) -> Option<(String, String)> {
 }
 
 impl Records {
+    /// Adds an instance, made a workload at once (a million instances are
+    /// not held twice). `scope`: as for `scopes`.
+    pub fn instance(&mut self, i: InstanceRecord, scope: Option<(&str, &str)>) {
+        let zone = i
+            .placement
+            .as_ref()
+            .and_then(|p| p.availability_zone.as_deref());
+        let (account, region) = match scope {
+            Some((a, r)) => (a.to_string(), r.to_string()),
+            None => (
+                i.owner_id.unwrap_or_default(),
+                zone.and_then(region_of_zone).unwrap_or_default(),
+            ),
+        };
+        let name = i
+            .tags
+            .into_iter()
+            .flatten()
+            .find(|t| t.key == "Name")
+            .map(|t| t.value);
+        self.instances.push(Workload {
+            kind: WorkloadKind::Instance,
+            arn: ec2_arn(&region, &account, &format!("instance/{}", i.instance_id)),
+            id: i.instance_id,
+            name,
+            account_id: account,
+            region,
+            state: i.state.and_then(|s| s.name),
+            default_version: false,
+            uses: vec![Use {
+                image_id: i.image_id,
+                ..Use::default()
+            }],
+            origin: i.origin,
+        });
+    }
+
     /// The workloads, by account × region. `scope` (a live scan's) names the
     /// account and region of every record; offline they come from the
     /// records (owner, zone, ARN; a launch template version without a zone
@@ -56,36 +94,29 @@ impl Records {
             Some((a, r)) => (a.to_string(), r.to_string()),
             None => (account.unwrap_or_default(), region.unwrap_or_default()),
         };
-        for i in &self.instances {
-            let zone = i
-                .placement
-                .as_ref()
-                .and_then(|p| p.availability_zone.as_deref());
-            let (account, region) = place(i.owner_id.clone(), zone.and_then(region_of_zone));
-            let name = i
-                .tags
-                .iter()
-                .flatten()
-                .find(|t| t.key == "Name")
-                .map(|t| t.value.clone());
-            by_scope
-                .entry((account.clone(), region.clone()))
-                .or_default()
-                .push(Workload {
-                    kind: WorkloadKind::Instance,
-                    arn: ec2_arn(&region, &account, &format!("instance/{}", i.instance_id)),
-                    id: i.instance_id.clone(),
-                    name,
-                    account_id: account,
-                    region,
-                    state: i.state.as_ref().and_then(|s| s.name.clone()),
-                    default_version: false,
-                    uses: vec![Use {
-                        image_id: i.image_id.clone(),
-                        ..Use::default()
-                    }],
-                    origin: i.origin.clone(),
-                });
+        // An export is one account × region, usually: its instances are
+        // moved whole, not one by one.
+        let first = self
+            .instances
+            .first()
+            .map(|w| (w.account_id.clone(), w.region.clone()));
+        match first {
+            Some(key)
+                if self
+                    .instances
+                    .iter()
+                    .all(|w| w.account_id == key.0 && w.region == key.1) =>
+            {
+                by_scope.insert(key, self.instances);
+            }
+            _ => {
+                for w in self.instances {
+                    by_scope
+                        .entry((w.account_id.clone(), w.region.clone()))
+                        .or_default()
+                        .push(w);
+                }
+            }
         }
         let templates = Templates::of(&self.versions);
         for (template, labels) in templates.labelled() {
@@ -356,30 +387,49 @@ impl<'a> Templates<'a> {
     }
 }
 
-/// Every `--fleet-file`, read before the scan: saved fleets as they are,
-/// the AWS CLI's exports made workloads together (a group's launch template
-/// may be in another file).
+/// Every `--fleet-file`, read before the scan (the files in parallel, in
+/// order): saved fleets as they are, the AWS CLI's exports made workloads
+/// together (a group's launch template may be in another file).
 pub fn read(sources: &[InputSource]) -> Result<Vec<FleetScope>, InputError> {
-    let mut saved: Vec<FleetScope> = Vec::new();
+    use rayon::prelude::*;
+    let read: Vec<(Vec<FleetScope>, Records)> = sources
+        .par_iter()
+        .map_init(Vec::new, |bytes, source| {
+            let name = source.name();
+            super::source::read_whole_into(
+                super::source::decoded(super::source::open(source)?, 1 << 16)
+                    .map_err(|e| io(&name, e))?
+                    .1,
+                MAX_FLEET_BYTES,
+                1 << 20,
+                bytes,
+            )
+            .map_err(|e| io(&name, e))?;
+            let text = std::str::from_utf8(bytes).map_err(|e| {
+                let mut lines = super::source::Lines::default();
+                let (line, column) = lines.at(bytes, e.valid_up_to());
+                syntax(&name, line, column, "not UTF-8 text".into())
+            })?;
+            let (mut saved, mut records) = (Vec::new(), Records::default());
+            read_text(text, &source.uri, &name, &mut saved, &mut records)?;
+            Ok((saved, records))
+        })
+        .collect::<Result<_, InputError>>()?;
+    let mut scopes = Vec::new();
     let mut records = Records::default();
-    for source in sources {
-        let name = source.name();
-        let bytes = super::source::read_whole(
-            super::source::decoded(super::source::open(source)?, 1 << 16)
-                .map_err(|e| io(&name, e))?
-                .1,
-            MAX_FLEET_BYTES,
-            1 << 16,
-        )
-        .map_err(|e| io(&name, e))?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
-            let mut lines = super::source::Lines::default();
-            let (line, column) = lines.at(&bytes, e.valid_up_to());
-            syntax(&name, line, column, "not UTF-8 text".into())
-        })?;
-        read_text(text, &source.uri, &name, &mut saved, &mut records)?;
+    for (saved, mut part) in read {
+        scopes.extend(saved);
+        // A file's instances are its own scopes (no join across files:
+        // a million instances are not moved again).
+        let instances = Records {
+            instances: std::mem::take(&mut part.instances),
+            ..Records::default()
+        };
+        scopes.extend(instances.scopes(None));
+        records.versions.extend(part.versions);
+        records.groups.extend(part.groups);
+        records.configurations.extend(part.configurations);
     }
-    let mut scopes = saved;
     scopes.extend(records.scopes(None));
     Ok(scopes)
 }
@@ -414,7 +464,7 @@ fn read_text(
         #[serde(borrow)]
         fleet: Option<&'a RawValue>,
         #[serde(borrow)]
-        reservations: Option<Vec<&'a RawValue>>,
+        reservations: Option<Vec<Reservation<'a>>>,
         #[serde(borrow)]
         launch_template_versions: Option<Vec<&'a RawValue>>,
         #[serde(borrow)]
@@ -467,26 +517,24 @@ fn read_text(
             saved.push(scope);
         }
     }
-    for (n, raw) in doc.reservations.into_iter().flatten().enumerate() {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct Reservation<'a> {
-            owner_id: Option<String>,
-            #[serde(borrow, default)]
-            instances: Vec<&'a RawValue>,
-        }
-        let (line, column) = parse(raw, n == 0)?;
-        let r: Reservation<'_> =
-            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
-        for raw in r.instances {
-            let (line, column) = parse(raw, false)?;
+    /// A reservation: its owner, and its instances where they are.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Reservation<'a> {
+        owner_id: Option<String>,
+        #[serde(borrow, default)]
+        instances: Vec<&'a RawValue>,
+    }
+    for (n, r) in doc.reservations.into_iter().flatten().enumerate() {
+        for (k, raw) in r.instances.into_iter().enumerate() {
+            let (line, column) = parse(raw, n == 0 && k == 0)?;
             let mut i: InstanceRecord =
                 serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
             i.owner_id.clone_from(&r.owner_id);
             i.origin = Some((uri.clone(), line, column));
             // Terminated instances launch nothing (a live scan leaves them out too).
             if i.state.as_ref().and_then(|s| s.name.as_deref()) != Some("terminated") {
-                records.instances.push(i);
+                records.instance(i, None);
             }
         }
     }

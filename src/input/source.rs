@@ -392,12 +392,25 @@ pub fn read_text(path: &std::path::Path, limit: u64) -> io::Result<String> {
 /// Reads `input` whole, `chunk` bytes at a time, refusing it as soon as it
 /// passes `limit` bytes or holds a NUL byte (no text or JSON file does:
 /// `/dev/zero` is refused after its first chunk, not after `limit`).
-pub fn read_whole(mut input: impl Read, limit: u64, chunk: usize) -> io::Result<Vec<u8>> {
+pub fn read_whole(input: impl Read, limit: u64, chunk: usize) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
+    read_whole_into(input, limit, chunk, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// `read_whole` into `bytes` (cleared first): a caller that reads many
+/// files reuses one buffer, its pages already in place.
+pub fn read_whole_into(
+    mut input: impl Read,
+    limit: u64,
+    chunk: usize,
+    bytes: &mut Vec<u8>,
+) -> io::Result<()> {
+    bytes.clear();
     let mut buf = vec![0; chunk.max(1)];
     loop {
         let n = match input.read(&mut buf) {
-            Ok(0) => return Ok(bytes),
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
