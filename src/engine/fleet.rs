@@ -31,6 +31,8 @@ pub(super) struct Facts {
     /// A live scan: each scope's fleet follows its images, which are
     /// forgotten once it is checked (memory stays flat over the scopes).
     forget_used: bool,
+    /// Whether `newest` is kept (AMI307 runs on launch templates).
+    families: bool,
 }
 
 struct Fact {
@@ -41,10 +43,19 @@ struct Fact {
 }
 
 impl Facts {
-    /// `forget_used`: a live scan's (see the field).
-    pub(super) fn new(forget_used: bool) -> Self {
+    /// `forget_used`: a live scan's (see the field). Name families are kept
+    /// only for AMI307, when a launch template's `$Default` may ask.
+    pub(super) fn new(forget_used: bool, plan: &ScanPlan) -> Self {
+        let laggards = plan.rules.iter().any(|r| r.code == "AMI307");
+        let templates = plan.fleet.as_ref().is_some_and(|scopes| {
+            forget_used
+                || scopes
+                    .iter()
+                    .any(|s| s.workloads.iter().any(|w| w.default_version))
+        });
         Facts {
             forget_used,
+            families: laggards && templates,
             ..Facts::default()
         }
     }
@@ -62,9 +73,12 @@ impl Facts {
     /// name family's newest image.
     pub(super) fn record(&self, image: &Image, linted: &Linted, plan: &ScanPlan) {
         let id = image.id();
-        if let (Some(name), Some(owner), Some(created)) =
-            (&image.name, &image.owner_id, &image.creation_date)
-        {
+        if let (true, Some(name), Some(owner), Some(created)) = (
+            self.families,
+            &image.name,
+            &image.owner_id,
+            &image.creation_date,
+        ) {
             let deprecated = matches!(
                 read_time(image.deprecation_time.as_deref()),
                 Date::At(at) if at <= plan.settings.now

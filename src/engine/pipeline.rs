@@ -165,7 +165,7 @@ pub fn run(
         skips: Skips::default(),
         subjects: Subjects::default(),
     };
-    let facts = Facts::new(matches!(feed, Feed::Images(_)));
+    let facts = Facts::new(matches!(feed, Feed::Images(_)), plan);
     if let Some(fleet) = &plan.fleet {
         facts.want(fleet.iter().flat_map(|f| f.image_ids()));
     }

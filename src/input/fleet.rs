@@ -450,6 +450,58 @@ fn syntax(name: &str, line: u64, column: u64, message: String) -> InputError {
     }
 }
 
+/// A `describe-instances` reservation: its owner and its instances.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Reservation {
+    owner_id: Option<String>,
+    #[serde(default)]
+    instances: Vec<InstanceRecord>,
+}
+
+/// Finds where each instance of a text is, in order: the line and column of
+/// its `"InstanceId"` key whose value is its id (1:1 if none is, say a key
+/// written with escapes).
+struct Placer<'t> {
+    text: &'t [u8],
+    at: usize,
+    lines: super::source::Lines,
+    key: memchr::memmem::Finder<'static>,
+}
+
+impl<'t> Placer<'t> {
+    fn new(text: &'t str) -> Self {
+        Placer {
+            text: text.as_bytes(),
+            at: 0,
+            lines: super::source::Lines::default(),
+            key: memchr::memmem::Finder::new(b"\"InstanceId\""),
+        }
+    }
+
+    fn place(&mut self, id: &str) -> (u64, u64) {
+        let mut from = self.at;
+        while let Some(found) = self.key.find(&self.text[from..]) {
+            let key = from + found;
+            from = key + 12;
+            let rest = &self.text[from..];
+            let value = rest
+                .trim_ascii_start()
+                .strip_prefix(b":")
+                .map(<[u8]>::trim_ascii_start);
+            let quoted = value
+                .and_then(|v| v.strip_prefix(b"\""))
+                .and_then(|v| v.strip_prefix(id.as_bytes()))
+                .is_some_and(|v| v.starts_with(b"\""));
+            if quoted {
+                self.at = from;
+                return self.lines.at(self.text, key);
+            }
+        }
+        (1, 1)
+    }
+}
+
 /// One fleet file's text: which export it is, by its top-level keys.
 fn read_text(
     text: &str,
@@ -463,8 +515,7 @@ fn read_text(
     struct Doc<'a> {
         #[serde(borrow)]
         fleet: Option<&'a RawValue>,
-        #[serde(borrow)]
-        reservations: Option<Vec<Reservation<'a>>>,
+        reservations: Option<Vec<Reservation>>,
         #[serde(borrow)]
         launch_template_versions: Option<Vec<&'a RawValue>>,
         #[serde(borrow)]
@@ -517,19 +568,13 @@ fn read_text(
             saved.push(scope);
         }
     }
-    /// A reservation: its owner, and its instances where they are.
-    #[derive(Deserialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Reservation<'a> {
-        owner_id: Option<String>,
-        #[serde(borrow, default)]
-        instances: Vec<&'a RawValue>,
-    }
-    for (n, r) in doc.reservations.into_iter().flatten().enumerate() {
-        for (k, raw) in r.instances.into_iter().enumerate() {
-            let (line, column) = parse(raw, n == 0 && k == 0)?;
-            let mut i: InstanceRecord =
-                serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+    // Instances are read in the document's own pass (a million of them are
+    // most of a fleet's bytes); each is placed at its `InstanceId` key,
+    // found by a forward search for the key with its value.
+    let mut ids = Placer::new(text);
+    for r in doc.reservations.into_iter().flatten() {
+        for mut i in r.instances {
+            let (line, column) = ids.place(&i.instance_id);
             i.owner_id.clone_from(&r.owner_id);
             i.origin = Some((uri.clone(), line, column));
             // Terminated instances launch nothing (a live scan leaves them out too).

@@ -85,15 +85,13 @@ fn the_example_fleet_is_linted_from_the_aws_cli_exports() {
     assert_eq!(instance["region"], "eu-west-1");
     assert_eq!(instance["image_arn"], Value::Null);
     assert_eq!(instance["location"]["uri"], INSTANCES);
+    // It points at the instance's `InstanceId`.
     let text = std::fs::read_to_string(INSTANCES).expect("export");
     let line = instance["location"]["line"].as_u64().expect("line") as usize;
-    assert!(
-        text.lines().nth(line - 1).is_some_and(|l| l.trim() == "{")
-            && text
-                .lines()
-                .nth(line + 1)
-                .is_some_and(|l| l.contains(payments)),
-        "line {line} is not the payments instance's object"
+    assert_eq!(
+        text.lines().nth(line - 1).map(str::trim),
+        Some("\"InstanceId\": \"i-05e6f7a8b9c0d1e2f\","),
+        "line {line}"
     );
     // The instance on an image the inputs do not hold: not assessed, said.
     assert_eq!(doc["summary"]["workloads_scanned"], 7, "{doc}");
@@ -478,4 +476,59 @@ fn allowed_amis_are_enabled_only_with_an_empty_impact_read_again_at_apply() {
         1,
         "{out}{err}"
     );
+}
+
+/// A fleet export past the reader's 1 MiB read size, plain and gzipped,
+/// with instances whose tags spell the key (`\"InstanceId\"` in a value):
+/// the same findings, each placed at its own instance's `InstanceId`.
+#[test]
+fn large_fleet_exports_read_the_same_plain_and_gzipped() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let instances: Vec<Value> = (0..3000)
+        .map(|k| {
+            serde_json::json!({
+                "InstanceId": format!("i-{k:017x}"),
+                "ImageId": if k % 2 == 0 { "ami-05e6f7a8b9c0d1e2f" } else { "ami-0a1b2c3d4e5f60718" },
+                "State": {"Code": 16, "Name": "running"},
+                "Placement": {"AvailabilityZone": "eu-west-1a", "GroupName": "", "Tenancy": "default"},
+                "Tags": [{"Key": "Note", "Value": format!("\"InstanceId\": \"i-{:017x}\"", k + 1)},
+                         {"Key": "Name", "Value": "x".repeat(300)}],
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({"Reservations": [
+        {"ReservationId": "r-0a", "OwnerId": "111122223333", "Groups": [], "Instances": instances}]});
+    let text = serde_json::to_string_pretty(&doc).expect("JSON");
+    assert!(text.len() > 1 << 20, "{}", text.len());
+    let plain = dir.path().join("instances.json");
+    std::fs::write(&plain, &text).expect("write");
+    let gz = dir.path().join("instances.json.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(text.as_bytes()).expect("gzip");
+    std::fs::write(&gz, enc.finish().expect("gzip")).expect("write");
+    let scan = |file: &std::path::Path| {
+        let (code, doc, err) = Scan::of(&[EXAMPLE])
+            .now("2026-12-06T00:00:00Z")
+            .no_config()
+            .args(&[
+                "--fleet-file",
+                file.to_str().expect("utf-8"),
+                "--select",
+                "AMI303",
+            ])
+            .json();
+        assert_eq!(code, 1, "{err}");
+        findings(&doc, ["/image_id", "/location/line", "/fingerprint"])
+    };
+    let found = scan(&plain);
+    assert_eq!(found, scan(&gz));
+    assert_eq!(found.len(), 1500);
+    for [id, line, _] in &found {
+        let at = text
+            .lines()
+            .nth(line.parse::<usize>().expect("line") - 1)
+            .expect("line");
+        assert_eq!(at.trim(), format!("\"InstanceId\": \"{id}\","));
+    }
 }
