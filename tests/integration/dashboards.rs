@@ -65,6 +65,8 @@ fn inputs(dir: &Path) -> Vec<String> {
         .collect();
     paths.push(format!("{ROOT}/fixtures/formats/mixed.json"));
     paths.push(evil.display().to_string());
+    // The fleet's images; its workloads come with `--fleet-file` (issue 34).
+    paths.push(format!("{ROOT}/fixtures/fleet/images.json"));
     paths
 }
 
@@ -80,6 +82,8 @@ fn scan(dir: &Path, format: &str, extra: &[&str]) -> (Value, Value) {
         &format!("{ROOT}/fixtures/formats/settings.json"),
         "--now",
         common::NOW,
+        "--fleet-file",
+        &format!("{ROOT}/fixtures/fleet/fleet.json"),
         "--select",
         "ALL",
         "--format",
