@@ -32,22 +32,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 from data import ROOT, data_file, fake_aws_env, fixture_server, stats
-from org import REGIONS, PAGE, scope_images
+from org import REGIONS, PAGE, run as timed, scope_images
 
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
-
-
-def timed(cmd, env=None):
-    """(wall seconds, peak RSS MiB, exit code) of `cmd` under /usr/bin/time."""
-    with tempfile.NamedTemporaryFile("r") as rss:
-        start = time.perf_counter()
-        code = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
-        wall = time.perf_counter() - start
-        return wall, int(rss.read().split()[-1]) / 1024, code
 
 
 def live(args):
@@ -162,7 +151,7 @@ def offline(args):
     alone, both = [], []
     for i in range(args.runs):
         for rows, cmd, name in ((alone, base, "images alone"), (both, joined, "images + fleet")):
-            wall, rss, code = timed(cmd)
+            wall, rss, code = timed(cmd, None)
             assert code in (0, 1), f"{name}: exit {code}"
             rows.append((wall, rss))
             print(f"run {i + 1}: {name} {wall:.2f} s, peak RSS {rss:.0f} MiB", flush=True)

@@ -14,6 +14,26 @@ pub const MAX_BRACE_DEPTH: usize = 8;
 /// The most memory one compiled regex (and its lazy DFA) may take.
 pub const MAX_REGEX_BYTES: usize = 1 << 20;
 
+/// `text` with each run of digits as one `#` (`web-2025-01-05` →
+/// `web-#-#-#`): a message's template for its fingerprint, an image name's
+/// family.
+pub fn digits_as_hash(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_digits = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                out.push('#');
+            }
+            in_digits = true;
+        } else {
+            out.push(c);
+            in_digits = false;
+        }
+    }
+    out
+}
+
 /// The pattern as errors show it: its first 60 characters, escaped.
 pub fn shown(pattern: &str) -> String {
     let mut text: String = pattern.chars().take(60).collect();

@@ -235,34 +235,9 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
     let findings = raws
         .into_iter()
         .zip(prints)
-        .map(|(raw, fingerprint)| Finding {
-            fingerprint,
-            fix: raw.fix,
-            rule: raw.rule,
-            severity: plan
-                .severities
-                .get(raw.rule.code)
-                .copied()
-                .unwrap_or(raw.rule.severity),
-            image_id: subject.clone(),
-            image_name: None,
-            scope: Some(scope.clone()),
-            usage: None,
-            outside_gate: false,
-            owned: None,
-            workload: None,
-            message: raw.message,
-            location: Location {
-                uri: uri.clone(),
-                line,
-                column,
-                field_line: None,
-                field_uri: None,
-                pointer: raw.pointer,
-            },
-            input_index: 0,
-            suppression: None,
-            baseline: None,
+        .map(|(raw, fingerprint)| {
+            let at = (&uri, line, column);
+            subject_finding(raw, fingerprint, &subject, None, &scope, at, plan)
         })
         .collect();
     let mut linted = Linted {
@@ -278,6 +253,50 @@ pub(super) fn check_settings(settings: &AccountSettings, plan: &ScanPlan) -> Lin
     linted.waivers = judged.waivers;
     linted.in_baseline = judged.in_baseline;
     linted
+}
+
+/// A finding on a subject that is not an image of an input (an account's
+/// guardrails, a workload): at `at` (file, line, column), its severity a
+/// user's override, else the check's, else the rule's.
+pub(super) fn subject_finding(
+    raw: RawFinding,
+    fingerprint: String,
+    subject: &Arc<str>,
+    name: Option<&Arc<str>>,
+    scope: &Arc<ImageScope>,
+    (uri, line, column): (&Arc<str>, u64, u64),
+    plan: &ScanPlan,
+) -> Finding {
+    Finding {
+        fingerprint,
+        fix: raw.fix,
+        rule: raw.rule,
+        severity: plan
+            .severities
+            .get(raw.rule.code)
+            .copied()
+            .or(raw.severity)
+            .unwrap_or(raw.rule.severity),
+        image_id: subject.clone(),
+        image_name: name.cloned(),
+        scope: Some(scope.clone()),
+        usage: None,
+        outside_gate: false,
+        owned: None,
+        workload: None,
+        message: raw.message,
+        location: Location {
+            uri: uri.clone(),
+            line,
+            column,
+            field_line: None,
+            field_uri: None,
+            pointer: raw.pointer,
+        },
+        input_index: 0,
+        suppression: None,
+        baseline: None,
+    }
 }
 
 /// The rules that did not judge the image to the end (for JUnit's

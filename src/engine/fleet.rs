@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use rayon::prelude::*;
 
-use super::evaluate::{Linted, fingerprints};
+use super::evaluate::{Linted, fingerprints, subject_finding};
 use super::judge::judge;
-use crate::finding::{Finding, InUseLink, Location, ScannedImage};
+use crate::finding::{Finding, InUseLink, ScannedImage};
 use crate::model::{AccountSettings, FleetImpact, FleetScope, Image, ImageScope, Workload};
 use crate::plan::ScanPlan;
 use crate::rules::allowed::blocks;
@@ -351,38 +351,15 @@ fn findings(
         .into_iter()
         .zip(prints)
         .zip(images)
-        .map(|((raw, fingerprint), image)| Finding {
-            fingerprint,
-            fix: None,
-            rule: raw.rule,
-            severity: plan
-                .severities
-                .get(raw.rule.code)
-                .copied()
-                .or(raw.severity)
-                .unwrap_or(raw.rule.severity),
-            image_id: subject.clone(),
-            image_name: name.clone(),
-            scope: Some(scope.clone()),
-            usage: None,
-            outside_gate: false,
-            owned: None,
-            workload: Some(Arc::new(InUseLink {
+        .map(|((raw, fingerprint), image)| {
+            let at = (&uri, line, column);
+            let mut f =
+                subject_finding(raw, fingerprint, &subject, name.as_ref(), &scope, at, plan);
+            f.workload = Some(Arc::new(InUseLink {
                 kind: workload.kind,
                 image_id: image.unwrap_or_else(|| "-".to_string()),
-            })),
-            message: raw.message,
-            location: Location {
-                uri: uri.clone(),
-                line,
-                column,
-                field_line: None,
-                field_uri: None,
-                pointer: raw.pointer,
-            },
-            input_index: 0,
-            suppression: None,
-            baseline: None,
+            }));
+            f
         })
         .collect();
     out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

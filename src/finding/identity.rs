@@ -76,20 +76,7 @@ pub fn subject_key(pointer: &Pointer, policy_message: Option<&str>, key: Option<
 
 /// `message` with each run of digits as `#`.
 pub fn template(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut in_digits = false;
-    for c in message.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('#');
-            }
-            in_digits = true;
-        } else {
-            out.push(c);
-            in_digits = false;
-        }
-    }
-    out
+    crate::pattern::digits_as_hash(message)
 }
 
 /// GitHub code scanning's `partialFingerprints.primaryLocationLineHash` for

@@ -1,5 +1,5 @@
 use crate::ptr;
-use crate::rules::fleet::{InUse, Lookup};
+use crate::rules::fleet::InUse;
 use crate::rules::{Cx, Severity, Subject, declare_rule};
 
 declare_rule! {
@@ -36,21 +36,12 @@ declare_rule! {
 }
 
 fn check(in_use: &InUse<'_>, cx: &mut Cx<'_>) {
-    let Lookup::Found(image) = in_use.image else {
-        return;
-    };
-    let Some(at) = cx.date("DeprecationTime", image.deprecation_time.as_deref()) else {
-        return;
-    };
-    if at <= cx.settings.now {
-        cx.report(
-            ptr!["ImageId"],
-            format!(
-                "{} launches from {}, deprecated since {}",
-                in_use.subject(),
-                in_use.image_id(),
-                image.deprecation_time.as_deref().unwrap_or_default()
-            ),
+    if let Some(since) = in_use.deprecated_since(cx) {
+        let message = format!(
+            "{} launches from {}, deprecated since {since}",
+            in_use.subject(),
+            in_use.image_id(),
         );
+        cx.report(ptr!["ImageId"], message);
     }
 }

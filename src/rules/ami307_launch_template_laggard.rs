@@ -1,6 +1,6 @@
 use crate::model::WorkloadKind;
 use crate::ptr;
-use crate::rules::fleet::{InUse, Lookup};
+use crate::rules::fleet::InUse;
 use crate::rules::{Cx, Severity, Subject, declare_rule};
 
 declare_rule! {
@@ -42,23 +42,16 @@ declare_rule! {
 
 fn check(in_use: &InUse<'_>, cx: &mut Cx<'_>) {
     let w = in_use.workload;
-    let (Lookup::Found(image), Some(newer)) = (&in_use.image, in_use.newer) else {
-        return;
-    };
+    let Some(newer) = in_use.newer else { return };
     if w.kind != WorkloadKind::LaunchTemplate || !w.default_version {
         return;
     }
-    let Some(at) = cx.date("DeprecationTime", image.deprecation_time.as_deref()) else {
-        return;
-    };
-    if at <= cx.settings.now {
-        cx.report(
-            ptr!["ImageId"],
-            format!(
-                "{}: its $Default version launches {}, deprecated, while {newer} of the same family is newer and not deprecated",
-                w.id,
-                in_use.image_id()
-            ),
+    if in_use.deprecated_since(cx).is_some() {
+        let message = format!(
+            "{}: its $Default version launches {}, deprecated, while {newer} of the same family is newer and not deprecated",
+            w.id,
+            in_use.image_id()
         );
+        cx.report(ptr!["ImageId"], message);
     }
 }

@@ -68,20 +68,20 @@ impl InUse<'_> {
 /// The name family of an image name: its digit runs made `#`
 /// (`web-2025-01-05` and `web-2025-03-01` are one family, `web-#-#-#`).
 pub fn family(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut in_digits = false;
-    for c in name.chars() {
-        if c.is_ascii_digit() {
-            if !in_digits {
-                out.push('#');
-            }
-            in_digits = true;
-        } else {
-            out.push(c);
-            in_digits = false;
-        }
+    crate::pattern::digits_as_hash(name)
+}
+
+impl InUse<'_> {
+    /// The image's deprecation time when it has passed (`None`: not
+    /// deprecated, not known, or unreadable: then a note says so).
+    pub fn deprecated_since<'i>(&'i self, cx: &mut super::Cx<'_>) -> Option<&'i str> {
+        let Lookup::Found(image) = self.image else {
+            return None;
+        };
+        let text = image.deprecation_time.as_deref();
+        let at = cx.date("DeprecationTime", text)?;
+        (at <= cx.settings.now).then(|| text.unwrap_or_default())
     }
-    out
 }
 
 #[cfg(test)]
