@@ -532,3 +532,30 @@ fn large_fleet_exports_read_the_same_plain_and_gzipped() {
         assert_eq!(at.trim(), format!("\"InstanceId\": \"{id}\","));
     }
 }
+
+/// A role that may not list instances gets everything else: the fleet rules
+/// are not assessed where DescribeInstances was denied (one note each, on
+/// stderr too), the scan stays complete — unless a fleet rule was asked for
+/// by name: then it is an error too (exit 2).
+#[test]
+fn a_denied_fleet_call_is_a_note_not_an_error_unless_its_rule_is_named() {
+    let server = fixture_server(
+        "fixtures/rules/AMI026.json",
+        &[
+            "--fleet-instances",
+            "3",
+            "--fail-action",
+            "DescribeInstances",
+        ],
+    );
+    let (code, doc, err) = crate::live::live_json(&server, "eu-west-1", &["--fleet"]);
+    let expected = "AMI303 not assessed in 1 of 1 scopes: ec2:DescribeInstances denied (UnauthorizedOperation)";
+    assert!(err.contains(expected), "{err}");
+    assert!(doc["notes"].to_string().contains(expected), "{doc}");
+    assert_eq!(doc["errors"], serde_json::json!([]), "{doc}");
+    assert!([0, 1].contains(&code), "{err}");
+    let (code, doc, err) =
+        crate::live::live_json(&server, "eu-west-1", &["--fleet", "--select", "AMI303"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(doc["errors"].to_string().contains(expected), "{doc}");
+}
