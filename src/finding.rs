@@ -99,6 +99,9 @@ pub struct Usage {
     pub resources: Vec<String>,
 }
 
+/// How many skipped images the text summary names.
+pub const SKIPPED_LISTED: usize = 3;
+
 /// How many referencing resources a finding lists by ARN (the total is always given).
 pub const USAGE_LISTED: usize = 10;
 
@@ -269,6 +272,8 @@ pub struct Report {
     pub rules: Vec<&'static RuleMeta>,
     pub images_scanned: u64,
     pub images_skipped: u64,
+    /// The first `SKIPPED_LISTED` of them, by id (the text summary names them).
+    pub skipped_first: Vec<Arc<str>>,
     /// Accounts × regions whose guardrails were linted.
     pub accounts_scanned: u64,
     /// Instances, launch template versions and Auto Scaling groups linted
@@ -375,6 +380,7 @@ impl Report {
             accounts_scanned: 0,
             workloads_scanned: 0,
             images_skipped: 0,
+            skipped_first: Vec::new(),
             findings: Vec::new(),
             tally: Tally::default(),
             errors: Vec::new(),

@@ -76,8 +76,8 @@ pub struct Origin {
 
 /// What checking one image gave.
 pub(super) enum Checked {
-    /// Not a machine image (kernel, ramdisk): not linted.
-    Skipped,
+    /// Not a machine image (kernel, ramdisk): not linted. Its id.
+    Skipped(Arc<str>),
     /// The image's JSON is invalid: the scan stops.
     Invalid(InputError),
     Linted(Box<Linted>),
@@ -311,6 +311,7 @@ pub fn run(
         let controls = crate::rules::compliance::assess(framework, &catalogue, &evidence);
         report.benchmark = Some((framework, controls));
     }
+    report.not_owned.owners_named = !plan.ownership.owners.is_empty();
     report.not_owned.rules = plan
         .rules
         .iter()
@@ -376,8 +377,11 @@ impl ScanState<'_> {
             let is_account = matches!(c, Checked::Account(_));
             let is_workload = matches!(c, Checked::Workload(_));
             let mut linted = match c {
-                Checked::Skipped => {
+                Checked::Skipped(id) => {
                     self.report.images_skipped += 1;
+                    if self.report.skipped_first.len() < crate::finding::SKIPPED_LISTED {
+                        self.report.skipped_first.push(id);
+                    }
                     return Ok(());
                 }
                 Checked::Invalid(e) => return Err(e.into()),
@@ -511,7 +515,7 @@ pub(super) fn check_batch(
             .par_iter()
             .map(|image| {
                 if !image.is_linted_type() {
-                    return Checked::Skipped;
+                    return Checked::Skipped(image.id().into());
                 }
                 let at = At {
                     raw: &[],
@@ -545,7 +549,7 @@ pub(super) fn check_batch(
                         }
                         (image, None)
                     }
-                    Ok(_) => return Checked::Skipped,
+                    Ok(image) => return Checked::Skipped(image.id().into()),
                     Err(e) => return Checked::Invalid(e),
                 },
                 Reading::Requests(kind) => {

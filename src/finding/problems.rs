@@ -211,6 +211,9 @@ pub struct NotOwned {
     pub by_owner: BTreeMap<Arc<str>, u64>,
     /// The owner-only rules of the run.
     pub rules: Vec<&'static str>,
+    /// Whether the user named the owners (`--owner`, `owners`): the hint
+    /// then says to add one, not to name them.
+    pub owners_named: bool,
 }
 
 impl NotOwned {
@@ -226,9 +229,14 @@ impl std::fmt::Display for NotOwned {
             .iter()
             .map(|(owner, n)| format!("{owner} {n}"))
             .collect();
+        let hint = if self.owners_named {
+            "add an owner to --owner or `owners` if they are yours, or lint every image with --all-owners"
+        } else {
+            "name your accounts with --owner or `owners` in amilint.toml, or lint every image with --all-owners"
+        };
         write!(
             f,
-            "not owned: {} {} of other owners ({}) not linted by owner-only rules ({}) — name your accounts with --owner or `owners` in amilint.toml, or lint every image with --all-owners",
+            "not owned: {} {} of other owners ({}) not linted by owner-only rules ({}) — {hint}",
             self.images(),
             if self.images() == 1 {
                 "image"

@@ -375,8 +375,9 @@ pub fn emit_with(
 
 /// Every error, warning and note of a run, one line each on standard error,
 /// whatever the format: a red CI job always says why in its log. Not when the
-/// text report, which has the same lines, is on the same terminal. `quiet`
-/// (`-q`): errors and warnings only. In a GitHub Actions job
+/// text report, which has the same lines, is on the same terminal; and the
+/// notes not when the text report is on standard output at all (a CI log
+/// shows them once). `quiet` (`-q`): errors and warnings only. In a GitHub Actions job
 /// (`GITHUB_ACTIONS=true`), what an output left out (a SARIF log's
 /// summarised findings) is a `::warning` annotation, unless the github
 /// format on standard output already made it one.
@@ -398,10 +399,12 @@ pub fn problems_to_stderr(
     for w in &report.warnings {
         eprintln!("amilint: warning: {}", one_line(w.to_string()));
     }
-    for n in report.notes.iter().filter(|_| !quiet) {
+    // The text report on standard output has the notes already.
+    let notes = !quiet && stdout != Some(Format::Text);
+    for n in report.notes.iter().filter(|_| notes) {
         eprintln!("amilint: note: {}", one_line(n.to_string()));
     }
-    if report.not_owned.images() > 0 && !quiet {
+    if report.not_owned.images() > 0 && notes {
         eprintln!("amilint: note: {}", one_line(report.not_owned.to_string()));
     }
     for n in &report.notices {

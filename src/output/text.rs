@@ -232,7 +232,7 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
     let n = report.tally.findings;
     writeln!(
         out,
-        "{} {} ({}) in {}{} scanned, {} skipped{}",
+        "{} {} ({}) in {}{} scanned, {}{}",
         paint.wrap("1", "Found"),
         plural(n, "finding"),
         by_sev.join(", "),
@@ -250,7 +250,7 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
                 plural(w as usize, "workload")
             ),
         },
-        report.images_skipped,
+        skipped(report),
         match report.suppressed() {
             0 => String::new(),
             k => format!("; {k} suppressed"),
@@ -266,6 +266,30 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
         _ => "1;31",
     };
     writeln!(out, "{}", paint.wrap(color, &gate.to_string()))
+}
+
+/// `1 skipped (aki-919dcaf8: not a machine image)`, or `0 skipped`.
+fn skipped(report: &Report) -> String {
+    if report.skipped_first.is_empty() {
+        return format!("{} skipped", report.images_skipped);
+    }
+    let ids: Vec<String> = report.skipped_first.iter().map(|id| clean(id)).collect();
+    let more = (report.images_skipped as usize).saturating_sub(ids.len());
+    format!(
+        "{} skipped ({}{}: not {})",
+        report.images_skipped,
+        ids.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        },
+        if report.images_skipped == 1 {
+            "a machine image"
+        } else {
+            "machine images"
+        }
+    )
 }
 
 /// `--benchmark`: a line per control, then the counts.

@@ -162,13 +162,26 @@ fn issue_17_a_rule_without_its_data_is_skipped_with_a_note_in_every_output() {
     ];
     let expected =
         "AMI012 skipped on 6 of 6 images: needs LaunchPermissions — scan with --aws --attributes";
+    // The text report on standard output has the note: standard error does
+    // not say it again (issue 35: a CI log shows each note once).
     let (code, text, err) = common::run(&args);
     assert_eq!(code, 0, "{err}");
-    assert!(text.contains(&format!("note: {expected}")), "{text}");
-    assert!(err.contains(&format!("amilint: note: {expected}")), "{err}");
+    assert_eq!(
+        text.matches(&format!("note: {expected}")).count(),
+        1,
+        "{text}"
+    );
+    assert!(!err.contains(expected), "{err}");
 
+    // Any other report on standard output: standard error says it, once.
     let json_args: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
-    let json: serde_json::Value = serde_json::from_str(&common::run(&json_args).1).expect("json");
+    let (_, json, err) = common::run(&json_args);
+    assert_eq!(
+        err.matches(&format!("amilint: note: {expected}")).count(),
+        1,
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(
         json["notes"],
         serde_json::json!([{
@@ -525,4 +538,24 @@ fn issue_33_rule_fixtures_are_the_base_image_plus_the_fields_that_matter() {
             source.display()
         );
     }
+}
+
+/// Issue 35: the not-owned hint says to name the accounts only when none
+/// are named; with `--owner` it says to add one.
+#[test]
+fn issue_35_the_not_owned_hint_fits_whether_owners_are_named() {
+    let (_, text, _) = common::run(&["scan", "--no-config", common::EXAMPLE]);
+    assert!(text.contains("— name your accounts with --owner"), "{text}");
+    let (_, text, _) = common::run(&[
+        "scan",
+        "--no-config",
+        common::EXAMPLE,
+        "--owner",
+        "111122223333",
+    ]);
+    assert!(!text.contains("name your accounts"), "{text}");
+    assert!(
+        text.contains("— add an owner to --owner or `owners` if they are yours"),
+        "{text}"
+    );
 }
