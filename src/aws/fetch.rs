@@ -88,6 +88,19 @@ pub async fn fetch(
     if opts.org.is_some() || opts.shard.is_some() {
         announce(entries.len(), opts);
     }
+    // The progress's fixed totals: the accounts, and (regions named) the scopes.
+    progress
+        .accounts_total
+        .store(entries.len() as u64, Ordering::Relaxed);
+    if !opts.all_regions {
+        let mut named = opts.regions.clone();
+        named.sort();
+        named.dedup();
+        let per_account = named.len().max(1) as u64;
+        progress
+            .scopes_total
+            .store(entries.len() as u64 * per_account, Ordering::Relaxed);
+    }
     for result in failed {
         if !each(result) {
             return Ok(progress.api_calls.load(Ordering::Relaxed));
@@ -128,6 +141,7 @@ pub async fn fetch(
         done.insert(index, scanned);
         while let Some(results) = done.remove(&handed) {
             handed += 1;
+            progress.accounts_done.fetch_add(1, Ordering::Relaxed);
             for result in results {
                 if !each(result) {
                     return Ok(progress.api_calls.load(Ordering::Relaxed));
@@ -191,9 +205,12 @@ async fn scan_account(
         Ok(entered) => entered,
         Err(failure) => return vec![*failure],
     };
-    progress
-        .scopes_total
-        .fetch_add(regions.len() as u64, Ordering::Relaxed);
+    if opts.all_regions {
+        // Each account's regions are known only once it is entered.
+        progress
+            .scopes_total
+            .fetch_add(regions.len() as u64, Ordering::Relaxed);
+    }
     let per_account = Arc::new(Semaphore::new(opts.account_concurrency.max(1)));
     let mut scopes = JoinSet::new();
     for (index, region) in regions.into_iter().enumerate() {
@@ -218,6 +235,9 @@ async fn scan_account(
             )
             .await;
             progress.scopes_done.fetch_add(1, Ordering::Relaxed);
+            if result.outcome.is_err() {
+                progress.scopes_failed.fetch_add(1, Ordering::Relaxed);
+            }
             (index, result)
         });
     }

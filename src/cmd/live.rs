@@ -24,6 +24,7 @@ pub(super) fn scan(
     args: &AwsArgs,
     plan: &ScanPlan,
     targets: Vec<(Format, output::Settings, Target)>,
+    quiet: bool,
 ) -> Result<Report> {
     let opts = crate::aws::fetch::FetchOptions {
         linted: Some(plan.ownership.clone()),
@@ -37,7 +38,7 @@ pub(super) fn scan(
         let produce = move |hand_on: &mut dyn FnMut(Delivery) -> bool| {
             let mut saved = Vec::new();
             let mut fleet = Vec::new();
-            let origin = fetch_all(&opts, |scope, origin| {
+            let origin = fetch_all(&opts, quiet, |scope, origin| {
                 record(&scope, origin);
                 if save_settings.is_some() {
                     saved.extend(scope.gathered.settings.clone());
@@ -82,7 +83,7 @@ pub(super) fn scan(
     let mut images: Vec<Image> = Vec::new();
     let mut settings: Vec<AccountSettings> = Vec::new();
     let mut fleet: Vec<FleetScope> = Vec::new();
-    let origin = fetch_all(&opts, |scope, origin| {
+    let origin = fetch_all(&opts, quiet, |scope, origin| {
         record(&scope, origin);
         if scope.outcome.is_ok() {
             settings.extend(scope.gathered.settings);
@@ -189,6 +190,7 @@ pub(super) fn plan_shards(args: &AwsArgs, shards: usize) -> Result<()> {
 /// nothing must not pass: no scope at all is an error.
 fn fetch_all(
     opts: &FetchOptions,
+    quiet: bool,
     mut each: impl FnMut(ScopeResult, &mut Origin) -> bool,
 ) -> Result<Origin> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -197,7 +199,7 @@ fn fetch_all(
         .build()
         .context("starting the async runtime")?;
     let progress = Arc::new(Progress::default());
-    let display = output::progress::start(progress.clone());
+    let display = output::progress::start(progress.clone(), quiet);
     let mut origin = Origin::default();
     let fetched = runtime.block_on(fetch::fetch(opts, progress, |scope| {
         each(scope, &mut origin)

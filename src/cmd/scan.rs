@@ -21,6 +21,7 @@ fn live_scan(
     _: &crate::cli::AwsArgs,
     _: &ScanPlan,
     _: Vec<(Format, output::Settings, Target)>,
+    _: bool,
 ) -> Result<Report> {
     bail!("--aws: this amilint was built without live scanning (cargo feature `aws`)")
 }
@@ -34,7 +35,7 @@ pub(super) fn scan(args: &ScanArgs) -> Result<Status> {
     }
     let targets = outputs(args, &plan)?;
     let report = if args.live.aws {
-        live_scan(&args.live, &plan, targets)?
+        live_scan(&args.live, &plan, targets, args.quiet)?
     } else {
         scan_files(args, &plan, targets)?
     };

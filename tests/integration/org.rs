@@ -381,3 +381,53 @@ fn issue_30_an_endless_ou_tree_stops_at_a_bound_with_an_error() {
         fixture.calls("ListOrganizationalUnitsForParent")
     );
 }
+
+/// Issue 35: a 40-account organisation scan with stderr to a file (a CI
+/// log): progress lines with a fixed total from the first one on (accounts
+/// and accounts × regions), the last with everything done; nothing on
+/// stdout; `-q` silences them.
+#[test]
+fn issue_35_a_ci_log_gets_progress_lines_with_a_fixed_total() {
+    let server = fixture_server(
+        "fixtures/examples/describe-images.json",
+        &["--org-accounts", "40"],
+    );
+    let url = server.url();
+    let args = [
+        "scan",
+        "--aws",
+        "--no-guardrails",
+        "--endpoint-url",
+        &url,
+        "--region",
+        "eu-west-1,us-east-1",
+        "--org",
+        "--role-name",
+        ROLE,
+        "--now",
+        NOW,
+        "--format",
+        "none",
+    ];
+    let (code, out, err) = amilint_live(&args);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(out, "");
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("amilint: progress: "))
+        .collect();
+    assert!(lines.len() >= 2, "{err}");
+    for line in &lines {
+        assert!(
+            line.contains("accounts ") && line.contains("/40, scopes ") && line.contains("/80,"),
+            "{line}"
+        );
+    }
+    assert!(
+        lines[lines.len() - 1].contains("accounts 40/40, scopes 80/80"),
+        "{err}"
+    );
+    let quiet: Vec<&str> = args.iter().copied().chain(["-q"]).collect();
+    let (_, _, err) = amilint_live(&quiet);
+    assert!(!err.contains("amilint: progress:"), "{err}");
+}
