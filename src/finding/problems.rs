@@ -203,6 +203,38 @@ impl std::fmt::Display for Note {
     }
 }
 
+/// The notes as people read them, one line each — rules not assessed for
+/// the same reason on the same counts said once (`AMI301, AMI302, … not
+/// assessed on 1 of 7 workloads: …`), not once a rule.
+pub fn note_lines(notes: &[Note]) -> Vec<String> {
+    let together = |a: &Note, b: &Note| {
+        let same_cause = match (&a.cause, &b.cause) {
+            (Cause::ImageUnknown, Cause::ImageUnknown) => true,
+            (
+                Cause::NotAssessed { operation, why },
+                Cause::NotAssessed {
+                    operation: o,
+                    why: w,
+                },
+            ) => (operation, why) == (o, w),
+            _ => false,
+        };
+        same_cause && (a.skipped, a.images) == (b.skipped, b.images)
+    };
+    // Groups in the order their first note comes: (that note, the codes).
+    let mut groups: Vec<(&Note, Vec<&str>)> = Vec::new();
+    for n in notes {
+        match groups.iter_mut().find(|(first, _)| together(first, n)) {
+            Some((_, codes)) => codes.push(n.rule.code),
+            None => groups.push((n, vec![n.rule.code])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(n, codes)| n.to_string().replacen(n.rule.code, &codes.join(", "), 1))
+        .collect()
+}
+
 /// Images of other owners that owner-only rules did not run on
 /// (`plan::Ownership`): said once, with counts by owner, never in silence.
 #[derive(Debug, Clone, Default)]

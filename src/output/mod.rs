@@ -401,8 +401,11 @@ pub fn problems_to_stderr(
     }
     // The text report on standard output has the notes already.
     let notes = !quiet && stdout != Some(Format::Text);
-    for n in report.notes.iter().filter(|_| notes) {
-        eprintln!("amilint: note: {}", one_line(n.to_string()));
+    for n in crate::finding::note_lines(&report.notes)
+        .into_iter()
+        .filter(|_| notes)
+    {
+        eprintln!("amilint: note: {}", one_line(n));
     }
     if report.not_owned.images() > 0 && notes {
         eprintln!("amilint: note: {}", one_line(report.not_owned.to_string()));

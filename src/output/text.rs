@@ -183,13 +183,8 @@ fn summary(report: &Report, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> 
             clean(&w.to_string())
         )?;
     }
-    for n in &report.notes {
-        writeln!(
-            out,
-            "{} {}",
-            paint.wrap("1;36", "note:"),
-            clean(&n.to_string())
-        )?;
+    for n in crate::finding::note_lines(&report.notes) {
+        writeln!(out, "{} {}", paint.wrap("1;36", "note:"), clean(&n))?;
     }
     if report.not_owned.images() > 0 {
         writeln!(
