@@ -313,8 +313,9 @@ pub struct Report {
     /// Every account × region whose guardrails were linted (`ACCOUNT/REGION`),
     /// kept as `images` is.
     pub accounts: Vec<Arc<str>>,
-    /// The workloads linted, by id (when `keep_images`).
-    pub workloads: Vec<Arc<str>>,
+    /// The workloads linted, with what did not judge each (when
+    /// `keep_images`).
+    pub workloads: Vec<ScannedImage>,
     /// The `--fail-on` threshold (`None` for `never`).
     pub fail_on: Option<Severity>,
     /// `gate_in_use`: findings on images known to be unused do not count.

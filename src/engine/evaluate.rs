@@ -301,7 +301,7 @@ pub(super) fn subject_finding(
 
 /// The rules that did not judge the image to the end (for JUnit's
 /// `<skipped>` and `<error>`), from what checking it recorded.
-fn not_run(plan: &ScanPlan, linted: &Linted) -> Vec<NotRun> {
+pub(super) fn not_run(plan: &ScanPlan, linted: &Linted) -> Vec<NotRun> {
     let skipped = |rule, cause| NotRun {
         rule,
         failed: None,
@@ -312,8 +312,20 @@ fn not_run(plan: &ScanPlan, linted: &Linted) -> Vec<NotRun> {
         .iter()
         .enumerate()
         .filter(|(i, _)| linted.skipped & 1u128.checked_shl(*i as u32).unwrap_or(0) != 0)
-        .map(|(_, rule)| skipped(*rule, Cause::NoData))
+        .map(|(_, rule)| match rule.subject {
+            Subject::Fleet => skipped(*rule, Cause::ImageUnknown),
+            _ => skipped(*rule, Cause::NoData),
+        })
         .collect();
+    // Owner-only rules did not run on another owner's image: not a pass.
+    if linted.not_owned.is_some() {
+        out.extend(
+            plan.rules
+                .iter()
+                .filter(|r| r.owner_only)
+                .map(|rule| skipped(*rule, Cause::NotOwned)),
+        );
+    }
     out.extend(
         linted
             .unreadable

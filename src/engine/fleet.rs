@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use rayon::prelude::*;
 
-use super::evaluate::{Linted, fingerprints, subject_finding};
+use super::evaluate::{Linted, fingerprints, not_run, subject_finding};
 use super::judge::judge;
 use crate::finding::{Finding, InUseLink, ScannedImage};
 use crate::model::{AccountSettings, FleetImpact, FleetScope, Image, ImageScope, Workload};
@@ -274,7 +274,7 @@ pub(super) fn check_fleet(
                 linted.image = Some(ScannedImage {
                     id: workload.id.as_str().into(),
                     name: workload.name.as_deref().map(Into::into),
-                    not_run: Vec::new(),
+                    not_run: not_run(plan, &linted),
                 });
             }
             linted.findings = findings(workload, raws, plan);

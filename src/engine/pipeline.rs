@@ -414,8 +414,7 @@ impl ScanState<'_> {
             }
             if self.keep_images {
                 if is_workload {
-                    let id = linted.image.take().map(|i| i.id);
-                    self.report.workloads.extend(id);
+                    self.report.workloads.extend(linted.image.take());
                 } else if is_account {
                     let id = linted.image.take().map(|i| i.id);
                     self.report.accounts.extend(id);

@@ -129,6 +129,9 @@ pub enum Cause {
     /// inputs nor described, or its id could not be told. `Note::skipped`
     /// and `Note::images` count workloads.
     ImageUnknown,
+    /// An owner-only rule on an image of another owner (`plan::Ownership`;
+    /// the run's not-owned note counts them, JUnit shows each as skipped).
+    NotOwned,
     /// The call its data comes from (`operation`, as IAM names it:
     /// `ec2:GetEbsEncryptionByDefault`) was refused in some of a
     /// live scan's scopes (`why`: `denied`, `not supported by the endpoint`);
@@ -157,6 +160,7 @@ impl Note {
             Cause::Unreadable(field) => format!("a {field} amilint reads").into(),
             Cause::NotAssessed { operation, .. } => operation.into(),
             Cause::ImageUnknown => "the image a workload launches from".into(),
+            Cause::NotOwned => "an image of the scan's owners".into(),
         }
     }
 }
@@ -191,6 +195,12 @@ impl std::fmt::Display for Note {
                 "{} not assessed on {} of {} workloads: the image it launches from is not in the inputs \
                  (or its id was not resolved) — add the images' describe-images export, or scan live \
                  with --aws --fleet (and keep it with --save-fleet)",
+                self.rule.code, self.skipped, self.images,
+            ),
+            Cause::NotOwned => write!(
+                f,
+                "{} not run on {} of {} images: owner-only, and not an image of the scan's owners \
+                 (--owner, `owners`, or --all-owners)",
                 self.rule.code, self.skipped, self.images,
             ),
             Cause::NotAssessed { operation, why } => write!(

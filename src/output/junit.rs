@@ -204,29 +204,27 @@ fn subjects<'r>(
     report: &'r Report,
     rule: &crate::rules::RuleMeta,
 ) -> Vec<(&'r str, String, &'r [crate::finding::NotRun])> {
-    let listed = match rule.subject {
-        Subject::Account => Some(&report.accounts),
-        Subject::Fleet => Some(&report.workloads),
-        _ => None,
-    };
-    if let Some(listed) = listed {
-        listed
+    if rule.subject == Subject::Account {
+        return report
+            .accounts
             .iter()
             .map(|a| (&**a, a.to_string(), &[][..]))
-            .collect()
-    } else {
-        report
-            .images
-            .iter()
-            .map(|i| {
-                let name = match &i.name {
-                    Some(n) => format!("{} ({})", i.id, n),
-                    None => i.id.to_string(),
-                };
-                (&*i.id, name, i.not_run.as_slice())
-            })
-            .collect()
+            .collect();
     }
+    let listed = match rule.subject {
+        Subject::Fleet => &report.workloads,
+        _ => &report.images,
+    };
+    listed
+        .iter()
+        .map(|i| {
+            let name = match &i.name {
+                Some(n) => format!("{} ({})", i.id, n),
+                None => i.id.to_string(),
+            };
+            (&*i.id, name, i.not_run.as_slice())
+        })
+        .collect()
 }
 
 /// One case per subject and rule.

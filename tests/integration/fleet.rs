@@ -561,3 +561,34 @@ fn a_denied_fleet_call_is_a_note_not_an_error_unless_its_rule_is_named() {
     assert_eq!(code, 2, "{err}");
     assert!(doc["errors"].to_string().contains(expected), "{doc}");
 }
+
+/// Issue 35: in JUnit a rule that did not judge a subject is `<skipped>`
+/// with why, never a pass — a fleet rule on a workload whose image the
+/// inputs do not hold, an owner-only rule on another owner's image.
+#[test]
+fn junit_never_shows_a_rule_that_did_not_judge_as_a_pass() {
+    let (code, junit, err) = Scan::of(&[EXAMPLE])
+        .now("2026-12-06T00:00:00Z")
+        .no_config()
+        .format("junit")
+        .args(&["--fleet-file", INSTANCES])
+        .run();
+    assert_eq!(code, 1, "{err}");
+    let case = |rule: &str, subject: &str| -> String {
+        let open = format!("<testcase classname=\"{rule}\" name=\"{subject}");
+        let at = junit
+            .find(&open)
+            .unwrap_or_else(|| panic!("{open}: {junit}"));
+        junit[at..].lines().take(2).collect::<Vec<_>>().join("\n")
+    };
+    let unknown = case("AMI301", "i-0fedcba987654321f");
+    assert!(
+        unknown.contains("<skipped message=\"AMI301 not assessed on 1 of 1 workloads"),
+        "{unknown}"
+    );
+    let amazon = case("AMI001", "ami-0d4c3b2a190817263");
+    assert!(
+        amazon.contains("<skipped message=\"AMI001 not run on 1 of 1 images: owner-only"),
+        "{amazon}"
+    );
+}
