@@ -389,6 +389,36 @@ impl<'t> Placer<'t> {
     }
 }
 
+/// Where `raw` starts in `text` (it is a slice of it).
+fn offset(text: &str, raw: &RawValue) -> usize {
+    raw.get().as_ptr() as usize - text.as_ptr() as usize
+}
+
+/// A serde error in an entry that starts at `line`:`column`, at its place
+/// in the file.
+fn entry_error(e: &serde_json::Error, line: u64, column: u64, name: &str) -> InputError {
+    let (line, column) = super::scanner::file_position(e, line, column);
+    syntax(name, line, column, json_message(e))
+}
+
+/// Each entry of one section (they come in file order) parsed as `T`, with
+/// its line and column; a bad one is an error at its place in the file.
+fn placed<'t, T: serde::de::DeserializeOwned>(
+    text: &'t str,
+    name: &str,
+    raws: impl IntoIterator<Item = &'t RawValue>,
+) -> Result<Vec<(T, u64, u64)>, InputError> {
+    let mut lines = super::source::Lines::default();
+    raws.into_iter()
+        .map(|raw| {
+            let (line, column) = lines.at(text.as_bytes(), offset(text, raw));
+            let value =
+                serde_json::from_str(raw.get()).map_err(|e| entry_error(&e, line, column, name))?;
+            Ok((value, line, column))
+        })
+        .collect()
+}
+
 /// One fleet file's text: which export it is, by its top-level keys.
 fn read_text(
     text: &str,
@@ -411,45 +441,25 @@ fn read_text(
         launch_configurations: Option<Vec<&'a RawValue>>,
     }
     let doc: Doc<'_> = serde_json::from_str(text).map_err(|e| InputError::json(name, &e))?;
-    // Each section's entries come in file order (the sections may not):
-    // their lines are counted forward, from the section's first.
-    let mut lines = super::source::Lines::default();
-    let mut parse = |raw: &RawValue, first: bool| -> Result<(u64, u64), InputError> {
-        if first {
-            lines = super::source::Lines::default();
-        }
-        let at = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-        Ok(lines.at(text.as_bytes(), at))
-    };
-    let located = |_: &RawValue, line: u64, column: u64, e: serde_json::Error| {
-        let l = line + e.line() as u64 - 1;
-        let c = if e.line() <= 1 {
-            column + e.column() as u64 - 1
-        } else {
-            e.column() as u64
-        };
-        syntax(name, l, c, json_message(&e))
-    };
     let any = doc.fleet.is_some()
         || doc.reservations.is_some()
         || doc.launch_template_versions.is_some()
         || doc.auto_scaling_groups.is_some()
         || doc.launch_configurations.is_some();
     if let Some(raw) = doc.fleet {
-        let (line, column) = parse(raw, true)?;
-        let fleet: Vec<FleetScope> =
-            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
         // Where each workload is, for its findings.
         #[derive(Deserialize)]
         struct Placed<'a> {
             #[serde(rename = "Workloads", borrow)]
             workloads: Vec<&'a RawValue>,
         }
+        let (fleet, line, column) = placed::<Vec<FleetScope>>(text, name, [raw])?.remove(0);
         let placed: Vec<Placed<'_>> =
-            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+            serde_json::from_str(raw.get()).map_err(|e| entry_error(&e, line, column, name))?;
+        let mut lines = super::source::Lines::default();
         for (mut scope, placed) in fleet.into_iter().zip(placed) {
             for (w, raw) in scope.workloads.iter_mut().zip(placed.workloads) {
-                let (line, column) = parse(raw, false)?;
+                let (line, column) = lines.at(text.as_bytes(), offset(text, raw));
                 w.origin = Some((uri.clone(), line, column));
             }
             saved.push(scope);
@@ -470,30 +480,19 @@ fn read_text(
             }
         }
     }
-    for (n, raw) in doc
-        .launch_template_versions
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let (line, column) = parse(raw, n == 0)?;
-        let mut v: VersionRecord =
-            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+    let versions = doc.launch_template_versions.into_iter().flatten();
+    for (mut v, line, column) in placed::<VersionRecord>(text, name, versions)? {
         v.origin = Some((uri.clone(), line, column));
         records.versions.push(v);
     }
-    for (n, raw) in doc.auto_scaling_groups.into_iter().flatten().enumerate() {
-        let (line, column) = parse(raw, n == 0)?;
-        let mut g: GroupRecord =
-            serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?;
+    let groups = doc.auto_scaling_groups.into_iter().flatten();
+    for (mut g, line, column) in placed::<GroupRecord>(text, name, groups)? {
         g.origin = Some((uri.clone(), line, column));
         records.groups.push(g);
     }
-    for (n, raw) in doc.launch_configurations.into_iter().flatten().enumerate() {
-        let (line, column) = parse(raw, n == 0)?;
-        records
-            .configurations
-            .push(serde_json::from_str(raw.get()).map_err(|e| located(raw, line, column, e))?);
+    let configurations = doc.launch_configurations.into_iter().flatten();
+    for (c, _, _) in placed::<ConfigurationRecord>(text, name, configurations)? {
+        records.configurations.push(c);
     }
     if !any {
         return Err(syntax(

@@ -75,13 +75,19 @@ impl Default for ReadConfig {
     }
 }
 
-pub(crate) fn json_error(e: &serde_json::Error, line: u64, column: u64, path: &str) -> InputError {
+/// Where serde's error in a value that starts at `line`:`column` of a file
+/// is in that file (serde counts from the value's start).
+pub(crate) fn file_position(e: &serde_json::Error, line: u64, column: u64) -> (u64, u64) {
     let (rel_line, rel_col) = (e.line() as u64, e.column() as u64);
-    let (abs_line, abs_col) = if rel_line <= 1 {
+    if rel_line <= 1 {
         (line, column + rel_col.saturating_sub(1))
     } else {
         (line + rel_line - 1, rel_col)
-    };
+    }
+}
+
+pub(crate) fn json_error(e: &serde_json::Error, line: u64, column: u64, path: &str) -> InputError {
+    let (abs_line, abs_col) = file_position(e, line, column);
     let message = crate::error::json_message(e);
     InputError::Syntax {
         path: path.to_string(),

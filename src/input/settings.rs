@@ -94,12 +94,7 @@ impl SettingsIndex {
             };
             let mut entry: AccountSettings = serde_json::from_str(raw.get()).map_err(|e| {
                 // serde's position is within the entry: make it the file's.
-                let l = line + e.line() as u64 - 1;
-                let c = if e.line() <= 1 {
-                    column + e.column() as u64 - 1
-                } else {
-                    e.column() as u64
-                };
+                let (l, c) = super::scanner::file_position(&e, line, column);
                 fail(l, c, json_message(&e))
             })?;
             if !is_account_id(&entry.account_id) {

@@ -128,14 +128,6 @@ impl<'a> Cx<'a> {
         }
     }
 
-    /// Sets the key of the finding just reported: what in the subject it is
-    /// about, for its fingerprint (a group's image).
-    pub fn key(&mut self, key: String) {
-        if let Some(last) = self.findings.last_mut() {
-            last.key = Some(key);
-        }
-    }
-
     /// The running rule's options (its `Options` type).
     pub fn options<T: std::any::Any>(&self) -> &'a T {
         let rule = self
