@@ -220,7 +220,9 @@ impl JsonParts {
         }
         extend_unique(&mut merged.errors, shard.errors);
         extend_unique(&mut merged.warnings, shard.warnings);
-        extend_unique(&mut merged.notes, shard.notes);
+        for note in shard.notes {
+            add_note(&mut merged.notes, note);
+        }
         merged.summary.images_scanned += shard.summary.images_scanned;
         merged.summary.images_skipped += shard.summary.images_skipped;
         merged.summary.images_not_owned += shard.summary.images_not_owned;
@@ -338,5 +340,96 @@ fn extend_unique<T: PartialEq>(out: &mut Vec<T>, items: Vec<T>) {
         if !out.contains(&item) {
             out.push(item);
         }
+    }
+}
+
+/// Adds a shard's note to the merged ones. A note of the same rule, the same
+/// need and the same words but for its counts ("AMI012 skipped on 2 of 3
+/// images") is one note with the counts summed — the note one whole run would
+/// have written — even when two shards' notes are alike to the letter.
+fn add_note(notes: &mut Vec<v1::Note<'static>>, note: v1::Note<'static>) {
+    for merged in notes.iter_mut() {
+        if merged.rule_id != note.rule_id || merged.needs != note.needs {
+            continue;
+        }
+        if let Some(message) = sum_counts(&merged.message, &note.message) {
+            merged.skipped += note.skipped;
+            merged.images += note.images;
+            merged.message = message.into();
+            return;
+        }
+    }
+    notes.push(note);
+}
+
+/// Two messages that say the same but for their first count phrase ("2 of
+/// 3"): the message with the phrases' numbers summed ("4 of 6").
+fn sum_counts(a: &str, b: &str) -> Option<String> {
+    let (at, a1, a2) = count_phrase(a)?;
+    let (bt, b1, b2) = count_phrase(b)?;
+    (a[..at.start] == b[..bt.start] && a[at.end..] == b[bt.end..]).then(|| {
+        format!(
+            "{}{} of {}{}",
+            &a[..at.start],
+            a1 + b1,
+            a2 + b2,
+            &a[at.end..]
+        )
+    })
+}
+
+/// The first "N of M" in a message: where it is and its two numbers.
+fn count_phrase(message: &str) -> Option<(std::ops::Range<usize>, u64, u64)> {
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let mut from = 0;
+    while let Some(i) = message[from..].find(" of ").map(|i| i + from) {
+        let before = message[..i]
+            .bytes()
+            .rev()
+            .take_while(u8::is_ascii_digit)
+            .count();
+        let after = digits(&message[i + 4..]);
+        if before > 0 && after > 0 {
+            let start = i - before;
+            let end = i + 4 + after;
+            let first = message[start..i].parse().ok()?;
+            let second = message[i + 4..end].parse().ok()?;
+            return Some((start..end, first, second));
+        }
+        from = i + 4;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sum_counts;
+
+    #[test]
+    fn counts_are_summed_only_between_notes_alike_but_for_them() {
+        assert_eq!(
+            sum_counts(
+                "AMI012 skipped on 2 of 3 images: needs LaunchPermissions",
+                "AMI012 skipped on 2 of 3 images: needs LaunchPermissions"
+            )
+            .as_deref(),
+            Some("AMI012 skipped on 4 of 6 images: needs LaunchPermissions")
+        );
+        assert_eq!(
+            sum_counts(
+                "AMI201 not assessed in 1 of 17 scopes: ec2:X denied",
+                "AMI201 not assessed in 3 of 34 scopes: ec2:X denied"
+            )
+            .as_deref(),
+            Some("AMI201 not assessed in 4 of 51 scopes: ec2:X denied")
+        );
+        assert_eq!(
+            sum_counts(
+                "AMI012 skipped on 2 of 3 images",
+                "AMI013 skipped on 2 of 3 images"
+            ),
+            None
+        );
+        assert_eq!(sum_counts("no counts here", "no counts here"), None);
     }
 }

@@ -293,3 +293,68 @@ fn issue_17_a_merged_report_reads_and_writes_as_v1() {
         assert_eq!(a[key], b[key], "{key}");
     }
 }
+
+/// Issue 35: "merge equals one whole run" was false — two shards' notes that
+/// read alike ("AMI012 skipped on 2 of 3 images") were kept once, and the
+/// others twice with each shard's counts. Disjoint shards now merge into
+/// exactly the whole run's report, notes and all (its time and inputs aside).
+#[test]
+fn disjoint_shards_merge_into_the_whole_runs_report_notes_and_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let example: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::EXAMPLE).expect("example"))
+            .expect("json");
+    let images = example["Images"].as_array().expect("Images");
+    let mut inputs = Vec::new();
+    for (i, part) in [&images[..3], &images[3..]].iter().enumerate() {
+        let input = dir.path().join(format!("part-{i}.json"));
+        std::fs::write(&input, serde_json::json!({ "Images": part }).to_string()).expect("write");
+        inputs.push(input.to_str().expect("utf-8").to_string());
+    }
+    let scan = |files: &[String], format: &str, out: &str| {
+        let mut args = vec![
+            "scan",
+            "--now",
+            NOW,
+            "--no-config",
+            "--format",
+            "none",
+            "-o",
+        ];
+        let target = format!("{format}={out}");
+        args.push(&target);
+        args.extend(files.iter().map(String::as_str));
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 1, "{err}");
+    };
+    for format in ["json", "sarif"] {
+        let path = |name: &str| {
+            dir.path()
+                .join(format!("{name}.{format}"))
+                .to_str()
+                .expect("utf-8")
+                .to_string()
+        };
+        scan(&inputs, format, &path("whole"));
+        scan(&inputs[..1], format, &path("shard-1"));
+        scan(&inputs[1..], format, &path("shard-2"));
+        let (_, merged, err) = run(&["merge", &path("shard-1"), &path("shard-2")]);
+        let merged: Value = serde_json::from_str(&merged).expect(&err);
+        let whole: Value =
+            serde_json::from_str(&std::fs::read_to_string(path("whole")).expect("whole"))
+                .expect("whole");
+        if format == "json" {
+            assert!(
+                whole["notes"].as_array().is_some_and(|n| n.len() > 1),
+                "the example has notes: {whole}"
+            );
+            for key in ["findings", "errors", "warnings", "notes", "summary"] {
+                assert_eq!(merged[key], whole[key], "{key}");
+            }
+        } else {
+            let notes = "/runs/0/invocations/0/toolExecutionNotifications";
+            assert!(whole.pointer(notes).is_some());
+            assert_eq!(merged.pointer(notes), whole.pointer(notes));
+        }
+    }
+}

@@ -11,7 +11,7 @@ use serde_sarif::sarif::{
     Tool, ToolComponent,
 };
 
-use super::{Finished, extend_unique};
+use super::{Finished, extend_unique, sum_counts};
 use crate::output::sarif::{Envelope, Summary, close, open};
 use crate::report::read::SarifResult;
 use crate::rules::Severity;
@@ -109,10 +109,9 @@ impl SarifParts {
             }
             for invocation in run.invocations.into_iter().flatten() {
                 self.successful &= invocation.execution_successful;
-                extend_unique(
-                    &mut self.notes,
-                    invocation.tool_execution_notifications.unwrap_or_default(),
-                );
+                for note in invocation.tool_execution_notifications.unwrap_or_default() {
+                    add_notification(&mut self.notes, note);
+                }
                 extend_unique(
                     &mut self.config_notes,
                     invocation
@@ -246,5 +245,30 @@ fn relate(rule: &mut ReportingDescriptor, taxonomies: &[ToolComponent]) {
                 .position(|t| Some(&t.id) == target.id.as_ref())?;
             Some(taxon as i64)
         });
+    }
+}
+
+/// Adds a shard's notification: a note of the same rule saying the same but
+/// for its counts is one with the counts summed (as `super::add_note`);
+/// anything else is kept once.
+fn add_notification(notes: &mut Vec<Notification>, note: Notification) {
+    let is_note = |n: &Notification| n.level == Some(Value::String("note".to_string()));
+    let rule = |n: &Notification| n.associated_rule.as_ref().and_then(|r| r.id.clone());
+    if is_note(&note) {
+        for merged in notes
+            .iter_mut()
+            .filter(|n| is_note(n) && rule(n) == rule(&note))
+        {
+            let (Some(a), Some(b)) = (&merged.message.text, &note.message.text) else {
+                continue;
+            };
+            if let Some(text) = sum_counts(a, b) {
+                merged.message.text = Some(text);
+                return;
+            }
+        }
+    }
+    if !notes.contains(&note) {
+        notes.push(note);
     }
 }
