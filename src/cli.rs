@@ -88,6 +88,10 @@ pub enum Command {
     Man {
         /// A command (scan, preflight, fix, merge, …).
         command: Option<String>,
+        /// Every command's page as one Markdown document instead (the guide's flag
+        /// reference, docs/reference/flags.md, is this).
+        #[arg(long, conflicts_with = "command")]
+        markdown: bool,
     },
     /// Print the JSON Schema of the JSON report (docs/report.schema.json).
     Schema,
@@ -133,6 +137,9 @@ pub enum ConfigCommand {
         #[command(flatten)]
         policies: PolicyArgs,
     },
+    /// Print every key amilint.toml takes, with its type and meaning, as Markdown
+    /// (docs/reference/config.md is this).
+    Keys,
 }
 
 #[derive(Debug, Subcommand)]
@@ -221,7 +228,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "ACCOUNT", requires = "asff_region")]
     pub asff_account: Option<String>,
 
-    /// ASFF output: the region of that Security Hub.
+    /// ASFF output: the region of that Security Hub, also written in the images' ARNs
+    /// (an export does not say where its images live).
     #[arg(long, value_name = "REGION", requires = "asff_account")]
     pub asff_region: Option<String>,
 

@@ -18,58 +18,170 @@ use crate::rules::{RuleMeta, RuleOptions, Severity};
 /// The file name looked for in the working directory and its parents.
 pub const FILE_NAME: &str = "amilint.toml";
 
-#[derive(Debug, Deserialize)]
+/// `amilint.toml` as written. Its doc comments are the configuration keys'
+/// reference (`amilint config keys`, docs/reference/config.md).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    /// Exit 1 when a finding that counts (not waived; new, with a baseline) is at or
+    /// above this severity: `info`, `low`, `medium`, `high`, `critical`, or `never`
+    /// (the gate is off). Default `low`; `--fail-on` wins.
+    #[schemars(with = "Option<String>")]
     fail_on: Option<Spanned<String>>,
+    /// Raise the severity of findings on images something uses (`--references`):
+    /// `one-level`, or a severity such as `high`. `--raise-in-use` wins.
+    #[schemars(with = "Option<String>")]
     raise_in_use: Option<Spanned<String>>,
+    /// `true`: findings on images known to be unused (`--references`) do not fail the gate.
     gate_in_use: Option<bool>,
+    /// The accounts (or aliases: `amazon`, `aws-marketplace`) whose images are yours:
+    /// owner-only rules (public, sharing, deprecation, IMDS, encryption…) lint only
+    /// their images. Default: the scanned account (live), else every image without an
+    /// `ImageOwnerAlias`. `--owner` adds to it.
+    #[schemars(with = "Option<Vec<String>>")]
     owners: Option<Vec<Spanned<String>>>,
+    /// `true`: owner-only rules lint every image, whoever owns it (`--all-owners`).
     all_owners: Option<bool>,
+    /// The rules to run (codes or names); default: the rules on by default, plus every
+    /// rule whose table sets an option. `--select` replaces it.
+    #[schemars(with = "Option<Vec<String>>")]
     select: Option<Vec<Spanned<String>>>,
+    /// Rules to run besides the selection (`--extend-select` adds more).
+    #[schemars(with = "Option<Vec<String>>")]
     extend_select: Option<Vec<Spanned<String>>>,
+    /// Scan as a benchmark (`cis-compute-v1`, `aws-fsbp`, `nist-800-53-r5`,
+    /// `pci-dss-v4.0`): its rules and parameters, and a result per control.
+    #[schemars(with = "Option<String>")]
     benchmark: Option<Spanned<String>>,
+    /// Rules not to run (`--ignore` adds to it).
+    #[schemars(with = "Option<Vec<String>>")]
     ignore: Option<Vec<Spanned<String>>>,
+    /// Rhai policies (files or folders), relative to this file; `--policy` adds more.
     policies: Option<Vec<String>>,
+    /// Whether an image's `amilint:ignore` tag (codes or names: `AMI002,AMI005`) may
+    /// suppress its findings, with its `amilint:ignore-reason` tag as the
+    /// justification. Default `true`.
     allow_tag_suppression: Option<bool>,
+    /// `[rules.CODE]`: one table per rule (code or name), with `severity`, `disable`
+    /// and the rule's own options (docs/rules.md). A table that sets an option turns
+    /// its rule on.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawRule>")]
     rules: BTreeMap<Spanned<String>, Spanned<RawRule>>,
+    /// `[[scopes]]`: the rules listed apply only to images matching every condition given.
     #[serde(default)]
+    #[schemars(with = "Vec<RawScope>")]
     scopes: Vec<Spanned<RawScope>>,
+    /// `[[waivers]]`: accepted exceptions. A waived finding stays in every report,
+    /// marked suppressed with the reason, and does not count for the gate.
     #[serde(default)]
+    #[schemars(with = "Vec<RawWaiver>")]
     waivers: Vec<Spanned<RawWaiver>>,
 }
 
 /// What every rule's table has; the rest of it is the rule's options
 /// (`rules::options`), checked by the rule's own type.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 struct RawRule {
+    /// Override the rule's severity.
+    #[schemars(with = "Option<String>")]
     severity: Option<Spanned<String>>,
+    /// `true`: do not run the rule; `false`: run it (as `extend_select`).
     disable: Option<bool>,
 }
 
 /// The keys every `[rules.CODE]` table may have besides the rule's options.
 const COMMON_RULE_KEYS: [&str; 2] = ["severity", "disable"];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawScope {
+    /// The rules the scope limits (codes or names).
+    #[schemars(with = "Vec<String>")]
     rules: Vec<Spanned<String>>,
+    /// All these tags, with these values.
     #[serde(default)]
     tags: BTreeMap<String, String>,
+    /// Any of these owner accounts.
     #[serde(default)]
     owners: Vec<String>,
+    /// Any of these image-name globs (`golden-*`).
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     names: Vec<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawWaiver {
+    /// The rules waived: codes, names or `ALL`.
+    #[schemars(with = "Vec<String>")]
     rules: Vec<Spanned<String>>,
+    /// Image ids, or `name:GLOB`.
+    #[schemars(with = "Vec<String>")]
     images: Vec<Spanned<String>>,
+    /// Why: the justification every report shows.
+    #[schemars(with = "String")]
     reason: Spanned<String>,
+    /// `YYYY-MM-DD`: after this date the waiver stops suppressing and is
+    /// reported as a warning.
+    #[schemars(with = "String")]
     expires: Spanned<String>,
+}
+
+/// The configuration keys' reference as Markdown (docs/reference/config.md):
+/// each table's keys, their types and meanings, from `RawConfig`'s definition.
+pub fn keys_markdown() -> String {
+    let schema = serde_json::to_value(schemars::schema_for!(RawConfig)).unwrap_or_default();
+    let mut out = String::from(
+        "# Configuration keys\n\nEvery key `amilint.toml` takes, with its type. Generated by \
+         `amilint config keys > docs/reference/config.md`; do not edit. How the file is found \
+         and read: [Configuration](../configuration.md); each rule's own options: \
+         [Rules](../rules.md).\n",
+    );
+    let tables = [
+        ("Top level", &schema, ""),
+        ("`[rules.CODE]`", &schema["$defs"]["RawRule"], " (besides the rule's options)"),
+        ("`[[scopes]]`", &schema["$defs"]["RawScope"], ""),
+        ("`[[waivers]]`", &schema["$defs"]["RawWaiver"], ""),
+    ];
+    for (title, table, note) in tables {
+        out.push_str(&format!("\n## {title}\n\n| key | type | meaning{note} |\n|---|---|---|\n"));
+        let required: Vec<&str> = table["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect();
+        for (key, property) in table["properties"].as_object().into_iter().flatten() {
+            let meaning = property["description"].as_str().unwrap_or("").replace('\n', " ");
+            let required = if required.contains(&key.as_str()) { " (required)" } else { "" };
+            out.push_str(&format!(
+                "| `{key}` | {}{required} | {} |\n",
+                type_name(property),
+                meaning.replace('|', "\\|")
+            ));
+        }
+    }
+    out
+}
+
+/// A schema's type as a reader says it: `string`, `array of string`, `table`.
+fn type_name(property: &serde_json::Value) -> String {
+    if property.get("$ref").is_some() || property["type"] == "object" {
+        return "table".to_string();
+    }
+    let kinds: Vec<&str> = match &property["type"] {
+        serde_json::Value::String(kind) => vec![kind.as_str()],
+        serde_json::Value::Array(kinds) => kinds.iter().filter_map(|k| k.as_str()).collect(),
+        _ => Vec::new(),
+    };
+    let kind = kinds.iter().find(|k| **k != "null").copied().unwrap_or("table");
+    match kind {
+        "array" => format!("array of {}", type_name(&property["items"]).replace("table", "tables")),
+        "boolean" => "boolean".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// A validated configuration. Every field is optional: the command line

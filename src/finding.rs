@@ -487,8 +487,8 @@ pub fn counts(suppressed: bool, unchanged: bool) -> bool {
     !suppressed && !unchanged
 }
 
-/// The gate's verdict, as the exit code gives it: said last in text, and as
-/// `summary.gate` in JSON.
+/// The gate's verdict, as the exit code gives it (`--exit-zero` changes the
+/// exit code, not the verdict): said last in text, and as `summary.gate` in JSON.
 #[derive(
     Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
 )]

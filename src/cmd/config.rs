@@ -43,3 +43,8 @@ pub(super) fn check(explicit: Option<&Path>, policies: &PolicyArgs) -> Result<St
     )?;
     Ok(Status::Clean)
 }
+
+/// `amilint config keys`: the configuration keys' reference, as Markdown.
+pub(super) fn keys() -> Result<Status> {
+    super::catalogue::write_stdout(config::keys_markdown().as_bytes())
+}

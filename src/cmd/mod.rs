@@ -33,7 +33,7 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Securityhub(crate::cli::SecurityhubCommand::Import(args)) => {
             securityhub::import(&args)
         }
-        Command::Man { command } => catalogue::man(command.as_deref()),
+        Command::Man { command, markdown } => catalogue::man(command.as_deref(), markdown),
         Command::Completions { shell } => catalogue::completions(shell),
         Command::Policy(PolicyCommand::Test { paths, limits }) => policy::test(&paths, &limits),
         Command::Policy(PolicyCommand::New { name, id, dir }) => policy::new(&name, &id, &dir),
@@ -41,5 +41,6 @@ pub fn run(cli: Cli) -> Result<Status> {
         Command::Config(ConfigCommand::Check { config, policies }) => {
             config::check(config.as_deref(), &policies)
         }
+        Command::Config(ConfigCommand::Keys) => config::keys(),
     }
 }

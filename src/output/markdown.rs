@@ -101,17 +101,16 @@ pub fn emit(report: &Report, written: &[(Format, String)], out: &mut dyn Write) 
     )?;
     // The gate's own count, as every format gives it.
     let gate = report.gate();
-    let verdict = match gate.status.as_str() {
-        "incomplete" => "**Incomplete**: see below.",
-        "failed" => "**Failed** the gate.",
-        "off" => "The gate is off (`--fail-on never`).",
-        _ => "**Passed** the gate.",
-    };
-    writeln!(
-        out,
-        "{verdict} ({} finding(s) at or above {} count for it.)",
-        gate.counted, gate.fail_on
-    )?;
+    let counted = format!("{} finding(s) at or above {}", gate.counted, gate.fail_on);
+    match gate.status.as_str() {
+        "incomplete" => writeln!(
+            out,
+            "**Incomplete**: the scan had errors (see below); {counted} would count for the gate."
+        )?,
+        "failed" => writeln!(out, "**Failed** the gate: {counted}.")?,
+        "off" => writeln!(out, "The gate is off (`--fail-on never`): no finding fails the run.")?,
+        _ => writeln!(out, "**Passed** the gate: {counted}.")?,
+    }
     writeln!(out)?;
     if let Some((framework, controls)) = &report.benchmark {
         // For auditors: each control, its status, the rules and findings.

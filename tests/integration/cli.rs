@@ -537,6 +537,25 @@ fn issue_22_verdict_order_quiet_statistics_min_severity_and_suggestions() {
     ]);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(doc["summary"]["gate"]["status"], "off");
+    // Issue 35: Markdown's verdict says what the gate did, with no count
+    // "at or above never".
+    let (code, out, _) = run(&[
+        "scan",
+        EXAMPLE,
+        "--no-config",
+        "--now",
+        NOW,
+        "--fail-on",
+        "never",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("The gate is off (`--fail-on never`): no finding fails the run.")
+            && !out.contains("above never"),
+        "{out}"
+    );
 
     let (code, out, err) = run(&["scan", EXAMPLE, "--no-config", "--now", NOW, "-q"]);
     assert_eq!(code, 1);

@@ -109,7 +109,7 @@ fn issue_31_every_format_gives_the_gate_s_count_and_the_total() {
     assert!(md.contains(&format!("{total} finding(s) in")), "{md}");
     assert!(
         md.contains(&format!(
-            "({counted} finding(s) at or above high count for it.)"
+            "**Failed** the gate: {counted} finding(s) at or above high."
         )),
         "{md}"
     );

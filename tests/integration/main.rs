@@ -10,6 +10,7 @@ mod common;
 mod config;
 mod counts;
 mod dashboards;
+mod docs;
 mod ebs_snapshots;
 mod fix;
 mod fleet;

@@ -1,0 +1,297 @@
+//! Issue 35: the README is the front door and the guide (docs/, an mdBook)
+//! the rest — and what they show is true. Every `console` block in them is
+//! run as written: each `$ COMMAND` line by bash, in a folder laid out like
+//! the repository (its examples, requests and policies), with the amilint
+//! under test first on the PATH; what follows it is the output expected
+//! (standard output, then standard error), `[..]` standing for part of a
+//! line and `...` for lines (snapbox's wildcards). A block's commands share
+//! their page's folder, so a report one writes is there for the next. Every
+//! relative link resolves, to a file and, for `#anchor`, to a heading of it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// What a console example's folder holds, copied from the repository.
+const LAID_OUT: [&str; 4] = [
+    "fixtures/examples",
+    "fixtures/requests",
+    "policies",
+    "docs/examples",
+];
+
+/// The README, the guide's pages and the policies' README.
+fn pages() -> Vec<PathBuf> {
+    let mut pages = vec![
+        PathBuf::from(ROOT).join("README.md"),
+        PathBuf::from(ROOT).join("policies/README.md"),
+    ];
+    let mut folders = vec![PathBuf::from(ROOT).join("docs")];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("docs/") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                pages.push(path);
+            }
+        }
+    }
+    pages.sort();
+    pages
+}
+
+fn relative(page: &Path) -> String {
+    page.strip_prefix(ROOT)
+        .unwrap_or(page)
+        .display()
+        .to_string()
+}
+
+/// One `$ COMMAND` of a console block and the output shown under it.
+struct Example {
+    line: usize,
+    command: String,
+    expected: String,
+}
+
+/// The console examples of a page, in order.
+fn examples(text: &str) -> Vec<Example> {
+    let mut out: Vec<Example> = Vec::new();
+    let mut in_console = false;
+    let mut in_fence = false;
+    for (i, line) in text.lines().enumerate() {
+        if let Some(info) = line.trim_start().strip_prefix("```") {
+            if in_fence {
+                in_fence = false;
+                in_console = false;
+            } else {
+                in_fence = true;
+                in_console = info.split([',', ' ']).next() == Some("console");
+            }
+            continue;
+        }
+        if !in_console {
+            continue;
+        }
+        if let Some(command) = line.strip_prefix("$ ") {
+            out.push(Example {
+                line: i + 1,
+                command: command.to_string(),
+                expected: String::new(),
+            });
+        } else if let Some(example) = out.last_mut() {
+            example.expected.push_str(line);
+            example.expected.push('\n');
+        }
+    }
+    out
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn every_console_example_in_the_readme_and_the_guide_runs_as_written() {
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_amilint"));
+    let bin_dir = binary.parent().expect("bin dir");
+    let path = format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir.display());
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    let mut readme = 0;
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).expect("page");
+        let examples = examples(&text);
+        if examples.is_empty() {
+            continue;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        for part in LAID_OUT {
+            copy_tree(&Path::new(ROOT).join(part), &dir.path().join(part));
+        }
+        for example in examples {
+            let out = Command::new("bash")
+                .args(["-o", "pipefail", "-c", &example.command])
+                .current_dir(dir.path())
+                .env_clear()
+                .env("PATH", &path)
+                .env("HOME", dir.path())
+                .env("LANG", "C.UTF-8")
+                .output()
+                .expect("bash runs");
+            ran += 1;
+            if page.ends_with("README.md") && page.parent() == Some(Path::new(ROOT)) {
+                readme += 1;
+            }
+            let mut actual = String::from_utf8_lossy(&out.stdout).into_owned();
+            actual.push_str(&String::from_utf8_lossy(&out.stderr));
+            let at = format!("{}:{}: $ {}", relative(&page), example.line, example.command);
+            let code = out.status.code().unwrap_or(-1);
+            // 0 clean, 1 findings; anything else only where the page shows an error.
+            if code > 1 && !example.expected.contains("error:") {
+                failures.push(format!("{at}\nexit {code}\n{actual}"));
+                continue;
+            }
+            if let Err(e) = snapbox::Assert::new().try_eq(
+                Some(&at),
+                snapbox::Data::text(actual),
+                snapbox::Data::text(example.expected),
+            ) {
+                failures.push(format!("{at}\n{e}"));
+            }
+        }
+    }
+    eprintln!("docs: ran {ran} console examples ({readme} in the README)");
+    assert!(
+        readme >= 10 && ran >= 20,
+        "the README's and the guide's examples are found: {readme} and {ran}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} example(s) do not do what their page shows:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn the_readme_is_a_front_door_of_at_most_300_lines() {
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).expect("README");
+    let lines = readme.lines().count();
+    assert!(lines <= 300, "README.md has {lines} lines");
+}
+
+/// GitHub's anchor of a heading: lower case, punctuation but `-` and `_`
+/// dropped, spaces made `-`.
+fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+fn anchors(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+        } else if !in_fence && line.starts_with('#') {
+            out.insert(anchor(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+/// The `[text](target)` links of a page outside code, but web addresses.
+fn links(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut in_fence = false;
+    for line in text.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        let mut rest = line;
+        while let Some(i) = rest.find("](") {
+            let after = &rest[i + 2..];
+            let Some(end) = after.find(')') else { break };
+            let target = &after[..end];
+            if !target.contains("://") && !target.starts_with("mailto:") && !target.contains(' ')
+            {
+                out.push(target.to_string());
+            }
+            rest = &after[end..];
+        }
+    }
+    out
+}
+
+#[test]
+fn every_relative_link_of_the_readme_and_the_guide_resolves() {
+    let mut broken = Vec::new();
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).expect("page");
+        for target in links(&text) {
+            let (file, fragment) = match target.split_once('#') {
+                Some((file, fragment)) => (file, Some(fragment)),
+                None => (target.as_str(), None),
+            };
+            let path = if file.is_empty() {
+                page.clone()
+            } else {
+                page.parent().expect("folder").join(file)
+            };
+            if !path.exists() {
+                broken.push(format!("{}: {target}: no such file", relative(&page)));
+                continue;
+            }
+            if let Some(fragment) = fragment
+                && path.extension().is_some_and(|e| e == "md")
+            {
+                let there = std::fs::read_to_string(&path).expect("target page");
+                if !anchors(&there).contains(fragment) {
+                    broken.push(format!("{}: {target}: no such heading", relative(&page)));
+                }
+            }
+        }
+    }
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+/// The guide's table of contents lists every page of docs/ (a page left out
+/// is one nobody finds in the book).
+#[test]
+fn the_guide_lists_every_page() {
+    let summary = std::fs::read_to_string(format!("{ROOT}/docs/SUMMARY.md")).expect("SUMMARY");
+    let listed: BTreeSet<String> = links(&summary).into_iter().collect();
+    for page in pages() {
+        let Ok(inside) = page.strip_prefix(format!("{ROOT}/docs")) else {
+            continue;
+        };
+        let inside = inside.display().to_string();
+        if inside != "SUMMARY.md" {
+            assert!(listed.contains(&inside), "docs/SUMMARY.md does not list {inside}");
+        }
+    }
+}
+
+/// The guide's flag and configuration-key references are what the code
+/// prints (as docs/rules.md, registry.rs).
+#[test]
+fn the_generated_reference_pages_are_current() {
+    for (page, args) in [
+        ("docs/reference/flags.md", &["man", "--markdown"][..]),
+        ("docs/reference/config.md", &["config", "keys"][..]),
+    ] {
+        let (code, printed, err) = crate::common::run(args);
+        assert_eq!(code, 0, "{err}");
+        let on_disk = std::fs::read_to_string(format!("{ROOT}/{page}")).expect("page");
+        assert!(
+            on_disk == printed,
+            "{page} is stale: run `cargo run -- {} > {page}`",
+            args.join(" ")
+        );
+    }
+}
