@@ -2,7 +2,8 @@
 # The whole test suite, on a fresh machine: installs what the tests need
 # (Microsoft's SARIF validator and playwright-core from npm; Debian's Chromium;
 # moto's EC2 server, botocore's Security Hub model, the OCSF models, zizmor and
-# check-jsonschema from PyPI), then runs every Rust test, then builds the
+# check-jsonschema from PyPI; mdBook from crates.io, which builds the user
+# guide), then runs every Rust test, then builds the
 # release artefacts and installs them as users do (scripts/local-release.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,14 @@ if [ ! -x tests/live/.venv/bin/python ]; then
     python3 -m venv tests/live/.venv
 fi
 tests/live/.venv/bin/pip install --quiet --disable-pip-version-check -r tests/live/requirements.txt
+
+echo "==> installing mdBook (crates.io, pinned) and building the user guide (docs/, mdbook build)"
+TOOLS="${AMILINT_TOOLS:-$HOME/.cache/amilint/tools}"
+if [ "$("$TOOLS/bin/mdbook" --version 2>/dev/null)" != "mdbook v0.5.4" ]; then
+    cargo install --locked mdbook --version 0.5.4 --no-default-features --features search \
+        --root "$TOOLS" --target-dir "$TOOLS/target"
+fi
+"$TOOLS/bin/mdbook" build docs
 
 echo "==> cargo fmt --check"
 if ! cargo fmt --version >/dev/null 2>&1; then

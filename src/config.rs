@@ -141,12 +141,18 @@ pub fn keys_markdown() -> String {
     );
     let tables = [
         ("Top level", &schema, ""),
-        ("`[rules.CODE]`", &schema["$defs"]["RawRule"], " (besides the rule's options)"),
+        (
+            "`[rules.CODE]`",
+            &schema["$defs"]["RawRule"],
+            " (besides the rule's options)",
+        ),
         ("`[[scopes]]`", &schema["$defs"]["RawScope"], ""),
         ("`[[waivers]]`", &schema["$defs"]["RawWaiver"], ""),
     ];
     for (title, table, note) in tables {
-        out.push_str(&format!("\n## {title}\n\n| key | type | meaning{note} |\n|---|---|---|\n"));
+        out.push_str(&format!(
+            "\n## {title}\n\n| key | type | meaning{note} |\n|---|---|---|\n"
+        ));
         let required: Vec<&str> = table["required"]
             .as_array()
             .into_iter()
@@ -154,8 +160,15 @@ pub fn keys_markdown() -> String {
             .filter_map(|v| v.as_str())
             .collect();
         for (key, property) in table["properties"].as_object().into_iter().flatten() {
-            let meaning = property["description"].as_str().unwrap_or("").replace('\n', " ");
-            let required = if required.contains(&key.as_str()) { " (required)" } else { "" };
+            let meaning = property["description"]
+                .as_str()
+                .unwrap_or("")
+                .replace('\n', " ");
+            let required = if required.contains(&key.as_str()) {
+                " (required)"
+            } else {
+                ""
+            };
             out.push_str(&format!(
                 "| `{key}` | {}{required} | {} |\n",
                 type_name(property),
@@ -176,9 +189,16 @@ fn type_name(property: &serde_json::Value) -> String {
         serde_json::Value::Array(kinds) => kinds.iter().filter_map(|k| k.as_str()).collect(),
         _ => Vec::new(),
     };
-    let kind = kinds.iter().find(|k| **k != "null").copied().unwrap_or("table");
+    let kind = kinds
+        .iter()
+        .find(|k| **k != "null")
+        .copied()
+        .unwrap_or("table");
     match kind {
-        "array" => format!("array of {}", type_name(&property["items"]).replace("table", "tables")),
+        "array" => format!(
+            "array of {}",
+            type_name(&property["items"]).replace("table", "tables")
+        ),
         "boolean" => "boolean".to_string(),
         other => other.to_string(),
     }

@@ -165,6 +165,30 @@ impl Note {
     }
 }
 
+/// What a user can do about a refused call: allow it (a denial) or see that
+/// the endpoint lacks it, or stop making it — the flag that asks for it.
+fn what_to_do(operation: &str, why: &str) -> String {
+    let allow = if why.starts_with("denied") {
+        "allow it to the scan's role (docs/reference/iam.md)"
+    } else {
+        "the endpoint does not serve it (a test server?)"
+    };
+    let service = operation.split(':').next().unwrap_or("");
+    let call = operation.split(':').nth(1).unwrap_or("");
+    let stop = if service == "rbin" || (service == "ec2" && call.starts_with("Get")) {
+        "or skip the accounts' guardrails with --no-guardrails"
+    } else if service == "autoscaling"
+        || service == "ssm"
+        || call.contains("Instances")
+        || call.contains("LaunchTemplate")
+    {
+        "or scan without --fleet"
+    } else {
+        "or leave the rule out (--ignore)"
+    };
+    format!("{allow}, {stop}")
+}
+
 impl std::fmt::Display for Note {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.cause {
@@ -205,9 +229,11 @@ impl std::fmt::Display for Note {
             ),
             Cause::NotAssessed { operation, why } => write!(
                 f,
-                "{} not assessed in {} of {} scopes: {operation} {why} — allow it to the \
-                 scan's role (see the IAM policy in the README), or leave the rule out",
-                self.rule.code, self.skipped, self.images,
+                "{} not assessed in {} of {} scopes: {operation} {why} — {}",
+                self.rule.code,
+                self.skipped,
+                self.images,
+                what_to_do(operation, why),
             ),
         }
     }
@@ -288,5 +314,27 @@ impl std::fmt::Display for NotOwned {
             owners.join(", "),
             self.rules.join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod advice {
+    use super::what_to_do;
+
+    /// Issue 35: on a test server that lacks the guardrail calls, the note
+    /// says how to stop asking (50 identical lines sent a user to the README).
+    #[test]
+    fn a_refused_call_says_what_to_do_about_it() {
+        let on_moto = what_to_do(
+            "ec2:GetImageBlockPublicAccessState",
+            "not supported by the endpoint (InvalidAction)",
+        );
+        assert!(on_moto.contains("the endpoint does not serve it"), "{on_moto}");
+        assert!(on_moto.contains("--no-guardrails"), "{on_moto}");
+        let denied = what_to_do("ec2:DescribeInstances", "denied (UnauthorizedOperation)");
+        assert!(denied.contains("allow it to the scan's role"), "{denied}");
+        assert!(denied.contains("without --fleet"), "{denied}");
+        let kms = what_to_do("kms:DescribeKey", "denied (AccessDeniedException)");
+        assert!(kms.contains("--ignore"), "{kms}");
     }
 }

@@ -108,7 +108,10 @@ pub fn emit(report: &Report, written: &[(Format, String)], out: &mut dyn Write) 
             "**Incomplete**: the scan had errors (see below); {counted} would count for the gate."
         )?,
         "failed" => writeln!(out, "**Failed** the gate: {counted}.")?,
-        "off" => writeln!(out, "The gate is off (`--fail-on never`): no finding fails the run.")?,
+        "off" => writeln!(
+            out,
+            "The gate is off (`--fail-on never`): no finding fails the run."
+        )?,
         _ => writeln!(out, "**Passed** the gate: {counted}.")?,
     }
     writeln!(out)?;

@@ -137,7 +137,12 @@ fn every_console_example_in_the_readme_and_the_guide_runs_as_written() {
             }
             let mut actual = String::from_utf8_lossy(&out.stdout).into_owned();
             actual.push_str(&String::from_utf8_lossy(&out.stderr));
-            let at = format!("{}:{}: $ {}", relative(&page), example.line, example.command);
+            let at = format!(
+                "{}:{}: $ {}",
+                relative(&page),
+                example.line,
+                example.command
+            );
             let code = out.status.code().unwrap_or(-1);
             // 0 clean, 1 findings; anything else only where the page shows an error.
             if code > 1 && !example.expected.contains("error:") {
@@ -218,8 +223,7 @@ fn links(text: &str) -> Vec<String> {
             let after = &rest[i + 2..];
             let Some(end) = after.find(')') else { break };
             let target = &after[..end];
-            if !target.contains("://") && !target.starts_with("mailto:") && !target.contains(' ')
-            {
+            if !target.contains("://") && !target.starts_with("mailto:") && !target.contains(' ') {
                 out.push(target.to_string());
             }
             rest = &after[end..];
@@ -272,7 +276,10 @@ fn the_guide_lists_every_page() {
         };
         let inside = inside.display().to_string();
         if inside != "SUMMARY.md" {
-            assert!(listed.contains(&inside), "docs/SUMMARY.md does not list {inside}");
+            assert!(
+                listed.contains(&inside),
+                "docs/SUMMARY.md does not list {inside}"
+            );
         }
     }
 }
