@@ -329,7 +329,10 @@ mod advice {
             "ec2:GetImageBlockPublicAccessState",
             "not supported by the endpoint (InvalidAction)",
         );
-        assert!(on_moto.contains("the endpoint does not serve it"), "{on_moto}");
+        assert!(
+            on_moto.contains("the endpoint does not serve it"),
+            "{on_moto}"
+        );
         assert!(on_moto.contains("--no-guardrails"), "{on_moto}");
         let denied = what_to_do("ec2:DescribeInstances", "denied (UnauthorizedOperation)");
         assert!(denied.contains("allow it to the scan's role"), "{denied}");
