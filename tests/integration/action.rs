@@ -56,7 +56,7 @@ fn step_script(name: &str) -> String {
 }
 
 /// Runs the scan step in `dir` with these inputs: (exit code, GITHUB_OUTPUT).
-fn scan_step(dir: &Path, command: &str, args: &str) -> (i32, String) {
+pub(crate) fn scan_step(dir: &Path, command: &str, args: &str) -> (i32, String) {
     let bin = Path::new(env!("CARGO_BIN_EXE_amilint"))
         .parent()
         .expect("bin dir")

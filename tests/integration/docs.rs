@@ -302,3 +302,74 @@ fn the_generated_reference_pages_are_current() {
         );
     }
 }
+
+/// The README's `yaml` blocks, in order.
+fn readme_yaml() -> Vec<String> {
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).expect("README");
+    readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|b| b.split("```").next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The README's CI files are ones the CI systems take: its GitHub workflow
+/// passes GitHub's workflow schema and zizmor (pedantic persona), its GitLab
+/// job GitLab's CI schema, and the Action's `args` it shows — one per line —
+/// reach amilint as those words through the Action's own scan step.
+#[test]
+fn the_readmes_ci_files_are_valid_and_its_action_args_arrive_whole() {
+    crate::common::externals::needs!(Venv);
+    let blocks = readme_yaml();
+    let github = blocks
+        .iter()
+        .find(|b| b.contains("\njobs:"))
+        .expect("a GitHub workflow");
+    let gitlab = blocks
+        .iter()
+        .find(|b| b.contains("script:") && !b.contains("\njobs:"))
+        .expect("a GitLab job");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let workflow = dir.path().join("amilint.yml");
+    std::fs::write(&workflow, github).expect("write");
+    crate::action::audited(
+        workflow.to_str().expect("utf-8"),
+        &["--persona", "pedantic"],
+        "vendor.github-workflows",
+    );
+    let job = dir.path().join("gitlab-ci.yml");
+    std::fs::write(&job, gitlab).expect("write");
+    crate::common::servers::venv_ok(
+        "check-jsonschema",
+        &[
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            job.to_str().expect("utf-8"),
+        ],
+    );
+
+    // `args: |` and the lines under it, as the runner hands them over.
+    let mut lines = github
+        .lines()
+        .skip_while(|l| !l.trim_end().ends_with("args: |"));
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let key = lines.next().map(indent).expect("args: |");
+    let args: Vec<&str> = lines
+        .take_while(|l| indent(l) > key && !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    assert_eq!(args, ["images.json", "--fail-on high"]);
+    let args = args
+        .join("\n")
+        .replace("images.json", "fixtures/examples/describe-images.json");
+    let (code, output) =
+        crate::action::scan_step(dir.path(), "scan", &format!("{args}\n--no-config"));
+    assert_eq!(code, 0, "{output}");
+    assert!(output.lines().any(|l| l == "exit-code=1"), "{output}");
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).expect("summary");
+    assert!(
+        summary.contains("finding(s) at or above high"),
+        "--fail-on high reached amilint: {summary}"
+    );
+}
