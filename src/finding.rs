@@ -14,7 +14,7 @@ mod problems;
 pub use identity::{FINGERPRINT_KEY, FINGERPRINT_VERSION, Identity, LEGACY_FINGERPRINT_KEY};
 pub use problems::{
     Cause, ErrorKind, NotOwned, Note, ScanError, ScopeStatus, SourceSpan, Unassessed, Warning,
-    note_lines,
+    note_lines, stop_reading,
 };
 
 /// Where a finding points: the image's JSON object in an input, plus the

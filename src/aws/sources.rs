@@ -65,9 +65,24 @@ impl Gathered {
                 why,
                 rules,
             }),
-            None => self.enrichment_errors.push(error),
+            None => self.enrichment_errors.push(with_advice(operation, error)),
         }
     }
+}
+
+/// An answer that is not AWS's (an HTTP error without an AWS error code) is
+/// most often an endpoint without the call — a test server such as moto: the
+/// error says how to stop asking (issue 35: 50 identical errors on moto sent
+/// a user to the README for --no-guardrails).
+fn with_advice(operation: &str, mut error: FetchError) -> FetchError {
+    if error.code.is_none() && error.message.starts_with("HTTP ") {
+        error.message = format!(
+            "{} — if the endpoint does not serve {operation} (a test server?), {}",
+            error.message,
+            crate::finding::stop_reading(operation)
+        );
+    }
+    error
 }
 
 /// A call refused for good, and the rules that judge what it reads.

@@ -166,27 +166,31 @@ impl Note {
 }
 
 /// What a user can do about a refused call: allow it (a denial) or see that
-/// the endpoint lacks it, or stop making it — the flag that asks for it.
+/// the endpoint lacks it, or stop making it (`stop_reading`).
 fn what_to_do(operation: &str, why: &str) -> String {
     let allow = if why.starts_with("denied") {
         "allow it to the scan's role (docs/reference/iam.md)"
     } else {
         "the endpoint does not serve it (a test server?)"
     };
-    let service = operation.split(':').next().unwrap_or("");
-    let call = operation.split(':').nth(1).unwrap_or("");
-    let stop = if service == "rbin" || (service == "ec2" && call.starts_with("Get")) {
-        "or skip the accounts' guardrails with --no-guardrails"
+    format!("{allow}, or {}", stop_reading(operation))
+}
+
+/// How to stop making a call (`operation` as IAM names it): the flag that
+/// asks for it, or leaving its rule out.
+pub fn stop_reading(operation: &str) -> &'static str {
+    let (service, call) = operation.split_once(':').unwrap_or(("", operation));
+    if service == "rbin" || (service == "ec2" && call.starts_with("Get")) {
+        "skip the accounts' guardrails with --no-guardrails"
     } else if service == "autoscaling"
         || service == "ssm"
         || call.contains("Instances")
         || call.contains("LaunchTemplate")
     {
-        "or scan without --fleet"
+        "scan without --fleet"
     } else {
-        "or leave the rule out (--ignore)"
-    };
-    format!("{allow}, {stop}")
+        "leave the rule out (--ignore)"
+    }
 }
 
 impl std::fmt::Display for Note {

@@ -113,11 +113,14 @@ fn on_terminal(progress: &Progress, stop: &AtomicBool) {
 /// fetch ends.
 fn in_a_log(progress: &Progress, stop: &AtomicBool, every: Duration) {
     let started = Instant::now();
-    let say = || {
-        super::say(format_args!(
-            "amilint: progress: {}",
-            progress.line(started.elapsed())
-        ))
+    // The line last said: the last one is not said again when nothing moved.
+    let mut said = String::new();
+    let mut say = || {
+        let line = progress.line(started.elapsed());
+        if line != said {
+            super::say(format_args!("amilint: progress: {line}"));
+            said = line;
+        }
     };
     let mut last: Option<Instant> = None;
     let mut accounts_seen = 0;

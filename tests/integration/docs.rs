@@ -103,17 +103,31 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-#[test]
-fn every_console_example_in_the_readme_and_the_guide_runs_as_written() {
+/// A live example: it reads through the EC2 API (`--aws`).
+fn is_live(example: &Example) -> bool {
+    example.command.contains(" --aws")
+}
+
+/// What a run of some of the pages' examples found: how many ran (in the
+/// README) and what did not do what its page shows.
+#[derive(Default)]
+struct Ran {
+    ran: usize,
+    readme: usize,
+    failures: Vec<String>,
+}
+
+/// Runs the examples `which` keeps, each page's in a folder of its own, with
+/// `env` besides the PATH (the amilint under test first) and a HOME of the
+/// folder.
+fn run_examples(which: fn(&Example) -> bool, env: &[(&str, String)]) -> Ran {
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_amilint"));
     let bin_dir = binary.parent().expect("bin dir");
     let path = format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir.display());
-    let mut failures = Vec::new();
-    let mut ran = 0;
-    let mut readme = 0;
+    let mut out = Ran::default();
     for page in pages() {
         let text = std::fs::read_to_string(&page).expect("page");
-        let examples = examples(&text);
+        let examples: Vec<Example> = examples(&text).into_iter().filter(which).collect();
         if examples.is_empty() {
             continue;
         }
@@ -122,31 +136,32 @@ fn every_console_example_in_the_readme_and_the_guide_runs_as_written() {
             copy_tree(&Path::new(ROOT).join(part), &dir.path().join(part));
         }
         for example in examples {
-            let out = Command::new("bash")
+            let run = Command::new("bash")
                 .args(["-o", "pipefail", "-c", &example.command])
                 .current_dir(dir.path())
                 .env_clear()
                 .env("PATH", &path)
                 .env("HOME", dir.path())
                 .env("LANG", "C.UTF-8")
+                .envs(env.iter().map(|(k, v)| (k, v)))
                 .output()
                 .expect("bash runs");
-            ran += 1;
+            out.ran += 1;
             if page.ends_with("README.md") && page.parent() == Some(Path::new(ROOT)) {
-                readme += 1;
+                out.readme += 1;
             }
-            let mut actual = String::from_utf8_lossy(&out.stdout).into_owned();
-            actual.push_str(&String::from_utf8_lossy(&out.stderr));
+            let mut actual = String::from_utf8_lossy(&run.stdout).into_owned();
+            actual.push_str(&String::from_utf8_lossy(&run.stderr));
             let at = format!(
                 "{}:{}: $ {}",
                 relative(&page),
                 example.line,
                 example.command
             );
-            let code = out.status.code().unwrap_or(-1);
+            let code = run.status.code().unwrap_or(-1);
             // 0 clean, 1 findings; anything else only where the page shows an error.
             if code > 1 && !example.expected.contains("error:") {
-                failures.push(format!("{at}\nexit {code}\n{actual}"));
+                out.failures.push(format!("{at}\nexit {code}\n{actual}"));
                 continue;
             }
             if let Err(e) = snapbox::Assert::new().try_eq(
@@ -154,21 +169,66 @@ fn every_console_example_in_the_readme_and_the_guide_runs_as_written() {
                 snapbox::Data::text(actual),
                 snapbox::Data::text(example.expected),
             ) {
-                failures.push(format!("{at}\n{e}"));
+                out.failures.push(format!("{at}\n{e}"));
             }
         }
     }
-    eprintln!("docs: ran {ran} console examples ({readme} in the README)");
+    out
+}
+
+fn assert_ran(ran: &Ran) {
     assert!(
-        readme >= 10 && ran >= 25,
-        "the README's and the guide's examples are found: {readme} and {ran}"
-    );
-    assert!(
-        failures.is_empty(),
+        ran.failures.is_empty(),
         "{} example(s) do not do what their page shows:\n\n{}",
-        failures.len(),
-        failures.join("\n\n")
+        ran.failures.len(),
+        ran.failures.join("\n\n")
     );
+}
+
+#[test]
+fn every_console_example_in_the_readme_and_the_guide_runs_as_written() {
+    let ran = run_examples(|e| !is_live(e), &[]);
+    eprintln!(
+        "docs: ran {} offline console examples ({} in the README)",
+        ran.ran, ran.readme
+    );
+    assert!(
+        ran.readme >= 10 && ran.ran >= 25,
+        "the README's and the guide's examples are found: {} and {}",
+        ran.readme,
+        ran.ran
+    );
+    assert_ran(&ran);
+}
+
+/// The live examples (`--aws`) run as written against moto's server on
+/// loopback, seeded with tests/live/seed_moto_fleet.py (images, instances,
+/// launch templates, an Auto Scaling group; moto's account 123456789012),
+/// the endpoint given as users give one: AWS_ENDPOINT_URL.
+#[test]
+fn every_live_console_example_runs_against_moto() {
+    crate::common::externals::needs!(Venv);
+    let moto = crate::common::servers::start_moto();
+    crate::common::servers::venv_ok(
+        "python",
+        &[
+            &format!("{ROOT}/tests/live/seed_moto_fleet.py"),
+            &moto.url(),
+        ],
+    );
+    let ran = run_examples(
+        is_live,
+        &[
+            ("AWS_ENDPOINT_URL", moto.url()),
+            ("AWS_REGION", "eu-west-1".to_string()),
+            ("AWS_ACCESS_KEY_ID", "AKIDTEST".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ],
+    );
+    eprintln!("docs: ran {} live console examples on moto", ran.ran);
+    assert!(ran.ran >= 3, "the live examples are found: {}", ran.ran);
+    assert_ran(&ran);
 }
 
 #[test]
