@@ -433,3 +433,34 @@ fn the_readmes_ci_files_are_valid_and_its_action_args_arrive_whole() {
         "--fail-on high reached amilint: {summary}"
     );
 }
+
+/// Every whole policy the README and the guide show (a `rhai` block with a
+/// `meta()`) loads: it compiles, its meta is valid, and `rules --policy`
+/// lists it under its id.
+#[test]
+fn every_whole_policy_shown_loads() {
+    let mut loaded = 0;
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).expect("page");
+        for block in text.split("```rhai\n").skip(1) {
+            let block = block.split("```").next().unwrap_or("");
+            if !block.contains("fn meta()") {
+                continue;
+            }
+            let dir = tempfile::tempdir().expect("temp dir");
+            let policy = dir.path().join("shown.rhai");
+            std::fs::write(&policy, block).expect("write");
+            let (code, out, err) =
+                crate::common::run(&["rules", "--policy", policy.to_str().expect("utf-8")]);
+            assert_eq!(code, 0, "{}: {block}\n{err}", relative(&page));
+            let id = block
+                .split("id: \"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .expect("an id");
+            assert!(out.contains(id), "{}: {id} listed: {out}", relative(&page));
+            loaded += 1;
+        }
+    }
+    assert!(loaded >= 2, "the policies shown are found: {loaded}");
+}
