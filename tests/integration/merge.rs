@@ -16,14 +16,18 @@ fn fingerprints(doc: &Value) -> BTreeSet<String> {
         .collect()
 }
 
+/// The bundled example's images.
+fn example_images() -> Vec<Value> {
+    let example: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::EXAMPLE).expect("example"))
+            .expect("json");
+    example["Images"].as_array().expect("Images").clone()
+}
+
 #[test]
 fn shards_merge_into_the_whole_scan() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let example: Value = serde_json::from_str(
-        &std::fs::read_to_string("fixtures/examples/describe-images.json").expect("example"),
-    )
-    .expect("json");
-    let images = example["Images"].as_array().expect("Images");
+    let images = example_images();
     // Two overlapping shards: images 0..5 and 3..7.
     let mut shard_reports = Vec::new();
     let mut sarif_reports = Vec::new();
@@ -301,10 +305,7 @@ fn issue_17_a_merged_report_reads_and_writes_as_v1() {
 #[test]
 fn disjoint_shards_merge_into_the_whole_runs_report_notes_and_all() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let example: Value =
-        serde_json::from_str(&std::fs::read_to_string(common::EXAMPLE).expect("example"))
-            .expect("json");
-    let images = example["Images"].as_array().expect("Images");
+    let images = example_images();
     let mut inputs = Vec::new();
     for (i, part) in [&images[..3], &images[3..]].iter().enumerate() {
         let input = dir.path().join(format!("part-{i}.json"));
