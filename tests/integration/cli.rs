@@ -492,17 +492,20 @@ fn issue_22_verdict_order_quiet_statistics_min_severity_and_suggestions() {
         .collect();
     assert_eq!(buildhost, ["critical", "high", "medium", "low", "low"]);
 
-    let (code, out, _) = run(&[
-        "scan",
-        EXAMPLE,
-        "--no-config",
-        "--now",
-        NOW,
-        "--fail-on",
-        "critical",
-        "--format",
-        "json",
-    ]);
+    let gated = |fail_on: &str, format: &str| {
+        run(&[
+            "scan",
+            EXAMPLE,
+            "--no-config",
+            "--now",
+            NOW,
+            "--fail-on",
+            fail_on,
+            "--format",
+            format,
+        ])
+    };
+    let (code, out, _) = gated("critical", "json");
     assert_eq!(code, 1);
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(
@@ -524,25 +527,12 @@ fn issue_22_verdict_order_quiet_statistics_min_severity_and_suggestions() {
             .ends_with("gate: passed (0 findings at or above low)"),
         "{out}"
     );
-    let gate_off = |format: &str| {
-        run(&[
-            "scan",
-            EXAMPLE,
-            "--no-config",
-            "--now",
-            NOW,
-            "--fail-on",
-            "never",
-            "--format",
-            format,
-        ])
-    };
-    let (_, out, _) = gate_off("json");
+    let (_, out, _) = gated("never", "json");
     let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(doc["summary"]["gate"]["status"], "off");
     // Issue 35: Markdown's verdict says what the gate did, with no count
     // "at or above never".
-    let (code, out, _) = gate_off("markdown");
+    let (code, out, _) = gated("never", "markdown");
     assert_eq!(code, 0);
     assert!(
         out.contains("The gate is off (`--fail-on never`): no finding fails the run.")
