@@ -118,10 +118,46 @@ impl Finding {
     }
 }
 
+/// Which of amilint's other reports a refused document is, by the first key
+/// an ASFF report does not have: what people give `import` by mistake.
+fn another_report(e: &serde_json::Error) -> Option<&'static str> {
+    let message = e.to_string();
+    if message.starts_with("unknown field `schema_version`") {
+        Some("an amilint JSON report")
+    } else if message.starts_with("unknown field `$schema`")
+        || message.starts_with("unknown field `version`")
+    {
+        Some("a SARIF log")
+    } else {
+        None
+    }
+}
+
 /// Reads the findings of an amilint ASFF report, named `shown` in errors.
 pub fn read(input: impl Read, shown: &str) -> Result<Vec<Finding>, InputError> {
     let report: Report = serde_json::from_reader(std::io::BufReader::with_capacity(1 << 16, input))
-        .map_err(|e| InputError::json(shown, &e))?;
+        .map_err(
+            |e| match (InputError::json(shown, &e), another_report(&e)) {
+                (
+                    InputError::Syntax {
+                        path,
+                        line,
+                        column,
+                        message,
+                    },
+                    Some(what),
+                ) => InputError::Syntax {
+                    path,
+                    line,
+                    column,
+                    message: format!(
+                        "{message}: this is {what}; `securityhub import` takes an ASFF report \
+                     (`amilint scan -o asff=FILE`, with --asff-account and --asff-region offline)"
+                    ),
+                },
+                (error, _) => error,
+            },
+        )?;
     let mut ids = std::collections::HashSet::new();
     for f in &report.findings {
         if !ids.insert(f.id.as_str()) {
@@ -176,6 +212,20 @@ mod tests {
         assert_eq!(read.len(), report.findings.len());
         assert_eq!(read[0].suppression(), Some("accepted until 2027"));
         assert_eq!(read[0].region(), "eu-west-1");
+        let json_report = r#"{"schema_version": 1, "tool": {}}"#;
+        let err = super::read(json_report.as_bytes(), "r.json")
+            .expect_err("not ASFF")
+            .to_string();
+        assert!(
+            err.contains("this is an amilint JSON report") && err.contains("-o asff=FILE"),
+            "{err}"
+        );
+        let sarif =
+            r#"{"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0"}"#;
+        let err = super::read(sarif.as_bytes(), "r.sarif")
+            .expect_err("not ASFF")
+            .to_string();
+        assert!(err.contains("this is a SARIF log"), "{err}");
         let bad = r#"{"Findings": [{"Id": "x", "Extra": 1}]}"#;
         let err = super::read(bad.as_bytes(), "b.json").expect_err("unknown field");
         assert!(err.to_string().starts_with("b.json:1:"), "{err}");
