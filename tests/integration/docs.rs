@@ -464,3 +464,74 @@ fn every_whole_policy_shown_loads() {
     }
     assert!(loaded >= 2, "the policies shown are found: {loaded}");
 }
+
+/// The `amilint` lines of the README's and the guide's `sh` blocks that need
+/// no AWS account (no `--aws`, `--dry-run`, `--apply` or Security Hub) run
+/// as written — exit 0 or 1 — in a folder holding the files they name: the
+/// example export as `images.json` and gzipped under `exports/`, its
+/// snapshot files, a JSON report `report.json`, shard reports.
+#[test]
+fn every_offline_amilint_line_of_the_sh_blocks_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let at = |name: &str| dir.path().join(name);
+    for part in LAID_OUT {
+        copy_tree(&Path::new(ROOT).join(part), &at(part));
+    }
+    let example = Path::new(ROOT).join(crate::common::EXAMPLE);
+    std::fs::copy(&example, at("images.json")).expect("copy");
+    for (from, to) in [
+        ("describe-snapshots.json", "snapshots.json"),
+        ("snapshot-permissions.json", "snapshot-permissions.json"),
+    ] {
+        std::fs::copy(Path::new(ROOT).join("fixtures/examples").join(from), at(to)).expect("copy");
+    }
+    std::fs::create_dir_all(at("exports")).expect("mkdir");
+    let setup = "gzip -c images.json > exports/images.json.gz && \
+                 amilint scan images.json --no-config --exit-zero --format none -o json=report.json && \
+                 amilint scan images.json --no-config --exit-zero --format none -o json=shard-1.json && \
+                 amilint scan exports/images.json.gz --no-config --exit-zero --format none -o json=shard-2.json";
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_amilint"))
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let bash = |command: &str| {
+        Command::new("bash")
+            .args(["-o", "pipefail", "-c", command])
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+            .env("HOME", dir.path())
+            .output()
+            .expect("bash runs")
+    };
+    assert!(bash(setup).status.success(), "the files the lines name");
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for page in pages() {
+        let text = std::fs::read_to_string(&page).expect("page");
+        for block in text.split("```sh\n").skip(1) {
+            let block = block.split("```").next().unwrap_or("");
+            for line in block.lines().map(str::trim) {
+                let needs_aws = ["--aws", "--dry-run", "--apply", "securityhub import"]
+                    .iter()
+                    .any(|flag| line.contains(flag));
+                if !line.starts_with("amilint ") || needs_aws {
+                    continue;
+                }
+                let out = bash(line);
+                ran += 1;
+                if out.status.code().is_none_or(|code| code > 1) {
+                    failures.push(format!(
+                        "{}: $ {line}\n{}{}",
+                        relative(&page),
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    ));
+                }
+            }
+        }
+    }
+    eprintln!("docs: ran {ran} amilint lines of sh blocks");
+    assert!(ran >= 10, "the sh blocks' lines are found: {ran}");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
