@@ -355,6 +355,20 @@ fn shards_from_plan_shards_scan_every_account_once_and_merge_into_the_whole_run(
     let mut merged_scopes = scopes(&merged);
     merged_scopes.sort();
     assert_eq!(merged_scopes, scopes(&whole));
+    // Issue 35: the notes and the summary too (notes alike summed).
+    let sorted = |doc: &Value, key: &str| {
+        let mut items: Vec<String> = doc[key]
+            .as_array()
+            .expect(key)
+            .iter()
+            .map(Value::to_string)
+            .collect();
+        items.sort();
+        items
+    };
+    assert_eq!(sorted(&merged, "notes"), sorted(&whole, "notes"));
+    assert_eq!(sorted(&merged, "errors"), sorted(&whole, "errors"));
+    assert_eq!(merged["summary"], whole["summary"]);
 
     // A shard that is not one is refused.
     let mut args = base.to_vec();
