@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::ImageAttributeName;
 use tokio::task::JoinSet;
 
 use super::connect::failure;
-use super::sources::{Cx, Finishing, Gathered, Source};
+use super::sources::{Cx, Gathered};
 use crate::error::FetchError;
 use crate::model::{Image, LaunchPermission};
 
@@ -23,83 +23,68 @@ const ATTRIBUTES: [ImageAttributeName; 4] = [
 ];
 
 /// The image attributes source.
-pub(super) struct Attributes;
-
-impl Source for Attributes {
-    fn finish<'a>(
-        self: Box<Self>,
-        images: &'a mut [Image],
-        into: &'a mut Gathered,
-        cx: &'a Cx<'a>,
-    ) -> Finishing<'a> {
-        Box::pin(async move {
-            let mut calls = JoinSet::new();
-            for (index, image) in images.iter().enumerate() {
-                for attribute in ATTRIBUTES {
-                    let client = cx.client.clone();
-                    let id = image.id().to_string();
-                    let limit = cx.limit.clone();
-                    calls.spawn(async move {
-                        let _slot = limit.acquire_owned().await;
-                        let out = client
-                            .describe_image_attribute()
-                            .image_id(&id)
-                            .attribute(attribute.clone())
-                            .send()
-                            .await
-                            .map_err(|e| {
-                                failure(
-                                    format!("DescribeImageAttribute {}", attribute.as_str()),
-                                    &e,
-                                )
-                            });
-                        (index, id, out)
+pub(super) async fn finish(images: &mut [Image], into: &mut Gathered, cx: &Cx<'_>) {
+    let mut calls = JoinSet::new();
+    for (index, image) in images.iter().enumerate() {
+        for attribute in ATTRIBUTES {
+            let client = cx.client.clone();
+            let id = image.id().to_string();
+            let limit = cx.limit.clone();
+            calls.spawn(async move {
+                let _slot = limit.acquire_owned().await;
+                let out = client
+                    .describe_image_attribute()
+                    .image_id(&id)
+                    .attribute(attribute.clone())
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        failure(format!("DescribeImageAttribute {}", attribute.as_str()), &e)
                     });
-                }
-            }
-            let mut failed: BTreeMap<usize, (String, Vec<FetchError>)> = BTreeMap::new();
-            while let Some(joined) = calls.join_next().await {
-                cx.progress.api_calls.fetch_add(1, Ordering::Relaxed);
-                cx.progress.attribute_calls.fetch_add(1, Ordering::Relaxed);
-                let (index, id, out) = match joined {
-                    Ok(v) => v,
-                    Err(e) => {
-                        let why =
-                            FetchError::new("DescribeImageAttribute", format!("task failed: {e}"));
-                        into.attribute_errors.push((String::new(), why));
-                        continue;
-                    }
-                };
-                match out {
-                    Ok(out) => apply_attributes(&mut images[index], &out),
-                    Err(reason) => failed
-                        .entry(index)
-                        .or_insert((id, Vec::new()))
-                        .1
-                        .push(reason),
-                }
-            }
-            // One error per image, whatever number of its calls failed.
-            into.attribute_errors
-                .extend(failed.into_values().map(|(id, mut reasons)| {
-                    let why = match reasons.len() {
-                        1 => reasons.remove(0),
-                        _ => FetchError {
-                            code: reasons.iter().find_map(|r| r.code.clone()),
-                            ..FetchError::new(
-                                "",
-                                reasons
-                                    .iter()
-                                    .map(ToString::to_string)
-                                    .collect::<Vec<_>>()
-                                    .join("; "),
-                            )
-                        },
-                    };
-                    (id, why.in_scope(&cx.scope.account_id, &cx.scope.region))
-                }));
-        })
+                (index, id, out)
+            });
+        }
     }
+    let mut failed: BTreeMap<usize, (String, Vec<FetchError>)> = BTreeMap::new();
+    while let Some(joined) = calls.join_next().await {
+        cx.progress.api_calls.fetch_add(1, Ordering::Relaxed);
+        cx.progress.attribute_calls.fetch_add(1, Ordering::Relaxed);
+        let (index, id, out) = match joined {
+            Ok(v) => v,
+            Err(e) => {
+                let why = FetchError::new("DescribeImageAttribute", format!("task failed: {e}"));
+                into.attribute_errors.push((String::new(), why));
+                continue;
+            }
+        };
+        match out {
+            Ok(out) => apply_attributes(&mut images[index], &out),
+            Err(reason) => failed
+                .entry(index)
+                .or_insert((id, Vec::new()))
+                .1
+                .push(reason),
+        }
+    }
+    // One error per image, whatever number of its calls failed.
+    into.attribute_errors
+        .extend(failed.into_values().map(|(id, mut reasons)| {
+            let why = match reasons.len() {
+                1 => reasons.remove(0),
+                _ => FetchError {
+                    code: reasons.iter().find_map(|r| r.code.clone()),
+                    ..FetchError::new(
+                        "",
+                        reasons
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    )
+                },
+            };
+            (id, why.in_scope(&cx.scope.account_id, &cx.scope.region))
+        }));
 }
 
 /// Adds what DescribeImageAttribute returned, under the describe-images keys.

@@ -18,7 +18,7 @@ use super::connect::Progress;
 use super::connect::{every_page, failure};
 use super::convert::to_model;
 use super::fetch::Scope;
-use super::sources::{Cx, Finishing, Gathered, Source};
+use super::sources::{Cx, Gathered};
 use crate::error::FetchError;
 use crate::input::fleet::{
     ConfigurationRecord, GroupRecord, InstanceRecord, MixedInstancesPolicy, MixedTemplate,
@@ -38,25 +38,14 @@ const MAX_PAGES: u64 = 10_000;
 const IDS_A_CALL: usize = 100;
 
 /// The fleet source (`--fleet`).
-pub(super) struct Fleet;
-
-impl Source for Fleet {
-    fn finish<'a>(
-        self: Box<Self>,
-        images: &'a mut [Image],
-        into: &'a mut Gathered,
-        cx: &'a Cx<'a>,
-    ) -> Finishing<'a> {
-        Box::pin(async move {
-            let reach = Reach {
-                scope: cx.scope,
-                config: cx.config,
-                client: cx.client,
-                progress: cx.progress,
-            };
-            into.fleet = Some(gather(&reach, images, into).await);
-        })
-    }
+pub(super) async fn finish(images: &mut [Image], into: &mut Gathered, cx: &Cx<'_>) {
+    let reach = Reach {
+        scope: cx.scope,
+        config: cx.config,
+        client: cx.client,
+        progress: cx.progress,
+    };
+    into.fleet = Some(gather(&reach, images, into).await);
 }
 
 /// What reading a scope's fleet needs.

@@ -11,7 +11,7 @@ use aws_sdk_rbin::config::Region;
 use aws_sdk_rbin::types::ResourceType;
 
 use super::connect::failure;
-use super::sources::{Cx, Finishing, Gathered, Source};
+use super::sources::{Cx, Gathered};
 use crate::error::FetchError;
 use crate::model::{AccountSettings, Image, ResourceTag, RetentionPeriod, RetentionRule};
 
@@ -24,48 +24,37 @@ const MAX_PAGES: usize = 1_000;
 
 /// The Recycle Bin source: adds the rules to the scope's settings (after the
 /// guardrails source, which makes them).
-pub(super) struct RecycleBin;
-
-impl Source for RecycleBin {
-    fn finish<'a>(
-        self: Box<Self>,
-        _images: &'a mut [Image],
-        into: &'a mut Gathered,
-        cx: &'a Cx<'a>,
-    ) -> Finishing<'a> {
-        Box::pin(async move {
-            let client = Client::from_conf(
-                aws_sdk_rbin::config::Builder::from(cx.config)
-                    .region(Region::new(cx.scope.region.clone()))
-                    .build(),
-            );
-            let (images, snapshots) = tokio::join!(
-                rules(&client, KINDS[0].0, cx),
-                rules(&client, KINDS[1].0, cx)
-            );
-            let settings = into.settings.get_or_insert_with(|| AccountSettings {
-                account_id: cx.scope.account_id.clone(),
-                region: cx.scope.region.clone(),
-                ..AccountSettings::default()
-            });
-            let mut failed = Vec::new();
-            for (read, into_field, (_, rules)) in [
-                (images, &mut settings.recycle_bin_image_rules, KINDS[0]),
-                (
-                    snapshots,
-                    &mut settings.recycle_bin_snapshot_rules,
-                    KINDS[1],
-                ),
-            ] {
-                match read {
-                    Ok(read) => *into_field = Some(read),
-                    Err((operation, error)) => failed.push((operation, rules, error)),
-                }
-            }
-            for (operation, rules, error) in failed {
-                into.failed(operation, rules, error);
-            }
-        })
+pub(super) async fn finish(_images: &mut [Image], into: &mut Gathered, cx: &Cx<'_>) {
+    let client = Client::from_conf(
+        aws_sdk_rbin::config::Builder::from(cx.config)
+            .region(Region::new(cx.scope.region.clone()))
+            .build(),
+    );
+    let (images, snapshots) = tokio::join!(
+        rules(&client, KINDS[0].0, cx),
+        rules(&client, KINDS[1].0, cx)
+    );
+    let settings = into.settings.get_or_insert_with(|| AccountSettings {
+        account_id: cx.scope.account_id.clone(),
+        region: cx.scope.region.clone(),
+        ..AccountSettings::default()
+    });
+    let mut failed = Vec::new();
+    for (read, into_field, (_, rules)) in [
+        (images, &mut settings.recycle_bin_image_rules, KINDS[0]),
+        (
+            snapshots,
+            &mut settings.recycle_bin_snapshot_rules,
+            KINDS[1],
+        ),
+    ] {
+        match read {
+            Ok(read) => *into_field = Some(read),
+            Err((operation, error)) => failed.push((operation, rules, error)),
+        }
+    }
+    for (operation, rules, error) in failed {
+        into.failed(operation, rules, error);
     }
 }
 

@@ -8,7 +8,7 @@ use aws_sdk_ec2::Client;
 
 use super::connect::{Progress, failure};
 use super::fetch::Scope;
-use super::sources::{Cx, Finishing, Gathered, Source};
+use super::sources::{Cx, Gathered};
 use crate::error::FetchError;
 use crate::model::{
     AccountSettings, CreationDateCondition, DeprecationTimeCondition, Image, ImageCriterion,
@@ -47,29 +47,18 @@ pub fn refused(error: &FetchError) -> Option<&'static str> {
 /// The guardrails source (`--guardrails`): the settings read, a call
 /// refused for good a refusal (its rules not assessed), any other failure
 /// an error.
-pub(super) struct Guardrails;
-
-impl Source for Guardrails {
-    fn finish<'a>(
-        self: Box<Self>,
-        _images: &'a mut [Image],
-        into: &'a mut Gathered,
-        cx: &'a Cx<'a>,
-    ) -> Finishing<'a> {
-        Box::pin(async move {
-            let (settings, failed) = fetch(cx.client, cx.scope, cx.progress).await;
-            for error in failed {
-                match CALL_RULES
-                    .iter()
-                    .find(|(call, _)| call.strip_prefix("ec2:") == Some(error.operation.as_str()))
-                {
-                    Some(&(operation, rules)) => into.failed(operation, rules, error),
-                    None => into.enrichment_errors.push(error),
-                }
-            }
-            into.settings = Some(settings);
-        })
+pub(super) async fn finish(_images: &mut [Image], into: &mut Gathered, cx: &Cx<'_>) {
+    let (settings, failed) = fetch(cx.client, cx.scope, cx.progress).await;
+    for error in failed {
+        match CALL_RULES
+            .iter()
+            .find(|(call, _)| call.strip_prefix("ec2:") == Some(error.operation.as_str()))
+        {
+            Some(&(operation, rules)) => into.failed(operation, rules, error),
+            None => into.enrichment_errors.push(error),
+        }
     }
+    into.settings = Some(settings);
 }
 
 /// Reads the guardrails of `scope`: the settings (what could be read) and

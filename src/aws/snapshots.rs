@@ -16,7 +16,7 @@ use tokio::task::JoinSet;
 
 use super::connect::{Progress, every_page, failure};
 use super::fetch::Scope;
-use super::sources::{Cx, Finishing, Gathered, Source};
+use super::sources::{Cx, Gathered};
 use crate::error::FetchError;
 use crate::model::{CreateVolumePermission, Image, SnapshotFacts, SnapshotStatus};
 
@@ -29,20 +29,9 @@ pub const BATCH: usize = 200;
 const MAX_PAGES: u64 = 1_000;
 
 /// The snapshots source (`--snapshots`).
-pub(super) struct Snapshots;
-
-impl Source for Snapshots {
-    fn finish<'a>(
-        self: Box<Self>,
-        images: &'a mut [Image],
-        into: &'a mut Gathered,
-        cx: &'a Cx<'a>,
-    ) -> Finishing<'a> {
-        Box::pin(async move {
-            let failed = fetch(images, cx.client, cx.scope, cx.progress, cx.limit).await;
-            into.enrichment_errors.extend(failed);
-        })
-    }
+pub(super) async fn finish(images: &mut [Image], into: &mut Gathered, cx: &Cx<'_>) {
+    let failed = fetch(images, cx.client, cx.scope, cx.progress, cx.limit).await;
+    into.enrichment_errors.extend(failed);
 }
 
 /// Gives every EBS mapping of `images` what was learnt of its snapshot.

@@ -1,10 +1,12 @@
 //! The live data beyond DescribeImages, one source a row of `SOURCES`: the
 //! image attributes, the snapshots behind the images, who references them,
-//! their ancestry, the account's guardrails and Recycle Bin rules. Each is one implementation of
-//! `Source`: it may start calls as each page of images arrives, then adds
-//! what it read to the scope's images (or the scope) and what failed to the
-//! scope's errors. A new source is a file with its `Source`, a row here, its
-//! flag (`cli::AwsArgs`, `plan::FetchOptions`) and its field in the model.
+//! their ancestry, the account's guardrails and Recycle Bin rules, the fleet.
+//! Each adds what it read to the scope's images (or the scope) and what
+//! failed to the scope's errors: most are an `async fn` run once every page
+//! is in (`Start::AtTheEnd`); one that starts calls as each page of images
+//! arrives is a `Source` (`Start::Paged`). A new source is a file with its
+//! function, a row here, its flag (`cli::AwsArgs`, `plan::FetchOptions`) and
+//! its field in the model.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -114,48 +116,71 @@ pub(super) trait Source: Send {
     ) -> Finishing<'a>;
 }
 
-/// A row: whether the options ask for the source, and a new one for a
-/// scope.
+/// A source that reads once every page is in: its `async fn`, boxed.
+pub(super) type Finish = for<'a> fn(&'a mut [Image], &'a mut Gathered, &'a Cx<'a>) -> Finishing<'a>;
+
+/// How a row's source starts for a scope: one that works page by page has
+/// state (a `Source`); the others are a function run at the end.
+pub(super) enum Start {
+    Paged(fn() -> Box<dyn Source>),
+    AtTheEnd(Finish),
+}
+
+/// A source that is a function run once every page is in.
+struct AtTheEnd(Finish);
+
+impl Source for AtTheEnd {
+    fn finish<'a>(
+        self: Box<Self>,
+        images: &'a mut [Image],
+        into: &'a mut Gathered,
+        cx: &'a Cx<'a>,
+    ) -> Finishing<'a> {
+        (self.0)(images, into, cx)
+    }
+}
+
+/// A row: whether the options ask for the source, and how it starts.
 pub(super) struct Row {
     pub wanted: fn(&FetchOptions) -> bool,
-    pub start: fn() -> Box<dyn Source>,
+    pub start: Start,
 }
 
 /// Every source, in the order they finish.
 pub(super) const SOURCES: [Row; 8] = [
     Row {
         wanted: |o| o.attributes,
-        start: || Box::new(super::attributes::Attributes),
+        start: Start::AtTheEnd(|i, g, cx| Box::pin(super::attributes::finish(i, g, cx))),
     },
     Row {
         wanted: |o| o.snapshots,
-        start: || Box::new(super::snapshots::Snapshots),
+        start: Start::AtTheEnd(|i, g, cx| Box::pin(super::snapshots::finish(i, g, cx))),
     },
     // After the snapshots (their keys) and the attributes (who shares).
     Row {
         wanted: |o| o.snapshots,
-        start: || Box::new(super::keys::KeyManagers),
+        start: Start::AtTheEnd(|i, g, cx| Box::pin(super::keys::finish(i, g, cx))),
     },
     Row {
         wanted: |o| o.references,
-        start: || Box::<super::usage::References>::default(),
+        start: Start::Paged(|| Box::<super::usage::References>::default()),
     },
     Row {
         wanted: |o| o.ancestry,
-        start: || Box::new(super::usage::Ancestry),
+        start: Start::AtTheEnd(|i, g, cx| Box::pin(super::usage::finish_ancestry(i, g, cx))),
     },
     Row {
         wanted: |o| o.guardrails,
-        start: || Box::new(super::settings::Guardrails),
+        start: Start::AtTheEnd(|i, g, cx| Box::pin(super::settings::finish(i, g, cx))),
     },
     // After the guardrails: it adds to the settings they make.
     Row {
         wanted: |o| o.guardrails,
-        start: || Box::new(super::recycle_bin::RecycleBin),
+        start: Start::AtTheEnd(|i, g, cx| Box::pin(super::recycle_bin::finish(i, g, cx))),
     },
     Row {
         wanted: |o| o.fleet,
-        start: || Box::new(super::fleet::Fleet),
+        start: Start::AtTheEnd(|i, g, cx| Box::pin(super::fleet::finish(i, g, cx))),
     },
 ];
 
@@ -164,6 +189,9 @@ pub(super) fn wanted(opts: &FetchOptions) -> Vec<Box<dyn Source>> {
     SOURCES
         .iter()
         .filter(|row| (row.wanted)(opts))
-        .map(|row| (row.start)())
+        .map(|row| match row.start {
+            Start::Paged(new) => new(),
+            Start::AtTheEnd(finish) => Box::new(AtTheEnd(finish)),
+        })
         .collect()
 }

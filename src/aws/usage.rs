@@ -61,23 +61,12 @@ impl Source for References {
 
 /// The ancestry source (`--ancestry`): only for the images a rule reads it
 /// on, machine images linted as owned.
-pub(super) struct Ancestry;
-
-impl Source for Ancestry {
-    fn finish<'a>(
-        self: Box<Self>,
-        images: &'a mut [Image],
-        into: &'a mut Gathered,
-        cx: &'a Cx<'a>,
-    ) -> Finishing<'a> {
-        Box::pin(async move {
-            let wanted = |image: &Image| {
-                image.is_linted_type() && cx.opts.linted.as_ref().is_none_or(|o| o.owns(image))
-            };
-            let failed = ancestry(images, wanted, cx.client, cx.scope, cx.progress, cx.limit);
-            into.attribute_errors.extend(failed.await);
-        })
-    }
+pub(super) async fn finish_ancestry(images: &mut [Image], into: &mut Gathered, cx: &Cx<'_>) {
+    let wanted = |image: &Image| {
+        image.is_linted_type() && cx.opts.linted.as_ref().is_none_or(|o| o.owns(image))
+    };
+    let failed = ancestry(images, wanted, cx.client, cx.scope, cx.progress, cx.limit);
+    into.attribute_errors.extend(failed.await);
 }
 
 /// Starts DescribeImageReferences for `ids`, `BATCH` a call, on the
